@@ -1,0 +1,93 @@
+# nfqring: top-level build.  `make` builds the module for one kernel and all
+# userspace parts; `make check` runs every test; `make demo` shows the main
+# job.  See README.md.
+
+VERSION := $(shell cat VERSION)
+BUILD := $(CURDIR)/build
+LINUX_SOURCE ?= /usr/src/linux-source-6.1.tar.xz
+
+# The kernel to build the module for: KVER=<release> or KDIR=<dir>, else the
+# running kernel if its headers are installed, else the newest tested kernel
+# installed here (a sandbox's own kernel often has no headers at all).
+ifeq ($(origin KVER),undefined)
+  ifneq ($(wildcard /lib/modules/$(shell uname -r)/build),)
+    KVER := $(shell uname -r)
+  else
+    KVER := $(firstword $(shell scripts/kernels 2>/dev/null))
+  endif
+endif
+KDIR ?= /lib/modules/$(KVER)/build
+MODULE_BUILD := $(BUILD)/kmod/$(or $(KVER),unknown)
+
+all: module userspace
+
+# Kbuild runs in a copy of the sources under build/, one per kernel, so the
+# tree stays clean and two kernels can be built side by side.
+module:
+	@if [ ! -d "$(KDIR)/" ]; then \
+		echo "No kernel headers at '$(KDIR)'. Run 'make deps' (installs Debian's 6.1 and 6.12" >&2; \
+		echo "kernels with headers), or pass KVER=<release> or KDIR=<dir>." >&2; \
+		exit 1; \
+	fi
+	@mkdir -p $(MODULE_BUILD)
+	@cp -a --update Kbuild VERSION kmod include $(MODULE_BUILD)/
+	$(MAKE) -C $(KDIR) M=$(MODULE_BUILD) modules
+	@echo "built $(MODULE_BUILD)/kmod/nfqring.ko for $(KVER)"
+
+userspace: selftests daemon
+
+# kselftest_harness.h, kselftest.h and checkpatch.pl are used at build time
+# from Debian's linux-source-6.1 package, never copied into the tree.
+KSFT_STAMP := $(BUILD)/ksft/.extracted
+$(KSFT_STAMP): $(LINUX_SOURCE)
+	@rm -rf $(BUILD)/ksft && mkdir -p $(BUILD)/ksft/scripts
+	tar -xJf $(LINUX_SOURCE) -C $(BUILD)/ksft --strip-components=1 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	@ln -sf tools/testing/selftests/kselftest_harness.h tools/testing/selftests/kselftest.h $(BUILD)/ksft/
+	@touch $@
+
+$(LINUX_SOURCE):
+	@echo "$@ is missing: run 'make deps' (it installs linux-source-6.1)" >&2; exit 1
+
+selftests: $(KSFT_STAMP)
+	$(MAKE) -C selftests/nfqring KSFT_INC=$(BUILD)/ksft OUTPUT=$(BUILD)/selftests/nfqring
+
+daemon:
+	$(MAKE) -C daemon
+
+deps:
+	scripts/install-deps
+
+check:
+	scripts/check
+
+demo:
+	scripts/demo
+
+checkpatch: $(KSFT_STAMP)
+	$(BUILD)/ksft/scripts/checkpatch.pl --no-tree --strict --terse --show-types \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f kmod/*.[ch] include/uapi/linux/nfqring.h
+
+dkms-install:
+	scripts/dkms-install $(KVER)
+
+dkms-remove:
+	scripts/dkms-install --remove
+
+# What a user installs besides the DKMS module.
+install:
+	install -D -m 0644 dist/modprobe.d/nfqring.conf $(DESTDIR)/etc/modprobe.d/nfqring.conf
+
+uninstall:
+	rm -f $(DESTDIR)/etc/modprobe.d/nfqring.conf
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C daemon clean
+
+.PHONY: all module userspace selftests daemon deps check demo checkpatch \
+	dkms-install dkms-remove install uninstall clean
