@@ -2,14 +2,20 @@
 /*
  * Declarations shared by the files of the nfqring module.  Each file owns
  * one concept; this header is the map between them.
+ *
+ * The data path reads in one direction:
+ *   queue.c (hook -> instance) -> a peer's enqueue (endpoint.c for rings)
+ *   -> msg.c (the PACKET message) -> userspace -> verdict.c -> reinject.c
  */
 #ifndef _NFQR_INTERNAL_H
 #define _NFQR_INTERNAL_H
 
 #include <linux/bits.h>
-#include <linux/types.h>
-#include <linux/spinlock.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
 #include <net/net_namespace.h>
 #include <net/netfilter/nf_queue.h>
 
@@ -17,9 +23,13 @@
 
 /* 65535 minus the attribute header, as nfnetlink_queue. */
 #define NFQR_MAX_COPY_RANGE	(0xffff - NLA_HDRLEN)
+#define NFQR_DEFAULT_MAXLEN	1024
 
 #define NFQR_QUEUE_HASH_BITS	4
 #define NFQR_QUEUE_HASH_SIZE	BIT(NFQR_QUEUE_HASH_BITS)
+/* Buckets of an instance's id -> packet table; ids are sequential. */
+#define NFQR_ID_HASH_BITS	10
+#define NFQR_ID_HASH_SIZE	BIT(NFQR_ID_HASH_BITS)
 
 /* queue.c: per network namespace state. */
 struct nfqr_net {
@@ -27,10 +37,144 @@ struct nfqr_net {
 	struct hlist_head	table[NFQR_QUEUE_HASH_SIZE];
 };
 
+struct nfqr_instance;
+struct nfqr_pkt;
+
+/*
+ * Who owns a queue: a /dev/nfqring endpoint or a netlink socket.  queue.c
+ * never asks which; it calls the ops.
+ */
+struct nfqr_peer_ops {
+	/*
+	 * Deliver @pkt, which queue.c allocated but did not link.  Called
+	 * under rcu_read_lock() with bottom halves enabled or not.  Returns 0
+	 * when the packet is queued (or was accepted by FAIL_OPEN, or dropped
+	 * and counted), or -errno for nf_queue() to act on (-ESRCH: no
+	 * listener).
+	 */
+	int (*enqueue)(struct nfqr_instance *inst, struct nfqr_pkt *pkt);
+};
+
+struct nfqr_peer {
+	const struct nfqr_peer_ops	*ops;
+	u32				portid;	/* netlink portid; 0 for rings */
+};
+
+/* One bound queue. */
+struct nfqr_instance {
+	struct hlist_node	node;		/* nfqr_net.table, RCU */
+	struct rcu_head		rcu;
+	struct net		*net;		/* not referenced: lives in it */
+	struct nfqr_peer	*peer;		/* the owner */
+	struct nfqr_peer	nl_peer;	/* the owner, for netlink */
+	u16			queue_num;
+
+	spinlock_t		lock;	/* everything below; bottom halves off */
+	u8			copy_mode;
+	u32			copy_range;
+	u32			maxlen;
+	u32			flags;
+	u32			id_sequence;
+	u32			total;		/* packets queued */
+	u32			dropped;	/* queue full */
+	u32			user_dropped;	/* delivery to userspace failed */
+	bool			dead;		/* unbound: deliver nothing more */
+	struct list_head	pkts;		/* in id order */
+	struct hlist_head	*ids;		/* NFQR_ID_HASH_SIZE buckets */
+};
+
+enum nfqr_pkt_state {
+	NFQR_PKT_FILLING,	/* its message is being written */
+	NFQR_PKT_UNSEEN,	/* its message waits in the read() backlog */
+	NFQR_PKT_VISIBLE,	/* userspace can have seen it */
+	NFQR_PKT_DOOMED,	/* flushed while filling: the filler drops it */
+};
+
+/* A queued packet: the kernel's entry plus our bookkeeping. */
+struct nfqr_pkt {
+	struct list_head	list;
+	struct hlist_node	node;
+	struct nf_queue_entry	*entry;
+	u32			id;
+	u8			state;
+};
+
 struct nfqr_net *nfqr_pernet(struct net *net);
 extern const struct nf_queue_handler nfqr_queue_handler;
 int nfqr_queue_init(void);
 void nfqr_queue_exit(void);
+
+struct nfqr_instance *nfqr_instance_lookup(struct net *net, u16 queue_num);
+struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
+					   struct nfqr_peer *peer);
+void nfqr_instance_destroy(struct nfqr_instance *inst);
+int nfqr_instance_set_mode(struct nfqr_instance *inst, u8 mode, u32 range);
+
+/* Under inst->lock: queue @pkt with the next id, or -ENOSPC when full. */
+int nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt, u8 state);
+void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt);
+struct nfqr_pkt *nfqr_pkt_find(struct nfqr_instance *inst, u32 id);
+void nfqr_pkt_free(struct nfqr_pkt *pkt);
+/* Under inst->lock, after a transport could not deliver: FAIL_OPEN? */
+bool nfqr_deliver_failed(struct nfqr_instance *inst, bool queue_full);
+
+typedef bool (*nfqr_match_fn)(struct nf_queue_entry *entry, unsigned long data);
+void nfqr_instance_flush(struct nfqr_instance *inst, nfqr_match_fn match,
+			 unsigned long data);
+void nfqr_net_flush(struct net *net, nfqr_match_fn match, unsigned long data);
+bool nfqr_entry_uses_dev(struct nf_queue_entry *entry, unsigned long ifindex);
+bool nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry,
+			      bool *is_unconfirmed);
+void nfqr_peer_drop(struct net *net, struct nfqr_peer *peer);
+
+/* A ring endpoint is its own peer; netlink sockets are told by portid. */
+static inline bool nfqr_peer_owns(const struct nfqr_instance *inst,
+				  const struct nfqr_peer *peer)
+{
+	if (peer->portid)
+		return inst->peer->ops == peer->ops &&
+		       inst->peer->portid == peer->portid;
+	return inst->peer == peer;
+}
+
+/* msg.c: the NFQNL_MSG_PACKET message, one writer for every transport. */
+struct nfqr_msg_plan {
+	u32		size;		/* bytes of the whole message */
+	u32		data_len;	/* payload bytes copied */
+	u32		cap_len;	/* packet length when truncated */
+	u8		pf;
+	u32		flags;		/* the instance's flags at planning */
+	u16		queue_num;
+	bool		csum_verify;
+	struct sk_buff	*ct_attrs;	/* CT/CT_INFO, built by ctnetlink */
+	char		*secdata;
+	u32		seclen;
+};
+
+int nfqr_msg_plan(struct nfqr_instance *inst, struct nf_queue_entry *entry,
+		  struct nfqr_msg_plan *plan);
+u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
+		   struct nf_queue_entry *entry, u32 id, void *buf);
+void nfqr_msg_release(struct nfqr_msg_plan *plan);
+
+/* reinject.c: our own nf_reinject(), used on every kernel. */
+void nfqr_reinject(struct nf_queue_entry *entry, unsigned int verdict);
+
+/* verdict.c: CONFIG / VERDICT / VERDICT_BATCH from kernel memory. */
+typedef void (*nfqr_ack_fn)(void *ctx, const struct nlmsghdr *nlh, int err);
+
+extern const struct nla_policy nfqr_verdict_policy[];
+extern const struct nla_policy nfqr_batch_policy[];
+extern const struct nla_policy nfqr_cfg_policy[];
+int nfqr_config(struct net *net, struct nfqr_peer *peer, u16 queue_num,
+		const struct nlattr * const nfqa[]);
+int nfqr_verdict(struct net *net, struct nfqr_peer *peer, u16 queue_num,
+		 const struct nlmsghdr *nlh, const struct nlattr * const nfqa[]);
+int nfqr_verdict_batch(struct net *net, struct nfqr_peer *peer, u16 queue_num,
+		       const struct nlattr * const nfqa[]);
+int nfqr_process_msgs(struct net *net, struct nfqr_peer *peer,
+		      const void *buf, size_t len, size_t *done,
+		      nfqr_ack_fn ack, void *ctx);
 
 /* netlink.c: the NFNL_SUBSYS_QUEUE nfnetlink subsystem. */
 int nfqr_netlink_init(void);

@@ -15,20 +15,51 @@
 #include <linux/seq_file.h>
 #include <uapi/linux/nfqring.h>
 
-#include "internal.h"
+#include "endpoint.h"
 
 #define NFQR_PROC_STOCK	"nfnetlink_queue"
 #define NFQR_PROC_RING	"nfqring"
 
+/* The stock columns, one line per bound queue, in the stock order. */
 static int nfqr_proc_stock_show(struct seq_file *s, void *v)
 {
-	/* One line per bound queue; none can be bound yet. */
+	struct nfqr_net *qn = nfqr_pernet(seq_file_single_net(s));
+	struct nfqr_instance *inst;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
+		hlist_for_each_entry_rcu(inst, &qn->table[i], node)
+			seq_printf(s, "%5u %6u %5u %1u %5u %5u %5u %8u %2d\n",
+				   inst->queue_num, inst->peer->portid,
+				   READ_ONCE(inst->total), READ_ONCE(inst->copy_mode),
+				   READ_ONCE(inst->copy_range), READ_ONCE(inst->dropped),
+				   READ_ONCE(inst->user_dropped),
+				   READ_ONCE(inst->id_sequence), 1);
+	rcu_read_unlock();
 	return 0;
 }
 
+/* Ring figures per bound queue; the header names the columns. */
 static int nfqr_proc_ring_show(struct seq_file *s, void *v)
 {
+	struct nfqr_net *qn = nfqr_pernet(seq_file_single_net(s));
+	struct nfqr_instance *inst;
+	unsigned int i;
+
 	seq_printf(s, "# nfqring abi %u\n", NFQRING_ABI_VERSION);
+	seq_puts(s, "# queue transport pid rx_frame_nr rx_frame_size tx_frame_nr tx_frame_size rx_in_use rx_frames rx_copy rx_overruns backlog_drops tx_frames tx_errors tx_batches\n");
+	rcu_read_lock();
+	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++) {
+		hlist_for_each_entry_rcu(inst, &qn->table[i], node) {
+			seq_printf(s, "%u ", inst->queue_num);
+			if (nfqr_peer_is_ring(inst->peer))
+				nfqr_ep_show(s, inst->peer);
+			else
+				seq_printf(s, "netlink %u\n", inst->peer->portid);
+		}
+	}
+	rcu_read_unlock();
 	return 0;
 }
 

@@ -1,41 +1,510 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Queue instances: the per-namespace table that both transports (rings
- * and netlink) share, and the netfilter queue handler that feeds it.
+ * and netlink) share, the packets each instance holds, the flushes, and the
+ * netfilter queue handler that feeds them.
+ *
+ * Locking: nfqr_net.lock guards the table's writers (readers use RCU);
+ * nfqr_instance.lock (bottom halves off) guards an instance's settings and
+ * packets.  An instance is freed after an RCU grace period, so an enqueue
+ * that found it under rcu_read_lock() may still lock it and see ->dead.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter_bridge.h>
+#include <linux/slab.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/netns/generic.h>
 
 #include "internal.h"
 
 static unsigned int nfqr_net_id __read_mostly;
+static struct kmem_cache *nfqr_pkt_cache __read_mostly;
 
 struct nfqr_net *nfqr_pernet(struct net *net)
 {
 	return net_generic(net, nfqr_net_id);
 }
 
+static struct hlist_head *nfqr_bucket(struct nfqr_net *qn, u16 queue_num)
+{
+	return &qn->table[((queue_num >> 8) ^ queue_num) % NFQR_QUEUE_HASH_SIZE];
+}
+
+/* Under rcu_read_lock() or nfqr_net.lock. */
+struct nfqr_instance *nfqr_instance_lookup(struct net *net, u16 queue_num)
+{
+	struct nfqr_net *qn = nfqr_pernet(net);
+	struct nfqr_instance *inst;
+
+	hlist_for_each_entry_rcu(inst, nfqr_bucket(qn, queue_num), node,
+				 lockdep_is_held(&qn->lock))
+		if (inst->queue_num == queue_num)
+			return inst;
+	return NULL;
+}
+
 /*
- * Called under rcu_read_lock() only, sometimes from process context with
- * bottom halves enabled: nothing here may sleep.  With no instance bound
- * to @queuenum the answer is -ESRCH, the one error that --queue-bypass
- * turns into "continue".
+ * Creates the instance for @queue_num owned by @peer, with nfnetlink_queue's
+ * defaults.  Serialised by the caller (nfnl_lock of the queue subsystem).
+ */
+struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
+					   struct nfqr_peer *peer)
+{
+	struct nfqr_net *qn = nfqr_pernet(net);
+	struct nfqr_instance *inst;
+	unsigned int i;
+	int err;
+
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
+	if (!inst)
+		return ERR_PTR(-ENOMEM);
+	inst->ids = kcalloc(NFQR_ID_HASH_SIZE, sizeof(*inst->ids),
+			    GFP_KERNEL_ACCOUNT);
+	if (!inst->ids) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	for (i = 0; i < NFQR_ID_HASH_SIZE; i++)
+		INIT_HLIST_HEAD(&inst->ids[i]);
+
+	inst->net = net;
+	/* A netlink socket has no object of ours: the instance keeps its
+	 * portid.  An endpoint outlives its instances: point to it.
+	 */
+	if (peer->portid) {
+		inst->nl_peer = *peer;
+		inst->peer = &inst->nl_peer;
+	} else {
+		inst->peer = peer;
+	}
+	inst->queue_num = queue_num;
+	inst->copy_mode = NFQNL_COPY_NONE;
+	inst->copy_range = NFQR_MAX_COPY_RANGE;
+	inst->maxlen = NFQR_DEFAULT_MAXLEN;
+	spin_lock_init(&inst->lock);
+	INIT_LIST_HEAD(&inst->pkts);
+
+	/* A bound queue pins the module, as with nfnetlink_queue. */
+	if (!try_module_get(THIS_MODULE)) {
+		err = -EAGAIN;
+		goto err_free;
+	}
+
+	spin_lock(&qn->lock);
+	if (nfqr_instance_lookup(net, queue_num)) {
+		spin_unlock(&qn->lock);
+		module_put(THIS_MODULE);
+		err = -EEXIST;
+		goto err_free;
+	}
+	hlist_add_head_rcu(&inst->node, nfqr_bucket(qn, queue_num));
+	spin_unlock(&qn->lock);
+	return inst;
+
+err_free:
+	kfree(inst->ids);
+	kfree(inst);
+	return ERR_PTR(err);
+}
+
+static void nfqr_instance_free_rcu(struct rcu_head *head)
+{
+	struct nfqr_instance *inst = container_of(head, struct nfqr_instance, rcu);
+
+	/* Every packet went out with the flush before the grace period. */
+	kfree(inst->ids);
+	kfree(inst);
+	module_put(THIS_MODULE);
+}
+
+/*
+ * Unbinds: nothing new is delivered, what the queue holds is dropped, and
+ * the memory goes after a grace period.  Serialised like create.
+ */
+void nfqr_instance_destroy(struct nfqr_instance *inst)
+{
+	struct nfqr_net *qn = nfqr_pernet(inst->net);
+
+	spin_lock(&qn->lock);
+	hlist_del_rcu(&inst->node);
+	spin_unlock(&qn->lock);
+
+	spin_lock_bh(&inst->lock);
+	inst->dead = true;
+	spin_unlock_bh(&inst->lock);
+	nfqr_instance_flush(inst, NULL, 0);
+
+	call_rcu(&inst->rcu, nfqr_instance_free_rcu);
+}
+
+int nfqr_instance_set_mode(struct nfqr_instance *inst, u8 mode, u32 range)
+{
+	int err = 0;
+
+	spin_lock_bh(&inst->lock);
+	switch (mode) {
+	case NFQNL_COPY_NONE:
+	case NFQNL_COPY_META:
+		WRITE_ONCE(inst->copy_mode, mode);
+		WRITE_ONCE(inst->copy_range, 0);
+		break;
+	case NFQNL_COPY_PACKET:
+		WRITE_ONCE(inst->copy_mode, mode);
+		if (range == 0 || range > NFQR_MAX_COPY_RANGE)
+			range = NFQR_MAX_COPY_RANGE;
+		WRITE_ONCE(inst->copy_range, range);
+		break;
+	default:
+		err = -EINVAL;
+	}
+	spin_unlock_bh(&inst->lock);
+	return err;
+}
+
+/*
+ * Under inst->lock: accounts @pkt to the queue with the next id, or refuses
+ * with -ENOSPC when the queue is full.  Ids follow the order in which the
+ * transports take their slots, because both happen under this lock.
+ */
+int nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt, u8 state)
+{
+	lockdep_assert_held(&inst->lock);
+
+	if (inst->total >= inst->maxlen)
+		return -ENOSPC;
+	pkt->id = ++inst->id_sequence;
+	pkt->entry->id = pkt->id;
+	pkt->state = state;
+	list_add_tail(&pkt->list, &inst->pkts);
+	hlist_add_head(&pkt->node, &inst->ids[pkt->id % NFQR_ID_HASH_SIZE]);
+	inst->total++;
+	return 0;
+}
+
+void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
+{
+	lockdep_assert_held(&inst->lock);
+
+	list_del(&pkt->list);
+	hlist_del(&pkt->node);
+	inst->total--;
+}
+
+/* Under inst->lock: O(1), whatever order verdicts come in. */
+struct nfqr_pkt *nfqr_pkt_find(struct nfqr_instance *inst, u32 id)
+{
+	struct nfqr_pkt *pkt;
+
+	lockdep_assert_held(&inst->lock);
+
+	hlist_for_each_entry(pkt, &inst->ids[id % NFQR_ID_HASH_SIZE], node)
+		if (pkt->id == id)
+			return pkt;
+	return NULL;
+}
+
+void nfqr_pkt_free(struct nfqr_pkt *pkt)
+{
+	kmem_cache_free(nfqr_pkt_cache, pkt);
+}
+
+/*
+ * Under inst->lock, when a transport could not hand a packet to userspace:
+ * counts it and says whether FAIL_OPEN wants it accepted instead.
+ */
+bool nfqr_deliver_failed(struct nfqr_instance *inst, bool queue_full)
+{
+	lockdep_assert_held(&inst->lock);
+
+	if (inst->flags & NFQA_CFG_F_FAIL_OPEN)
+		return true;
+	if (queue_full) {
+		inst->dropped++;
+		net_warn_ratelimited("nf_queue: full at %d entries, dropping packets(s)\n",
+				     inst->total);
+	} else {
+		inst->user_dropped++;
+	}
+	return false;
+}
+
+/*
+ * Drops the packets of @inst that @match selects (all without one).  A
+ * packet still being filled is unlinked and left to its filler to drop.
+ */
+void nfqr_instance_flush(struct nfqr_instance *inst, nfqr_match_fn match,
+			 unsigned long data)
+{
+	struct nfqr_pkt *pkt, *next;
+	LIST_HEAD(drop);
+
+	spin_lock_bh(&inst->lock);
+	list_for_each_entry_safe(pkt, next, &inst->pkts, list) {
+		if (match && !match(pkt->entry, data))
+			continue;
+		nfqr_pkt_unlink(inst, pkt);
+		if (pkt->state == NFQR_PKT_FILLING)
+			pkt->state = NFQR_PKT_DOOMED;
+		else
+			list_add_tail(&pkt->list, &drop);
+	}
+	spin_unlock_bh(&inst->lock);
+
+	list_for_each_entry_safe(pkt, next, &drop, list) {
+		nfqr_reinject(pkt->entry, NF_DROP);
+		nfqr_pkt_free(pkt);
+	}
+}
+
+/* Every instance of @net; callers hold rcu_read_lock() or run in process
+ * context where the table cannot go away.
+ */
+void nfqr_net_flush(struct net *net, nfqr_match_fn match, unsigned long data)
+{
+	struct nfqr_net *qn = nfqr_pernet(net);
+	struct nfqr_instance *inst;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
+		hlist_for_each_entry_rcu(inst, &qn->table[i], node)
+			nfqr_instance_flush(inst, match, data);
+	rcu_read_unlock();
+}
+
+/* Unbinds every queue of @peer in @net (its endpoint or socket is going). */
+void nfqr_peer_drop(struct net *net, struct nfqr_peer *peer)
+{
+	struct nfqr_net *qn = nfqr_pernet(net);
+	struct nfqr_instance *inst;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	nfnl_lock(NFNL_SUBSYS_QUEUE);
+	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
+		hlist_for_each_entry_safe(inst, tmp, &qn->table[i], node)
+			if (nfqr_peer_owns(inst, peer))
+				nfqr_instance_destroy(inst);
+	nfnl_unlock(NFNL_SUBSYS_QUEUE);
+}
+
+/* Does the packet reference the device @ifindex in any role? */
+bool nfqr_entry_uses_dev(struct nf_queue_entry *entry, unsigned long ifindex)
+{
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	if (nf_bridge_get_physinif(entry->skb) == ifindex ||
+	    nf_bridge_get_physoutif(entry->skb) == ifindex)
+		return true;
+	if (entry->bridge_dev && entry->bridge_dev->ifindex == ifindex)
+		return true;
+#endif
+	if (entry->skb_dev && entry->skb_dev->ifindex == ifindex)
+		return true;
+	if (entry->state.in && entry->state.in->ifindex == ifindex)
+		return true;
+	if (entry->state.out && entry->state.out->ifindex == ifindex)
+		return true;
+	return false;
+}
+
+/*
+ * As nfnetlink_queue: an unconfirmed conntrack entry that another skb also
+ * references (a clone, a GSO sibling) cannot be queued, since conntrack
+ * assumes it owns such an entry alone.
+ */
+bool nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry,
+			      bool *is_unconfirmed)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	struct nf_conn *ct = (void *)skb_nfct(entry->skb);
+
+	if (!ct || nf_ct_is_confirmed(ct))
+		return false;
+	if (is_unconfirmed)
+		*is_unconfirmed = true;
+	return refcount_read(&ct->ct_general.use) > 1;
+#else
+	return false;
+#endif
+}
+
+static int nfqr_enqueue_one(struct nfqr_instance *inst,
+			    struct nf_queue_entry *entry)
+{
+	struct nfqr_pkt *pkt;
+	int err;
+
+	pkt = kmem_cache_alloc(nfqr_pkt_cache, GFP_ATOMIC);
+	if (!pkt)
+		return -ENOMEM;
+	pkt->entry = entry;
+	err = inst->peer->ops->enqueue(inst, pkt);
+	if (err)
+		nfqr_pkt_free(pkt);
+	return err;
+}
+
+static struct nf_queue_entry *nfqr_entry_dup(struct nf_queue_entry *e)
+{
+	struct nf_queue_entry *entry = kmemdup(e, e->size, GFP_ATOMIC);
+
+	if (!entry)
+		return NULL;
+	if (nf_queue_entry_get_refs(entry))
+		return entry;
+	kfree(entry);
+	return NULL;
+}
+
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+/* From bridge netfilter, segmentation needs skb->data at the MAC header. */
+static void nfqr_bridge_push_mac(struct sk_buff *skb)
+{
+	if (nf_bridge_info_get(skb))
+		__skb_push(skb, skb->network_header - skb->mac_header);
+}
+
+static void nfqr_bridge_pull_mac(struct sk_buff *skb)
+{
+	if (nf_bridge_info_get(skb))
+		__skb_pull(skb, skb->network_header - skb->mac_header);
+}
+#else
+static void nfqr_bridge_push_mac(struct sk_buff *skb) { }
+static void nfqr_bridge_pull_mac(struct sk_buff *skb) { }
+#endif
+
+/* Queues one segment; the last one reuses the original entry. */
+static int nfqr_enqueue_segment(struct nfqr_instance *inst, struct sk_buff *seg,
+				struct nf_queue_entry *entry)
+{
+	struct nf_queue_entry *seg_entry;
+	struct sk_buff *gso_skb;
+	int err;
+
+	nfqr_bridge_pull_mac(seg);
+
+	if (!seg->next) {
+		gso_skb = entry->skb;
+		entry->skb = seg;
+		err = nfqr_enqueue_one(inst, entry);
+		if (err)
+			entry->skb = gso_skb;
+		return err;
+	}
+
+	skb_mark_not_on_list(seg);
+	seg_entry = nfqr_entry_dup(entry);
+	if (!seg_entry)
+		return -ENOMEM;
+	seg_entry->skb = seg;
+	err = nfqr_enqueue_one(inst, seg_entry);
+	if (err)
+		nf_queue_entry_free(seg_entry);
+	return err;
+}
+
+/*
+ * The queue handler's outfn.  Runs under rcu_read_lock() only, sometimes
+ * from process context with bottom halves enabled: nothing here sleeps.
+ * With no instance bound to @queuenum the answer is -ESRCH, the one error
+ * that --queue-bypass turns into "continue".
  */
 static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 {
-	return -ESRCH;
+	struct nfqr_instance *inst;
+	struct sk_buff *skb = entry->skb, *segs, *next;
+	bool unconfirmed = false;
+	unsigned int queued = 0;
+	int err = 0;
+
+	inst = nfqr_instance_lookup(entry->state.net, queuenum);
+	if (!inst)
+		return -ESRCH;
+	if (READ_ONCE(inst->copy_mode) == NFQNL_COPY_NONE)
+		return -EINVAL;
+
+	switch (entry->state.pf) {
+	case NFPROTO_IPV4:
+		skb->protocol = htons(ETH_P_IP);
+		break;
+	case NFPROTO_IPV6:
+		skb->protocol = htons(ETH_P_IPV6);
+		break;
+	}
+
+	if (nfqr_ct_drop_unconfirmed(entry, &unconfirmed))
+		return -EINVAL;
+
+	if (!skb_is_gso(skb) ||
+	    ((READ_ONCE(inst->flags) & NFQA_CFG_F_GSO) && !skb_is_gso_sctp(skb)))
+		return nfqr_enqueue_one(inst, entry);
+
+	nfqr_bridge_push_mac(skb);
+	segs = skb_gso_segment(skb, 0);
+	/* Keep nf_queue's small set of error codes: -ESRCH means bypass. */
+	if (IS_ERR_OR_NULL(segs)) {
+		nfqr_bridge_pull_mac(skb);
+		return -ENOBUFS;
+	}
+
+	skb_list_walk_safe(segs, segs, next) {
+		/*
+		 * Segmentation took conntrack references: only the first
+		 * segment may confirm an unconfirmed entry; the others are
+		 * dropped at reinjection if it is still unconfirmed then.
+		 */
+		if (unconfirmed && queued > 0)
+			entry->nf_ct_is_unconfirmed = true;
+		if (err == 0)
+			err = nfqr_enqueue_segment(inst, segs, entry);
+		if (err == 0)
+			queued++;
+		else
+			kfree_skb(segs);
+	}
+
+	if (queued) {
+		if (err)	/* the last segment did not take the entry */
+			nf_queue_entry_free(entry);
+		kfree_skb(skb);
+		return 0;
+	}
+	nfqr_bridge_pull_mac(skb);
+	return err;
 }
 
-/* Runs under rcu_read_lock(), possibly before our per-net init. */
+/* Runs under rcu_read_lock(), possibly before our per-net init ran. */
 static void nfqr_hook_drop(struct net *net)
 {
+	if (!nfqr_pernet(net))
+		return;
+	nfqr_net_flush(net, NULL, 0);
 }
 
 const struct nf_queue_handler nfqr_queue_handler = {
 	.outfn		= nfqr_enqueue,
 	.nf_hook_drop	= nfqr_hook_drop,
+};
+
+static int nfqr_netdev_event(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	/* Packets that reference a device going down are dropped. */
+	if (event == NETDEV_DOWN)
+		nfqr_net_flush(dev_net(dev), nfqr_entry_uses_dev, dev->ifindex);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block nfqr_netdev_nb = {
+	.notifier_call = nfqr_netdev_event,
 };
 
 static int __net_init nfqr_net_init(struct net *net)
@@ -54,6 +523,7 @@ static void __net_exit nfqr_net_exit(struct net *net)
 	struct nfqr_net *qn = nfqr_pernet(net);
 	unsigned int i;
 
+	/* Endpoints hold their namespace; netlink sockets unbind first. */
 	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
 		WARN_ON_ONCE(!hlist_empty(&qn->table[i]));
 }
@@ -67,10 +537,31 @@ static struct pernet_operations nfqr_net_ops = {
 
 int nfqr_queue_init(void)
 {
-	return register_pernet_subsys(&nfqr_net_ops);
+	int err;
+
+	nfqr_pkt_cache = KMEM_CACHE(nfqr_pkt, 0);
+	if (!nfqr_pkt_cache)
+		return -ENOMEM;
+	err = register_pernet_subsys(&nfqr_net_ops);
+	if (err)
+		goto err_cache;
+	err = register_netdevice_notifier(&nfqr_netdev_nb);
+	if (err)
+		goto err_pernet;
+	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&nfqr_net_ops);
+err_cache:
+	kmem_cache_destroy(nfqr_pkt_cache);
+	return err;
 }
 
 void nfqr_queue_exit(void)
 {
+	unregister_netdevice_notifier(&nfqr_netdev_nb);
 	unregister_pernet_subsys(&nfqr_net_ops);
+	/* Instances are freed by call_rcu(): wait for the callbacks. */
+	rcu_barrier();
+	kmem_cache_destroy(nfqr_pkt_cache);
 }

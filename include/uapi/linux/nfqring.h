@@ -2,19 +2,124 @@
 /*
  * nfqring: memory-mapped NFQUEUE rings on /dev/nfqring.
  *
- * This header is the ABI.  It is shared by the kernel module and by
- * userspace; the manual page nfqring(4) explains it at length.
+ * This header is the ABI; nfqring(4) explains it at length.
  *
- * Each open(2) of /dev/nfqring is one endpoint, bound to the network
- * namespace of the opener.  Queue numbers are per namespace, as with
- * nfnetlink_queue.  Every call needs CAP_NET_ADMIN in the user namespace
- * that owns that network namespace, both for the opener and the caller.
+ * Endpoint
+ *   Each open(2) of /dev/nfqring is one endpoint, bound to (and holding a
+ *   reference on) the network namespace of the opener.  Queue numbers are
+ *   per namespace, as with nfnetlink_queue.  open() and every later call need
+ *   CAP_NET_ADMIN in the user namespace that owns that network namespace;
+ *   later calls check both the opener's credentials and the caller's, so a
+ *   descriptor handed to an unprivileged process is useless to it.
+ *   A queue bound through an endpoint is owned by that endpoint (the
+ *   peer_portid column of /proc/net/netfilter/nfnetlink_queue shows 0, a
+ *   portid no netlink socket can have).  Closing the endpoint unbinds its
+ *   queues and drops the packets they hold, like closing a netlink socket.
+ *
+ * Messages
+ *   Everything that goes in and out is standard nfnetlink messages of the
+ *   queue subsystem (<linux/netfilter/nfnetlink_queue.h>): the kernel sends
+ *   NFQNL_MSG_PACKET with the attributes nfnetlink_queue sends; userspace
+ *   sends NFQNL_MSG_CONFIG, NFQNL_MSG_VERDICT and NFQNL_MSG_VERDICT_BATCH,
+ *   with nfnetlink_queue's semantics and error codes.
+ *
+ * Rings
+ *   NFQRING_SET_RX_RING and NFQRING_SET_TX_RING take the old netlink
+ *   struct nl_mmap_req from <linux/netlink.h>, under its old rules:
+ *     nm_block_size  > 0, a multiple of the page size;
+ *     nm_frame_size  >= NFQRING_HDRLEN, a multiple of NFQRING_FRAME_ALIGN,
+ *                    at most nm_block_size;
+ *     nm_frame_nr    == nm_block_nr * (nm_block_size / nm_frame_size);
+ *     nm_block_nr    == 0 (with nm_frame_nr == 0) tears the ring down;
+ *   plus the limits below.  Ring memory is zeroed and charged to the
+ *   caller's memory cgroup.  Then one
+ *     mmap(NULL, rx_size + tx_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+ *   maps the RX ring first and the TX ring after it (either may be absent),
+ *   where a ring's size is nm_block_size * nm_block_nr.  Frame i lives at
+ *   (i / frames_per_block) * nm_block_size + (i % frames_per_block) *
+ *   nm_frame_size from the start of its ring.  Any other offset or size, a
+ *   private mapping, or mremap() growing the mapping is refused.  Setting a
+ *   ring while the endpoint is mapped or has a bound queue fails with EBUSY.
+ *
+ *   A frame is a struct nl_mmap_hdr (NFQRING_HDRLEN bytes) followed by
+ *   nm_len bytes of netlink message(s).  The status word protocol:
+ *
+ *   RX  UNUSED   free: the kernel may fill it when it reaches it.
+ *       RESERVED the kernel is filling it (never across a sleep).
+ *       VALID    a PACKET message of nm_len bytes follows the header.
+ *       COPY     the message (nm_len bytes) did not fit in the frame and
+ *                waits to be read with read(2), in ring order.
+ *       SKIP     userspace keeps the frame; the kernel treats it as busy.
+ *       Userspace releases a frame by storing UNUSED.  The kernel fills
+ *       frames strictly in ring order from its head; when the head frame is
+ *       not UNUSED the ring is full and the packet is handled as a full
+ *       queue (dropped and counted in queue_dropped and rx_overruns, or
+ *       accepted with NFQA_CFG_F_FAIL_OPEN).  Releasing a frame is
+ *       independent of the packet's verdict.
+ *
+ *   TX  UNUSED   free for userspace.
+ *       VALID    userspace put nm_len bytes of one or more messages after
+ *                the header and asks the kernel to process them.
+ *       The kernel processes VALID frames strictly in ring order from its
+ *       TX head, on NFQRING_TX_FLUSH, on write(fd, NULL, 0) and before the
+ *       messages of any write(); it copies each message into kernel memory
+ *       before looking at it, then stores UNUSED.  It stops at the first
+ *       frame that is not VALID.  When a message of a frame fails, the
+ *       messages before it in that frame have taken effect and those after
+ *       it are not processed.
+ *
+ * Barriers
+ *   The kernel publishes an RX frame with a store-release of nm_status after
+ *   writing the frame; userspace must read nm_status with a load-acquire
+ *   (__atomic_load_n(&hdr->nm_status, __ATOMIC_ACQUIRE)) before reading the
+ *   frame, and release it with a store-release of UNUSED after its last
+ *   access.  For TX, userspace writes the message and nm_len, then stores
+ *   VALID with a store-release; the kernel loads nm_status with a
+ *   load-acquire, reads nm_len once and bounds it by the frame size.
+ *
+ * Ordering
+ *   Packet ids of a queue are assigned in the order its frames are taken, so
+ *   one VERDICT_BATCH up to the id of the last frame read releases exactly
+ *   the packets read.  A packet whose message still waits in the read()
+ *   backlog (COPY, or no RX ring) cannot have been seen: VERDICT_BATCH
+ *   skips it until it has been read, and it needs its own verdict or a later
+ *   batch.  Verdicts from write() and from the TX ring take effect in the
+ *   order they were issued: write() first processes the VALID TX frames.
+ *
+ * read(2) and write(2)
+ *   read() returns one message per call: the next message of the backlog
+ *   (every PACKET message when no RX ring is set, COPY messages otherwise,
+ *   and NLMSG_ERROR acknowledgments for messages sent with NLM_F_ACK), or
+ *   fails with EAGAIN (non-blocking) / blocks.  A buffer too small for the
+ *   message fails with EMSGSIZE and leaves it queued.  The backlog holds at
+ *   most NFQRING_BACKLOG_BYTES; what does not fit is dropped and counted
+ *   (queue_user_dropped and backlog_drops).  After an RX overrun the next
+ *   read() fails once with ENOBUFS.
+ *   write() takes one or more messages in one buffer (at most
+ *   NFQRING_WRITE_MAX bytes) and processes them in order.  It returns the
+ *   number of bytes of the messages processed without error; when the first
+ *   message fails it returns -1 with that message's error.  So a short
+ *   count means the message at that offset failed: write it again to see
+ *   its error.  A message sent with NLM_F_ACK also gets an
+ *   NLMSG_ERROR acknowledgment in the read() backlog.  Messages without
+ *   NLM_F_REQUEST are ignored, as netlink does.  write(fd, NULL, 0) flushes
+ *   the TX ring and returns the number of frames processed.  A TX frame
+ *   that fails while write() flushes is counted in tx_errors and
+ *   tx_last_error of NFQRING_GET_STATS; only NFQRING_TX_FLUSH reports such
+ *   an error as its result.
+ *
+ * poll(2)
+ *   POLLIN   a VALID or COPY frame waits, or the backlog is not empty;
+ *   POLLOUT  the TX ring has an UNUSED frame (always without a TX ring);
+ *   POLLERR  an RX overrun happened since the last read(); read() clears it.
+ *   The kernel wakes pollers when it publishes a frame or queues a message.
  */
 #ifndef _UAPI_LINUX_NFQRING_H
 #define _UAPI_LINUX_NFQRING_H
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#include <linux/netlink.h>
 
 #define NFQRING_DEVICE		"/dev/nfqring"
 #define NFQRING_DEVICE_NAME	"nfqring"
@@ -22,9 +127,74 @@
 /* Bumped whenever the ABI below changes incompatibly. */
 #define NFQRING_ABI_VERSION	1
 
+/* Frame status words: the values of the old enum nl_mmap_status. */
+#define NFQRING_STATUS_UNUSED	0
+#define NFQRING_STATUS_RESERVED	1
+#define NFQRING_STATUS_VALID	2
+#define NFQRING_STATUS_COPY	3
+#define NFQRING_STATUS_SKIP	4
+
+/* Frame header length and alignment: the old NL_MMAP_HDRLEN and
+ * NL_MMAP_MSG_ALIGNMENT, which <linux/netlink.h> hides from the kernel.
+ */
+#define NFQRING_FRAME_ALIGN	4
+#define NFQRING_HDRLEN		((sizeof(struct nl_mmap_hdr) + NFQRING_FRAME_ALIGN - 1) & \
+				 ~(NFQRING_FRAME_ALIGN - 1))
+
+/* Limits per ring. */
+#define NFQRING_MAX_RING_BYTES	(256U << 20)
+#define NFQRING_MAX_FRAMES	65536U
+/* Bytes the read() backlog of one endpoint may hold. */
+#define NFQRING_BACKLOG_BYTES	(8U << 20)
+
 #define NFQRING_IOC_MAGIC	0xf7
+
+/* Result of one TX flush. */
+struct nfqring_tx_result {
+	__u32	processed;	/* frames processed without error */
+	__u32	frame;		/* ring index (0..frame_nr-1) of the frame
+				 * that failed, if error
+				 */
+	__s32	error;		/* 0, or the negative errno of that frame */
+	__u32	reserved;
+};
+
+/* Figures of one endpoint, for monitoring and tests. */
+struct nfqring_stats {
+	__u64	rx_frames;	/* frames published VALID */
+	__u64	rx_copy;	/* messages sent as COPY (too big for a frame) */
+	__u64	rx_overruns;	/* packets that found the RX head frame busy */
+	__u64	backlog_msgs;	/* messages queued for read() */
+	__u64	backlog_drops;	/* messages the full read() backlog refused */
+	__u64	tx_frames;	/* TX frames processed */
+	__u64	tx_errors;	/* TX frames whose message failed */
+	__u64	tx_flushes;	/* TX flushes that processed a frame (batches) */
+	__u64	writes;		/* write() calls with messages */
+	__s32	tx_last_error;	/* errno of the last failed TX frame, negative */
+	__u32	tx_last_frame;	/* and its index */
+	__u32	rx_frame_nr;
+	__u32	rx_frame_size;
+	__u32	tx_frame_nr;
+	__u32	tx_frame_size;
+	__u32	backlog_bytes;	/* bytes waiting for read() */
+	__u32	queues;		/* queues bound through this endpoint */
+};
+
+/* The largest write(). */
+#define NFQRING_WRITE_MAX	(4U << 20)
 
 /* Returns NFQRING_ABI_VERSION. */
 #define NFQRING_GET_VERSION	_IO(NFQRING_IOC_MAGIC, 0)
+/* Set up or tear down a ring (argument: struct nl_mmap_req). */
+#define NFQRING_SET_RX_RING	_IOW(NFQRING_IOC_MAGIC, 1, struct nl_mmap_req)
+#define NFQRING_SET_TX_RING	_IOW(NFQRING_IOC_MAGIC, 2, struct nl_mmap_req)
+/*
+ * Process the VALID TX frames in order.  Returns the number processed.  When
+ * a frame's message fails, that frame is released, processing stops there,
+ * the call fails with the message's error, and the optional argument (may be
+ * NULL) says how many frames went before it and which frame failed.
+ */
+#define NFQRING_TX_FLUSH	_IOR(NFQRING_IOC_MAGIC, 3, struct nfqring_tx_result)
+#define NFQRING_GET_STATS	_IOR(NFQRING_IOC_MAGIC, 4, struct nfqring_stats)
 
 #endif /* _UAPI_LINUX_NFQRING_H */

@@ -1,0 +1,747 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ring transport: one endpoint per open /dev/nfqring, with its RX and
+ * TX rings, its read() backlog, and its side of the status protocol.
+ *
+ * Enqueue, per packet (bottom halves off throughout):
+ *   1. under the instance lock: take the RX head frame (RESERVED) or a
+ *      backlog slot, and the next packet id, in that order, so that ring
+ *      order is id order;
+ *   2. without locks: write the message into the frame (or backlog slot);
+ *   3. under the instance lock again: publish with a store-release of
+ *      VALID (or COPY), unless a flush doomed the packet meanwhile.
+ * The frame is never RESERVED across a sleep or a preemption.
+ *
+ * Locks: instance lock -> ring_lock, instance lock -> backlog_lock.
+ * ring_mutex (ring set-up, mmap) is never held across a user copy, since
+ * mmap runs with mmap_lock held.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <net/netlink.h>
+
+#include "endpoint.h"
+#include "ring.h"
+
+/* A message waiting for read(): a packet (COPY or no RX ring) or an ack. */
+struct nfqr_backlog_msg {
+	struct list_head	list;
+	u32			len;
+	u32			charge;		/* bytes counted in backlog_bytes */
+	u32			id;		/* packet id; 0 for an ack */
+	u16			queue_num;
+	bool			ready;		/* written */
+	u8			data[];
+};
+
+static struct nfqr_endpoint *nfqr_ep(struct nfqr_peer *peer)
+{
+	return container_of(peer, struct nfqr_endpoint, peer);
+}
+
+static u32 nfqr_status_load(const struct nl_mmap_hdr *hdr)
+{
+	/* Pairs with userspace's store-release of VALID in a TX frame: the
+	 * message and nm_len written before it are visible once VALID is.
+	 */
+	return smp_load_acquire(&hdr->nm_status);
+}
+
+static void nfqr_status_store(struct nl_mmap_hdr *hdr, u32 status)
+{
+	/* Publishes a frame: what was written into it before is visible to
+	 * a userspace load-acquire that sees the new status.
+	 */
+	smp_store_release(&hdr->nm_status, status);
+}
+
+static void nfqr_ep_wake(struct nfqr_endpoint *ep)
+{
+	if (wq_has_sleeper(&ep->wq))
+		wake_up_interruptible_poll(&ep->wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/* Under backlog_lock: room for @len more bytes? */
+static bool nfqr_backlog_room(struct nfqr_endpoint *ep, u32 len)
+{
+	return ep->backlog_bytes + len <= NFQRING_BACKLOG_BYTES;
+}
+
+static void nfqr_overrun(struct nfqr_endpoint *ep)
+{
+	set_bit(NFQR_EP_OVERRUN, &ep->flags);
+	wake_up_interruptible_poll(&ep->wq, EPOLLERR);
+}
+
+/*
+ * Under the instance lock, bottom halves off: takes the RX head frame and,
+ * for a message that goes to read(), its backlog slot, both under
+ * ring_lock so that backlog order is ring order across all the endpoint's
+ * queues.  Returns -ENOBUFS when the head frame is busy (an overrun) and
+ * -EMSGSIZE when the backlog is full.
+ */
+static int nfqr_ep_reserve(struct nfqr_endpoint *ep, bool frame,
+			   struct nfqr_backlog_msg *bmsg, u32 size,
+			   struct nl_mmap_hdr **hdrp)
+{
+	struct nl_mmap_hdr *hdr = NULL;
+	struct nfqr_ring *ring;
+	int err = 0;
+
+	spin_lock(&ep->ring_lock);
+	ring = ep->rx;
+	if (frame && ring) {
+		hdr = nfqr_ring_frame(ring, ep->rx_head % ring->frame_nr);
+		/* Read once; anything but UNUSED means the ring is full. */
+		if (READ_ONCE(hdr->nm_status) != NFQRING_STATUS_UNUSED) {
+			err = -ENOBUFS;
+			goto unlock;
+		}
+	} else if (frame) {
+		/* The ring went away under us: read() takes the message. */
+		err = -ENOBUFS;
+		goto unlock;
+	}
+	if (bmsg) {
+		spin_lock(&ep->backlog_lock);
+		if (!nfqr_backlog_room(ep, size)) {
+			spin_unlock(&ep->backlog_lock);
+			err = -EMSGSIZE;
+			goto unlock;
+		}
+		ep->backlog_bytes += size;
+		bmsg->charge = size;
+		list_add_tail(&bmsg->list, &ep->backlog);
+		spin_unlock(&ep->backlog_lock);
+	}
+	if (hdr) {
+		WRITE_ONCE(hdr->nm_status, NFQRING_STATUS_RESERVED);
+		ep->rx_head++;
+	}
+unlock:
+	spin_unlock(&ep->ring_lock);
+	*hdrp = hdr;
+	return err;
+}
+
+static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
+{
+	struct nfqr_endpoint *ep = nfqr_ep(inst->peer);
+	struct nf_queue_entry *entry = pkt->entry;
+	struct nfqr_backlog_msg *bmsg = NULL;
+	struct nl_mmap_hdr *hdr = NULL;
+	struct nfqr_msg_plan plan;
+	bool fail_open = false, doomed = false;
+	u32 room, len;
+	int err;
+
+	err = nfqr_msg_plan(inst, entry, &plan);
+	if (err)
+		return err;
+
+	/* Too big for a frame, or no RX ring: the message goes to read(). */
+	room = READ_ONCE(ep->rx_room);
+	if (!room || plan.size > room) {
+		bmsg = kmalloc(struct_size(bmsg, data, plan.size),
+			       GFP_ATOMIC | __GFP_NOWARN);
+		if (!bmsg) {
+			nfqr_msg_release(&plan);
+			return -ENOMEM;
+		}
+		bmsg->ready = false;
+		bmsg->queue_num = inst->queue_num;
+	}
+
+	local_bh_disable();
+	spin_lock(&inst->lock);
+	if (inst->dead) {
+		err = -ESRCH;	/* unbound meanwhile: as if it never was */
+		goto unlock;
+	}
+	if (inst->total >= inst->maxlen) {
+		fail_open = nfqr_deliver_failed(inst, true);
+		err = -ENOSPC;
+		goto unlock;
+	}
+	err = nfqr_ep_reserve(ep, room != 0, bmsg, plan.size, &hdr);
+	if (err) {
+		if (err == -ENOBUFS)
+			atomic64_inc(&ep->stats.rx_overruns);
+		else
+			atomic64_inc(&ep->stats.backlog_drops);
+		nfqr_overrun(ep);
+		fail_open = nfqr_deliver_failed(inst, false);
+		goto unlock;
+	}
+	/* Cannot fail now: the queue has room (checked above). */
+	nfqr_pkt_link(inst, pkt, NFQR_PKT_FILLING);
+	spin_unlock(&inst->lock);
+
+	len = nfqr_msg_write(&plan, entry, pkt->id,
+			     bmsg ? bmsg->data : (void *)hdr + NFQRING_HDRLEN);
+
+	spin_lock(&inst->lock);
+	if (pkt->state == NFQR_PKT_DOOMED)
+		doomed = true;
+	else
+		pkt->state = bmsg ? NFQR_PKT_UNSEEN : NFQR_PKT_VISIBLE;
+	if (bmsg) {
+		spin_lock(&ep->backlog_lock);
+		bmsg->id = pkt->id;
+		bmsg->len = len;
+		bmsg->ready = true;
+		spin_unlock(&ep->backlog_lock);
+		atomic64_inc(&ep->stats.backlog_msgs);
+	}
+	if (hdr) {
+		hdr->nm_len = len;
+		hdr->nm_group = 0;
+		hdr->nm_pid = 0;
+		hdr->nm_uid = 0;
+		hdr->nm_gid = 0;
+		nfqr_status_store(hdr, bmsg ? NFQRING_STATUS_COPY : NFQRING_STATUS_VALID);
+		atomic64_inc(bmsg ? &ep->stats.rx_copy : &ep->stats.rx_frames);
+	}
+	spin_unlock(&inst->lock);
+	local_bh_enable();
+
+	nfqr_msg_release(&plan);
+	nfqr_ep_wake(ep);
+	if (doomed) {
+		nfqr_reinject(entry, NF_DROP);
+		nfqr_pkt_free(pkt);
+	}
+	return 0;
+
+unlock:
+	spin_unlock(&inst->lock);
+	local_bh_enable();
+	nfqr_msg_release(&plan);
+	kfree(bmsg);
+	if (fail_open) {
+		nfqr_reinject(entry, NF_ACCEPT);
+		nfqr_pkt_free(pkt);
+		return 0;
+	}
+	return err;
+}
+
+static const struct nfqr_peer_ops nfqr_ring_peer_ops = {
+	.enqueue	= nfqr_ep_enqueue,
+};
+
+bool nfqr_peer_is_ring(const struct nfqr_peer *peer)
+{
+	return peer->ops == &nfqr_ring_peer_ops;
+}
+
+struct nfqr_endpoint *nfqr_ep_create(struct net *net)
+{
+	struct nfqr_endpoint *ep;
+
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
+	if (!ep)
+		return NULL;
+	ep->peer.ops = &nfqr_ring_peer_ops;
+	ep->net = get_net(net);
+	ep->pid = task_tgid_vnr(current);
+	init_waitqueue_head(&ep->wq);
+	mutex_init(&ep->ring_mutex);
+	mutex_init(&ep->tx_mutex);
+	mutex_init(&ep->read_mutex);
+	spin_lock_init(&ep->ring_lock);
+	spin_lock_init(&ep->backlog_lock);
+	INIT_LIST_HEAD(&ep->backlog);
+	return ep;
+}
+
+void nfqr_ep_release(struct nfqr_endpoint *ep)
+{
+	struct nfqr_backlog_msg *bmsg, *next;
+
+	/* Closing unbinds the queues and drops what they hold. */
+	nfqr_peer_drop(ep->net, &ep->peer);
+	/* Enqueues that found an instance before that may still write. */
+	synchronize_rcu();
+
+	list_for_each_entry_safe(bmsg, next, &ep->backlog, list)
+		kfree(bmsg);
+	nfqr_ring_free(ep->rx);
+	nfqr_ring_free(ep->tx);
+	kvfree(ep->tx_buf);
+	put_net(ep->net);
+	kfree(ep);
+}
+
+static unsigned int nfqr_ep_queues(struct nfqr_endpoint *ep)
+{
+	struct nfqr_net *qn = nfqr_pernet(ep->net);
+	struct nfqr_instance *inst;
+	unsigned int i, n = 0;
+
+	rcu_read_lock();
+	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
+		hlist_for_each_entry_rcu(inst, &qn->table[i], node)
+			if (inst->peer == &ep->peer)
+				n++;
+	rcu_read_unlock();
+	return n;
+}
+
+int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
+		     const struct nl_mmap_req *req)
+{
+	struct nfqr_ring *ring, *old;
+	void *tx_buf = NULL, *old_buf = NULL;
+	int err = 0;
+
+	ring = nfqr_ring_alloc(req);
+	if (IS_ERR(ring))
+		return PTR_ERR(ring);
+	if (tx && ring) {
+		tx_buf = kvmalloc(nfqr_ring_frame_room(ring), GFP_KERNEL_ACCOUNT);
+		if (!tx_buf) {
+			nfqr_ring_free(ring);
+			return -ENOMEM;
+		}
+	}
+
+	mutex_lock(&ep->ring_mutex);
+	if (atomic_read(&ep->mapped) || nfqr_ep_queues(ep)) {
+		err = -EBUSY;
+		old = ring;
+		old_buf = tx_buf;
+		goto unlock;
+	}
+	if (tx) {
+		mutex_lock(&ep->tx_mutex);
+		spin_lock_bh(&ep->ring_lock);
+		old = ep->tx;
+		ep->tx = ring;
+		ep->tx_head = 0;
+		spin_unlock_bh(&ep->ring_lock);
+		old_buf = ep->tx_buf;
+		ep->tx_buf = tx_buf;
+		mutex_unlock(&ep->tx_mutex);
+	} else {
+		spin_lock_bh(&ep->ring_lock);
+		old = ep->rx;
+		ep->rx = ring;
+		ep->rx_head = 0;
+		ep->rx_tail = 0;
+		WRITE_ONCE(ep->rx_room, ring ? nfqr_ring_frame_room(ring) : 0);
+		spin_unlock_bh(&ep->ring_lock);
+	}
+unlock:
+	mutex_unlock(&ep->ring_mutex);
+
+	if (old && !err)
+		synchronize_rcu();	/* an enqueue may still be writing */
+	nfqr_ring_free(old);
+	kvfree(old_buf);
+	return err;
+}
+
+static void nfqr_vm_open(struct vm_area_struct *vma)
+{
+	struct nfqr_endpoint *ep = vma->vm_private_data;
+
+	atomic_inc(&ep->mapped);
+}
+
+static void nfqr_vm_close(struct vm_area_struct *vma)
+{
+	struct nfqr_endpoint *ep = vma->vm_private_data;
+
+	atomic_dec(&ep->mapped);
+}
+
+static const struct vm_operations_struct nfqr_vm_ops = {
+	.open	= nfqr_vm_open,
+	.close	= nfqr_vm_close,
+};
+
+/* One mapping of exactly RX + TX, shared, from offset 0. */
+int nfqr_ep_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma)
+{
+	unsigned long size = vma->vm_end - vma->vm_start;
+	size_t rx_size, tx_size;
+	int err = -EINVAL;
+
+	if (vma->vm_pgoff || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+
+	mutex_lock(&ep->ring_mutex);
+	rx_size = ep->rx ? ep->rx->size : 0;
+	tx_size = ep->tx ? ep->tx->size : 0;
+	if (!rx_size && !tx_size)
+		goto unlock;
+	if (size != rx_size + tx_size)
+		goto unlock;
+
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	if (ep->rx) {
+		err = nfqr_ring_map(ep->rx, vma, 0);
+		if (err)
+			goto unlock;
+	}
+	if (ep->tx) {
+		err = nfqr_ring_map(ep->tx, vma, rx_size);
+		if (err)
+			goto unlock;
+	}
+	err = 0;
+	vma->vm_ops = &nfqr_vm_ops;
+	vma->vm_private_data = ep;
+	atomic_inc(&ep->mapped);	/* ->open is not called for the first */
+unlock:
+	mutex_unlock(&ep->ring_mutex);
+	return err;
+}
+
+/* Queues an NLMSG_ERROR acknowledgment for read(). */
+static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
+{
+	struct nfqr_endpoint *ep = ctx;
+	struct nfqr_backlog_msg *bmsg;
+	u32 len = nlmsg_total_size(sizeof(struct nlmsgerr));
+	struct nlmsghdr *ack;
+	struct nlmsgerr *e;
+
+	bmsg = kzalloc(struct_size(bmsg, data, len), GFP_KERNEL_ACCOUNT);
+	if (!bmsg)
+		return;
+	ack = (struct nlmsghdr *)bmsg->data;
+	ack->nlmsg_len = len;
+	ack->nlmsg_type = NLMSG_ERROR;
+	ack->nlmsg_flags = NLM_F_CAPPED;	/* the request is not echoed */
+	ack->nlmsg_seq = nlh->nlmsg_seq;
+	ack->nlmsg_pid = nlh->nlmsg_pid;
+	e = nlmsg_data(ack);
+	e->error = error;
+	e->msg = *nlh;
+	bmsg->len = len;
+	bmsg->charge = len;
+	bmsg->ready = true;
+
+	/* ring_lock too: keeps backlog order and ring order the same. */
+	spin_lock_bh(&ep->ring_lock);
+	spin_lock(&ep->backlog_lock);
+	if (nfqr_backlog_room(ep, len)) {
+		ep->backlog_bytes += len;
+		list_add_tail(&bmsg->list, &ep->backlog);
+		bmsg = NULL;
+	}
+	spin_unlock(&ep->backlog_lock);
+	spin_unlock_bh(&ep->ring_lock);
+	if (bmsg) {	/* no room */
+		atomic64_inc(&ep->stats.backlog_drops);
+		kfree(bmsg);
+		return;
+	}
+	atomic64_inc(&ep->stats.backlog_msgs);
+	nfqr_ep_wake(ep);
+}
+
+/*
+ * Processes the VALID TX frames in ring order.  Each message is copied into
+ * kernel memory, and the frame released, before anything looks at it.
+ * Caller holds tx_mutex.  Returns the frames processed or the error of the
+ * frame that failed.
+ */
+static int nfqr_ep_flush_locked(struct nfqr_endpoint *ep,
+				struct nfqring_tx_result *res)
+{
+	struct nfqr_ring *ring = ep->tx;
+	u32 n, processed = 0;
+	int err = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!ring)
+		return 0;
+
+	/* At most one lap, so a busy writer cannot keep us here forever. */
+	for (n = 0; n < ring->frame_nr; n++) {
+		u32 index = ep->tx_head;
+		struct nl_mmap_hdr *hdr = nfqr_ring_frame(ring, index);
+		size_t done;
+		u32 len;
+
+		if (nfqr_status_load(hdr) != NFQRING_STATUS_VALID)
+			break;
+		len = READ_ONCE(hdr->nm_len);
+		if (len > nfqr_ring_frame_room(ring))
+			err = -EINVAL;
+		else
+			memcpy(ep->tx_buf, (void *)hdr + NFQRING_HDRLEN, len);
+		nfqr_status_store(hdr, NFQRING_STATUS_UNUSED);
+		ep->tx_head = (index + 1) % ring->frame_nr;
+
+		if (!err)
+			err = nfqr_process_msgs(ep->net, &ep->peer, ep->tx_buf, len,
+						&done, nfqr_ep_ack, ep);
+		if (err) {
+			res->frame = index;
+			res->error = err;
+			atomic64_inc(&ep->stats.tx_errors);
+			WRITE_ONCE(ep->stats.tx_last_error, err);
+			WRITE_ONCE(ep->stats.tx_last_frame, index);
+			break;
+		}
+		processed++;
+		cond_resched();
+	}
+	res->processed = processed;
+	if (processed) {
+		atomic64_add(processed, &ep->stats.tx_frames);
+		atomic64_inc(&ep->stats.tx_flushes);
+	}
+	return err ? err : processed;
+}
+
+int nfqr_ep_flush(struct nfqr_endpoint *ep, struct nfqring_tx_result *res)
+{
+	int ret;
+
+	mutex_lock(&ep->tx_mutex);
+	ret = nfqr_ep_flush_locked(ep, res);
+	mutex_unlock(&ep->tx_mutex);
+	return ret;
+}
+
+ssize_t nfqr_ep_write(struct nfqr_endpoint *ep, const char __user *ubuf,
+		      size_t len)
+{
+	struct nfqring_tx_result res;
+	size_t done = 0;
+	void *buf;
+	int err;
+
+	if (len == 0)
+		return nfqr_ep_flush(ep, &res);
+	if (len > NFQRING_WRITE_MAX)
+		return -EMSGSIZE;
+
+	/* Copied before any lock is taken, and parsed only from the copy. */
+	buf = vmemdup_user(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	mutex_lock(&ep->tx_mutex);
+	/* Verdicts take effect in the order issued: the TX ring first. */
+	nfqr_ep_flush_locked(ep, &res);
+	err = nfqr_process_msgs(ep->net, &ep->peer, buf, len, &done,
+				nfqr_ep_ack, ep);
+	mutex_unlock(&ep->tx_mutex);
+	atomic64_inc(&ep->stats.writes);
+	kvfree(buf);
+
+	if (err && !done)
+		return err;
+	return done;
+}
+
+/* Marks the packet of a message that read() handed out as seen. */
+static void nfqr_ep_seen(struct nfqr_endpoint *ep, u16 queue_num, u32 id)
+{
+	struct nfqr_instance *inst;
+	struct nfqr_pkt *pkt;
+
+	rcu_read_lock();
+	inst = nfqr_instance_lookup(ep->net, queue_num);
+	if (inst && inst->peer == &ep->peer) {
+		spin_lock_bh(&inst->lock);
+		pkt = nfqr_pkt_find(inst, id);
+		if (pkt && pkt->state == NFQR_PKT_UNSEEN)
+			pkt->state = NFQR_PKT_VISIBLE;
+		spin_unlock_bh(&inst->lock);
+	}
+	rcu_read_unlock();
+}
+
+static bool nfqr_ep_readable(struct nfqr_endpoint *ep)
+{
+	struct nfqr_backlog_msg *bmsg;
+	bool ready;
+
+	if (test_bit(NFQR_EP_OVERRUN, &ep->flags))
+		return true;
+	spin_lock_bh(&ep->backlog_lock);
+	bmsg = list_first_entry_or_null(&ep->backlog, struct nfqr_backlog_msg, list);
+	ready = bmsg && bmsg->ready;
+	spin_unlock_bh(&ep->backlog_lock);
+	return ready;
+}
+
+ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *ubuf, size_t count,
+		     bool nonblock)
+{
+	struct nfqr_backlog_msg *bmsg;
+	ssize_t ret;
+
+	if (mutex_lock_interruptible(&ep->read_mutex))
+		return -ERESTARTSYS;
+	for (;;) {
+		if (test_and_clear_bit(NFQR_EP_OVERRUN, &ep->flags)) {
+			ret = -ENOBUFS;
+			goto out;
+		}
+		spin_lock_bh(&ep->backlog_lock);
+		bmsg = list_first_entry_or_null(&ep->backlog,
+						struct nfqr_backlog_msg, list);
+		if (bmsg && bmsg->ready) {
+			if (bmsg->len > count) {
+				spin_unlock_bh(&ep->backlog_lock);
+				ret = -EMSGSIZE;
+				goto out;
+			}
+			list_del(&bmsg->list);
+			ep->backlog_bytes -= bmsg->charge;
+			spin_unlock_bh(&ep->backlog_lock);
+			break;
+		}
+		spin_unlock_bh(&ep->backlog_lock);
+		if (nonblock) {
+			ret = -EAGAIN;
+			goto out;
+		}
+		ret = wait_event_interruptible(ep->wq, nfqr_ep_readable(ep));
+		if (ret)
+			goto out;
+	}
+
+	if (copy_to_user(ubuf, bmsg->data, bmsg->len)) {
+		/* Put it back where it was: nothing is lost to a bad buffer. */
+		spin_lock_bh(&ep->backlog_lock);
+		list_add(&bmsg->list, &ep->backlog);
+		ep->backlog_bytes += bmsg->charge;
+		spin_unlock_bh(&ep->backlog_lock);
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = bmsg->len;
+	if (bmsg->id)
+		nfqr_ep_seen(ep, bmsg->queue_num, bmsg->id);
+	kfree(bmsg);
+out:
+	mutex_unlock(&ep->read_mutex);
+	return ret;
+}
+
+/* Under ring_lock: moves the tail over released frames; counts the rest. */
+static u32 nfqr_rx_in_use(struct nfqr_endpoint *ep, bool *readable)
+{
+	struct nfqr_ring *ring = ep->rx;
+	u32 seq;
+
+	*readable = false;
+	if (!ring)
+		return 0;
+	while (ep->rx_tail != ep->rx_head &&
+	       READ_ONCE(nfqr_ring_frame(ring, ep->rx_tail % ring->frame_nr)->nm_status) ==
+	       NFQRING_STATUS_UNUSED)
+		ep->rx_tail++;
+	for (seq = ep->rx_tail; seq != ep->rx_head; seq++) {
+		u32 status = READ_ONCE(nfqr_ring_frame(ring, seq % ring->frame_nr)->nm_status);
+
+		if (status == NFQRING_STATUS_VALID || status == NFQRING_STATUS_COPY) {
+			*readable = true;
+			break;
+		}
+	}
+	return ep->rx_head - ep->rx_tail;
+}
+
+__poll_t nfqr_ep_poll(struct nfqr_endpoint *ep, struct file *file,
+		      poll_table *wait)
+{
+	__poll_t mask = 0;
+	bool readable;
+	u32 i;
+
+	poll_wait(file, &ep->wq, wait);
+
+	if (test_bit(NFQR_EP_OVERRUN, &ep->flags))
+		mask |= EPOLLERR;
+	if (nfqr_ep_readable(ep))
+		mask |= EPOLLIN | EPOLLRDNORM;
+
+	spin_lock_bh(&ep->ring_lock);
+	nfqr_rx_in_use(ep, &readable);
+	if (readable)
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (!ep->tx) {
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	} else {
+		for (i = 0; i < ep->tx->frame_nr; i++) {
+			u32 index = (ep->tx_head + i) % ep->tx->frame_nr;
+
+			if (READ_ONCE(nfqr_ring_frame(ep->tx, index)->nm_status) ==
+			    NFQRING_STATUS_UNUSED) {
+				mask |= EPOLLOUT | EPOLLWRNORM;
+				break;
+			}
+		}
+	}
+	spin_unlock_bh(&ep->ring_lock);
+	return mask;
+}
+
+void nfqr_ep_stats(struct nfqr_endpoint *ep, struct nfqring_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->rx_frames = atomic64_read(&ep->stats.rx_frames);
+	st->rx_copy = atomic64_read(&ep->stats.rx_copy);
+	st->rx_overruns = atomic64_read(&ep->stats.rx_overruns);
+	st->backlog_msgs = atomic64_read(&ep->stats.backlog_msgs);
+	st->backlog_drops = atomic64_read(&ep->stats.backlog_drops);
+	st->tx_frames = atomic64_read(&ep->stats.tx_frames);
+	st->tx_errors = atomic64_read(&ep->stats.tx_errors);
+	st->tx_flushes = atomic64_read(&ep->stats.tx_flushes);
+	st->writes = atomic64_read(&ep->stats.writes);
+	st->tx_last_error = READ_ONCE(ep->stats.tx_last_error);
+	st->tx_last_frame = READ_ONCE(ep->stats.tx_last_frame);
+
+	spin_lock_bh(&ep->ring_lock);
+	if (ep->rx) {
+		st->rx_frame_nr = ep->rx->frame_nr;
+		st->rx_frame_size = ep->rx->frame_size;
+	}
+	if (ep->tx) {
+		st->tx_frame_nr = ep->tx->frame_nr;
+		st->tx_frame_size = ep->tx->frame_size;
+	}
+	spin_unlock_bh(&ep->ring_lock);
+	spin_lock_bh(&ep->backlog_lock);
+	st->backlog_bytes = ep->backlog_bytes;
+	spin_unlock_bh(&ep->backlog_lock);
+	st->queues = nfqr_ep_queues(ep);
+}
+
+/* One line of /proc/net/netfilter/nfqring for a queue bound to a ring. */
+void nfqr_ep_show(struct seq_file *s, struct nfqr_peer *peer)
+{
+	struct nfqr_endpoint *ep = nfqr_ep(peer);
+	struct nfqring_stats st;
+	bool readable;
+	u32 in_use;
+
+	nfqr_ep_stats(ep, &st);
+	spin_lock_bh(&ep->ring_lock);
+	in_use = nfqr_rx_in_use(ep, &readable);
+	spin_unlock_bh(&ep->ring_lock);
+	seq_printf(s, "ring %d %u %u %u %u %u %llu %llu %llu %llu %llu %llu %llu\n",
+		   ep->pid, st.rx_frame_nr, st.rx_frame_size, st.tx_frame_nr,
+		   st.tx_frame_size, in_use, st.rx_frames, st.rx_copy,
+		   st.rx_overruns, st.backlog_drops, st.tx_frames, st.tx_errors,
+		   st.tx_flushes);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The ring transport's endpoint (endpoint.c), as dev.c and proc.c see it. */
+#ifndef _NFQR_ENDPOINT_H
+#define _NFQR_ENDPOINT_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/seq_file.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <uapi/linux/nfqring.h>
+
+#include "internal.h"
+
+struct nfqr_ring;
+
+enum {
+	NFQR_EP_OVERRUN,	/* flags bit: POLLERR until read() says ENOBUFS */
+};
+
+struct nfqr_endpoint {
+	struct nfqr_peer	peer;		/* owner of its queues */
+	struct net		*net;		/* the opener's, referenced */
+	pid_t			pid;		/* the opener, for /proc */
+	wait_queue_head_t	wq;
+	unsigned long		flags;
+
+	struct mutex		ring_mutex;	/* ring set-up against mmap */
+	atomic_t		mapped;		/* vmas of this endpoint */
+
+	spinlock_t		ring_lock;	/* ring pointers, RX head/tail */
+	struct nfqr_ring	*rx;
+	struct nfqr_ring	*tx;
+	u32			rx_head;	/* frames taken, ever */
+	u32			rx_tail;	/* oldest frame not released */
+	u32			rx_room;	/* message bytes per RX frame */
+
+	struct mutex		tx_mutex;	/* TX processing and write() */
+	u32			tx_head;	/* next TX frame to look at */
+	void			*tx_buf;	/* one TX message, copied out */
+
+	struct mutex		read_mutex;	/* one reader at a time */
+	spinlock_t		backlog_lock;
+	struct list_head	backlog;	/* messages for read(), in order */
+	u32			backlog_bytes;
+
+	struct {
+		atomic64_t	rx_frames, rx_copy, rx_overruns;
+		atomic64_t	backlog_msgs, backlog_drops;
+		atomic64_t	tx_frames, tx_errors, tx_flushes, writes;
+		s32		tx_last_error;
+		u32		tx_last_frame;
+	} stats;
+};
+
+struct nfqr_endpoint *nfqr_ep_create(struct net *net);
+void nfqr_ep_release(struct nfqr_endpoint *ep);
+int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
+		     const struct nl_mmap_req *req);
+int nfqr_ep_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma);
+int nfqr_ep_flush(struct nfqr_endpoint *ep, struct nfqring_tx_result *res);
+ssize_t nfqr_ep_write(struct nfqr_endpoint *ep, const char __user *buf,
+		      size_t len);
+ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *buf, size_t count,
+		     bool nonblock);
+__poll_t nfqr_ep_poll(struct nfqr_endpoint *ep, struct file *file,
+		      poll_table *wait);
+void nfqr_ep_stats(struct nfqr_endpoint *ep, struct nfqring_stats *st);
+
+bool nfqr_peer_is_ring(const struct nfqr_peer *peer);
+void nfqr_ep_show(struct seq_file *s, struct nfqr_peer *peer);
+
+#endif /* _NFQR_ENDPOINT_H */

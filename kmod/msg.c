@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The NFQNL_MSG_PACKET message: one writer for every transport.
+ *
+ * nfqr_msg_plan() runs first, before any slot is taken: it does what may
+ * fail (checksum completion, the conntrack attributes, the security
+ * context) and computes an upper bound of the message size.
+ * nfqr_msg_write() then writes the message into a flat buffer (a ring frame
+ * or a buffer that becomes a netlink skb or a read() message), attribute by
+ * attribute in nfnetlink_queue's order, and cannot fail.  Every byte it
+ * covers is written, padding included: no stale or uninitialised byte ever
+ * reaches userspace.  The payload is copied once, from the packet into the
+ * buffer.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter_bridge.h>
+#include <linux/security.h>
+#include <linux/skbuff.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <net/cls_cgroup.h>
+#include <net/ip.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "internal.h"
+
+/* A cursor over the flat buffer. */
+struct nfqr_wbuf {
+	u8	*base;
+	u32	len;
+};
+
+/* Appends an attribute header, returns where its payload goes. */
+static void *nfqr_put_hdr(struct nfqr_wbuf *w, u16 type, u32 payload_len)
+{
+	struct nlattr *nla = (struct nlattr *)(w->base + w->len);
+	u32 total = nla_total_size(payload_len);
+
+	nla->nla_type = type;
+	nla->nla_len = nla_attr_size(payload_len);
+	/* Zero the alignment padding now; the payload is written next. */
+	memset((u8 *)nla + nla_attr_size(payload_len), 0,
+	       total - nla_attr_size(payload_len));
+	w->len += total;
+	return nla_data(nla);
+}
+
+static void nfqr_put(struct nfqr_wbuf *w, u16 type, const void *data, u32 len)
+{
+	memcpy(nfqr_put_hdr(w, type, len), data, len);
+}
+
+static void nfqr_put_be32(struct nfqr_wbuf *w, u16 type, __be32 value)
+{
+	nfqr_put(w, type, &value, sizeof(value));
+}
+
+static void nfqr_put_be16(struct nfqr_wbuf *w, u16 type, __be16 value)
+{
+	nfqr_put(w, type, &value, sizeof(value));
+}
+
+static int nfqr_checksum_help(struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (!pskb_network_may_pull(skb, sizeof(struct iphdr)) ||
+		    ip_check_csum_start(skb))
+			return -EINVAL;
+	}
+	if (skb_csum_is_sctp(skb))
+		return skb_crc32c_csum_help(skb);
+	return skb_checksum_help(skb);
+}
+
+static u32 nfqr_bridge_size(struct nf_queue_entry *entry)
+{
+	struct sk_buff *skb = entry->skb;
+	u32 size = 0;
+
+	if (entry->state.pf != PF_BRIDGE || !skb_mac_header_was_set(skb))
+		return 0;
+	if (skb_vlan_tag_present(skb))
+		size += nla_total_size(nla_total_size(sizeof(__be16)) +
+				       nla_total_size(sizeof(__be16)));
+	if (skb->network_header > skb->mac_header)
+		size += nla_total_size(skb->network_header - skb->mac_header);
+	return size;
+}
+
+static u32 nfqr_secctx(struct sk_buff *skb, char **secdata)
+{
+	u32 seclen = 0;
+#if IS_ENABLED(CONFIG_NETWORK_SECMARK)
+	if (!skb->sk || !sk_fullsock(skb->sk))
+		return 0;
+	read_lock_bh(&skb->sk->sk_callback_lock);
+	if (skb->secmark)
+		security_secid_to_secctx(skb->secmark, secdata, &seclen);
+	read_unlock_bh(&skb->sk->sk_callback_lock);
+#endif
+	return seclen;
+}
+
+int nfqr_msg_plan(struct nfqr_instance *inst, struct nf_queue_entry *entry,
+		  struct nfqr_msg_plan *plan)
+{
+	struct sk_buff *skb = entry->skb;
+	const struct nfnl_ct_hook *nfnl_ct;
+	u32 size;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->pf = entry->state.pf;
+	plan->queue_num = inst->queue_num;
+	plan->flags = READ_ONCE(inst->flags);
+
+	size = nlmsg_total_size(sizeof(struct nfgenmsg))
+		+ nla_total_size(sizeof(struct nfqnl_msg_packet_hdr))
+		+ 4 * nla_total_size(sizeof(u32))	/* ifindexes */
+		+ nla_total_size(sizeof(u32))		/* mark */
+		+ nla_total_size(sizeof(u32))		/* priority */
+		+ nla_total_size(sizeof(struct nfqnl_msg_packet_hw))
+		+ nla_total_size(sizeof(struct nfqnl_msg_packet_timestamp))
+		+ 2 * nla_total_size(sizeof(u32))	/* uid, gid */
+		+ nla_total_size(sizeof(u32))		/* cgroup classid */
+		+ nla_total_size(sizeof(u32))		/* cap_len */
+		+ nla_total_size(sizeof(u32))		/* skb_info */
+		+ nfqr_bridge_size(entry);
+
+	if (entry->state.hook <= NF_INET_FORWARD ||
+	    (entry->state.hook == NF_INET_POST_ROUTING && !skb->sk))
+		plan->csum_verify = !skb_csum_unnecessary(skb);
+
+	if (READ_ONCE(inst->copy_mode) == NFQNL_COPY_PACKET) {
+		if (!(plan->flags & NFQA_CFG_F_GSO) &&
+		    skb->ip_summed == CHECKSUM_PARTIAL &&
+		    nfqr_checksum_help(skb))
+			return -ENOMEM;
+		plan->data_len = min_t(u32, READ_ONCE(inst->copy_range), skb->len);
+		plan->cap_len = skb->len;
+		size += nla_total_size(plan->data_len);
+	}
+
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	nfnl_ct = rcu_dereference(nfnl_ct_hook);
+	if ((plan->flags & NFQA_CFG_F_CONNTRACK) && nfnl_ct) {
+		enum ip_conntrack_info ctinfo;
+		struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+		/*
+		 * ctnetlink builds its attributes into an skb only: a small
+		 * scratch skb whose bytes are then copied into the message.
+		 */
+		if (ct) {
+			struct sk_buff *ctskb;
+
+			ctskb = alloc_skb(nfnl_ct->build_size(ct), GFP_ATOMIC);
+			if (!ctskb)
+				return -ENOMEM;
+			if (nfnl_ct->build(ctskb, ct, ctinfo, NFQA_CT, NFQA_CT_INFO) < 0) {
+				kfree_skb(ctskb);
+				return -ENOMEM;
+			}
+			plan->ct_attrs = ctskb;
+			size += ctskb->len;
+		}
+	}
+#endif
+
+	if ((plan->flags & NFQA_CFG_F_SECCTX) && skb->sk) {
+		plan->seclen = nfqr_secctx(skb, &plan->secdata);
+		size += nla_total_size(plan->seclen);
+	}
+
+	plan->size = size;
+	return 0;
+}
+
+void nfqr_msg_release(struct nfqr_msg_plan *plan)
+{
+	kfree_skb(plan->ct_attrs);
+	plan->ct_attrs = NULL;
+	if (plan->seclen)
+		security_release_secctx(plan->secdata, plan->seclen);
+	plan->seclen = 0;
+}
+
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+/* The bridge a port belongs to, for the INDEV/OUTDEV of bridge hooks. */
+static void nfqr_put_master(struct nfqr_wbuf *w, u16 type,
+			    const struct net_device *dev)
+{
+	const struct net_device *upper;
+
+	if (dev && !netif_is_bridge_port(dev))
+		return;
+	upper = netdev_master_upper_dev_get_rcu((struct net_device *)dev);
+	if (upper)
+		nfqr_put_be32(w, type, htonl(upper->ifindex));
+}
+#endif
+
+static void nfqr_put_devices(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
+{
+	struct net_device *in = entry->state.in, *out = entry->state.out;
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	struct sk_buff *skb = entry->skb;
+	int phys;
+
+	if (in) {
+		if (entry->state.pf == PF_BRIDGE) {
+			/* a bridge hook: in is the port, INDEV its bridge */
+			nfqr_put_be32(w, NFQA_IFINDEX_PHYSINDEV, htonl(in->ifindex));
+			nfqr_put_master(w, NFQA_IFINDEX_INDEV, in);
+		} else {
+			nfqr_put_be32(w, NFQA_IFINDEX_INDEV, htonl(in->ifindex));
+			phys = nf_bridge_get_physinif(skb);
+			if (phys)
+				nfqr_put_be32(w, NFQA_IFINDEX_PHYSINDEV, htonl(phys));
+		}
+	}
+	if (out) {
+		if (entry->state.pf == PF_BRIDGE) {
+			nfqr_put_be32(w, NFQA_IFINDEX_PHYSOUTDEV, htonl(out->ifindex));
+			nfqr_put_master(w, NFQA_IFINDEX_OUTDEV, out);
+		} else {
+			nfqr_put_be32(w, NFQA_IFINDEX_OUTDEV, htonl(out->ifindex));
+			phys = nf_bridge_get_physoutif(skb);
+			if (phys)
+				nfqr_put_be32(w, NFQA_IFINDEX_PHYSOUTDEV, htonl(phys));
+		}
+	}
+#else
+	if (in)
+		nfqr_put_be32(w, NFQA_IFINDEX_INDEV, htonl(in->ifindex));
+	if (out)
+		nfqr_put_be32(w, NFQA_IFINDEX_OUTDEV, htonl(out->ifindex));
+#endif
+}
+
+static void nfqr_put_hwaddr(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
+{
+	struct sk_buff *skb = entry->skb;
+	struct nfqnl_msg_packet_hw phw;
+	int len;
+
+	if (!entry->state.in || !skb->dev || !skb_mac_header_was_set(skb) ||
+	    skb_mac_header_len(skb) == 0)
+		return;
+	memset(&phw, 0, sizeof(phw));
+	len = dev_parse_header(skb, phw.hw_addr);
+	if (len) {
+		phw.hw_addrlen = htons(len);
+		nfqr_put(w, NFQA_HWADDR, &phw, sizeof(phw));
+	}
+}
+
+static void nfqr_put_bridge(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
+{
+	struct sk_buff *skb = entry->skb;
+
+	if (entry->state.pf != PF_BRIDGE || !skb_mac_header_was_set(skb))
+		return;
+	if (skb_vlan_tag_present(skb)) {
+		struct nlattr *nest = (struct nlattr *)(w->base + w->len);
+
+		nest->nla_type = NFQA_VLAN | NLA_F_NESTED;
+		w->len += NLA_HDRLEN;
+		nfqr_put_be16(w, NFQA_VLAN_TCI, htons(skb->vlan_tci));
+		nfqr_put_be16(w, NFQA_VLAN_PROTO, skb->vlan_proto);
+		nest->nla_len = (u8 *)(w->base + w->len) - (u8 *)nest;
+	}
+	if (skb->mac_header < skb->network_header)
+		nfqr_put(w, NFQA_L2HDR, skb_mac_header(skb),
+			 skb->network_header - skb->mac_header);
+}
+
+static void nfqr_put_uidgid(struct nfqr_wbuf *w, struct sock *sk)
+{
+	const struct cred *cred;
+
+	if (!sk_fullsock(sk))
+		return;
+	read_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_socket && sk->sk_socket->file) {
+		cred = sk->sk_socket->file->f_cred;
+		nfqr_put_be32(w, NFQA_UID,
+			      htonl(from_kuid_munged(&init_user_ns, cred->fsuid)));
+		nfqr_put_be32(w, NFQA_GID,
+			      htonl(from_kgid_munged(&init_user_ns, cred->fsgid)));
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nfqr_put_classid(struct nfqr_wbuf *w, struct sock *sk)
+{
+#if defined(NFQR_HAVE_NFQA_CGROUP_CLASSID) && IS_ENABLED(CONFIG_CGROUP_NET_CLASSID)
+	/* Only kernels whose nfnetlink_queue sends it: behave the same. */
+	if (sk && sk_fullsock(sk)) {
+		u32 classid = sock_cgroup_classid(&sk->sk_cgrp_data);
+
+		if (classid)
+			nfqr_put_be32(w, NFQA_CGROUP_CLASSID, htonl(classid));
+	}
+#endif
+}
+
+static void nfqr_put_skb_info(struct nfqr_wbuf *w, struct sk_buff *skb,
+			      bool csum_verify)
+{
+	u32 flags = 0;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		flags = NFQA_SKB_CSUMNOTREADY;
+	else if (csum_verify)
+		flags = NFQA_SKB_CSUM_NOTVERIFIED;
+	if (skb_is_gso(skb))
+		flags |= NFQA_SKB_GSO;
+	if (flags)
+		nfqr_put_be32(w, NFQA_SKB_INFO, htonl(flags));
+}
+
+/* Writes the message for packet @id into @buf (plan->size bytes at most)
+ * and returns its length.  Runs with bottom halves off; cannot fail.
+ */
+u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
+		   struct nf_queue_entry *entry, u32 id, void *buf)
+{
+	struct sk_buff *skb = entry->skb;
+	struct nfqr_wbuf w = { .base = buf };
+	struct nfqnl_msg_packet_hdr *pmsg;
+	struct nlmsghdr *nlh = buf;
+	struct nfgenmsg *nfg;
+	ktime_t tstamp;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET;
+	nlh->nlmsg_flags = 0;
+	nlh->nlmsg_seq = 0;
+	nlh->nlmsg_pid = 0;
+	w.len = NLMSG_HDRLEN;
+	nfg = (struct nfgenmsg *)(w.base + w.len);
+	memset(nfg, 0, NLMSG_ALIGN(sizeof(*nfg)));
+	nfg->nfgen_family = plan->pf;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(plan->queue_num);
+	w.len += NLMSG_ALIGN(sizeof(*nfg));
+
+	pmsg = nfqr_put_hdr(&w, NFQA_PACKET_HDR, sizeof(*pmsg));
+	pmsg->packet_id = htonl(id);
+	pmsg->hw_protocol = skb->protocol;
+	pmsg->hook = entry->state.hook;
+
+	nfqr_put_devices(&w, entry);
+	if (skb->mark)
+		nfqr_put_be32(&w, NFQA_MARK, htonl(skb->mark));
+	if (skb->priority)
+		nfqr_put_be32(&w, NFQA_PRIORITY, htonl(skb->priority));
+	nfqr_put_hwaddr(&w, entry);
+	nfqr_put_bridge(&w, entry);
+
+	tstamp = skb_tstamp_cond(skb, false);
+	if (entry->state.hook <= NF_INET_FORWARD && tstamp) {
+		struct nfqnl_msg_packet_timestamp ts;
+		struct timespec64 kts = ktime_to_timespec64(tstamp);
+
+		ts.sec = cpu_to_be64(kts.tv_sec);
+		ts.usec = cpu_to_be64(kts.tv_nsec / NSEC_PER_USEC);
+		nfqr_put(&w, NFQA_TIMESTAMP, &ts, sizeof(ts));
+	}
+
+	if ((plan->flags & NFQA_CFG_F_UID_GID) && skb->sk)
+		nfqr_put_uidgid(&w, skb->sk);
+	nfqr_put_classid(&w, skb->sk);
+	if (plan->seclen)
+		nfqr_put(&w, NFQA_SECCTX, plan->secdata, plan->seclen);
+	if (plan->ct_attrs) {
+		memcpy(w.base + w.len, plan->ct_attrs->data, plan->ct_attrs->len);
+		w.len += plan->ct_attrs->len;
+	}
+	if (plan->cap_len > plan->data_len)
+		nfqr_put_be32(&w, NFQA_CAP_LEN, htonl(plan->cap_len));
+	nfqr_put_skb_info(&w, skb, plan->csum_verify);
+
+	if (plan->data_len) {
+		void *data = nfqr_put_hdr(&w, NFQA_PAYLOAD, plan->data_len);
+
+		/* Cannot fail: data_len <= skb->len. */
+		if (WARN_ON_ONCE(skb_copy_bits(skb, 0, data, plan->data_len)))
+			memset(data, 0, plan->data_len);
+	}
+
+	nlh->nlmsg_len = w.len;
+	return w.len;
+}

@@ -1,0 +1,779 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End to end through the rings: UDP over loopback in a private network
+ * namespace, queued by nft at the output hook, read from the RX ring,
+ * judged through the TX ring or write(), and counted at the receiver.
+ * Every packet queued gets exactly one verdict or is counted as dropped.
+ */
+#include <pthread.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "nfqr_test.h"
+
+#define FRAME	2048
+
+FIXTURE(traffic) {
+	struct tep ep;
+	int rcv;
+	char buf[MSGBUF];
+};
+
+FIXTURE_SETUP(traffic)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	ASSERT_EQ(0, nfqr_modprobe());
+	ASSERT_EQ(0, netns_enter());
+	ASSERT_EQ(0, nft_queue_udp("queue num 0"));
+	self->rcv = udp_receiver();
+	ASSERT_LE(0, self->rcv);
+	ASSERT_EQ(0, tep_open(&self->ep));
+	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(pg, 64, FRAME),
+			       ring_req(pg, 16, FRAME)));
+	ASSERT_EQ(0, tep_bind(&self->ep, 0, 0xffff));
+}
+
+FIXTURE_TEARDOWN(traffic)
+{
+	tep_close(&self->ep);
+	if (self->rcv >= 0)
+		close(self->rcv);
+}
+
+/* Reads up to @max VALID frames, checks their ids follow @first, releases
+ * them, returns how many and the last id.
+ */
+static int read_frames(struct __test_metadata *_metadata, struct tep *ep,
+		       int max, uint32_t first, uint32_t *last)
+{
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	int n = 0;
+
+	while (n < max) {
+		if (!tep_rx_next(ep, &h)) {
+			if (!tep_wait(ep, 2000))
+				break;
+			continue;
+		}
+		EXPECT_EQ(NFQRING_STATUS_VALID, h->nm_status);
+		EXPECT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+		EXPECT_EQ(first + n, p.id);
+		*last = p.id;
+		frame_release(h, NFQRING_STATUS_UNUSED);
+		n++;
+	}
+	return n;
+}
+
+TEST_F(traffic, batch_accept_through_tx_ring)
+{
+	struct nfqring_tx_result res;
+	struct nfqring_stats st;
+	unsigned int total = 99;
+	uint32_t last = 0;
+
+	ASSERT_EQ(0, udp_send(48, 100));
+	ASSERT_EQ(48, read_frames(_metadata, &self->ep, 48, 1, &last));
+	EXPECT_EQ(48u, last);
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+
+	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						       0, last, NF_ACCEPT)));
+	EXPECT_EQ(1, tep_flush(&self->ep, &res));
+	EXPECT_EQ(1u, res.processed);
+	EXPECT_EQ(0, res.error);
+	EXPECT_EQ(48, udp_count(self->rcv, 100));
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
+	EXPECT_EQ(0u, total);
+
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
+	EXPECT_EQ(48u, st.rx_frames);
+	EXPECT_EQ(1u, st.tx_frames);
+	EXPECT_EQ(1u, st.tx_flushes);
+	EXPECT_EQ(0u, st.rx_overruns);
+	EXPECT_EQ(1u, st.queues);
+}
+
+TEST_F(traffic, payload_is_the_packet)
+{
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	uint32_t seq;
+
+	ASSERT_EQ(0, udp_send(1, 300));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	/* IPv4 + UDP + 300 bytes, copied whole */
+	EXPECT_EQ(20u + 8 + 300, p.payload_len);
+	EXPECT_EQ(0u, p.cap_len);
+	memcpy(&seq, p.payload + 28, 4);
+	EXPECT_EQ(0u, ntohl(seq));
+	EXPECT_EQ('x', p.payload[20 + 8 + 299]);
+	EXPECT_EQ(0u, h->nm_pid);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						     p.id, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
+TEST_F(traffic, truncated_copy_reports_cap_len)
+{
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+
+	ASSERT_EQ(0, tep_send(&self->ep, msg_params(self->buf, 0, NFQNL_COPY_PACKET, 64)));
+	ASSERT_EQ(0, udp_send(1, 1000));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	EXPECT_EQ(64u, p.payload_len);
+	EXPECT_EQ(1028u, p.cap_len);
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						     p.id, NF_DROP)));
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+}
+
+TEST_F(traffic, drop_and_out_of_order_verdicts)
+{
+	uint32_t last = 0, id;
+
+	ASSERT_EQ(0, udp_send(20, 64));
+	ASSERT_EQ(20, read_frames(_metadata, &self->ep, 20, 1, &last));
+	/* Backwards, alternating drop and accept: O(1) lookups either way. */
+	for (id = last; id >= 1; id--)
+		ASSERT_EQ(0, tep_send(&self->ep,
+				      msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, id,
+						  id % 2 ? NF_DROP : NF_ACCEPT)));
+	EXPECT_EQ(10, udp_count(self->rcv, 50));
+	/* Each id exactly once. */
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							   0, 1, NF_ACCEPT)));
+}
+
+TEST_F(traffic, verdict_errors)
+{
+	struct tep other;
+	uint32_t last = 0;
+
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_EQ(1, read_frames(_metadata, &self->ep, 1, 1, &last));
+
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							   0, 777, NF_ACCEPT)));
+	EXPECT_EQ(-EINVAL, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							   0, last, NF_STOLEN)));
+	EXPECT_EQ(-EINVAL, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							   0, last, NF_MAX_VERDICT + 1)));
+	EXPECT_EQ(-ENODEV, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							   3, last, NF_ACCEPT)));
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf,
+							   NFQNL_MSG_VERDICT_BATCH, 0,
+							   0, NF_ACCEPT)));
+	EXPECT_EQ(-EBUSY, tep_send(&self->ep, msg_cmd(self->buf, 0, NFQNL_CFG_CMD_BIND)));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_cmd(self->buf, 0, NFQNL_CFG_CMD_PF_BIND)));
+
+	/* Another endpoint may not touch this one's queue. */
+	ASSERT_EQ(0, tep_open(&other));
+	EXPECT_EQ(-EPERM, tep_send(&other, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+						       0, last, NF_ACCEPT)));
+	EXPECT_EQ(-EPERM, tep_send(&other, msg_cmd(self->buf, 0, NFQNL_CFG_CMD_BIND)));
+	EXPECT_EQ(-EPERM, tep_send(&other, msg_cmd(self->buf, 0, NFQNL_CFG_CMD_UNBIND)));
+	EXPECT_EQ(-ENODEV, tep_send(&other, msg_cmd(self->buf, 9, NFQNL_CFG_CMD_UNBIND)));
+	tep_close(&other);
+
+	/* Still judged normally afterwards. */
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						     last, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
+static char huge[NFQRING_WRITE_MAX + 1];
+/* A pointer the compiler cannot see through, for EFAULT. */
+static void *volatile bad_ptr = (void *)16;
+
+TEST_F(traffic, bad_messages)
+{
+	struct nlmsghdr *nlh;
+	char two[512];
+	size_t len1;
+	ssize_t n;
+
+	/* PACKET is the kernel's to send. */
+	nlh = nfq_hdr(self->buf, NFQNL_MSG_PACKET, 0);
+	EXPECT_EQ(-EOPNOTSUPP, tep_send(&self->ep, nlh));
+	/* Another subsystem, an unknown type. */
+	nlh = nfq_hdr(self->buf, NFQNL_MSG_VERDICT, 0);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | 1;
+	EXPECT_EQ(-EINVAL, tep_send(&self->ep, nlh));
+	nlh = nfq_hdr(self->buf, NFQNL_MSG_MAX, 0);
+	EXPECT_EQ(-EINVAL, tep_send(&self->ep, nlh));
+	/* No nfgenmsg. */
+	nlh = mnl_nlmsg_put_header(self->buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_VERDICT;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	EXPECT_EQ(-EINVAL, tep_send(&self->ep, nlh));
+	/* A length past the buffer, a length under the header. */
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 1, NF_ACCEPT);
+	EXPECT_EQ(-1, write(self->ep.fd, nlh, nlh->nlmsg_len - 4));
+	EXPECT_EQ(EINVAL, errno);
+	nlh->nlmsg_len = 8;
+	EXPECT_EQ(-1, write(self->ep.fd, nlh, 16));
+	EXPECT_EQ(EINVAL, errno);
+	/* A verdict without its header attribute. */
+	nlh = nfq_hdr(self->buf, NFQNL_MSG_VERDICT, 0);
+	EXPECT_EQ(-EINVAL, tep_send(&self->ep, nlh));
+	/* Garbage. */
+	memset(self->buf, 0xa5, 4096);
+	EXPECT_EQ(-1, write(self->ep.fd, self->buf, 4096));
+	EXPECT_EQ(EINVAL, errno);
+	/* A bad pointer, too large a write. */
+	EXPECT_EQ(-1, write(self->ep.fd, bad_ptr, 100));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, write(self->ep.fd, huge, sizeof(huge)));
+	EXPECT_EQ(EMSGSIZE, errno);
+
+	/* Two messages, the second bad: a short count up to it. */
+	nlh = msg_cmd(two, 0, NFQNL_CFG_CMD_PF_BIND);
+	len1 = nlh->nlmsg_len;
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 4242, NF_ACCEPT);
+	memcpy(two + len1, nlh, nlh->nlmsg_len);
+	nlh = (struct nlmsghdr *)(two + len1);
+	n = write(self->ep.fd, two, len1 + nlh->nlmsg_len);
+	EXPECT_EQ((ssize_t)len1, n);
+	n = write(self->ep.fd, two + len1, nlh->nlmsg_len);
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ENOENT, errno);
+
+	/* A message that is not a request is ignored, as netlink does. */
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 4242, NF_ACCEPT);
+	nlh->nlmsg_flags = 0;
+	EXPECT_EQ(0, tep_send(&self->ep, nlh));
+}
+
+TEST_F(traffic, acks_go_to_read)
+{
+	struct nlmsghdr *nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 31337,
+					   NF_ACCEPT);
+	struct nlmsgerr *e;
+	char ack[256];
+
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = 77;
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, nlh));
+	nlh = msg_cmd(self->buf, 0, NFQNL_CFG_CMD_PF_BIND);
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = 78;
+	EXPECT_EQ(0, tep_send(&self->ep, nlh));
+
+	ASSERT_LT(0, read(self->ep.fd, ack, sizeof(ack)));
+	nlh = (struct nlmsghdr *)ack;
+	EXPECT_EQ(NLMSG_ERROR, nlh->nlmsg_type);
+	EXPECT_EQ(77u, nlh->nlmsg_seq);
+	e = mnl_nlmsg_get_payload(nlh);
+	EXPECT_EQ(-ENOENT, e->error);
+	ASSERT_LT(0, read(self->ep.fd, ack, sizeof(ack)));
+	e = mnl_nlmsg_get_payload(nlh);
+	EXPECT_EQ(78u, nlh->nlmsg_seq);
+	EXPECT_EQ(0, e->error);
+	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, read(self->ep.fd, ack, sizeof(ack)));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(traffic, tx_frame_errors_are_reported)
+{
+	struct nfqring_tx_result res;
+	struct nfqring_stats st;
+	struct nl_mmap_hdr *h;
+	uint32_t last = 0;
+
+	ASSERT_EQ(0, udp_send(3, 64));
+	ASSERT_EQ(3, read_frames(_metadata, &self->ep, 3, 1, &last));
+
+	/* frame 0 good, frame 1 with nm_len past the frame, frame 2 good */
+	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						       1, NF_ACCEPT)));
+	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						       2, NF_ACCEPT)));
+	h = ring_frame(&self->ep.tx, 1);
+	h->nm_len = FRAME;
+	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						       3, NF_ACCEPT)));
+	EXPECT_EQ(-EINVAL, tep_flush(&self->ep, &res));
+	EXPECT_EQ(1u, res.processed);
+	EXPECT_EQ(1u, res.frame);
+	EXPECT_EQ(-EINVAL, res.error);
+	/* The bad frame was released; the one after it waits for the next. */
+	EXPECT_EQ(NFQRING_STATUS_UNUSED, frame_status(ring_frame(&self->ep.tx, 1)));
+	EXPECT_EQ(NFQRING_STATUS_VALID, frame_status(ring_frame(&self->ep.tx, 2)));
+	EXPECT_EQ(1, tep_flush(&self->ep, &res));
+	EXPECT_EQ(2, udp_count(self->rcv, 50));
+
+	/* A frame holding a verdict for an unknown id. */
+	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						       99, NF_ACCEPT)));
+	EXPECT_EQ(-ENOENT, tep_flush(&self->ep, &res));
+	EXPECT_EQ(3u, res.frame);
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
+	EXPECT_EQ(2u, st.tx_errors);
+	EXPECT_EQ(-ENOENT, st.tx_last_error);
+	EXPECT_EQ(3u, st.tx_last_frame);
+
+	/* NULL result pointer and write(fd, NULL, 0) flush too. */
+	EXPECT_EQ(0, ioctl(self->ep.fd, NFQRING_TX_FLUSH, NULL));
+	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						       2, NF_ACCEPT)));
+	EXPECT_EQ(1, write(self->ep.fd, NULL, 0));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
+/* Verdicts take effect in the order issued: write() flushes the TX ring. */
+TEST_F(traffic, tx_ring_then_write_order)
+{
+	uint32_t last = 0;
+
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_EQ(1, read_frames(_metadata, &self->ep, 1, 1, &last));
+	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						       last, NF_ACCEPT)));
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							   0, last, NF_DROP)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
+TEST_F(traffic, copy_fallback_and_batch_barrier)
+{
+	struct nfqring_stats st;
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	int i, n;
+
+	/* 3000-byte packets do not fit 2048-byte frames. */
+	ASSERT_EQ(0, udp_send(5, 3000));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	usleep(100000);
+	/* Nothing was read yet: a batch must not release unseen packets. */
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf,
+							   NFQNL_MSG_VERDICT_BATCH,
+							   0, 5, NF_ACCEPT)));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
+		EXPECT_LT(FRAME - NFQRING_HDRLEN, h->nm_len);
+		n = read(self->ep.fd, self->buf, sizeof(self->buf));
+		ASSERT_EQ((int)h->nm_len, n);
+		ASSERT_EQ(0, tpkt_parse(self->buf, n, &p));
+		EXPECT_EQ((uint32_t)i + 1, p.id);
+		EXPECT_EQ(3028u, p.payload_len);
+		frame_release(h, NFQRING_STATUS_UNUSED);
+		/* read them all but the last */
+		if (i == 3)
+			break;
+	}
+	/* The batch releases the four seen, not the fifth. */
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, 5, NF_ACCEPT)));
+	EXPECT_EQ(4, udp_count(self->rcv, 50));
+	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
+	/* Too small a buffer: EMSGSIZE, and the message stays. */
+	EXPECT_EQ(-1, read(self->ep.fd, self->buf, 100));
+	EXPECT_EQ(EMSGSIZE, errno);
+	n = read(self->ep.fd, self->buf, sizeof(self->buf));
+	ASSERT_EQ((int)h->nm_len, n);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, 5, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
+	EXPECT_EQ(5u, st.rx_copy);
+	EXPECT_EQ(0u, st.backlog_bytes);
+}
+
+TEST_F(traffic, overrun_counts_and_pollerr)
+{
+	unsigned int user_dropped = 0;
+	struct nfqring_stats st;
+	uint32_t last = 0;
+
+	/* 128 frames; 144 packets and nobody reading: 16 overruns. */
+	ASSERT_EQ(0, udp_send(144, 64));
+	usleep(100000);
+	EXPECT_EQ(POLLIN | POLLERR, tep_wait(&self->ep, 100) & (POLLIN | POLLERR));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
+	EXPECT_EQ(16u, st.rx_overruns);
+	ASSERT_EQ(0, proc_queue(0, NULL, NULL, &user_dropped, NULL));
+	EXPECT_EQ(16u, user_dropped);
+	/* read() reports the overrun once and clears POLLERR. */
+	EXPECT_EQ(-1, read(self->ep.fd, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(ENOBUFS, errno);
+	EXPECT_EQ(0, tep_wait(&self->ep, 0) & POLLERR);
+
+	ASSERT_EQ(128, read_frames(_metadata, &self->ep, 128, 1, &last));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, last, NF_ACCEPT)));
+	EXPECT_EQ(128, udp_count(self->rcv, 50));
+	/* Frames released: the ring takes packets again. */
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_EQ(1, read_frames(_metadata, &self->ep, 1, 129, &last));
+}
+
+TEST_F(traffic, fail_open_accepts_what_does_not_fit)
+{
+	uint32_t last = 0;
+
+	ASSERT_EQ(0, tep_send(&self->ep, msg_flags(self->buf, 0, NFQA_CFG_F_FAIL_OPEN,
+						   NFQA_CFG_F_FAIL_OPEN)));
+	ASSERT_EQ(0, udp_send(144, 64));
+	EXPECT_EQ(16, udp_count(self->rcv, 100));
+	ASSERT_EQ(128, read_frames(_metadata, &self->ep, 128, 1, &last));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, last, NF_ACCEPT)));
+	EXPECT_EQ(128, udp_count(self->rcv, 50));
+}
+
+TEST_F(traffic, queue_maxlen_drops_and_counts)
+{
+	unsigned int dropped = 0, total = 0;
+	uint32_t last = 0;
+
+	ASSERT_EQ(0, tep_send(&self->ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 5)));
+	ASSERT_EQ(0, udp_send(12, 64));
+	ASSERT_EQ(5, read_frames(_metadata, &self->ep, 12, 1, &last));
+	ASSERT_EQ(0, proc_queue(0, &total, &dropped, NULL, NULL));
+	EXPECT_EQ(5u, total);
+	EXPECT_EQ(7u, dropped);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, last, NF_ACCEPT)));
+	EXPECT_EQ(5, udp_count(self->rcv, 50));
+}
+
+TEST_F(traffic, no_rx_ring_uses_read)
+{
+	struct tep ep2;
+	struct tpkt p;
+	int i, n;
+
+	tep_close(&self->ep);
+	ASSERT_EQ(0, tep_open(&ep2));
+	ASSERT_EQ(0, tep_bind(&ep2, 0, 0xffff));
+	ASSERT_EQ(0, udp_send(3, 64));
+	for (i = 0; i < 3; i++) {
+		n = read(ep2.fd, self->buf, sizeof(self->buf));
+		ASSERT_LT(0, n);
+		ASSERT_EQ(0, tpkt_parse(self->buf, n, &p));
+		EXPECT_EQ((uint32_t)i + 1, p.id);
+	}
+	EXPECT_EQ(0, tep_send(&ep2, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						0, 3, NF_ACCEPT)));
+	EXPECT_EQ(3, udp_count(self->rcv, 50));
+	tep_close(&ep2);
+}
+
+TEST_F(traffic, close_with_packets_in_flight)
+{
+	unsigned int total;
+
+	ASSERT_EQ(0, udp_send(30, 64));
+	usleep(100000);
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
+	EXPECT_EQ(30u, total);
+	tep_close(&self->ep);
+	EXPECT_EQ(-1, proc_queue(0, NULL, NULL, NULL, NULL));
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+	/* The queue can be bound again at once. */
+	ASSERT_EQ(0, tep_open(&self->ep));
+	EXPECT_EQ(0, tep_bind(&self->ep, 0, 0xffff));
+}
+
+TEST_F(traffic, unbind_drops_what_the_queue_holds)
+{
+	ASSERT_EQ(0, udp_send(10, 64));
+	usleep(100000);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_cmd(self->buf, 0, NFQNL_CFG_CMD_UNBIND)));
+	EXPECT_EQ(-1, proc_queue(0, NULL, NULL, NULL, NULL));
+	EXPECT_EQ(-ENODEV, tep_send(&self->ep, msg_verdict(self->buf,
+							   NFQNL_MSG_VERDICT_BATCH,
+							   0, 10, NF_ACCEPT)));
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+}
+
+TEST_F(traffic, poll_levels)
+{
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN | POLLOUT };
+	struct nl_mmap_hdr *h;
+	int i;
+
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+	ASSERT_EQ(0, udp_send(2, 64));
+	ASSERT_EQ(1, poll(&pfd, 1, 2000));
+	EXPECT_EQ(POLLIN | POLLOUT, pfd.revents);
+	/* Keeping a frame with SKIP, releasing the other: nothing to read. */
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	frame_release(h, NFQRING_STATUS_SKIP);
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN | POLLOUT, pfd.revents);
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+	/* A TX ring full of unflushed frames: no POLLOUT. */
+	for (i = 0; i < (int)self->ep.tx.req.nm_frame_nr; i++)
+		ASSERT_EQ(0, tep_tx_put(&self->ep, msg_cmd(self->buf, 0,
+							   NFQNL_CFG_CMD_PF_BIND)));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ((int)self->ep.tx.req.nm_frame_nr, tep_flush(&self->ep, NULL));
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, 2, NF_ACCEPT)));
+	EXPECT_EQ(2, udp_count(self->rcv, 50));
+}
+
+TEST_F(traffic, payload_rewrite_and_mark)
+{
+	struct nl_mmap_hdr *h;
+	struct nlmsghdr *nlh;
+	uint8_t pkt[20 + 8 + 64];
+	char counters[4096];
+	struct tpkt p;
+	FILE *f;
+	size_t n;
+
+	ASSERT_EQ(0, nft("table inet t {\n"
+			 "  chain late { type filter hook output priority 10;\n"
+			 "    udp dport 9999 meta mark 0x42 counter\n  }\n}\n"));
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	ASSERT_EQ(sizeof(pkt), p.payload_len);
+	memcpy(pkt, p.payload, sizeof(pkt));
+	frame_release(h, NFQRING_STATUS_UNUSED);
+
+	/* Same length, new bytes, UDP checksum 0 ("none" over IPv4). */
+	memset(pkt + 28 + 4, 'R', 60);
+	pkt[26] = pkt[27] = 0;
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT);
+	mnl_attr_put(nlh, NFQA_PAYLOAD, sizeof(pkt), pkt);
+	mnl_attr_put_u32(nlh, NFQA_MARK, htonl(0x42));
+	ASSERT_EQ(0, tep_tx_put(&self->ep, nlh));
+	ASSERT_EQ(1, tep_flush(&self->ep, NULL));
+
+	usleep(50000);
+	n = recv(self->rcv, counters, sizeof(counters), 0);
+	ASSERT_EQ(64u, n);
+	EXPECT_EQ('R', counters[4]);
+	EXPECT_EQ('R', counters[63]);
+	f = popen("nft list chain inet t late", "r");
+	ASSERT_NE(NULL, f);
+	n = fread(counters, 1, sizeof(counters) - 1, f);
+	counters[n] = 0;
+	pclose(f);
+	EXPECT_NE(NULL, strstr(counters, "packets 1 "));
+}
+
+/*
+ * Replacement payloads: growing the packet works; one too short to keep
+ * the transport header turns the verdict into a drop, as in the stock
+ * module; one longer than a TX frame is refused with EINVAL.
+ */
+TEST_F(traffic, replacement_payload_limits)
+{
+	static uint8_t big[20 + 8 + 1400];
+	struct nfqring_tx_result res;
+	struct nl_mmap_hdr *h;
+	struct nlmsghdr *nlh;
+	struct tpkt p;
+	uint16_t v;
+	int n;
+
+	ASSERT_EQ(0, udp_send(3, 64));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	usleep(50000);
+
+	/* grown to 1400 bytes of UDP payload, lengths fixed, no checksum */
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	memcpy(big, p.payload, 28);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	memset(big + 28, 'G', sizeof(big) - 28);
+	v = htons(sizeof(big));
+	memcpy(big + 2, &v, 2);
+	big[10] = big[11] = 0;	/* IPv4 header checksum: recomputed below */
+	{
+		uint32_t sum = 0;
+		int i;
+
+		for (i = 0; i < 20; i += 2)
+			sum += (big[i] << 8) | big[i + 1];
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		big[10] = ~sum >> 8;
+		big[11] = ~sum & 0xff;
+	}
+	v = htons(sizeof(big) - 20);
+	memcpy(big + 24, &v, 2);
+	big[26] = big[27] = 0;
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT);
+	mnl_attr_put(nlh, NFQA_PAYLOAD, sizeof(big), big);
+	EXPECT_EQ(0, tep_send(&self->ep, nlh));
+	n = recv(self->rcv, self->buf, sizeof(self->buf), 0);
+	if (n < 0) {
+		usleep(100000);
+		n = recv(self->rcv, self->buf, sizeof(self->buf), 0);
+	}
+	EXPECT_EQ(1400, n);
+
+	/* shorter than the IP header: dropped */
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT);
+	mnl_attr_put(nlh, NFQA_PAYLOAD, 10, big);
+	EXPECT_EQ(0, tep_send(&self->ep, nlh));
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+
+	/* too big for a TX frame */
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT);
+	mnl_attr_put(nlh, NFQA_PAYLOAD, 2 * FRAME, self->buf + 4 * FRAME);
+	EXPECT_EQ(-EMSGSIZE, tep_tx_put(&self->ep, nlh));
+	h = ring_frame(&self->ep.tx, self->ep.tx_pos);
+	memcpy((uint8_t *)h + NFQRING_HDRLEN, nlh, FRAME - NFQRING_HDRLEN);
+	h->nm_len = nlh->nlmsg_len;
+	frame_release(h, NFQRING_STATUS_VALID);
+	EXPECT_EQ(-EINVAL, tep_flush(&self->ep, &res));
+	/* the packet is still queued, untouched */
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						     p.id, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
+TEST_F(traffic, repeat_and_requeue)
+{
+	struct tpkt p;
+	struct nl_mmap_hdr *h;
+	struct nlmsghdr *nlh;
+
+	/* Queue 1 too; mark 1 keeps a repeated packet out of queue 0. */
+	ASSERT_EQ(0, nft_queue_udp("meta mark != 0x1 queue num 0"));
+	ASSERT_EQ(0, tep_bind(&self->ep, 1, 0xffff));
+
+	ASSERT_EQ(0, udp_send(2, 64));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	usleep(50000);
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	/* First: repeat with the mark, so the queue rule lets it pass. */
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, p.id, NF_REPEAT);
+	mnl_attr_put_u32(nlh, NFQA_MARK, htonl(1));
+	EXPECT_EQ(0, tep_send(&self->ep, nlh));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+
+	/* Second: hand it over to queue 1, where it shows up with id 1. */
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						     p.id, NF_QUEUE | (1 << 16))));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	EXPECT_EQ(1, p.queue);
+	EXPECT_EQ(1u, p.id);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 1,
+						     p.id, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
+TEST_F(traffic, hook_removal_and_device_down_flush)
+{
+	unsigned int total = 0;
+
+	ASSERT_EQ(0, udp_send(10, 64));
+	usleep(100000);
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
+	EXPECT_EQ(10u, total);
+	/* Deleting the table unregisters the hook: queued packets go. */
+	ASSERT_EQ(0, nft("delete table inet t\n"));
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
+	EXPECT_EQ(0u, total);
+
+	/* Packets that reference a device going down go too. */
+	ASSERT_EQ(0, nft_queue_udp("queue num 0"));
+	ASSERT_EQ(0, udp_send(10, 64));
+	usleep(100000);
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
+	EXPECT_EQ(10u, total);
+	ASSERT_EQ(0, system("ip link set lo down"));
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
+	EXPECT_EQ(0u, total);
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+}
+
+/*
+ * A second thread scribbles random status words and lengths over both
+ * rings while traffic flows and the main thread judges what it can.  The
+ * kernel must stay healthy and account for every packet.
+ */
+struct scribble {
+	struct tep *ep;
+	volatile bool stop;
+	unsigned int seed;
+};
+
+static void *scribbler(void *arg)
+{
+	struct scribble *s = arg;
+	uint32_t nrx = s->ep->rx.req.nm_frame_nr, ntx = s->ep->tx.req.nm_frame_nr;
+
+	while (!s->stop) {
+		struct nl_mmap_hdr *h;
+
+		h = ring_frame(&s->ep->rx, rand_r(&s->seed) % nrx);
+		__atomic_store_n(&h->nm_status, rand_r(&s->seed) % 6, __ATOMIC_RELAXED);
+		h = ring_frame(&s->ep->tx, rand_r(&s->seed) % ntx);
+		h->nm_len = rand_r(&s->seed) % (2 * FRAME);
+		__atomic_store_n(&h->nm_status, rand_r(&s->seed) % 6, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+TEST_F(traffic, scribbled_rings_stay_safe)
+{
+	struct scribble s = { .ep = &self->ep, .seed = 42 };
+	unsigned int total = 1, dropped = 0, user_dropped = 0, seq = 0;
+	struct nfqring_tx_result res;
+	pthread_t t;
+	int i, delivered;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, scribbler, &s));
+	for (i = 0; i < 40; i++) {
+		ASSERT_EQ(0, udp_send(50, 64 + i * 30));
+		tep_flush(&self->ep, &res);
+		read(self->ep.fd, self->buf, sizeof(self->buf));
+		tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						seq + 1000, NF_ACCEPT));
+		proc_queue(0, NULL, NULL, NULL, &seq);
+	}
+	s.stop = true;
+	pthread_join(t, NULL);
+
+	/* Every packet: delivered, still queued, or counted as dropped. */
+	delivered = udp_count(self->rcv, 100);
+	ASSERT_EQ(0, proc_queue(0, &total, &dropped, &user_dropped, &seq));
+	TH_LOG("ids %u delivered %d queued %u dropped %u user_dropped %u",
+	       seq, delivered, total, dropped, user_dropped);
+	EXPECT_EQ(2000u, seq + dropped + user_dropped);
+	EXPECT_EQ(seq, (unsigned int)delivered + total);
+	tep_close(&self->ep);
+	EXPECT_EQ(-1, proc_queue(0, NULL, NULL, NULL, NULL));
+}
+
+TEST_HARNESS_MAIN
