@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Front of the content matcher: picks the backend, owns the pattern copies. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "content.h"
+
+struct nfqr_cm {
+	struct nfqr_cm_pattern *pats;   /* own copies: windows are checked at scan */
+	uint32_t n;
+	struct nfqr_hs *hs;
+	struct nfqr_ac *ac;
+};
+
+struct nfqr_cm_scratch {
+	void *hs_scratch;
+};
+
+bool nfqr_cm_hyperscan_available(void)
+{
+	return nfqr_hs_available();
+}
+
+struct nfqr_cm *nfqr_cm_build(const struct nfqr_cm_pattern *pats, uint32_t n,
+			      enum nfqr_cm_backend want, char *err, size_t errlen)
+{
+	struct nfqr_cm *cm = calloc(1, sizeof(*cm));
+	uint32_t i;
+
+	if (!cm)
+		goto oom;
+	cm->n = n;
+	cm->pats = calloc(n ? n : 1, sizeof(*cm->pats));
+	if (!cm->pats)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		uint8_t *b = malloc(pats[i].len ? pats[i].len : 1);
+
+		if (!b)
+			goto oom;
+		memcpy(b, pats[i].bytes, pats[i].len);
+		cm->pats[i] = pats[i];
+		cm->pats[i].bytes = b;
+		cm->n = i + 1;
+	}
+	cm->n = n;
+	if (n == 0)
+		return cm;
+	if (want == NFQR_CM_HYPERSCAN || (want == NFQR_CM_AUTO && nfqr_hs_available())) {
+		if (!nfqr_hs_available()) {
+			snprintf(err, errlen, "hyperscan is not available on this system");
+			goto fail;
+		}
+		cm->hs = nfqr_hs_build(cm->pats, n, err, errlen);
+		if (!cm->hs)
+			goto fail;
+		return cm;
+	}
+	cm->ac = nfqr_ac_build(cm->pats, n);
+	if (!cm->ac)
+		goto oom;
+	return cm;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	nfqr_cm_free(cm);
+	return NULL;
+}
+
+void nfqr_cm_free(struct nfqr_cm *cm)
+{
+	if (!cm)
+		return;
+	for (uint32_t i = 0; cm->pats && i < cm->n; i++)
+		free((void *)cm->pats[i].bytes);
+	free(cm->pats);
+	nfqr_hs_free(cm->hs);
+	nfqr_ac_free(cm->ac);
+	free(cm);
+}
+
+const char *nfqr_cm_backend_name(const struct nfqr_cm *cm)
+{
+	if (cm->hs)
+		return "hyperscan";
+	if (cm->ac)
+		return "aho-corasick";
+	return "none";
+}
+
+struct nfqr_cm_scratch *nfqr_cm_scratch_new(const struct nfqr_cm *cm)
+{
+	struct nfqr_cm_scratch *s = calloc(1, sizeof(*s));
+
+	if (s && cm->hs) {
+		s->hs_scratch = nfqr_hs_scratch_new(cm->hs);
+		if (!s->hs_scratch) {
+			free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void nfqr_cm_scratch_free(struct nfqr_cm_scratch *s)
+{
+	if (!s)
+		return;
+	if (s->hs_scratch)
+		nfqr_hs_scratch_free(s->hs_scratch);
+	free(s);
+}
+
+void nfqr_cm_scan(const struct nfqr_cm *cm, struct nfqr_cm_scratch *s,
+		  const uint8_t *data, size_t len, uint64_t *matched)
+{
+	if (cm->hs)
+		nfqr_hs_scan(cm->hs, s->hs_scratch, cm->pats, data, len, matched);
+	else if (cm->ac)
+		nfqr_ac_scan(cm->ac, cm->pats, data, len, matched);
+}

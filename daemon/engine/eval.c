@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Per-packet evaluation with nft's semantics: rules in order, statements do
+ * not end evaluation, the first verdict does, `policy` when none decides.
+ * The classifier gives the candidate rules at once; a statement that changes
+ * what later rules test (mark, ct mark, payload) re-runs it for the rest.
+ * Nothing here allocates, locks or blocks.
+ */
+#include <linux/netfilter.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitvec.h"
+#include "decode.h"
+#include "rewrite.h"
+#include "ruleset.h"
+
+struct nfqr_scratch {
+	const struct nfqr_ruleset *rs;
+	uint64_t *acc;                   /* candidate rules */
+	uint64_t *content_ok;            /* rules whose content terms all matched */
+	uint64_t *matched;               /* patterns found in the payload */
+	uint32_t *cnt, *gen, cur_gen;
+	struct nfqr_cm_scratch *cms;
+	struct nfqr_rule_counter *counters;
+	uint64_t stats[NFQR_STAT_COUNT];
+	uint64_t log_last_ns;
+	uint32_t log_tokens;
+};
+
+struct nfqr_scratch *nfqr_scratch_new(const struct nfqr_ruleset *rs)
+{
+	struct nfqr_scratch *sc = calloc(1, sizeof(*sc));
+	uint32_t w = bv_words(rs->n_rules) + 1, n = rs->n_rules + 1;
+
+	if (!sc)
+		return NULL;
+	sc->rs = rs;
+	sc->acc = calloc(w, 8);
+	sc->content_ok = calloc(w, 8);
+	sc->matched = calloc(bv_words(rs->n_patterns) + 1, 8);
+	sc->cnt = calloc(n, sizeof(uint32_t));
+	sc->gen = calloc(n, sizeof(uint32_t));
+	sc->counters = calloc(n, sizeof(*sc->counters));
+	if (rs->cm)
+		sc->cms = nfqr_cm_scratch_new(rs->cm);
+	sc->log_tokens = rs->log_burst;
+	if (!sc->acc || !sc->content_ok || !sc->matched || !sc->cnt || !sc->gen ||
+	    !sc->counters || (rs->cm && !sc->cms)) {
+		nfqr_scratch_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+void nfqr_scratch_free(struct nfqr_scratch *sc)
+{
+	if (!sc)
+		return;
+	free(sc->acc);
+	free(sc->content_ok);
+	free(sc->matched);
+	free(sc->cnt);
+	free(sc->gen);
+	free(sc->counters);
+	nfqr_cm_scratch_free(sc->cms);
+	free(sc);
+}
+
+const struct nfqr_rule_counter *nfqr_scratch_rule_counter(const struct nfqr_scratch *sc,
+							  uint32_t rule)
+{
+	return rule < sc->rs->n_rules ? &sc->counters[rule] : NULL;
+}
+
+uint64_t nfqr_scratch_stat(const struct nfqr_scratch *sc, enum nfqr_stat s)
+{
+	return s < NFQR_STAT_COUNT ? sc->stats[s] : 0;
+}
+
+const char *nfqr_stat_name(enum nfqr_stat s)
+{
+	static const char *const names[NFQR_STAT_COUNT] = {
+		[NFQR_STAT_PACKETS] = "packets",
+		[NFQR_STAT_POLICY] = "policy",
+		[NFQR_STAT_FRAGMENT] = "fragment",
+		[NFQR_STAT_MALFORMED] = "malformed",
+		[NFQR_STAT_FRAG_NO_L4] = "fragment_no_l4",
+		[NFQR_STAT_REWRITE_DONE] = "rewrite_done",
+		[NFQR_STAT_REWRITE_REFUSED_TRUNC] = "rewrite_refused_truncated",
+		[NFQR_STAT_REWRITE_REFUSED_GSO] = "rewrite_refused_gso",
+		[NFQR_STAT_REWRITE_REFUSED_PROTO] = "rewrite_refused_protocol",
+		[NFQR_STAT_CT_NO_CONN] = "ct_no_connection",
+		[NFQR_STAT_LOG_SUPPRESSED] = "log_suppressed",
+	};
+	return s < NFQR_STAT_COUNT ? names[s] : "?";
+}
+
+static uint32_t verdict_code(struct nfqr_verdict v)
+{
+	switch (v.kind) {
+	case NFQR_V_DROP:   return NF_DROP;
+	case NFQR_V_REPEAT: return NF_REPEAT;
+	case NFQR_V_QUEUE:
+		return NF_QUEUE_NR((uint32_t)v.queue) | (v.bypass ? NF_VERDICT_FLAG_QUEUE_BYPASS : 0);
+	default:            return NF_ACCEPT;
+	}
+}
+
+/* Which rules' content terms all occur in the payload. */
+static void content_filter(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
+			   const uint8_t *payload, size_t len)
+{
+	uint32_t words = bv_words(rs->n_rules), pw = bv_words(rs->n_patterns), p, i;
+
+	memset(sc->matched, 0, pw * 8);
+	nfqr_cm_scan(rs->cm, sc->cms, payload, len, sc->matched);
+	memcpy(sc->content_ok, rs->content_free, words * 8);
+	if (++sc->cur_gen == 0) {          /* wrapped: forget all stamps */
+		memset(sc->gen, 0, rs->n_rules * sizeof(uint32_t));
+		sc->cur_gen = 1;
+	}
+	for (p = bv_next(sc->matched, 0, rs->n_patterns); p < rs->n_patterns;
+	     p = bv_next(sc->matched, p + 1, rs->n_patterns)) {
+		for (i = 0; i < rs->pattern_n_rules[p]; i++) {
+			uint32_t r = rs->pattern_rules[p][i];
+
+			if (sc->gen[r] != sc->cur_gen) {
+				sc->gen[r] = sc->cur_gen;
+				sc->cnt[r] = 0;
+			}
+			if (++sc->cnt[r] == rs->rules[r].n_content)
+				bv_set(sc->content_ok, r);
+		}
+	}
+}
+
+struct state {
+	struct nfqr_view v;
+	const uint8_t *payload;
+	size_t payload_len;
+	bool scanned;                      /* content_ok is valid for the payload */
+};
+
+static void candidates(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
+		       struct state *st)
+{
+	uint32_t words = bv_words(rs->n_rules), w;
+	bool need = false;
+
+	nfqr_classifier_eval(rs->cls, &st->v, sc->acc);
+	if (!rs->n_patterns)
+		return;
+	for (w = 0; w < words && !need; w++)
+		need = (sc->acc[w] & ~rs->content_free[w]) != 0;
+	if (!need)                         /* no candidate needs the payload scanned */
+		return;
+	if (!st->scanned) {
+		content_filter(rs, sc, st->payload, st->payload_len);
+		st->scanned = true;
+	}
+	for (w = 0; w < words; w++)
+		sc->acc[w] &= sc->content_ok[w];
+}
+
+static bool log_allowed(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc, uint64_t now)
+{
+	if (rs->log_rate && now > sc->log_last_ns) {
+		uint64_t per = 1000000000ULL / rs->log_rate, add = (now - sc->log_last_ns) / per;
+
+		if (add) {
+			sc->log_tokens = add >= rs->log_burst ? rs->log_burst
+				: (uint32_t)(sc->log_tokens + add > rs->log_burst ? rs->log_burst
+									 : sc->log_tokens + add);
+			sc->log_last_ns = add >= rs->log_burst ? now : sc->log_last_ns + add * per;
+		}
+	}
+	if (!sc->log_tokens)
+		return false;
+	sc->log_tokens--;
+	return true;
+}
+
+static uint32_t mark_eval(const struct nfqr_mark_expr *e, const struct state *st)
+{
+	uint32_t src = e->src == NFQR_SRC_META_MARK ? st->v.mark
+		     : e->src == NFQR_SRC_CT_MARK ? st->v.ct_mark : 0;
+
+	return (src & e->and_mask) ^ e->xor_val;
+}
+
+enum exec_result { EXEC_CONTINUE, EXEC_BREAK, EXEC_CHANGED };
+
+/* Runs rule r's statements; returns whether later rules must be re-matched. */
+static enum exec_result exec_stmts(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
+				   struct state *st, uint32_t r, uint8_t *buf,
+				   size_t caplen, const struct nfqr_decoded *d,
+				   struct nfqr_result *res)
+{
+	const struct nfqr_rule *rule = &rs->rules[r];
+	const struct nfqr_pkt_meta *m = st->v.meta;
+	bool changed = false;
+
+	for (uint32_t i = 0; i < rule->n_stmts; i++) {
+		const struct nfqr_stmt *s = &rule->stmts[i];
+
+		switch (s->kind) {
+		case NFQR_S_COUNTER:       /* every rule counts; `counter` is accepted for nft */
+			break;
+		case NFQR_S_LOG:
+			if (res->n_log < NFQR_MAX_LOG && log_allowed(rs, sc, m->now_ns))
+				res->log_rules[res->n_log++] = r;
+			else
+				sc->stats[NFQR_STAT_LOG_SUPPRESSED]++;
+			break;
+		case NFQR_S_META_MARK_SET: {
+			uint32_t nm;
+
+			/* nft: reading ct mark without a connection breaks the rule */
+			if (s->mark.src == NFQR_SRC_CT_MARK && !st->v.ct_present) {
+				sc->stats[NFQR_STAT_CT_NO_CONN]++;
+				return EXEC_BREAK;
+			}
+			nm = mark_eval(&s->mark, st);
+			if (nm != st->v.mark) {
+				st->v.mark = nm;
+				changed |= rs->uses_mark_match;
+			}
+			break;
+		}
+		case NFQR_S_CT_MARK_SET: {
+			uint32_t nv, mask, flip;
+
+			if (!st->v.ct_present) {
+				sc->stats[NFQR_STAT_CT_NO_CONN]++;
+				if (s->mark.src == NFQR_SRC_CT_MARK)
+					return EXEC_BREAK;
+				break;     /* nft's ct set without a connection: no-op */
+			}
+			nv = mark_eval(&s->mark, st);
+			/* Send value+mask, not the whole mark, when the change does not
+			 * depend on the current ct mark: other packets of the flow may
+			 * have changed other bits meanwhile. */
+			flip = s->mark.and_mask & s->mark.xor_val;
+			if (s->mark.src == NFQR_SRC_CT_MARK && !flip)
+				mask = ~s->mark.and_mask;
+			else
+				mask = 0xffffffff;
+			res->ct_mark = (res->ct_mark & ~mask) | (nv & mask);
+			res->ct_mask |= mask;
+			res->ct_mark_set = true;
+			if (nv != st->v.ct_mark) {
+				st->v.ct_mark = nv;
+				changed |= rs->uses_ct_match;
+			}
+			break;
+		}
+		case NFQR_S_PAYLOAD_FILL:
+		case NFQR_S_PAYLOAD_REPLACE: {
+			struct nfqr_rw_ctx c = { buf, d, (uint32_t)caplen, m->pkt_len, m->skb_info };
+			enum nfqr_rw_result rr = s->kind == NFQR_S_PAYLOAD_FILL
+				? nfqr_payload_fill(&c, s->bytes, s->len)
+				: nfqr_payload_replace(&c, s->bytes, s->bytes2, s->len);
+
+			switch (rr) {
+			case NFQR_RW_DONE:
+				sc->stats[NFQR_STAT_REWRITE_DONE]++;
+				res->payload_rewritten = true;
+				if (rs->n_patterns) {
+					st->scanned = false;
+					changed = true;
+				}
+				break;
+			case NFQR_RW_UNCHANGED: break;
+			case NFQR_RW_REFUSED_TRUNC: sc->stats[NFQR_STAT_REWRITE_REFUSED_TRUNC]++; break;
+			case NFQR_RW_REFUSED_GSO: sc->stats[NFQR_STAT_REWRITE_REFUSED_GSO]++; break;
+			case NFQR_RW_REFUSED_PROTO: sc->stats[NFQR_STAT_REWRITE_REFUSED_PROTO]++; break;
+			}
+			break;
+		}
+		}
+	}
+	return changed ? EXEC_CHANGED : EXEC_CONTINUE;
+}
+
+uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
+		   uint8_t *buf, size_t caplen, const struct nfqr_pkt_meta *meta,
+		   struct nfqr_result *res)
+{
+	struct nfqr_decoded d;
+	struct state st;
+	uint32_t n = rs->n_rules, r;
+
+	memset(res, 0, sizeof(*res));
+	res->rule = -1;
+	sc->stats[NFQR_STAT_PACKETS]++;
+	nfqr_decode(buf, caplen, meta->pkt_len, meta->hw_protocol, &d);
+	switch (d.status) {
+	case NFQR_DEC_MALFORMED:
+		sc->stats[NFQR_STAT_MALFORMED]++;
+		res->reason = NFQR_REASON_MALFORMED;
+		return res->verdict = verdict_code(rs->policy_malformed);
+	case NFQR_DEC_FRAG_NO_L4:
+		sc->stats[NFQR_STAT_FRAG_NO_L4]++;
+		res->reason = NFQR_REASON_FRAG_NO_L4;
+		return res->verdict = NF_DROP;
+	case NFQR_DEC_NONFIRST_FRAG:
+		sc->stats[NFQR_STAT_FRAGMENT]++;
+		res->reason = NFQR_REASON_FRAGMENT;
+		return res->verdict = verdict_code(rs->policy_fragment);
+	}
+	memset(&st, 0, sizeof(st));
+	st.v.d = &d;
+	st.v.meta = meta;
+	st.v.mark = meta->mark;
+	st.v.ct_present = meta->ct_present;
+	st.v.ct_mark = meta->ct_mark;
+	st.v.iif_class = nfqr_ifnames_lookup(rs->ifn, meta->iif);
+	st.v.oif_class = nfqr_ifnames_lookup(rs->ifn, meta->oif);
+	st.payload = buf + d.payload_off;
+	st.payload_len = d.end > d.payload_off ? d.end - d.payload_off : 0;
+
+	candidates(rs, sc, &st);
+	for (r = bv_next(sc->acc, 0, n); r < n; r = bv_next(sc->acc, r + 1, n)) {
+		const struct nfqr_rule *rule = &rs->rules[r];
+		enum exec_result er;
+
+		sc->counters[r].hits++;
+		sc->counters[r].bytes += meta->pkt_len > caplen ? meta->pkt_len : caplen;
+		er = exec_stmts(rs, sc, &st, r, buf, caplen, &d, res);
+		if (er == EXEC_BREAK)
+			continue;
+		if (rule->verdict.kind != NFQR_V_NONE) {
+			res->verdict = verdict_code(rule->verdict);
+			res->reason = NFQR_REASON_RULE;
+			res->rule = (int32_t)r;
+			goto out;
+		}
+		if (er == EXEC_CHANGED)
+			candidates(rs, sc, &st);
+	}
+	sc->stats[NFQR_STAT_POLICY]++;
+	res->reason = NFQR_REASON_POLICY;
+	res->verdict = verdict_code(rs->policy);
+out:
+	res->mark = st.v.mark;
+	res->mark_set = st.v.mark != meta->mark;
+	return res->verdict;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* 128-bit field key: wide enough for IPv6 addresses, used for every field so
+ * one interval table serves addresses, ports, marks and lengths alike. */
+#ifndef NFQR_KEY_H
+#define NFQR_KEY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nfqr_key { uint64_t hi, lo; };
+
+static inline int nfqr_key_cmp(struct nfqr_key a, struct nfqr_key b)
+{
+	if (a.hi != b.hi)
+		return a.hi < b.hi ? -1 : 1;
+	if (a.lo != b.lo)
+		return a.lo < b.lo ? -1 : 1;
+	return 0;
+}
+
+static inline struct nfqr_key nfqr_key_u32(uint32_t v) { return (struct nfqr_key){ 0, v }; }
+
+/* a + 1; *wrapped set when a was the maximum */
+static inline struct nfqr_key nfqr_key_inc(struct nfqr_key a, bool *wrapped)
+{
+	struct nfqr_key r = a;
+
+	r.lo++;
+	if (r.lo == 0)
+		r.hi++;
+	*wrapped = r.hi == 0 && r.lo == 0;
+	return r;
+}
+
+static inline struct nfqr_key nfqr_key_from_bytes(const uint8_t *p, unsigned n)
+{
+	struct nfqr_key k = { 0, 0 };
+
+	for (unsigned i = 0; i < n; i++) {
+		k.hi = k.hi << 8 | k.lo >> 56;
+		k.lo = k.lo << 8 | p[i];
+	}
+	return k;
+}
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Ruleset accessors and teardown. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ruleset.h"
+
+void nfqr_rule_free(struct nfqr_rule *r)
+{
+	for (uint32_t i = 0; i < r->n_preds; i++) {
+		free(r->preds[i].ranges);
+		for (uint32_t j = 0; j < r->preds[i].n_names; j++)
+			free(r->preds[i].names[j]);
+		free(r->preds[i].names);
+	}
+	free(r->preds);
+	for (uint32_t i = 0; i < r->n_stmts; i++) {
+		free(r->stmts[i].bytes);
+		free(r->stmts[i].bytes2);
+		free(r->stmts[i].log_prefix);
+	}
+	free(r->stmts);
+	free(r->content);
+	free(r->id);
+	free(r->log_prefix);
+	memset(r, 0, sizeof(*r));
+}
+
+static void ifnames_free(struct nfqr_ifnames *ifn)
+{
+	if (!ifn)
+		return;
+	for (uint32_t i = 0; i < ifn->n_exact; i++)
+		free(ifn->exact[i]);
+	for (uint32_t i = 0; i < ifn->n_prefix; i++)
+		free(ifn->prefix[i]);
+	free(ifn->exact);
+	free(ifn->prefix);
+	free(ifn->exact_class);
+	free(ifn->prefix_class);
+	free(ifn);
+}
+
+void nfqr_ruleset_free(struct nfqr_ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (uint32_t i = 0; i < rs->n_rules; i++)
+		nfqr_rule_free(&rs->rules[i]);
+	free(rs->rules);
+	nfqr_classifier_free(rs->cls);
+	for (uint32_t i = 0; i < rs->n_patterns; i++) {
+		free((void *)rs->patterns[i].bytes);
+		if (rs->pattern_rules)
+			free(rs->pattern_rules[i]);
+	}
+	free(rs->patterns);
+	free(rs->pattern_rules);
+	free(rs->pattern_n_rules);
+	nfqr_cm_free(rs->cm);
+	free(rs->content_free);
+	ifnames_free(rs->ifn);
+	free(rs);
+}
+
+uint32_t nfqr_ruleset_copy_range(const struct nfqr_ruleset *rs) { return rs->copy_range; }
+bool nfqr_ruleset_needs_conntrack(const struct nfqr_ruleset *rs) { return rs->uses_ct; }
+bool nfqr_ruleset_uses_ifnames(const struct nfqr_ruleset *rs) { return rs->ifn != NULL; }
+uint32_t nfqr_ruleset_rule_count(const struct nfqr_ruleset *rs) { return rs->n_rules; }
+
+const char *nfqr_ruleset_backend(const struct nfqr_ruleset *rs)
+{
+	return rs->cm ? nfqr_cm_backend_name(rs->cm) : "none";
+}
+
+const char *nfqr_ruleset_rule_id(const struct nfqr_ruleset *rs, uint32_t rule)
+{
+	return rule < rs->n_rules ? rs->rules[rule].id : NULL;
+}
+
+uint32_t nfqr_ruleset_rule_line(const struct nfqr_ruleset *rs, uint32_t rule)
+{
+	return rule < rs->n_rules ? rs->rules[rule].line : 0;
+}
+
+const char *nfqr_ruleset_log_prefix(const struct nfqr_ruleset *rs, uint32_t rule)
+{
+	return rule < rs->n_rules ? rs->rules[rule].log_prefix : NULL;
+}
+
+int32_t nfqr_ruleset_find_rule(const struct nfqr_ruleset *rs, const char *id)
+{
+	for (uint32_t i = 0; i < rs->n_rules; i++)
+		if (strcmp(rs->rules[i].id, id) == 0)
+			return (int32_t)i;
+	return -1;
+}
+
+void nfqr_queue_set(struct nfqr_load_opts *opts, uint16_t first, uint16_t last)
+{
+	for (uint32_t q = first; q <= last; q++)
+		opts->own_queues[q / 64] |= 1ULL << (q % 64);
+	opts->own_queues_known = true;
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal representation of a compiled ruleset, shared by the rule compiler
+ * (rules/) and the engine.  A rule is a conjunction of predicates, each
+ * "(field & mask) in ranges" or its negation, plus content requirements,
+ * statements and an optional verdict, as in an nft rule.
+ */
+#ifndef NFQR_RULESET_H
+#define NFQR_RULESET_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "classifier.h"
+#include "content.h"
+#include "key.h"
+#include "nfqr_engine.h"
+
+enum nfqr_field {
+	NFQR_F_NFPROTO,          /* 2 ipv4, 10 ipv6 */
+	NFQR_F_L4PROTO,
+	NFQR_F_IP_SADDR, NFQR_F_IP_DADDR,      /* present for IPv4 */
+	NFQR_F_IP6_SADDR, NFQR_F_IP6_DADDR,    /* present for IPv6 */
+	NFQR_F_SPORT, NFQR_F_DPORT,            /* present when L4 has ports */
+	NFQR_F_TCP_FLAGS,
+	NFQR_F_ICMP_TYPE, NFQR_F_ICMP_CODE,    /* IPv4 ICMP */
+	NFQR_F_ICMP6_TYPE, NFQR_F_ICMP6_CODE,
+	NFQR_F_IIFNAME, NFQR_F_OIFNAME,        /* key: interface class, see ifnames.h */
+	NFQR_F_MARK,
+	NFQR_F_CT_MARK,                        /* present when the packet has a conntrack */
+	NFQR_F_LENGTH,                         /* meta length: whole packet */
+	NFQR_F_COUNT
+};
+
+struct nfqr_range { struct nfqr_key lo, hi; };
+
+struct nfqr_pred {
+	uint8_t  field;
+	bool     negated;
+	uint32_t mask;           /* applied to 32-bit keys; 0xffffffff = none */
+	uint32_t n_ranges;
+	struct nfqr_range *ranges;
+	char   **names;          /* iifname/oifname while compiling: "eth0", "veth*" */
+	uint32_t n_names;
+};
+
+enum nfqr_stmt_kind {
+	NFQR_S_COUNTER,
+	NFQR_S_LOG,
+	NFQR_S_META_MARK_SET,
+	NFQR_S_CT_MARK_SET,
+	NFQR_S_PAYLOAD_FILL,
+	NFQR_S_PAYLOAD_REPLACE,
+};
+
+enum nfqr_mark_src { NFQR_SRC_CONST, NFQR_SRC_META_MARK, NFQR_SRC_CT_MARK };
+
+/* new = (src & and_mask) ^ xor_val: covers `set V`, `set X | V`, `& V`, `^ V` */
+struct nfqr_mark_expr {
+	uint8_t  src;
+	uint32_t and_mask, xor_val;
+};
+
+struct nfqr_stmt {
+	uint8_t kind;
+	struct nfqr_mark_expr mark;
+	uint8_t *bytes, *bytes2;  /* fill pattern / replace from, to */
+	uint32_t len;
+	char    *log_prefix;
+};
+
+enum nfqr_verdict_kind { NFQR_V_NONE, NFQR_V_ACCEPT, NFQR_V_DROP, NFQR_V_REPEAT, NFQR_V_QUEUE };
+
+struct nfqr_verdict {
+	uint8_t  kind;
+	bool     bypass;
+	uint16_t queue;
+};
+
+struct nfqr_rule {
+	char    *id;             /* comment or "r-<hash>" */
+	uint32_t line;
+	struct nfqr_pred *preds;
+	uint32_t n_preds;
+	uint32_t *content;       /* indexes into ruleset->patterns */
+	uint32_t n_content;
+	struct nfqr_stmt *stmts;
+	uint32_t n_stmts;
+	struct nfqr_verdict verdict;
+	bool     has_log;
+	char    *log_prefix;
+};
+
+#define NFQR_IFTABLE_DIRECT 4096   /* ifindex below this: direct array */
+#define NFQR_IFTABLE_HASH   1024   /* above: open addressing */
+
+struct nfqr_ifnames {
+	uint32_t n_exact, n_prefix;
+	char   **exact, **prefix;        /* prefix patterns without the '*' */
+	uint32_t *exact_class, *prefix_class;
+	uint32_t n_classes;              /* class 0: matches no name in the rules */
+	/* link table, written by one thread, read by workers */
+	_Atomic uint32_t direct[NFQR_IFTABLE_DIRECT];
+	_Atomic uint64_t hash[NFQR_IFTABLE_HASH];   /* ifindex << 32 | class, 0 = empty */
+};
+
+struct nfqr_ruleset {
+	struct nfqr_rule *rules;
+	uint32_t n_rules;
+	struct nfqr_verdict policy, policy_fragment, policy_malformed;
+
+	struct nfqr_classifier *cls;
+
+	struct nfqr_cm_pattern *patterns;   /* content terms, deduplicated */
+	uint32_t n_patterns;
+	uint32_t **pattern_rules;           /* per pattern: rules requiring it */
+	uint32_t *pattern_n_rules;
+	struct nfqr_cm *cm;
+	uint64_t *content_free;             /* rules without content terms */
+
+	struct nfqr_ifnames *ifn;           /* NULL if no iifname/oifname */
+	bool     uses_ct, uses_mark_match, uses_ct_match;
+	uint32_t copy_range;
+	uint32_t log_rate, log_burst;       /* per worker, lines per second */
+};
+
+/* Key of a field for the current packet state; false when absent. */
+struct nfqr_decoded;
+struct nfqr_view {
+	const struct nfqr_decoded *d;
+	const struct nfqr_pkt_meta *meta;
+	uint32_t mark, ct_mark;
+	bool ct_present;
+	uint32_t iif_class, oif_class;
+};
+bool nfqr_field_key(uint8_t field, const struct nfqr_view *v, struct nfqr_key *k);
+bool nfqr_pred_match(const struct nfqr_pred *p, struct nfqr_key k);
+const char *nfqr_field_name(uint8_t field);
+
+uint32_t nfqr_ifnames_class_of(const struct nfqr_ifnames *ifn, const char *name);
+uint32_t nfqr_ifnames_lookup(const struct nfqr_ifnames *ifn, uint32_t ifindex);
+
+void nfqr_rule_free(struct nfqr_rule *r);
+
+#endif

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * nfqr_engine.h - public API of nfqringd's rule language and packet engine.
+ *
+ * Life cycle, as a worker uses it:
+ *
+ *   rs = nfqr_ruleset_load("/etc/nfqring/rules.nft", &opts, &diag);  // once per (re)load
+ *   sc = nfqr_scratch_new(rs);                                        // once per worker
+ *   for each packet:
+ *       nfqr_eval(rs, sc, buf, caplen, &meta, &res);                  // no allocation, no lock
+ *       -> send res.verdict (+ NFQA_MARK, NFQA_CT, NFQA_PAYLOAD as res says)
+ *
+ * A ruleset is immutable after load (only its interface table is updated,
+ * atomically, from link events), so a reload builds a new one and swaps one
+ * pointer; per-worker state (counters, matcher scratch) lives in the scratch.
+ */
+#ifndef NFQR_ENGINE_H
+#define NFQR_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nfqr_ruleset;
+struct nfqr_scratch;
+
+/* ---- loading ----------------------------------------------------------- */
+
+enum nfqr_cm_backend {
+	NFQR_CM_AUTO = 0,         /* Hyperscan if built in and the CPU can run it */
+	NFQR_CM_HYPERSCAN,        /* fail the load if Hyperscan is unavailable */
+	NFQR_CM_AHO_CORASICK,     /* portable fallback */
+};
+
+struct nfqr_load_opts {
+	/* Queues nfqringd itself serves: `queue num N` to one of them loops. */
+	uint64_t own_queues[65536 / 64];
+	bool     own_queues_known;
+	enum nfqr_cm_backend backend;
+	uint32_t max_errors;      /* stop after this many errors; 0 = 20 */
+};
+
+/* Collected error messages, "file:line:col: expected X, got Y". */
+struct nfqr_diag {
+	char   **msgs;
+	size_t   n;
+	size_t   cap;
+};
+void nfqr_diag_free(struct nfqr_diag *d);
+
+/* Returns NULL and fills diag when the file has any error: a bad file never loads. */
+struct nfqr_ruleset *nfqr_ruleset_load(const char *path,
+				       const struct nfqr_load_opts *opts,
+				       struct nfqr_diag *diag);
+struct nfqr_ruleset *nfqr_ruleset_parse(const char *name, const char *text,
+					size_t len,
+					const struct nfqr_load_opts *opts,
+					struct nfqr_diag *diag);
+void nfqr_ruleset_free(struct nfqr_ruleset *rs);
+void nfqr_queue_set(struct nfqr_load_opts *opts, uint16_t first, uint16_t last);
+
+/* ---- what the daemon must configure ------------------------------------ */
+
+uint32_t    nfqr_ruleset_copy_range(const struct nfqr_ruleset *rs); /* bytes */
+bool        nfqr_ruleset_needs_conntrack(const struct nfqr_ruleset *rs); /* F_CONNTRACK */
+bool        nfqr_ruleset_uses_ifnames(const struct nfqr_ruleset *rs);
+const char *nfqr_ruleset_backend(const struct nfqr_ruleset *rs); /* "hyperscan", ... */
+uint32_t    nfqr_ruleset_rule_count(const struct nfqr_ruleset *rs);
+/* Stable id: the rule's `comment "..."`, else a hash of its text. */
+const char *nfqr_ruleset_rule_id(const struct nfqr_ruleset *rs, uint32_t rule);
+uint32_t    nfqr_ruleset_rule_line(const struct nfqr_ruleset *rs, uint32_t rule);
+/* Index of the rule with this id, or -1: lets counters survive a reload. */
+int32_t     nfqr_ruleset_find_rule(const struct nfqr_ruleset *rs, const char *id);
+const char *nfqr_ruleset_log_prefix(const struct nfqr_ruleset *rs, uint32_t rule);
+
+/* Interface names are kept in a table fed from rtnetlink link events, so the
+ * per-packet path only indexes an array.  Safe against concurrent nfqr_eval. */
+void nfqr_ruleset_ifname_set(struct nfqr_ruleset *rs, uint32_t ifindex, const char *name);
+void nfqr_ruleset_ifname_del(struct nfqr_ruleset *rs, uint32_t ifindex);
+
+/* ---- per packet -------------------------------------------------------- */
+
+struct nfqr_pkt_meta {
+	uint16_t hw_protocol;  /* NFQA_PACKET_HDR hw_protocol, host order; 0 = from version nibble */
+	uint32_t pkt_len;      /* original length (NFQA_CAP_LEN if present), >= caplen */
+	uint32_t mark;         /* NFQA_MARK */
+	uint32_t iif, oif;     /* NFQA_IFINDEX_INDEV/OUTDEV, 0 = none */
+	uint32_t skb_info;     /* NFQA_SKB_INFO: NFQA_SKB_CSUMNOTREADY, NFQA_SKB_GSO, ... */
+	bool     ct_present;   /* NFQA_CT was present (packet has a connection) */
+	uint32_t ct_mark;      /* CTA_MARK from NFQA_CT, 0 if absent */
+	uint64_t now_ns;       /* monotonic time, for log rate limiting */
+};
+
+enum nfqr_reason {
+	NFQR_REASON_RULE = 0,      /* a rule's verdict */
+	NFQR_REASON_POLICY,        /* no rule decided: `policy` */
+	NFQR_REASON_FRAGMENT,      /* non-first fragment: `policy fragment` */
+	NFQR_REASON_MALFORMED,     /* undecodable headers: `policy malformed` */
+	NFQR_REASON_FRAG_NO_L4,    /* first fragment without L4 header: drop (RFC 7112) */
+};
+
+#define NFQR_MAX_LOG 8
+
+struct nfqr_result {
+	uint32_t verdict;          /* ready for nfqnl: NF_ACCEPT, NF_DROP, NF_REPEAT,
+	                              NF_QUEUE_NR(n) [| NF_VERDICT_FLAG_QUEUE_BYPASS] */
+	enum nfqr_reason reason;
+	int32_t  rule;             /* deciding rule index, -1 if none */
+	bool     mark_set;         /* send NFQA_MARK = mark */
+	uint32_t mark;
+	bool     ct_mark_set;      /* send NFQA_CT { CTA_MARK = ct_mark, CTA_MARK_MASK = ct_mask } */
+	uint32_t ct_mark, ct_mask;
+	bool     payload_rewritten;/* send NFQA_PAYLOAD: the buffer was modified in place */
+	uint32_t n_log;            /* rules whose `log` fired (after rate limiting) */
+	uint32_t log_rules[NFQR_MAX_LOG];
+};
+
+/* Per-worker state: counters, matcher scratch.  Not shared between threads. */
+struct nfqr_scratch *nfqr_scratch_new(const struct nfqr_ruleset *rs);
+void nfqr_scratch_free(struct nfqr_scratch *sc);
+
+/* Decide one packet.  buf holds the network-layer packet (caplen bytes) and is
+ * rewritten in place by `payload fill/replace`.  Returns res->verdict. */
+uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
+		   uint8_t *buf, size_t caplen, const struct nfqr_pkt_meta *meta,
+		   struct nfqr_result *res);
+
+/* ---- counters ---------------------------------------------------------- */
+
+struct nfqr_rule_counter { uint64_t hits, bytes; };
+
+enum nfqr_stat {
+	NFQR_STAT_PACKETS,
+	NFQR_STAT_POLICY,
+	NFQR_STAT_FRAGMENT,
+	NFQR_STAT_MALFORMED,
+	NFQR_STAT_FRAG_NO_L4,
+	NFQR_STAT_REWRITE_DONE,
+	NFQR_STAT_REWRITE_REFUSED_TRUNC,   /* capture truncated (NFQA_CAP_LEN) */
+	NFQR_STAT_REWRITE_REFUSED_GSO,     /* GSO superframe */
+	NFQR_STAT_REWRITE_REFUSED_PROTO,   /* fragment or protocol without known checksum */
+	NFQR_STAT_CT_NO_CONN,              /* `ct mark set` on a packet without conntrack */
+	NFQR_STAT_LOG_SUPPRESSED,          /* log lines over the rate limit */
+	NFQR_STAT_COUNT
+};
+
+const struct nfqr_rule_counter *nfqr_scratch_rule_counter(const struct nfqr_scratch *sc,
+							  uint32_t rule);
+uint64_t nfqr_scratch_stat(const struct nfqr_scratch *sc, enum nfqr_stat s);
+const char *nfqr_stat_name(enum nfqr_stat s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Parsing one NFQNL_MSG_PACKET message into struct nfqring_packet.  Every
+ * read is bounded by the length the caller vouches for (nm_len, already
+ * bounded by the frame, or the read() count). */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Minimum payload length of each attribute we read; 0: any. */
+static const uint16_t min_len[NFQA_MAX + 1] = {
+	[NFQA_PACKET_HDR] = sizeof(struct nfqnl_msg_packet_hdr),
+	[NFQA_MARK] = 4,
+	[NFQA_TIMESTAMP] = sizeof(struct nfqnl_msg_packet_timestamp),
+	[NFQA_IFINDEX_INDEV] = 4,
+	[NFQA_IFINDEX_OUTDEV] = 4,
+	[NFQA_IFINDEX_PHYSINDEV] = 4,
+	[NFQA_IFINDEX_PHYSOUTDEV] = 4,
+	[NFQA_HWADDR] = sizeof(struct nfqnl_msg_packet_hw),
+	[NFQA_CT_INFO] = 4,
+	[NFQA_CAP_LEN] = 4,
+	[NFQA_SKB_INFO] = 4,
+	[NFQA_UID] = 4,
+	[NFQA_GID] = 4,
+	[NFQA_PRIORITY] = 4,
+};
+
+struct attrs {
+	const struct nlattr *tb[NFQA_MAX + 1];
+	const char *end;		/* nlh + nlmsg_len */
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	struct attrs *at = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	/* libmnl bounds attributes by the aligned message end; be stricter */
+	if ((const char *)a + a->nla_len > at->end)
+		return MNL_CB_ERROR;
+	if (type > NFQA_MAX)
+		return MNL_CB_OK;	/* newer kernel: ignore */
+	if (mnl_attr_get_payload_len(a) < min_len[type])
+		return MNL_CB_ERROR;
+	at->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static uint32_t be32_at(const struct nlattr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, mnl_attr_get_payload(a), 4);	/* may be unaligned in odd frames */
+	return ntohl(v);
+}
+
+static void parse_vlan(const struct nlattr *nest, struct nfqring_packet *pkt)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		uint16_t v;
+
+		if (mnl_attr_get_payload_len(a) < 2)
+			continue;
+		memcpy(&v, mnl_attr_get_payload(a), 2);
+		if (mnl_attr_get_type(a) == NFQA_VLAN_PROTO)
+			pkt->vlan_proto = ntohs(v);
+		else if (mnl_attr_get_type(a) == NFQA_VLAN_TCI)
+			pkt->vlan_tci = ntohs(v);
+	}
+	pkt->present |= NFQRING_PKT_VLAN;
+}
+
+/* A u32 attribute: store it and mark it present. */
+#define U32(attr, field, bit) do {					\
+		if (at.tb[attr]) {					\
+			pkt->field = be32_at(at.tb[attr]);		\
+			pkt->present |= (bit);				\
+		}							\
+	} while (0)
+
+int packet_parse(const void *msg, size_t len, struct nfqring_packet *pkt)
+{
+	const struct nlmsghdr *nlh = msg;
+	const struct nfgenmsg *nfg;
+	struct nfqnl_msg_packet_hdr ph;
+	struct attrs at;
+	uint32_t frame = pkt->frame_;
+
+	memset(&at, 0, sizeof(at));
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->frame_ = frame;
+	if (len > INT32_MAX || !mnl_nlmsg_ok(nlh, (int)len))
+		return -EBADMSG;
+	if (nlh->nlmsg_type != nfq_msg_type(NFQNL_MSG_PACKET) ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg))
+		return -EBADMSG;
+	nfg = mnl_nlmsg_get_payload(nlh);
+	pkt->family = nfg->nfgen_family;
+	pkt->queue = ntohs(nfg->res_id);
+	at.end = (const char *)nlh + nlh->nlmsg_len;
+	/* mnl_attr_parse checks every attribute against nlmsg_len, itself <= len */
+	if (mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, &at) != MNL_CB_OK)
+		return -EBADMSG;
+	if (!at.tb[NFQA_PACKET_HDR])
+		return -EBADMSG;
+	memcpy(&ph, mnl_attr_get_payload(at.tb[NFQA_PACKET_HDR]), sizeof(ph));
+	pkt->id = ntohl(ph.packet_id);
+	pkt->hw_protocol = ntohs(ph.hw_protocol);
+	pkt->hook = ph.hook;
+
+	U32(NFQA_MARK, mark, NFQRING_PKT_MARK);
+	U32(NFQA_IFINDEX_INDEV, indev, NFQRING_PKT_INDEV);
+	U32(NFQA_IFINDEX_OUTDEV, outdev, NFQRING_PKT_OUTDEV);
+	U32(NFQA_IFINDEX_PHYSINDEV, physindev, NFQRING_PKT_PHYSINDEV);
+	U32(NFQA_IFINDEX_PHYSOUTDEV, physoutdev, NFQRING_PKT_PHYSOUTDEV);
+	U32(NFQA_SKB_INFO, skb_info, NFQRING_PKT_SKB_INFO);
+	U32(NFQA_CT_INFO, ct_info, NFQRING_PKT_CT_INFO);
+	U32(NFQA_UID, uid, NFQRING_PKT_UID);
+	U32(NFQA_GID, gid, NFQRING_PKT_GID);
+	U32(NFQA_PRIORITY, priority, NFQRING_PKT_PRIORITY);
+
+	if (at.tb[NFQA_PAYLOAD]) {
+		pkt->payload = mnl_attr_get_payload(at.tb[NFQA_PAYLOAD]);
+		pkt->payload_len = mnl_attr_get_payload_len(at.tb[NFQA_PAYLOAD]);
+	}
+	pkt->cap_len = pkt->payload_len;
+	U32(NFQA_CAP_LEN, cap_len, NFQRING_PKT_CAP_LEN);
+	if (at.tb[NFQA_CT]) {
+		pkt->ct = mnl_attr_get_payload(at.tb[NFQA_CT]);
+		pkt->ct_len = mnl_attr_get_payload_len(at.tb[NFQA_CT]);
+		pkt->present |= NFQRING_PKT_CT;
+	}
+	if (at.tb[NFQA_EXP]) {
+		pkt->exp = mnl_attr_get_payload(at.tb[NFQA_EXP]);
+		pkt->exp_len = mnl_attr_get_payload_len(at.tb[NFQA_EXP]);
+		pkt->present |= NFQRING_PKT_EXP;
+	}
+	if (at.tb[NFQA_SECCTX]) {
+		pkt->secctx = mnl_attr_get_payload(at.tb[NFQA_SECCTX]);
+		pkt->secctx_len = mnl_attr_get_payload_len(at.tb[NFQA_SECCTX]);
+		pkt->present |= NFQRING_PKT_SECCTX;
+	}
+	if (at.tb[NFQA_L2HDR]) {
+		pkt->l2hdr = mnl_attr_get_payload(at.tb[NFQA_L2HDR]);
+		pkt->l2hdr_len = mnl_attr_get_payload_len(at.tb[NFQA_L2HDR]);
+		pkt->present |= NFQRING_PKT_L2HDR;
+	}
+	if (at.tb[NFQA_HWADDR]) {
+		struct nfqnl_msg_packet_hw hw;
+
+		memcpy(&hw, mnl_attr_get_payload(at.tb[NFQA_HWADDR]), sizeof(hw));
+		pkt->hwaddr_len = (uint8_t)(ntohs(hw.hw_addrlen) > 8 ? 8 : ntohs(hw.hw_addrlen));
+		memcpy(pkt->hwaddr, hw.hw_addr, pkt->hwaddr_len);
+		pkt->present |= NFQRING_PKT_HWADDR;
+	}
+	if (at.tb[NFQA_TIMESTAMP]) {
+		struct nfqnl_msg_packet_timestamp ts;
+
+		memcpy(&ts, mnl_attr_get_payload(at.tb[NFQA_TIMESTAMP]), sizeof(ts));
+		pkt->ts_sec = be64toh(ts.sec);
+		pkt->ts_usec = be64toh(ts.usec);
+		pkt->present |= NFQRING_PKT_TIMESTAMP;
+	}
+	if (at.tb[NFQA_VLAN])
+		parse_vlan(at.tb[NFQA_VLAN], pkt);
+	return 0;
+}

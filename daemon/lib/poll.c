@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Waiting for packets, and clearing RX overruns (POLLERR). */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Ready without a system call: the RX head frame is VALID or COPY. */
+static bool head_ready(const struct nfqring *h)
+{
+	unsigned int st;
+
+	if (!h->rx.base)
+		return false;
+	st = frame_status(ring_frame(&h->rx, h->rx.head));
+	return st == NFQRING_STATUS_VALID || st == NFQRING_STATUS_COPY;
+}
+
+/* POLLERR: an overrun.  The next read() fails once with ENOBUFS; read with a
+ * buffer too small for any message so that a waiting message (COPY) stays
+ * queued (EMSGSIZE) instead of being taken out of order. */
+static void clear_overrun(struct nfqring *h)
+{
+	unsigned char tiny[8];
+
+	if (h->ops->read(h->fd, tiny, sizeof(tiny)) < 0 && errno == ENOBUFS)
+		h->st.overruns++;
+}
+
+short nfqring_poll_events(const struct nfqring *h)
+{
+	(void)h;
+	return POLLIN;
+}
+
+int nfqring_handle_revents(struct nfqring *h, short revents)
+{
+	if (revents & POLLNVAL)
+		return seterr(h, -EBADF, "the descriptor is not open");
+	if ((revents & POLLERR) && h->backend == NFQRING_BACKEND_RING)
+		clear_overrun(h);
+	return (revents & POLLIN) || head_ready(h) ? 1 : 0;
+}
+
+int nfqring_wait(struct nfqring *h, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
+	int n;
+
+	if (head_ready(h))
+		return 1;
+	n = h->ops->poll(&pfd, 1, timeout_ms);
+	if (n < 0)
+		return seterr(h, -errno, "poll: %s", strerror(errno));
+	if (n == 0)
+		return 0;
+	return nfqring_handle_revents(h, pfd.revents);
+}

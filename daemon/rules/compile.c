@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * From parsed rules to the structures evaluated per packet: interface-name
+ * classes, the classifier, the multi-pattern content matcher and the copy
+ * range the daemon must ask the kernel for.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitvec.h"
+#include "diag.h"
+#include "parser.h"
+#include "ruleset.h"
+
+/* Header bytes the copy range always covers: IPv4 with options (60) or IPv6
+ * with a reasonable extension-header chain, plus a TCP header with options. */
+#define NFQR_HDR_ALLOWANCE 512
+
+static bool is_prefix_of(const char *p, const char *s)
+{
+	return strncmp(p, s, strlen(p)) == 0;
+}
+
+static int add_unique(char ***v, uint32_t *n, const char *s, size_t len)
+{
+	char **nv;
+
+	for (uint32_t i = 0; i < *n; i++)
+		if (strlen((*v)[i]) == len && memcmp((*v)[i], s, len) == 0)
+			return 0;
+	nv = realloc(*v, (*n + 1) * sizeof(char *));
+	if (!nv)
+		return -1;
+	*v = nv;
+	nv[*n] = strndup(s, len);
+	if (!nv[*n])
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* Does one rule name ("eth0" or "veth*") match interface class c? */
+static bool name_matches_class(const struct nfqr_ifnames *ifn, const char *name, uint32_t c)
+{
+	size_t len = strlen(name);
+	bool wild = len && name[len - 1] == '*';
+	char pat[17];
+
+	if (c == 0)
+		return false;
+	memcpy(pat, name, len + 1);
+	if (wild)
+		pat[len - 1] = 0;
+	if (c <= ifn->n_exact) {
+		const char *e = ifn->exact[c - 1];
+
+		return wild ? is_prefix_of(pat, e) : strcmp(pat, e) == 0;
+	}
+	/* a name not listed exactly, whose longest matching wildcard is P */
+	return wild && is_prefix_of(pat, ifn->prefix[c - 1 - ifn->n_exact]);
+}
+
+static int build_ifnames(struct nfqr_ruleset *rs)
+{
+	struct nfqr_ifnames *ifn = NULL;
+	uint32_t r, i, j, c;
+
+	for (r = 0; r < rs->n_rules; r++)
+		for (i = 0; i < rs->rules[r].n_preds; i++) {
+			struct nfqr_pred *p = &rs->rules[r].preds[i];
+
+			for (j = 0; j < p->n_names; j++) {
+				size_t len = strlen(p->names[j]);
+				bool wild = len && p->names[j][len - 1] == '*';
+
+				if (!ifn && !(ifn = calloc(1, sizeof(*ifn))))
+					return -1;
+				if (wild ? add_unique(&ifn->prefix, &ifn->n_prefix, p->names[j], len - 1)
+					 : add_unique(&ifn->exact, &ifn->n_exact, p->names[j], len))
+					goto fail;
+			}
+		}
+	if (!ifn)
+		return 0;
+	rs->ifn = ifn;
+	ifn->n_classes = 1 + ifn->n_exact + ifn->n_prefix;
+	ifn->exact_class = calloc(ifn->n_exact + 1, sizeof(uint32_t));
+	ifn->prefix_class = calloc(ifn->n_prefix + 1, sizeof(uint32_t));
+	if (!ifn->exact_class || !ifn->prefix_class)
+		return -1;
+	for (i = 0; i < ifn->n_exact; i++)
+		ifn->exact_class[i] = 1 + i;
+	for (i = 0; i < ifn->n_prefix; i++)
+		ifn->prefix_class[i] = 1 + ifn->n_exact + i;
+	/* names -> ranges of class numbers */
+	for (r = 0; r < rs->n_rules; r++)
+		for (i = 0; i < rs->rules[r].n_preds; i++) {
+			struct nfqr_pred *p = &rs->rules[r].preds[i];
+
+			if (p->field != NFQR_F_IIFNAME && p->field != NFQR_F_OIFNAME)
+				continue;
+			p->ranges = calloc(ifn->n_classes, sizeof(*p->ranges));
+			if (!p->ranges)
+				return -1;
+			for (c = 0; c < ifn->n_classes; c++) {
+				bool m = false;
+
+				for (j = 0; j < p->n_names && !m; j++)
+					m = name_matches_class(ifn, p->names[j], c);
+				if (m)
+					p->ranges[p->n_ranges++] = (struct nfqr_range){
+						nfqr_key_u32(c), nfqr_key_u32(c) };
+			}
+		}
+	return 0;
+fail:
+	if (!rs->ifn) {
+		for (i = 0; i < ifn->n_exact; i++) free(ifn->exact[i]);
+		for (i = 0; i < ifn->n_prefix; i++) free(ifn->prefix[i]);
+		free(ifn->exact); free(ifn->prefix); free(ifn);
+	}
+	return -1;
+}
+
+static int build_content(struct nfqr_ruleset *rs, const struct nfqr_load_opts *opts,
+			 char *err, size_t errlen)
+{
+	uint32_t r, i, words = bv_words(rs->n_rules) + 1;
+
+	rs->content_free = calloc(words, 8);
+	if (!rs->content_free)
+		return -1;
+	for (r = 0; r < rs->n_rules; r++)
+		if (rs->rules[r].n_content == 0)
+			bv_set(rs->content_free, r);
+	if (rs->n_patterns == 0)
+		return 0;
+	rs->pattern_rules = calloc(rs->n_patterns, sizeof(uint32_t *));
+	rs->pattern_n_rules = calloc(rs->n_patterns, sizeof(uint32_t));
+	if (!rs->pattern_rules || !rs->pattern_n_rules)
+		return -1;
+	for (r = 0; r < rs->n_rules; r++)
+		for (i = 0; i < rs->rules[r].n_content; i++)
+			rs->pattern_n_rules[rs->rules[r].content[i]]++;
+	for (i = 0; i < rs->n_patterns; i++) {
+		rs->pattern_rules[i] = calloc(rs->pattern_n_rules[i] + 1, sizeof(uint32_t));
+		if (!rs->pattern_rules[i])
+			return -1;
+		rs->pattern_n_rules[i] = 0;
+	}
+	for (r = 0; r < rs->n_rules; r++)
+		for (i = 0; i < rs->rules[r].n_content; i++) {
+			uint32_t p = rs->rules[r].content[i];
+
+			rs->pattern_rules[p][rs->pattern_n_rules[p]++] = r;
+		}
+	rs->cm = nfqr_cm_build(rs->patterns, rs->n_patterns,
+			       opts ? opts->backend : NFQR_CM_AUTO, err, errlen);
+	return rs->cm ? 0 : -1;
+}
+
+static uint32_t copy_range(const struct nfqr_ruleset *rs)
+{
+	uint64_t need = 0;
+
+	for (uint32_t r = 0; r < rs->n_rules; r++)
+		for (uint32_t i = 0; i < rs->rules[r].n_stmts; i++)
+			if (rs->rules[r].stmts[i].kind == NFQR_S_PAYLOAD_FILL ||
+			    rs->rules[r].stmts[i].kind == NFQR_S_PAYLOAD_REPLACE)
+				return 0xffff;   /* checksums need the whole packet */
+	for (uint32_t i = 0; i < rs->n_patterns; i++) {
+		const struct nfqr_cm_pattern *p = &rs->patterns[i];
+
+		if (p->depth == 0)
+			return 0xffff;
+		if ((uint64_t)p->offset + p->depth > need)
+			need = (uint64_t)p->offset + p->depth;
+	}
+	need += NFQR_HDR_ALLOWANCE;
+	return need > 0xffff ? 0xffff : (uint32_t)need;
+}
+
+struct nfqr_ruleset *nfqr_ruleset_parse(const char *name, const char *text, size_t len,
+					const struct nfqr_load_opts *opts,
+					struct nfqr_diag *diag)
+{
+	struct nfqr_ruleset *rs = calloc(1, sizeof(*rs));
+	char err[256] = "out of memory";
+
+	if (!rs)
+		return NULL;
+	if (nfqr_parse_rules(name, text, len, opts, rs, diag)) {
+		nfqr_ruleset_free(rs);
+		return NULL;
+	}
+	if (build_ifnames(rs))
+		goto fail;
+	rs->cls = nfqr_classifier_build(rs->rules, rs->n_rules);
+	if (!rs->cls)
+		goto fail;
+	if (build_content(rs, opts, err, sizeof(err)))
+		goto fail;
+	rs->copy_range = copy_range(rs);
+	rs->log_rate = 10;
+	rs->log_burst = 20;
+	return rs;
+fail:
+	nfqr_diag_add(diag, name, 1, 1, "expected a compiled ruleset, got error: %s", err);
+	nfqr_ruleset_free(rs);
+	return NULL;
+}
+
+struct nfqr_ruleset *nfqr_ruleset_load(const char *path, const struct nfqr_load_opts *opts,
+				       struct nfqr_diag *diag)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	struct nfqr_ruleset *rs;
+
+	if (!f) {
+		nfqr_diag_add(diag, path, 0, 0, "expected a readable rule file, got %s", strerror(errno));
+		return NULL;
+	}
+	do {
+		if (len == cap) {
+			char *nb = realloc(buf, cap ? cap * 2 : 65536);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 65536;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0 && len < (64u << 20));
+	fclose(f);
+	rs = nfqr_ruleset_parse(path, buf ? buf : "", len, opts, diag);
+	free(buf);
+	return rs;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Tokens of the rule file.  Newlines end rules (outside braces), as in nft. */
+#ifndef NFQR_LEXER_H
+#define NFQR_LEXER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nfqr_engine.h"
+
+enum tok_kind {
+	TK_EOF, TK_NL,            /* newline or ';' */
+	TK_WORD,                  /* keyword, number, address, name */
+	TK_STRING,                /* "..." (decoded bytes in .str) */
+	TK_LBRACE, TK_RBRACE, TK_LPAREN, TK_RPAREN,
+	TK_COMMA, TK_SLASH, TK_DASH, TK_ASSIGN,
+	TK_EQ, TK_NE, TK_LT, TK_GT, TK_LE, TK_GE,
+	TK_AMP, TK_PIPE, TK_CARET,
+	TK_VAR,                   /* $name */
+	TK_SETREF,                /* @name */
+};
+
+struct token {
+	enum tok_kind kind;
+	uint32_t line, col;
+	const char *text;         /* source text, not NUL-terminated */
+	uint32_t len;
+	uint8_t *str;             /* TK_STRING: decoded bytes */
+	uint32_t str_len;
+};
+
+struct tokens {
+	struct token *v;
+	size_t n, cap;
+};
+
+/* Returns 0, or -1 after adding errors to diag (tokens up to the error kept). */
+int nfqr_lex(const char *file, const char *src, size_t len, struct tokens *out,
+	     struct nfqr_diag *diag);
+void nfqr_tokens_free(struct tokens *t);
+/* "'foo'", "end of line", "string \"x\"" - the "got Y" of error messages */
+void nfqr_tok_describe(const struct token *t, char *buf, size_t len);
+int  nfqr_tok_is(const struct token *t, const char *word);
+
+#endif

@@ -1,0 +1,1394 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include "parser.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "lexer.h"
+#include "symbols.h"
+
+/* Value types, as nft names them in `set { type ... }`. */
+enum vtype {
+	VT_IPV4, VT_IPV6, VT_PORT, VT_PROTO, VT_NFPROTO, VT_ICMP, VT_ICMP6,
+	VT_U8, VT_MARK, VT_LEN, VT_IFNAME, VT_TCPFLAGS, VT_COUNT
+};
+
+static const char *const vt_name[VT_COUNT] = {
+	[VT_IPV4] = "ipv4_addr", [VT_IPV6] = "ipv6_addr", [VT_PORT] = "inet_service",
+	[VT_PROTO] = "inet_proto", [VT_NFPROTO] = "nf_proto", [VT_ICMP] = "icmp_type",
+	[VT_ICMP6] = "icmpv6_type", [VT_U8] = "integer", [VT_MARK] = "mark",
+	[VT_LEN] = "integer", [VT_IFNAME] = "ifname", [VT_TCPFLAGS] = "tcp_flag",
+};
+
+/* What "expected X" says for one value of each type. */
+static const char *const vt_expect[VT_COUNT] = {
+	[VT_IPV4] = "an IPv4 address", [VT_IPV6] = "an IPv6 address",
+	[VT_PORT] = "a port number (0-65535) or service name",
+	[VT_PROTO] = "a protocol name or number (0-255)", [VT_NFPROTO] = "ipv4 or ipv6",
+	[VT_ICMP] = "an ICMP type name or number (0-255)",
+	[VT_ICMP6] = "an ICMPv6 type name or number (0-255)",
+	[VT_U8] = "a number (0-255)", [VT_MARK] = "a 32-bit number",
+	[VT_LEN] = "a length (0-65535)", [VT_IFNAME] = "an interface name in quotes",
+	[VT_TCPFLAGS] = "a TCP flag (fin, syn, rst, psh, ack, urg, ecn, cwr)",
+};
+
+struct define {
+	char *name;
+	size_t start, end;        /* value tokens */
+	uint32_t line;
+};
+
+struct named_set {
+	char *name;
+	enum vtype type;
+	struct nfqr_range *r;
+	uint32_t n;
+	char **names;
+	uint32_t nn;
+};
+
+struct parser {
+	const char *file;
+	struct tokens t;
+	size_t pos, end;          /* tokens [pos, end); t.v[end] ends the window */
+	struct nfqr_diag *diag;
+	unsigned errors, max_errors;
+	const struct nfqr_load_opts *opts;
+	struct nfqr_ruleset *rs;
+	size_t cap_rules, cap_pats;
+	struct define *defs;
+	size_t n_defs;
+	struct named_set *sets;
+	size_t n_sets;
+	unsigned depth;           /* define expansion nesting */
+	bool seen_policy[3];
+	char **comments;          /* rule comments so far, for uniqueness */
+	uint32_t *comment_lines;
+};
+
+/* Values collected from one right-hand side. */
+struct vlist {
+	struct nfqr_range *r;
+	uint32_t n, cap;
+	char **names;
+	uint32_t nn, capn;
+	const struct token *interval_tok;   /* first prefix/range element */
+};
+
+/* Rule being built. */
+struct rb {
+	struct nfqr_rule r;
+	size_t cap_preds, cap_stmts, cap_content;
+	bool stmt_seen;
+	bool mark_change;                   /* a non-identity meta/ct mark set */
+	bool const_meta_set;
+	uint32_t const_meta_val;
+	const struct token *verdict_tok;
+	char *comment;
+	const struct token *comment_tok;
+};
+
+static const struct token *cur(const struct parser *p)
+{
+	return &p->t.v[p->pos < p->end ? p->pos : p->end];
+}
+
+static const struct token *peek(const struct parser *p, size_t k)
+{
+	return &p->t.v[p->pos + k < p->end ? p->pos + k : p->end];
+}
+
+static bool is_end(const struct token *t) { return t->kind == TK_NL || t->kind == TK_EOF; }
+static bool is(const struct parser *p, const char *w) { return nfqr_tok_is(cur(p), w); }
+
+__attribute__((format(printf, 3, 4)))
+static bool error_at(struct parser *p, const struct token *t, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	p->errors++;
+	if (p->errors > p->max_errors)
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	nfqr_diag_add(p->diag, p->file, t->line, t->col, "%s", msg);
+	return false;
+}
+
+/* "expected WHAT, got <token>" at token t */
+static bool expected_at(struct parser *p, const struct token *t, const char *what)
+{
+	char got[80];
+
+	nfqr_tok_describe(t, got, sizeof(got));
+	return error_at(p, t, "expected %s, got %s", what, got);
+}
+
+static bool expected(struct parser *p, const char *what)
+{
+	return expected_at(p, cur(p), what);
+}
+
+static bool accept_word(struct parser *p, const char *w)
+{
+	if (!is(p, w))
+		return false;
+	p->pos++;
+	return true;
+}
+
+static bool expect_word(struct parser *p, const char *w)
+{
+	char what[64];
+
+	if (accept_word(p, w))
+		return true;
+	snprintf(what, sizeof(what), "'%s'", w);
+	return expected(p, what);
+}
+
+static char *tok_strdup(const struct token *t, size_t skip)
+{
+	char *s = malloc(t->len - skip + 1);
+
+	if (s) {
+		memcpy(s, t->text + skip, t->len - skip);
+		s[t->len - skip] = 0;
+	}
+	return s;
+}
+
+static bool grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return true;
+	size_t nc = *cap ? *cap * 2 : 4;
+	void *nv = realloc(*v, nc * size);
+
+	if (!nv)
+		return false;
+	*v = nv;
+	*cap = nc;
+	return true;
+}
+
+static bool vl_add(struct vlist *vl, struct nfqr_key lo, struct nfqr_key hi)
+{
+	size_t cap = vl->cap;
+
+	if (!grow((void **)&vl->r, &cap, vl->n, sizeof(*vl->r)))
+		return false;
+	vl->cap = (uint32_t)cap;
+	vl->r[vl->n++] = (struct nfqr_range){ lo, hi };
+	return true;
+}
+
+static void vl_free(struct vlist *vl)
+{
+	for (uint32_t i = 0; i < vl->nn; i++)
+		free(vl->names[i]);
+	free(vl->names);
+	free(vl->r);
+	memset(vl, 0, sizeof(*vl));
+}
+
+/* ---- scalar values ------------------------------------------------------ */
+
+static uint64_t vt_max(enum vtype vt)
+{
+	switch (vt) {
+	case VT_PORT: case VT_LEN: return 0xffff;
+	case VT_MARK: return 0xffffffff;
+	default: return 0xff;
+	}
+}
+
+/* TCP flags: flag ('|' flag)*, names or numbers */
+static bool parse_flags(struct parser *p, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	for (;;) {
+		const struct token *t = cur(p);
+		uint64_t n;
+		int f = t->kind == TK_WORD ? nfqr_tcp_flag(t->text, t->len) : -1;
+
+		if (f < 0 && !(t->kind == TK_WORD && nfqr_parse_uint(t->text, t->len, 0xff, &n)))
+			return expected(p, vt_expect[VT_TCPFLAGS]);
+		v |= f >= 0 ? (uint32_t)f : (uint32_t)n;
+		p->pos++;
+		if (cur(p)->kind != TK_PIPE)
+			break;
+		p->pos++;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_scalar(struct parser *p, enum vtype vt, struct nfqr_key *k)
+{
+	const struct token *t = cur(p);
+	uint8_t a[16];
+	uint64_t n;
+	int v = -1;
+
+	if (vt == VT_TCPFLAGS) {
+		uint32_t f;
+
+		if (!parse_flags(p, &f))
+			return false;
+		*k = nfqr_key_u32(f);
+		return true;
+	}
+	if (t->kind != TK_WORD)
+		return expected(p, vt_expect[vt]);
+	switch (vt) {
+	case VT_IPV4:
+		if (!nfqr_parse_ipv4(t->text, t->len, a))
+			return expected(p, vt_expect[vt]);
+		*k = nfqr_key_from_bytes(a, 4);
+		break;
+	case VT_IPV6:
+		if (!nfqr_parse_ipv6(t->text, t->len, a))
+			return expected(p, vt_expect[vt]);
+		*k = nfqr_key_from_bytes(a, 16);
+		break;
+	case VT_NFPROTO:
+		if (nfqr_tok_is(t, "ipv4"))
+			v = 2;
+		else if (nfqr_tok_is(t, "ipv6"))
+			v = 10;
+		if (v < 0)
+			return expected(p, vt_expect[vt]);
+		*k = nfqr_key_u32((uint32_t)v);
+		break;
+	default:
+		if (vt == VT_PORT) v = nfqr_service_port(t->text, t->len);
+		if (vt == VT_PROTO) v = nfqr_proto_number(t->text, t->len);
+		if (vt == VT_ICMP) v = nfqr_icmp_type(t->text, t->len);
+		if (vt == VT_ICMP6) v = nfqr_icmpv6_type(t->text, t->len);
+		if (v < 0 && !nfqr_parse_uint(t->text, t->len, vt_max(vt), &n))
+			return expected(p, vt_expect[vt]);
+		*k = nfqr_key_u32(v >= 0 ? (uint32_t)v : (uint32_t)n);
+		break;
+	}
+	p->pos++;
+	return true;
+}
+
+/* one element: value, value-value, or address/prefix */
+static bool parse_element(struct parser *p, enum vtype vt, struct vlist *vl)
+{
+	const struct token *start = cur(p);
+	struct nfqr_key lo, hi;
+
+	if (vt == VT_IFNAME) {
+		size_t cap = vl->capn;
+		const struct token *t = cur(p);
+		char *s;
+
+		if (t->kind != TK_STRING || t->str_len == 0 || t->str_len > 15 ||
+		    memchr(t->str, 0, t->str_len) ||
+		    (memchr(t->str, '*', t->str_len) && t->str[t->str_len - 1] != '*') ||
+		    (memchr(t->str, '*', t->str_len) != (void *)&t->str[t->str_len - 1] &&
+		     memchr(t->str, '*', t->str_len)))
+			return expected(p, "an interface name in quotes (1-15 characters, '*' only at the end)");
+		if (!grow((void **)&vl->names, &cap, vl->nn, sizeof(char *)))
+			return false;
+		vl->capn = (uint32_t)cap;
+		s = malloc(t->str_len + 1);
+		if (!s)
+			return false;
+		memcpy(s, t->str, t->str_len);
+		s[t->str_len] = 0;
+		vl->names[vl->nn++] = s;
+		p->pos++;
+		return true;
+	}
+	if (!parse_scalar(p, vt, &lo))
+		return false;
+	hi = lo;
+	if (cur(p)->kind == TK_SLASH && (vt == VT_IPV4 || vt == VT_IPV6)) {
+		unsigned bits = vt == VT_IPV4 ? 32 : 128;
+		uint64_t plen;
+		struct nfqr_key m;
+
+		p->pos++;
+		if (cur(p)->kind != TK_WORD || !nfqr_parse_uint(cur(p)->text, cur(p)->len, bits, &plen)) {
+			char what[48];
+
+			snprintf(what, sizeof(what), "a prefix length (0-%u)", bits);
+			return expected(p, what);
+		}
+		p->pos++;
+		/* host mask of the prefix, within the address width */
+		plen += 128 - bits;
+		m.hi = plen >= 64 ? 0 : ~0ULL >> plen;
+		m.lo = plen >= 128 ? 0 : plen <= 64 ? ~0ULL : ~0ULL >> (plen - 64);
+		lo.hi &= ~m.hi; lo.lo &= ~m.lo;       /* host bits ignored, as nft does */
+		hi.hi = lo.hi | m.hi; hi.lo = lo.lo | m.lo;
+		if (!vl->interval_tok)
+			vl->interval_tok = start;
+	} else if (cur(p)->kind == TK_DASH) {
+		const struct token *end_tok;
+
+		p->pos++;
+		end_tok = cur(p);
+		if (!parse_scalar(p, vt, &hi))
+			return false;
+		if (nfqr_key_cmp(hi, lo) < 0)
+			return expected_at(p, end_tok, "a range end not below its start");
+		if (!vl->interval_tok)
+			vl->interval_tok = start;
+	}
+	return vl_add(vl, lo, hi);
+}
+
+static bool parse_values(struct parser *p, enum vtype vt, struct vlist *vl);
+
+static struct define *find_define(struct parser *p, const struct token *t)
+{
+	for (size_t i = 0; i < p->n_defs; i++)
+		if (strlen(p->defs[i].name) == t->len - 1 &&
+		    memcmp(p->defs[i].name, t->text + 1, t->len - 1) == 0)
+			return &p->defs[i];
+	return NULL;
+}
+
+/* $name: parse the define's tokens in place of the reference */
+static bool expand_define(struct parser *p, enum vtype vt, struct vlist *vl)
+{
+	const struct token *ref = cur(p);
+	struct define *d = find_define(p, ref);
+	size_t save_pos = p->pos, save_end = p->end;
+	bool ok;
+
+	if (!d)
+		return expected(p, "a variable defined above");
+	if (p->depth >= 16)
+		return error_at(p, ref, "expected at most 16 nested variables, got more (recursive define?)");
+	p->depth++;
+	p->pos = d->start;
+	p->end = d->end;
+	ok = parse_values(p, vt, vl);
+	if (ok && p->pos != p->end)
+		ok = expected(p, "end of the definition");
+	p->depth--;
+	p->pos = save_pos + 1;
+	p->end = save_end;
+	return ok;
+}
+
+static struct named_set *find_set(struct parser *p, const struct token *t)
+{
+	for (size_t i = 0; i < p->n_sets; i++)
+		if (strlen(p->sets[i].name) == t->len - 1 &&
+		    memcmp(p->sets[i].name, t->text + 1, t->len - 1) == 0)
+			return &p->sets[i];
+	return NULL;
+}
+
+/* { a, b-c, $x } | $x | @set | element */
+static bool parse_values(struct parser *p, enum vtype vt, struct vlist *vl)
+{
+	const struct token *t = cur(p);
+
+	if (t->kind == TK_VAR)
+		return expand_define(p, vt, vl);
+	if (t->kind == TK_SETREF) {
+		struct named_set *s = find_set(p, t);
+		char what[96];
+
+		if (!s)
+			return expected(p, "a set declared above");
+		if (s->type != vt) {
+			snprintf(what, sizeof(what), "a set of type %s", vt_name[vt]);
+			return error_at(p, t, "expected %s, got @%s of type %s", what, s->name,
+					vt_name[s->type]);
+		}
+		for (uint32_t i = 0; i < s->n; i++)
+			if (!vl_add(vl, s->r[i].lo, s->r[i].hi))
+				return false;
+		for (uint32_t i = 0; i < s->nn; i++) {
+			size_t cap = vl->capn;
+
+			if (!grow((void **)&vl->names, &cap, vl->nn, sizeof(char *)))
+				return false;
+			vl->capn = (uint32_t)cap;
+			vl->names[vl->nn] = strdup(s->names[i]);
+			if (!vl->names[vl->nn++])
+				return false;
+		}
+		p->pos++;
+		return true;
+	}
+	if (t->kind != TK_LBRACE)
+		return parse_element(p, vt, vl);
+	p->pos++;
+	for (;;) {
+		if (cur(p)->kind == TK_RBRACE && vl->n + vl->nn > 0)
+			break;
+		if (!parse_values(p, vt, vl))
+			return false;
+		if (cur(p)->kind == TK_COMMA) {
+			p->pos++;
+			continue;
+		}
+		if (cur(p)->kind != TK_RBRACE)
+			return expected(p, "',' or '}'");
+	}
+	p->pos++;
+	return true;
+}
+
+/* ---- rules -------------------------------------------------------------- */
+
+static struct nfqr_pred *add_pred(struct rb *b, uint8_t field, uint32_t mask, bool neg)
+{
+	struct nfqr_pred *pr;
+
+	if (!grow((void **)&b->r.preds, &b->cap_preds, b->r.n_preds, sizeof(*pr)))
+		return NULL;
+	pr = &b->r.preds[b->r.n_preds++];
+	memset(pr, 0, sizeof(*pr));
+	pr->field = field;
+	pr->mask = mask;
+	pr->negated = neg;
+	return pr;
+}
+
+/* implicit dependency, as nft adds `meta l4proto tcp` for `tcp dport` */
+static bool add_proto_dep(struct rb *b, uint8_t proto)
+{
+	struct nfqr_pred *pr;
+
+	for (uint32_t i = 0; i < b->r.n_preds; i++) {
+		pr = &b->r.preds[i];
+		if (pr->field == NFQR_F_L4PROTO && !pr->negated && pr->n_ranges == 1 &&
+		    pr->ranges[0].lo.lo == proto && pr->ranges[0].hi.lo == proto)
+			return true;
+	}
+	pr = add_pred(b, NFQR_F_L4PROTO, 0xffffffff, false);
+	if (!pr || !(pr->ranges = malloc(sizeof(*pr->ranges))))
+		return false;
+	pr->n_ranges = 1;
+	pr->ranges[0].lo = pr->ranges[0].hi = nfqr_key_u32(proto);
+	return true;
+}
+
+/* [== | != | < | > | <= | >=] values  ->  one predicate */
+static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype vt,
+		      uint32_t mask)
+{
+	enum tok_kind op = cur(p)->kind;
+	struct vlist vl = { 0 };
+	struct nfqr_pred *pr;
+	const struct token *vstart;
+
+	if (op == TK_EQ || op == TK_NE || op == TK_LT || op == TK_GT || op == TK_LE || op == TK_GE)
+		p->pos++;
+	else
+		op = TK_EQ;
+	if (is_end(cur(p)))
+		return expected(p, vt_expect[vt]);
+	vstart = cur(p);
+	if (op != TK_EQ && op != TK_NE) {
+		struct nfqr_key k;
+		uint64_t max = vt_max(vt);
+
+		if (vt == VT_IPV4 || vt == VT_IPV6 || vt == VT_IFNAME || vt == VT_NFPROTO)
+			return expected(p, "'==' or '!=' for this field (no ordering)");
+		if (!parse_scalar(p, vt, &k))
+			return false;
+		/* an empty range (e.g. `< 0`) simply never matches */
+		switch (op) {
+		case TK_LT: if (k.lo > 0) vl_add(&vl, nfqr_key_u32(0), nfqr_key_u32((uint32_t)k.lo - 1)); break;
+		case TK_LE: vl_add(&vl, nfqr_key_u32(0), k); break;
+		case TK_GT: if (k.lo < max) vl_add(&vl, nfqr_key_u32((uint32_t)k.lo + 1), nfqr_key_u32((uint32_t)max)); break;
+		default:    vl_add(&vl, k, nfqr_key_u32((uint32_t)max)); break;
+		}
+	} else if (!parse_values(p, vt, &vl)) {
+		vl_free(&vl);
+		return false;
+	}
+	for (uint32_t i = 0; i < vl.n && mask != 0xffffffff; i++)
+		if ((vl.r[i].lo.lo & ~(uint64_t)mask) || (vl.r[i].hi.lo & ~(uint64_t)mask)) {
+			char what[64];
+			unsigned long long bad = vl.r[i].lo.lo & ~(uint64_t)mask ? vl.r[i].lo.lo : vl.r[i].hi.lo;
+
+			snprintf(what, sizeof(what), "values within the mask 0x%x", mask);
+			vl_free(&vl);
+			return error_at(p, vstart, "expected %s, got 0x%llx", what, bad);
+		}
+	pr = add_pred(b, field, mask, op == TK_NE);
+	if (!pr) {
+		vl_free(&vl);
+		return false;
+	}
+	pr->ranges = vl.r;
+	pr->n_ranges = vl.n;
+	pr->names = vl.names;
+	pr->n_names = vl.nn;
+	return true;
+}
+
+/* optional "& MASK" after meta mark / ct mark */
+static bool parse_mask(struct parser *p, uint32_t *mask)
+{
+	uint64_t v;
+
+	*mask = 0xffffffff;
+	if (cur(p)->kind != TK_AMP)
+		return true;
+	p->pos++;
+	if (cur(p)->kind != TK_WORD || !nfqr_parse_uint(cur(p)->text, cur(p)->len, 0xffffffff, &v))
+		return expected(p, "a 32-bit mask");
+	p->pos++;
+	*mask = (uint32_t)v;
+	return true;
+}
+
+/* tcp flags: `syn` (any of), `== syn` / `!= syn` (exact), `{ syn, syn|ack }`,
+ * `& (syn|ack) == syn`, `syn / syn,ack` */
+static bool parse_tcp_flags(struct parser *p, struct rb *b)
+{
+	struct nfqr_pred *pr;
+	uint32_t mask = 0xff, val;
+	bool neg = false, paren = false;
+	const struct token *vstart;
+
+	if (cur(p)->kind == TK_AMP) {
+		p->pos++;
+		paren = cur(p)->kind == TK_LPAREN;
+		if (paren)
+			p->pos++;
+		if (!parse_flags(p, &mask))
+			return false;
+		if (paren && cur(p)->kind != TK_RPAREN)
+			return expected(p, "')'");
+		if (paren)
+			p->pos++;
+		return parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, mask);
+	}
+	if (cur(p)->kind == TK_EQ || cur(p)->kind == TK_NE || cur(p)->kind == TK_LBRACE ||
+	    cur(p)->kind == TK_VAR || cur(p)->kind == TK_SETREF)
+		return parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, 0xff);
+	vstart = cur(p);
+	if (!parse_flags(p, &val))
+		return false;
+	if (cur(p)->kind == TK_SLASH) {       /* value / mask: (flags & mask) == value */
+		p->pos++;
+		if (!parse_flags(p, &mask))
+			return false;
+		while (cur(p)->kind == TK_COMMA) {
+			uint32_t more;
+
+			p->pos++;
+			if (!parse_flags(p, &more))
+				return false;
+			mask |= more;
+		}
+		if (val & ~mask)
+			return error_at(p, vstart, "expected flags within the mask 0x%x, got 0x%x", mask, val);
+	} else {                              /* implicit: (flags & value) != 0 */
+		mask = val;
+		val = 0;
+		neg = true;
+	}
+	pr = add_pred(b, NFQR_F_TCP_FLAGS, mask, neg);
+	if (!pr || !(pr->ranges = malloc(sizeof(*pr->ranges))))
+		return false;
+	pr->n_ranges = 1;
+	pr->ranges[0].lo = pr->ranges[0].hi = nfqr_key_u32(val);
+	return true;
+}
+
+static bool parse_bytes(struct parser *p, uint8_t **out, uint32_t *len, const char *what)
+{
+	const struct token *t = cur(p);
+
+	if (t->kind == TK_STRING && t->str_len > 0) {
+		*out = malloc(t->str_len);
+		if (!*out)
+			return false;
+		memcpy(*out, t->str, t->str_len);
+		*len = t->str_len;
+		p->pos++;
+		return true;
+	}
+	if (t->kind == TK_WORD && t->len > 2 && t->text[0] == '0' && t->text[1] == 'x' &&
+	    t->len % 2 == 0) {
+		uint32_t n = (t->len - 2) / 2;
+		uint64_t v;
+
+		*out = malloc(n);
+		if (!*out)
+			return false;
+		for (uint32_t i = 0; i < n; i++) {
+			char hex[5] = { '0', 'x', t->text[2 + 2 * i], t->text[3 + 2 * i], 0 };
+
+			if (!nfqr_parse_uint(hex, 4, 0xff, &v)) {
+				free(*out);
+				*out = NULL;
+				return expected(p, what);
+			}
+			(*out)[i] = (uint8_t)v;
+		}
+		*len = n;
+		p->pos++;
+		return true;
+	}
+	return expected(p, what);
+}
+
+static bool add_content(struct parser *p, struct rb *b, struct nfqr_cm_pattern *pat)
+{
+	struct nfqr_ruleset *rs = p->rs;
+	uint32_t i;
+
+	for (i = 0; i < rs->n_patterns; i++) {
+		struct nfqr_cm_pattern *q = &rs->patterns[i];
+
+		if (q->len == pat->len && q->nocase == pat->nocase && q->offset == pat->offset &&
+		    q->depth == pat->depth && memcmp(q->bytes, pat->bytes, pat->len) == 0)
+			break;
+	}
+	if (i < rs->n_patterns) {
+		free((void *)pat->bytes);
+	} else {
+		if (!grow((void **)&rs->patterns, &p->cap_pats, rs->n_patterns, sizeof(*pat)))
+			return false;
+		rs->patterns[rs->n_patterns++] = *pat;
+	}
+	for (uint32_t j = 0; j < b->r.n_content; j++)
+		if (b->r.content[j] == i)
+			return true;          /* same term twice: once is enough */
+	if (!grow((void **)&b->r.content, &b->cap_content, b->r.n_content, sizeof(uint32_t)))
+		return false;
+	b->r.content[b->r.n_content++] = i;
+	return true;
+}
+
+/* @payload content "GET /" [offset N] [depth N] [nocase] */
+static bool parse_content(struct parser *p, struct rb *b)
+{
+	struct nfqr_cm_pattern pat = { 0 };
+	uint8_t *bytes = NULL;
+	bool seen_off = false, seen_depth = false;
+	const struct token *depth_tok = NULL;
+
+	if (!expect_word(p, "content"))
+		return false;
+	if (!parse_bytes(p, &bytes, &pat.len, "a non-empty string or hex bytes (0x...)"))
+		return false;
+	pat.bytes = bytes;
+	for (;;) {
+		uint64_t v;
+		bool is_off = is(p, "offset"), is_depth = is(p, "depth");
+
+		if (is(p, "nocase")) {
+			if (pat.nocase)
+				break;
+			pat.nocase = true;
+			p->pos++;
+			continue;
+		}
+		if ((!is_off || seen_off) && (!is_depth || seen_depth))
+			break;
+		p->pos++;
+		if (is_depth)
+			depth_tok = cur(p);
+		if (cur(p)->kind != TK_WORD || !nfqr_parse_uint(cur(p)->text, cur(p)->len, 65535, &v)) {
+			free(bytes);
+			return expected(p, "a number (0-65535)");
+		}
+		p->pos++;
+		if (is_off) {
+			pat.offset = (uint32_t)v;
+			seen_off = true;
+		} else {
+			pat.depth = (uint32_t)v;
+			seen_depth = true;
+		}
+	}
+	if (seen_depth && pat.depth < pat.len) {
+		char what[64];
+
+		free(bytes);
+		snprintf(what, sizeof(what), "a depth of at least %u (the content length)", pat.len);
+		return expected_at(p, depth_tok, what);
+	}
+	if (!add_content(p, b, &pat)) {
+		free(bytes);
+		return false;
+	}
+	return true;
+}
+
+static bool add_stmt(struct rb *b, struct nfqr_stmt *s)
+{
+	if (!grow((void **)&b->r.stmts, &b->cap_stmts, b->r.n_stmts, sizeof(*s)))
+		return false;
+	b->r.stmts[b->r.n_stmts++] = *s;
+	return true;
+}
+
+/* X set <num> | X set (meta mark|mark|ct mark) [(|,&,^,or,and,xor) <num>] */
+static bool parse_mark_expr(struct parser *p, struct nfqr_mark_expr *e)
+{
+	uint64_t v;
+	const struct token *t = cur(p);
+
+	if (t->kind == TK_WORD && nfqr_parse_uint(t->text, t->len, 0xffffffff, &v)) {
+		p->pos++;
+		*e = (struct nfqr_mark_expr){ NFQR_SRC_CONST, 0, (uint32_t)v };
+		return true;
+	}
+	if (accept_word(p, "meta")) {
+		if (!expect_word(p, "mark"))
+			return false;
+		e->src = NFQR_SRC_META_MARK;
+	} else if (accept_word(p, "mark")) {
+		e->src = NFQR_SRC_META_MARK;
+	} else if (accept_word(p, "ct")) {
+		if (!expect_word(p, "mark"))
+			return false;
+		e->src = NFQR_SRC_CT_MARK;
+	} else {
+		return expected(p, "a 32-bit value, 'meta mark' or 'ct mark'");
+	}
+	e->and_mask = 0xffffffff;
+	e->xor_val = 0;
+	t = cur(p);
+	if (t->kind == TK_PIPE || t->kind == TK_AMP || t->kind == TK_CARET ||
+	    nfqr_tok_is(t, "or") || nfqr_tok_is(t, "and") || nfqr_tok_is(t, "xor")) {
+		bool is_or = t->kind == TK_PIPE || nfqr_tok_is(t, "or");
+		bool is_and = t->kind == TK_AMP || nfqr_tok_is(t, "and");
+
+		p->pos++;
+		if (cur(p)->kind != TK_WORD || !nfqr_parse_uint(cur(p)->text, cur(p)->len, 0xffffffff, &v))
+			return expected(p, "a 32-bit value");
+		p->pos++;
+		if (is_or) {
+			e->and_mask = ~(uint32_t)v;
+			e->xor_val = (uint32_t)v;
+		} else if (is_and) {
+			e->and_mask = (uint32_t)v;
+		} else {
+			e->xor_val = (uint32_t)v;
+		}
+	}
+	return true;
+}
+
+static bool parse_mark_set(struct parser *p, struct rb *b, uint8_t kind)
+{
+	struct nfqr_stmt s = { .kind = kind };
+	uint8_t self = kind == NFQR_S_META_MARK_SET ? NFQR_SRC_META_MARK : NFQR_SRC_CT_MARK;
+
+	if (!expect_word(p, "set") || !parse_mark_expr(p, &s.mark))
+		return false;
+	if (!(s.mark.src == self && s.mark.and_mask == 0xffffffff && s.mark.xor_val == 0))
+		b->mark_change = true;
+	if (kind == NFQR_S_META_MARK_SET && s.mark.src == NFQR_SRC_CONST) {
+		b->const_meta_set = true;
+		b->const_meta_val = s.mark.xor_val;
+	}
+	if (kind == NFQR_S_CT_MARK_SET)
+		p->rs->uses_ct = true;
+	if (s.mark.src == NFQR_SRC_CT_MARK)
+		p->rs->uses_ct = true;
+	return add_stmt(b, &s);
+}
+
+static bool parse_log(struct parser *p, struct rb *b)
+{
+	struct nfqr_stmt s = { .kind = NFQR_S_LOG };
+	static const char *const levels[] = { "emerg", "alert", "crit", "err", "warn",
+					      "notice", "info", "debug", NULL };
+
+	for (;;) {
+		if (accept_word(p, "prefix")) {
+			const struct token *t = cur(p);
+
+			if (t->kind != TK_STRING || s.log_prefix)
+				return expected(p, "a prefix string");
+			s.log_prefix = calloc(1, t->str_len + 1);
+			if (!s.log_prefix)
+				return false;
+			memcpy(s.log_prefix, t->str, t->str_len);
+			p->pos++;
+		} else if (accept_word(p, "level")) {
+			int i;
+
+			for (i = 0; levels[i] && !is(p, levels[i]); i++)
+				;
+			if (!levels[i]) {
+				free(s.log_prefix);
+				return expected(p, "a log level (emerg, alert, crit, err, warn, notice, info, debug)");
+			}
+			p->pos++;
+		} else {
+			break;
+		}
+	}
+	b->r.has_log = true;
+	if (!b->r.log_prefix && s.log_prefix)
+		b->r.log_prefix = strdup(s.log_prefix);
+	return add_stmt(b, &s);
+}
+
+static bool parse_payload_stmt(struct parser *p, struct rb *b)
+{
+	struct nfqr_stmt s = { 0 };
+	const struct token *t;
+	uint32_t len2;
+
+	if (accept_word(p, "fill")) {
+		s.kind = NFQR_S_PAYLOAD_FILL;
+		if (!parse_bytes(p, &s.bytes, &s.len, "a non-empty fill string or hex bytes (0x...)"))
+			return false;
+	} else if (accept_word(p, "replace")) {
+		s.kind = NFQR_S_PAYLOAD_REPLACE;
+		if (!parse_bytes(p, &s.bytes, &s.len, "a non-empty string or hex bytes to replace"))
+			return false;
+		t = cur(p);
+		if (!parse_bytes(p, &s.bytes2, &len2, "the replacement string or hex bytes")) {
+			free(s.bytes);
+			return false;
+		}
+		if (len2 != s.len) {
+			char what[96];
+
+			free(s.bytes);
+			free(s.bytes2);
+			snprintf(what, sizeof(what), "a replacement of %u bytes (rewrites preserve length)", s.len);
+			return error_at(p, t, "expected %s, got %u bytes", what, len2);
+		}
+	} else {
+		return expected(p, "'fill' or 'replace'");
+	}
+	return add_stmt(b, &s);
+}
+
+static bool parse_verdict(struct parser *p, struct rb *b)
+{
+	struct nfqr_verdict *v = &b->r.verdict;
+	uint64_t q;
+
+	b->verdict_tok = cur(p);
+	if (accept_word(p, "accept")) {
+		v->kind = NFQR_V_ACCEPT;
+	} else if (accept_word(p, "drop")) {
+		v->kind = NFQR_V_DROP;
+	} else if (accept_word(p, "repeat")) {
+		v->kind = NFQR_V_REPEAT;
+	} else if (accept_word(p, "queue")) {
+		const struct token *num;
+
+		v->kind = NFQR_V_QUEUE;
+		if (accept_word(p, "flags")) {       /* nft >= 1.0: queue flags bypass to N */
+			if (!expect_word(p, "bypass"))
+				return false;
+			v->bypass = true;
+		}
+		if (!accept_word(p, "num") && !accept_word(p, "to"))
+			return expected(p, "'num' or 'to'");
+		num = cur(p);
+		if (num->kind != TK_WORD || !nfqr_parse_uint(num->text, num->len, 65535, &q))
+			return expected(p, "a queue number (0-65535)");
+		p->pos++;
+		v->queue = (uint16_t)q;
+		if (accept_word(p, "bypass"))
+			v->bypass = true;
+		if (p->opts && p->opts->own_queues_known &&
+		    (p->opts->own_queues[q / 64] >> (q % 64)) & 1)
+			return error_at(p, num, "expected a queue nfqringd does not serve itself, "
+					"got %llu (the packet would come back: a loop)",
+					(unsigned long long)q);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static bool is_verdict_word(const struct parser *p)
+{
+	return is(p, "accept") || is(p, "drop") || is(p, "repeat") || is(p, "queue");
+}
+
+/* matches; returns false with an error, or true with *matched unchanged if
+ * the current token starts no match */
+static bool parse_match(struct parser *p, struct rb *b, bool *matched)
+{
+	const struct token *t = cur(p);
+	uint32_t mask;
+
+	*matched = true;
+	if (accept_word(p, "ip") || accept_word(p, "ip6")) {
+		bool v6 = nfqr_tok_is(t, "ip6");
+
+		if (accept_word(p, "saddr"))
+			return parse_rhs(p, b, v6 ? NFQR_F_IP6_SADDR : NFQR_F_IP_SADDR, v6 ? VT_IPV6 : VT_IPV4, 0xffffffff);
+		if (accept_word(p, "daddr"))
+			return parse_rhs(p, b, v6 ? NFQR_F_IP6_DADDR : NFQR_F_IP_DADDR, v6 ? VT_IPV6 : VT_IPV4, 0xffffffff);
+		return expected(p, "'saddr' or 'daddr'");
+	}
+	if (accept_word(p, "th") || accept_word(p, "tcp") || accept_word(p, "udp")) {
+		uint8_t proto = nfqr_tok_is(t, "tcp") ? 6 : nfqr_tok_is(t, "udp") ? 17 : 0;
+
+		if (proto == 6 && accept_word(p, "flags"))
+			return add_proto_dep(b, 6) && parse_tcp_flags(p, b);
+		if (proto && !add_proto_dep(b, proto))
+			return false;
+		if (accept_word(p, "sport"))
+			return parse_rhs(p, b, NFQR_F_SPORT, VT_PORT, 0xffffffff);
+		if (accept_word(p, "dport"))
+			return parse_rhs(p, b, NFQR_F_DPORT, VT_PORT, 0xffffffff);
+		return expected(p, proto == 6 ? "'sport', 'dport' or 'flags'" : "'sport' or 'dport'");
+	}
+	if (accept_word(p, "icmp") || accept_word(p, "icmpv6")) {
+		bool v6 = nfqr_tok_is(t, "icmpv6");
+
+		if (accept_word(p, "type"))
+			return parse_rhs(p, b, v6 ? NFQR_F_ICMP6_TYPE : NFQR_F_ICMP_TYPE, v6 ? VT_ICMP6 : VT_ICMP, 0xffffffff);
+		if (accept_word(p, "code"))
+			return parse_rhs(p, b, v6 ? NFQR_F_ICMP6_CODE : NFQR_F_ICMP_CODE, VT_U8, 0xffffffff);
+		return expected(p, "'type' or 'code'");
+	}
+	if (is(p, "meta") || is(p, "mark") || is(p, "iifname") || is(p, "oifname")) {
+		bool meta = accept_word(p, "meta");
+
+		if (is(p, "mark") && nfqr_tok_is(peek(p, 1), "set")) {
+			*matched = false;
+			p->pos -= meta;
+			return true;
+		}
+		if (accept_word(p, "mark")) {
+			if (!parse_mask(p, &mask))
+				return false;
+			p->rs->uses_mark_match = true;
+			return parse_rhs(p, b, NFQR_F_MARK, VT_MARK, mask);
+		}
+		if (accept_word(p, "iifname"))
+			return parse_rhs(p, b, NFQR_F_IIFNAME, VT_IFNAME, 0xffffffff);
+		if (accept_word(p, "oifname"))
+			return parse_rhs(p, b, NFQR_F_OIFNAME, VT_IFNAME, 0xffffffff);
+		if (meta && accept_word(p, "l4proto"))
+			return parse_rhs(p, b, NFQR_F_L4PROTO, VT_PROTO, 0xffffffff);
+		if (meta && accept_word(p, "nfproto"))
+			return parse_rhs(p, b, NFQR_F_NFPROTO, VT_NFPROTO, 0xffffffff);
+		if (meta && accept_word(p, "length"))
+			return parse_rhs(p, b, NFQR_F_LENGTH, VT_LEN, 0xffffffff);
+		return expected(p, "'mark', 'l4proto', 'nfproto', 'length', 'iifname' or 'oifname'");
+	}
+	if (is(p, "ct")) {
+		if (!nfqr_tok_is(peek(p, 1), "mark")) {
+			p->pos++;
+			return expected(p, "'mark'");
+		}
+		if (nfqr_tok_is(peek(p, 2), "set")) {
+			*matched = false;
+			return true;
+		}
+		p->pos += 2;
+		if (!parse_mask(p, &mask))
+			return false;
+		p->rs->uses_ct = p->rs->uses_ct_match = true;
+		return parse_rhs(p, b, NFQR_F_CT_MARK, VT_MARK, mask);
+	}
+	if (t->kind == TK_SETREF && t->len == 8 && memcmp(t->text, "@payload", 8) == 0) {
+		p->pos++;
+		return parse_content(p, b);
+	}
+	*matched = false;
+	return true;
+}
+
+static bool parse_statement(struct parser *p, struct rb *b, bool *found)
+{
+	*found = true;
+	if (accept_word(p, "counter")) {
+		struct nfqr_stmt s = { .kind = NFQR_S_COUNTER };
+		uint64_t v;
+
+		/* `nft list` prints "counter packets N bytes N": accept and ignore */
+		while (is(p, "packets") || is(p, "bytes")) {
+			p->pos++;
+			if (cur(p)->kind != TK_WORD || !nfqr_parse_uint(cur(p)->text, cur(p)->len, UINT64_MAX, &v))
+				return expected(p, "a number");
+			p->pos++;
+		}
+		return add_stmt(b, &s);
+	}
+	if (accept_word(p, "log"))
+		return parse_log(p, b);
+	if (is(p, "meta") && nfqr_tok_is(peek(p, 1), "mark") && nfqr_tok_is(peek(p, 2), "set")) {
+		p->pos += 2;
+		return parse_mark_set(p, b, NFQR_S_META_MARK_SET);
+	}
+	if (is(p, "mark") && nfqr_tok_is(peek(p, 1), "set")) {
+		p->pos++;
+		return parse_mark_set(p, b, NFQR_S_META_MARK_SET);
+	}
+	if (is(p, "ct") && nfqr_tok_is(peek(p, 1), "mark") && nfqr_tok_is(peek(p, 2), "set")) {
+		p->pos += 2;
+		return parse_mark_set(p, b, NFQR_S_CT_MARK_SET);
+	}
+	if (accept_word(p, "payload"))
+		return parse_payload_stmt(p, b);
+	*found = false;
+	return true;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *d = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ d[i]) * 1099511628211ULL;
+	return h;
+}
+
+
+/* Loop checks, once the whole rule is known. */
+static bool check_rule(struct parser *p, struct rb *b)
+{
+	if (b->r.verdict.kind != NFQR_V_REPEAT)
+		return true;
+	if (!b->mark_change)
+		return error_at(p, b->verdict_tok,
+				"expected 'meta mark set' or 'ct mark set' changing the mark in a rule "
+				"ending in 'repeat' (the nft chain must be able to tell the packet was "
+				"seen), got 'repeat' without one");
+	if (b->const_meta_set)
+		for (uint32_t i = 0; i < b->r.n_preds; i++) {
+			const struct nfqr_pred *pr = &b->r.preds[i];
+
+			if (pr->field == NFQR_F_MARK && !pr->negated && pr->mask == 0xffffffff &&
+			    pr->n_ranges == 1 && pr->ranges[0].lo.lo == b->const_meta_val &&
+			    pr->ranges[0].hi.lo == b->const_meta_val)
+				return error_at(p, b->verdict_tok,
+						"expected a mark change before 'repeat', got 'meta mark set 0x%x' "
+						"on packets whose mark already is 0x%x (a loop)",
+						b->const_meta_val, b->const_meta_val);
+		}
+	return true;
+}
+
+static bool parse_rule(struct parser *p)
+{
+	struct rb b;
+	size_t first = p->pos, i;
+	bool ok = true, found;
+	uint64_t h = 1469598103934665603ULL;
+	char idbuf[32];
+
+	memset(&b, 0, sizeof(b));
+	b.r.line = cur(p)->line;
+	while (ok && !is_end(cur(p))) {
+		const struct token *t = cur(p);
+
+		if (nfqr_tok_is(t, "comment"))
+			break;
+		if (is_verdict_word(p)) {
+			ok = parse_verdict(p, &b);
+			break;
+		}
+		ok = parse_statement(p, &b, &found);
+		if (!ok || found) {
+			b.stmt_seen = true;
+			continue;
+		}
+		ok = parse_match(p, &b, &found);
+		if (ok && found && b.stmt_seen)
+			ok = error_at(p, t, "expected a statement or verdict here (matches come before "
+				      "statements in nfqringd rules), got '%.*s'", (int)t->len, t->text);
+		if (ok && !found)
+			ok = expected(p, "a match, statement or verdict");
+	}
+	if (ok && accept_word(p, "comment")) {
+		const struct token *t = cur(p);
+
+		if (t->kind != TK_STRING || t->str_len == 0 || memchr(t->str, 0, t->str_len))
+			ok = expected(p, "a comment string");
+		else {
+			b.comment = calloc(1, t->str_len + 1);
+			ok = b.comment != NULL;
+			if (ok)
+				memcpy(b.comment, t->str, t->str_len);
+			b.comment_tok = t;
+			p->pos++;
+		}
+	}
+	if (ok && !is_end(cur(p)))
+		ok = expected(p, b.r.verdict.kind ? "end of rule after the verdict" : "end of rule");
+	if (ok && b.r.n_preds == 0 && b.r.n_stmts == 0 && b.r.n_content == 0 && !b.r.verdict.kind)
+		ok = expected_at(p, &p->t.v[first], "a match, statement or verdict");
+	if (ok)
+		ok = check_rule(p, &b);
+	if (ok && b.comment) {
+		for (i = 0; i < p->rs->n_rules; i++)
+			if (p->comments[i] && strcmp(p->comments[i], b.comment) == 0) {
+				ok = error_at(p, b.comment_tok, "expected a unique rule comment (it is the "
+					      "rule's id), got \"%s\" again (first on line %u)",
+					      b.comment, p->comment_lines[i]);
+				break;
+			}
+	}
+	if (!ok) {
+		free(b.comment);
+		nfqr_rule_free(&b.r);
+		return false;
+	}
+	/* stable id: the comment, or a hash of the rule's text */
+	for (i = first; i < p->pos; i++) {
+		const struct token *t = &p->t.v[i];
+
+		if (nfqr_tok_is(t, "comment"))
+			break;
+		h = fnv1a(h, t->text, t->len);
+		h = fnv1a(h, " ", 1);
+	}
+	snprintf(idbuf, sizeof(idbuf), "r-%016llx", (unsigned long long)h);
+	b.r.id = b.comment ? b.comment : strdup(idbuf);
+	{
+		size_t cap = p->cap_rules, capc = p->cap_rules;
+
+		if (!b.r.id || !grow((void **)&p->rs->rules, &cap, p->rs->n_rules, sizeof(b.r)) ||
+		    !grow((void **)&p->comments, &capc, p->rs->n_rules, sizeof(char *)) ||
+		    !(p->comment_lines = realloc(p->comment_lines, capc * sizeof(uint32_t)))) {
+			nfqr_rule_free(&b.r);
+			return error_at(p, cur(p), "expected memory, got none");
+		}
+		p->cap_rules = cap;
+	}
+	p->comments[p->rs->n_rules] = b.comment;
+	p->comment_lines[p->rs->n_rules] = b.r.line;
+	p->rs->rules[p->rs->n_rules++] = b.r;
+	return true;
+}
+
+/* ---- top level ---------------------------------------------------------- */
+
+static bool parse_define(struct parser *p)
+{
+	const struct token *name = cur(p);
+	size_t cap = p->n_defs, i;
+
+	if (name->kind != TK_WORD)
+		return expected(p, "a variable name");
+	for (i = 0; i < p->n_defs; i++)
+		if (strlen(p->defs[i].name) == name->len && memcmp(p->defs[i].name, name->text, name->len) == 0)
+			return error_at(p, name, "expected a new variable name, got '%.*s' (defined on line %u)",
+					(int)name->len, name->text, p->defs[i].line);
+	p->pos++;
+	if (cur(p)->kind != TK_ASSIGN)
+		return expected(p, "'='");
+	p->pos++;
+	if (is_end(cur(p)))
+		return expected(p, "a value or { set }");
+	if (!grow((void **)&p->defs, &cap, p->n_defs, sizeof(*p->defs)))
+		return false;
+	p->defs[p->n_defs] = (struct define){ tok_strdup(name, 0), p->pos, 0, name->line };
+	while (!is_end(cur(p)))
+		p->pos++;
+	p->defs[p->n_defs++].end = p->pos;
+	return true;
+}
+
+static bool parse_set_type(struct parser *p, enum vtype *vt)
+{
+	static const enum vtype allowed[] = { VT_IPV4, VT_IPV6, VT_PORT, VT_PROTO, VT_ICMP,
+					      VT_ICMP6, VT_MARK, VT_IFNAME };
+
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (is(p, vt_name[allowed[i]])) {
+			*vt = allowed[i];
+			p->pos++;
+			return true;
+		}
+	return expected(p, "a set type (ipv4_addr, ipv6_addr, inet_service, inet_proto, "
+			"icmp_type, icmpv6_type, mark, ifname)");
+}
+
+/* set NAME { type T; [flags interval;] [elements = { ... }] } */
+static bool parse_set_decl(struct parser *p)
+{
+	const struct token *name = cur(p);
+	struct named_set s = { 0 };
+	struct vlist vl = { 0 };
+	bool have_type = false, interval = false;
+	size_t cap = p->n_sets;
+
+	if (name->kind != TK_WORD)
+		return expected(p, "a set name");
+	for (size_t i = 0; i < p->n_sets; i++)
+		if (strlen(p->sets[i].name) == name->len && memcmp(p->sets[i].name, name->text, name->len) == 0)
+			return error_at(p, name, "expected a new set name, got '%.*s' (already declared)",
+					(int)name->len, name->text);
+	p->pos++;
+	if (cur(p)->kind != TK_LBRACE)
+		return expected(p, "'{'");
+	p->pos++;
+	for (;;) {
+		while (cur(p)->kind == TK_NL && cur(p)->text[0] == ';')
+			p->pos++;
+		if (cur(p)->kind == TK_RBRACE)
+			break;
+		if (accept_word(p, "type")) {
+			if (!parse_set_type(p, &s.type))
+				goto fail;
+			have_type = true;
+		} else if (accept_word(p, "flags")) {
+			do {
+				if (accept_word(p, "interval"))
+					interval = true;
+				else if (!accept_word(p, "constant")) {
+					expected(p, "'interval' or 'constant'");
+					goto fail;
+				}
+			} while (cur(p)->kind == TK_COMMA && (p->pos++, 1));
+		} else if (accept_word(p, "elements")) {
+			if (!have_type) {
+				expected_at(p, &p->t.v[p->pos - 1], "'type' before 'elements'");
+				goto fail;
+			}
+			if (cur(p)->kind != TK_ASSIGN) {
+				expected(p, "'='");
+				goto fail;
+			}
+			p->pos++;
+			if (cur(p)->kind != TK_LBRACE) {
+				expected(p, "'{'");
+				goto fail;
+			}
+			if (!parse_values(p, s.type, &vl))
+				goto fail;
+		} else {
+			expected(p, "'type', 'flags', 'elements' or '}'");
+			goto fail;
+		}
+	}
+	if (!have_type) {
+		expected(p, "'type' in the set declaration");
+		goto fail;
+	}
+	if (vl.interval_tok && !interval) {
+		char got[80];
+
+		nfqr_tok_describe(vl.interval_tok, got, sizeof(got));
+		error_at(p, vl.interval_tok, "expected single elements in a set without "
+			 "'flags interval', got prefix or range %s", got);
+		goto fail;
+	}
+	p->pos++;
+	if (!grow((void **)&p->sets, &cap, p->n_sets, sizeof(s)))
+		goto fail;
+	s.name = tok_strdup(name, 0);
+	s.r = vl.r;
+	s.n = vl.n;
+	s.names = vl.names;
+	s.nn = vl.nn;
+	p->sets[p->n_sets++] = s;
+	return true;
+fail:
+	vl_free(&vl);
+	return false;
+}
+
+static bool parse_policy(struct parser *p)
+{
+	const struct token *kw = &p->t.v[p->pos - 1];
+	struct nfqr_verdict *v = &p->rs->policy;
+	int which = 0;
+
+	if (accept_word(p, "fragment")) {
+		v = &p->rs->policy_fragment;
+		which = 1;
+	} else if (accept_word(p, "malformed")) {
+		v = &p->rs->policy_malformed;
+		which = 2;
+	}
+	if (accept_word(p, "accept"))
+		v->kind = NFQR_V_ACCEPT;
+	else if (accept_word(p, "drop"))
+		v->kind = NFQR_V_DROP;
+	else
+		return expected(p, which ? "'accept' or 'drop'" : "'accept', 'drop', 'fragment' or 'malformed'");
+	if (p->seen_policy[which])
+		return error_at(p, kw, "expected one 'policy%s' line, got a second one",
+				which == 1 ? " fragment" : which == 2 ? " malformed" : "");
+	p->seen_policy[which] = true;
+	return true;
+}
+
+static void sync_line(struct parser *p)
+{
+	while (!is_end(cur(p)))
+		p->pos++;
+}
+
+unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
+			  const struct nfqr_load_opts *opts, struct nfqr_ruleset *rs,
+			  struct nfqr_diag *diag)
+{
+	struct parser p = { 0 };
+	size_t i;
+
+	p.file = file;
+	p.diag = diag;
+	p.opts = opts;
+	p.rs = rs;
+	p.max_errors = opts && opts->max_errors ? opts->max_errors : 20;
+	rs->policy.kind = NFQR_V_ACCEPT;          /* nft's default chain policy */
+	rs->policy_malformed.kind = NFQR_V_DROP;
+	if (nfqr_lex(file, src, len, &p.t, diag)) {
+		nfqr_tokens_free(&p.t);
+		return 1;
+	}
+	p.end = p.t.n - 1;
+	while (cur(&p)->kind != TK_EOF && p.errors <= p.max_errors) {
+		bool ok = true;
+
+		if (cur(&p)->kind == TK_NL) {
+			p.pos++;
+			continue;
+		}
+		if (accept_word(&p, "define"))
+			ok = parse_define(&p);
+		else if (is(&p, "set") && peek(&p, 1)->kind == TK_WORD && peek(&p, 2)->kind == TK_LBRACE)
+			ok = (p.pos++, parse_set_decl(&p));
+		else if (accept_word(&p, "policy"))
+			ok = parse_policy(&p);
+		else
+			ok = parse_rule(&p);
+		if (ok && !is_end(cur(&p)))
+			ok = expected(&p, "end of line");
+		if (!ok)
+			sync_line(&p);
+	}
+	/* the fragment policy defaults to the main policy */
+	if (!p.seen_policy[1])
+		rs->policy_fragment = rs->policy;
+	for (i = 0; i < p.n_defs; i++)
+		free(p.defs[i].name);
+	free(p.defs);
+	for (i = 0; i < p.n_sets; i++) {
+		free(p.sets[i].name);
+		free(p.sets[i].r);
+		for (uint32_t j = 0; j < p.sets[i].nn; j++)
+			free(p.sets[i].names[j]);
+		free(p.sets[i].names);
+	}
+	free(p.sets);
+	free(p.comments);
+	free(p.comment_lines);
+	nfqr_tokens_free(&p.t);
+	return p.errors;
+}

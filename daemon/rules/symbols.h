@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Typed values of the rule language: numbers, addresses and the symbolic
+ * names nft accepts for protocols, services, ICMP types and TCP flags. */
+#ifndef NFQR_SYMBOLS_H
+#define NFQR_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* decimal or 0x hex, up to max */
+bool nfqr_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
+bool nfqr_parse_ipv4(const char *s, size_t len, uint8_t out[4]);
+bool nfqr_parse_ipv6(const char *s, size_t len, uint8_t out[16]);
+
+/* name tables; return -1 if unknown */
+int nfqr_service_port(const char *s, size_t len);     /* inet_service */
+int nfqr_proto_number(const char *s, size_t len);     /* inet_proto */
+int nfqr_icmp_type(const char *s, size_t len);        /* icmp_type */
+int nfqr_icmpv6_type(const char *s, size_t len);      /* icmpv6_type */
+int nfqr_tcp_flag(const char *s, size_t len);         /* tcp_flag bit */
+
+#endif

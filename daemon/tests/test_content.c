@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Multi-pattern content matcher, both backends, against a naive scan. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "content.h"
+#include "tap.h"
+
+static int lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+static bool naive(const struct nfqr_cm_pattern *p, const uint8_t *d, size_t len)
+{
+	for (size_t s = 0; s + p->len <= len; s++) {
+		size_t i;
+
+		if (!nfqr_cm_in_window(p, s))
+			continue;
+		for (i = 0; i < p->len; i++)
+			if (p->nocase ? lc(d[s + i]) != lc(p->bytes[i]) : d[s + i] != p->bytes[i])
+				break;
+		if (i == p->len)
+			return true;
+	}
+	return false;
+}
+
+static void basic(enum nfqr_cm_backend be, const char *name)
+{
+	struct nfqr_cm_pattern pats[] = {
+		{ (const uint8_t *)"GET /admin", 10, 0, 0, false },
+		{ (const uint8_t *)"admin", 5, 0, 0, true },
+		{ (const uint8_t *)"GET", 3, 0, 3, false },       /* depth 3: at the start */
+		{ (const uint8_t *)"\0\x01", 2, 4, 0, false },     /* binary, offset 4 */
+	};
+	char err[256];
+	struct nfqr_cm *cm = nfqr_cm_build(pats, 4, be, err, sizeof(err));
+	struct nfqr_cm_scratch *s;
+	uint64_t m;
+
+	if (!ok(cm != NULL, "%s: builds (%s)", name, cm ? "" : err))
+		return;
+	is_str(nfqr_cm_backend_name(cm), name, "%s: backend in use", name);
+	s = nfqr_cm_scratch_new(cm);
+	m = 0;
+	nfqr_cm_scan(cm, s, (const uint8_t *)"GET /admin HTTP/1.1", 19, &m);
+	is_int(m, 0x7, "%s: three patterns match a request", name);
+	m = 0;
+	nfqr_cm_scan(cm, s, (const uint8_t *)"xGET /ADMIN", 11, &m);
+	is_int(m, 0x2, "%s: nocase matches, depth and case-sensitive do not", name);
+	m = 0;
+	nfqr_cm_scan(cm, s, (const uint8_t *)"\0\x01\0\x01\0\x01", 6, &m);
+	is_int(m, 0x8, "%s: binary pattern found at offset >= 4", name);
+	m = 0;
+	nfqr_cm_scan(cm, s, (const uint8_t *)"\0\x01\0\x01\0", 5, &m);
+	is_int(m, 0, "%s: binary pattern only before offset", name);
+	m = 0;
+	nfqr_cm_scan(cm, s, (const uint8_t *)"", 0, &m);
+	is_int(m, 0, "%s: empty payload", name);
+	nfqr_cm_scratch_free(s);
+	nfqr_cm_free(cm);
+}
+
+static void random_vs_naive(enum nfqr_cm_backend be, const char *name)
+{
+	enum { NP = 300, NT = 400 };
+	static struct nfqr_cm_pattern pats[NP];
+	static uint8_t store[NP][8];
+	static uint8_t text[200];
+	uint64_t m[(NP + 63) / 64];
+	char err[256];
+	int mismatches = 0, hits = 0;
+
+	srand(42);
+	for (int i = 0; i < NP; i++) {
+		uint32_t len = 1 + (uint32_t)rand() % 6;
+
+		for (uint32_t j = 0; j < len; j++)
+			store[i][j] = (uint8_t)("abAB\0\xff"[rand() % 6]);
+		pats[i].bytes = store[i];
+		pats[i].len = len;
+		pats[i].nocase = rand() % 3 == 0;
+		pats[i].offset = rand() % 4 == 0 ? (uint32_t)rand() % 50 : 0;
+		pats[i].depth = rand() % 4 == 0 ? len + (uint32_t)rand() % 40 : 0;
+	}
+	struct nfqr_cm *cm = nfqr_cm_build(pats, NP, be, err, sizeof(err));
+	if (!ok(cm != NULL, "%s: random set builds", name))
+		return;
+	struct nfqr_cm_scratch *s = nfqr_cm_scratch_new(cm);
+	for (int t = 0; t < NT; t++) {
+		size_t len = (size_t)rand() % sizeof(text);
+
+		for (size_t j = 0; j < len; j++)
+			text[j] = (uint8_t)("abAB\0\xffz"[rand() % 7]);
+		memset(m, 0, sizeof(m));
+		nfqr_cm_scan(cm, s, text, len, m);
+		for (int i = 0; i < NP; i++) {
+			bool got = (m[i / 64] >> (i % 64)) & 1, want = naive(&pats[i], text, len);
+
+			mismatches += got != want;
+			hits += want;
+		}
+	}
+	ok(hits > 1000, "%s: random test exercises matches (%d)", name, hits);
+	is_int(mismatches, 0, "%s: %d texts x %d patterns agree with the naive scan", name, NT, NP);
+	nfqr_cm_scratch_free(s);
+	nfqr_cm_free(cm);
+}
+
+int main(void)
+{
+	basic(NFQR_CM_AHO_CORASICK, "aho-corasick");
+	random_vs_naive(NFQR_CM_AHO_CORASICK, "aho-corasick");
+	if (nfqr_cm_hyperscan_available()) {
+		basic(NFQR_CM_HYPERSCAN, "hyperscan");
+		random_vs_naive(NFQR_CM_HYPERSCAN, "hyperscan");
+	} else {
+		printf("# hyperscan not available here: AUTO must fall back\n");
+		struct nfqr_cm_pattern p = { (const uint8_t *)"x", 1, 0, 0, false };
+		char err[64];
+		struct nfqr_cm *cm = nfqr_cm_build(&p, 1, NFQR_CM_AUTO, err, sizeof(err));
+		ok(cm && strcmp(nfqr_cm_backend_name(cm), "aho-corasick") == 0, "auto falls back");
+		nfqr_cm_free(cm);
+	}
+	return tap_done();
+}

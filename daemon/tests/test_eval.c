@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* End-to-end evaluation: rule text + packet bytes + metadata -> result. */
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfqr_engine.h"
+#include "pkt.h"
+#include "tap.h"
+
+static uint8_t buf[2048], l4[1024];
+
+static struct nfqr_ruleset *load(const char *text)
+{
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *rs = nfqr_ruleset_parse("t.nft", text, strlen(text), NULL, &d);
+
+	for (size_t i = 0; i < d.n; i++)
+		printf("# %s\n", d.msgs[i]);
+	nfqr_diag_free(&d);
+	return rs;
+}
+
+static struct nfqr_pkt_meta meta(size_t len)
+{
+	struct nfqr_pkt_meta m = { 0 };
+
+	m.pkt_len = (uint32_t)len;
+	return m;
+}
+
+static size_t udp4(const char *src, uint16_t dport, const char *payload)
+{
+	size_t n = pkt_ipv4(buf, src, "192.0.2.100", 17, l4,
+			    l4_udp(l4, 5555, dport, payload, strlen(payload)));
+
+	ref_l4_csum_set(buf, n, 20, 17, 26);
+	return n;
+}
+
+static size_t tcp4(uint16_t dport, const char *payload)
+{
+	size_t n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 6, l4,
+			    l4_tcp(l4, 40000, dport, 0x18, payload, strlen(payload)));
+
+	ref_l4_csum_set(buf, n, 20, 6, 36);
+	return n;
+}
+
+static const char example[] =
+	"define blocked4 = { 10.0.0.0/8, 192.0.2.7 }\n"
+	"define blocked6 = { 2001:db8::/32 }\n"
+	"udp dport 10086 drop\n"
+	"udp dport 10010 payload fill \"h\" accept\n"
+	"ip saddr $blocked4 drop\n"
+	"ip6 saddr $blocked6 drop\n"
+	"tcp dport { 22, 8000-8099 } @payload content \"GET /admin\" drop\n"
+	"iifname \"veth0\" meta mark & 0xff == 0x10 meta mark set 0x20 accept\n"
+	"tcp dport 443 ct mark set ct mark | 0x1 accept\n"
+	"policy accept\n";
+
+static void test_example(void)
+{
+	struct nfqr_ruleset *rs = load(example);
+	struct nfqr_scratch *sc;
+	struct nfqr_pkt_meta m;
+	struct nfqr_result r;
+	size_t n;
+
+	if (!ok(rs != NULL, "example loads"))
+		return;
+	sc = nfqr_scratch_new(rs);
+	n = udp4("203.0.113.1", 10086, "x");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_DROP, "udp 10086 dropped");
+	ok(r.rule == 0 && r.reason == NFQR_REASON_RULE, "by rule 0");
+
+	n = udp4("203.0.113.1", 10010, "secret");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "udp 10010 accepted");
+	ok(r.payload_rewritten && memcmp(buf + 28, "hhhhhh", 6) == 0, "payload filled");
+	ok(ref_l4_csum_ok(buf, n, 20, 17), "checksum fixed");
+	m.skb_info = NFQA_SKB_GSO;
+	n = udp4("203.0.113.1", 10010, "secret");
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "GSO: verdict still applies");
+	ok(!r.payload_rewritten && memcmp(buf + 28, "secret", 6) == 0, "GSO: rewrite refused");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_REWRITE_REFUSED_GSO), 1, "GSO refusal counted");
+	m = meta(n + 100);             /* capture truncated */
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "truncated: verdict");
+	ok(!r.payload_rewritten, "truncated: no rewrite");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_REWRITE_REFUSED_TRUNC), 1, "truncation refusal counted");
+
+	n = udp4("10.9.8.7", 53, "q");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 2, "blocked4 prefix");
+	n = udp4("192.0.2.7", 53, "q");
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 2, "blocked4 host");
+	n = udp4("192.0.2.8", 53, "q");
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.reason == NFQR_REASON_POLICY, "not blocked");
+
+	n = pkt_ipv6(buf, "2001:db8:1::5", "2001:db9::1", 17, NULL, 0, l4, l4_udp(l4, 1, 53, "", 0));
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 3, "blocked6");
+	n = pkt_ipv6(buf, "2001:db9::5", "2001:db8::1", 17, NULL, 0, l4, l4_udp(l4, 1, 53, "", 0));
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT, "ip6 daddr in the block does not count");
+
+	n = tcp4(8042, "GET /admin HTTP/1.0");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 4, "content on port range");
+	n = tcp4(8100, "GET /admin HTTP/1.0");
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT, "content outside port set");
+	n = tcp4(22, "GET /index");
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT, "port in set, content absent");
+
+	nfqr_ruleset_ifname_set(rs, 7, "veth0");
+	nfqr_ruleset_ifname_set(rs, 8, "veth1");
+	n = tcp4(1, "");
+	m = meta(n);
+	m.iif = 7;
+	m.mark = 0x310;
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "veth0 + masked mark: accept");
+	ok(r.rule == 5 && r.mark_set && r.mark == 0x20, "mark set to 0x20");
+	m.iif = 8;
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.rule == -1 && !r.mark_set, "veth1 does not match");
+	nfqr_ruleset_ifname_set(rs, 8, "veth0");   /* renamed */
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.rule == 5, "rename seen through the link table");
+	nfqr_ruleset_ifname_del(rs, 8);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.rule == -1, "deleted link no longer matches");
+	m.iif = 100000;                            /* large ifindex: hashed part of the table */
+	nfqr_ruleset_ifname_set(rs, 100000, "veth0");
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.rule == 5, "large ifindex");
+
+	n = tcp4(443, "");
+	m = meta(n);
+	m.ct_present = true;
+	m.ct_mark = 0x40;
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.rule == 6 && r.ct_mark_set && r.ct_mark == 0x1 && r.ct_mask == 0x1,
+	   "ct mark | 0x1 sent as value 1 mask 1");
+	m.ct_present = false;
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.rule == -1 && !r.ct_mark_set && r.reason == NFQR_REASON_POLICY,
+	   "no conntrack: reading ct mark breaks the rule, as in nft");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_CT_NO_CONN), 1, "counted as no connection");
+
+	{
+		const struct nfqr_rule_counter *c = nfqr_scratch_rule_counter(sc, 4);
+
+		ok(c && c->hits == 1 && c->bytes == 20 + 20 + 19, "per-rule counter: hits and bytes");
+	}
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
+static void test_nft_semantics(void)
+{
+	struct nfqr_ruleset *rs = load(
+		"udp dport 1 meta mark set 0x5\n"             /* 0: statement only, continues */
+		"meta mark 0x5 counter\n"                     /* 1: sees the new mark */
+		"meta mark 0x5 udp dport 1 drop\n"            /* 2: decides */
+		"udp dport 2 payload replace \"admin\" \"xxxxx\"\n"   /* 3 */
+		"@payload content \"admin\" drop\n"           /* 4: must not see the old bytes */
+		"udp dport 3 ct mark set 0x10\n"              /* 5: no ct: skipped, no break */
+		"udp dport 3 queue num 9 bypass\n"            /* 6 */
+		"udp dport 4 log prefix \"four\" accept\n"    /* 7 */
+		"tcp flags syn / syn,ack drop\n"              /* 8 */
+		"tcp flags & (fin|rst) != 0 accept\n"         /* 9 */
+		"tcp dport != 80 meta length > 100 drop\n"    /* 10 */
+		"policy drop\npolicy fragment accept\npolicy malformed accept\n");
+	struct nfqr_scratch *sc;
+	struct nfqr_pkt_meta m;
+	struct nfqr_result r;
+	size_t n;
+	int logged = 0;
+
+	if (!ok(rs != NULL, "semantics ruleset loads"))
+		return;
+	sc = nfqr_scratch_new(rs);
+	n = udp4("1.1.1.1", 1, "");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 2, "statements continue; later rules see the new mark");
+	ok(r.mark_set && r.mark == 5, "mark change reported");
+	ok(nfqr_scratch_rule_counter(sc, 0)->hits == 1 && nfqr_scratch_rule_counter(sc, 1)->hits == 1,
+	   "non-terminal rules counted");
+
+	n = udp4("1.1.1.1", 2, "/admin/");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.reason == NFQR_REASON_POLICY,
+	   "content rescanned after the rewrite: rule 4 no longer matches");
+	ok(r.payload_rewritten && memcmp(buf + 28, "/xxxxx/", 7) == 0 && ref_l4_csum_ok(buf, n, 20, 17),
+	   "replace applied, checksum valid");
+
+	n = udp4("1.1.1.1", 3, "");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_QUEUE_NR(9) | NF_VERDICT_FLAG_QUEUE_BYPASS,
+	       "ct set without conntrack is skipped; queue verdict encoded for nfqnl");
+
+	n = udp4("1.1.1.1", 4, "");
+	m = meta(n);
+	for (int i = 0; i < 100; i++) {
+		m.now_ns = 1000000000ULL;          /* same instant: only the burst passes */
+		nfqr_eval(rs, sc, buf, n, &m, &r);
+		logged += (int)r.n_log;
+	}
+	is_int(logged, 20, "log: burst of 20, then rate limited");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_LOG_SUPPRESSED), 80, "suppressed lines counted");
+	m.now_ns += 1000000000ULL;             /* one second later: 10 more */
+	logged = 0;
+	for (int i = 0; i < 100; i++) {
+		nfqr_eval(rs, sc, buf, n, &m, &r);
+		logged += (int)r.n_log;
+	}
+	is_int(logged, 10, "log: 10 lines per second");
+	is_str(nfqr_ruleset_log_prefix(rs, (uint32_t)r.rule), "four", "log prefix available");
+
+	n = pkt_ipv4(buf, "1.1.1.1", "2.2.2.2", 6, l4, l4_tcp(l4, 1, 80, 0x02, "", 0));
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 8, "syn without ack");
+	n = pkt_ipv4(buf, "1.1.1.1", "2.2.2.2", 6, l4, l4_tcp(l4, 1, 80, 0x12, "", 0));
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.reason == NFQR_REASON_POLICY, "syn+ack: not rule 8");
+	n = pkt_ipv4(buf, "1.1.1.1", "2.2.2.2", 6, l4, l4_tcp(l4, 1, 80, 0x14, "", 0));
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.rule == 9, "rst: masked flags != 0");
+	n = pkt_ipv4(buf, "1.1.1.1", "2.2.2.2", 6, l4, l4_tcp(l4, 1, 81, 0x10, "", 0));
+	m = meta(200);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 10, "negated port and length");
+	n = pkt_ipv4(buf, "1.1.1.1", "2.2.2.2", 17, l4, l4_udp(l4, 1, 81, "", 0));
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.reason == NFQR_REASON_POLICY,
+	   "tcp dport != 80 does not match UDP (implicit l4proto)");
+
+	/* fragments and malformed packets get their own explicit verdicts */
+	n = udp4("1.1.1.1", 1, "abcdefgh");
+	buf[7] = 0x08;
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.reason == NFQR_REASON_FRAGMENT,
+	   "non-first fragment: policy fragment");
+	buf[7] = 0; buf[6] = 0x20; buf[3] = 24;
+	m = meta(24);
+	ok(nfqr_eval(rs, sc, buf, 24, &m, &r) == NF_DROP && r.reason == NFQR_REASON_FRAG_NO_L4,
+	   "first fragment without L4: drop");
+	buf[0] = 0x43;
+	ok(nfqr_eval(rs, sc, buf, 24, &m, &r) == NF_ACCEPT && r.reason == NFQR_REASON_MALFORMED,
+	   "malformed: policy malformed");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_MALFORMED), 1, "malformed counted");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
+static void test_ct_mark_forms(void)
+{
+	struct nfqr_ruleset *rs = load(
+		"udp dport 1 ct mark set 0x20 accept\n"
+		"udp dport 2 ct mark set ct mark & 0xfffffffe accept\n"
+		"udp dport 3 ct mark set ct mark ^ 0x3 accept\n"
+		"udp dport 4 ct mark set meta mark accept\n");
+	struct nfqr_scratch *sc = rs ? nfqr_scratch_new(rs) : NULL;
+	struct nfqr_pkt_meta m;
+	struct nfqr_result r;
+	size_t n;
+
+	if (!ok(sc != NULL, "ct forms load"))
+		return;
+	for (int port = 1; port <= 4; port++) {
+		static const uint32_t want_val[] = { 0x20, 0, 0x6, 0x77 }, want_mask[] = { ~0u, 1, ~0u, ~0u };
+
+		n = udp4("1.1.1.1", (uint16_t)port, "");
+		m = meta(n);
+		m.ct_present = true;
+		m.ct_mark = 0x5;
+		m.mark = 0x77;
+		nfqr_eval(rs, sc, buf, n, &m, &r);
+		ok(r.ct_mark_set && r.ct_mark == want_val[port - 1] && r.ct_mask == want_mask[port - 1],
+		   "ct mark form %d: value 0x%x mask 0x%x", port, r.ct_mark, r.ct_mask);
+	}
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+	/* matches after a statement are refused, so re-matching is across rules: */
+	rs = load("udp dport 5 ct mark set ct mark | 0x10\nct mark 0x11 drop\n");
+	sc = nfqr_scratch_new(rs);
+	n = udp4("1.1.1.1", 5, "");
+	m = meta(n);
+	m.ct_present = true;
+	m.ct_mark = 0x1;
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 1, "later rule sees the new ct mark");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
+static void test_backends_agree(void)
+{
+	static const char text[] = "@payload content \"Evil\" nocase drop\n@payload content \"ok\" offset 2 depth 4 accept\n";
+	struct nfqr_load_opts o = { .backend = NFQR_CM_AHO_CORASICK };
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *ac = nfqr_ruleset_parse("t", text, strlen(text), &o, &d);
+	struct nfqr_ruleset *au = load(text);
+	const char *payloads[] = { "xxEVILxx", "  ok", "ok", "   ok ", "evi" };
+
+	ok(ac && au, "both backends load");
+	if (!ac || !au)
+		return;
+	is_str(nfqr_ruleset_backend(ac), "aho-corasick", "forced fallback");
+	struct nfqr_scratch *s1 = nfqr_scratch_new(ac), *s2 = nfqr_scratch_new(au);
+	for (size_t i = 0; i < 5; i++) {
+		struct nfqr_result r1, r2;
+		size_t n = udp4("1.1.1.1", 9, payloads[i]);
+		struct nfqr_pkt_meta m = meta(n);
+
+		nfqr_eval(ac, s1, buf, n, &m, &r1);
+		nfqr_eval(au, s2, buf, n, &m, &r2);
+		ok(r1.rule == r2.rule && r1.verdict == r2.verdict, "payload '%s': backends agree (rule %d)",
+		   payloads[i], r1.rule);
+	}
+	nfqr_scratch_free(s1);
+	nfqr_scratch_free(s2);
+	nfqr_ruleset_free(ac);
+	nfqr_ruleset_free(au);
+}
+
+int main(void)
+{
+	test_example();
+	test_nft_semantics();
+	test_ct_mark_forms();
+	test_backends_agree();
+	return tap_done();
+}

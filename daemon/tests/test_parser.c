@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Rule parser: valid files load, and each invalid one gives exactly the
+ * expected "file:line:col: expected X, got Y" message. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfqr_engine.h"
+#include "tap.h"
+
+static struct nfqr_ruleset *load(const char *text, struct nfqr_diag *d,
+				 const struct nfqr_load_opts *o)
+{
+	return nfqr_ruleset_parse("t.nft", text, strlen(text), o, d);
+}
+
+static void valid(const char *text, unsigned rules, const char *what)
+{
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *rs = load(text, &d, NULL);
+
+	if (!ok(rs != NULL, "valid: %s", what))
+		for (size_t i = 0; i < d.n; i++)
+			printf("#   %s\n", d.msgs[i]);
+	else
+		is_int(nfqr_ruleset_rule_count(rs), rules, "valid: %s: rule count", what);
+	nfqr_ruleset_free(rs);
+	nfqr_diag_free(&d);
+}
+
+static void invalid_o(const char *text, const char *msg, const struct nfqr_load_opts *o)
+{
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *rs = load(text, &d, o);
+
+	ok(rs == NULL && d.n >= 1, "invalid file refused: %s", msg);
+	if (d.n)
+		is_str(d.msgs[0], msg, "message");
+	else
+		ok(0, "message");
+	nfqr_ruleset_free(rs);
+	nfqr_diag_free(&d);
+}
+
+static void invalid(const char *text, const char *msg) { invalid_o(text, msg, NULL); }
+
+static const char issue_example[] =
+	"define blocked4 = { 10.0.0.0/8, 192.0.2.7 }\n"
+	"define blocked6 = { 2001:db8::/32 }\n"
+	"udp dport 10086 drop\n"
+	"udp dport 10010 payload fill \"h\" accept        # length-preserving rewrite\n"
+	"ip saddr $blocked4 drop\n"
+	"ip6 saddr $blocked6 drop\n"
+	"tcp dport { 22, 8000-8099 } @payload content \"GET /admin\" drop\n"
+	"iifname \"veth0\" meta mark & 0xff == 0x10 meta mark set 0x20 accept\n"
+	"tcp dport 443 ct mark set ct mark | 0x1 accept   # flow bypass\n"
+	"policy accept\n";
+
+static void test_valid(void)
+{
+	valid(issue_example, 7, "the issue's example");
+	valid("", 0, "empty file");
+	valid("# only a comment\n\n   \n", 0, "comments and blank lines");
+	valid("tcp dport 22 accept; udp dport 53 accept", 2, "';' separates rules");
+	valid("tcp dport ssh \\\n  counter accept\n", 1, "line continuation, service name");
+	valid("ip saddr != 10.0.0.0/8 ip daddr 192.0.2.1-192.0.2.9 drop", 1, "negation and address range");
+	valid("ip6 daddr { ::1, fe80::/10, 2001:db8::1-2001:db8::ff } accept", 1, "ipv6 set");
+	valid("meta l4proto { tcp, udp } th dport 1000-2000 counter", 1, "l4proto set, th, statement only");
+	valid("tcp flags syn / syn,ack drop\ntcp flags & (fin|rst) != 0 drop\n"
+	      "tcp flags == syn accept\ntcp flags { syn, syn|ack } accept\ntcp flags syn accept", 5, "tcp flags forms");
+	valid("icmp type echo-request accept\nicmpv6 type { nd-neighbor-solicit, 128 } accept\n"
+	      "icmp code 3 drop", 3, "icmp types by name and number");
+	valid("meta length > 1400 drop\nmeta length 0-100 accept\nmeta length <= 64 log prefix \"tiny\" level info",
+	      3, "length ranges and relational ops");
+	valid("mark 0x10 accept\nmeta mark != 0 accept\nct mark & 0x1 == 0x1 accept", 3, "mark matches");
+	valid("oifname { \"eth*\", \"lo\" } accept\nmeta iifname != \"veth0\" drop", 2, "interface names, wildcard");
+	valid("@payload content \"abc\" offset 2 depth 10 nocase drop\n"
+	      "@payload content 0x474554 drop", 2, "content options and hex");
+	valid("udp dport 1 payload replace \"abc\" \"xyz\" accept", 1, "payload replace");
+	valid("tcp dport 80 meta mark set 0x1 repeat\ntcp dport 81 ct mark set ct mark | 0x2 repeat\n"
+	      "tcp dport 82 meta mark set meta mark ^ 0x4 repeat", 3, "repeat with a mark change");
+	valid("queue num 7 bypass\nqueue flags bypass to 8\nqueue to 9", 3, "queue forms");
+	valid("set blk { type ipv4_addr; flags interval; elements = { 10.0.0.0/8, 1.2.3.4 } }\n"
+	      "ip saddr @blk drop\n", 1, "named interval set");
+	valid("set ports {\n type inet_service\n elements = { 22, 80 }\n}\ntcp dport @ports accept",
+	      1, "named set over lines");
+	valid("define a = 1.2.3.4\ndefine b = { $a, 5.6.7.8 }\nip saddr $b drop", 1, "nested defines");
+	valid("policy drop\npolicy fragment accept\npolicy malformed accept", 0, "policies");
+	valid("tcp dport 22 accept comment \"ssh\"", 1, "rule comment");
+	valid("counter packets 10 bytes 200 accept", 1, "counter with nft list values");
+}
+
+static void test_invalid(void)
+{
+	invalid("ip saddr 10.0.0.0/33 drop", "t.nft:1:19: expected a prefix length (0-32), got '33'");
+	invalid("ip saddr 300.1.1.1 drop", "t.nft:1:10: expected an IPv4 address, got '300.1.1.1'");
+	invalid("ip saddr 2001:db8::1 drop", "t.nft:1:10: expected an IPv4 address, got '2001:db8::1'");
+	invalid("ip6 saddr 10.0.0.1 drop", "t.nft:1:11: expected an IPv6 address, got '10.0.0.1'");
+	invalid("ip source 1.2.3.4", "t.nft:1:4: expected 'saddr' or 'daddr', got 'source'");
+	invalid("tcp dport 65536 drop",
+		"t.nft:1:11: expected a port number (0-65535) or service name, got '65536'");
+	invalid("tcp dport 20-10 drop", "t.nft:1:14: expected a range end not below its start, got '10'");
+	invalid("tcp dport { } drop",
+		"t.nft:1:13: expected a port number (0-65535) or service name, got '}'");
+	invalid("tcp dport { 1 2 } drop", "t.nft:1:15: expected ',' or '}', got '2'");
+	invalid("udp flags syn drop", "t.nft:1:5: expected 'sport' or 'dport', got 'flags'");
+	invalid("tcp flags bogus drop",
+		"t.nft:1:11: expected a TCP flag (fin, syn, rst, psh, ack, urg, ecn, cwr), got 'bogus'");
+	invalid("tcp flags ack / syn drop", "t.nft:1:11: expected flags within the mask 0x2, got 0x10");
+	invalid("meta mark & 0xff == 0x100 accept",
+		"t.nft:1:21: expected values within the mask 0xff, got 0x100");
+	invalid("meta foo 1", "t.nft:1:6: expected 'mark', 'l4proto', 'nfproto', 'length', "
+		"'iifname' or 'oifname', got 'foo'");
+	invalid("ip saddr < 1.2.3.4 drop",
+		"t.nft:1:12: expected '==' or '!=' for this field (no ordering), got '1.2.3.4'");
+	invalid("iifname eth0 drop",
+		"t.nft:1:9: expected an interface name in quotes (1-15 characters, '*' only at the end), got 'eth0'");
+	invalid("iifname \"e*th\" drop",
+		"t.nft:1:9: expected an interface name in quotes (1-15 characters, '*' only at the end), got string \"e*th\"");
+	invalid("ip saddr $nope drop", "t.nft:1:10: expected a variable defined above, got '$nope'");
+	invalid("define x = 1.2.3.4\ndefine x = 5.6.7.8",
+		"t.nft:2:8: expected a new variable name, got 'x' (defined on line 1)");
+	invalid("define v6 = { 2001:db8::/32 }\nip saddr $v6 drop",
+		"t.nft:1:15: expected an IPv4 address, got '2001:db8::'");
+	invalid("define x =\n", "t.nft:1:11: expected a value or { set }, got end of line");
+	invalid("define a = $b\ndefine b = $a\nip saddr $a drop",
+		"t.nft:2:12: expected at most 16 nested variables, got more (recursive define?)");
+	invalid("set s { type ipv6_addr; elements = { ::1 } }\nip saddr @s drop",
+		"t.nft:2:10: expected a set of type ipv4_addr, got @s of type ipv6_addr");
+	invalid("set s { type ipv4_addr; elements = { 10.0.0.0/8 } }",
+		"t.nft:1:38: expected single elements in a set without 'flags interval', got prefix or range '10.0.0.0'");
+	invalid("set s { elements = { 1 } }", "t.nft:1:9: expected 'type' before 'elements', got 'elements'");
+	invalid("set s { type color; }", "t.nft:1:14: expected a set type (ipv4_addr, ipv6_addr, "
+		"inet_service, inet_proto, icmp_type, icmpv6_type, mark, ifname), got 'color'");
+	invalid("ip saddr @nope drop", "t.nft:1:10: expected a set declared above, got '@nope'");
+	invalid("foo bar", "t.nft:1:1: expected a match, statement or verdict, got 'foo'");
+	invalid("tcp dport 22 jump x", "t.nft:1:14: expected a match, statement or verdict, got 'jump'");
+	invalid("tcp dport 22 accept drop", "t.nft:1:21: expected end of rule after the verdict, got 'drop'");
+	invalid("counter ip saddr 1.2.3.4 accept",
+		"t.nft:1:9: expected a statement or verdict here (matches come before statements in "
+		"nfqringd rules), got 'ip'");
+	invalid("tcp dport 22 repeat",
+		"t.nft:1:14: expected 'meta mark set' or 'ct mark set' changing the mark in a rule ending in "
+		"'repeat' (the nft chain must be able to tell the packet was seen), got 'repeat' without one");
+	invalid("meta mark set meta mark repeat",
+		"t.nft:1:25: expected 'meta mark set' or 'ct mark set' changing the mark in a rule ending in "
+		"'repeat' (the nft chain must be able to tell the packet was seen), got 'repeat' without one");
+	invalid("meta mark 0x5 meta mark set 0x5 repeat",
+		"t.nft:1:33: expected a mark change before 'repeat', got 'meta mark set 0x5' on packets "
+		"whose mark already is 0x5 (a loop)");
+	invalid("ct mark set ct mark & 0xffffffff repeat",
+		"t.nft:1:34: expected 'meta mark set' or 'ct mark set' changing the mark in a rule ending in "
+		"'repeat' (the nft chain must be able to tell the packet was seen), got 'repeat' without one");
+	{
+		static struct nfqr_load_opts o;
+
+		nfqr_queue_set(&o, 0, 3);
+		invalid_o("tcp dport 1 queue num 2", "t.nft:1:23: expected a queue nfqringd does not serve "
+			  "itself, got 2 (the packet would come back: a loop)", &o);
+		invalid_o("queue flags bypass to 0", "t.nft:1:23: expected a queue nfqringd does not serve "
+			  "itself, got 0 (the packet would come back: a loop)", &o);
+		valid("queue num 4", 1, "queue outside own queues (no queues given)");
+	}
+	invalid("queue 3", "t.nft:1:7: expected 'num' or 'to', got '3'");
+	invalid("queue num 70000", "t.nft:1:11: expected a queue number (0-65535), got '70000'");
+	invalid("@payload content \"\" drop",
+		"t.nft:1:18: expected a non-empty string or hex bytes (0x...), got string \"\"");
+	invalid("@payload content \"abcd\" depth 3 drop",
+		"t.nft:1:31: expected a depth of at least 4 (the content length), got '3'");
+	invalid("@payload content 0x123 drop",
+		"t.nft:1:18: expected a non-empty string or hex bytes (0x...), got '0x123'");
+	invalid("@payload match \"x\"", "t.nft:1:10: expected 'content', got 'match'");
+	invalid("payload replace \"abc\" \"ab\" accept",
+		"t.nft:1:23: expected a replacement of 3 bytes (rewrites preserve length), got 2 bytes");
+	invalid("payload shuffle", "t.nft:1:9: expected 'fill' or 'replace', got 'shuffle'");
+	invalid("meta mark set foo", "t.nft:1:15: expected a 32-bit value, 'meta mark' or 'ct mark', got 'foo'");
+	invalid("log level loud", "t.nft:1:11: expected a log level (emerg, alert, crit, err, warn, "
+		"notice, info, debug), got 'loud'");
+	invalid("policy maybe", "t.nft:1:8: expected 'accept', 'drop', 'fragment' or 'malformed', got 'maybe'");
+	invalid("policy accept\npolicy drop", "t.nft:2:1: expected one 'policy' line, got a second one");
+	invalid("policy fragment queue", "t.nft:1:17: expected 'accept' or 'drop', got 'queue'");
+	invalid("policy accept extra", "t.nft:1:15: expected end of line, got 'extra'");
+	invalid("accept comment \"a\"\ndrop comment \"a\"",
+		"t.nft:2:14: expected a unique rule comment (it is the rule's id), got \"a\" again (first on line 1)");
+	invalid("ip saddr \"unterminated", "t.nft:1:10: expected '\"' to close the string, got end of line");
+	invalid("tcp dport 22 ~ drop", "t.nft:1:14: expected a keyword, value or operator, got '~'");
+	invalid("tcp dport 22 \x01", "t.nft:1:14: expected a keyword, value or operator, got byte 0x01");
+	invalid("tcp dport\n", "t.nft:1:10: expected a port number (0-65535) or service name, got end of line");
+	invalid("comment \"x\"", "t.nft:1:1: expected a match, statement or verdict, got 'comment'");
+	invalid("ct state established accept", "t.nft:1:4: expected 'mark', got 'state'");
+	invalid("icmp kind 3", "t.nft:1:6: expected 'type' or 'code', got 'kind'");
+	invalid("icmp type echo-requests", "t.nft:1:11: expected an ICMP type name or number (0-255), got 'echo-requests'");
+	invalid("meta l4proto tcpp", "t.nft:1:14: expected a protocol name or number (0-255), got 'tcpp'");
+}
+
+static void test_multiple_errors_and_ids(void)
+{
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *rs = load("foo\ntcp dport 22 accept\nbar\n", &d, NULL);
+
+	ok(rs == NULL, "one bad line refuses the whole file");
+	is_int(d.n, 2, "every bad line is reported");
+	if (d.n == 2)
+		is_str(d.msgs[1], "t.nft:3:1: expected a match, statement or verdict, got 'bar'", "second error");
+	nfqr_diag_free(&d);
+
+	rs = load("tcp dport 22 accept comment \"ssh\"\nudp dport 53 accept\nudp dport 53 accept\n", &d, NULL);
+	if (ok(rs != NULL, "ids file loads")) {
+		const char *a = nfqr_ruleset_rule_id(rs, 1), *b = nfqr_ruleset_rule_id(rs, 2);
+
+		is_str(nfqr_ruleset_rule_id(rs, 0), "ssh", "comment is the id");
+		ok(strncmp(a, "r-", 2) == 0 && strlen(a) == 18, "uncommented rule gets a text hash id");
+		is_str(a, b, "same text, same hash id");
+		is_int(nfqr_ruleset_find_rule(rs, "ssh"), 0, "find by id");
+	}
+	nfqr_ruleset_free(rs);
+	/* the hash ignores spacing and trailing comments but not content */
+	{
+		struct nfqr_ruleset *x = load("udp  dport 53   accept # c", &d, NULL);
+		struct nfqr_ruleset *y = load("udp dport 53 accept", &d, NULL);
+		struct nfqr_ruleset *z = load("udp dport 54 accept", &d, NULL);
+
+		ok(x && y && z, "id variants load");
+		if (x && y && z) {
+			is_str(nfqr_ruleset_rule_id(x, 0), nfqr_ruleset_rule_id(y, 0), "spacing does not change the id");
+			ok(strcmp(nfqr_ruleset_rule_id(y, 0), nfqr_ruleset_rule_id(z, 0)) != 0, "a change in the rule does");
+		}
+		nfqr_ruleset_free(x);
+		nfqr_ruleset_free(y);
+		nfqr_ruleset_free(z);
+	}
+}
+
+static void test_derived_settings(void)
+{
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *rs;
+
+	rs = load("tcp dport 22 accept", &d, NULL);
+	ok(rs && nfqr_ruleset_copy_range(rs) == 512, "headers only: 512 bytes");
+	ok(rs && !nfqr_ruleset_needs_conntrack(rs), "no ct: no F_CONNTRACK");
+	nfqr_ruleset_free(rs);
+	rs = load("@payload content \"x\" offset 10 depth 100 drop", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 512 + 110, "content window adds offset+depth");
+	nfqr_ruleset_free(rs);
+	rs = load("@payload content \"x\" drop", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 65535, "unbounded content needs everything");
+	nfqr_ruleset_free(rs);
+	rs = load("udp dport 1 payload fill \"a\"", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 65535, "rewrite needs the whole packet");
+	nfqr_ruleset_free(rs);
+	rs = load("ct mark 1 accept", &d, NULL);
+	ok(rs && nfqr_ruleset_needs_conntrack(rs), "ct match: F_CONNTRACK");
+	nfqr_ruleset_free(rs);
+	rs = load("meta mark set ct mark accept", &d, NULL);
+	ok(rs && nfqr_ruleset_needs_conntrack(rs), "reading ct mark: F_CONNTRACK");
+	nfqr_ruleset_free(rs);
+	nfqr_diag_free(&d);
+}
+
+int main(void)
+{
+	test_valid();
+	test_invalid();
+	test_multiple_errors_and_ids();
+	test_derived_settings();
+	return tap_done();
+}
