@@ -82,11 +82,18 @@ dkms-remove:
 	scripts/dkms-install --remove
 
 # What a user installs besides the DKMS module.
+PREFIX ?= /usr/local
 install:
 	install -D -m 0644 dist/modprobe.d/nfqring.conf $(DESTDIR)/etc/modprobe.d/nfqring.conf
+	install -D -m 0644 include/uapi/linux/nfqring.h $(DESTDIR)$(PREFIX)/include/linux/nfqring.h
+	install -D -m 0644 docs/nfqring.4 $(DESTDIR)$(PREFIX)/share/man/man4/nfqring.4
+	install -D -m 0644 daemon/man/nfqringd.rules.5 $(DESTDIR)$(PREFIX)/share/man/man5/nfqringd.rules.5
+	$(MAKE) -C daemon install-lib DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 uninstall:
-	rm -f $(DESTDIR)/etc/modprobe.d/nfqring.conf
+	rm -f $(DESTDIR)/etc/modprobe.d/nfqring.conf $(DESTDIR)$(PREFIX)/include/linux/nfqring.h \
+		$(DESTDIR)$(PREFIX)/share/man/man4/nfqring.4 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/nfqringd.rules.5
 
 clean:
 	rm -rf $(BUILD)
