@@ -50,32 +50,42 @@ static const struct nla_policy nfqr_vlan_policy[NFQA_VLAN_MAX + 1] = {
 	[NFQA_VLAN_PROTO]	= { .type = NLA_U16 },
 };
 
-/* Under rcu_read_lock(): the instance @peer may give verdicts for. */
-static struct nfqr_instance *nfqr_owned(struct net *net, struct nfqr_peer *peer,
-					u16 queue_num)
+/*
+ * Under rcu_read_lock(): the instance a verdict message is for, if @peer
+ * owns it, and the verdict header.  NF_STOLEN and anything above
+ * NF_MAX_VERDICT are not userspace's to give.
+ */
+static struct nfqr_instance *nfqr_verdict_target(struct net *net,
+						 struct nfqr_peer *peer,
+						 u16 queue_num,
+						 const struct nlattr * const nfqa[],
+						 u32 *verdict, u32 *id)
 {
 	struct nfqr_instance *inst = nfqr_instance_lookup(net, queue_num);
+	struct nfqnl_msg_verdict_hdr *vhdr;
 
 	if (!inst)
 		return ERR_PTR(-ENODEV);
 	if (!nfqr_peer_owns(inst, peer))
 		return ERR_PTR(-EPERM);
+	if (!nfqa[NFQA_VERDICT_HDR])
+		return ERR_PTR(-EINVAL);
+	vhdr = nla_data(nfqa[NFQA_VERDICT_HDR]);
+	*verdict = ntohl(vhdr->verdict);
+	*id = ntohl(vhdr->id);
+	if ((*verdict & NF_VERDICT_MASK) > NF_MAX_VERDICT ||
+	    (*verdict & NF_VERDICT_MASK) == NF_STOLEN)
+		return ERR_PTR(-EINVAL);
 	return inst;
 }
 
-/* NF_STOLEN and anything above NF_MAX_VERDICT are not userspace's to give. */
-static struct nfqnl_msg_verdict_hdr *nfqr_verdict_hdr(const struct nlattr * const nfqa[])
+static void nfqr_set_mark_priority(struct sk_buff *skb,
+				   const struct nlattr * const nfqa[])
 {
-	struct nfqnl_msg_verdict_hdr *vhdr;
-	unsigned int verdict;
-
-	if (!nfqa[NFQA_VERDICT_HDR])
-		return NULL;
-	vhdr = nla_data(nfqa[NFQA_VERDICT_HDR]);
-	verdict = ntohl(vhdr->verdict) & NF_VERDICT_MASK;
-	if (verdict > NF_MAX_VERDICT || verdict == NF_STOLEN)
-		return NULL;
-	return vhdr;
+	if (nfqa[NFQA_MARK])
+		skb->mark = ntohl(nla_get_be32(nfqa[NFQA_MARK]));
+	if (nfqa[NFQA_PRIORITY])
+		skb->priority = ntohl(nla_get_be32(nfqa[NFQA_PRIORITY]));
 }
 
 /* Replaces the packet's bytes: may shrink to the transport header or grow
@@ -144,25 +154,20 @@ int nfqr_verdict(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 		 const struct nlmsghdr *nlh, const struct nlattr * const nfqa[])
 {
 	const struct nfnl_ct_hook *nfnl_ct = rcu_dereference(nfnl_ct_hook);
-	struct nfqnl_msg_verdict_hdr *vhdr;
 	enum ip_conntrack_info ctinfo = 0;
 	struct nf_queue_entry *entry;
 	struct nfqr_instance *inst;
 	struct nf_conn *ct = NULL;
 	struct nfqr_pkt *pkt;
-	unsigned int verdict;
+	u32 verdict, id;
 	int err;
 
-	inst = nfqr_owned(net, peer, queue_num);
+	inst = nfqr_verdict_target(net, peer, queue_num, nfqa, &verdict, &id);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);
-	vhdr = nfqr_verdict_hdr(nfqa);
-	if (!vhdr)
-		return -EINVAL;
-	verdict = ntohl(vhdr->verdict);
 
 	spin_lock_bh(&inst->lock);
-	pkt = nfqr_pkt_find(inst, ntohl(vhdr->id));
+	pkt = nfqr_pkt_find(inst, id);
 	/* A packet still being written cannot have been seen. */
 	if (pkt && pkt->state == NFQR_PKT_FILLING)
 		pkt = NULL;
@@ -203,11 +208,7 @@ int nfqr_verdict(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 			nfnl_ct->seq_adjust(entry->skb, ct, ctinfo, diff);
 	}
 
-	if (nfqa[NFQA_MARK])
-		entry->skb->mark = ntohl(nla_get_be32(nfqa[NFQA_MARK]));
-	if (nfqa[NFQA_PRIORITY])
-		entry->skb->priority = ntohl(nla_get_be32(nfqa[NFQA_PRIORITY]));
-
+	nfqr_set_mark_priority(entry->skb, nfqa);
 	nfqr_reinject(entry, verdict);
 	return 0;
 }
@@ -226,21 +227,14 @@ static bool nfqr_id_upto(u32 id, u32 max)
 int nfqr_verdict_batch(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 		       const struct nlattr * const nfqa[])
 {
-	struct nfqnl_msg_verdict_hdr *vhdr;
 	struct nfqr_pkt *pkt, *next;
 	struct nfqr_instance *inst;
-	unsigned int verdict;
+	u32 verdict, maxid;
 	LIST_HEAD(batch);
-	u32 maxid;
 
-	inst = nfqr_owned(net, peer, queue_num);
+	inst = nfqr_verdict_target(net, peer, queue_num, nfqa, &verdict, &maxid);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);
-	vhdr = nfqr_verdict_hdr(nfqa);
-	if (!vhdr)
-		return -EINVAL;
-	verdict = ntohl(vhdr->verdict);
-	maxid = ntohl(vhdr->id);
 
 	spin_lock_bh(&inst->lock);
 	list_for_each_entry_safe(pkt, next, &inst->pkts, list) {
@@ -260,10 +254,7 @@ int nfqr_verdict_batch(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 		struct nf_queue_entry *entry = pkt->entry;
 
 		nfqr_pkt_free(pkt);
-		if (nfqa[NFQA_MARK])
-			entry->skb->mark = ntohl(nla_get_be32(nfqa[NFQA_MARK]));
-		if (nfqa[NFQA_PRIORITY])
-			entry->skb->priority = ntohl(nla_get_be32(nfqa[NFQA_PRIORITY]));
+		nfqr_set_mark_priority(entry->skb, nfqa);
 		nfqr_reinject(entry, verdict);
 	}
 	return 0;

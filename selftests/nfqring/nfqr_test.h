@@ -394,18 +394,29 @@ static inline int udp_receiver(void)
 	return s;
 }
 
-/* Sends @n datagrams of @len bytes; byte 0..3 of each carry its number. */
-static inline int udp_send(int n, size_t len)
+/*
+ * Sends @n datagrams of @len bytes from 127.0.0.@src_host (0: any);
+ * bytes 0..3 of each carry its number.
+ */
+static inline int udp_send_from(int src_host, int n, size_t len)
 {
 	struct sockaddr_in a = {
 		.sin_family = AF_INET, .sin_port = htons(TEST_PORT),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
+	struct sockaddr_in from = { .sin_family = AF_INET };
 	static uint8_t buf[65536];
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), i;
 
 	if (s < 0)
 		return -1;
+	if (src_host) {
+		from.sin_addr.s_addr = htonl(0x7f000000 | src_host);
+		if (bind(s, (struct sockaddr *)&from, sizeof(from))) {
+			close(s);
+			return -1;
+		}
+	}
 	memset(buf, 'x', len);
 	for (i = 0; i < n; i++) {
 		uint32_t seq = htonl(i);
@@ -419,6 +430,11 @@ static inline int udp_send(int n, size_t len)
 	}
 	close(s);
 	return 0;
+}
+
+static inline int udp_send(int n, size_t len)
+{
+	return udp_send_from(0, n, len);
 }
 
 /* Counts datagrams waiting on @s (drains them). */

@@ -4,6 +4,7 @@
  * way to get them wrong.  Each bad input gives a clear errno and leaves the
  * endpoint usable.
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -181,6 +182,52 @@ TEST_F(ring, mapping_outlives_close_and_fork)
 	p[101] = 8;
 	EXPECT_EQ(8, p[101]);
 	munmap(p, ring_bytes(&rx));
+}
+
+static long cg_read(const char *path)
+{
+	char buf[64] = "";
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = atol(buf);
+		fclose(f);
+	}
+	return v;
+}
+
+/* Ring memory is charged to the memory cgroup of whoever sets it up. */
+TEST_F(ring, memory_is_charged_to_the_cgroup)
+{
+	const char *cg = "/sys/fs/cgroup/nfqr-ring-test";
+	struct nl_mmap_req rx = ring_req(1 << 20, 32, 1 << 16);	/* 32 MiB */
+	char path[128], pid[32];
+	long before, after;
+	FILE *f;
+
+	if (system("grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null"))
+		SKIP(return, "no cgroup2 memory controller");
+	ASSERT_EQ(0, system("echo +memory > /sys/fs/cgroup/cgroup.subtree_control"));
+	mkdir(cg, 0755);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	fputs(pid, f);
+	ASSERT_EQ(0, fclose(f));
+
+	snprintf(path, sizeof(path), "%s/memory.current", cg);
+	before = cg_read(path);
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_RX_RING, &rx));
+	after = cg_read(path);
+	TH_LOG("memory.current %ld -> %ld", before, after);
+	EXPECT_LE(before + (32l << 20), after);
+	/* and uncharged when the ring goes */
+	memset(&rx, 0, sizeof(rx));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_RX_RING, &rx));
+	EXPECT_GT(before + (8l << 20), cg_read(path));
 }
 
 TEST_HARNESS_MAIN

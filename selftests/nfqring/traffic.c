@@ -6,6 +6,7 @@
  * Every packet queued gets exactly one verdict or is counted as dropped.
  */
 #include <pthread.h>
+#include <time.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -531,6 +532,36 @@ TEST_F(traffic, poll_levels)
 	EXPECT_EQ(2, udp_count(self->rcv, 50));
 }
 
+static void *send_later(void *arg)
+{
+	usleep(300000);
+	udp_send(1, 64);
+	return NULL;
+}
+
+/* A blocked poll() wakes for a packet (no missed wake-up), not before. */
+TEST_F(traffic, poll_wakes_up_once)
+{
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
+	struct timespec t0, t1;
+	pthread_t t;
+	long ms;
+
+	EXPECT_EQ(0, poll(&pfd, 1, 200));	/* nothing new: no wake-up */
+	ASSERT_EQ(0, pthread_create(&t, NULL, send_later, NULL));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_join(t, NULL);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	EXPECT_EQ(POLLIN, pfd.revents);
+	EXPECT_LT(250, ms);	/* not woken before the packet */
+	EXPECT_GT(5000, ms);	/* nor missed */
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, 1, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
 TEST_F(traffic, payload_rewrite_and_mark)
 {
 	struct nl_mmap_hdr *h;
@@ -690,6 +721,59 @@ TEST_F(traffic, repeat_and_requeue)
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 1,
 						     p.id, NF_ACCEPT)));
 	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
+/* Without a listener: bypass continues, no bypass drops (and EPERMs). */
+TEST_F(traffic, bypass_and_blackhole)
+{
+	ASSERT_EQ(0, nft_queue_udp("queue num 7 bypass"));
+	ASSERT_EQ(0, udp_send(10, 64));
+	EXPECT_EQ(10, udp_count(self->rcv, 50));
+	ASSERT_EQ(0, nft_queue_udp("queue num 7"));
+	ASSERT_EQ(0, udp_send(10, 64));
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+	/* Bound through the ring, bypass does not apply: the ring gets them. */
+	ASSERT_EQ(0, nft_queue_udp("queue num 0 bypass"));
+	ASSERT_EQ(0, udp_send(3, 64));
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, 3, NF_ACCEPT)));
+	EXPECT_EQ(3, udp_count(self->rcv, 50));
+}
+
+/* queue num 0-1 spreads flows over both queues of one endpoint. */
+TEST_F(traffic, balance_over_two_queues)
+{
+	unsigned int got[2] = { 0, 0 }, n = 0, src;
+	uint32_t last[2] = { 0, 0 };
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+
+	ASSERT_EQ(0, tep_bind(&self->ep, 1, 0xffff));
+	ASSERT_EQ(0, nft_queue_udp("queue num 0-1"));
+	for (src = 1; src <= 16; src++)
+		ASSERT_EQ(0, udp_send_from(src, 4, 64));
+	while (n < 64 && tep_wait(&self->ep, 2000)) {
+		while (tep_rx_next(&self->ep, &h)) {
+			ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN,
+						h->nm_len, &p));
+			ASSERT_GT(2, p.queue);
+			/* ids per queue, in ring order */
+			EXPECT_EQ(last[p.queue] + 1, p.id);
+			last[p.queue] = p.id;
+			got[p.queue]++;
+			n++;
+			frame_release(h, NFQRING_STATUS_UNUSED);
+		}
+	}
+	EXPECT_EQ(64u, n);
+	EXPECT_LT(0u, got[0]);
+	EXPECT_LT(0u, got[1]);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, last[0], NF_ACCEPT)));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     1, last[1], NF_ACCEPT)));
+	EXPECT_EQ(64, udp_count(self->rcv, 100));
 }
 
 TEST_F(traffic, hook_removal_and_device_down_flush)
