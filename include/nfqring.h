@@ -77,8 +77,8 @@ extern "C" {
 
 enum nfqring_backend {
 	NFQRING_BACKEND_RING = 0,	/* /dev/nfqring (the module) */
-	/* a NETLINK_NETFILTER socket (stock kernel).  NOT IMPLEMENTED YET:
-	 * nfqring_open() fails with -EOPNOTSUPP. */
+	/* a NETLINK_NETFILTER socket (stock nfnetlink_queue): one recvmmsg()
+	 * per burst, one sendmsg() per flush, acknowledged configuration */
 	NFQRING_BACKEND_NETLINK = 1,
 	NFQRING_BACKEND_AUTO = 2,	/* RING if /dev/nfqring exists, else NETLINK */
 };
@@ -134,8 +134,16 @@ NFQRING_API const char *nfqring_errmsg(const struct nfqring *h);
  * = 256 bytes) fits every verdict without payload; a verdict with a
  * replacement payload that does not fit goes out through write() instead.
  *
- * Netlink backend: rx_frame_size is the size of each receive buffer and
- * rx_frame_nr the number of buffers one recvmmsg() fills; TX fields unused.
+ * Netlink backend: rx_frame_size is the size of each receive buffer
+ * (default nfqring_frame_size_for(NFQRING_MAX_COPY_RANGE): no message is
+ * ever cut; a smaller one loses the packets that do not fit, reported as
+ * -EMSGSIZE by nfqring_next) and rx_frame_nr the number of buffers one
+ * recvmmsg() fills (default 64, at most 1024); block sizes, TX fields and
+ * flags are unused and written back as 0 / NFQRING_NO_RX_RING |
+ * NFQRING_NO_TX_RING.  The socket gets NETLINK_NO_ENOBUFS and a receive
+ * buffer of at least 32 MiB (SO_RCVBUFFORCE, else SO_RCVBUF up to
+ * net.core.rmem_max).  Call nfqring_setup() before any configuration: the
+ * acknowledgments arrive in those buffers.
  */
 struct nfqring_ring_params {
 	uint32_t rx_block_size;		/* multiple of the page size */
@@ -333,7 +341,9 @@ NFQRING_API int nfqring_verdict_batch(struct nfqring *h, const struct nfqring_ve
 /*
  * For each bound queue that handed out packets since its last
  * nfqring_batch_seen(), queue a VERDICT_BATCH of `verdict` up to the last id
- * nfqring_next() returned for it.  Returns the number of batch messages
+ * nfqring_next() returned for it - unless single verdicts (nfqring_verdict*)
+ * already covered every one of those packets: the kernel refuses a batch
+ * that finds no packet with -ENOENT.  Returns the number of batch messages
  * queued, or a negative errno as nfqring_verdict_batch().
  */
 NFQRING_API int nfqring_batch_seen(struct nfqring *h, uint32_t verdict);

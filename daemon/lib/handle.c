@@ -84,26 +84,38 @@ int nfqring_open_ops(struct nfqring **hp, const struct nfqring_ops *ops,
 	return open_with(hp, NFQRING_BACKEND_RING, ops, errbuf, errlen);
 }
 
-int nfqring_open(struct nfqring **hp, enum nfqring_backend backend, char *errbuf, size_t errlen)
+/* AUTO: the ring when the device is there, netlink otherwise. */
+static int open_auto(struct nfqring **hp, const struct nfqring_ops *ops, char *errbuf,
+		     size_t errlen)
 {
-	int r;
+	int r = open_with(hp, NFQRING_BACKEND_RING, ops, errbuf, errlen);
 
+	if (r != -ENOENT)
+		return r;
+	/* keep the ring's message (what to load) if netlink is no better */
+	if (open_with(hp, NFQRING_BACKEND_NETLINK, ops, NULL, 0) == 0)
+		return 0;
+	return r;
+}
+
+int nfqring_open_ops_backend(struct nfqring **hp, enum nfqring_backend backend,
+			     const struct nfqring_ops *ops, char *errbuf, size_t errlen)
+{
 	switch (backend) {
 	case NFQRING_BACKEND_RING:
 	case NFQRING_BACKEND_NETLINK:
-		return open_with(hp, backend, &nfqring_sys_ops, errbuf, errlen);
+		return open_with(hp, backend, ops, errbuf, errlen);
 	case NFQRING_BACKEND_AUTO:
-		r = open_with(hp, NFQRING_BACKEND_RING, &nfqring_sys_ops, errbuf, errlen);
-		if (r != -ENOENT)
-			return r;
-		/* keep the ring's message (what to load) if netlink is no better */
-		if (open_with(hp, NFQRING_BACKEND_NETLINK, &nfqring_sys_ops, NULL, 0) == 0)
-			return 0;
-		return r;
+		return open_auto(hp, ops, errbuf, errlen);
 	}
 	*hp = NULL;
 	copy_err(errbuf, errlen, "unknown backend");
 	return -EINVAL;
+}
+
+int nfqring_open(struct nfqring **hp, enum nfqring_backend backend, char *errbuf, size_t errlen)
+{
+	return nfqring_open_ops_backend(hp, backend, &nfqring_sys_ops, errbuf, errlen);
 }
 
 void nfqring_close(struct nfqring *h)
@@ -114,8 +126,7 @@ void nfqring_close(struct nfqring *h)
 		nfqring_flush(h);
 	if (h->map)
 		h->ops->munmap(h->map, h->map_size);
-	if (h->nl)
-		nl_close(h);
+	nl_close(h);
 	if (h->fd >= 0)
 		h->ops->close(h->fd);
 	free(h->copy_buf);

@@ -24,13 +24,21 @@ struct nfqring_ops {
 	ssize_t (*write)(int fd, const void *buf, size_t len);
 	int (*poll)(struct pollfd *fds, nfds_t nfds, int timeout);
 	long (*page_size)(void);
+	/* the netlink backend: a NETLINK_NETFILTER socket, bound (autobind) */
+	int (*nl_socket)(void);
+	int (*setsockopt)(int fd, int level, int name, const void *val, socklen_t len);
+	int (*recvmmsg)(int fd, struct mmsghdr *v, unsigned int n, int flags);
+	ssize_t (*sendmsg)(int fd, const struct msghdr *m, int flags);
 };
 
 extern const struct nfqring_ops nfqring_sys_ops NFQRING_INTERNAL;
 
-/* nfqring_open() with another system-call table (tests).  The ring backend only. */
+/* nfqring_open() with another system-call table (tests). */
 int nfqring_open_ops(struct nfqring **hp, const struct nfqring_ops *ops,
 		     char *errbuf, size_t errlen) NFQRING_INTERNAL;
+int nfqring_open_ops_backend(struct nfqring **hp, enum nfqring_backend backend,
+			     const struct nfqring_ops *ops, char *errbuf,
+			     size_t errlen) NFQRING_INTERNAL;
 
 /* One mapped ring. */
 struct ring {
@@ -46,6 +54,8 @@ struct queue_seen {
 	bool any;			/* an id was handed out */
 	bool fresh;			/* ids handed out since the last batch */
 	uint32_t last_id;
+	uint32_t batch_id;		/* last_id when the last batch was queued */
+	uint32_t unjudged;		/* of the fresh ids, those without a verdict */
 };
 
 struct nfqring {
@@ -115,6 +125,8 @@ int packet_parse(const void *msg, size_t len, struct nfqring_packet *pkt) NFQRIN
 int seen_add(struct nfqring *h, uint16_t queue) NFQRING_INTERNAL;
 void seen_remove(struct nfqring *h, uint16_t queue) NFQRING_INTERNAL;
 void seen_note(struct nfqring *h, uint16_t queue, uint32_t id) NFQRING_INTERNAL;
+/* A single verdict for id, or a batch up to id, was queued. */
+void seen_judged(struct nfqring *h, uint16_t queue, uint32_t id, bool batch) NFQRING_INTERNAL;
 struct queue_seen *seen_at(struct nfqring *h, uint32_t i) NFQRING_INTERNAL;
 
 /* messages.c: build messages; return the length or 0 if it does not fit in cap. */
@@ -134,6 +146,11 @@ size_t msg_config(void *buf, size_t cap, uint32_t seq, uint32_t nlflags,
 /* Read queue/id/type back from a verdict message we built (error reports). */
 void msg_describe(const void *msg, size_t len, struct nfqring_tx_error *e) NFQRING_INTERNAL;
 
+/* rx.c: hand out one PACKET message; note an NLMSG_ERROR for a message we sent. */
+int rx_hand_out(struct nfqring *h, const void *msg, size_t len,
+		struct nfqring_packet *pkt) NFQRING_INTERNAL;
+void rx_note_ack(struct nfqring *h, const struct nlmsghdr *nlh, size_t len) NFQRING_INTERNAL;
+
 /* tx.c */
 int tx_write_now(struct nfqring *h, const void *msg, size_t len) NFQRING_INTERNAL;
 
@@ -144,5 +161,6 @@ int nl_setup(struct nfqring *h, struct nfqring_ring_params *p) NFQRING_INTERNAL;
 int nl_next(struct nfqring *h, struct nfqring_packet *pkt) NFQRING_INTERNAL;
 int nl_send(struct nfqring *h, const void *buf, size_t len) NFQRING_INTERNAL;
 int nl_config(struct nfqring *h, const void *msg, size_t len) NFQRING_INTERNAL;
+bool nl_pending(const struct nfqring *h) NFQRING_INTERNAL;
 
 #endif

@@ -10,6 +10,8 @@ static bool head_ready(const struct nfqring *h)
 {
 	unsigned int st;
 
+	if (h->backend == NFQRING_BACKEND_NETLINK)
+		return nl_pending(h);
 	if (!h->rx.base)
 		return false;
 	st = frame_status(ring_frame(&h->rx, h->rx.head));
@@ -39,6 +41,10 @@ int nfqring_handle_revents(struct nfqring *h, short revents)
 		return seterr(h, -EBADF, "the descriptor is not open");
 	if ((revents & POLLERR) && h->backend == NFQRING_BACKEND_RING)
 		clear_overrun(h);
+	/* netlink: a socket error (ENOBUFS) is taken and counted by the next
+	 * nfqring_next(); say ready so that the caller does not spin in poll */
+	if ((revents & POLLERR) && h->backend == NFQRING_BACKEND_NETLINK)
+		return 1;
 	return (revents & POLLIN) || head_ready(h) ? 1 : 0;
 }
 

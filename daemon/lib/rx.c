@@ -7,19 +7,19 @@
 
 #include "internal.h"
 
-/* An NLMSG_ERROR in the backlog: a refused message we sent with NLM_F_ACK. */
-static void note_ack(struct nfqring *h, size_t n)
+/* An NLMSG_ERROR: a refused message we sent (with NLM_F_ACK, or any
+ * verdict over netlink).  Zero errors are plain acknowledgments. */
+void rx_note_ack(struct nfqring *h, const struct nlmsghdr *nlh, size_t len)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)h->copy_buf;
 	const struct nlmsgerr *e;
 
-	if (n < MNL_NLMSG_HDRLEN + sizeof(*e))
+	if (len < MNL_NLMSG_HDRLEN + sizeof(*e))
 		return;
 	e = mnl_nlmsg_get_payload(nlh);
 	if (!e->error)
 		return;
 	h->st.tx_errors++;
-	msg_describe(&e->msg, n - MNL_NLMSG_HDRLEN - offsetof(struct nlmsgerr, msg), &h->tx_err);
+	msg_describe(&e->msg, len - MNL_NLMSG_HDRLEN - offsetof(struct nlmsgerr, msg), &h->tx_err);
 	h->tx_err.error = e->error;
 	h->tx_err.frame = NO_FRAME;
 }
@@ -35,7 +35,7 @@ static ssize_t read_msg(struct nfqring *h)
 			const struct nlmsghdr *nlh = (const struct nlmsghdr *)h->copy_buf;
 
 			if ((size_t)n >= sizeof(*nlh) && nlh->nlmsg_type == NLMSG_ERROR) {
-				note_ack(h, (size_t)n);
+				rx_note_ack(h, nlh, (size_t)n);
 				continue;
 			}
 			return n;
@@ -66,7 +66,7 @@ static void release_current(struct nfqring *h)
 	}
 }
 
-static int hand_out(struct nfqring *h, const void *msg, size_t len, struct nfqring_packet *pkt)
+int rx_hand_out(struct nfqring *h, const void *msg, size_t len, struct nfqring_packet *pkt)
 {
 	int r = packet_parse(msg, len, pkt);
 
@@ -87,7 +87,7 @@ static int next_copied(struct nfqring *h, struct nfqring_packet *pkt)
 		return (int)n;
 	h->st.copies++;
 	pkt->frame_ = NO_FRAME;
-	return hand_out(h, h->copy_buf, (size_t)n, pkt);
+	return rx_hand_out(h, h->copy_buf, (size_t)n, pkt);
 }
 
 int nfqring_next(struct nfqring *h, struct nfqring_packet *pkt)
@@ -119,7 +119,7 @@ int nfqring_next(struct nfqring *h, struct nfqring_packet *pkt)
 			return seterr(h, -EBADMSG, "RX frame %u: nm_len %u exceeds the frame", i, len);
 		}
 		pkt->frame_ = i;
-		r = hand_out(h, (unsigned char *)hdr + NFQRING_HDRLEN, len, pkt);
+		r = rx_hand_out(h, (unsigned char *)hdr + NFQRING_HDRLEN, len, pkt);
 		if (r < 0)
 			frame_set_status(hdr, NFQRING_STATUS_UNUSED);
 		else

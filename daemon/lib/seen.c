@@ -45,9 +45,32 @@ void seen_note(struct nfqring *h, uint16_t queue, uint32_t id)
 	struct queue_seen *s = find(h, queue);
 
 	if (s) {
+		if (!s->fresh)
+			s->batch_id = id - 1;
 		s->last_id = id;
 		s->fresh = true;
 		s->any = true;
+		s->unjudged++;
+	}
+}
+
+/* The kernel refuses a batch that finds no packet (-ENOENT), so
+ * nfqring_batch_seen() must know when single verdicts covered them all. */
+void seen_judged(struct nfqring *h, uint16_t queue, uint32_t id, bool batch)
+{
+	struct queue_seen *s = find(h, queue);
+
+	if (!s || !s->fresh)
+		return;
+	/* ids are serial numbers: only those handed out since the last batch count */
+	if ((uint32_t)(id - s->batch_id - 1) >= (uint32_t)(s->last_id - s->batch_id))
+		return;
+	if (batch && id == s->last_id) {
+		s->fresh = false;
+		s->unjudged = 0;
+		s->batch_id = id;
+	} else if (!batch && s->unjudged) {
+		s->unjudged--;
 	}
 }
 

@@ -62,7 +62,8 @@ static int flush_ring(struct nfqring *h)
 	return sent;
 }
 
-/* write() one message; 0 or its negative errno. */
+/* write() one message; 0 or its negative errno.  Not counted in
+ * st.writes: that is for verdicts, and configuration comes here too. */
 int tx_write_now(struct nfqring *h, const void *msg, size_t len)
 {
 	for (;;) {
@@ -71,7 +72,6 @@ int tx_write_now(struct nfqring *h, const void *msg, size_t len)
 		if (h->backend == NFQRING_BACKEND_NETLINK)
 			return nl_send(h, msg, len);
 		n = h->ops->write(h->fd, msg, len);
-		h->st.writes++;
 		if (n == (ssize_t)len)
 			return 0;
 		if (n < 0 && errno == EINTR)
@@ -89,6 +89,8 @@ static int flush_buffer(struct nfqring *h)
 
 	if (h->backend == NFQRING_BACKEND_NETLINK) {
 		int r = nl_send(h, h->wbuf, h->wlen);
+
+		h->st.writes++;
 
 		h->wlen = 0;
 		r = r < 0 ? r : (int)h->wcount;
@@ -111,6 +113,7 @@ static int flush_buffer(struct nfqring *h)
 			off += (size_t)n;
 			nlh = (const struct nlmsghdr *)(h->wbuf + off);
 			err = tx_write_now(h, nlh, nlh->nlmsg_len);
+			h->st.writes++;
 		}
 		if (err) {
 			record_failure(h, nlh, nlh->nlmsg_len, err, NO_FRAME);
@@ -175,6 +178,7 @@ static int queue_msg(struct nfqring *h, uint8_t type, const struct nfqring_verdi
 		nfqring_flush(h);
 		len = msg_verdict(h->wbuf, h->wcap, h->seq++, type, v);
 		r = tx_write_now(h, h->wbuf, len);
+		h->st.writes++;
 		if (r < 0) {
 			record_failure(h, h->wbuf, len, r, NO_FRAME);
 			return failure_msg(h, r);
@@ -191,27 +195,40 @@ static int queue_msg(struct nfqring *h, uint8_t type, const struct nfqring_verdi
 
 int nfqring_verdict(struct nfqring *h, const struct nfqring_verdict *v)
 {
+	int r;
+
 	if (v->flags & ~(NFQRING_V_MARK | NFQRING_V_CONNMARK | NFQRING_V_PAYLOAD))
 		return seterr(h, -EINVAL, "unknown verdict flags %#x", v->flags);
 	if ((v->flags & NFQRING_V_PAYLOAD) &&
 	    (v->payload_len > NFQRING_MAX_COPY_RANGE || (!v->payload && v->payload_len)))
 		return seterr(h, -EMSGSIZE, "replacement payload of %u bytes: at most %u",
 			      v->payload_len, NFQRING_MAX_COPY_RANGE);
-	return queue_msg(h, NFQNL_MSG_VERDICT, v);
+	r = queue_msg(h, NFQNL_MSG_VERDICT, v);
+	if (r == 0)
+		seen_judged(h, v->queue, v->id, false);
+	return r;
 }
 
 int nfqring_verdict_simple(struct nfqring *h, uint16_t queue, uint32_t id, uint32_t verdict)
 {
 	struct nfqring_verdict v = { .queue = queue, .id = id, .verdict = verdict };
+	int r = queue_msg(h, NFQNL_MSG_VERDICT, &v);
 
-	return queue_msg(h, NFQNL_MSG_VERDICT, &v);
+	if (r == 0)
+		seen_judged(h, queue, id, false);
+	return r;
 }
 
 int nfqring_verdict_batch(struct nfqring *h, const struct nfqring_verdict *v)
 {
+	int r;
+
 	if (v->flags & ~NFQRING_V_MARK)
 		return seterr(h, -EINVAL, "a batch verdict takes a mark only (flags %#x)", v->flags);
-	return queue_msg(h, NFQNL_MSG_VERDICT_BATCH, v);
+	r = queue_msg(h, NFQNL_MSG_VERDICT_BATCH, v);
+	if (r == 0)
+		seen_judged(h, v->queue, v->id, true);
+	return r;
 }
 
 int nfqring_batch_seen(struct nfqring *h, uint32_t verdict)
@@ -224,10 +241,17 @@ int nfqring_batch_seen(struct nfqring *h, uint32_t verdict)
 
 		if (!s->fresh)
 			continue;
+		if (!s->unjudged) {	/* single verdicts covered them all */
+			s->fresh = false;
+			s->batch_id = s->last_id;
+			continue;
+		}
 		r = queue_msg(h, NFQNL_MSG_VERDICT_BATCH, &v);
 		if (r < 0)
 			return r;
 		s->fresh = false;
+		s->unjudged = 0;
+		s->batch_id = s->last_id;
 		n++;
 	}
 	return n;

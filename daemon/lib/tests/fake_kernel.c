@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "fake_kernel.h"
 
@@ -17,6 +18,10 @@ void fk_reset(void)
 {
 	while (fk.bl_head != fk.bl_tail)
 		free(fk.backlog[fk.bl_head++ % FK_MAX_BACKLOG]);
+	if (fk.nl_open) {
+		close(fk.nl_sv[0]);
+		close(fk.nl_sv[1]);
+	}
 	memset(&fk, 0, sizeof(fk));
 	fk.version = NFQRING_ABI_VERSION;
 	fk.page_size = 4096;
@@ -103,6 +108,12 @@ int fk_queue_packet(const struct fk_pkt *p)
 	size_t len = fk_build_packet(buf, sizeof(buf), p);
 	struct nl_mmap_hdr *hdr;
 
+	fk.queued[p->id & 0xffff] = 1;
+
+	if (fk.nl_open) {
+		fk_nl_put(buf, len);
+		return 0;
+	}
 	if (!fk.rx) {
 		backlog_push(buf, len);
 		return 0;
@@ -135,6 +146,14 @@ void fk_put_raw(const void *msg, uint32_t len, uint32_t nm_len)
 	fk.rx_head = (fk.rx_head + 1) % fk.rx_req.nm_frame_nr;
 }
 
+void fk_nl_put(const void *msg, size_t len)
+{
+	if (send(fk.nl_sv[1], msg, len, MSG_DONTWAIT) != (ssize_t)len) {
+		fk.overrun = true;	/* the socket is full: the next receive fails */
+		fk.overruns++;
+	}
+}
+
 /* ---- messages from userspace ---- */
 
 static int attr_cb(const struct nlattr *a, void *data)
@@ -144,6 +163,23 @@ static int attr_cb(const struct nlattr *a, void *data)
 	if (mnl_attr_get_type(a) <= NFQA_MAX)
 		tb[mnl_attr_get_type(a)] = a;
 	return MNL_CB_OK;
+}
+
+/* nfqnl_recv_verdict(_batch): ENOENT when the verdict finds no packet. */
+static int judge_ids(const struct fk_rec *r)
+{
+	bool found = false;
+
+	if (r->type == NFQNL_MSG_VERDICT) {
+		found = fk.queued[r->id & 0xffff];
+		fk.queued[r->id & 0xffff] = 0;
+	} else {
+		for (uint32_t id = 0; id <= r->id && id < 65536; id++) {
+			found |= fk.queued[id];
+			fk.queued[id] = 0;
+		}
+	}
+	return found ? 0 : -ENOENT;
 }
 
 /* Parse, record and judge one message: 0 or a negative errno. */
@@ -210,7 +246,9 @@ static int process(const struct nlmsghdr *nlh, size_t len, bool via_ring, uint32
 		r->has_payload = true;
 		r->payload_len = mnl_attr_get_payload_len(tb[NFQA_PAYLOAD]);
 	}
-	return fk.fail_err && r->id == fk.fail_id ? fk.fail_err : 0;
+	if (fk.fail_err && r->id == fk.fail_id)
+		return fk.fail_err;
+	return fk.track_ids ? judge_ids(r) : 0;
 }
 
 /* Process VALID TX frames from the TX head, as the kernel does. */
@@ -377,9 +415,10 @@ static ssize_t fk_write(int fd, const void *buf, size_t len)
 
 static int fk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-	(void)nfds;
 	(void)timeout;
 	fk.polls++;
+	if (fk.nl_open)		/* the real socket; never sleep */
+		return poll(fds, nfds, 0);
 	fds->revents = 0;
 	if (fk.bl_head != fk.bl_tail)
 		fds->revents |= POLLIN;
@@ -393,6 +432,100 @@ static int fk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	if (fk.overrun)
 		fds->revents |= POLLERR;
 	return fds->revents ? 1 : 0;
+}
+
+/* ---- netlink ---- */
+
+static int fk_nl_socket(void)
+{
+	if (fk.no_netlink) {
+		errno = EPROTONOSUPPORT;
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fk.nl_sv))
+		return -1;
+	fk.nl_open = true;
+	return fk.nl_sv[0];
+}
+
+static int fk_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	int v = len >= sizeof(int) ? *(const int *)val : 0;
+
+	(void)fd;
+	if (level == SOL_SOCKET && name == SO_RCVBUFFORCE && fk.no_rcvbufforce) {
+		errno = EPERM;
+		return -1;
+	}
+	if (level == 270 /* SOL_NETLINK */ && name == NETLINK_NO_ENOBUFS)
+		fk.no_enobufs = v;
+	if (level == SOL_SOCKET && (name == SO_RCVBUFFORCE || name == SO_RCVBUF)) {
+		fk.rcvbuf = v;
+		fk.rcvbuf_opt = name;
+	}
+	return 0;
+}
+
+static int fk_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+{
+	fk.recvmmsgs++;
+	if (fk.overrun) {
+		fk.overrun = false;
+		errno = ENOBUFS;
+		return -1;
+	}
+	return recvmmsg(fd, v, n, flags, NULL);
+}
+
+/* The answer netlink_rcv_skb() sends: the error and the message's header
+ * (the whole message when it failed). */
+static void nl_answer(const struct nlmsghdr *nlh, int err)
+{
+	unsigned char buf[4096];
+	struct nlmsghdr *a = mnl_nlmsg_put_header(buf);
+	size_t echo = err ? nlh->nlmsg_len : sizeof(*nlh);
+	struct nlmsgerr *e;
+
+	if (echo > sizeof(buf) - 64)
+		echo = sizeof(*nlh);
+	a->nlmsg_type = NLMSG_ERROR;
+	a->nlmsg_seq = nlh->nlmsg_seq;
+	e = mnl_nlmsg_put_extra_header(a, sizeof(*e) - sizeof(e->msg) + echo);
+	e->error = err;
+	memcpy(&e->msg, nlh, echo);
+	fk.nl_acks++;
+	fk_nl_put(a, a->nlmsg_len);
+}
+
+static ssize_t fk_sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	static unsigned char buf[1 << 20];
+	size_t len = 0, off = 0;
+
+	(void)fd;
+	(void)flags;
+	fk.sendmsgs++;
+	for (size_t i = 0; i < m->msg_iovlen; i++) {
+		if (len + m->msg_iov[i].iov_len > sizeof(buf)) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		memcpy(buf + len, m->msg_iov[i].iov_base, m->msg_iov[i].iov_len);
+		len += m->msg_iov[i].iov_len;
+	}
+	/* every message in order; an answer for failures and NLM_F_ACK */
+	while (off + sizeof(struct nlmsghdr) <= len) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(buf + off);
+		int err;
+
+		if (!mnl_nlmsg_ok(nlh, (int)(len - off)))
+			break;
+		err = process(nlh, len - off, false, UINT32_MAX);
+		if (err || (nlh->nlmsg_flags & NLM_F_ACK))
+			nl_answer(nlh, err);
+		off += MNL_ALIGN(nlh->nlmsg_len);
+	}
+	return (ssize_t)len;
 }
 
 static long fk_page_size(void)
@@ -410,14 +543,18 @@ const struct nfqring_ops fk_ops = {
 	.write = fk_write,
 	.poll = fk_poll,
 	.page_size = fk_page_size,
+	.nl_socket = fk_nl_socket,
+	.setsockopt = fk_setsockopt,
+	.recvmmsg = fk_recvmmsg,
+	.sendmsg = fk_sendmsg,
 };
 
-struct nfqring *fk_open(struct nfqring_ring_params *p)
+static struct nfqring *open_backend(enum nfqring_backend be, struct nfqring_ring_params *p)
 {
 	struct nfqring *h;
 	char err[NFQRING_ERRBUF_SIZE];
 
-	if (nfqring_open_ops(&h, &fk_ops, err, sizeof(err)) < 0) {
+	if (nfqring_open_ops_backend(&h, be, &fk_ops, err, sizeof(err)) < 0) {
 		printf("# open: %s\n", err);
 		return NULL;
 	}
@@ -427,4 +564,14 @@ struct nfqring *fk_open(struct nfqring_ring_params *p)
 		return NULL;
 	}
 	return h;
+}
+
+struct nfqring *fk_open(struct nfqring_ring_params *p)
+{
+	return open_backend(NFQRING_BACKEND_RING, p);
+}
+
+struct nfqring *fk_open_netlink(struct nfqring_ring_params *p)
+{
+	return open_backend(NFQRING_BACKEND_NETLINK, p);
 }

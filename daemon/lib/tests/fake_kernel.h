@@ -64,8 +64,20 @@ struct fake_kernel {
 	uint32_t fail_id;		/* verdicts for this id fail ... */
 	int fail_err;			/* ... with this (negative) errno */
 	int config_err;			/* CONFIG messages fail with this */
+	/* like the kernel: a verdict for an id not queued, or a batch that
+	 * finds no queued id, fails with ENOENT (ids modulo 65536) */
+	bool track_ids;
+	uint8_t queued[65536];
 
 	unsigned int ioctls, flushes, writes, reads, polls, mmaps, munmaps, closes;
+
+	/* netlink: a SOCK_SEQPACKET pair plays the socket; [0] is the library's */
+	bool no_netlink;		/* nl_socket() fails with EPROTONOSUPPORT */
+	bool no_rcvbufforce;		/* SO_RCVBUFFORCE fails with EPERM */
+	bool nl_open;
+	int nl_sv[2];
+	int no_enobufs, rcvbuf, rcvbuf_opt;	/* what setsockopt() set */
+	unsigned int recvmmsgs, sendmsgs, nl_acks;
 };
 
 extern struct fake_kernel fk;
@@ -83,5 +95,9 @@ struct nl_mmap_hdr *fk_rx_frame(uint32_t i);
 struct nl_mmap_hdr *fk_tx_frame(uint32_t i);
 /* Open a library handle on the fake kernel with ring params (NULL: defaults). */
 struct nfqring *fk_open(struct nfqring_ring_params *p);
+/* The same with the netlink backend (packets then go to the socket). */
+struct nfqring *fk_open_netlink(struct nfqring_ring_params *p);
+/* Put raw bytes on the netlink socket as one datagram. */
+void fk_nl_put(const void *msg, size_t len);
 
 #endif

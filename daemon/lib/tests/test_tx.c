@@ -299,8 +299,48 @@ static void test_config(void)
 	nfqring_close(h);
 }
 
+/* Found against the real kernel: a batch that finds no packet (all had
+ * single verdicts) fails with ENOENT, so batch_seen must not send it. */
+static void test_batch_after_singles(void)
+{
+	struct nfqring_ring_params p = small_tx();
+	struct nfqring_packet pkt;
+	struct nfqring_lib_stats st;
+	struct nfqring *h;
+
+	fk_reset();
+	fk.track_ids = true;
+	h = fk_open(&p);
+	nfqring_bind(h, 1);
+	feed(1, 1, 6);
+	while (nfqring_next(h, &pkt) == 1)
+		nfqring_verdict_simple(h, 1, pkt.id, NF_ACCEPT);
+	is_int(nfqring_batch_seen(h, NF_ACCEPT), 0, "every packet judged: no batch");
+	is_int(nfqring_flush(h), 6, "six verdicts, none refused");
+	struct nfqring_verdict empty = { .queue = 1, .id = 6, .verdict = NF_ACCEPT };
+
+	nfqring_verdict_batch(h, &empty);
+	is_int(nfqring_flush(h), -ENOENT, "the fake kernel, like the real one, refuses an empty batch");
+	feed(1, 7, 10);
+	while (nfqring_next(h, &pkt) == 1)
+		if (pkt.id == 8)
+			nfqring_verdict_simple(h, 1, pkt.id, NF_DROP);
+	nfqring_verdict_simple(h, 1, 3, NF_DROP);	/* an old id: does not count */
+	is_int(nfqring_batch_seen(h, NF_ACCEPT), 1, "one of four judged: a batch");
+	is_int(nfqring_flush(h), -ENOENT, "the old id is refused, the batch finds 7, 9 and 10");
+	struct nfqring_tx_error e;
+
+	nfqring_last_tx_error(h, &e);
+	ok(e.id == 3 && fk.recs[fk.nrecs - 1].type == NFQNL_MSG_VERDICT_BATCH &&
+	   !fk.queued[7] && !fk.queued[9] && !fk.queued[10], "refused: id %u; the batch went through", e.id);
+	nfqring_lib_stats(h, &st);
+	is_int(st.tx_errors, 2, "two refusals in all (the empty batch, id 3)");
+	nfqring_close(h);
+}
+
 int main(void)
 {
+	test_batch_after_singles();
 	test_verdict_bytes();
 	test_batch_seen();
 	test_failure();

@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# libnfqring against the real kernel, inside the test VM, as root.  Prints
+# TAP.  Build first on the host: make -C selftests/daemon.
+#
+#   phase 1: the ring backend on nfqring (modprobe nfqring)
+#   phase 2: the netlink backend on the stock nfnetlink_queue
+#   phase 3: the netlink backend on nfqring, when nfqring speaks netlink
+# Every scenario runs in its own network namespace.  No queue backend module
+# is left loaded at the end.
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=${NFQR_BIN:-$TOP/build/selftests/daemon}
+EXAMPLE=$TOP/daemon/build/nfqring-example
+SCENARIOS="batch single write copy norx mark payload overrun"
+NL_SCENARIOS="batch single copy mark payload overrun"
+
+n=0
+failed=0
+declare -a names
+
+tap() {	# tap STATUS NAME
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n $2"
+	elif [ "$1" -eq 4 ]; then
+		echo "ok $n $2 # SKIP"
+	else
+		echo "not ok $n $2"
+		failed=$((failed + 1))
+	fi
+}
+
+# run NAME COMMAND...: one test; its output as diagnostics
+run() {
+	local name=$1 out rc
+	shift
+	out=$(timeout 60 "$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out" | sed -e 's/^# //' -e 's/^/# /'
+	tap $rc "$name"
+}
+
+loaded() {
+	grep -q "^$1 " /proc/modules
+}
+
+unload_backends() {
+	local m
+	for m in nfqring nfnetlink_queue; do
+		loaded $m && rmmod $m
+	done
+	! loaded nfqring && ! loaded nfnetlink_queue
+}
+
+kmsg_problems() {
+	dmesg | tail -n "+$((KMSG_MARK + 1))" |
+		grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|possible (circular|recursive) locking|general protection' || true
+}
+
+# TAP plan first: phase 1 (8 + example + plumbing 2), phase 2 (6 + 2 examples + 1),
+# phase 3 (6 + 1), kernel log, unloaded
+plan=$(( $(wc -w <<<"$SCENARIOS") + 3 + $(wc -w <<<"$NL_SCENARIOS") + 3 + \
+	 $(wc -w <<<"$NL_SCENARIOS") + 1 + 2 ))
+echo "TAP version 13"
+echo "1..$plan"
+echo "# kernel $(uname -r)"
+KMSG_MARK=$(dmesg | wc -l)
+start=$SECONDS
+
+# ---- phase 1: ring backend on nfqring ----
+unload_backends
+modprobe nfqring
+[ -c /dev/nfqring ]
+tap $? "ring: modprobe nfqring gives /dev/nfqring"
+[ -x "$BIN/e2e" ] && [ -x "$EXAMPLE" ]
+tap $? "test programs built (make -C selftests/daemon)"
+for s in $SCENARIOS; do
+	run "ring: $s" "$BIN/e2e" ring "$s"
+done
+NFQR_EXPECT=ring run "ring: nfqring-example unchanged (AUTO picks the ring)" \
+	"$BIN/run_example" "$EXAMPLE"
+echo "# phase 1: $((SECONDS - start)) s"
+
+# ---- phase 2: netlink backend on the stock nfnetlink_queue ----
+unload_backends
+modprobe --ignore-install nfnetlink_queue && [ ! -e /dev/nfqring ]
+tap $? "netlink: stock nfnetlink_queue loaded, no /dev/nfqring"
+for s in $NL_SCENARIOS; do
+	run "netlink(stock): $s" "$BIN/e2e" netlink "$s"
+done
+NFQR_EXPECT=netlink run "netlink(stock): nfqring-example netlink" \
+	"$BIN/run_example" "$EXAMPLE" netlink
+NFQR_EXPECT=netlink run "netlink(stock): nfqring-example AUTO falls back to netlink" \
+	"$BIN/run_example" "$EXAMPLE"
+echo "# phase 2: $((SECONDS - start)) s"
+
+# ---- phase 3: netlink backend on nfqring (if it speaks netlink) ----
+unload_backends
+modprobe nfqring
+if "$BIN/e2e" netlink batch >/dev/null 2>&1; then
+	tap 0 "netlink(nfqring): nfqring accepts netlink binding"
+	for s in $NL_SCENARIOS; do
+		run "netlink(nfqring): $s" "$BIN/e2e" netlink "$s"
+	done
+else
+	tap 4 "netlink(nfqring): nfqring does not take netlink queues yet"
+	for s in $NL_SCENARIOS; do
+		tap 4 "netlink(nfqring): $s"
+	done
+fi
+echo "# phase 3: $((SECONDS - start)) s"
+
+bad=$(kmsg_problems)
+[ -z "$bad" ]
+tap $? "no kernel warnings"
+[ -n "$bad" ] && printf '%s\n' "$bad" | sed 's/^/# /'
+unload_backends
+tap $? "no queue backend module left loaded"
+echo "# $((n - failed)) passed, $failed failed in $((SECONDS - start)) s"
+[ "$failed" -eq 0 ]
