@@ -76,10 +76,11 @@ static bool nfqr_backlog_room(struct nfqr_endpoint *ep, u32 len)
 	return ep->backlog_bytes + len <= NFQRING_BACKLOG_BYTES;
 }
 
+/* Only the first overrun since the last read() wakes anyone: no storm. */
 static void nfqr_overrun(struct nfqr_endpoint *ep)
 {
-	set_bit(NFQR_EP_OVERRUN, &ep->flags);
-	wake_up_interruptible_poll(&ep->wq, EPOLLERR);
+	if (!test_and_set_bit(NFQR_EP_OVERRUN, &ep->flags))
+		wake_up_interruptible_poll(&ep->wq, EPOLLERR);
 }
 
 /*
