@@ -155,6 +155,8 @@ int nfqr_msg_plan(struct nfqr_instance *inst, struct nf_queue_entry *entry,
 		  struct nfqr_msg_plan *plan);
 u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
 		   struct nf_queue_entry *entry, u32 id, void *buf);
+u32 nfqr_msg_write_head(const struct nfqr_msg_plan *plan,
+			struct nf_queue_entry *entry, u32 id, void *buf);
 void nfqr_msg_release(struct nfqr_msg_plan *plan);
 
 /* reinject.c: our own nf_reinject(), used on every kernel. */

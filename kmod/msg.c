@@ -325,11 +325,13 @@ static void nfqr_put_skb_info(struct nfqr_wbuf *w, struct sk_buff *skb,
 		nfqr_put_be32(w, NFQA_SKB_INFO, htonl(flags));
 }
 
-/* Writes the message for packet @id into @buf (plan->size bytes at most)
- * and returns its length.  Runs with bottom halves off; cannot fail.
+/*
+ * Writes the message for packet @id into @buf (plan->size bytes at most),
+ * all but the payload, and returns its length so far.  Runs with bottom
+ * halves off; cannot fail.
  */
-u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
-		   struct nf_queue_entry *entry, u32 id, void *buf)
+u32 nfqr_msg_write_head(const struct nfqr_msg_plan *plan,
+			struct nf_queue_entry *entry, u32 id, void *buf)
 {
 	struct sk_buff *skb = entry->skb;
 	struct nfqr_wbuf w = { .base = buf };
@@ -386,14 +388,29 @@ u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
 		nfqr_put_be32(&w, NFQA_CAP_LEN, htonl(plan->cap_len));
 	nfqr_put_skb_info(&w, skb, plan->csum_verify);
 
-	if (plan->data_len) {
-		void *data = nfqr_put_hdr(&w, NFQA_PAYLOAD, plan->data_len);
-
-		/* Cannot fail: data_len <= skb->len. */
-		if (WARN_ON_ONCE(skb_copy_bits(skb, 0, data, plan->data_len)))
-			memset(data, 0, plan->data_len);
-	}
-
 	nlh->nlmsg_len = w.len;
 	return w.len;
+}
+
+/*
+ * The whole message, payload copied once from the packet.  As from the
+ * stock module, the message ends where the payload ends: its attribute
+ * padding (zeroed) is not counted in nlmsg_len.
+ */
+u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
+		   struct nf_queue_entry *entry, u32 id, void *buf)
+{
+	struct nfqr_wbuf w = { .base = buf };
+	struct nlmsghdr *nlh = buf;
+	void *data;
+
+	w.len = nfqr_msg_write_head(plan, entry, id, buf);
+	if (!plan->data_len)
+		return w.len;
+	data = nfqr_put_hdr(&w, NFQA_PAYLOAD, plan->data_len);
+	/* Cannot fail: data_len <= skb->len. */
+	if (WARN_ON_ONCE(skb_copy_bits(entry->skb, 0, data, plan->data_len)))
+		memset(data, 0, plan->data_len);
+	nlh->nlmsg_len = (u8 *)data + plan->data_len - (u8 *)buf;
+	return nlh->nlmsg_len;
 }

@@ -32,19 +32,39 @@ static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 	struct nfqr_msg_plan plan;
 	bool fail_open = false;
 	struct sk_buff *skb;
+	struct nlattr *nla;
+	u32 hlen = 0;
 	int err;
 
 	err = nfqr_msg_plan(inst, entry, &plan);
 	if (err)
 		return err;
-	skb = alloc_skb(plan.size, GFP_ATOMIC);
+	/*
+	 * As the stock module: the packet's head is copied into the message,
+	 * its page fragments are referenced (skb_zerocopy), so large payloads
+	 * are not copied here.
+	 */
+	if (plan.data_len)
+		hlen = min_t(u32, skb_zerocopy_headlen(entry->skb), plan.data_len);
+	skb = alloc_skb(plan.size - nla_total_size(plan.data_len) + NLA_HDRLEN + hlen,
+			GFP_ATOMIC);
 	if (!skb) {
-		skb_tx_error(entry->skb);
-		nfqr_msg_release(&plan);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto err_plan;
 	}
 	/* Written before the id is known, as the stock module does. */
-	skb_put(skb, nfqr_msg_write(&plan, entry, 0, skb->data));
+	skb_put(skb, nfqr_msg_write_head(&plan, entry, 0, skb->data));
+	if (plan.data_len) {
+		nla = skb_put(skb, NLA_HDRLEN);
+		nla->nla_type = NFQA_PAYLOAD;
+		nla->nla_len = nla_attr_size(plan.data_len);
+		err = skb_zerocopy(skb, entry->skb, plan.data_len, hlen);
+		if (err) {
+			kfree_skb(skb);
+			goto err_plan;
+		}
+		nlmsg_hdr(skb)->nlmsg_len = skb->len;
+	}
 	nfqr_msg_release(&plan);
 	pmsg = (void *)skb->data + NFQR_PACKET_HDR_OFFSET;
 
@@ -79,6 +99,11 @@ unlock:
 		nfqr_pkt_free(pkt);
 		return 0;
 	}
+	return err;
+
+err_plan:
+	skb_tx_error(entry->skb);
+	nfqr_msg_release(&plan);
 	return err;
 }
 
