@@ -53,8 +53,10 @@ $(KSFT_STAMP): $(LINUX_SOURCE)
 $(LINUX_SOURCE):
 	@echo "$@ is missing: run 'make deps' (it installs linux-source-6.1)" >&2; exit 1
 
-selftests: $(KSFT_STAMP)
+selftests: $(KSFT_STAMP) daemon
 	$(MAKE) -C selftests/nfqring KSFT_INC=$(BUILD)/ksft OUTPUT=$(BUILD)/selftests/nfqring
+	$(MAKE) -C selftests/netlink
+	$(MAKE) -C selftests/daemon
 
 daemon:
 	$(MAKE) -C daemon

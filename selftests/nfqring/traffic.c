@@ -9,6 +9,9 @@
 #include <time.h>
 #include <sys/wait.h>
 
+#include <linux/if_ether.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
 #include "kselftest_harness.h"
 #include "nfqr_test.h"
 
@@ -469,6 +472,66 @@ TEST_F(traffic, no_rx_ring_uses_read)
 						0, 3, NF_ACCEPT)));
 	EXPECT_EQ(3, udp_count(self->rcv, 50));
 	tep_close(&ep2);
+}
+
+/* Without an RX ring, read() has a byte limit; beyond it, counted drops. */
+TEST_F_TIMEOUT(traffic, backlog_limit_drops_and_counts, 120)
+{
+	unsigned int total = 0, user_dropped = 0;
+	struct nfqring_stats st;
+	struct tep ep2;
+
+	tep_close(&self->ep);
+	ASSERT_EQ(0, tep_open(&ep2));
+	ASSERT_EQ(0, tep_bind(&ep2, 0, 0xffff));
+	ASSERT_EQ(0, tep_send(&ep2, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 10000)));
+	/* 4000 messages of about 3 KiB: more than NFQRING_BACKLOG_BYTES */
+	ASSERT_EQ(0, udp_send(4000, 3000));
+	ASSERT_EQ(0, ioctl(ep2.fd, NFQRING_GET_STATS, &st));
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, &user_dropped, NULL));
+	TH_LOG("queued %u, backlog %u bytes in %llu messages, %llu drops",
+	       total, st.backlog_bytes, (unsigned long long)st.backlog_msgs,
+	       (unsigned long long)st.backlog_drops);
+	EXPECT_LT(0u, st.backlog_drops);
+	EXPECT_GE(NFQRING_BACKLOG_BYTES, st.backlog_bytes);
+	EXPECT_EQ(st.backlog_drops, user_dropped);
+	EXPECT_EQ(4000u, total + user_dropped);
+	EXPECT_EQ(st.backlog_msgs, total);
+	/* POLLERR, then ENOBUFS once from read() */
+	EXPECT_EQ(POLLERR, tep_wait(&ep2, 0) & POLLERR);
+	EXPECT_EQ(-1, read(ep2.fd, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(ENOBUFS, errno);
+	EXPECT_LT(0, read(ep2.fd, self->buf, sizeof(self->buf)));
+	tep_close(&ep2);
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+}
+
+/* libnetfilter_queue's parser reads a ring frame as it is. */
+TEST_F(traffic, libnetfilter_queue_parses_frames)
+{
+	struct nlattr *attr[NFQA_MAX + 1] = {};
+	struct nfqnl_msg_packet_hdr *ph;
+	struct nl_mmap_hdr *h;
+
+	ASSERT_EQ(0, udp_send(1, 100));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_LE(0, nfq_nlmsg_parse((struct nlmsghdr *)((uint8_t *)h + NFQRING_HDRLEN),
+				     attr));
+	ASSERT_NE(NULL, attr[NFQA_PACKET_HDR]);
+	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+	EXPECT_EQ(1u, ntohl(ph->packet_id));
+	EXPECT_EQ(ETH_P_IP, ntohs(ph->hw_protocol));
+	EXPECT_EQ(NF_INET_LOCAL_OUT, ph->hook);
+	ASSERT_NE(NULL, attr[NFQA_PAYLOAD]);
+	EXPECT_EQ(128u, mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]));
+	ASSERT_NE(NULL, attr[NFQA_IFINDEX_OUTDEV]);
+	EXPECT_EQ(NULL, attr[NFQA_IFINDEX_INDEV]);
+	EXPECT_EQ(NULL, attr[NFQA_CAP_LEN]);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						     1, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
 }
 
 TEST_F(traffic, close_with_packets_in_flight)
