@@ -13,7 +13,20 @@ struct nfqr_cm {
 	struct nfqr_ac *ac;
 };
 
+/*
+ * Hyperscan 5.4's AVX-512 VBMI code reads up to a vector past the end of
+ * the buffer it scans, which faults when the buffer ends near the end of
+ * mapped memory (found by fuzz_decode; vectorscan issue 322).  A buffer
+ * whose next NFQR_HS_OVERREAD bytes cross a page boundary is scanned from
+ * a copy in a preallocated bounce buffer instead: rare, and never an
+ * allocation on the packet path.
+ */
+#define NFQR_HS_OVERREAD	64
+#define NFQR_HS_PAGE		4096
+#define NFQR_HS_BOUNCE		(65536 + 256)
+
 struct nfqr_cm_scratch {
+	uint8_t *bounce;	/* NFQR_HS_BOUNCE + NFQR_HS_OVERREAD bytes */
 	void *hs_scratch;
 };
 
@@ -95,8 +108,9 @@ struct nfqr_cm_scratch *nfqr_cm_scratch_new(const struct nfqr_cm *cm)
 
 	if (s && cm->hs) {
 		s->hs_scratch = nfqr_hs_scratch_new(cm->hs);
-		if (!s->hs_scratch) {
-			free(s);
+		s->bounce = malloc(NFQR_HS_BOUNCE + NFQR_HS_OVERREAD);
+		if (!s->hs_scratch || !s->bounce) {
+			nfqr_cm_scratch_free(s);
 			return NULL;
 		}
 	}
@@ -109,14 +123,23 @@ void nfqr_cm_scratch_free(struct nfqr_cm_scratch *s)
 		return;
 	if (s->hs_scratch)
 		nfqr_hs_scratch_free(s->hs_scratch);
+	free(s->bounce);
 	free(s);
 }
 
 void nfqr_cm_scan(const struct nfqr_cm *cm, struct nfqr_cm_scratch *s,
 		  const uint8_t *data, size_t len, uint64_t *matched)
 {
-	if (cm->hs)
+	if (cm->hs) {
+		uintptr_t end = (uintptr_t)data + len;
+
+		if ((end % NFQR_HS_PAGE) + NFQR_HS_OVERREAD > NFQR_HS_PAGE &&
+		    len <= NFQR_HS_BOUNCE) {
+			memcpy(s->bounce, data, len);
+			data = s->bounce;
+		}
 		nfqr_hs_scan(cm->hs, s->hs_scratch, cm->pats, data, len, matched);
+	}
 	else if (cm->ac)
 		nfqr_ac_scan(cm->ac, cm->pats, data, len, matched);
 }

@@ -25,7 +25,6 @@ struct nfqr_hs *nfqr_hs_build(const struct nfqr_cm_pattern *pats, uint32_t n,
 	size_t *lens = calloc(n, sizeof(*lens));
 	struct nfqr_hs *hs = calloc(1, sizeof(*hs));
 	hs_compile_error_t *cerr = NULL;
-	hs_platform_info_t plat;
 
 	if (!exprs || !flags || !ids || !lens || !hs) {
 		snprintf(err, errlen, "out of memory");
@@ -37,19 +36,7 @@ struct nfqr_hs *nfqr_hs_build(const struct nfqr_cm_pattern *pats, uint32_t n,
 		ids[i] = i;
 		flags[i] = pats[i].nocase ? HS_FLAG_CASELESS : 0;
 	}
-	/*
-	 * Hyperscan 5.4's AVX-512 VBMI literal matcher (fat Teddy) reads past
-	 * the end of the buffer it scans, which faults when the buffer ends at
-	 * a page boundary (found by fuzz_decode; vectorscan issue 322).  A
-	 * database built without VBMI never takes that path; AVX2 is kept.
-	 */
-	if (hs_populate_platform(&plat) != HS_SUCCESS) {
-		snprintf(err, errlen, "hyperscan: cannot read the CPU's features");
-		goto fail;
-	}
-	plat.cpu_features &= ~(unsigned long long)(HS_CPU_FEATURES_AVX512 |
-						   HS_CPU_FEATURES_AVX512VBMI);
-	if (hs_compile_lit_multi(exprs, flags, ids, lens, n, HS_MODE_BLOCK, &plat,
+	if (hs_compile_lit_multi(exprs, flags, ids, lens, n, HS_MODE_BLOCK, NULL,
 				 &hs->db, &cerr) != HS_SUCCESS) {
 		snprintf(err, errlen, "hyperscan: %s", cerr ? cerr->message : "compile failed");
 		hs_free_compile_error(cerr);

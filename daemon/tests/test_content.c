@@ -2,6 +2,8 @@
 /* Multi-pattern content matcher, both backends, against a naive scan. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include "content.h"
 #include "tap.h"
@@ -106,13 +108,56 @@ static void random_vs_naive(enum nfqr_cm_backend be, const char *name)
 	nfqr_cm_free(cm);
 }
 
+/*
+ * Payloads that end right before unmapped memory, as the last frame of a
+ * ring can: every length up to 200 bytes, each ending at a guard page.  A
+ * matcher that reads past the end (Hyperscan's VBMI code does) crashes
+ * here instead of on a gateway.
+ */
+static void ends_at_a_guard_page(enum nfqr_cm_backend be, const char *name)
+{
+	struct nfqr_cm_pattern pats[] = {
+		{ (const uint8_t *)"bat", 3, 0, 0, true },
+		{ (const uint8_t *)"cat", 3, 0, 0, true },
+		{ (const uint8_t *)"GET /admin", 10, 0, 0, false },
+		{ (const uint8_t *)"hat", 3, 0, 0, true },
+	};
+	long pg = sysconf(_SC_PAGESIZE);
+	char err[256];
+	struct nfqr_cm *cm = nfqr_cm_build(pats, 4, be, err, sizeof(err));
+	struct nfqr_cm_scratch *s = cm ? nfqr_cm_scratch_new(cm) : NULL;
+	uint8_t *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t len, found = 0;
+
+	if (!ok(cm && s && map != MAP_FAILED && !mprotect(map + pg, pg, PROT_NONE),
+		"%s: guard page set up", name))
+		return;
+	for (len = 1; len <= 200; len++) {
+		uint8_t *data = map + pg - len;
+		uint64_t m = 0;
+
+		memset(data, 'x', len);
+		if (len >= 3)
+			memcpy(data + len - 3, "CaT", 3);
+		nfqr_cm_scan(cm, s, data, len, &m);
+		found += m == 0x2;
+	}
+	is_int(found, 198, "%s: every payload ending at a guard page scanned", name);
+	munmap(map, 2 * pg);
+	nfqr_cm_scratch_free(s);
+	nfqr_cm_free(cm);
+}
+
 int main(void)
 {
 	basic(NFQR_CM_AHO_CORASICK, "aho-corasick");
 	random_vs_naive(NFQR_CM_AHO_CORASICK, "aho-corasick");
+	ends_at_a_guard_page(NFQR_CM_AHO_CORASICK, "aho-corasick");
 	if (nfqr_cm_hyperscan_available()) {
 		basic(NFQR_CM_HYPERSCAN, "hyperscan");
 		random_vs_naive(NFQR_CM_HYPERSCAN, "hyperscan");
+		ends_at_a_guard_page(NFQR_CM_HYPERSCAN, "hyperscan");
 	} else {
 		printf("# hyperscan not available here: AUTO must fall back\n");
 		struct nfqr_cm_pattern p = { (const uint8_t *)"x", 1, 0, 0, false };
