@@ -83,9 +83,16 @@ dkms-install:
 dkms-remove:
 	scripts/dkms-install --remove
 
-# What a user installs besides the DKMS module.
+# What a user installs besides the DKMS module.  The daemon goes where its
+# systemd unit expects it.
 PREFIX ?= /usr/local
+SBINDIR ?= /usr/sbin
 install:
+	install -D -m 0755 daemon/build/nfqringd $(DESTDIR)$(SBINDIR)/nfqringd
+	install -D -m 0644 daemon/man/nfqringd.8 $(DESTDIR)$(PREFIX)/share/man/man8/nfqringd.8
+	install -D -m 0644 dist/systemd/nfqringd.service $(DESTDIR)/lib/systemd/system/nfqringd.service
+	install -D -m 0644 dist/systemd/nfqringd.sysusers $(DESTDIR)/usr/lib/sysusers.d/nfqringd.conf
+	install -D -m 0644 dist/udev/60-nfqring.rules $(DESTDIR)/lib/udev/rules.d/60-nfqring.rules
 	install -D -m 0644 dist/modprobe.d/nfqring.conf $(DESTDIR)/etc/modprobe.d/nfqring.conf
 	install -D -m 0644 include/uapi/linux/nfqring.h $(DESTDIR)$(PREFIX)/include/linux/nfqring.h
 	install -D -m 0644 docs/nfqring.4 $(DESTDIR)$(PREFIX)/share/man/man4/nfqring.4
@@ -93,6 +100,9 @@ install:
 	$(MAKE) -C daemon install-lib DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/nfqringd $(DESTDIR)$(PREFIX)/share/man/man8/nfqringd.8 \
+		$(DESTDIR)/lib/systemd/system/nfqringd.service \
+		$(DESTDIR)/usr/lib/sysusers.d/nfqringd.conf $(DESTDIR)/lib/udev/rules.d/60-nfqring.rules
 	rm -f $(DESTDIR)/etc/modprobe.d/nfqring.conf $(DESTDIR)$(PREFIX)/include/linux/nfqring.h \
 		$(DESTDIR)$(PREFIX)/share/man/man4/nfqring.4 \
 		$(DESTDIR)$(PREFIX)/share/man/man5/nfqringd.rules.5

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* nfqringd's command line: parsed into struct nfqd_opts, nothing else. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcodes.h"
+#include "opts.h"
+
+void nfqd_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: nfqringd -c FILE -q N[-M] [--backend ring|netlink|auto] [--fail-open] [--cpu-pin]\n"
+		"                [--gso] [--copy-range N] [--ring-frames N] [--socket PATH]\n"
+		"       nfqringd --check FILE [-q N[-M]] [--matcher NAME]\n"
+		"       nfqringd --reload | --stats [--json]   [--socket PATH]\n"
+		"       nfqringd --help | --version\n"
+		"\n"
+		"  -c, --config FILE     rule file (nfqringd.rules(5)) to serve\n"
+		"  -q, --queue N[-M]     queues to serve, one worker thread each (at most %d)\n"
+		"      --backend NAME    ring (/dev/nfqring, default), netlink (stock nfnetlink_queue), auto\n"
+		"      --fail-open       the kernel accepts packets when a queue is full (F_FAIL_OPEN)\n"
+		"      --cpu-pin         pin the worker of queue N to CPU N (modulo the CPUs allowed)\n"
+		"      --gso             take GSO superframes unsegmented (F_GSO); refused with rewrite rules\n"
+		"      --copy-range N    bytes of each packet to copy (default: what the rules need)\n"
+		"      --ring-frames N   RX frames per queue (ring backend)\n"
+		"  -m, --matcher NAME    content matcher: auto (default), hyperscan, aho-corasick\n"
+		"  -s, --socket PATH     control socket (default " NFQD_DEFAULT_SOCKET ")\n"
+		"      --check FILE      validate FILE and say what the daemon would configure\n"
+		"      --reload          make the running daemon reload its rule file; prints the result\n"
+		"      --stats [--json]  print the running daemon's statistics\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         print the version\n", NFQD_MAX_QUEUES);
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return NFQD_EXIT_USAGE;
+}
+
+static int parse_u32(const char *s, uint32_t max, uint32_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!*s || *s == '-')
+		return -1;
+	x = strtoull(s, &end, 0);
+	if (*end || x > max)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int parse_queues(const char *s, uint16_t *a, uint16_t *b)
+{
+	char buf[32], *dash;
+	uint32_t x, y;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = 0;
+	if (parse_u32(buf, 65535, &x))
+		return -1;
+	y = x;
+	if (dash && parse_u32(dash + 1, 65535, &y))
+		return -1;
+	if (y < x)
+		return -1;
+	*a = (uint16_t)x;
+	*b = (uint16_t)y;
+	return 0;
+}
+
+enum { O_CHECK = 256, O_RELOAD, O_STATS, O_JSON, O_BACKEND, O_FAIL_OPEN, O_CPU_PIN,
+       O_GSO, O_COPY_RANGE, O_RING_FRAMES };
+
+int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "matcher", required_argument, NULL, 'm' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "check", required_argument, NULL, O_CHECK },
+		{ "reload", no_argument, NULL, O_RELOAD },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "backend", required_argument, NULL, O_BACKEND },
+		{ "fail-open", no_argument, NULL, O_FAIL_OPEN },
+		{ "cpu-pin", no_argument, NULL, O_CPU_PIN },
+		{ "gso", no_argument, NULL, O_GSO },
+		{ "copy-range", required_argument, NULL, O_COPY_RANGE },
+		{ "ring-frames", required_argument, NULL, O_RING_FRAMES },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, modes = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->backend = NFQRING_BACKEND_RING;
+	o->socket = NFQD_DEFAULT_SOCKET;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "c:q:m:s:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'q':
+			if (parse_queues(optarg, &o->q_first, &o->q_last))
+				return fail(err, errlen, "--queue: expected N or N-M (0-65535), got '%s'", optarg);
+			if (o->q_last - o->q_first + 1 > NFQD_MAX_QUEUES)
+				return fail(err, errlen, "--queue: at most %d queues (one thread each), got %s",
+					    NFQD_MAX_QUEUES, optarg);
+			o->queues_set = true;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "auto"))
+				o->matcher = NFQR_CM_AUTO;
+			else if (!strcmp(optarg, "hyperscan"))
+				o->matcher = NFQR_CM_HYPERSCAN;
+			else if (!strcmp(optarg, "aho-corasick"))
+				o->matcher = NFQR_CM_AHO_CORASICK;
+			else
+				return fail(err, errlen, "--matcher: expected auto, hyperscan or aho-corasick, got '%s'", optarg);
+			break;
+		case 's':
+			if (!*optarg || strlen(optarg) >= 108)
+				return fail(err, errlen, "--socket: expected a path of 1 to 107 bytes");
+			o->socket = optarg;
+			break;
+		case O_CHECK:
+			o->mode = NFQD_CHECK;
+			o->config = optarg;
+			modes++;
+			break;
+		case O_RELOAD:
+			o->mode = NFQD_RELOAD;
+			modes++;
+			break;
+		case O_STATS:
+			o->mode = NFQD_STATS;
+			modes++;
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		case O_BACKEND:
+			if (!strcmp(optarg, "ring"))
+				o->backend = NFQRING_BACKEND_RING;
+			else if (!strcmp(optarg, "netlink"))
+				o->backend = NFQRING_BACKEND_NETLINK;
+			else if (!strcmp(optarg, "auto"))
+				o->backend = NFQRING_BACKEND_AUTO;
+			else
+				return fail(err, errlen, "--backend: expected ring, netlink or auto, got '%s'"
+					    " (the content matcher is --matcher)", optarg);
+			break;
+		case O_FAIL_OPEN:
+			o->fail_open = true;
+			break;
+		case O_CPU_PIN:
+			o->cpu_pin = true;
+			break;
+		case O_GSO:
+			o->gso = true;
+			break;
+		case O_COPY_RANGE:
+			if (parse_u32(optarg, NFQRING_MAX_COPY_RANGE + 4, &o->copy_range) || !o->copy_range)
+				return fail(err, errlen, "--copy-range: expected 1-65535 bytes, got '%s'", optarg);
+			if (o->copy_range > NFQRING_MAX_COPY_RANGE)
+				o->copy_range = NFQRING_MAX_COPY_RANGE;
+			break;
+		case O_RING_FRAMES:
+			if (parse_u32(optarg, 65536, &o->ring_frames) || o->ring_frames < 16)
+				return fail(err, errlen, "--ring-frames: expected 16-65536, got '%s'", optarg);
+			break;
+		case 'h':
+			o->mode = NFQD_HELP;
+			return 0;
+		case 'V':
+			o->mode = NFQD_VERSION;
+			return 0;
+		case '?':
+		default:
+			if (optopt && optopt < 256)
+				return fail(err, errlen, "option -%c: unknown, or its argument is missing", optopt);
+			return fail(err, errlen, "'%s': unknown option, or its argument is missing",
+				    argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (modes > 1)
+		return fail(err, errlen, "--check, --reload and --stats exclude each other");
+	if (o->json && o->mode != NFQD_STATS)
+		return fail(err, errlen, "--json goes with --stats");
+	if (o->mode == NFQD_RUN) {
+		if (!o->config)
+			return fail(err, errlen, "no rule file: give -c FILE (see nfqringd(8))");
+		if (!o->queues_set)
+			return fail(err, errlen, "no queues: give -q N or -q N-M, the numbers of the nft `queue` rules");
+	}
+	return 0;
+}
+
+void nfqd_opts_load(const struct nfqd_opts *o, struct nfqr_load_opts *lo)
+{
+	memset(lo, 0, sizeof(*lo));
+	lo->backend = o->matcher;
+	if (o->queues_set)
+		nfqr_queue_set(lo, o->q_first, o->q_last);
+}

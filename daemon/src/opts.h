@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* nfqringd's command line. */
+#ifndef NFQD_OPTS_H
+#define NFQD_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nfqring.h"
+#include "nfqr_engine.h"
+
+#define NFQD_DEFAULT_SOCKET	"/run/nfqringd.sock"
+#define NFQD_MAX_QUEUES		64	/* one worker thread each */
+
+enum nfqd_mode {
+	NFQD_RUN = 0,
+	NFQD_CHECK,		/* --check FILE */
+	NFQD_RELOAD,		/* --reload: ask the running daemon */
+	NFQD_STATS,		/* --stats [--json] */
+	NFQD_HELP,
+	NFQD_VERSION,
+};
+
+struct nfqd_opts {
+	enum nfqd_mode mode;
+	const char *config;		/* -c FILE (run) or --check FILE */
+	uint16_t q_first, q_last;	/* -q N[-M] */
+	bool queues_set;
+	bool fail_open, cpu_pin, gso, json;
+	enum nfqring_backend backend;	/* --backend ring|netlink|auto */
+	enum nfqr_cm_backend matcher;	/* --matcher */
+	uint32_t copy_range;		/* --copy-range, 0: what the rules need */
+	uint32_t ring_frames;		/* --ring-frames, 0: library default */
+	const char *socket;		/* --socket PATH */
+};
+
+/* Parse argv into *o.  Returns 0, or NFQD_EXIT_USAGE with a message in err. */
+int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen);
+void nfqd_usage(FILE *f);
+/* The matcher options for the engine (own queues filled in). */
+void nfqd_opts_load(const struct nfqd_opts *o, struct nfqr_load_opts *lo);
+
+#endif

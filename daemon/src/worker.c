@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The per-queue worker thread (see worker.h).  Nothing on the packet path
+ * allocates, locks or blocks: the engine and libnfqring promise the same, log
+ * lines go through the worker's log ring, counters are single-writer. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include "worker.h"
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* CTA_MARK from the NFQA_CT nest, if there. */
+static bool ct_mark_of(const struct nfqring_packet *p, uint32_t *mark)
+{
+	const struct nlattr *attr;
+
+	if (!(p->present & NFQRING_PKT_CT) || !p->ct)
+		return false;
+	mnl_attr_for_each_payload(p->ct, p->ct_len) {
+		if (mnl_attr_get_type(attr) == CTA_MARK && mnl_attr_get_payload_len(attr) >= 4) {
+			*mark = ntohl(mnl_attr_get_u32(attr));
+			return true;
+		}
+	}
+	return false;
+}
+
+static void judge(struct nfqd_worker *w, const struct nfqd_gen *g,
+		  struct nfqring_packet *p, uint64_t now_ns)
+{
+	struct nfqr_pkt_meta meta = {
+		.hw_protocol = p->hw_protocol,
+		.pkt_len = p->cap_len > p->payload_len ? p->cap_len : p->payload_len,
+		.mark = p->mark,
+		.iif = p->indev,
+		.oif = p->outdev,
+		.skb_info = p->skb_info,
+		.ct_present = p->present & NFQRING_PKT_CT,
+		.now_ns = now_ns,
+	};
+	struct nfqr_result res;
+	uint32_t v;
+
+	ct_mark_of(p, &meta.ct_mark);
+	/* The engine rewrites in place: RX frames are mapped writable and the
+	 * read() buffer is ours, so the payload is ours until the next packet. */
+	v = nfqr_eval(g->rs, g->sc[w->idx], (uint8_t *)p->payload, p->payload_len, &meta, &res);
+	nfqd_ctr_add(&w->st.c[Q_PACKETS], 1);
+	nfqd_ctr_add(&w->st.c[Q_BYTES], meta.pkt_len);
+	switch (v & NF_VERDICT_MASK) {
+	case NF_ACCEPT:
+		nfqd_ctr_add(&w->st.c[Q_ACCEPT], 1);
+		break;
+	case NF_DROP:
+		nfqd_ctr_add(&w->st.c[Q_DROP], 1);
+		break;
+	case NF_REPEAT:
+		nfqd_ctr_add(&w->st.c[Q_REPEAT], 1);
+		break;
+	default:
+		nfqd_ctr_add(&w->st.c[Q_QUEUE], 1);
+	}
+	for (uint32_t i = 0; i < res.n_log && i < NFQR_MAX_LOG; i++) {
+		const char *pfx = nfqr_ruleset_log_prefix(g->rs, res.log_rules[i]);
+
+		nfqd_logring_push(&w->log, "%squeue %u id %u len %u rule %s verdict %u",
+				  pfx ? pfx : "", p->queue, p->id, meta.pkt_len,
+				  nfqr_ruleset_rule_id(g->rs, res.log_rules[i]), v);
+	}
+	if (v == NF_ACCEPT && !res.mark_set && !res.ct_mark_set && !res.payload_rewritten)
+		return;		/* the batch accept covers it */
+
+	struct nfqring_verdict vd = { .queue = p->queue, .id = p->id, .verdict = v };
+
+	if (res.mark_set) {
+		vd.flags |= NFQRING_V_MARK;
+		vd.mark = res.mark;
+		nfqd_ctr_add(&w->st.c[Q_MARK], 1);
+	}
+	if (res.ct_mark_set) {
+		/* libnfqring sends CTA_MARK without CTA_MARK_MASK: apply the
+		 * mask to the mark this packet saw */
+		vd.flags |= NFQRING_V_CONNMARK;
+		vd.connmark = (meta.ct_mark & ~res.ct_mask) | (res.ct_mark & res.ct_mask);
+		nfqd_ctr_add(&w->st.c[Q_CONNMARK], 1);
+	}
+	if (res.payload_rewritten) {
+		vd.flags |= NFQRING_V_PAYLOAD;
+		vd.payload = p->payload;
+		vd.payload_len = p->payload_len;
+		nfqd_ctr_add(&w->st.c[Q_REWRITE], 1);
+	}
+	int r = nfqring_verdict(w->h, &vd);
+
+	if (r < 0) {
+		nfqd_ctr_add(&w->st.c[Q_VERDICT_ERRORS], 1);
+		nfqd_logring_push(&w->log, "queue %u: verdict for packet %u failed: %s",
+				  p->queue, p->id, nfqring_errmsg(w->h));
+	}
+}
+
+/* Send what the batch decided: single verdicts were queued first, then one
+ * batch accept up to the last packet handed out. */
+static void flush(struct nfqd_worker *w)
+{
+	int r = nfqring_batch_seen(w->h, NF_ACCEPT);
+
+	if (r >= 0)
+		r = nfqring_flush(w->h);
+	if (r < 0) {
+		struct nfqring_tx_error e;
+
+		nfqring_last_tx_error(w->h, &e);
+		nfqd_ctr_add(&w->st.c[Q_VERDICT_ERRORS], 1);
+		nfqd_logring_push(&w->log, "queue %u: verdicts refused: %s (packet %u)",
+				  w->queue, nfqring_errmsg(w->h), e.id);
+	}
+}
+
+static void sync_lib_stats(struct nfqd_worker *w)
+{
+	struct nfqring_lib_stats s;
+
+	nfqring_lib_stats(w->h, &s);
+	nfqd_ctr_set(&w->st.c[Q_COPIES], s.copies);
+	nfqd_ctr_set(&w->st.c[Q_OVERRUNS], s.overruns);
+	nfqd_ctr_set(&w->st.c[Q_BAD_MSGS], s.bad_msgs);
+}
+
+/* Judge up to one batch; returns the packets judged, or a negative errno. */
+static int run_batch(struct nfqd_worker *w, const struct nfqd_gen *g, bool draining)
+{
+	struct nfqring_packet p;
+	uint64_t now_mono = clock_ns(CLOCK_MONOTONIC), now_real = clock_ns(CLOCK_REALTIME);
+	int n = 0, r = 0;
+
+	while (n < NFQD_BATCH_MAX) {
+		r = nfqring_next(w->h, &p);
+		if (r == 0)
+			break;
+		if (r == -EBADMSG)
+			continue;
+		if (r < 0)
+			break;
+		/* enqueue time when the kernel stamped the packet, else read time */
+		if (p.present & NFQRING_PKT_TIMESTAMP) {
+			w->t0[n] = p.ts_sec * 1000000000ull + p.ts_usec * 1000ull;
+		} else {
+			w->t0[n] = now_real;
+			nfqd_ctr_add(&w->st.c[Q_NO_TSTAMP], 1);
+		}
+		judge(w, g, &p, now_mono);
+		n++;
+	}
+	if (n) {
+		flush(w);
+		now_real = clock_ns(CLOCK_REALTIME);
+		for (int i = 0; i < n; i++)
+			nfqd_ctr_add(&w->st.lat[nfqd_lat_bucket(now_real > w->t0[i] ?
+								  now_real - w->t0[i] : 0)], 1);
+		nfqd_ctr_add(&w->st.c[Q_BATCHES], 1);
+		nfqd_ctr_add(&w->st.batch[nfqd_batch_bucket((uint32_t)n)], 1);
+		if (draining)
+			nfqd_ctr_add(&w->st.c[Q_DRAINED], (uint64_t)n);
+	}
+	sync_lib_stats(w);
+	if (r < 0 && r != -EBADMSG) {
+		nfqd_logring_push(&w->log, "queue %u: receiving: %s", w->queue, nfqring_errmsg(w->h));
+		return r;
+	}
+	return n;
+}
+
+/* SIGTERM: judge what is in the ring until it is empty, then unbind; what
+ * still arrives after that was dropped by the kernel with the queue. */
+static void drain_and_unbind(struct nfqd_worker *w)
+{
+	struct nfqring_packet p;
+	int empty = 0, r;
+
+	while (empty < 2) {
+		struct nfqd_gen *g = nfqd_swap_enter(w->swap, w->idx);
+
+		r = run_batch(w, g, true);
+		if (r < 0)
+			break;
+		empty = r == 0 ? empty + 1 : 0;
+		atomic_fetch_add_explicit(&w->progress, 1, memory_order_relaxed);
+	}
+	nfqd_swap_leave(w->swap, w->idx);
+	r = nfqring_unbind(w->h, w->queue);
+	if (r < 0)
+		nfqd_logring_push(&w->log, "queue %u: unbind: %s", w->queue, nfqring_errmsg(w->h));
+	while ((r = nfqring_next(w->h, &p)) != 0)
+		if (r > 0)
+			w->lost_at_unbind++;
+		else if (r != -EBADMSG)
+			break;
+}
+
+static void *worker_main(void *arg)
+{
+	struct nfqd_worker *w = arg;
+
+	if (w->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+			nfqd_logring_push(&w->log, "queue %u: cannot pin to CPU %d", w->queue, w->cpu);
+	}
+	while (!atomic_load_explicit(w->stop, memory_order_acquire)) {
+		/* a new generation is picked up here, between batches */
+		struct nfqd_gen *g = nfqd_swap_enter(w->swap, w->idx);
+		int r = nfqring_wait(w->h, 100);
+
+		if (r < 0 && r != -EINTR) {
+			w->err = r;
+			snprintf(w->errmsg, sizeof(w->errmsg), "queue %u: %s", w->queue,
+				 nfqring_errmsg(w->h));
+			break;
+		}
+		if (r > 0 && run_batch(w, g, false) < 0 && nfqring_backend(w->h) == NFQRING_BACKEND_RING) {
+			w->err = -EIO;
+			snprintf(w->errmsg, sizeof(w->errmsg), "queue %u: %s", w->queue,
+				 nfqring_errmsg(w->h));
+			break;
+		}
+		atomic_fetch_add_explicit(&w->progress, 1, memory_order_relaxed);
+	}
+	drain_and_unbind(w);
+	atomic_store_explicit(&w->done, true, memory_order_release);
+	return NULL;
+}
+
+int nfqd_worker_start(struct nfqd_worker *w)
+{
+	return -pthread_create(&w->thr, NULL, worker_main, w);
+}
+
+void nfqd_worker_join(struct nfqd_worker *w)
+{
+	pthread_join(w->thr, NULL);
+}

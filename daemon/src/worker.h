@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A worker: one thread, one queue, one libnfqring handle.  It judges packets
+ * batch by batch with the current ruleset generation; verdicts that are not a
+ * plain accept (drop, rewrite, mark, ...) are queued one by one ahead of the
+ * batch accept that covers the rest, so they leave first.
+ */
+#ifndef NFQD_WORKER_H
+#define NFQD_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "logring.h"
+#include "nfqring.h"
+#include "stats.h"
+#include "swap.h"
+
+#define NFQD_BATCH_MAX	256	/* packets judged before one flush */
+
+struct nfqd_worker {
+	uint32_t idx;
+	uint16_t queue;
+	int cpu;			/* -1: not pinned */
+	struct nfqring *h;
+	struct nfqd_swap *swap;
+	const _Atomic bool *stop;	/* set on SIGTERM: drain, unbind, exit */
+	_Atomic uint64_t progress;	/* loop iterations: the watchdog looks at it */
+	_Atomic bool done;
+	int err;			/* fatal error (negative errno), 0 if none */
+	char errmsg[256];
+	uint64_t lost_at_unbind;	/* packets the kernel dropped at unbind */
+	pthread_t thr;
+	struct nfqd_qstats st;
+	uint64_t t0[NFQD_BATCH_MAX];	/* enqueue times of the batch, ns realtime */
+	struct nfqd_logring log;
+};
+
+int nfqd_worker_start(struct nfqd_worker *w);
+void nfqd_worker_join(struct nfqd_worker *w);
+
+#endif

@@ -1,0 +1,225 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nfqringd end to end, inside the test VM, as root: UDP from network
+# namespace nfqs to nfqd over a veth pair with software checksums, queued by
+# an nft input rule in nfqd to the daemon running there.
+#
+#   nfqringd-test.sh SCENARIO ring|netlink     exit 0 pass, 1 fail, 4 skip
+#
+#   basic    the rule file of the issue: 10086 dropped, 10010 rewritten to
+#            "h" with a valid UDP checksum, 10020 delivered intact; stats
+#   reload   reloads (control socket, SIGHUP, concurrent, a bad file) under
+#            traffic: no packet lost, old rules kept on error, counters kept
+#   sigterm  SIGTERM with packets in flight: exit 0, every packet delivered
+#            or counted as dropped by the kernel at unbind
+#   nomodule ring requested without nfqring: exit 3 and what to install
+# The daemon's log and stats are printed as "# " diagnostics.
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=${NFQR_BIN:-$TOP/build/selftests/daemon}
+NFQRINGD=${NFQRINGD:-$TOP/daemon/build/nfqringd}
+TRAFFIC=$BIN/traffic
+scenario=$1 backend=${2:-ring}
+T=$(mktemp -d /tmp/nfqringd-test.XXXXXX)
+SOCK=$T/nfqringd.sock
+fails=0
+dpid=
+
+fail() { echo "# FAIL: $*"; fails=$((fails + 1)); }
+expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"; }
+S() { ip netns exec nfqs "$@"; }
+D() { ip netns exec nfqd "$@"; }
+
+cleanup() {
+	[ -n "$dpid" ] && kill -KILL "$dpid" 2>/dev/null
+	jobs -p | xargs -r kill 2>/dev/null
+	wait 2>/dev/null
+	ip netns del nfqs 2>/dev/null
+	ip netns del nfqd 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+setup() {	# setup [bypass]
+	ip netns add nfqs && ip netns add nfqd &&
+	ip link add v0 netns nfqs type veth peer name v1 netns nfqd &&
+	S ip addr add 10.99.0.1/24 dev v0 && D ip addr add 10.99.0.2/24 dev v1 &&
+	S ip link set lo up && D ip link set lo up &&
+	S ip link set v0 up && D ip link set v1 up &&
+	S "$TRAFFIC" csum-off v0 && D "$TRAFFIC" csum-off v1 &&
+	D nft -f - <<-NFT
+	table inet t {
+		chain in { type filter hook input priority 0;
+			udp dport { 10010, 10020, 10030, 10086 } queue num 0 $1
+		}
+	}
+	NFT
+}
+
+rules_issue() {
+	cat <<-R
+	udp dport 10086 drop comment "d86"
+	udp dport 10010 payload fill "h" accept
+	R
+}
+
+start_daemon() {	# start_daemon RULEFILE [options]
+	local f=$1
+	shift
+	# nsenter execs the daemon (ip netns exec forks): signals reach it
+	nsenter --net=/run/netns/nfqd "$NFQRINGD" -c "$f" -q 0 --backend "$backend" \
+		--socket "$SOCK" "$@" >"$T/log" 2>&1 &
+	dpid=$!
+	for _ in $(seq 100); do
+		grep -q "serving queues" "$T/log" && return 0
+		kill -0 "$dpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "daemon did not start"
+	sed 's/^/# /' "$T/log"
+	return 1
+}
+
+stop_daemon() {	# sets drc, the exit status
+	kill -TERM "$dpid"
+	wait "$dpid"
+	drc=$?
+	dpid=
+	sed 's/^/# daemon: /' "$T/log"
+}
+
+recv_start() {	# recv_start PORT QUIET MODE [FIRST]: output in $T/recv.PORT
+	D "$TRAFFIC" recv "$@" >"$T/recv.$1" &
+	for _ in $(seq 50); do
+		grep -q ready "$T/recv.$1" && return 0
+		sleep 0.1
+	done
+	fail "receiver on $1 not ready"
+}
+
+recv_result() {	# recv_result PORT PID: RES="COUNT BAD" once it finished
+	wait "$2" 2>/dev/null
+	RES=$(tail -n 1 "$T/recv.$1")
+}
+
+udp_csum_errors() {
+	D awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 } else print $n["InCsumErrors"] }' /proc/net/snmp
+}
+
+json() { "$NFQRINGD" --stats --json --socket "$SOCK"; }
+
+scenario_basic() {
+	setup || { fail "setup"; return; }
+	rules_issue >"$T/rules.nft"
+	start_daemon "$T/rules.nft" || return
+	recv_start 10086 500 - 3000; r86=$!
+	S "$TRAFFIC" send 10.99.0.2 10086 200 200
+	recv_start 10010 1000 h; r10=$!
+	recv_start 10020 1000 d; r20=$!
+	S "$TRAFFIC" send 10.99.0.2 10010 200 300
+	S "$TRAFFIC" send 10.99.0.2 10020 200 1000
+	recv_result 10086 $r86; expect_eq "$RES" "0 0" "10086: received, bad"
+	recv_result 10010 $r10; expect_eq "$RES" "200 0" "10010 (all 'h'): received, bad"
+	recv_result 10020 $r20; expect_eq "$RES" "200 0" "10020 (intact): received, bad"
+	expect_eq "$(udp_csum_errors)" 0 "UDP checksum errors at the receiver"
+	j=$(json)
+	"$NFQRINGD" --stats --socket "$SOCK" | sed 's/^/# stats: /'
+	grep -q '"drop": 200,' <<<"$j" || fail "stats: 200 drop verdicts"
+	grep -q '"rewrite": 200,' <<<"$j" || fail "stats: 200 rewrites"
+	grep -q '"packets": 600,' <<<"$j" || fail "stats: 600 packets"
+	grep -q '{"id": "d86", "line": 1, "hits": 200,' <<<"$j" || fail "stats: rule d86 200 hits"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
+scenario_reload() {
+	setup || { fail "setup"; return; }
+	rules_issue >"$T/rules.nft"
+	start_daemon "$T/rules.nft" || return
+	S "$TRAFFIC" send 10.99.0.2 10086 20 100
+	recv_start 10020 2000 d; r20=$!
+	S "$TRAFFIC" send 10.99.0.2 10020 1500 200 300 &
+	snd=$!
+	for i in 1 2 3; do
+		{ rules_issue; echo "udp dport 10030 drop comment \"r$i\""; } >"$T/new.nft"
+		mv "$T/new.nft" "$T/rules.nft"
+		out=$("$NFQRINGD" --reload --socket "$SOCK" 2>&1)
+		rc=$?
+		echo "# reload $i: rc $rc: $out"
+		expect_eq "$rc" 0 "reload $i exit status"
+		kill -HUP "$dpid"
+		sleep 0.2
+	done
+	# concurrent requests coalesce; every client gets an answer
+	pids=
+	for i in 1 2 3 4; do
+		"$NFQRINGD" --reload --socket "$SOCK" >"$T/c$i" 2>&1 &
+		pids="$pids $!"
+	done
+	for p in $pids; do
+		wait "$p" || fail "a concurrent reload failed"
+	done
+	for i in 1 2 3 4; do
+		grep -q "reloaded" "$T/c$i" || fail "concurrent reload $i: $(cat "$T/c$i")"
+	done
+	echo 'udp dport bogus drop' >"$T/bad.nft"
+	cp "$T/rules.nft" "$T/good.nft"
+	mv "$T/bad.nft" "$T/rules.nft"
+	out=$("$NFQRINGD" --reload --socket "$SOCK" 2>&1)
+	rc=$?
+	echo "# bad reload: rc $rc: $out"
+	expect_eq "$rc" 1 "reload of a bad file: exit status"
+	grep -q "old rules stay" <<<"$out" || fail "bad reload does not say the old rules stay"
+	wait "$snd"
+	recv_result 10020 $r20; expect_eq "$RES" "1500 0" "10020 under reloads: received, bad"
+	# the old rules are in force, and d86 kept its counters over the reloads
+	S "$TRAFFIC" send 10.99.0.2 10086 30 100
+	sleep 1
+	j=$(json)
+	grep -q '{"id": "d86", "line": 1, "hits": 50,' <<<"$j" || fail "rule d86: 50 hits carried over reloads: $j"
+	grep -q '"reloads_failed": 1,' <<<"$j" || fail "stats: one failed reload"
+	mv "$T/good.nft" "$T/rules.nft"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
+scenario_sigterm() {
+	setup bypass || { fail "setup"; return; }
+	rules_issue >"$T/rules.nft"
+	start_daemon "$T/rules.nft" --fail-open || return
+	recv_start 10020 2000 d; r20=$!
+	S "$TRAFFIC" send 10.99.0.2 10020 20000 100 &
+	snd=$!
+	sleep 1
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+	wait "$snd"
+	recv_result 10020 $r20
+	read -r got bad <<<"$RES"
+	lost=$(sed -n 's/.* \([0-9]*\) dropped by the kernel at unbind/\1/p' "$T/log")
+	drained=$(sed -n 's/.*(\([0-9]*\) while draining).*/\1/p' "$T/log")
+	echo "# sent 20000, received $got, judged while draining $drained, dropped at unbind $lost"
+	expect_eq "$bad" 0 "corrupted datagrams"
+	expect_eq "$((got + lost))" 20000 "received + dropped at unbind"
+}
+
+scenario_nomodule() {
+	[ -e /dev/nfqring ] && { echo "# nfqring is loaded"; return 4; }
+	setup || { fail "setup"; return; }
+	rules_issue >"$T/rules.nft"
+	D "$NFQRINGD" -c "$T/rules.nft" -q 0 --socket "$SOCK" >"$T/log" 2>&1
+	rc=$?
+	sed 's/^/# /' "$T/log"
+	expect_eq "$rc" 3 "exit status without nfqring"
+	grep -q "modprobe nfqring" "$T/log" || fail "the error does not say what to load"
+	grep -q -- "--backend netlink" "$T/log" || fail "the error does not mention --backend netlink"
+	[ -e "$SOCK" ] && fail "control socket left behind"
+}
+
+case $scenario in
+basic | reload | sigterm | nomodule)
+	"scenario_$scenario"
+	[ $? -eq 4 ] && exit 4
+	;;
+*) echo "usage: $0 basic|reload|sigterm|nomodule [ring|netlink]"; exit 2 ;;
+esac
+[ "$fails" -eq 0 ]
