@@ -292,7 +292,7 @@ static unsigned int nfqr_ep_queues(struct nfqr_endpoint *ep)
 	rcu_read_lock();
 	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
 		hlist_for_each_entry_rcu(inst, &qn->table[i], node)
-			if (inst->peer == &ep->peer)
+			if (nfqr_peer_owns(inst, &ep->peer))
 				n++;
 	rcu_read_unlock();
 	return n;
@@ -559,7 +559,7 @@ static void nfqr_ep_seen(struct nfqr_endpoint *ep, u16 queue_num, u32 id)
 
 	rcu_read_lock();
 	inst = nfqr_instance_lookup(ep->net, queue_num);
-	if (inst && inst->peer == &ep->peer) {
+	if (inst && nfqr_peer_owns(inst, &ep->peer)) {
 		spin_lock_bh(&inst->lock);
 		pkt = nfqr_pkt_find(inst, id);
 		if (pkt && pkt->state == NFQR_PKT_UNSEEN)

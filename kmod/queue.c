@@ -261,8 +261,8 @@ void nfqr_instance_flush(struct nfqr_instance *inst, nfqr_match_fn match,
 	}
 }
 
-/* Every instance of @net; callers hold rcu_read_lock() or run in process
- * context where the table cannot go away.
+/* Every instance of @net.  Takes rcu_read_lock() itself, so it serves both
+ * nf_hook_drop() (already under RCU) and the netdevice notifier.
  */
 void nfqr_net_flush(struct net *net, nfqr_match_fn match, unsigned long data)
 {
