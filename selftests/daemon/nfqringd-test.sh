@@ -10,8 +10,9 @@
 #            "h" with a valid UDP checksum, 10020 delivered intact; stats
 #   reload   reloads (control socket, SIGHUP, concurrent, a bad file) under
 #            traffic: no packet lost, old rules kept on error, counters kept
-#   sigterm  SIGTERM with packets in flight: exit 0, every packet delivered
-#            or counted as dropped by the kernel at unbind
+#   sigterm  SIGTERM with packets in flight (queued while the daemon was
+#            stopped), then under a flood: exit 0, every packet judged and
+#            delivered or counted as dropped by the kernel at unbind
 #   nomodule ring requested without nfqring: exit 3 and what to install
 # The daemon's log and stats are printed as "# " diagnostics.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -182,22 +183,46 @@ scenario_reload() {
 	expect_eq "$drc" 0 "exit status after SIGTERM"
 }
 
+queued() {	# queued QUEUE: packets waiting in the kernel for a verdict
+	D awk -v q="$1" '$1 == q { print $3 }' /proc/net/netfilter/nfnetlink_queue
+}
+
 scenario_sigterm() {
 	setup bypass || { fail "setup"; return; }
 	rules_issue >"$T/rules.nft"
+	# 1: packets in flight for certain: queued while the daemon is stopped,
+	# SIGTERM before it runs again; every one is judged (rewrites too)
+	start_daemon "$T/rules.nft" || return
+	recv_start 10020 2000 d; r20=$!
+	recv_start 10010 2000 h; r10=$!
+	kill -STOP "$dpid"
+	S "$TRAFFIC" send 10.99.0.2 10020 150 100
+	S "$TRAFFIC" send 10.99.0.2 10010 50 100
+	expect_eq "$(queued 0)" 200 "packets waiting in queue 0 while the daemon is stopped"
+	kill -TERM "$dpid"
+	kill -CONT "$dpid"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM (in flight)"
+	recv_result 10020 $r20; expect_eq "$RES" "150 0" "10020 in flight: received, bad"
+	recv_result 10010 $r10; expect_eq "$RES" "50 0" "10010 in flight (rewritten): received, bad"
+	grep -q "queue 0: 200 packets judged" "$T/log" || fail "the daemon did not judge the 200 packets"
+	expect_eq "$(queued 0)" "" "queue 0 unbound after exit"
+	# 2: SIGTERM under a flood, fail-open and bypass: every datagram arrives
+	# or is counted as dropped by the kernel at unbind
 	start_daemon "$T/rules.nft" --fail-open || return
 	recv_start 10020 2000 d; r20=$!
-	S "$TRAFFIC" send 10.99.0.2 10020 20000 100 &
+	S "$TRAFFIC" send 10.99.0.2 10020 20000 100 100 &	# lasts seconds
 	snd=$!
 	sleep 1
+	kill -0 "$snd" 2>/dev/null || fail "the flood ended before SIGTERM"
 	stop_daemon
-	expect_eq "$drc" 0 "exit status after SIGTERM"
+	expect_eq "$drc" 0 "exit status after SIGTERM (flood)"
 	wait "$snd"
 	recv_result 10020 $r20
 	read -r got bad <<<"$RES"
 	lost=$(sed -n 's/.* \([0-9]*\) dropped by the kernel at unbind/\1/p' "$T/log")
 	drained=$(sed -n 's/.*(\([0-9]*\) while draining).*/\1/p' "$T/log")
-	echo "# sent 20000, received $got, judged while draining $drained, dropped at unbind $lost"
+	echo "# flood: sent 20000, received $got, judged while draining $drained, dropped at unbind $lost"
 	expect_eq "$bad" 0 "corrupted datagrams"
 	expect_eq "$((got + lost))" 20000 "received + dropped at unbind"
 }

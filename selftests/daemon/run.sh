@@ -13,12 +13,11 @@ BIN=${NFQR_BIN:-$TOP/build/selftests/daemon}
 EXAMPLE=$TOP/daemon/build/nfqring-example
 SCENARIOS="batch single write copy norx mark payload overrun"
 NL_SCENARIOS="batch single copy mark payload overrun"
-# nfqringd itself (nfqringd-test.sh), per backend.  Not run by default yet:
-# the scenarios (basic, reload, sigterm; nomodule) still need a stable run
-# on both kernels before make check depends on them.  Example:
-#   NFQRINGD_SCENARIOS="basic reload sigterm" NFQRINGD_NL_SCENARIOS="basic sigterm"
-D_SCENARIOS="${NFQRINGD_SCENARIOS:-}"
-D_NL_SCENARIOS="${NFQRINGD_NL_SCENARIOS:-}"
+# nfqringd itself (nfqringd-test.sh): on the rings, on the stock module's
+# netlink (plus "nomodule"), and on nfqring's netlink.  Set to "" to skip.
+D_SCENARIOS="${NFQRINGD_SCENARIOS-basic reload sigterm}"
+D_NL_SCENARIOS="${NFQRINGD_NL_SCENARIOS-basic reload sigterm}"
+D_NLQ_SCENARIOS="${NFQRINGD_NLQ_SCENARIOS-basic}"
 DTEST=$TOP/selftests/daemon/nfqringd-test.sh
 
 n=0
@@ -68,7 +67,8 @@ kmsg_problems() {
 # phase 3 (6 + 1), kernel log, unloaded
 plan=$(( $(wc -w <<<"$SCENARIOS") + 3 + $(wc -w <<<"$NL_SCENARIOS") + 3 + \
 	 $(wc -w <<<"$NL_SCENARIOS") + 1 + 2 + \
-	 $(wc -w <<<"$D_SCENARIOS") + $(wc -w <<<"$D_NL_SCENARIOS") ))
+	 $(wc -w <<<"$D_SCENARIOS") + $(wc -w <<<"$D_NL_SCENARIOS") + \
+	 $(wc -w <<<"$D_NLQ_SCENARIOS") ))
 [ -n "$D_SCENARIOS$D_NL_SCENARIOS" ] && plan=$((plan + 1))
 echo "TAP version 13"
 echo "1..$plan"
@@ -125,6 +125,9 @@ else
 		tap 4 "netlink(nfqring): $s"
 	done
 fi
+for s in $D_NLQ_SCENARIOS; do
+	RUN_TIMEOUT=150 run "nfqringd(netlink, nfqring): $s" "$DTEST" "$s" netlink
+done
 echo "# phase 3: $((SECONDS - start)) s"
 
 bad=$(kmsg_problems)
