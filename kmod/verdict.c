@@ -362,7 +362,7 @@ static int nfqr_process_one(struct net *net, struct nfqr_peer *peer,
 	const struct nla_policy *policy;
 	const struct nfgenmsg *nfg;
 	u16 type = nlh->nlmsg_type;
-	int maxtype, err;
+	int maxtype, err, retry;
 
 	/* As netlink: what is not a request is not acted upon. */
 	if (!(nlh->nlmsg_flags & NLM_F_REQUEST))
@@ -410,10 +410,18 @@ static int nfqr_process_one(struct net *net, struct nfqr_peer *peer,
 		rcu_read_unlock();
 		return err;
 	default:
-		nfnl_lock(NFNL_SUBSYS_QUEUE);
-		err = nfqr_config(net, peer, ntohs(nfg->res_id),
-				  (const struct nlattr * const *)tb);
-		nfnl_unlock(NFNL_SUBSYS_QUEUE);
+		/* -EAGAIN: nfqr_config() loaded a module (conntrack's netlink
+		 * hook) and asks for the message again, as nfnetlink replays
+		 * it on the netlink transport.  The second pass finds the hook.
+		 */
+		for (retry = 0; retry < 2; retry++) {
+			nfnl_lock(NFNL_SUBSYS_QUEUE);
+			err = nfqr_config(net, peer, ntohs(nfg->res_id),
+					  (const struct nlattr * const *)tb);
+			nfnl_unlock(NFNL_SUBSYS_QUEUE);
+			if (err != -EAGAIN)
+				break;
+		}
 		return err;
 	}
 }

@@ -140,6 +140,25 @@ TEST_F(traffic, truncated_copy_reports_cap_len)
 	EXPECT_EQ(0, udp_count(self->rcv, 50));
 }
 
+/*
+ * F_CONNTRACK with nf_conntrack_netlink not loaded: the kernel loads it and
+ * the same write() succeeds (nfnetlink replays such a message for netlink;
+ * the ring transport must too, not hand -EAGAIN to the caller).
+ */
+TEST_F(traffic, conntrack_flag_loads_ctnetlink)
+{
+	uint32_t last;
+
+	if (system("rmmod nf_conntrack_netlink 2>/dev/null; ! grep -q '^nf_conntrack_netlink ' /proc/modules"))
+		SKIP(return, "nf_conntrack_netlink is in use and cannot be unloaded");
+	ASSERT_EQ(0, tep_send(&self->ep, msg_flags(self->buf, 0, NFQA_CFG_F_CONNTRACK,
+						   NFQA_CFG_F_CONNTRACK)));
+	EXPECT_EQ(0, system("grep -q '^nf_conntrack_netlink ' /proc/modules"));
+	/* and the queue still works */
+	ASSERT_EQ(0, udp_send(1, 100));
+	EXPECT_EQ(1, read_frames(_metadata, &self->ep, 1, 1, &last));
+}
+
 TEST_F(traffic, drop_and_out_of_order_verdicts)
 {
 	uint32_t last = 0, id;
