@@ -306,6 +306,9 @@ struct nfqring_verdict {
 	uint32_t flags;			/* NFQRING_V_* */
 	uint32_t mark;
 	uint32_t connmark;
+	uint32_t connmark_mask;		/* 0: set the whole mark; else only these bits
+					 * (CTA_MARK_MASK: the kernel keeps the others,
+					 * atomically against other writers) */
 	const void *payload;		/* copied before the call returns */
 	uint32_t payload_len;		/* at most NFQRING_MAX_COPY_RANGE */
 };

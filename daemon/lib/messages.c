@@ -34,7 +34,7 @@ size_t msg_verdict_size(uint8_t type, const struct nfqring_verdict *v)
 	if (v->flags & NFQRING_V_MARK)
 		n += MNL_ATTR_HDRLEN + 4;
 	if (type == NFQNL_MSG_VERDICT && (v->flags & NFQRING_V_CONNMARK))
-		n += MNL_ATTR_HDRLEN + MNL_ATTR_HDRLEN + 4;
+		n += MNL_ATTR_HDRLEN + (MNL_ATTR_HDRLEN + 4) * (v->connmark_mask ? 2 : 1);
 	if (type == NFQNL_MSG_VERDICT && (v->flags & NFQRING_V_PAYLOAD))
 		n += MNL_ATTR_HDRLEN + MNL_ALIGN(v->payload_len);
 	return n;
@@ -56,7 +56,13 @@ size_t msg_verdict(void *buf, size_t cap, uint32_t seq, uint8_t type,
 	if (type == NFQNL_MSG_VERDICT && (v->flags & NFQRING_V_CONNMARK)) {
 		struct nlattr *ct = mnl_attr_nest_start(nlh, NFQA_CT);
 
-		mnl_attr_put_u32(nlh, CTA_MARK, htonl(v->connmark));
+		/* ctnetlink: new = (old & ~MASK) ^ MARK, so MARK within MASK */
+		if (v->connmark_mask) {
+			mnl_attr_put_u32(nlh, CTA_MARK, htonl(v->connmark & v->connmark_mask));
+			mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(v->connmark_mask));
+		} else {
+			mnl_attr_put_u32(nlh, CTA_MARK, htonl(v->connmark));
+		}
 		mnl_attr_nest_end(nlh, ct);
 	}
 	if (type == NFQNL_MSG_VERDICT && (v->flags & NFQRING_V_PAYLOAD))

@@ -303,6 +303,7 @@ static int run(struct nfqd *d)
 	struct nfqr_ruleset *rs;
 	struct nfqd_gen *g;
 	bool rewrites;
+	const char *hang;
 	int rc, sfd, lfd;
 	uint32_t need;
 
@@ -355,12 +356,14 @@ static int run(struct nfqd *d)
 		return NFQD_EXIT_RUNTIME;
 	}
 	nfqd_links_apply(&d->links, rs);
+	hang = getenv("NFQRINGD_TEST_HANG_QUEUE");
 	for (uint32_t i = 0; i < d->n; i++) {
 		struct nfqd_worker *w = &d->w[i];
 
 		w->idx = i;
 		w->queue = (uint16_t)(d->o.q_first + i);
 		w->cpu = d->o.cpu_pin ? nth_cpu(w->queue) : -1;
+		w->test_hang = hang && atoi(hang) == w->queue;
 		w->swap = &d->swap;
 		w->stop = &d->stop;
 		nfqd_logring_init(&w->log);

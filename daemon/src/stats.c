@@ -85,7 +85,7 @@ void nfqd_stats_text(FILE *f, const struct nfqd_snap *s)
 		for (int c = 0; c < Q_COUNT; c++)
 			fprintf(f, " %s %" PRIu64, qctr_name[c], q->c[c]);
 		fprintf(f, "\n ");
-		for (int e = NFQR_STAT_REWRITE_DONE; e < NFQR_STAT_COUNT; e++)
+		for (int e = NFQR_STAT_POLICY; e < NFQR_STAT_COUNT; e++)
 			fprintf(f, " %s %" PRIu64, nfqr_stat_name((enum nfqr_stat)e), q->eng[e]);
 		fprintf(f, " log_dropped %" PRIu64 "\n", q->log_dropped);
 		if (q->have_proc)
@@ -170,7 +170,7 @@ void nfqd_stats_json(FILE *f, const struct nfqd_snap *s)
 		fprintf(f, "%s{\"queue\": %u, \"cpu\": %d", i ? ", " : "", q->queue, q->cpu);
 		for (int c = 0; c < Q_COUNT; c++)
 			fprintf(f, ", \"%s\": %" PRIu64, qctr_name[c], q->c[c]);
-		for (int e = NFQR_STAT_REWRITE_DONE; e < NFQR_STAT_COUNT; e++)
+		for (int e = NFQR_STAT_POLICY; e < NFQR_STAT_COUNT; e++)
 			fprintf(f, ", \"%s\": %" PRIu64, nfqr_stat_name((enum nfqr_stat)e), q->eng[e]);
 		fprintf(f, ", \"log_dropped\": %" PRIu64, q->log_dropped);
 		if (q->have_proc)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
@@ -90,10 +91,12 @@ static void judge(struct nfqd_worker *w, const struct nfqd_gen *g,
 		nfqd_ctr_add(&w->st.c[Q_MARK], 1);
 	}
 	if (res.ct_mark_set) {
-		/* libnfqring sends CTA_MARK without CTA_MARK_MASK: apply the
-		 * mask to the mark this packet saw */
 		vd.flags |= NFQRING_V_CONNMARK;
-		vd.connmark = (meta.ct_mark & ~res.ct_mask) | (res.ct_mark & res.ct_mask);
+		/* only the rule's bits, with CTA_MARK_MASK: a concurrent
+		 * change of the other bits (another rule, conntrack tools)
+		 * is kept by the kernel */
+		vd.connmark = res.ct_mark & res.ct_mask;
+		vd.connmark_mask = res.ct_mask == UINT32_MAX ? 0 : res.ct_mask;
 		nfqd_ctr_add(&w->st.c[Q_CONNMARK], 1);
 	}
 	if (res.payload_rewritten) {
@@ -240,6 +243,14 @@ static void *worker_main(void *arg)
 			break;
 		}
 		atomic_fetch_add_explicit(&w->progress, 1, memory_order_relaxed);
+		if (r > 0 && w->test_hang) {
+			/* fault injection for the watchdog test: hang as a worker
+			 * stuck in a loop would, deaf to SIGTERM */
+			nfqd_logring_push(&w->log, "queue %u: NFQRINGD_TEST_HANG_QUEUE: hanging",
+					  w->queue);
+			for (;;)
+				sleep(3600);
+		}
 	}
 	drain_and_unbind(w);
 	atomic_store_explicit(&w->done, true, memory_order_release);

@@ -32,6 +32,7 @@ struct nfqd_worker {
 	int err;			/* fatal error (negative errno), 0 if none */
 	char errmsg[256];
 	uint64_t lost_at_unbind;	/* packets the kernel dropped at unbind */
+	bool test_hang;			/* NFQRINGD_TEST_HANG_QUEUE: see nfqringd(8) */
 	pthread_t thr;
 	struct nfqd_qstats st;
 	uint64_t t0[NFQD_BATCH_MAX];	/* enqueue times of the batch, ns realtime */

@@ -240,6 +240,9 @@ static int process(const struct nlmsghdr *nlh, size_t len, bool via_ring, uint32
 			if (mnl_attr_get_type(a) == CTA_MARK) {
 				r->has_connmark = true;
 				r->connmark = ntohl(mnl_attr_get_u32(a));
+			} else if (mnl_attr_get_type(a) == CTA_MARK_MASK) {
+				r->has_connmark_mask = true;
+				r->connmark_mask = ntohl(mnl_attr_get_u32(a));
 			}
 	}
 	if (tb[NFQA_PAYLOAD]) {

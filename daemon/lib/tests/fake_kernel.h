@@ -15,8 +15,8 @@ struct fk_rec {
 	uint16_t type;			/* NFQNL_MSG_* */
 	uint16_t queue;
 	uint32_t id, verdict;
-	bool has_mark, has_connmark, has_payload;
-	uint32_t mark, connmark;
+	bool has_mark, has_connmark, has_connmark_mask, has_payload;
+	uint32_t mark, connmark, connmark_mask;
 	uint32_t payload_len;
 	uint8_t cfg_cmd;		/* CONFIG */
 	bool has_params, has_maxlen, has_flags;

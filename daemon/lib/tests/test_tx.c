@@ -69,11 +69,21 @@ static void test_verdict_bytes(void)
 	nfqring_verdict(h, &v);
 	nfqring_flush(h);
 	ok(fk.nrecs == 3 && fk.recs[1].id == 8 && fk.recs[1].verdict == NF_DROP &&
-	   fk.recs[1].has_connmark && fk.recs[1].connmark == 0xbeef && !fk.recs[1].has_mark,
-	   "connmark verdict: NFQA_CT/CTA_MARK");
+	   fk.recs[1].has_connmark && fk.recs[1].connmark == 0xbeef && !fk.recs[1].has_mark &&
+	   !fk.recs[1].has_connmark_mask,
+	   "connmark verdict: NFQA_CT/CTA_MARK, no mask");
 	ok(fk.recs[2].id == 9 && fk.recs[2].has_payload && fk.recs[2].payload_len == 10,
 	   "payload verdict: NFQA_PAYLOAD of 10 bytes");
 	ok(!memcmp(fk.recs[2].raw + 20 + 12 + 4, "0123456789", 10), "payload bytes after the header");
+	/* masked: only the masked bits travel, with CTA_MARK_MASK */
+	v = (struct nfqring_verdict){ .queue = 3, .id = 10, .verdict = NF_ACCEPT,
+				      .flags = NFQRING_V_CONNMARK, .connmark = 0x1234,
+				      .connmark_mask = 0xff };
+	nfqring_verdict(h, &v);
+	nfqring_flush(h);
+	ok(fk.nrecs == 4 && fk.recs[3].has_connmark && fk.recs[3].connmark == 0x34 &&
+	   fk.recs[3].has_connmark_mask && fk.recs[3].connmark_mask == 0xff,
+	   "masked connmark: CTA_MARK 0x34 within CTA_MARK_MASK 0xff");
 	v.flags = 0x80;
 	is_int(nfqring_verdict(h, &v), -EINVAL, "unknown flag: -EINVAL");
 	v.flags = NFQRING_V_PAYLOAD;
