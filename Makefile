@@ -97,6 +97,9 @@ install:
 	install -D -m 0644 include/uapi/linux/nfqring.h $(DESTDIR)$(PREFIX)/include/linux/nfqring.h
 	install -D -m 0644 docs/nfqring.4 $(DESTDIR)$(PREFIX)/share/man/man4/nfqring.4
 	install -D -m 0644 daemon/man/nfqringd.rules.5 $(DESTDIR)$(PREFIX)/share/man/man5/nfqringd.rules.5
+	install -D -m 0644 dist/examples/rules.nft $(DESTDIR)$(PREFIX)/share/doc/nfqring/examples/rules.nft
+	@[ -e $(DESTDIR)/etc/nfqring/rules.nft ] || \
+		install -D -m 0644 dist/examples/rules.nft $(DESTDIR)/etc/nfqring/rules.nft
 	$(MAKE) -C daemon install-lib DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 uninstall:
@@ -105,7 +108,8 @@ uninstall:
 		$(DESTDIR)/usr/lib/sysusers.d/nfqringd.conf $(DESTDIR)/lib/udev/rules.d/60-nfqring.rules
 	rm -f $(DESTDIR)/etc/modprobe.d/nfqring.conf $(DESTDIR)$(PREFIX)/include/linux/nfqring.h \
 		$(DESTDIR)$(PREFIX)/share/man/man4/nfqring.4 \
-		$(DESTDIR)$(PREFIX)/share/man/man5/nfqringd.rules.5
+		$(DESTDIR)$(PREFIX)/share/man/man5/nfqringd.rules.5 \
+		$(DESTDIR)$(PREFIX)/share/doc/nfqring/examples/rules.nft
 
 clean:
 	rm -rf $(BUILD)

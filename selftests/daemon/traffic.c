@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * traffic: UDP for the nfqringd scenarios (nfqringd-test.sh).
- *   traffic send ADDR PORT COUNT SIZE [GAP_US]  datagrams: 4-byte seq, then 'd'
- *   traffic recv PORT QUIET_MS d|h|- [FIRST_MS]  after "ready", counts datagrams until
- *       QUIET_MS pass without one (the first awaited FIRST_MS, 20 s); prints "COUNT BAD":
+ *   traffic send ADDR PORT COUNT SIZE [GAP_US [FROM [TEXT]]]
+ *       datagrams: 4-byte seq, TEXT, then 'd'; ADDR and FROM (source, "-": any)
+ *       are IPv4 or IPv6
+ *   traffic send-gso ADDR PORT COUNT SEGSIZE NSEGS
+ *       UDP GSO (UDP_SEGMENT): COUNT superframes of NSEGS segments each
+ *   traffic recv PORT QUIET_MS d|h|- [FIRST_MS]  after "ready", counts datagrams
+ *       (IPv4 and IPv6) until QUIET_MS pass without one (the first awaited
+ *       FIRST_MS, 20 s); prints "COUNT BAD":
  *       BAD = data not as expected (d: the sender's; h: all 'h'; -: not checked)
  *   traffic csum-off IFNAME                     software checksums on IFNAME
  *       (tx and rx offload off), so the receiver verifies every UDP checksum
@@ -18,26 +23,64 @@
 #include <unistd.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
+#include <linux/udp.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-static int do_send(const char *addr, int port, long count, int size, int gap_us)
+/* ADDR and FROM: IPv4 or IPv6; FROM "-" lets the kernel choose */
+static int fill_addr(const char *str, int port, struct sockaddr_in6 *a6, socklen_t *len)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)a6;
+
+	memset(a6, 0, sizeof(*a6));
+	if (inet_pton(AF_INET, str, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, str, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	fprintf(stderr, "traffic: '%s' is not an IPv4 or IPv6 address\n", str);
+	return -1;
+}
+
+static int do_send(const char *addr, int port, long count, int size, int gap_us,
+		   const char *from, const char *text)
 {
 	static unsigned char buf[65536];
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in6 a, f;
+	socklen_t alen, flen;
+	size_t tlen = text ? strlen(text) : 0;
 	int s;
 
-	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 || size < 4 || size > (int)sizeof(buf))
+	if (fill_addr(addr, port, &a, &alen) || size < 4 || size > (int)sizeof(buf) ||
+	    tlen > (size_t)size - 4)
 		return 2;
-	s = socket(AF_INET, SOCK_DGRAM, 0);
+	s = socket(a.sin6_family, SOCK_DGRAM, 0);
 	if (s < 0)
 		return 1;
+	if (from && strcmp(from, "-")) {
+		if (fill_addr(from, 0, &f, &flen) || f.sin6_family != a.sin6_family)
+			return 2;
+		if (bind(s, (struct sockaddr *)&f, flen)) {
+			perror("traffic: bind");
+			return 1;
+		}
+	}
 	memset(buf, 'd', size);
+	if (tlen)
+		memcpy(buf + 4, text, tlen);
 	for (long i = 0; i < count; i++) {
 		uint32_t seq = htonl((uint32_t)i);
 
 		memcpy(buf, &seq, 4);
-		while (sendto(s, buf, size, 0, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		while (sendto(s, buf, size, 0, (struct sockaddr *)&a, alen) < 0) {
 			if (errno == EPERM)
 				break;		/* dropped by a verdict on this host */
 			if (errno != ENOBUFS && errno != EAGAIN)
@@ -46,6 +89,41 @@ static int do_send(const char *addr, int port, long count, int size, int gap_us)
 		}
 		if (gap_us)
 			usleep(gap_us);
+	}
+	close(s);
+	return 0;
+}
+
+/* UDP GSO: each send() carries NSEGS segments of SEGSIZE bytes in one
+ * superframe (UDP_SEGMENT); the stack or the queue segments it later. */
+static int do_send_gso(const char *addr, int port, long count, int segsize, int nsegs)
+{
+	static unsigned char buf[65000];
+	struct sockaddr_in6 a;
+	socklen_t alen;
+	int s, seg = segsize;
+
+	if (fill_addr(addr, port, &a, &alen) || segsize < 4 || nsegs < 1 ||
+	    (long)segsize * nsegs > (long)sizeof(buf))
+		return 2;
+	s = socket(a.sin6_family, SOCK_DGRAM, 0);
+	if (s < 0 || setsockopt(s, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof(seg))) {
+		perror("traffic: UDP_SEGMENT");
+		return 1;
+	}
+	memset(buf, 'd', sizeof(buf));
+	for (long i = 0; i < count; i++) {
+		uint32_t seq = htonl((uint32_t)i);
+
+		memcpy(buf, &seq, 4);
+		while (sendto(s, buf, (size_t)segsize * nsegs, 0, (struct sockaddr *)&a, alen) < 0) {
+			if (errno != ENOBUFS && errno != EAGAIN) {
+				perror("traffic: sendto (GSO)");
+				return 1;
+			}
+			usleep(100);
+		}
+		usleep(1000);
 	}
 	close(s);
 	return 0;
@@ -68,13 +146,16 @@ static int bad_data(const unsigned char *b, ssize_t n, char mode)
 static int do_recv(int port, int quiet_ms, char mode, int first_ms)
 {
 	static unsigned char buf[65536];
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
 	struct pollfd pfd = { .events = POLLIN };
 	long n = 0, bad = 0;
-	int big = 32 << 20;
+	int big = 32 << 20, off = 0;
 
-	pfd.fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (pfd.fd < 0 || bind(pfd.fd, (struct sockaddr *)&a, sizeof(a)))
+	/* one socket for IPv4 and IPv6 */
+	pfd.fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (pfd.fd < 0 ||
+	    setsockopt(pfd.fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	    bind(pfd.fd, (struct sockaddr *)&a, sizeof(a)))
 		return 1;
 	setsockopt(pfd.fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
 	printf("ready\n");
@@ -116,15 +197,20 @@ static int csum_off(const char *ifname)
 
 int main(int argc, char **argv)
 {
-	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "send"))
+	if (argc >= 6 && argc <= 9 && !strcmp(argv[1], "send"))
 		return do_send(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]),
-			       argc == 7 ? atoi(argv[6]) : 0);
+			       argc >= 7 ? atoi(argv[6]) : 0, argc >= 8 ? argv[7] : NULL,
+			       argc >= 9 ? argv[8] : NULL);
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "recv"))
 		return do_recv(atoi(argv[2]), atoi(argv[3]), argv[4][0],
 			       argc == 6 ? atoi(argv[5]) : 20000);
+	if (argc == 7 && !strcmp(argv[1], "send-gso"))
+		return do_send_gso(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]),
+				   atoi(argv[6]));
 	if (argc == 3 && !strcmp(argv[1], "csum-off"))
 		return csum_off(argv[2]);
-	fprintf(stderr, "usage: traffic send ADDR PORT COUNT SIZE [GAP_US] | recv PORT QUIET_MS d|h|- [FIRST_MS] | "
+	fprintf(stderr, "usage: traffic send ADDR PORT COUNT SIZE [GAP_US [FROM [TEXT]]] | "
+		"send-gso ADDR PORT COUNT SEGSIZE NSEGS | recv PORT QUIET_MS d|h|- [FIRST_MS] | "
 		"csum-off IFNAME\n");
 	return 2;
 }
