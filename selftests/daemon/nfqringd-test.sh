@@ -13,6 +13,16 @@
 #   sigterm  SIGTERM with packets in flight (queued while the daemon was
 #            stopped), then under a flood: exit 0, every packet judged and
 #            delivered or counted as dropped by the kernel at unbind
+#   ctmark   ct mark set with a mask (CTA_MARK_MASK) on a flow that then
+#            bypasses the queue; packets without conntrack counted
+#   fragments non-first fragments get the configured verdict (drop, then
+#            accept after a reload); first fragments match the rules
+#   gso      queued at the sender's output: partial checksums and UDP GSO
+#            segmented for rewrites; --gso refused with rewrites; superframes
+#            judged whole with --gso
+#   pktgen   pktgen traffic with full checksums rewritten (incremental update)
+#   links    iifname follows a live interface rename (rtnetlink events)
+#   multiqueue  -q 0-1 --cpu-pin: one pinned worker per queue, both used
 #   nomodule ring requested without nfqring: exit 3 and what to install
 # The daemon's log and stats are printed as "# " diagnostics.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -46,7 +56,8 @@ setup() {	# setup [bypass]
 	S ip addr add 10.99.0.1/24 dev v0 && D ip addr add 10.99.0.2/24 dev v1 &&
 	S ip link set lo up && D ip link set lo up &&
 	S ip link set v0 up && D ip link set v1 up &&
-	S "$TRAFFIC" csum-off v0 && D "$TRAFFIC" csum-off v1 &&
+	{ [ "${SENDER_OFFLOAD:-}" = 1 ] || S "$TRAFFIC" csum-off v0; } &&
+	D "$TRAFFIC" csum-off v1 &&
 	D nft -f - <<-NFT
 	table inet t {
 		chain in { type filter hook input priority 0;
@@ -67,7 +78,7 @@ start_daemon() {	# start_daemon RULEFILE [options]
 	local f=$1
 	shift
 	# nsenter execs the daemon (ip netns exec forks): signals reach it
-	nsenter --net=/run/netns/nfqd "$NFQRINGD" -c "$f" -q 0 --backend "$backend" \
+	nsenter --net=/run/netns/"${DAEMON_NS:-nfqd}" "$NFQRINGD" -c "$f" -q 0 --backend "$backend" \
 		--socket "$SOCK" "$@" >"$T/log" 2>&1 &
 	dpid=$!
 	for _ in $(seq 100); do
@@ -227,6 +238,205 @@ scenario_sigterm() {
 	expect_eq "$((got + lost))" 20000 "received + dropped at unbind"
 }
 
+scenario_ctmark() {
+	setup || { fail "setup"; return; }
+	# conntrack for 10040 (nft sets bit 0x100 of the ct mark first), none
+	# for 10050 (notrack); flows whose ct mark has bit 0x1 skip the queue
+	D nft -f - <<-'NFT' || { fail "nft"; return; }
+	table inet ctm {
+		chain notrk { type filter hook prerouting priority -300;
+			udp dport 10050 notrack
+		}
+		chain premark { type filter hook prerouting priority -150;
+			udp dport 10040 ct mark set ct mark or 0x100
+		}
+		chain qin { type filter hook input priority -10;
+			ct mark & 0x1 == 0x1 accept
+			udp dport { 10040, 10050 } queue num 0
+		}
+		chain after { type filter hook input priority 10;
+			udp dport 10040 ct mark 0x101 counter
+		}
+	}
+	NFT
+	cat >"$T/rules.nft" <<-'R'
+	udp dport 10040 ct mark set ct mark | 0x1 accept comment "bypass"
+	udp dport 10050 ct mark set 0x5 accept comment "nocon"
+	R
+	start_daemon "$T/rules.nft" || return
+	grep -q "conntrack" "$T/log" || fail "the daemon did not ask for F_CONNTRACK"
+	recv_start 10040 1000 d; r40=$!
+	recv_start 10050 1000 d; r50=$!
+	# one flow (one socket, one source port): the first packet is judged,
+	# the rest bypass the queue once the verdict set bit 0x1
+	S "$TRAFFIC" send 10.99.0.2 10040 50 100 20000
+	S "$TRAFFIC" send 10.99.0.2 10050 20 100
+	recv_result 10040 $r40; expect_eq "$RES" "50 0" "10040: received, bad"
+	recv_result 10050 $r50; expect_eq "$RES" "20 0" "10050 (no conntrack): received, bad"
+	j=$(json)
+	"$NFQRINGD" --stats --socket "$SOCK" | sed 's/^/# stats: /'
+	hits=$(sed -n 's/.*{"id": "bypass", "line": 1, "hits": \([0-9]*\),.*/\1/p' <<<"$j")
+	echo "# 10040: $hits of 50 packets queued before the flow bypassed the queue"
+	[ -n "$hits" ] && [ "$hits" -ge 1 ] && [ "$hits" -le 10 ] ||
+		fail "bypass: $hits packets judged, want 1-10 (the rest skip the queue)"
+	# CTA_MARK_MASK: bit 0x1 set, nft's 0x100 kept
+	marked=$(D nft list chain inet ctm after | sed -n 's/.*packets \([0-9]*\).*/\1/p')
+	expect_eq "$marked" 50 "packets seen with ct mark 0x101 after the queue"
+	grep -q '"ct_no_connection": 20,' <<<"$j" || fail "stats: 20 packets without a connection to mark"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
+scenario_fragments() {
+	setup || { fail "setup"; return; }
+	# no conntrack in this namespace: prerouting sees the fragments
+	D nft -f - <<-'NFT' || { fail "nft"; return; }
+	table ip fragq {
+		chain qpre { type filter hook prerouting priority 0;
+			ip frag-off & 0x1fff != 0 queue num 0
+			udp dport 10060 queue num 0
+		}
+	}
+	NFT
+	printf 'udp dport 10060 accept comment "first"\npolicy fragment drop\n' >"$T/rules.nft"
+	start_daemon "$T/rules.nft" || return
+	# 3000-byte datagrams over a 1500 MTU: three fragments each
+	recv_start 10060 1000 d 3000; r60=$!
+	S "$TRAFFIC" send 10.99.0.2 10060 20 3000 1000
+	recv_result 10060 $r60; expect_eq "$RES" "0 0" "policy fragment drop: datagrams received"
+	j=$(json)
+	grep -q '"fragment": 40,' <<<"$j" || fail "stats: 40 non-first fragments judged by the fragment policy: $j"
+	grep -q '{"id": "first", "line": 1, "hits": 20,' <<<"$j" || fail "rule first: 20 first fragments"
+	printf 'udp dport 10060 accept comment "first"\npolicy fragment accept\n' >"$T/rules.nft"
+	"$NFQRINGD" --reload --socket "$SOCK" >/dev/null || fail "reload"
+	recv_start 10060 1000 d; r60=$!
+	S "$TRAFFIC" send 10.99.0.2 10060 20 3000 1000
+	recv_result 10060 $r60; expect_eq "$RES" "20 0" "policy fragment accept: datagrams received, bad"
+	expect_eq "$(udp_csum_errors)" 0 "UDP checksum errors at the receiver"
+	"$NFQRINGD" --stats --socket "$SOCK" | sed 's/^/# stats: /'
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
+scenario_gso() {
+	# the sender keeps its offloads: its output hook sees CHECKSUM_PARTIAL
+	# packets (NFQA_SKB_CSUMNOTREADY) and UDP GSO superframes, queued there
+	# to a daemon in the sender's namespace
+	SENDER_OFFLOAD=1 DAEMON_NS=nfqs
+	setup || { fail "setup"; return; }
+	D nft delete table inet t	# the receiver queues nothing here
+	S nft -f - <<-'NFT' || { fail "nft"; return; }
+	table inet out {
+		chain out { type filter hook output priority 0;
+			udp dport { 10010, 10020 } queue num 0
+		}
+	}
+	NFT
+	# 1: rewrite rules, so no F_GSO: the kernel segments before queueing;
+	# every segment is rewritten, its checksum computed in full
+	rules_issue >"$T/rules.nft"
+	start_daemon "$T/rules.nft" || return
+	recv_start 10010 1000 h; r10=$!
+	S "$TRAFFIC" send 10.99.0.2 10010 100 300
+	S "$TRAFFIC" send-gso 10.99.0.2 10010 20 1000 4
+	recv_result 10010 $r10; expect_eq "$RES" "180 0" "10010 (partial csum, GSO segmented): received, bad"
+	expect_eq "$(udp_csum_errors)" 0 "UDP checksum errors at the receiver"
+	j=$(json)
+	grep -q '"rewrite_done": 180,' <<<"$j" || fail "stats: 180 rewrites: $j"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+	# 2: --gso with rewrite rules is refused before anything is bound
+	S timeout 20 "$NFQRINGD" -c "$T/rules.nft" -q 0 --gso --backend "$backend" \
+		--socket "$SOCK" >"$T/gso.out" 2>&1
+	rc=$?
+	sed 's/^/# --gso with rewrites: /' "$T/gso.out"
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "--gso with rewrite rules was accepted ($rc)"
+	# 3: --gso without rewrites: superframes judged whole, delivered intact
+	echo 'udp dport 10086 drop' >"$T/rules.nft"
+	start_daemon "$T/rules.nft" --gso || return
+	recv_start 10020 1000 d; r20=$!
+	S "$TRAFFIC" send-gso 10.99.0.2 10020 20 1000 4
+	recv_result 10020 $r20; expect_eq "$RES" "80 0" "10020 (F_GSO): segments received, bad"
+	j=$(json)
+	pk=$(sed -n 's/.*"packets": \([0-9]*\),.*/\1/p' <<<"$j" | head -n 1)
+	echo "# F_GSO: 20 superframes of 4 segments reached the daemon as $pk packets"
+	[ -n "$pk" ] && [ "$pk" -lt 80 ] || fail "with F_GSO the daemon saw $pk packets, want superframes (< 80)"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
+scenario_pktgen() {
+	# pktgen: full UDP checksums made by the kernel (UDPCSUM, offload off),
+	# straight to the driver; queued at the receiver's input and rewritten
+	# with an incremental checksum update
+	modprobe pktgen || { echo "# no pktgen"; return 4; }
+	setup || { fail "setup"; return; }
+	rules_issue >"$T/rules.nft"
+	start_daemon "$T/rules.nft" || return
+	recv_start 10010 1000 h; r10=$!
+	mac=$(D cat /sys/class/net/v1/address)
+	S sh -e -c "
+		echo rem_device_all >/proc/net/pktgen/kpktgend_0
+		echo add_device v0 >/proc/net/pktgen/kpktgend_0
+		pg() { echo \"\$1\" >/proc/net/pktgen/v0; }
+		pg 'count 200'; pg 'pkt_size 300'; pg 'delay 200000'
+		pg 'dst 10.99.0.2'; pg 'src_min 10.99.0.1'; pg 'src_max 10.99.0.1'
+		pg 'dst_mac $mac'; pg 'udp_src_min 9000'; pg 'udp_src_max 9000'
+		pg 'udp_dst_min 10010'; pg 'udp_dst_max 10010'; pg 'flag UDPCSUM'
+		echo start >/proc/net/pktgen/pgctrl
+	" || { fail "pktgen"; return; }
+	S grep -E 'Result|pkts-sofar' /proc/net/pktgen/v0 | sed 's/^/# pktgen: /'
+	recv_result 10010 $r10; expect_eq "$RES" "200 0" "10010 (pktgen, full csum): received, bad"
+	expect_eq "$(udp_csum_errors)" 0 "UDP checksum errors at the receiver"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
+scenario_links() {
+	# iifname is resolved from rtnetlink link events, not per packet: a
+	# rename while the daemon runs changes which packets the rule matches
+	setup || { fail "setup"; return; }
+	echo 'iifname "vx" udp dport 10020 drop comment "vx"' >"$T/rules.nft"
+	start_daemon "$T/rules.nft" || return
+	recv_start 10020 1000 d; r20=$!
+	S "$TRAFFIC" send 10.99.0.2 10020 20 100
+	recv_result 10020 $r20; expect_eq "$RES" "20 0" "before the rename (v1): received, bad"
+	D ip link set v1 down && D ip link set v1 name vx && D ip link set vx up ||
+		{ fail "rename"; return; }
+	sleep 1
+	recv_start 10020 1000 d 3000; r20=$!
+	S "$TRAFFIC" send 10.99.0.2 10020 20 100
+	recv_result 10020 $r20; expect_eq "$RES" "0 0" "after renaming v1 to vx: received"
+	grep -q '{"id": "vx", "line": 1, "hits": 20,' <<<"$(json)" || fail "rule vx: 20 hits"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
+scenario_multiqueue() {
+	# two queues, a pinned worker each; nft balances by address hash, so
+	# two sources are needed to reach both
+	setup || { fail "setup"; return; }
+	D nft flush chain inet t in
+	D nft add rule inet t in udp dport 10020 queue num 0-1
+	for i in $(seq 3 10); do S ip addr add 10.99.0.$i/24 dev v0; done
+	rules_issue >"$T/rules.nft"
+	start_daemon "$T/rules.nft" -q 0-1 --cpu-pin || return
+	cpus=$(cat /proc/"$dpid"/task/*/status | sed -n 's/^Cpus_allowed_list:\s*//p' | sort)
+	echo "# threads' CPUs:" $cpus
+	grep -qx 0 <<<"$cpus" && grep -qx 1 <<<"$cpus" || fail "no worker pinned to CPU 0 and CPU 1:" $cpus
+	recv_start 10020 1000 d; r20=$!
+	for i in $(seq 3 10); do
+		S "$TRAFFIC" send 10.99.0.2 10020 25 100 0 10.99.0.$i
+	done
+	recv_result 10020 $r20; expect_eq "$RES" "200 0" "10020 over two queues: received, bad"
+	j=$(json)
+	n=$(grep -o '"packets": [0-9]*' <<<"$j" | awk '$2 > 0' | wc -l)
+	echo "# queues that judged packets: $n"
+	expect_eq "$n" 2 "queues that judged packets"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
 scenario_nomodule() {
 	[ -e /dev/nfqring ] && { echo "# nfqring is loaded"; return 4; }
 	setup || { fail "setup"; return; }
@@ -241,10 +451,10 @@ scenario_nomodule() {
 }
 
 case $scenario in
-basic | reload | sigterm | nomodule)
+basic | reload | sigterm | ctmark | fragments | gso | pktgen | links | multiqueue | nomodule)
 	"scenario_$scenario"
 	[ $? -eq 4 ] && exit 4
 	;;
-*) echo "usage: $0 basic|reload|sigterm|nomodule [ring|netlink]"; exit 2 ;;
+*) echo "usage: $0 basic|reload|sigterm|ctmark|fragments|gso|pktgen|links|multiqueue|nomodule [ring|netlink]"; exit 2 ;;
 esac
 [ "$fails" -eq 0 ]
