@@ -70,6 +70,11 @@ check:
 demo:
 	scripts/demo
 
+# nfqring against the stock nfnetlink_queue (BENCH_QUICK=1: a short run);
+# never part of make check
+bench:
+	scripts/bench
+
 # checkpatch.pl --strict, clean.  The one exception: compat.h must compare
 # kernel versions where no probe can see a difference (LINUX_VERSION_CODE).
 CHECKPATCH = $(BUILD)/ksft/scripts/checkpatch.pl --no-tree --strict --terse --show-types
@@ -115,5 +120,5 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C daemon clean
 
-.PHONY: all module userspace selftests daemon deps check demo checkpatch \
+.PHONY: all module userspace selftests daemon deps check demo bench checkpatch \
 	dkms-install dkms-remove install uninstall clean
