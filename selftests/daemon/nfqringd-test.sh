@@ -99,9 +99,9 @@ stop_daemon() {	# sets drc, the exit status
 	sed 's/^/# daemon: /' "$T/log"
 }
 
-recv_start() {	# recv_start PORT QUIET MODE [FIRST]: output in $T/recv.PORT
+recv_start() {	# recv_start PORT QUIET MODE [FIRST [EXPECT]]: output in $T/recv.PORT
 	D "$TRAFFIC" recv "$@" >"$T/recv.$1" &
-	for _ in $(seq 50); do
+	for _ in $(seq 100); do
 		grep -q ready "$T/recv.$1" && return 0
 		sleep 0.1
 	done
@@ -336,9 +336,9 @@ scenario_gso() {
 	# every segment is rewritten, its checksum computed in full
 	rules_issue >"$T/rules.nft"
 	start_daemon "$T/rules.nft" || return
-	recv_start 10010 1000 h; r10=$!
+	recv_start 10010 5000 h 20000 180; r10=$!	# two senders: a slow start is no end
 	S "$TRAFFIC" send 10.99.0.2 10010 100 300
-	S "$TRAFFIC" send-gso 10.99.0.2 10010 20 1000 4
+	S "$TRAFFIC" send-gso 10.99.0.2 10010 20 1000 4 || fail "UDP GSO send to 10010"
 	recv_result 10010 $r10; expect_eq "$RES" "180 0" "10010 (partial csum, GSO segmented): received, bad"
 	expect_eq "$(udp_csum_errors)" 0 "UDP checksum errors at the receiver"
 	j=$(json)
@@ -354,8 +354,8 @@ scenario_gso() {
 	# 3: --gso without rewrites: superframes judged whole, delivered intact
 	echo 'udp dport 10086 drop' >"$T/rules.nft"
 	start_daemon "$T/rules.nft" --gso || return
-	recv_start 10020 1000 d; r20=$!
-	S "$TRAFFIC" send-gso 10.99.0.2 10020 20 1000 4
+	recv_start 10020 5000 d 20000 80; r20=$!
+	S "$TRAFFIC" send-gso 10.99.0.2 10020 20 1000 4 || fail "UDP GSO send to 10020"
 	recv_result 10020 $r20; expect_eq "$RES" "80 0" "10020 (F_GSO): segments received, bad"
 	j=$(json)
 	pk=$(sed -n 's/.*"packets": \([0-9]*\),.*/\1/p' <<<"$j" | head -n 1)
@@ -424,7 +424,7 @@ scenario_multiqueue() {
 	cpus=$(cat /proc/"$dpid"/task/*/status | sed -n 's/^Cpus_allowed_list:\s*//p' | sort)
 	echo "# threads' CPUs:" $cpus
 	grep -qx 0 <<<"$cpus" && grep -qx 1 <<<"$cpus" || fail "no worker pinned to CPU 0 and CPU 1:" $cpus
-	recv_start 10020 1000 d; r20=$!
+	recv_start 10020 5000 d 20000 200; r20=$!	# eight senders
 	for i in $(seq 3 10); do
 		S "$TRAFFIC" send 10.99.0.2 10020 25 100 0 10.99.0.$i
 	done

@@ -6,9 +6,9 @@
  *       are IPv4 or IPv6
  *   traffic send-gso ADDR PORT COUNT SEGSIZE NSEGS
  *       UDP GSO (UDP_SEGMENT): COUNT superframes of NSEGS segments each
- *   traffic recv PORT QUIET_MS d|h|- [FIRST_MS]  after "ready", counts datagrams
- *       (IPv4 and IPv6) until QUIET_MS pass without one (the first awaited
- *       FIRST_MS, 20 s); prints "COUNT BAD":
+ *   traffic recv PORT QUIET_MS d|h|- [FIRST_MS [EXPECT]]  after "ready", counts
+ *       datagrams (IPv4 and IPv6) until QUIET_MS pass without one (the first
+ *       awaited FIRST_MS, 20 s; once EXPECT are in, 300 ms); prints "COUNT BAD":
  *       BAD = data not as expected (d: the sender's; h: all 'h'; -: not checked)
  *   traffic csum-off IFNAME                     software checksums on IFNAME
  *       (tx and rx offload off), so the receiver verifies every UDP checksum
@@ -143,7 +143,7 @@ static int bad_data(const unsigned char *b, ssize_t n, char mode)
 	return 0;
 }
 
-static int do_recv(int port, int quiet_ms, char mode, int first_ms)
+static int do_recv(int port, int quiet_ms, char mode, int first_ms, long expect)
 {
 	static unsigned char buf[65536];
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
@@ -160,7 +160,9 @@ static int do_recv(int port, int quiet_ms, char mode, int first_ms)
 	setsockopt(pfd.fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
 	printf("ready\n");
 	fflush(stdout);
-	while (poll(&pfd, 1, n ? quiet_ms : first_ms) > 0) {
+	/* once EXPECT datagrams are in, only a short wait for any extra */
+	while (poll(&pfd, 1, !n ? first_ms : expect > 0 && n >= expect ?
+		    (quiet_ms < 300 ? quiet_ms : 300) : quiet_ms) > 0) {
 		ssize_t r = recv(pfd.fd, buf, sizeof(buf), 0);
 
 		if (r >= 0) {
@@ -201,16 +203,16 @@ int main(int argc, char **argv)
 		return do_send(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]),
 			       argc >= 7 ? atoi(argv[6]) : 0, argc >= 8 ? argv[7] : NULL,
 			       argc >= 9 ? argv[8] : NULL);
-	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "recv"))
+	if (argc >= 5 && argc <= 7 && !strcmp(argv[1], "recv"))
 		return do_recv(atoi(argv[2]), atoi(argv[3]), argv[4][0],
-			       argc == 6 ? atoi(argv[5]) : 20000);
+			       argc >= 6 ? atoi(argv[5]) : 20000, argc == 7 ? atol(argv[6]) : 0);
 	if (argc == 7 && !strcmp(argv[1], "send-gso"))
 		return do_send_gso(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]),
 				   atoi(argv[6]));
 	if (argc == 3 && !strcmp(argv[1], "csum-off"))
 		return csum_off(argv[2]);
 	fprintf(stderr, "usage: traffic send ADDR PORT COUNT SIZE [GAP_US [FROM [TEXT]]] | "
-		"send-gso ADDR PORT COUNT SEGSIZE NSEGS | recv PORT QUIET_MS d|h|- [FIRST_MS] | "
+		"send-gso ADDR PORT COUNT SEGSIZE NSEGS | recv PORT QUIET_MS d|h|- [FIRST_MS [EXPECT]] | "
 		"csum-off IFNAME\n");
 	return 2;
 }
