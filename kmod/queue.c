@@ -255,10 +255,13 @@ void nfqr_instance_flush(struct nfqr_instance *inst, nfqr_match_fn match,
 	}
 	spin_unlock_bh(&inst->lock);
 
+	/* nfqr_reinject() wants RCU; destroy and close come without it */
+	rcu_read_lock();
 	list_for_each_entry_safe(pkt, next, &drop, list) {
 		nfqr_reinject(pkt->entry, NF_DROP);
 		nfqr_pkt_free(pkt);
 	}
+	rcu_read_unlock();
 }
 
 /* Every instance of @net.  Takes rcu_read_lock() itself, so it serves both

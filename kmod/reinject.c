@@ -149,15 +149,17 @@ static void nfqr_continue(struct nf_queue_entry *entry, unsigned int verdict)
 	const struct nf_hook_entries *hooks;
 	unsigned int i;
 
-	hooks = nfqr_hooks(entry->state.net, entry->state.pf, entry->state.hook);
-	i = entry->hook_index;
 	/*
-	 * A drop needs no hook.  And when a hook is unregistered, the hook
-	 * table shrinks (or goes) before nf_hook_drop() flushes the queues,
-	 * so a flushed packet may find its index out of range: it is dropped
-	 * quietly, as 6.12's nfnetlink_queue does (6.1's WARNs there).
+	 * A drop needs no hook (and is all that flushes do, some of them
+	 * outside an RCU read-side section).  And when a hook is unregistered,
+	 * the hook table shrinks (or goes) before nf_hook_drop() flushes the
+	 * queues, so a flushed packet may find its index out of range: it is
+	 * dropped quietly, as 6.12's nfnetlink_queue does (6.1's WARNs there).
 	 */
-	if (verdict == NF_DROP || !hooks || i >= hooks->num_hook_entries) {
+	hooks = verdict == NF_DROP ? NULL :
+		nfqr_hooks(entry->state.net, entry->state.pf, entry->state.hook);
+	i = entry->hook_index;
+	if (!hooks || i >= hooks->num_hook_entries) {
 		kfree_skb(skb);
 		nf_queue_entry_free(entry);
 		return;
