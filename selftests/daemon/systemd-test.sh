@@ -47,43 +47,20 @@ recv_count() {	# recv_count PID PORT: RES="COUNT BAD" once the receiver finished
 }
 
 echo "TAP version 13"
-echo "1..23"
+echo "1..24"
 
 # ---- what a host has after make install ----
-modprobe nfqring
-systemd-sysusers "$TOP/dist/systemd/nfqringd.sysusers"
-cp "$TOP/dist/udev/60-nfqring.rules" /etc/udev/rules.d/
-udevadm control --reload
-udevadm trigger --action=add --sysname-match=nfqring
-udevadm settle
+# shellcheck source=vm-host.sh
+. "$TOP/selftests/daemon/vm-host.sh"
+nfqr_vm_install "$SOCK"
+tap $? "make install's files in place (sysusers, udev rule, unit + drop-in)"
 is "$(stat -c %G:%a /dev/nfqring)" nfqring:660 "udev rule: /dev/nfqring group nfqring, mode 0660"
-mkdir -p /etc/nfqring /etc/systemd/system/nfqringd.service.d
 cat >/etc/nfqring/rules.nft <<'EOF'
 udp dport 10086 drop comment "d86"
 udp dport 10010 payload fill "h" accept comment "fill"
 policy accept
 EOF
-cp "$TOP/dist/systemd/nfqringd.service" /etc/systemd/system/
-# /usr is read-only in the VM: the drop-in points the unit at this tree
-cat >/etc/systemd/system/nfqringd.service.d/tree.conf <<EOF
-[Service]
-ExecStartPre=
-ExecStartPre=-+/sbin/modprobe -q nfqring
-ExecStartPre=$NFQRINGD --check /etc/nfqring/rules.nft
-ExecStart=
-ExecStart=$NFQRINGD -c /etc/nfqring/rules.nft --socket $SOCK \$NFQRINGD_OPTS
-ExecReload=
-ExecReload=$NFQRINGD --reload --socket $SOCK
-EOF
-systemctl daemon-reload
-
-ip netns add client
-ip link add veth0 type veth peer name veth1 netns client
-ip addr add 172.31.0.1/24 dev veth0
-ip link set veth0 up
-C ip link set lo up
-C ip addr add 172.31.0.2/24 dev veth1
-C ip link set veth1 up
+nfqr_vm_client
 nft -f - <<'NFT'
 table inet t {
 	chain input {
