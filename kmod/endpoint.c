@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/error-injection.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -134,6 +135,16 @@ unlock:
 	return err;
 }
 
+/* Its own function so that fail_function can make it fail (the debug VM). */
+static noinline struct nfqr_backlog_msg *nfqr_backlog_alloc(u32 size)
+{
+	struct nfqr_backlog_msg *bmsg;
+
+	return kmalloc(struct_size(bmsg, data, size), GFP_ATOMIC | __GFP_NOWARN);
+}
+
+ALLOW_ERROR_INJECTION(nfqr_backlog_alloc, NULL);
+
 static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 {
 	struct nfqr_endpoint *ep = nfqr_ep(inst->peer);
@@ -146,15 +157,17 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 	int err;
 
 	err = nfqr_msg_plan(inst, entry, &plan);
-	if (err)
+	if (err) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
 		return err;
+	}
 
 	/* Too big for a frame, or no RX ring: the message goes to read(). */
 	room = READ_ONCE(ep->rx_room);
 	if (!room || plan.size > room) {
-		bmsg = kmalloc(struct_size(bmsg, data, plan.size),
-			       GFP_ATOMIC | __GFP_NOWARN);
+		bmsg = nfqr_backlog_alloc(plan.size);
 		if (!bmsg) {
+			nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
 			nfqr_msg_release(&plan);
 			return -ENOMEM;
 		}
@@ -169,7 +182,7 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 		goto unlock;
 	}
 	if (inst->total >= inst->maxlen) {
-		fail_open = nfqr_deliver_failed(inst, true);
+		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_REFUSED_FULL);
 		err = -ENOSPC;
 		goto unlock;
 	}
@@ -180,7 +193,7 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 		else
 			atomic64_inc(&ep->stats.backlog_drops);
 		nfqr_overrun(ep);
-		fail_open = nfqr_deliver_failed(inst, false);
+		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_REFUSED_OTHER);
 		goto unlock;
 	}
 	/* Cannot fail now: the queue has room (checked above). */

@@ -12,6 +12,7 @@
 
 #include <linux/bits.h>
 #include <linux/list.h>
+#include <linux/percpu.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -31,10 +32,41 @@
 #define NFQR_ID_HASH_BITS	10
 #define NFQR_ID_HASH_SIZE	BIT(NFQR_ID_HASH_BITS)
 
+/*
+ * Where every packet handed to nfqring went, per namespace, shown in
+ * /proc/net/netfilter/nfqring_stats.  A packet that entered a queue
+ * (QUEUED) leaves it exactly once: VERDICTS + FLUSHED + UNDELIVERED; the
+ * rest of the counters are packets that never entered one.
+ */
+enum nfqr_stat {
+	NFQR_STAT_QUEUED,	/* linked into a queue */
+	NFQR_STAT_VERDICTS,	/* left by a verdict */
+	NFQR_STAT_FLUSHED,	/* left by unbind, close, device down, hook removal */
+	NFQR_STAT_UNDELIVERED,	/* left at once: the netlink send failed */
+	NFQR_STAT_REFUSED_FULL,	/* not queued: queue full */
+	NFQR_STAT_REFUSED_OTHER, /* not queued: overrun, backlog limit, no copy mode */
+	NFQR_STAT_ALLOC_FAILED,	/* not queued: an allocation failed */
+	NFQR_STAT_NO_LISTENER,	/* not queued: no queue bound */
+	NFQR_STAT_FAIL_OPEN,	/* refused or undelivered, then accepted (FAIL_OPEN) */
+	NFQR_STAT_MAX
+};
+
+struct nfqr_stats {
+	u64	v[NFQR_STAT_MAX];
+};
+
+/* Any context: a per-cpu increment, no lock and no shared cache line. */
+static inline void nfqr_stat_inc(struct nfqr_stats __percpu *stats,
+				 enum nfqr_stat what)
+{
+	this_cpu_inc(stats->v[what]);
+}
+
 /* queue.c: per network namespace state. */
 struct nfqr_net {
 	spinlock_t		lock;	/* writers of the table */
 	struct hlist_head	table[NFQR_QUEUE_HASH_SIZE];
+	struct nfqr_stats __percpu *stats;
 };
 
 struct nfqr_instance;
@@ -67,6 +99,7 @@ struct nfqr_instance {
 	struct net		*net;		/* not referenced: lives in it */
 	struct nfqr_peer	*peer;		/* the owner */
 	struct nfqr_peer	nl_peer;	/* the owner, for netlink */
+	struct nfqr_stats __percpu *stats;	/* the namespace's */
 	u16			queue_num;
 
 	spinlock_t		lock;	/* everything below; bottom halves off */
@@ -112,11 +145,16 @@ int nfqr_instance_set_mode(struct nfqr_instance *inst, u8 mode, u32 range);
 
 /* Under inst->lock: queue @pkt with the next id, or -ENOSPC when full. */
 int nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt, u8 state);
-void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt);
+/* @why: NFQR_STAT_VERDICTS, _FLUSHED or _UNDELIVERED. */
+void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
+		     enum nfqr_stat why);
 struct nfqr_pkt *nfqr_pkt_find(struct nfqr_instance *inst, u32 id);
 void nfqr_pkt_free(struct nfqr_pkt *pkt);
-/* Under inst->lock, after a transport could not deliver: FAIL_OPEN? */
-bool nfqr_deliver_failed(struct nfqr_instance *inst, bool queue_full);
+/*
+ * Under inst->lock, after a transport could not deliver (@why:
+ * NFQR_STAT_REFUSED_FULL, _REFUSED_OTHER or _UNDELIVERED): FAIL_OPEN?
+ */
+bool nfqr_deliver_failed(struct nfqr_instance *inst, enum nfqr_stat why);
 
 typedef bool (*nfqr_match_fn)(struct nf_queue_entry *entry, unsigned long data);
 void nfqr_instance_flush(struct nfqr_instance *inst, nfqr_match_fn match,

@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/error-injection.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
@@ -35,6 +36,16 @@ struct nfqr_wbuf {
 	u8	*base;
 	u32	len;
 };
+
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+/* Its own function so that fail_function can make it fail (the debug VM). */
+static noinline struct sk_buff *nfqr_ct_skb_alloc(unsigned int size)
+{
+	return alloc_skb(size, GFP_ATOMIC);
+}
+
+ALLOW_ERROR_INJECTION(nfqr_ct_skb_alloc, NULL);
+#endif
 
 /* Appends an attribute header, returns where its payload goes. */
 static void *nfqr_put_hdr(struct nfqr_wbuf *w, u16 type, u32 payload_len)
@@ -159,7 +170,7 @@ int nfqr_msg_plan(struct nfqr_instance *inst, struct nf_queue_entry *entry,
 		if (ct) {
 			struct sk_buff *ctskb;
 
-			ctskb = alloc_skb(nfnl_ct->build_size(ct), GFP_ATOMIC);
+			ctskb = nfqr_ct_skb_alloc(nfnl_ct->build_size(ct));
 			if (!ctskb)
 				return -ENOMEM;
 			if (nfnl_ct->build(ctskb, ct, ctinfo, NFQA_CT, NFQA_CT_INFO) < 0) {

@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/error-injection.h>
 #include <linux/module.h>
 #include <linux/netlink.h>
 #include <linux/skbuff.h>
@@ -25,6 +26,14 @@
 #define NFQR_PACKET_HDR_OFFSET \
 	(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)) + NLA_HDRLEN)
 
+/* Its own function so that fail_function can make it fail (the debug VM). */
+static noinline struct sk_buff *nfqr_nl_skb_alloc(unsigned int size)
+{
+	return alloc_skb(size, GFP_ATOMIC);
+}
+
+ALLOW_ERROR_INJECTION(nfqr_nl_skb_alloc, NULL);
+
 static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 {
 	struct nf_queue_entry *entry = pkt->entry;
@@ -37,8 +46,10 @@ static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 	int err;
 
 	err = nfqr_msg_plan(inst, entry, &plan);
-	if (err)
+	if (err) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
 		return err;
+	}
 	/*
 	 * As the stock module: the packet's head is copied into the message,
 	 * its page fragments are referenced (skb_zerocopy), so large payloads
@@ -46,8 +57,8 @@ static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 	 */
 	if (plan.data_len)
 		hlen = min_t(u32, skb_zerocopy_headlen(entry->skb), plan.data_len);
-	skb = alloc_skb(plan.size - nla_total_size(plan.data_len) + NLA_HDRLEN + hlen,
-			GFP_ATOMIC);
+	skb = nfqr_nl_skb_alloc(plan.size - nla_total_size(plan.data_len) +
+				NLA_HDRLEN + hlen);
 	if (!skb) {
 		err = -ENOMEM;
 		goto err_plan;
@@ -75,7 +86,7 @@ static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 	}
 	err = nfqr_pkt_link(inst, pkt, NFQR_PKT_VISIBLE);
 	if (err) {
-		fail_open = nfqr_deliver_failed(inst, true);
+		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_REFUSED_FULL);
 		err = -ENOBUFS;
 		goto free;
 	}
@@ -83,8 +94,8 @@ static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 	/* Consumes the skb either way; never sleeps (MSG_DONTWAIT). */
 	err = nfnetlink_unicast(skb, inst->net, inst->peer->portid);
 	if (err < 0) {
-		nfqr_pkt_unlink(inst, pkt);
-		fail_open = nfqr_deliver_failed(inst, false);
+		nfqr_pkt_unlink(inst, pkt, NFQR_STAT_UNDELIVERED);
+		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_UNDELIVERED);
 		goto unlock;
 	}
 	spin_unlock_bh(&inst->lock);
@@ -102,6 +113,7 @@ unlock:
 	return err;
 
 err_plan:
+	nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
 	skb_tx_error(entry->skb);
 	nfqr_msg_release(&plan);
 	return err;

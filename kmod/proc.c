@@ -2,7 +2,8 @@
 /*
  * /proc/net/netfilter/nfnetlink_queue keeps the stock name and columns so
  * that scripts (the kernel's own selftests among them) keep working;
- * /proc/net/netfilter/nfqring adds the ring figures.
+ * /proc/net/netfilter/nfqring adds the ring figures, and nfqring_stats says
+ * where every packet went (enum nfqr_stat).
  *
  * The stock name can only be created once nfnetlink_queue is known to be
  * absent (procfs WARNs on a duplicate name), so these files come from their
@@ -19,6 +20,19 @@
 
 #define NFQR_PROC_STOCK	"nfnetlink_queue"
 #define NFQR_PROC_RING	"nfqring"
+#define NFQR_PROC_STATS	"nfqring_stats"
+
+static const char * const nfqr_stat_names[NFQR_STAT_MAX] = {
+	[NFQR_STAT_QUEUED]		= "queued",
+	[NFQR_STAT_VERDICTS]		= "verdicts",
+	[NFQR_STAT_FLUSHED]		= "flushed",
+	[NFQR_STAT_UNDELIVERED]		= "undelivered",
+	[NFQR_STAT_REFUSED_FULL]	= "refused_full",
+	[NFQR_STAT_REFUSED_OTHER]	= "refused_other",
+	[NFQR_STAT_ALLOC_FAILED]	= "alloc_failed",
+	[NFQR_STAT_NO_LISTENER]		= "no_listener",
+	[NFQR_STAT_FAIL_OPEN]		= "fail_open",
+};
 
 /* The stock columns, one line per bound queue, in the stock order. */
 static int nfqr_proc_stock_show(struct seq_file *s, void *v)
@@ -63,6 +77,30 @@ static int nfqr_proc_ring_show(struct seq_file *s, void *v)
 	return 0;
 }
 
+/*
+ * One "name value" line per counter, then in_flight: what the queues hold
+ * now (queued minus the three ways out; exact once traffic has stopped).
+ */
+static int nfqr_proc_stats_show(struct seq_file *s, void *v)
+{
+	struct nfqr_net *qn = nfqr_pernet(seq_file_single_net(s));
+	u64 sum[NFQR_STAT_MAX] = {};
+	unsigned int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		const struct nfqr_stats *st = per_cpu_ptr(qn->stats, cpu);
+
+		for (i = 0; i < NFQR_STAT_MAX; i++)
+			sum[i] += READ_ONCE(st->v[i]);
+	}
+	for (i = 0; i < NFQR_STAT_MAX; i++)
+		seq_printf(s, "%s %llu\n", nfqr_stat_names[i], sum[i]);
+	seq_printf(s, "in_flight %lld\n",
+		   (s64)(sum[NFQR_STAT_QUEUED] - sum[NFQR_STAT_VERDICTS] -
+			 sum[NFQR_STAT_FLUSHED] - sum[NFQR_STAT_UNDELIVERED]));
+	return 0;
+}
+
 static int __net_init nfqr_proc_net_init(struct net *net)
 {
 	if (!proc_create_net_single(NFQR_PROC_STOCK, 0440,
@@ -75,11 +113,19 @@ static int __net_init nfqr_proc_net_init(struct net *net)
 		remove_proc_entry(NFQR_PROC_STOCK, net->nf.proc_netfilter);
 		return -ENOMEM;
 	}
+	if (!proc_create_net_single(NFQR_PROC_STATS, 0444,
+				    net->nf.proc_netfilter,
+				    nfqr_proc_stats_show, NULL)) {
+		remove_proc_entry(NFQR_PROC_RING, net->nf.proc_netfilter);
+		remove_proc_entry(NFQR_PROC_STOCK, net->nf.proc_netfilter);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 static void __net_exit nfqr_proc_net_exit(struct net *net)
 {
+	remove_proc_entry(NFQR_PROC_STATS, net->nf.proc_netfilter);
 	remove_proc_entry(NFQR_PROC_RING, net->nf.proc_netfilter);
 	remove_proc_entry(NFQR_PROC_STOCK, net->nf.proc_netfilter);
 }

@@ -11,6 +11,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/error-injection.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter_bridge.h>
@@ -73,6 +74,7 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 		INIT_HLIST_HEAD(&inst->ids[i]);
 
 	inst->net = net;
+	inst->stats = qn->stats;
 	/* A netlink socket has no object of ours: the instance keeps its
 	 * portid.  An endpoint outlives its instances: point to it.
 	 */
@@ -183,16 +185,19 @@ int nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt, u8 state)
 	list_add_tail(&pkt->list, &inst->pkts);
 	hlist_add_head(&pkt->node, &inst->ids[pkt->id % NFQR_ID_HASH_SIZE]);
 	inst->total++;
+	nfqr_stat_inc(inst->stats, NFQR_STAT_QUEUED);
 	return 0;
 }
 
-void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
+void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
+		     enum nfqr_stat why)
 {
 	lockdep_assert_held(&inst->lock);
 
 	list_del(&pkt->list);
 	hlist_del(&pkt->node);
 	inst->total--;
+	nfqr_stat_inc(inst->stats, why);
 }
 
 /* Under inst->lock: O(1), whatever order verdicts come in. */
@@ -208,6 +213,14 @@ struct nfqr_pkt *nfqr_pkt_find(struct nfqr_instance *inst, u32 id)
 	return NULL;
 }
 
+/* Its own function so that fail_function can make it fail (the debug VM). */
+static noinline struct nfqr_pkt *nfqr_pkt_alloc(void)
+{
+	return kmem_cache_alloc(nfqr_pkt_cache, GFP_ATOMIC);
+}
+
+ALLOW_ERROR_INJECTION(nfqr_pkt_alloc, NULL);
+
 void nfqr_pkt_free(struct nfqr_pkt *pkt)
 {
 	kmem_cache_free(nfqr_pkt_cache, pkt);
@@ -215,15 +228,20 @@ void nfqr_pkt_free(struct nfqr_pkt *pkt)
 
 /*
  * Under inst->lock, when a transport could not hand a packet to userspace:
- * counts it and says whether FAIL_OPEN wants it accepted instead.
+ * counts it and says whether FAIL_OPEN wants it accepted instead.  An
+ * undelivered packet was counted when it was unlinked.
  */
-bool nfqr_deliver_failed(struct nfqr_instance *inst, bool queue_full)
+bool nfqr_deliver_failed(struct nfqr_instance *inst, enum nfqr_stat why)
 {
 	lockdep_assert_held(&inst->lock);
 
-	if (inst->flags & NFQA_CFG_F_FAIL_OPEN)
+	if (why != NFQR_STAT_UNDELIVERED)
+		nfqr_stat_inc(inst->stats, why);
+	if (inst->flags & NFQA_CFG_F_FAIL_OPEN) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_FAIL_OPEN);
 		return true;
-	if (queue_full) {
+	}
+	if (why == NFQR_STAT_REFUSED_FULL) {
 		inst->dropped++;
 		net_warn_ratelimited("nf_queue: full at %d entries, dropping packets(s)\n",
 				     inst->total);
@@ -247,7 +265,7 @@ void nfqr_instance_flush(struct nfqr_instance *inst, nfqr_match_fn match,
 	list_for_each_entry_safe(pkt, next, &inst->pkts, list) {
 		if (match && !match(pkt->entry, data))
 			continue;
-		nfqr_pkt_unlink(inst, pkt);
+		nfqr_pkt_unlink(inst, pkt, NFQR_STAT_FLUSHED);
 		if (pkt->state == NFQR_PKT_FILLING)
 			pkt->state = NFQR_PKT_DOOMED;
 		else
@@ -342,9 +360,11 @@ static int nfqr_enqueue_one(struct nfqr_instance *inst,
 	struct nfqr_pkt *pkt;
 	int err;
 
-	pkt = kmem_cache_alloc(nfqr_pkt_cache, GFP_ATOMIC);
-	if (!pkt)
+	pkt = nfqr_pkt_alloc();
+	if (!pkt) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
 		return -ENOMEM;
+	}
 	pkt->entry = entry;
 	err = inst->peer->ops->enqueue(inst, pkt);
 	if (err)
@@ -352,7 +372,7 @@ static int nfqr_enqueue_one(struct nfqr_instance *inst,
 	return err;
 }
 
-static struct nf_queue_entry *nfqr_entry_dup(struct nf_queue_entry *e)
+static noinline struct nf_queue_entry *nfqr_entry_dup(struct nf_queue_entry *e)
 {
 	struct nf_queue_entry *entry = kmemdup(e, e->size, GFP_ATOMIC);
 
@@ -363,6 +383,8 @@ static struct nf_queue_entry *nfqr_entry_dup(struct nf_queue_entry *e)
 	kfree(entry);
 	return NULL;
 }
+
+ALLOW_ERROR_INJECTION(nfqr_entry_dup, NULL);
 
 #if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
 /* From bridge netfilter, segmentation needs skb->data at the MAC header. */
@@ -403,8 +425,10 @@ static int nfqr_enqueue_segment(struct nfqr_instance *inst, struct sk_buff *seg,
 
 	skb_mark_not_on_list(seg);
 	seg_entry = nfqr_entry_dup(entry);
-	if (!seg_entry)
+	if (!seg_entry) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
 		return -ENOMEM;
+	}
 	seg_entry->skb = seg;
 	err = nfqr_enqueue_one(inst, seg_entry);
 	if (err)
@@ -427,10 +451,18 @@ static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 	int err = 0;
 
 	inst = nfqr_instance_lookup(entry->state.net, queuenum);
-	if (!inst)
+	if (!inst) {
+		struct nfqr_net *qn = nfqr_pernet(entry->state.net);
+
+		/* A namespace still being set up may have no stats yet. */
+		if (qn && qn->stats)
+			nfqr_stat_inc(qn->stats, NFQR_STAT_NO_LISTENER);
 		return -ESRCH;
-	if (READ_ONCE(inst->copy_mode) == NFQNL_COPY_NONE)
+	}
+	if (READ_ONCE(inst->copy_mode) == NFQNL_COPY_NONE) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_REFUSED_OTHER);
 		return -EINVAL;
+	}
 
 	switch (entry->state.pf) {
 	case NFPROTO_IPV4:
@@ -441,8 +473,10 @@ static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 		break;
 	}
 
-	if (nfqr_ct_drop_unconfirmed(entry, &unconfirmed))
+	if (nfqr_ct_drop_unconfirmed(entry, &unconfirmed)) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_REFUSED_OTHER);
 		return -EINVAL;
+	}
 
 	if (!skb_is_gso(skb) ||
 	    ((READ_ONCE(inst->flags) & NFQA_CFG_F_GSO) && !skb_is_gso_sctp(skb)))
@@ -452,6 +486,7 @@ static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 	segs = skb_gso_segment(skb, 0);
 	/* Keep nf_queue's small set of error codes: -ESRCH means bypass. */
 	if (IS_ERR_OR_NULL(segs)) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
 		nfqr_bridge_pull_mac(skb);
 		return -ENOBUFS;
 	}
@@ -518,7 +553,8 @@ static int __net_init nfqr_net_init(struct net *net)
 	spin_lock_init(&qn->lock);
 	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
 		INIT_HLIST_HEAD(&qn->table[i]);
-	return 0;
+	qn->stats = alloc_percpu(struct nfqr_stats);
+	return qn->stats ? 0 : -ENOMEM;
 }
 
 static void __net_exit nfqr_net_exit(struct net *net)
@@ -529,6 +565,7 @@ static void __net_exit nfqr_net_exit(struct net *net)
 	/* Endpoints hold their namespace; netlink sockets unbind first. */
 	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
 		WARN_ON_ONCE(!hlist_empty(&qn->table[i]));
+	free_percpu(qn->stats);
 }
 
 static struct pernet_operations nfqr_net_ops = {

@@ -14,6 +14,7 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/error-injection.h>
 
 #include "compat.h"
 #include "ring.h"
@@ -28,7 +29,8 @@ static void nfqr_block_free(struct nfqr_ring_block *b, u32 size)
 		free_pages((unsigned long)b->addr, get_order(size));
 }
 
-static int nfqr_block_alloc(struct nfqr_ring_block *b, u32 size)
+/* noinline and listed: fail_function makes it fail in the debug VM. */
+static noinline int nfqr_block_alloc(struct nfqr_ring_block *b, u32 size)
 {
 	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_COMP | __GFP_ZERO |
 		    __GFP_NOWARN | __GFP_NORETRY;
@@ -43,6 +45,8 @@ static int nfqr_block_alloc(struct nfqr_ring_block *b, u32 size)
 	b->vmalloced = true;
 	return b->addr ? 0 : -ENOMEM;
 }
+
+ALLOW_ERROR_INJECTION(nfqr_block_alloc, ERRNO);
 
 struct nfqr_ring *nfqr_ring_alloc(const struct nl_mmap_req *req)
 {

@@ -172,7 +172,7 @@ int nfqr_verdict(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 	if (pkt && pkt->state == NFQR_PKT_FILLING)
 		pkt = NULL;
 	if (pkt)
-		nfqr_pkt_unlink(inst, pkt);
+		nfqr_pkt_unlink(inst, pkt, NFQR_STAT_VERDICTS);
 	spin_unlock_bh(&inst->lock);
 	if (!pkt)
 		return -ENOENT;
@@ -242,7 +242,7 @@ int nfqr_verdict_batch(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 			break;
 		if (pkt->state != NFQR_PKT_VISIBLE)
 			continue;
-		nfqr_pkt_unlink(inst, pkt);
+		nfqr_pkt_unlink(inst, pkt, NFQR_STAT_VERDICTS);
 		list_add_tail(&pkt->list, &batch);
 	}
 	spin_unlock_bh(&inst->lock);

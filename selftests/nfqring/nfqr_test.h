@@ -482,4 +482,20 @@ static inline int proc_queue(unsigned int queue, unsigned int *total,
 	return found;
 }
 
+/* One counter of /proc/net/netfilter/nfqring_stats, or -1. */
+static inline long long proc_stat(const char *name)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfqring_stats", "r");
+	long long v, found = -1;
+	char key[64];
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
+
 #endif

@@ -805,6 +805,47 @@ TEST_F(traffic, repeat_and_requeue)
 	EXPECT_EQ(1, udp_count(self->rcv, 50));
 }
 
+/*
+ * nfqring_stats: every packet that entered a queue left it once (verdict or
+ * flush), and the ones that never entered are counted by reason.
+ */
+TEST_F(traffic, stats_account_for_every_packet)
+{
+	uint32_t last = 0, id;
+
+	ASSERT_EQ(0, proc_stat("queued"));
+	ASSERT_EQ(0, tep_send(&self->ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 15)));
+	ASSERT_EQ(0, udp_send(20, 64));
+	ASSERT_EQ(15, read_frames(_metadata, &self->ep, 20, 1, &last));
+	EXPECT_EQ(15, proc_stat("queued"));
+	EXPECT_EQ(5, proc_stat("refused_full"));
+	EXPECT_EQ(15, proc_stat("in_flight"));
+
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, 5, NF_ACCEPT)));
+	for (id = 6; id <= 10; id++)
+		EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							     0, id, NF_DROP)));
+	/* A verdict for a packet that is gone changes nothing. */
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							   0, 6, NF_ACCEPT)));
+	EXPECT_EQ(10, proc_stat("verdicts"));
+	EXPECT_EQ(5, proc_stat("in_flight"));
+
+	EXPECT_EQ(0, tep_send(&self->ep, msg_cmd(self->buf, 0, NFQNL_CFG_CMD_UNBIND)));
+	EXPECT_EQ(5, proc_stat("flushed"));
+	EXPECT_EQ(0, proc_stat("in_flight"));
+
+	ASSERT_EQ(0, udp_send(3, 64));
+	EXPECT_EQ(5, udp_count(self->rcv, 50));
+	EXPECT_EQ(3, proc_stat("no_listener"));
+	EXPECT_EQ(15, proc_stat("queued"));
+	EXPECT_EQ(0, proc_stat("undelivered"));
+	EXPECT_EQ(0, proc_stat("refused_other"));
+	EXPECT_EQ(0, proc_stat("alloc_failed"));
+	EXPECT_EQ(0, proc_stat("fail_open"));
+}
+
 /* Without a listener: bypass continues, no bypass drops (and EPERMs). */
 TEST_F(traffic, bypass_and_blackhole)
 {
