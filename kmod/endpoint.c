@@ -540,8 +540,15 @@ ssize_t nfqr_ep_write(struct nfqr_endpoint *ep, const char __user *ubuf,
 	void *buf;
 	int err;
 
-	if (len == 0)
-		return nfqr_ep_flush(ep, &res);
+	/*
+	 * write(fd, NULL, 0) is a flush that reports frames processed; a frame
+	 * that fails is counted in the stats, and only NFQRING_TX_FLUSH
+	 * returns its error (as the UAPI header says).
+	 */
+	if (len == 0) {
+		nfqr_ep_flush(ep, &res);
+		return res.processed;
+	}
 	if (len > NFQRING_WRITE_MAX)
 		return -EMSGSIZE;
 

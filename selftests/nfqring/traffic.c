@@ -351,6 +351,20 @@ TEST_F(traffic, tx_frame_errors_are_reported)
 						       2, NF_ACCEPT)));
 	EXPECT_EQ(1, write(self->ep.fd, NULL, 0));
 	EXPECT_EQ(1, udp_count(self->rcv, 50));
+
+	/*
+	 * write(fd, NULL, 0) reports frames processed, never a frame's error:
+	 * a bad frame stops it (counted in the stats), the next call goes on.
+	 */
+	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						       98, NF_ACCEPT)));
+	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						       97, NF_ACCEPT)));
+	EXPECT_EQ(0, write(self->ep.fd, NULL, 0));
+	EXPECT_EQ(0, write(self->ep.fd, NULL, 0));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
+	EXPECT_EQ(4u, st.tx_errors);
+	EXPECT_EQ(-ENOENT, st.tx_last_error);
 }
 
 /* Verdicts take effect in the order issued: write() flushes the TX ring. */
