@@ -1,0 +1,2546 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * abi_fuzz: a seeded fuzzer for the /dev/nfqring ABI.
+ *
+ *   abi_fuzz [--seed N] [--seconds S] [--iterations K] [--threads T]
+ *            [--ops N] [--round-timeout S] [--no-rmmod] [--self-test] [-v]
+ *
+ * One master seed gives a chain of round seeds (round 0 uses the master
+ * seed itself, so `--seed X --iterations 1` replays the round that printed
+ * seed X).  Before a round runs, its whole program (T threads of ops, each
+ * op with its own sub-seed) is generated from the round seed and its hash
+ * printed: a replay runs the same operations; only their interleaving with
+ * each other and with the kernel differs.
+ *
+ * A round runs in a child process (its own process group) inside the
+ * fuzzer's private network namespace, where nft queues UDP to queues 0-3.
+ * The threads share three endpoint slots (fixed descriptor numbers, so a
+ * close never lets another file take the number) and up to eight ring
+ * mappings, each placed between guard pages.  Operations: ring set-up with
+ * valid and invalid requests, mmap/munmap/mremap, CONFIG/VERDICT/BATCH and
+ * garbage through write() and the TX ring, TX flushes, read(), poll(),
+ * stats, traffic (also GSO and IPv6), RX consumption, status scribbling,
+ * close/reopen, a veth deleted with packets queued, a child that binds a
+ * queue in its own namespace and exits, and an nft reload.
+ *
+ * Invariants (any break fails the round and prints its seed): only the
+ * errnos the ABI documents for each call; invalid ring requests fail with
+ * EINVAL, ring changes while mapped with EBUSY; the kernel writes nothing
+ * outside the RX messages it publishes (guard pages, block tails, the RX
+ * frame after the message, TX frames except nm_status, read() buffers and
+ * ioctl results past their size); published frames and read() messages are
+ * well-formed PACKET (or ack) messages; no frame stays RESERVED once the
+ * traffic has stopped; after the round no queue is left in /proc, the
+ * module's reference count is back, and the kernel logged no report.  At
+ * the end, rmmod nfqring and modprobe nfqring must work.
+ *
+ * The namespace child is this program again (abi_fuzz --nschild SEED
+ * VARIANT, internal), so that it starts without the round's locks.
+ *
+ * Exit: 0 clean, 1 an invariant broke or a round hung/crashed, 2 usage or
+ * set-up error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <linux/netlink.h>
+#include <linux/nfqring.h>
+
+#define NSLOT		3
+#define SLOT_FD(s)	(900 + (s))	/* open() never hands these out */
+#define MAXEP		256		/* endpoints per round */
+#define MAXMAP		8
+#define NSEEN		256
+#define PORT_BASE	40000		/* 40000-40004 queued, 40005 not */
+#define MAX_RING	(4U << 20)	/* valid rings we really allocate */
+#define BUFSZ		(70 * 1024)
+#define EXIT_BROKEN	10		/* a round child found a broken invariant */
+
+#define GUARD_BYTE	0x5a	/* pages around each mapping */
+#define GAP_BYTE	0xc3	/* block tails no frame covers */
+#define RXC_BYTE	0xe7	/* RX frame bodies we released */
+#define RDC_BYTE	0x3c	/* read() buffers and ioctl results */
+
+/* The rules the fuzzer installs in its namespace (and ns children in theirs). */
+static const char nft_rules[] =
+	"table inet fz {\n"
+	"  chain out {\n"
+	"    type filter hook output priority 0; policy accept;\n"
+	"    ct state new,established,related counter\n"
+	"    udp dport 40000 queue num 0\n"
+	"    udp dport 40001 queue num 1 bypass\n"
+	"    udp dport 40002 queue num 2\n"
+	"    udp dport 40003 queue num 0-3\n"
+	"    udp dport 40004 queue num 3 bypass\n"
+	"  }\n"
+	"}\n";
+/* The port whose rule queues to queue q without bypass or balancing. */
+static const uint16_t queue_port[4] = { 40000, 40001, 40002, 40004 };
+/* Queues CONFIG and verdicts name: small, so that they collide. */
+static const uint16_t queue_set[] = { 0, 1, 2, 3, 7, 65535 };
+
+/* ---------- options and shared state ---------- */
+
+static struct {
+	uint64_t seed;
+	unsigned int seconds, iterations, threads, ops, round_timeout;
+	bool verbose, self_test, rmmod;
+} opt = { .threads = 4, .ops = 160, .round_timeout = 120, .rmmod = true };
+
+static long page_sz;
+
+/* Counters of the round child, in memory the parent sees. */
+struct counters {
+	uint64_t ops, skipped, rx_valid, rx_copy, rx_checked, reads_pkt, reads_ack,
+		 tx_frames, flush_ok, flush_err, write_ok, write_err, ring_ok,
+		 ring_einval, ring_ebusy, maps, sends, veth, nschild, nft;
+};
+/* What each thread is doing, for hang reports. */
+struct progress {
+	int op_index[64];
+	int op_type[64];
+};
+static struct counters *cnt;
+static struct progress *prog;
+
+#define CNT(f)	__atomic_add_fetch(&cnt->f, 1, __ATOMIC_RELAXED)
+
+/* ---------- random numbers and hashing ---------- */
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rnd(struct rng *r, uint32_t n)
+{
+	return n ? (uint32_t)(splitmix(&r->s) % n) : 0;
+}
+
+static bool chance(struct rng *r, unsigned int pct)
+{
+	return rnd(r, 100) < pct;
+}
+
+static uint32_t fnv(const void *p, size_t n, uint32_t h)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+#define FNV0	2166136261u
+
+/* ---------- the program of a round ---------- */
+
+enum op_type {
+	OP_OPEN, OP_CLOSE, OP_SETRING, OP_MMAP, OP_MUNMAP, OP_MREMAP,
+	OP_CONFIG, OP_WRITE, OP_WRITE0, OP_SEND, OP_CONSUME, OP_TXPUT,
+	OP_FLUSH, OP_READ, OP_POLL, OP_STATS, OP_IOCTL, OP_SCRIBBLE,
+	OP_SLEEP, OP_VETH, OP_NSCHILD, OP_NFT, OP_NR
+};
+
+static const char *const op_names[OP_NR] = {
+	"open", "close", "setring", "mmap", "munmap", "mremap", "config",
+	"write", "write0", "send", "consume", "txput", "flush", "read",
+	"poll", "stats", "ioctl", "scribble", "sleep", "veth", "nschild", "nft",
+};
+
+/* Weights of the ops drawn at random; the last three are placed apart. */
+static const uint8_t op_weight[OP_NR] = {
+	[OP_OPEN] = 4, [OP_CLOSE] = 2, [OP_SETRING] = 6, [OP_MMAP] = 5,
+	[OP_MUNMAP] = 3, [OP_MREMAP] = 1, [OP_CONFIG] = 8, [OP_WRITE] = 8,
+	[OP_WRITE0] = 2, [OP_SEND] = 14, [OP_CONSUME] = 12, [OP_TXPUT] = 10,
+	[OP_FLUSH] = 6, [OP_READ] = 8, [OP_POLL] = 3, [OP_STATS] = 3,
+	[OP_IOCTL] = 2, [OP_SCRIBBLE] = 2, [OP_SLEEP] = 1,
+};
+
+struct op {
+	uint8_t		type;
+	uint8_t		slot;	/* endpoint slot, or mapping index */
+	uint8_t		variant;
+	uint8_t		pad;
+	uint32_t	arg;
+	uint64_t	seed;	/* everything else the op draws */
+};
+
+struct program {
+	unsigned int	nops[64];
+	struct op	*ops[64];
+	uint32_t	hash;
+	unsigned int	total;
+};
+
+static struct op gen_op(struct rng *r, unsigned int type)
+{
+	struct op o = { .type = type };
+
+	o.slot = rnd(r, 256);
+	o.variant = rnd(r, 256);
+	o.arg = (uint32_t)splitmix(&r->s);
+	o.seed = splitmix(&r->s);
+	return o;
+}
+
+static unsigned int pick_type(struct rng *r)
+{
+	unsigned int i, sum = 0, x;
+
+	for (i = 0; i < OP_NR; i++)
+		sum += op_weight[i];
+	x = rnd(r, sum);
+	for (i = 0; i < OP_NR; i++) {
+		if (x < op_weight[i])
+			return i;
+		x -= op_weight[i];
+	}
+	return OP_SLEEP;
+}
+
+/* Generates every thread's ops from the round seed, and their hash. */
+static void gen_program(struct program *p, uint64_t seed)
+{
+	struct rng r = { seed };
+	unsigned int t, i, special;
+
+	memset(p, 0, sizeof(*p));
+	p->hash = FNV0;
+	for (t = 0; t < opt.threads; t++) {
+		p->nops[t] = opt.ops / 2 + rnd(&r, opt.ops);
+		p->ops[t] = calloc(p->nops[t], sizeof(struct op));
+		if (!p->ops[t]) {
+			perror("calloc");
+			exit(2);
+		}
+		for (i = 0; i < p->nops[t]; i++)
+			p->ops[t][i] = gen_op(&r, pick_type(&r));
+	}
+	/* The slow ones: at most one of each per round, anywhere. */
+	for (special = OP_VETH; special <= OP_NFT; special++) {
+		static const unsigned int pct[] = { 40, 40, 15 };
+
+		if (!chance(&r, pct[special - OP_VETH]))
+			continue;
+		t = rnd(&r, opt.threads);
+		p->ops[t][rnd(&r, p->nops[t])] = gen_op(&r, special);
+	}
+	for (t = 0; t < opt.threads; t++) {
+		p->hash = fnv(&t, sizeof(t), p->hash);
+		p->hash = fnv(p->ops[t], p->nops[t] * sizeof(struct op), p->hash);
+		p->total += p->nops[t];
+	}
+}
+
+static void free_program(struct program *p)
+{
+	unsigned int t;
+
+	for (t = 0; t < opt.threads; t++)
+		free(p->ops[t]);
+}
+
+/* ---------- failing ---------- */
+
+static unsigned int cur_round;
+static uint64_t cur_seed;
+static __thread int cur_thread = -1, cur_op = -1, cur_type = -1;
+
+static void __attribute__((noreturn, format(printf, 1, 2))) broken(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* One write, so that lines of racing threads do not mix. */
+	dprintf(STDOUT_FILENO,
+		"abi_fuzz: BROKEN round %u seed 0x%016llx thread %d op %d (%s): %s\n",
+		cur_round, (unsigned long long)cur_seed, cur_thread, cur_op,
+		cur_type >= 0 ? op_names[cur_type] : "-", msg);
+	_exit(EXIT_BROKEN);
+}
+
+static void vlog(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!opt.verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	dprintf(STDOUT_FILENO, "  t%d #%d %s: %s\n", cur_thread, cur_op,
+		cur_type >= 0 ? op_names[cur_type] : "-", msg);
+}
+
+/* errno sets: a call may fail only with what the ABI documents for it. */
+typedef unsigned __int128 errset;
+#define E(x)	((errset)1 << (x))
+/* What a message (CONFIG, VERDICT, BATCH) may fail with, as nfnetlink_queue. */
+#define MSG_ERRS (E(EINVAL) | E(ERANGE) | E(ENOENT) | E(ENODEV) | E(EPERM) | \
+		  E(EBUSY) | E(EOPNOTSUPP) | E(ENOMEM) | E(EAGAIN))
+
+static void expect_errno(const char *call, int err, errset allowed)
+{
+	if (err <= 0 || err >= 128 || !(allowed & E(err)))
+		broken("%s failed with %s (errno %d), which the ABI does not document for it",
+		       call, strerrorname_np(err) ?: "?", err);
+}
+
+/* ---------- the round's model of endpoints and mappings ---------- */
+
+enum { RXF_SCRIB = 1, RXF_PRIMED = 2, RXF_OURSKIP = 4 };
+
+struct epo {
+	pthread_mutex_t	lock;		/* ring memory, and the fields below */
+	struct nl_mmap_req rx, tx;	/* the rings as the kernel has them */
+	bool		rx_fresh, tx_fresh; /* set, not mapped yet */
+	bool		foreign;	/* from a child's namespace */
+	int		nmaps;		/* our mapping records of it */
+	uint32_t	rx_pos, tx_pos;
+	uint8_t		*rxf;		/* per RX frame: RXF_* */
+	uint32_t	*txh, *txl, *txs; /* per TX frame: body hash, nm_len, status */
+};
+
+struct slot {
+	pthread_mutex_t	lock;		/* which endpoint the fd number is */
+	int		ep;		/* -1: closed */
+};
+
+struct mapr {
+	bool		used, partial;
+	int		ep;
+	unsigned int	gen;
+	uint8_t		*res;		/* reservation: guard, ring, guard */
+	size_t		res_len, glen;	/* glen: ring length the guards enclose */
+	uint8_t		*addr;
+	size_t		len;
+};
+
+static struct epo eps[MAXEP];
+static unsigned int neps;
+static struct slot slots[NSLOT];
+static struct mapr maps[MAXMAP];
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned int map_gen;
+static uint64_t seen[NSEEN];	/* queue << 32 | id of packets read */
+static unsigned int seen_n;
+static unsigned int veth_seq, veth_busy, nschild_busy;
+
+static size_t ring_bytes(const struct nl_mmap_req *r)
+{
+	return (size_t)r->nm_block_size * r->nm_block_nr;
+}
+
+static uint32_t frame_room(const struct nl_mmap_req *r)
+{
+	return r->nm_frame_size - NFQRING_HDRLEN;
+}
+
+static struct nl_mmap_hdr *frame_at(uint8_t *ring, const struct nl_mmap_req *r,
+				    uint32_t i)
+{
+	uint32_t per = r->nm_block_size / r->nm_frame_size;
+
+	i %= r->nm_frame_nr;
+	return (struct nl_mmap_hdr *)(ring + (size_t)(i / per) * r->nm_block_size +
+				      (size_t)(i % per) * r->nm_frame_size);
+}
+
+static uint32_t status_load(struct nl_mmap_hdr *h)
+{
+	return __atomic_load_n(&h->nm_status, __ATOMIC_ACQUIRE);
+}
+
+static void status_store(struct nl_mmap_hdr *h, uint32_t v)
+{
+	__atomic_store_n(&h->nm_status, v, __ATOMIC_RELEASE);
+}
+
+static void seen_add(uint16_t queue, uint32_t id)
+{
+	unsigned int i = __atomic_fetch_add(&seen_n, 1, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&seen[i % NSEEN], (uint64_t)queue << 32 | id, __ATOMIC_RELAXED);
+}
+
+static void seen_pick(struct rng *r, uint16_t *queue, uint32_t *id)
+{
+	unsigned int n = __atomic_load_n(&seen_n, __ATOMIC_RELAXED);
+	uint64_t v;
+
+	if (!n || chance(r, 10)) {
+		*queue = queue_set[rnd(r, 6)];
+		*id = rnd(r, 3) ? rnd(r, 200) : (uint32_t)splitmix(&r->s);
+		return;
+	}
+	v = __atomic_load_n(&seen[(n - 1 - rnd(r, n < 16 ? n : 16)) % NSEEN],
+			    __ATOMIC_RELAXED);
+	*queue = v >> 32;
+	*id = (uint32_t)v;
+	if (chance(r, 15))
+		*id += rnd(r, 5) - 2;	/* near misses: wrong ids */
+}
+
+static uint16_t pick_queue(struct rng *r)
+{
+	return chance(r, 85) ? rnd(r, 4) : queue_set[4 + rnd(r, 2)];
+}
+
+/* ---------- messages ---------- */
+
+struct mb {
+	uint8_t	*buf;
+	size_t	cap, len;
+};
+
+static struct nlmsghdr *mb_start(struct mb *b, uint8_t type, uint16_t flags,
+				 uint16_t queue)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + b->len);
+	struct nfgenmsg *nfg;
+
+	if (b->len + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*nfg)) > b->cap)
+		return NULL;
+	memset(nlh, 0, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*nfg)));
+	nlh->nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = (uint32_t)b->len;
+	nfg = (struct nfgenmsg *)(b->buf + b->len + NLMSG_HDRLEN);
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(queue);
+	b->len += NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*nfg));
+	return nlh;
+}
+
+static void mb_attr(struct mb *b, uint16_t type, const void *data, uint16_t len)
+{
+	struct nlattr *nla = (struct nlattr *)(b->buf + b->len);
+
+	if (b->len + NLA_ALIGN(NLA_HDRLEN + len) > b->cap)
+		return;
+	nla->nla_type = type;
+	nla->nla_len = NLA_HDRLEN + len;
+	memcpy((uint8_t *)nla + NLA_HDRLEN, data, len);
+	memset((uint8_t *)nla + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	b->len += NLA_ALIGN(NLA_HDRLEN + len);
+}
+
+static void mb_u32(struct mb *b, uint16_t type, uint32_t v)
+{
+	v = htonl(v);
+	mb_attr(b, type, &v, sizeof(v));
+}
+
+static void mb_end(struct mb *b, struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_len = b->buf + b->len - (uint8_t *)nlh;
+}
+
+static uint16_t msg_flags(struct rng *r)
+{
+	uint16_t f = chance(r, 96) ? NLM_F_REQUEST : 0;
+
+	if (chance(r, 15))
+		f |= NLM_F_ACK;
+	return f;
+}
+
+static uint32_t pick_verdict(struct rng *r)
+{
+	switch (rnd(r, 20)) {
+	case 0 ... 9:	return NF_ACCEPT;
+	case 10 ... 14:	return NF_DROP;
+	case 15:	return NF_REPEAT;
+	case 16:	return NF_QUEUE | (uint32_t)rnd(r, 4) << NF_VERDICT_QBITS |
+				(chance(r, 50) ? NF_VERDICT_FLAG_QUEUE_BYPASS : 0);
+	case 17:	return NF_STOLEN;
+	case 18:	return NF_STOP;
+	default:	return (uint32_t)splitmix(&r->s);
+	}
+}
+
+/* A replacement payload: an IP header we keep, then random bytes. */
+static void mb_payload(struct mb *b, struct rng *r)
+{
+	uint8_t p[1600];
+	uint16_t len = 20 + rnd(r, chance(r, 90) ? 200 : sizeof(p) - 20);
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		p[i] = rnd(r, 256);
+	p[0] = 0x45;
+	p[9] = IPPROTO_UDP;
+	if (chance(r, 70)) {	/* a sane header to 127.0.0.1 */
+		p[2] = len >> 8;
+		p[3] = len & 0xff;
+		p[8] = 64;
+		p[12] = p[16] = 127;
+		p[13] = p[14] = p[17] = p[18] = 0;
+		p[15] = p[19] = 1;
+	}
+	mb_attr(b, NFQA_PAYLOAD, p, len);
+}
+
+static void gen_verdict(struct mb *b, struct rng *r, bool batch)
+{
+	struct nfqnl_msg_verdict_hdr vh;
+	struct nlmsghdr *nlh;
+	uint16_t queue;
+	uint32_t id;
+
+	seen_pick(r, &queue, &id);
+	if (batch)
+		id += rnd(r, 40);
+	nlh = mb_start(b, batch ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT,
+		       msg_flags(r), queue);
+	if (!nlh)
+		return;
+	vh.verdict = htonl(pick_verdict(r));
+	vh.id = htonl(id);
+	if (chance(r, 95))
+		mb_attr(b, NFQA_VERDICT_HDR, &vh, chance(r, 97) ? sizeof(vh) : rnd(r, sizeof(vh)));
+	if (chance(r, 25))
+		mb_u32(b, NFQA_MARK, (uint32_t)splitmix(&r->s));
+	if (chance(r, 10))
+		mb_u32(b, NFQA_PRIORITY, rnd(r, 8));
+	if (!batch && chance(r, 10))
+		mb_payload(b, r);
+	if (!batch && chance(r, 3)) {	/* a conntrack attribute of junk */
+		uint8_t junk[24];
+		unsigned int i;
+
+		for (i = 0; i < sizeof(junk); i++)
+			junk[i] = rnd(r, 256);
+		mb_attr(b, NFQA_CT | NLA_F_NESTED, junk, rnd(r, sizeof(junk)));
+	}
+	mb_end(b, nlh);
+}
+
+static void gen_config(struct mb *b, struct rng *r, uint16_t queue)
+{
+	struct nfqnl_msg_config_cmd cmd = { 0 };
+	struct nfqnl_msg_config_params params;
+	struct nlmsghdr *nlh = mb_start(b, NFQNL_MSG_CONFIG, msg_flags(r), queue);
+
+	if (!nlh)
+		return;
+	if (chance(r, 55)) {
+		switch (rnd(r, 10)) {
+		case 0 ... 4:	cmd.command = NFQNL_CFG_CMD_BIND; break;
+		case 5 ... 7:	cmd.command = NFQNL_CFG_CMD_UNBIND; break;
+		case 8:		cmd.command = NFQNL_CFG_CMD_PF_BIND + rnd(r, 2); break;
+		default:	cmd.command = rnd(r, 256); break;
+		}
+		cmd.pf = htons(rnd(r, 3) ? AF_INET : rnd(r, 64));
+		mb_attr(b, NFQA_CFG_CMD, &cmd, chance(r, 97) ? sizeof(cmd) : 1);
+	}
+	if (chance(r, 50)) {
+		params.copy_mode = rnd(r, 5) ? NFQNL_COPY_PACKET : rnd(r, 6);
+		switch (rnd(r, 5)) {
+		case 0:	params.copy_range = htonl(0); break;
+		case 1:	params.copy_range = htonl(0xffff); break;
+		case 2:	params.copy_range = htonl((uint32_t)splitmix(&r->s)); break;
+		default: params.copy_range = htonl(rnd(r, 3000)); break;
+		}
+		mb_attr(b, NFQA_CFG_PARAMS, &params,
+			chance(r, 97) ? sizeof(params) : rnd(r, sizeof(params)));
+	}
+	if (chance(r, 15)) {
+		static const uint32_t maxlen[] = { 0, 1, 4, 64, 1024, 0xffffffff };
+
+		mb_u32(b, NFQA_CFG_QUEUE_MAXLEN, maxlen[rnd(r, 6)]);
+	}
+	if (chance(r, 20)) {
+		mb_u32(b, NFQA_CFG_FLAGS, rnd(r, 10) ? rnd(r, NFQA_CFG_F_MAX) :
+			(uint32_t)splitmix(&r->s));
+		if (chance(r, 90))
+			mb_u32(b, NFQA_CFG_MASK, rnd(r, 4) ? 0xffffffff : rnd(r, 64));
+	}
+	mb_end(b, nlh);
+}
+
+/* A message of random bytes, with a length that fits or not. */
+static void gen_garbage(struct mb *b, struct rng *r)
+{
+	uint32_t n = 4 + rnd(r, 120), i;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + b->len);
+
+	if (b->len + NLMSG_ALIGN(n) + NLMSG_HDRLEN > b->cap)
+		return;
+	for (i = 0; i < NLMSG_ALIGN(n) + NLMSG_HDRLEN; i++)
+		b->buf[b->len + i] = rnd(r, 256);
+	if (chance(r, 60)) {	/* plausible header, junk after it */
+		nlh->nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | rnd(r, 5);
+		nlh->nlmsg_flags = NLM_F_REQUEST | (chance(r, 20) ? NLM_F_ACK : 0);
+		nlh->nlmsg_len = rnd(r, 4) ? NLMSG_HDRLEN + n : rnd(r, 0x10000);
+	}
+	b->len += NLMSG_ALIGN(n) + NLMSG_HDRLEN;
+}
+
+/* Per message: where it ends, so that a short write() can be checked. */
+struct gen_info {
+	bool	clean;		/* every message well-framed */
+	int	n;
+	size_t	ends[16];
+};
+
+/* Fills @buf with 1-4 messages of the kinds @kinds allows. */
+static size_t gen_msgs(struct rng *r, uint8_t *buf, size_t cap, bool config_only,
+		       struct gen_info *gi)
+{
+	struct mb b = { .buf = buf, .cap = cap };
+	unsigned int n = 1 + rnd(r, chance(r, 70) ? 1 : 4), i;
+	size_t before;
+
+	gi->clean = true;
+	gi->n = 0;
+	for (i = 0; i < n; i++) {
+		before = b.len;
+		if (config_only) {
+			gen_config(&b, r, pick_queue(r));
+		} else {
+			switch (rnd(r, 20)) {
+			case 0 ... 7:	gen_verdict(&b, r, false); break;
+			case 8 ... 12:	gen_verdict(&b, r, true); break;
+			case 13 ... 15:	gen_config(&b, r, pick_queue(r)); break;
+			case 16 ... 17:	gen_garbage(&b, r); gi->clean = false; break;
+			default: {	/* a PACKET message: the kernel's to send */
+				struct nlmsghdr *nlh = mb_start(&b, NFQNL_MSG_PACKET,
+								NLM_F_REQUEST, 0);
+				if (nlh)
+					mb_end(&b, nlh);
+			}
+			}
+		}
+		if (b.len > before && gi->n < 16)
+			gi->ends[gi->n++] = b.len;
+	}
+	if (b.len && chance(r, 4)) {	/* cut the last message short */
+		b.len -= 1 + rnd(r, b.len < 8 ? b.len : 8);
+		gi->clean = false;
+	}
+	return b.len;
+}
+
+/* ---------- checking what the kernel publishes ---------- */
+
+/* NULL when @m (@len bytes) is a well-formed PACKET message. */
+static const char *bad_packet(const uint8_t *m, uint32_t len)
+{
+	const struct nlmsghdr *nlh = (const void *)m;
+	const struct nfgenmsg *nfg = (const void *)(m + NLMSG_HDRLEN);
+	const struct nfqnl_msg_packet_hdr *ph = NULL;
+	uint32_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*nfg));
+	uint32_t payload = 0, cap_len = 0, i;
+	const uint8_t *data = NULL;
+	bool any_payload = false;
+
+	if (len < off + NLA_HDRLEN + sizeof(*ph))
+		return "shorter than a PACKET message can be";
+	if (nlh->nlmsg_len != len)
+		return "nlmsg_len is not the message length";
+	if (nlh->nlmsg_type != ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET))
+		return "not NFQNL_MSG_PACKET";
+	if (nlh->nlmsg_flags || nlh->nlmsg_seq || nlh->nlmsg_pid)
+		return "flags/seq/pid not zero";
+	if (nfg->version != NFNETLINK_V0 ||
+	    (nfg->nfgen_family != NFPROTO_IPV4 && nfg->nfgen_family != NFPROTO_IPV6))
+		return "bad nfgenmsg";
+	for (i = 0; i < sizeof(queue_set) / sizeof(queue_set[0]); i++)
+		if (ntohs(nfg->res_id) == queue_set[i])
+			break;
+	if (i == sizeof(queue_set) / sizeof(queue_set[0]))
+		return "res_id is a queue nobody can have bound";
+	while (off + NLA_HDRLEN <= len) {
+		const struct nlattr *a = (const void *)(m + off);
+		uint16_t type = a->nla_type & NLA_TYPE_MASK;
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > len)
+			return "attribute runs past the message";
+		if (type == 0 || type > NFQA_MAX)
+			return "unknown attribute type";
+		if (type == NFQA_PACKET_HDR) {
+			if (ph || a->nla_len != NLA_HDRLEN + sizeof(*ph))
+				return "bad NFQA_PACKET_HDR";
+			ph = (const void *)(m + off + NLA_HDRLEN);
+		} else if (type == NFQA_PAYLOAD) {
+			payload = a->nla_len - NLA_HDRLEN;
+			data = m + off + NLA_HDRLEN;
+			any_payload = true;
+		} else if (type == NFQA_CAP_LEN) {
+			if (a->nla_len != NLA_HDRLEN + 4)
+				return "bad NFQA_CAP_LEN";
+			memcpy(&cap_len, m + off + NLA_HDRLEN, 4);
+			cap_len = ntohl(cap_len);
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	if (off < len)
+		return "trailing bytes after the attributes";
+	if (!ph)
+		return "no NFQA_PACKET_HDR";
+	if (!ph->packet_id)
+		return "packet id 0";
+	if (ph->hw_protocol != htons(0x0800) && ph->hw_protocol != htons(0x86dd))
+		return "hw_protocol neither IPv4 nor IPv6";
+	if (ph->hook != NF_INET_LOCAL_OUT)
+		return "hook is not LOCAL_OUT";
+	if (any_payload && payload && (data[0] >> 4) != 4 && (data[0] >> 4) != 6)
+		return "payload is not an IP packet";
+	if (cap_len && cap_len <= payload)
+		return "NFQA_CAP_LEN not above the payload length";
+	if (payload > 0xffff)
+		return "payload longer than 64 KiB";
+	return NULL;
+}
+
+static uint32_t packet_id(const uint8_t *m, uint32_t len, uint16_t *queue)
+{
+	uint32_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)), id;
+
+	*queue = ntohs(((const struct nfgenmsg *)(m + NLMSG_HDRLEN))->res_id);
+	while (off + NLA_HDRLEN <= len) {
+		const struct nlattr *a = (const void *)(m + off);
+
+		if ((a->nla_type & NLA_TYPE_MASK) == NFQA_PACKET_HDR) {
+			memcpy(&id, m + off + NLA_HDRLEN, 4);
+			return ntohl(id);
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return 0;
+}
+
+static bool all_bytes(const uint8_t *p, size_t n, uint8_t v, size_t *where)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != v) {
+			*where = i;
+			return false;
+		}
+	return true;
+}
+
+/* Block tails no frame covers: the kernel never writes them. */
+static void gaps(uint8_t *ring, const struct nl_mmap_req *r, bool fill, uint8_t expect,
+		 const char *which)
+{
+	uint32_t per, used, b;
+	size_t where;
+
+	if (!r->nm_block_nr)
+		return;
+	per = r->nm_block_size / r->nm_frame_size;
+	used = per * r->nm_frame_size;
+	if (used == r->nm_block_size)
+		return;
+	for (b = 0; b < r->nm_block_nr; b++) {
+		uint8_t *gap = ring + (size_t)b * r->nm_block_size + used;
+
+		if (!all_bytes(gap, r->nm_block_size - used, expect, &where))
+			broken("%s ring block %u: byte %zu past the last frame is 0x%02x, not 0x%02x",
+			       which, b, where, gap[where], expect);
+		if (fill)
+			memset(gap, GAP_BYTE, r->nm_block_size - used);
+	}
+}
+
+static void check_guards(struct mapr *m)
+{
+	size_t where;
+
+	if (!all_bytes(m->res, page_sz, GUARD_BYTE, &where) ||
+	    !all_bytes(m->res + page_sz + m->glen, page_sz, GUARD_BYTE, &where))
+		broken("guard page around mapping %p changed at byte %zu", m->addr, where);
+}
+
+/* ---------- endpoint model helpers ---------- */
+
+static int new_ep(bool foreign)
+{
+	unsigned int i = __atomic_fetch_add(&neps, 1, __ATOMIC_RELAXED);
+	struct epo *e;
+
+	if (i >= MAXEP)
+		return -1;
+	e = &eps[i];
+	pthread_mutex_init(&e->lock, NULL);
+	e->foreign = foreign;
+	return i;
+}
+
+static void ep_set_rx(struct epo *e, const struct nl_mmap_req *r)
+{
+	free(e->rxf);
+	e->rxf = NULL;
+	e->rx = *r;
+	e->rx_pos = 0;
+	if (r->nm_block_nr)
+		e->rxf = calloc(r->nm_frame_nr, 1);
+}
+
+static void ep_set_tx(struct epo *e, const struct nl_mmap_req *r)
+{
+	uint32_t i, zh;
+	uint8_t *zero;
+
+	free(e->txh);
+	free(e->txl);
+	free(e->txs);
+	e->txh = e->txl = e->txs = NULL;
+	e->tx = *r;
+	e->tx_pos = 0;
+	if (!r->nm_block_nr)
+		return;
+	zero = calloc(1, frame_room(r));
+	zh = fnv(zero, frame_room(r), FNV0);
+	free(zero);
+	e->txh = calloc(r->nm_frame_nr, 4);
+	e->txl = calloc(r->nm_frame_nr, 4);
+	e->txs = calloc(r->nm_frame_nr, 4);
+	for (i = 0; i < r->nm_frame_nr; i++)
+		e->txh[i] = zh;	/* ring memory starts zeroed */
+}
+
+/*
+ * Locks the @idx-th live mapping record (modulo their number) and its
+ * endpoint; NULL when there is none.
+ */
+static struct mapr *map_get(unsigned int idx, struct epo **ep)
+{
+	struct mapr *m = NULL;
+	unsigned int gen, i, n = 0, k;
+	int e;
+
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; i < MAXMAP; i++)
+		n += maps[i].used;
+	k = n ? idx % n : 0;
+	for (i = 0; n && i < MAXMAP; i++)
+		if (maps[i].used && k-- == 0) {
+			m = &maps[i];
+			break;
+		}
+	if (!m) {
+		pthread_mutex_unlock(&maps_lock);
+		return NULL;
+	}
+	e = m->ep;
+	gen = m->gen;
+	pthread_mutex_unlock(&maps_lock);
+	pthread_mutex_lock(&eps[e].lock);
+	if (!m->used || m->gen != gen || m->ep != e) {
+		pthread_mutex_unlock(&eps[e].lock);
+		return NULL;
+	}
+	*ep = &eps[e];
+	return m;
+}
+
+/* Under the endpoint lock: the TX ring kept everything but nm_status. */
+static void check_tx_frame(struct epo *e, uint8_t *txring, uint32_t i)
+{
+	struct nl_mmap_hdr *h = frame_at(txring, &e->tx, i);
+	uint32_t st = status_load(h);
+
+	if (st != e->txs[i] && st != NFQRING_STATUS_UNUSED)
+		broken("TX frame %u: status %u, but we stored %u and the kernel may only store UNUSED",
+		       i, st, e->txs[i]);
+	if (h->nm_len != e->txl[i])
+		broken("TX frame %u: nm_len %u, we wrote %u", i, h->nm_len, e->txl[i]);
+	if (fnv((uint8_t *)h + NFQRING_HDRLEN, frame_room(&e->tx), FNV0) != e->txh[i])
+		broken("TX frame %u: the kernel changed its body", i);
+	if (h->nm_group || h->nm_pid || h->nm_uid || h->nm_gid)
+		broken("TX frame %u: header fields written", i);
+}
+
+/* ---------- request generation ---------- */
+
+enum { REQ_INVALID, REQ_TEARDOWN, REQ_VALID };
+
+/* The documented rules, written from the header, not from the module. */
+static int req_class(const struct nl_mmap_req *r)
+{
+	uint64_t size, per;
+
+	if (r->nm_block_nr == 0)
+		return r->nm_frame_nr == 0 ? REQ_TEARDOWN : REQ_INVALID;
+	if (r->nm_block_size == 0 || r->nm_block_size % page_sz)
+		return REQ_INVALID;
+	if (r->nm_frame_size < NFQRING_HDRLEN || r->nm_frame_size % NFQRING_FRAME_ALIGN ||
+	    r->nm_frame_size > r->nm_block_size)
+		return REQ_INVALID;
+	size = (uint64_t)r->nm_block_size * r->nm_block_nr;
+	if (size > NFQRING_MAX_RING_BYTES)
+		return REQ_INVALID;
+	per = r->nm_block_size / r->nm_frame_size;
+	if ((uint64_t)r->nm_frame_nr != per * r->nm_block_nr ||
+	    r->nm_frame_nr > NFQRING_MAX_FRAMES)
+		return REQ_INVALID;
+	return REQ_VALID;
+}
+
+static struct nl_mmap_req valid_req(struct rng *r)
+{
+	static const uint32_t fsz[] = { NFQRING_HDRLEN, 64, 256, 512, 1000, 1024,
+					2048, 2048, 2048, 3000, 4096 };
+	struct nl_mmap_req q;
+	uint32_t mult = chance(r, 5) ? 17 : 1 << rnd(r, 3);
+
+	q.nm_block_size = page_sz * mult;
+	q.nm_frame_size = chance(r, 10) ? q.nm_block_size : fsz[rnd(r, 11)];
+	if (q.nm_frame_size > q.nm_block_size)
+		q.nm_frame_size = q.nm_block_size;
+	q.nm_block_nr = 1 + rnd(r, chance(r, 90) ? 16 : 64);
+	while ((size_t)q.nm_block_size * q.nm_block_nr > MAX_RING)
+		q.nm_block_nr /= 2;
+	q.nm_frame_nr = q.nm_block_nr * (q.nm_block_size / q.nm_frame_size);
+	return q;
+}
+
+/* A valid request with one rule broken, or a wild one. */
+static struct nl_mmap_req invalid_req(struct rng *r)
+{
+	struct nl_mmap_req q = valid_req(r);
+
+	switch (rnd(r, 10)) {
+	case 0: q.nm_block_size += rnd(r, 2) ? 1 : page_sz / 2; break;
+	case 1: q.nm_block_size = 0; break;
+	case 2: q.nm_frame_size = rnd(r, NFQRING_HDRLEN); break;
+	case 3: q.nm_frame_size += 2; break;
+	case 4: q.nm_frame_size = q.nm_block_size + 4 * (1 + rnd(r, 8)); break;
+	case 5: q.nm_frame_nr += rnd(r, 2) ? 1 : -1; break;
+	case 6: q.nm_block_nr = 0; q.nm_frame_nr |= 1; break;
+	case 7:	/* over the byte limit, every other rule kept */
+		q.nm_block_size = page_sz;
+		q.nm_frame_size = page_sz;
+		q.nm_block_nr = NFQRING_MAX_RING_BYTES / page_sz + 1 + rnd(r, 100);
+		q.nm_frame_nr = q.nm_block_nr;
+		break;
+	case 8:	/* over the frame limit */
+		q.nm_block_size = page_sz;
+		q.nm_frame_size = 32;
+		q.nm_block_nr = NFQRING_MAX_FRAMES / (page_sz / 32) + 1;
+		q.nm_frame_nr = q.nm_block_nr * (page_sz / 32);
+		break;
+	default:	/* overflowing products */
+		q.nm_block_size = 1u << (20 + rnd(r, 12));
+		q.nm_block_nr = 1u << (12 + rnd(r, 20));
+		q.nm_frame_size = q.nm_block_size;
+		q.nm_frame_nr = q.nm_block_nr;
+		break;
+	}
+	return q;
+}
+
+/* ---------- the ops ---------- */
+
+/* read()/write() with buffers the compiler must not judge: bad on purpose. */
+static ssize_t raw_rw(long nr, int fd, void *buf, size_t len)
+{
+	return syscall(nr, fd, buf, len);
+}
+
+struct thr {
+	int		id;
+	int		s4, s6;		/* senders */
+	uint8_t		buf[BUFSZ + 256];
+};
+
+static int slot_fd(unsigned int s)
+{
+	return SLOT_FD(s % NSLOT);
+}
+
+static void op_open(struct rng *r, unsigned int s)
+{
+	struct slot *sl = &slots[s % NSLOT];
+	int fd, e;
+
+	(void)r;
+	pthread_mutex_lock(&sl->lock);
+	e = new_ep(false);
+	if (e < 0) {
+		pthread_mutex_unlock(&sl->lock);
+		CNT(skipped);
+		return;
+	}
+	fd = open(NFQRING_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		broken("open(%s): %s", NFQRING_DEVICE, strerror(errno));
+	/* Replacing the number releases the old file once no call uses it. */
+	if (dup3(fd, slot_fd(s), O_CLOEXEC) < 0)
+		broken("dup3: %s", strerror(errno));
+	close(fd);
+	sl->ep = e;
+	pthread_mutex_unlock(&sl->lock);
+	vlog("slot %u is endpoint %d", s % NSLOT, e);
+}
+
+static void op_close(unsigned int s)
+{
+	struct slot *sl = &slots[s % NSLOT];
+
+	pthread_mutex_lock(&sl->lock);
+	if (sl->ep >= 0 && close(slot_fd(s)))
+		broken("close: %s", strerror(errno));
+	sl->ep = -1;
+	pthread_mutex_unlock(&sl->lock);
+}
+
+static void op_setring(struct rng *r, unsigned int s, unsigned int variant)
+{
+	struct slot *sl = &slots[s % NSLOT];
+	bool tx = variant & 1;
+	unsigned int v = (variant >> 1) % 16;
+	struct nl_mmap_req q;
+	struct epo *e;
+	int cls, ret, err;
+
+	pthread_mutex_lock(&sl->lock);
+	if (sl->ep < 0)
+		goto out_skip;
+	e = &eps[sl->ep];
+	pthread_mutex_lock(&e->lock);
+	if (v == 15) {	/* a pointer the kernel cannot read */
+		ret = ioctl(slot_fd(s), tx ? NFQRING_SET_TX_RING : NFQRING_SET_RX_RING,
+			    (void *)8);
+		if (ret != -1)
+			broken("SET_RING with a bad pointer returned %d", ret);
+		expect_errno("SET_RING(bad pointer)", errno, E(EFAULT));
+		goto out;
+	}
+	if (v < 10)
+		q = valid_req(r);
+	else if (v < 14)
+		q = invalid_req(r);
+	else
+		q = (struct nl_mmap_req){ 0 };
+	cls = req_class(&q);
+	if (cls == REQ_VALID && ring_bytes(&q) > MAX_RING)
+		q = (struct nl_mmap_req){ 0 }, cls = REQ_TEARDOWN;
+	ret = ioctl(slot_fd(s), tx ? NFQRING_SET_TX_RING : NFQRING_SET_RX_RING, &q);
+	err = ret ? errno : 0;
+	vlog("%s bs %u bn %u fs %u fn %u class %d -> %d", tx ? "tx" : "rx",
+	     q.nm_block_size, q.nm_block_nr, q.nm_frame_size, q.nm_frame_nr, cls,
+	     ret ? -err : ret);
+	if (ret != 0 && ret != -1)
+		broken("SET_RING returned %d", ret);
+	if (cls == REQ_INVALID) {
+		CNT(ring_einval);
+		/* --self-test: the bogus expectation that bad requests pass */
+		if (opt.self_test && ret)
+			broken("self-test: expected SET_RING(bs %u bn %u fs %u fn %u) to succeed, it failed with %s",
+			       q.nm_block_size, q.nm_block_nr, q.nm_frame_size,
+			       q.nm_frame_nr, strerrorname_np(err));
+		if (err != EINVAL)
+			broken("SET_RING(bs %u bn %u fs %u fn %u) breaks a rule but returned %s",
+			       q.nm_block_size, q.nm_block_nr, q.nm_frame_size, q.nm_frame_nr,
+			       ret ? strerrorname_np(err) : "success");
+		goto out;
+	}
+	if (e->nmaps > 0) {
+		if (err != EBUSY)
+			broken("SET_RING while the endpoint is mapped: %s, not EBUSY",
+			       ret ? strerrorname_np(err) : "success");
+		CNT(ring_ebusy);
+		goto out;
+	}
+	if (ret) {
+		expect_errno("SET_RING", err, E(EBUSY) | (cls == REQ_VALID ? E(ENOMEM) : 0));
+		if (err == EBUSY)
+			CNT(ring_ebusy);
+		goto out;
+	}
+	CNT(ring_ok);
+	if (tx)
+		ep_set_tx(e, &q), e->tx_fresh = true;
+	else
+		ep_set_rx(e, &q), e->rx_fresh = true;
+out:
+	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&sl->lock);
+	return;
+out_skip:
+	pthread_mutex_unlock(&sl->lock);
+	CNT(skipped);
+}
+
+static void op_mmap(struct rng *r, unsigned int s, unsigned int variant)
+{
+	struct slot *sl = &slots[s % NSLOT];
+	unsigned int v = variant % 16, i;
+	size_t rxs, txs, total, len;
+	int fd = slot_fd(s), flags = MAP_SHARED;
+	struct mapr *m = NULL;
+	uint8_t *res, *p;
+	off_t off = 0;
+	struct epo *e;
+	int ei;
+
+	(void)r;
+	pthread_mutex_lock(&sl->lock);
+	ei = sl->ep;
+	if (ei < 0) {
+		pthread_mutex_unlock(&sl->lock);
+		CNT(skipped);
+		return;
+	}
+	e = &eps[ei];
+	pthread_mutex_lock(&e->lock);
+	rxs = ring_bytes(&e->rx);
+	txs = ring_bytes(&e->tx);
+	total = rxs + txs;
+
+	if ((v >= 10 && v <= 13) || !total) {	/* must be refused */
+		len = total ? total : (size_t)page_sz;
+		if (v == 10 && total > (size_t)page_sz)
+			len = total - page_sz;
+		else if (v == 11)
+			len = total + page_sz;
+		else if (v == 12)
+			off = page_sz;
+		else if (v == 13)
+			flags = MAP_PRIVATE;
+		else if (total)
+			goto out;	/* a ring of one page: no smaller size */
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
+		if (p != MAP_FAILED)
+			broken("mmap(len %zu, off %lld, %s) of rings of %zu+%zu bytes succeeded",
+			       len, (long long)off, flags == MAP_PRIVATE ? "private" : "shared",
+			       rxs, txs);
+		expect_errno("mmap(wrong size/offset/private)", errno, E(EINVAL));
+		goto out;
+	}
+
+	/* Taken at once: users of a record wait for its endpoint's lock. */
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; i < MAXMAP; i++)
+		if (!maps[i].used) {
+			m = &maps[i];
+			*m = (struct mapr){ .used = true, .partial = true, .ep = ei,
+					    .gen = ++map_gen };
+			break;
+		}
+	pthread_mutex_unlock(&maps_lock);
+	if (!m)
+		goto out;
+	/* Guard pages on both sides, the ring mapped over the middle. */
+	res = mmap(NULL, total + 2 * page_sz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		broken("anonymous mmap: %s", strerror(errno));
+	memset(res, GUARD_BYTE, page_sz);
+	memset(res + page_sz + total, GUARD_BYTE, page_sz);
+	p = mmap(res + page_sz, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED) {
+		int err = errno;
+
+		munmap(res, total + 2 * page_sz);
+		pthread_mutex_lock(&maps_lock);
+		m->used = false;
+		pthread_mutex_unlock(&maps_lock);
+		if (err == EINVAL)
+			broken("mmap of exactly RX+TX (%zu+%zu bytes) refused with EINVAL",
+			       rxs, txs);
+		expect_errno("mmap", err, E(ENOMEM));
+		goto out;
+	}
+	/* The kernel never writes block tails: zero, or our canary. */
+	gaps(p, &e->rx, true, e->rx_fresh ? 0 : GAP_BYTE, "RX");
+	gaps(p + rxs, &e->tx, true, e->tx_fresh ? 0 : GAP_BYTE, "TX");
+	e->rx_fresh = e->tx_fresh = false;
+	pthread_mutex_lock(&maps_lock);
+	m->res = res;
+	m->res_len = total + 2 * page_sz;
+	m->glen = m->len = total;
+	m->addr = p;
+	m->partial = false;
+	pthread_mutex_unlock(&maps_lock);
+	e->nmaps++;
+	CNT(maps);
+	vlog("mapped endpoint %d at %p (%zu+%zu)", ei, p, rxs, txs);
+out:
+	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&sl->lock);
+}
+
+/* Under the endpoint lock: unmaps everything of @m and frees the record. */
+static void map_drop(struct mapr *m, struct epo *e)
+{
+	check_guards(m);
+	if (!m->partial) {
+		gaps(m->addr, &e->rx, false, GAP_BYTE, "RX");
+		gaps(m->addr + ring_bytes(&e->rx), &e->tx, false, GAP_BYTE, "TX");
+	}
+	if (munmap(m->res, m->res_len))
+		broken("munmap: %s", strerror(errno));
+	pthread_mutex_lock(&maps_lock);
+	m->used = false;
+	pthread_mutex_unlock(&maps_lock);
+	e->nmaps--;
+}
+
+static void op_munmap(struct rng *r, unsigned int idx, unsigned int variant)
+{
+	size_t pages, k;
+	struct mapr *m;
+	struct epo *e;
+
+	m = map_get(idx, &e);
+	if (!m) {
+		CNT(skipped);
+		return;
+	}
+	pages = m->len / page_sz;
+	if (variant % 4 == 0 && !m->partial && pages >= 2) {
+		/* A page out of the middle: the rest stays mapped and pinned. */
+		k = rnd(r, pages);
+		if (munmap(m->addr + k * page_sz, page_sz))
+			broken("munmap of one page: %s", strerror(errno));
+		m->partial = true;
+	} else {
+		map_drop(m, e);
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void op_mremap(struct rng *r, unsigned int idx, unsigned int variant)
+{
+	struct mapr *m;
+	struct epo *e;
+	uint8_t *p, *nres;
+	size_t pages;
+
+	(void)r;
+	m = map_get(idx, &e);
+	if (!m) {
+		CNT(skipped);
+		return;
+	}
+	pages = m->len / page_sz;
+	switch (variant % 3) {
+	case 0:	/* growing is refused, in place or moving */
+		p = mremap(m->addr, m->len, m->len + page_sz,
+			   variant & 4 ? MREMAP_MAYMOVE : 0);
+		if (p != MAP_FAILED)
+			broken("mremap grew a ring mapping from %zu bytes", m->len);
+		break;
+	case 1:	/* shrinking just unmaps the tail */
+		if (m->partial || pages < 2)
+			break;
+		p = mremap(m->addr, m->len, m->len - page_sz, 0);
+		if (p == MAP_FAILED)
+			expect_errno("mremap(shrink)", errno, E(EINVAL) | E(EFAULT) | E(ENOMEM));
+		else
+			m->len -= page_sz, m->partial = true;
+		break;
+	default:	/* moving keeps the frames where the kernel writes them */
+		if (m->partial)
+			break;
+		nres = mmap(NULL, m->len + 2 * page_sz, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (nres == MAP_FAILED)
+			broken("anonymous mmap: %s", strerror(errno));
+		memset(nres, GUARD_BYTE, page_sz);
+		memset(nres + page_sz + m->len, GUARD_BYTE, page_sz);
+		p = mremap(m->addr, m->len, m->len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   nres + page_sz);
+		if (p == MAP_FAILED) {
+			expect_errno("mremap(move)", errno, E(EINVAL) | E(EFAULT) | E(ENOMEM));
+			munmap(nres, m->len + 2 * page_sz);
+			break;
+		}
+		check_guards(m);
+		munmap(m->res, m->res_len);
+		m->res = nres;
+		m->res_len = m->len + 2 * page_sz;
+		m->glen = m->len;
+		m->addr = p;
+		vlog("moved to %p", p);
+		break;
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Consumes the RX ring of a mapping: checks and releases what is there. */
+static void rx_scan(struct rng *r, struct mapr *m, struct epo *e, bool final)
+{
+	const struct nl_mmap_req *q = &e->rx;
+	uint32_t n, st, room;
+	const char *bad;
+	size_t where;
+
+	if (!q->nm_block_nr || m->partial)
+		return;
+	room = frame_room(q);
+	gaps(m->addr, q, false, GAP_BYTE, "RX");
+	for (n = 0; n < q->nm_frame_nr; n++) {
+		uint32_t idx = (e->rx_pos + n) % q->nm_frame_nr;
+		struct nl_mmap_hdr *h = frame_at(m->addr, q, idx);
+		uint8_t *body = (uint8_t *)h + NFQRING_HDRLEN, f = e->rxf[idx];
+		bool release = true;
+
+		st = status_load(h);
+		switch (st) {
+		case NFQRING_STATUS_UNUSED:
+			continue;
+		case NFQRING_STATUS_RESERVED:
+			/* Never across a sleep: none may be left once traffic stopped. */
+			if (final && !(f & RXF_SCRIB))
+				broken("RX frame %u is still RESERVED after the traffic stopped", idx);
+			continue;
+		case NFQRING_STATUS_VALID:
+			if (f & RXF_SCRIB)
+				break;
+			CNT(rx_valid);
+			if (h->nm_len > room)
+				broken("RX frame %u: VALID with nm_len %u in a frame of %u bytes",
+				       idx, h->nm_len, room);
+			bad = bad_packet(body, h->nm_len);
+			if (bad)
+				broken("RX frame %u (nm_len %u): %s", idx, h->nm_len, bad);
+			if (h->nm_group || h->nm_pid || h->nm_uid || h->nm_gid)
+				broken("RX frame %u: group/pid/uid/gid not zero", idx);
+			if (f & RXF_PRIMED) {
+				uint32_t end = NLA_ALIGN(h->nm_len);
+
+				if (end < room && !all_bytes(body + end, room - end, RXC_BYTE, &where))
+					broken("RX frame %u: byte %zu of the frame, past the message of %u, was written",
+					       idx, end + where, h->nm_len);
+				CNT(rx_checked);
+			}
+			{
+				uint16_t queue;
+				uint32_t id = packet_id(body, h->nm_len, &queue);
+
+				seen_add(queue, id);
+			}
+			break;
+		case NFQRING_STATUS_COPY:
+			if (f & RXF_SCRIB)
+				break;
+			CNT(rx_copy);
+			if (!h->nm_len || h->nm_len > 0x10000 + 4096)
+				broken("RX frame %u: COPY with nm_len %u", idx, h->nm_len);
+			if ((f & RXF_PRIMED) && !all_bytes(body, room, RXC_BYTE, &where))
+				broken("RX frame %u: COPY frame body written at byte %zu", idx, where);
+			break;
+		case NFQRING_STATUS_SKIP:
+			if (!(f & (RXF_SCRIB | RXF_OURSKIP)))
+				broken("RX frame %u: SKIP, which only userspace stores", idx);
+			release = final || chance(r, 50);
+			break;
+		default:
+			if (!(f & RXF_SCRIB))
+				broken("RX frame %u: status %u the kernel never stores", idx, st);
+			break;
+		}
+		if (!release)
+			continue;
+		if (!final && st == NFQRING_STATUS_VALID && chance(r, 8)) {
+			/* keep it for a while */
+			e->rxf[idx] = f | RXF_OURSKIP;
+			status_store(h, NFQRING_STATUS_SKIP);
+			continue;
+		}
+		/* Prime the body so that a write past the next message shows. */
+		memset(body, RXC_BYTE, room);
+		e->rxf[idx] = RXF_PRIMED;
+		status_store(h, NFQRING_STATUS_UNUSED);
+		e->rx_pos = idx + 1;
+	}
+}
+
+static void op_consume(struct rng *r, unsigned int idx)
+{
+	struct mapr *m;
+	struct epo *e;
+
+	m = map_get(idx, &e);
+	if (!m) {
+		CNT(skipped);
+		return;
+	}
+	rx_scan(r, m, e, false);
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void op_scribble(struct rng *r, unsigned int idx)
+{
+	static const uint32_t vals[] = { 0, 1, 2, 3, 4, 5, 0xffffffff, 0x80000002 };
+	unsigned int k, n = 1 + rnd(r, 8);
+	struct mapr *m;
+	struct epo *e;
+
+	m = map_get(idx, &e);
+	if (!m) {
+		CNT(skipped);
+		return;
+	}
+	if (m->partial)
+		goto out;
+	for (k = 0; k < n; k++) {
+		uint32_t v = vals[rnd(r, 8)], i;
+		struct nl_mmap_hdr *h;
+
+		if (e->rx.nm_block_nr && chance(r, 50)) {
+			i = rnd(r, e->rx.nm_frame_nr);
+			h = frame_at(m->addr, &e->rx, i);
+			/* Ours from now on: the consumer must not judge it. */
+			e->rxf[i] = v == NFQRING_STATUS_UNUSED ? 0 : RXF_SCRIB;
+			if (chance(r, 30))
+				h->nm_len = (uint32_t)splitmix(&r->s);
+			status_store(h, v);
+		} else if (e->tx.nm_block_nr) {
+			uint8_t *txr = m->addr + ring_bytes(&e->rx);
+
+			i = rnd(r, e->tx.nm_frame_nr);
+			h = frame_at(txr, &e->tx, i);
+			e->txl[i] = chance(r, 50) ? (uint32_t)splitmix(&r->s) :
+				rnd(r, frame_room(&e->tx) + 64);
+			h->nm_len = e->txl[i];
+			e->txs[i] = v;
+			status_store(h, v);
+		}
+	}
+out:
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void op_txput(struct rng *r, unsigned int idx, unsigned int variant)
+{
+	unsigned int k, n = 1 + rnd(r, 8);
+	struct gen_info gi;
+	struct mapr *m;
+	struct epo *e;
+	uint8_t *txr;
+	uint32_t room;
+
+	m = map_get(idx, &e);
+	if (!m) {
+		CNT(skipped);
+		return;
+	}
+	if (m->partial || !e->tx.nm_block_nr)
+		goto out;
+	txr = m->addr + ring_bytes(&e->rx);
+	room = frame_room(&e->tx);
+	for (k = 0; k < n; k++) {
+		uint32_t i = e->tx_pos % e->tx.nm_frame_nr, st, len, v;
+		struct nl_mmap_hdr *h = frame_at(txr, &e->tx, i);
+		uint8_t *body = (uint8_t *)h + NFQRING_HDRLEN;
+
+		check_tx_frame(e, txr, i);
+		st = status_load(h);
+		/* A VALID frame waits for the kernel; sometimes overwrite it. */
+		if (st == NFQRING_STATUS_VALID && !(variant % 8 == 0))
+			break;
+		len = gen_msgs(r, body, room, false, &gi);
+		if (len < room && chance(r, 30))
+			memset(body + len, rnd(r, 256), room - len);
+		switch (rnd(r, 20)) {
+		case 0:	h->nm_len = room + 1 + rnd(r, 4096); break;
+		case 1:	h->nm_len = (uint32_t)splitmix(&r->s); break;
+		case 2: h->nm_len = len ? rnd(r, len) : 0; break;
+		default: h->nm_len = len; break;
+		}
+		switch (rnd(r, 20)) {
+		case 0:	v = NFQRING_STATUS_SKIP; break;
+		case 1:	v = NFQRING_STATUS_COPY + rnd(r, 3) * 7; break;
+		default: v = NFQRING_STATUS_VALID; break;
+		}
+		e->txl[i] = h->nm_len;
+		e->txh[i] = fnv(body, room, FNV0);
+		e->txs[i] = v;
+		status_store(h, v);
+		e->tx_pos++;
+		CNT(tx_frames);
+	}
+out:
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Checks a write() result against the messages it carried. */
+static void check_write(ssize_t ret, int err, size_t len, const struct gen_info *gi)
+{
+	int i;
+
+	if (ret < 0) {
+		expect_errno("write", err, MSG_ERRS | E(EBADF));
+		CNT(write_err);
+		return;
+	}
+	CNT(write_ok);
+	if ((size_t)ret > len)
+		broken("write of %zu bytes returned %zd", len, ret);
+	if (ret == 0 && len)
+		broken("write of %zu bytes returned 0: a failing first message must return -1", len);
+	if (!gi->clean || (size_t)ret == len)
+		return;
+	for (i = 0; i < gi->n; i++)
+		if ((size_t)ret == gi->ends[i])
+			return;
+	broken("write returned %zd, which is no message boundary of the %zu bytes", ret, len);
+}
+
+static void op_write(struct thr *t, struct rng *r, unsigned int s, unsigned int variant,
+		     bool config_only)
+{
+	struct gen_info gi;
+	size_t len;
+	ssize_t ret;
+
+	switch (variant % 16) {
+	case 14:	/* a buffer the kernel cannot read */
+		ret = raw_rw(SYS_write, slot_fd(s), (void *)8, 64);
+		if (ret != -1)
+			broken("write from a bad pointer returned %zd", ret);
+		expect_errno("write(bad pointer)", errno, E(EFAULT) | E(EBADF));
+		return;
+	case 15:	/* over NFQRING_WRITE_MAX */
+		ret = raw_rw(SYS_write, slot_fd(s), t->buf, NFQRING_WRITE_MAX + 1 + rnd(r, 100));
+		if (ret != -1)
+			broken("write over NFQRING_WRITE_MAX returned %zd", ret);
+		expect_errno("write(too big)", errno, E(EMSGSIZE) | E(EBADF));
+		return;
+	}
+	len = gen_msgs(r, t->buf, BUFSZ, config_only, &gi);
+	ret = write(slot_fd(s), t->buf, len);
+	vlog("%zu bytes, %d messages -> %zd", len, gi.n, ret < 0 ? -errno : ret);
+	check_write(ret, errno, len, &gi);
+}
+
+static void op_write0(unsigned int s)
+{
+	ssize_t ret = write(slot_fd(s), NULL, 0);
+
+	/* The header: only NFQRING_TX_FLUSH reports a TX frame's error. */
+	if (ret < 0)
+		expect_errno("write(fd, NULL, 0)", errno, E(EBADF));
+}
+
+static void op_flush(unsigned int s, unsigned int variant)
+{
+	struct slot *sl = &slots[s % NSLOT];
+	struct {
+		struct nfqring_tx_result res;
+		uint8_t canary[32];
+	} b;
+	bool checked = variant % 4 == 0;
+	struct epo *e = NULL;
+	size_t where;
+	int ret, err;
+
+	if (variant % 8 == 1) {
+		ret = ioctl(slot_fd(s), NFQRING_TX_FLUSH, NULL);
+		if (ret < 0)
+			expect_errno("TX_FLUSH(NULL)", errno, MSG_ERRS | E(EBADF));
+		return;
+	}
+	if (variant % 8 == 3) {
+		ret = ioctl(slot_fd(s), NFQRING_TX_FLUSH, (void *)8);
+		if (ret < 0)
+			expect_errno("TX_FLUSH(bad pointer)", errno, MSG_ERRS | E(EFAULT) | E(EBADF));
+		else
+			broken("TX_FLUSH with a bad result pointer returned %d", ret);
+		return;
+	}
+	if (checked) {
+		pthread_mutex_lock(&sl->lock);
+		if (sl->ep < 0) {
+			pthread_mutex_unlock(&sl->lock);
+			return;
+		}
+		e = &eps[sl->ep];
+		pthread_mutex_lock(&e->lock);
+	}
+	memset(&b, RDC_BYTE, sizeof(b));
+	ret = ioctl(slot_fd(s), NFQRING_TX_FLUSH, &b.res);
+	err = errno;
+	if (!all_bytes(b.canary, sizeof(b.canary), RDC_BYTE, &where))
+		broken("TX_FLUSH wrote past struct nfqring_tx_result");
+	if (ret >= 0) {
+		CNT(flush_ok);
+		if (b.res.processed != (uint32_t)ret || b.res.error || b.res.reserved)
+			broken("TX_FLUSH returned %d but the result says processed %u error %d",
+			       ret, b.res.processed, b.res.error);
+		if (e && (uint32_t)ret > e->tx.nm_frame_nr)
+			broken("TX_FLUSH processed %d frames of a ring of %u", ret,
+			       e->tx.nm_frame_nr);
+	} else if (err != EBADF) {
+		CNT(flush_err);
+		expect_errno("TX_FLUSH", err, MSG_ERRS);
+		if (b.res.error != -err)
+			broken("TX_FLUSH failed with %d but the result says error %d", -err,
+			       b.res.error);
+		if (e) {
+			if (b.res.frame >= e->tx.nm_frame_nr || b.res.processed >= e->tx.nm_frame_nr)
+				broken("TX_FLUSH result frame %u processed %u in a ring of %u",
+				       b.res.frame, b.res.processed, e->tx.nm_frame_nr);
+		}
+	}
+	if (e) {
+		pthread_mutex_unlock(&e->lock);
+		pthread_mutex_unlock(&sl->lock);
+	}
+}
+
+static void op_read(struct thr *t, struct rng *r, unsigned int s, unsigned int variant)
+{
+	unsigned int k, n = 1 + rnd(r, 8);
+	size_t count, where;
+	ssize_t ret;
+
+	for (k = 0; k < n; k++) {
+		switch (variant % 8) {
+		case 0:	count = rnd(r, 64); break;
+		case 1:	count = 36; break;
+		default: count = BUFSZ; break;
+		}
+		if (variant % 16 == 15) {
+			ret = raw_rw(SYS_read, slot_fd(s), (void *)8, 4096);
+			if (ret >= 0)
+				broken("read into a bad pointer returned %zd", ret);
+			expect_errno("read(bad pointer)", errno,
+				     E(EFAULT) | E(EAGAIN) | E(ENOBUFS) | E(EMSGSIZE) | E(EBADF));
+			return;
+		}
+		memset(t->buf, RDC_BYTE, count + 64);
+		ret = read(slot_fd(s), t->buf, count);
+		if (ret < 0) {
+			int err = errno;
+
+			expect_errno("read", err, E(EAGAIN) | E(EMSGSIZE) | E(ENOBUFS) | E(EBADF));
+			if (!all_bytes(t->buf, count + 64, RDC_BYTE, &where))
+				broken("read failing with %s wrote byte %zu", strerrorname_np(err),
+				       where);
+			if (err == EAGAIN || err == EBADF)
+				return;
+			continue;
+		}
+		if ((size_t)ret > count || ret < (ssize_t)NLMSG_HDRLEN)
+			broken("read(%zu) returned %zd", count, ret);
+		if (!all_bytes(t->buf + ret, count + 64 - ret, RDC_BYTE, &where))
+			broken("read returned %zd but wrote byte %zd", ret, ret + (ssize_t)where);
+		if (((struct nlmsghdr *)t->buf)->nlmsg_type == NLMSG_ERROR) {
+			struct nlmsghdr *nlh = (void *)t->buf;
+			struct nlmsgerr *me = NLMSG_DATA(nlh);
+
+			CNT(reads_ack);
+			if (ret != NLMSG_SPACE(sizeof(*me)) || nlh->nlmsg_len != ret ||
+			    nlh->nlmsg_flags != NLM_F_CAPPED)
+				broken("read an ack of %zd bytes, nlmsg_len %u flags 0x%x",
+				       ret, nlh->nlmsg_len, nlh->nlmsg_flags);
+			if (me->error > 0 || me->error <= -128 ||
+			    (me->error < 0 && !(MSG_ERRS & E(-me->error))))
+				broken("an ack carries error %d", me->error);
+		} else {
+			const char *bad = bad_packet(t->buf, ret);
+			uint16_t queue;
+			uint32_t id;
+
+			if (bad)
+				broken("read a message of %zd bytes: %s", ret, bad);
+			CNT(reads_pkt);
+			id = packet_id(t->buf, ret, &queue);
+			seen_add(queue, id);
+		}
+	}
+}
+
+static void op_poll(struct rng *r, unsigned int s)
+{
+	struct pollfd p = { .fd = slot_fd(s), .events = POLLIN | POLLOUT };
+	short ok = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR | POLLNVAL;
+	int ret = poll(&p, 1, rnd(r, 3));
+
+	if (ret < 0)
+		broken("poll: %s", strerror(errno));
+	if (p.revents & ~ok)
+		broken("poll revents 0x%x has bits the ABI does not document", p.revents);
+}
+
+static void op_stats(unsigned int s, unsigned int variant)
+{
+	struct slot *sl = &slots[s % NSLOT];
+	struct {
+		struct nfqring_stats st;
+		uint8_t canary[32];
+	} b;
+	struct epo *e = NULL;
+	size_t where;
+	int ret;
+
+	if (variant % 8 == 7) {
+		ret = ioctl(slot_fd(s), NFQRING_GET_STATS, (void *)8);
+		if (ret != -1)
+			broken("GET_STATS into a bad pointer returned %d", ret);
+		expect_errno("GET_STATS(bad pointer)", errno, E(EFAULT) | E(EBADF));
+		return;
+	}
+	if (variant & 1) {
+		pthread_mutex_lock(&sl->lock);
+		if (sl->ep >= 0) {
+			e = &eps[sl->ep];
+			pthread_mutex_lock(&e->lock);
+		}
+	}
+	memset(&b, RDC_BYTE, sizeof(b));
+	ret = ioctl(slot_fd(s), NFQRING_GET_STATS, &b.st);
+	if (ret) {
+		expect_errno("GET_STATS", errno, E(EBADF));
+		if (e)
+			broken("GET_STATS on an open slot: %s", strerror(errno));
+		goto out;
+	}
+	if (!all_bytes(b.canary, sizeof(b.canary), RDC_BYTE, &where))
+		broken("GET_STATS wrote past struct nfqring_stats");
+	if (b.st.backlog_bytes > NFQRING_BACKLOG_BYTES)
+		broken("backlog_bytes %u over NFQRING_BACKLOG_BYTES", b.st.backlog_bytes);
+	if (b.st.tx_last_error > 0 || b.st.tx_last_error < -4095)
+		broken("tx_last_error %d", b.st.tx_last_error);
+	if (b.st.tx_errors > b.st.tx_frames + b.st.tx_errors ||
+	    b.st.tx_flushes > b.st.tx_frames)
+		broken("tx_flushes %llu > tx_frames %llu",
+		       (unsigned long long)b.st.tx_flushes, (unsigned long long)b.st.tx_frames);
+	if (e && (b.st.rx_frame_nr != e->rx.nm_frame_nr ||
+		  b.st.tx_frame_nr != e->tx.nm_frame_nr ||
+		  (e->rx.nm_block_nr && b.st.rx_frame_size != e->rx.nm_frame_size) ||
+		  (e->tx.nm_block_nr && b.st.tx_frame_size != e->tx.nm_frame_size)))
+		broken("GET_STATS rings rx %u x %u tx %u x %u, the set-up said rx %u x %u tx %u x %u",
+		       b.st.rx_frame_nr, b.st.rx_frame_size, b.st.tx_frame_nr,
+		       b.st.tx_frame_size, e->rx.nm_frame_nr, e->rx.nm_frame_size,
+		       e->tx.nm_frame_nr, e->tx.nm_frame_size);
+out:
+	if (variant & 1) {
+		if (e)
+			pthread_mutex_unlock(&e->lock);
+		pthread_mutex_unlock(&sl->lock);
+	}
+}
+
+static void op_ioctl(struct rng *r, unsigned int s, unsigned int variant)
+{
+	int fd = slot_fd(s), ret;
+	unsigned long cmd;
+
+	switch (variant % 3) {
+	case 0:
+		ret = ioctl(fd, NFQRING_GET_VERSION);
+		if (ret != NFQRING_ABI_VERSION && !(ret == -1 && errno == EBADF))
+			broken("GET_VERSION returned %d", ret);
+		return;
+	case 1:	/* our magic, a number or a size that is not ours */
+		cmd = rnd(r, 2) ? _IO(NFQRING_IOC_MAGIC, 5 + rnd(r, 250)) :
+			_IOW(NFQRING_IOC_MAGIC, 1, uint32_t);
+		break;
+	default:	/* a known number with the wrong direction */
+		cmd = rnd(r, 2) ? _IOW(NFQRING_IOC_MAGIC, 4, struct nfqring_stats) :
+			_IO(NFQRING_IOC_MAGIC, 1 + rnd(r, 2));
+		break;
+	}
+	ret = ioctl(fd, cmd, NULL);
+	if (ret != -1)
+		broken("ioctl 0x%lx returned %d", cmd, ret);
+	expect_errno("unknown ioctl", errno, E(ENOTTY) | E(EBADF));
+}
+
+/* UDP to the queued ports: plain, IPv6, or one GSO superpacket. */
+static void op_send(struct thr *t, struct rng *r, unsigned int variant)
+{
+	unsigned int k, n = 1 + rnd(r, 16);
+	uint16_t port = PORT_BASE + rnd(r, 6);
+	size_t len = rnd(r, 4) ? rnd(r, 600) : rnd(r, 9000);
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+
+	memset(t->buf, 'f', len);
+	for (k = 0; k < n; k++) {
+		memcpy(t->buf, &k, len < sizeof(k) ? len : sizeof(k));
+		CNT(sends);
+		if (variant % 8 == 0) {
+			sendto(t->s6, t->buf, len, MSG_DONTWAIT, (void *)&a6, sizeof(a6));
+		} else if (variant % 8 == 1) {
+			char cbuf[CMSG_SPACE(sizeof(uint16_t))] = { 0 };
+			struct iovec iov = { t->buf, 2000 + rnd(r, 8000) };
+			struct msghdr mh = { .msg_name = &a4, .msg_namelen = sizeof(a4),
+					     .msg_iov = &iov, .msg_iovlen = 1,
+					     .msg_control = cbuf,
+					     .msg_controllen = sizeof(cbuf) };
+			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+			uint16_t gso = 100 + rnd(r, 1300);
+
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(gso));
+			memcpy(CMSG_DATA(c), &gso, sizeof(gso));
+			memset(t->buf, 'g', iov.iov_len);
+			sendmsg(t->s4, &mh, MSG_DONTWAIT);
+		} else {
+			sendto(t->s4, t->buf, len, MSG_DONTWAIT, (void *)&a4, sizeof(a4));
+		}
+	}
+}
+
+static int run_ip_batch(const char *cmds)
+{
+	FILE *f = popen("ip -batch - >/dev/null 2>&1", "w");
+
+	if (!f)
+		return -1;
+	fputs(cmds, f);
+	return pclose(f);
+}
+
+/* A veth whose packets sit in the queues when it is deleted. */
+static void op_veth(struct thr *t, struct rng *r)
+{
+	unsigned int n, k, pkts = 1 + rnd(r, 24);
+	char cmd[512];
+	struct sockaddr_in a = { .sin_family = AF_INET };
+
+	if (__atomic_exchange_n(&veth_busy, 1, __ATOMIC_ACQUIRE)) {
+		CNT(skipped);
+		return;
+	}
+	n = __atomic_fetch_add(&veth_seq, 1, __ATOMIC_RELAXED) % 200;
+	snprintf(cmd, sizeof(cmd),
+		 "link add fzv%u type veth peer name fzp%u\n"
+		 "addr add 10.77.%u.1/24 dev fzv%u\n"
+		 "link set fzp%u up\nlink set fzv%u up\n", n, n, n, n, n, n);
+	if (run_ip_batch(cmd))
+		broken("could not create veth fzv%u", n);
+	a.sin_addr.s_addr = htonl(0x0a4d0002 | n << 8);
+	for (k = 0; k < pkts; k++) {
+		a.sin_port = htons(queue_port[rnd(r, 4)]);
+		sendto(t->s4, t->buf, 64 + rnd(r, 500), MSG_DONTWAIT, (void *)&a, sizeof(a));
+	}
+	usleep(rnd(r, 20000));
+	snprintf(cmd, sizeof(cmd), "link del fzv%u\n", n);
+	if (run_ip_batch(cmd))
+		broken("could not delete veth fzv%u", n);
+	CNT(veth);
+	__atomic_store_n(&veth_busy, 0, __ATOMIC_RELEASE);
+}
+
+static int nft_load(const char *prefix)
+{
+	FILE *f = popen("nft -f -", "w");
+
+	if (!f)
+		return -1;
+	fputs(prefix, f);
+	fputs(nft_rules, f);
+	return pclose(f);
+}
+
+/* Hook removal drops what the queues hold; then the same rules again. */
+static void op_nft(void)
+{
+	if (nft_load("delete table inet fz\n"))
+		broken("nft reload failed");
+	CNT(nft);
+}
+
+static void lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+}
+
+/*
+ * In a child: its own namespace, a bound queue with packets in it, maybe a
+ * ring, maybe the descriptor handed to the round; then it exits.
+ */
+static int nschild_main(uint64_t seed, int sock, unsigned int variant)
+{
+	struct rng r = { seed };
+	uint16_t queue = rnd(&r, 4);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(queue_port[queue]),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint8_t buf[512];
+	struct mb b = { .buf = buf, .cap = sizeof(buf) };
+	struct nfqnl_msg_config_cmd cmd = { .command = NFQNL_CFG_CMD_BIND };
+	struct nfqnl_msg_config_params params = { .copy_range = htonl(0xffff),
+						  .copy_mode = NFQNL_COPY_PACKET };
+	struct nlmsghdr *nlh;
+	unsigned int k, n = 1 + rnd(&r, 32);
+	int fd, s;
+
+	if (unshare(CLONE_NEWNET))
+		return 20;
+	lo_up();
+	if (nft_load(""))
+		return 21;
+	fd = open(NFQRING_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 22;
+	if (variant & 1) {
+		struct nl_mmap_req q = { page_sz, 1 + rnd(&r, 4), 2048, 0 };
+
+		q.nm_frame_nr = q.nm_block_nr * (page_sz / 2048);
+		if (ioctl(fd, NFQRING_SET_RX_RING, &q))
+			return 23;
+		if (mmap(NULL, ring_bytes(&q), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) ==
+		    MAP_FAILED)
+			return 24;
+	}
+	nlh = mb_start(&b, NFQNL_MSG_CONFIG, NLM_F_REQUEST, queue);
+	mb_attr(&b, NFQA_CFG_CMD, &cmd, sizeof(cmd));
+	mb_end(&b, nlh);
+	nlh = mb_start(&b, NFQNL_MSG_CONFIG, NLM_F_REQUEST, queue);
+	mb_attr(&b, NFQA_CFG_PARAMS, &params, sizeof(params));
+	mb_end(&b, nlh);
+	if (write(fd, buf, b.len) != (ssize_t)b.len)
+		return 25;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return 26;
+	memset(buf, 'n', sizeof(buf));
+	for (k = 0; k < n; k++)
+		sendto(s, buf, 1 + rnd(&r, sizeof(buf) - 1), MSG_DONTWAIT, (void *)&a, sizeof(a));
+	if (variant & 2) {	/* hand the endpoint over */
+		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+		struct iovec iov = { "x", 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		if (sendmsg(sock, &mh, 0) != 1)
+			return 27;
+	}
+	return 0;	/* exits with the packets queued */
+}
+
+/* Where the namespace child finds its socket after exec. */
+#define NSCHILD_FD	100
+
+static void op_nschild(struct rng *r, unsigned int s, unsigned int variant)
+{
+	int sv[2], status, fd = -1;
+	char sarg[32], varg[16];
+	pid_t pid;
+
+	if (__atomic_exchange_n(&nschild_busy, 1, __ATOMIC_ACQUIRE)) {
+		CNT(skipped);
+		return;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		broken("socketpair: %s", strerror(errno));
+	snprintf(sarg, sizeof(sarg), "%llu", (unsigned long long)splitmix(&r->s));
+	snprintf(varg, sizeof(varg), "%u", variant);
+	pid = fork();
+	if (pid < 0)
+		broken("fork: %s", strerror(errno));
+	if (pid == 0) {
+		/*
+		 * Other threads may hold locks (popen's among them) that a
+		 * forked copy would wait on for ever: only async-signal-safe
+		 * calls until a fresh image runs nschild_main().
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(sv[1], NSCHILD_FD);
+		execl("/proc/self/exe", "abi_fuzz", "--nschild", sarg, varg, NULL);
+		_exit(30);
+	}
+	close(sv[1]);
+	if (variant & 2) {
+		char cbuf[CMSG_SPACE(sizeof(int))], c;
+		struct iovec iov = { &c, 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+
+		if (recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC) == 1 && CMSG_FIRSTHDR(&mh))
+			memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+	}
+	close(sv[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		broken("waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		broken("namespace child failed (status 0x%x)", status);
+	if (fd >= 0) {	/* an endpoint of a namespace only it holds now */
+		struct slot *sl = &slots[s % NSLOT];
+		int e;
+
+		pthread_mutex_lock(&sl->lock);
+		e = new_ep(true);
+		if (e >= 0) {
+			if (variant & 1) {	/* its ring as the child set it */
+				struct nfqring_stats st;
+
+				if (ioctl(fd, NFQRING_GET_STATS, &st))
+					broken("GET_STATS on the child's endpoint: %s", strerror(errno));
+				eps[e].rx = (struct nl_mmap_req){ page_sz,
+					st.rx_frame_nr / (page_sz / 2048), 2048, st.rx_frame_nr };
+				ep_set_rx(&eps[e], &eps[e].rx);
+			}
+			dup3(fd, slot_fd(s), O_CLOEXEC);
+			sl->ep = e;
+		}
+		pthread_mutex_unlock(&sl->lock);
+		close(fd);
+	}
+	CNT(nschild);
+	__atomic_store_n(&nschild_busy, 0, __ATOMIC_RELEASE);
+}
+
+static void run_op(struct thr *t, const struct op *o)
+{
+	struct rng r = { o->seed };
+
+	switch (o->type) {
+	case OP_OPEN:	  op_open(&r, o->slot); break;
+	case OP_CLOSE:	  op_close(o->slot); break;
+	case OP_SETRING:  op_setring(&r, o->slot, o->variant); break;
+	case OP_MMAP:	  op_mmap(&r, o->slot, o->variant); break;
+	case OP_MUNMAP:	  op_munmap(&r, o->slot, o->variant); break;
+	case OP_MREMAP:	  op_mremap(&r, o->slot, o->variant); break;
+	case OP_CONFIG:	  op_write(t, &r, o->slot, o->variant & 0xf0, true); break;
+	case OP_WRITE:	  op_write(t, &r, o->slot, o->variant, false); break;
+	case OP_WRITE0:	  op_write0(o->slot); break;
+	case OP_SEND:	  op_send(t, &r, o->variant); break;
+	case OP_CONSUME:  op_consume(&r, o->slot); break;
+	case OP_TXPUT:	  op_txput(&r, o->slot, o->variant); break;
+	case OP_FLUSH:	  op_flush(o->slot, o->variant); break;
+	case OP_READ:	  op_read(t, &r, o->slot, o->variant); break;
+	case OP_POLL:	  op_poll(&r, o->slot); break;
+	case OP_STATS:	  op_stats(o->slot, o->variant); break;
+	case OP_IOCTL:	  op_ioctl(&r, o->slot, o->variant); break;
+	case OP_SCRIBBLE: op_scribble(&r, o->slot); break;
+	case OP_SLEEP:	  usleep(rnd(&r, 3000)); break;
+	case OP_VETH:	  op_veth(t, &r); break;
+	case OP_NSCHILD:  op_nschild(&r, o->slot, o->variant); break;
+	case OP_NFT:	  op_nft(); break;
+	}
+}
+
+/* ---------- a round, in its own process ---------- */
+
+static const struct program *round_prog;
+
+static void *thread_main(void *arg)
+{
+	struct thr *t = arg;
+	int big = 16 << 20;
+	unsigned int i;
+
+	cur_thread = t->id;
+	t->s4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	t->s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* Queued packets stay charged to the sender: never run out. */
+	setsockopt(t->s4, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	setsockopt(t->s6, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	for (i = 0; i < round_prog->nops[t->id]; i++) {
+		const struct op *o = &round_prog->ops[t->id][i];
+
+		cur_op = i;
+		cur_type = o->type;
+		prog->op_index[t->id] = i;
+		prog->op_type[t->id] = o->type;
+		if (opt.verbose)
+			vlog("slot %u variant %u", o->slot, o->variant);
+		run_op(t, o);
+		CNT(ops);
+	}
+	prog->op_index[t->id] = -1;
+	close(t->s4);
+	close(t->s6);
+	return NULL;
+}
+
+/* The same start every round: traffic has somewhere to go at once. */
+static void round_prelude(struct rng *r)
+{
+	unsigned int s;
+	uint8_t buf[256];
+	struct mb b = { .buf = buf, .cap = sizeof(buf) };
+	struct nfqnl_msg_config_cmd cmd = { .command = NFQNL_CFG_CMD_BIND };
+	struct nfqnl_msg_config_params params = { .copy_range = htonl(0xffff),
+						  .copy_mode = NFQNL_COPY_PACKET };
+	struct nlmsghdr *nlh;
+
+	for (s = 0; s < NSLOT; s++) {
+		slots[s].ep = -1;
+		pthread_mutex_init(&slots[s].lock, NULL);
+		op_open(r, s);
+	}
+	op_setring(r, 0, 0);		/* RX, valid */
+	op_setring(r, 0, 1);		/* TX, valid */
+	op_mmap(r, 0, 0);
+	for (s = 0; s < 2; s++) {	/* slot 0: rings; slot 1: read() only */
+		b.len = 0;
+		nlh = mb_start(&b, NFQNL_MSG_CONFIG, NLM_F_REQUEST, s);
+		mb_attr(&b, NFQA_CFG_CMD, &cmd, sizeof(cmd));
+		mb_attr(&b, NFQA_CFG_PARAMS, &params, sizeof(params));
+		mb_end(&b, nlh);
+		if (write(slot_fd(s), buf, b.len) != (ssize_t)b.len)
+			broken("binding queue %u in the prelude: %s", s, strerror(errno));
+	}
+}
+
+static int round_child(const struct program *p, uint64_t seed)
+{
+	struct rng r = { seed ^ 0x5eedULL };
+	pthread_t tid[64];
+	struct thr *thr[64];
+	unsigned int t, i;
+
+	setpgid(0, 0);
+	round_prog = p;
+	cur_thread = 0;
+	cur_type = -1;
+	round_prelude(&r);
+	for (t = 0; t < opt.threads; t++) {
+		thr[t] = calloc(1, sizeof(struct thr));
+		if (!thr[t])
+			broken("calloc");
+		thr[t]->id = t;
+		if (pthread_create(&tid[t], NULL, thread_main, thr[t]))
+			broken("pthread_create");
+	}
+	for (t = 0; t < opt.threads; t++)
+		pthread_join(tid[t], NULL);
+
+	/* Traffic has stopped: a last look at every ring, then release all. */
+	cur_thread = -1;
+	cur_op = -1;
+	cur_type = -1;
+	for (;;) {
+		struct epo *e;
+		struct mapr *m = map_get(0, &e);
+		uint32_t f;
+
+		if (!m)
+			break;
+		rx_scan(&r, m, e, true);
+		if (!m->partial && e->tx.nm_block_nr)
+			for (f = 0; f < e->tx.nm_frame_nr; f++)
+				check_tx_frame(e, m->addr + ring_bytes(&e->rx), f);
+		map_drop(m, e);
+		pthread_mutex_unlock(&e->lock);
+	}
+	for (i = 0; i < NSLOT; i++) {
+		op_stats(i, 1);
+		op_close(i);
+	}
+	return 0;
+}
+
+/* ---------- the parent: rounds, watchdog, clean state ---------- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Lines of a /proc file that are not comments; -1 when it cannot be read. */
+static int proc_lines(const char *path, char *out, size_t outsz)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	out[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		n++;
+		strncat(out, line, outsz - strlen(out) - 1);
+	}
+	fclose(f);
+	return n;
+}
+
+static long module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/nfqring/refcnt", "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int kmsg_fd = -1;
+
+/* Kernel reports since the last call; prints them, returns how many. */
+static int kmsg_reports(void)
+{
+	static const char *const pat[] = {
+		"WARNING:", "BUG:", "Oops", "Call Trace", "KASAN", "UBSAN", "KFENCE",
+		"general protection", "lockdep", "possible circular locking",
+		"possible recursive locking", "inconsistent lock state",
+		"suspicious RCU usage", "blocked for more than", "soft lockup",
+		"hard LOCKUP", "rcu_sched detected stall", "rcu: INFO", "refcount_t:",
+		"list_add corruption", "list_del corruption", "kmemleak", "Kernel panic",
+	};
+	char rec[8192];
+	int bad = 0;
+	unsigned int i;
+	ssize_t n;
+
+	if (kmsg_fd < 0)
+		return 0;
+	for (;;) {
+		n = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (n < 0) {
+			if (errno == EPIPE)	/* overwritten records: go on */
+				continue;
+			break;
+		}
+		rec[n] = 0;
+		for (i = 0; i < sizeof(pat) / sizeof(pat[0]); i++)
+			if (strstr(rec, pat[i])) {
+				printf("abi_fuzz: kernel: %s", strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
+				bad++;
+				break;
+			}
+	}
+	return bad;
+}
+
+static void dump_stacks(pid_t pid)
+{
+	char path[128], buf[4096];
+	unsigned int t;
+	FILE *f;
+	size_t n;
+	int i;
+
+	for (t = 0; t < opt.threads; t++)
+		if (prog->op_index[t] >= 0)
+			printf("abi_fuzz:   thread %u at op %d (%s)\n", t, prog->op_index[t],
+			       op_names[prog->op_type[t]]);
+	snprintf(path, sizeof(path), "ls /proc/%d/task 2>/dev/null", pid);
+	f = popen(path, "r");
+	if (!f)
+		return;
+	while (fscanf(f, "%d", &i) == 1) {
+		FILE *s;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, i);
+		s = fopen(path, "r");
+		if (!s)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, s);
+		buf[n] = 0;
+		fclose(s);
+		printf("abi_fuzz:   task %d kernel stack:\n%s", i, buf);
+	}
+	pclose(f);
+}
+
+/* Kills what is left of a round and reaps it (we are a subreaper). */
+static void reap_all(pid_t pgid)
+{
+	double t0 = now();
+
+	kill(-pgid, SIGKILL);
+	while (now() - t0 < 10) {
+		pid_t p = waitpid(-1, NULL, WNOHANG);
+
+		if (p < 0 && errno == ECHILD)
+			return;
+		if (p <= 0)
+			usleep(10000);
+	}
+	printf("abi_fuzz: processes of the round did not go away\n");
+}
+
+/* After a round: no queue left, the module's references back. */
+static const char *unclean(long base_ref, char *detail, size_t dsz)
+{
+	double t0 = now();
+	int a, b;
+	long ref;
+
+	for (;;) {
+		char x[2048], y[2048];
+
+		a = proc_lines("/proc/net/netfilter/nfqring", x, sizeof(x));
+		b = proc_lines("/proc/net/netfilter/nfnetlink_queue", y, sizeof(y));
+		ref = module_refcnt();
+		if (a == 0 && b == 0 && ref == base_ref)
+			return NULL;
+		if (now() - t0 > 5) {
+			snprintf(detail, dsz, "nfqring:\n%snfnetlink_queue:\n%srefcnt %ld (was %ld)",
+				 x, y, ref, base_ref);
+			if (a < 0 || b < 0)
+				return "a /proc/net/netfilter file is missing";
+			return a || b ? "queues left bound after every descriptor closed" :
+				"the module's reference count did not come back";
+		}
+		usleep(50000);
+	}
+}
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr,
+		"usage: %s [--seed N] [--seconds S] [--iterations K] [--threads T] [--ops N]\n"
+		"          [--round-timeout S] [--no-rmmod] [--self-test] [-v]\n", argv0);
+	exit(2);
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "iterations", required_argument, NULL, 'i' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "ops", required_argument, NULL, 'o' },
+		{ "round-timeout", required_argument, NULL, 'T' },
+		{ "no-rmmod", no_argument, NULL, 'R' },
+		{ "self-test", no_argument, NULL, 'X' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_seed = false, have_seconds = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:S:i:t:o:T:v", lo, NULL)) != -1) {
+		switch (c) {
+		case 's': opt.seed = strtoull(optarg, NULL, 0); have_seed = true; break;
+		case 'S': opt.seconds = atoi(optarg); have_seconds = true; break;
+		case 'i': opt.iterations = atoi(optarg); break;
+		case 't': opt.threads = atoi(optarg); break;
+		case 'o': opt.ops = atoi(optarg); break;
+		case 'T': opt.round_timeout = atoi(optarg); break;
+		case 'R': opt.rmmod = false; break;
+		case 'X': opt.self_test = true; break;
+		case 'v': opt.verbose = true; break;
+		default: usage(argv[0]);
+		}
+	}
+	if (optind != argc || opt.threads < 1 || opt.threads > 64 || opt.ops < 2)
+		usage(argv[0]);
+	if (!have_seconds && !opt.iterations)
+		opt.seconds = 60;
+	if (!have_seed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		opt.seed = ((uint64_t)ts.tv_sec << 32) ^ ts.tv_nsec ^ (uint64_t)getpid() << 16;
+		opt.seed = splitmix(&opt.seed);
+	}
+}
+
+static void replay_hint(uint64_t seed)
+{
+	printf("abi_fuzz: FAILED in round %u; replay with: abi_fuzz --seed 0x%016llx --iterations 1 --threads %u --ops %u%s\n",
+	       cur_round, (unsigned long long)seed, opt.threads, opt.ops,
+	       opt.self_test ? " --self-test" : "");
+	printf("abi_fuzz: replay-seed 0x%016llx\n", (unsigned long long)seed);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t seed, ops_total = 0;
+	double start, t0;
+	long base_ref;
+	unsigned int r;
+
+	page_sz = sysconf(_SC_PAGESIZE);
+	if (argc == 4 && !strcmp(argv[1], "--nschild"))	/* see op_nschild() */
+		return nschild_main(strtoull(argv[2], NULL, 0), NSCHILD_FD, atoi(argv[3]));
+	parse_args(argc, argv);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	cnt = mmap(NULL, sizeof(*cnt) + sizeof(*prog), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (cnt == MAP_FAILED) {
+		perror("mmap");
+		return 2;
+	}
+	prog = (struct progress *)(cnt + 1);
+	printf("abi_fuzz: seed 0x%016llx, %u s, %u iterations, %u threads, %u ops%s\n",
+	       (unsigned long long)opt.seed, opt.seconds, opt.iterations, opt.threads,
+	       opt.ops, opt.self_test ? ", self-test (a bogus expectation)" : "");
+
+	if (system("modprobe nfqring")) {
+		printf("abi_fuzz: modprobe nfqring failed\n");
+		return 2;
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* A private namespace: our rules and traffic disturb nobody. */
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
+		return 2;
+	}
+	lo_up();
+	if (nft_load("")) {
+		printf("abi_fuzz: nft could not load the rules\n");
+		return 2;
+	}
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd >= 0)
+		lseek(kmsg_fd, 0, SEEK_END);
+	base_ref = module_refcnt();
+
+	start = now();
+	seed = opt.seed;
+	for (r = 0; !opt.iterations || r < opt.iterations; r++) {
+		struct program p;
+		char detail[4608];
+		const char *why = NULL;
+		int status = 0;
+		pid_t pid;
+
+		if (opt.seconds && r && now() - start >= opt.seconds)
+			break;
+		cur_round = r;
+		cur_seed = seed;
+		gen_program(&p, seed);
+		/* Printed before it runs: a crash or hang still names it. */
+		printf("abi_fuzz: round %u seed 0x%016llx ops %u hash 0x%08x\n", r,
+		       (unsigned long long)seed, p.total, p.hash);
+		memset(prog, 0, sizeof(*prog));
+		fflush(stdout);
+		t0 = now();
+		pid = fork();
+		if (pid < 0) {
+			perror("fork");
+			return 2;
+		}
+		if (pid == 0)
+			_exit(round_child(&p, seed));
+		setpgid(pid, pid);	/* so that reap_all() cannot miss it */
+		for (;;) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+
+			if (w == pid)
+				break;
+			if (now() - t0 > opt.round_timeout) {
+				printf("abi_fuzz: round %u HUNG for %u s\n", r, opt.round_timeout);
+				dump_stacks(pid);
+				why = "hung";
+				break;
+			}
+			usleep(20000);
+		}
+		reap_all(pid);
+		if (!why && WIFSIGNALED(status))
+			snprintf(detail, sizeof(detail), "killed by signal %d", WTERMSIG(status)),
+				why = detail;
+		else if (!why && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_BROKEN)
+			why = "an invariant broke";
+		else if (!why && WEXITSTATUS(status))
+			snprintf(detail, sizeof(detail), "exited with %d", WEXITSTATUS(status)),
+				why = detail;
+		if (!why) {
+			why = unclean(base_ref, detail, sizeof(detail));
+			if (why)
+				printf("abi_fuzz: after round %u: %s\n%s\n", r, why, detail);
+		}
+		if (!why && kmsg_reports())
+			why = "the kernel logged a report";
+		free_program(&p);
+		if (why) {
+			printf("abi_fuzz: round %u: %s\n", r, why);
+			replay_hint(seed);
+			return 1;
+		}
+		if (opt.verbose)
+			printf("abi_fuzz: round %u done in %.1f s\n", r, now() - t0);
+		ops_total += p.total;
+		seed = splitmix(&seed);
+	}
+
+	t0 = now() - start;
+	printf("abi_fuzz: %u rounds, %llu ops in %.1f s (%.0f ops/s); skipped %llu\n",
+	       r, (unsigned long long)ops_total, t0, ops_total / (t0 > 0 ? t0 : 1),
+	       (unsigned long long)cnt->skipped);
+	printf("abi_fuzz: rings set %llu (EINVAL %llu, EBUSY %llu), maps %llu, sends %llu, RX VALID %llu (tail-checked %llu), COPY %llu, read packets %llu, acks %llu, TX frames %llu, flushes %llu ok %llu failed, writes %llu ok %llu failed, veth %llu, ns children %llu, nft reloads %llu\n",
+	       (unsigned long long)cnt->ring_ok, (unsigned long long)cnt->ring_einval,
+	       (unsigned long long)cnt->ring_ebusy, (unsigned long long)cnt->maps,
+	       (unsigned long long)cnt->sends, (unsigned long long)cnt->rx_valid,
+	       (unsigned long long)cnt->rx_checked, (unsigned long long)cnt->rx_copy,
+	       (unsigned long long)cnt->reads_pkt, (unsigned long long)cnt->reads_ack,
+	       (unsigned long long)cnt->tx_frames, (unsigned long long)cnt->flush_ok,
+	       (unsigned long long)cnt->flush_err, (unsigned long long)cnt->write_ok,
+	       (unsigned long long)cnt->write_err, (unsigned long long)cnt->veth,
+	       (unsigned long long)cnt->nschild, (unsigned long long)cnt->nft);
+
+	if (opt.rmmod) {
+		/* Nothing may pin the module once every round is gone. */
+		if (system("rmmod nfqring")) {
+			printf("abi_fuzz: rmmod nfqring failed after the last round\n");
+			return 1;
+		}
+		if (system("modprobe nfqring")) {
+			printf("abi_fuzz: modprobe nfqring failed after rmmod\n");
+			return 1;
+		}
+		if (kmsg_reports()) {
+			printf("abi_fuzz: the kernel logged a report at rmmod/modprobe\n");
+			return 1;
+		}
+	}
+	printf("abi_fuzz: PASS\n");
+	return 0;
+}
