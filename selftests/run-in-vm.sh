@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Everything that runs inside one test VM, suite after suite, each printing
 # its own TAP: the nfqring selftests, the differential netlink suite against
-# the stock module and against nfqring, and libnfqring end to end.
-#   run-in-vm.sh [nfqring|netlink|daemon]...   (default: all)
+# the stock module and against nfqring, libnfqring end to end, and (on
+# request: make check-debug) the soak.
+#   run-in-vm.sh [nfqring|netlink|daemon|soak]...   (default: the first three)
 # Exit status: 0 when every suite passed.
 here=$(cd "$(dirname "$0")" && pwd)
 suites=("$@")
@@ -22,6 +23,9 @@ for s in "${suites[@]}"; do
 		;;
 	daemon)
 		"$here/daemon/run.sh" || rc=1
+		;;
+	soak)
+		"$here/soak/soak.sh" || rc=1
 		;;
 	*)
 		echo "not ok - unknown suite $s"
