@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "classifier.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,20 @@ struct nfqr_classifier {
 	struct dim *dims;
 	uint64_t *bvs;               /* all classes of all dims, `words` each */
 	uint32_t n_classes, cap_classes;
-	uint32_t *dim_base;          /* first class index of each dim */
+	uint32_t *dim_base;          /* first class index of each dim; [n_dims] = n_classes */
+	/* candidate lists: per class, the rules whose primary dimension it
+	 * is and that the class admits (list_off[n_classes] = end) */
+	uint32_t *list_off, *list_rules;
+	uint32_t *always, n_always;  /* rules without predicates */
+	/* per rule, the dimensions other than its primary that it tests */
+	uint32_t *check_off, *check_dims;
+	uint8_t *by_content;         /* per rule: indexed by its content terms */
+	uint32_t n_by_content;
+};
+
+struct nfqr_cls_scratch {
+	uint32_t *cls;               /* per dimension: the packet's class */
+	const uint32_t **head, **end;    /* lists being merged */
 };
 
 struct event {
@@ -217,6 +231,137 @@ out:
 	return rc;
 }
 
+/* Content rules whose best match accepts more than this share of its field
+ * are indexed by their content: a literal is the more selective test. */
+#define NFQR_CONTENT_PRIMARY_SHARE (1.0 / 1024)
+
+/* Share of its field's values a predicate accepts: the primary dimension
+ * of a rule is its most selective one, so that lists stay short. */
+static double pred_share(const struct nfqr_pred *p)
+{
+	double bits, width = 0, share;
+
+	switch (p->field) {
+	case NFQR_F_IP6_SADDR: case NFQR_F_IP6_DADDR: bits = 128; break;
+	case NFQR_F_IP_SADDR: case NFQR_F_IP_DADDR: bits = 32; break;
+	case NFQR_F_SPORT: case NFQR_F_DPORT: case NFQR_F_LENGTH: bits = 16; break;
+	case NFQR_F_MARK: case NFQR_F_CT_MARK: bits = 32; break;
+	default: bits = 8; break;
+	}
+	if (bits <= 32 && __builtin_popcount(p->mask) < bits)
+		bits = __builtin_popcount(p->mask);     /* values under the mask */
+	for (uint32_t i = 0; i < p->n_ranges; i++) {
+		const struct nfqr_range *r = &p->ranges[i];
+		uint64_t lo = r->hi.lo - r->lo.lo, hi = r->hi.hi - r->lo.hi - (r->hi.lo < r->lo.lo);
+
+		if (nfqr_key_cmp(r->hi, r->lo) >= 0)
+			width += ldexp((double)hi, 64) + (double)lo + 1;
+	}
+	share = width / ldexp(1, (int)bits);
+	if (share > 1)
+		share = 1;
+	return p->negated ? 1 - share : share;
+}
+
+static uint32_t dim_of(const struct nfqr_classifier *c, const struct nfqr_pred *p)
+{
+	uint32_t j;
+
+	for (j = 0; j < c->n_dims; j++)
+		if (c->dims[j].field == p->field && c->dims[j].mask == pred_mask(p))
+			break;
+	return j;
+}
+
+/* Primary dimension of every rule, then the candidate list of every class
+ * and the dimensions each rule must still be checked in. */
+static int build_lists(struct nfqr_classifier *c, const struct nfqr_rule *rules, uint32_t n)
+{
+	uint32_t *prim = calloc(n ? n : 1, sizeof(*prim));
+	uint64_t *pm = calloc(c->words ? c->words : 1, 8);
+	uint32_t r, i, j, k, w, total = 0, n_checks = 0;
+	int rc = -1;
+
+	c->list_off = calloc(c->n_classes + 1, sizeof(uint32_t));
+	c->check_off = calloc(n + 1, sizeof(uint32_t));
+	c->always = calloc(n ? n : 1, sizeof(uint32_t));
+	c->by_content = calloc(n ? n : 1, 1);
+	if (!prim || !pm || !c->list_off || !c->check_off || !c->always || !c->by_content)
+		goto out;
+	for (r = 0; r < n; r++) {
+		double best = 2;
+
+		prim[r] = c->n_dims;           /* none: always a candidate */
+		for (i = 0; i < rules[r].n_preds; i++) {
+			double sh = pred_share(&rules[r].preds[i]);
+
+			if (sh < best) {
+				best = sh;
+				prim[r] = dim_of(c, &rules[r].preds[i]);
+			}
+		}
+		if (rules[r].n_content && best > NFQR_CONTENT_PRIMARY_SHARE) {
+			c->by_content[r] = 1;      /* checked in all its dimensions */
+			c->n_by_content++;
+			prim[r] = c->n_dims + 1;
+		} else if (prim[r] == c->n_dims) {
+			c->always[c->n_always++] = r;
+		}
+	}
+	/* two passes over every class: count, then fill */
+	for (int pass = 0; pass < 2; pass++) {
+		for (j = 0; j < c->n_dims; j++) {
+			memset(pm, 0, c->words * 8);
+			for (r = 0; r < n; r++)
+				if (prim[r] == j)
+					bv_set(pm, r);
+			for (k = c->dim_base[j]; k < c->dim_base[j + 1]; k++) {
+				const uint64_t *b = c->bvs + (uint64_t)k * c->words;
+				uint32_t at = c->list_off[k];
+
+				for (w = 0; w < c->words; w++)
+					for (uint64_t x = b[w] & pm[w]; x; x &= x - 1) {
+						if (pass)
+							c->list_rules[at++] = w * 64 + (uint32_t)__builtin_ctzll(x);
+						else
+							c->list_off[k + 1]++;
+					}
+			}
+		}
+		if (pass)
+			break;
+		for (k = 0; k < c->n_classes; k++)
+			c->list_off[k + 1] += c->list_off[k];
+		total = c->list_off[c->n_classes];
+		c->list_rules = calloc(total ? total : 1, sizeof(uint32_t));
+		if (!c->list_rules)
+			goto out;
+	}
+	/* other dimensions per rule, each once */
+	for (r = 0; r < n; r++)
+		n_checks += rules[r].n_preds;
+	c->check_dims = calloc(n_checks ? n_checks : 1, sizeof(uint32_t));
+	if (!c->check_dims)
+		goto out;
+	for (r = 0, k = 0; r < n; r++) {
+		c->check_off[r] = k;
+		for (i = 0; i < rules[r].n_preds; i++) {
+			uint32_t d = dim_of(c, &rules[r].preds[i]), m;
+
+			for (m = c->check_off[r]; m < k && c->check_dims[m] != d; m++)
+				;
+			if (d != prim[r] && m == k)
+				c->check_dims[k++] = d;
+		}
+	}
+	c->check_off[n] = k;
+	rc = 0;
+out:
+	free(prim);
+	free(pm);
+	return rc;
+}
+
 struct nfqr_classifier *nfqr_classifier_build(const struct nfqr_rule *rules, uint32_t n)
 {
 	struct nfqr_classifier *c = calloc(1, sizeof(*c));
@@ -246,7 +391,7 @@ struct nfqr_classifier *nfqr_classifier_build(const struct nfqr_rule *rules, uin
 			}
 			c->dims[c->n_dims++] = (struct dim){ .field = p->field, .mask = m };
 		}
-	c->dim_base = calloc(c->n_dims ? c->n_dims : 1, sizeof(uint32_t));
+	c->dim_base = calloc(c->n_dims + 1, sizeof(uint32_t));
 	if (!c->dim_base)
 		goto fail;
 	for (j = 0; j < c->n_dims; j++) {
@@ -254,6 +399,9 @@ struct nfqr_classifier *nfqr_classifier_build(const struct nfqr_rule *rules, uin
 		if (build_dim(c, rules, n, &c->dims[j]))
 			goto fail;
 	}
+	c->dim_base[c->n_dims] = c->n_classes;
+	if (build_lists(c, rules, n))
+		goto fail;
 	return c;
 fail:
 	nfqr_classifier_free(c);
@@ -271,6 +419,12 @@ void nfqr_classifier_free(struct nfqr_classifier *c)
 	free(c->dims);
 	free(c->dim_base);
 	free(c->bvs);
+	free(c->list_off);
+	free(c->list_rules);
+	free(c->always);
+	free(c->check_off);
+	free(c->check_dims);
+	free(c->by_content);
 	free(c);
 }
 
@@ -289,30 +443,104 @@ static uint32_t find_interval(const struct dim *d, struct nfqr_key k)
 	return lo;
 }
 
-void nfqr_classifier_eval(const struct nfqr_classifier *c, const struct nfqr_view *v,
-			  uint64_t *acc)
+struct nfqr_cls_scratch *nfqr_classifier_scratch_new(const struct nfqr_classifier *c)
 {
-	uint32_t j, w;
+	struct nfqr_cls_scratch *s = calloc(1, sizeof(*s));
 
-	for (w = 0; w < c->words; w++)
-		acc[w] = ~0ULL;
-	if (c->n_rules % 64)
-		acc[c->words - 1] = (1ULL << (c->n_rules % 64)) - 1;
+	if (!s)
+		return NULL;
+	s->cls = calloc(c->n_dims + 1, sizeof(*s->cls));
+	s->head = calloc(c->n_dims + 1, sizeof(*s->head));
+	s->end = calloc(c->n_dims + 1, sizeof(*s->end));
+	if (!s->cls || !s->head || !s->end) {
+		nfqr_classifier_scratch_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void nfqr_classifier_scratch_free(struct nfqr_cls_scratch *s)
+{
+	if (!s)
+		return;
+	free(s->cls);
+	free(s->head);
+	free(s->end);
+	free(s);
+}
+
+/* Rule r holds in every dimension it tests besides its primary one. */
+static bool holds_elsewhere(const struct nfqr_classifier *c, const uint32_t *cls, uint32_t r)
+{
+	for (uint32_t i = c->check_off[r]; i < c->check_off[r + 1]; i++) {
+		const uint64_t *b = c->bvs + (uint64_t)cls[c->check_dims[i]] * c->words;
+
+		if (!bv_test(b, r))
+			return false;
+	}
+	return true;
+}
+
+uint32_t nfqr_classifier_n_by_content(const struct nfqr_classifier *c)
+{
+	return c->n_by_content;
+}
+
+bool nfqr_classifier_by_content(const struct nfqr_classifier *c, uint32_t rule)
+{
+	return c->by_content[rule];
+}
+
+bool nfqr_classifier_holds(const struct nfqr_classifier *c, const struct nfqr_cls_scratch *s,
+			   uint32_t rule)
+{
+	return holds_elsewhere(c, s->cls, rule);
+}
+
+uint32_t nfqr_classifier_match(const struct nfqr_classifier *c, struct nfqr_cls_scratch *s,
+			       const struct nfqr_view *v, uint32_t *out)
+{
+	uint32_t j, k = 0, n = 0;
+
 	for (j = 0; j < c->n_dims; j++) {
 		const struct dim *d = &c->dims[j];
-		struct nfqr_key k;
+		struct nfqr_key key;
 		uint32_t cls = 0;              /* absent */
-		const uint64_t *b;
 
-		if (nfqr_field_key(d->field, v, &k)) {
+		if (nfqr_field_key(d->field, v, &key)) {
 			if (d->field != NFQR_F_IP6_SADDR && d->field != NFQR_F_IP6_DADDR)
-				k.lo &= d->mask;
-			cls = d->cls[find_interval(d, k)];
+				key.lo &= d->mask;
+			cls = d->cls[find_interval(d, key)];
 		}
-		b = c->bvs + (uint64_t)(c->dim_base[j] + cls) * c->words;
-		for (w = 0; w < c->words; w++)
-			acc[w] &= b[w];
+		cls += c->dim_base[j];
+		s->cls[j] = cls;
+		if (c->list_off[cls] != c->list_off[cls + 1]) {
+			s->head[k] = c->list_rules + c->list_off[cls];
+			s->end[k++] = c->list_rules + c->list_off[cls + 1];
+		}
 	}
+	if (c->n_always) {
+		s->head[k] = c->always;
+		s->end[k++] = c->always + c->n_always;
+	}
+	/* The lists are sorted and disjoint (a rule is listed only under its
+	 * primary dimension): merge them in rule order. */
+	while (k) {
+		uint32_t best = 0, r;
+
+		for (j = 1; j < k; j++)
+			if (*s->head[j] < *s->head[best])
+				best = j;
+		r = *s->head[best]++;
+		if (s->head[best] == s->end[best]) {
+			k--;
+			s->head[best] = s->head[k];
+			s->end[best] = s->end[k];
+		}
+		if (holds_elsewhere(c, s->cls, r))
+			out[n++] = r;
+	}
+	return n;
 }
 
 uint32_t nfqr_classifier_dims(const struct nfqr_classifier *c) { return c->n_dims; }

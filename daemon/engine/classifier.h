@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * First-match packet classifier by bit vectors per field (Lakshman/Stiliadis):
+ * First-match packet classifier by intervals per field (Lakshman/Stiliadis):
  * each distinct (field, mask) is a dimension; its values are cut into
  * elementary intervals at every range/prefix edge used by any rule, and each
- * interval maps to the bit vector of rules that accept it.  A packet costs one
- * binary search per dimension plus an AND of the vectors, so the cost stays
- * flat as rules grow (the AND is n/64 words).  For address prefixes this is a
- * longest-prefix-match table in range form: the interval holding an address
- * carries the rules of every prefix that covers it.
+ * interval maps to a class: the bit vector of rules that accept it.  For
+ * address prefixes this is a longest-prefix-match table in range form.
+ *
+ * A packet does not AND whole bit vectors (n/64 words per dimension, the
+ * cost would grow with the rules).  Every rule is indexed under one primary
+ * dimension, its most selective predicate; each class keeps the list of the
+ * primary rules it admits.  A packet costs one interval lookup per
+ * dimension, a merge of the lists its classes give, and for each listed
+ * rule one bit test per other dimension the rule tests: proportional to the
+ * rules the packet can match, not to the size of the rule file.
+ *
+ * A rule with content terms and no selective match (`meta l4proto udp
+ * @payload content ...`) is listed nowhere: it is indexed by its content
+ * instead, and the evaluator proposes it when the matcher found its terms
+ * (nfqr_classifier_by_content, nfqr_classifier_holds).
  */
 #ifndef NFQR_CLASSIFIER_H
 #define NFQR_CLASSIFIER_H
@@ -20,12 +30,23 @@
 struct nfqr_rule;
 struct nfqr_view;
 struct nfqr_classifier;
+struct nfqr_cls_scratch;
 
 struct nfqr_classifier *nfqr_classifier_build(const struct nfqr_rule *rules, uint32_t n);
 void nfqr_classifier_free(struct nfqr_classifier *c);
-/* acc[] (bv_words(n) words) = rules whose predicates all hold for v. */
-void nfqr_classifier_eval(const struct nfqr_classifier *c, const struct nfqr_view *v,
-			  uint64_t *acc);
+/* Per-thread state of nfqr_classifier_match. */
+struct nfqr_cls_scratch *nfqr_classifier_scratch_new(const struct nfqr_classifier *c);
+void nfqr_classifier_scratch_free(struct nfqr_cls_scratch *s);
+/* out[] (room for n rules) = the rules whose predicates all hold for v, in
+ * ascending order; returns how many. */
+uint32_t nfqr_classifier_match(const struct nfqr_classifier *c, struct nfqr_cls_scratch *s,
+			       const struct nfqr_view *v, uint32_t *out);
+/* Rules left out of nfqr_classifier_match, to be proposed by their content. */
+uint32_t nfqr_classifier_n_by_content(const struct nfqr_classifier *c);
+bool nfqr_classifier_by_content(const struct nfqr_classifier *c, uint32_t rule);
+/* Rule's predicates all hold for the view of the last nfqr_classifier_match. */
+bool nfqr_classifier_holds(const struct nfqr_classifier *c, const struct nfqr_cls_scratch *s,
+			   uint32_t rule);
 uint32_t nfqr_classifier_dims(const struct nfqr_classifier *c);
 uint32_t nfqr_classifier_classes(const struct nfqr_classifier *c);
 

@@ -2,8 +2,9 @@
 /*
  * Per-packet evaluation with nft's semantics: rules in order, statements do
  * not end evaluation, the first verdict does, `policy` when none decides.
- * The classifier gives the candidate rules at once; a statement that changes
- * what later rules test (mark, ct mark, payload) re-runs it for the rest.
+ * The classifier gives the candidate rules at once, in order; a statement
+ * that changes what later rules test (mark, ct mark, payload) re-runs it for
+ * the rest.
  * Nothing here allocates, locks or blocks.
  */
 #include <linux/netfilter.h>
@@ -17,10 +18,13 @@
 
 struct nfqr_scratch {
 	const struct nfqr_ruleset *rs;
-	uint64_t *acc;                   /* candidate rules */
-	uint64_t *content_ok;            /* rules whose content terms all matched */
+	uint32_t *cand;                  /* candidate rules, ascending */
+	struct nfqr_cls_scratch *cls;
 	uint64_t *matched;               /* patterns found in the payload */
+	/* per rule, content terms found in this payload: cnt[r] counts when
+	 * gen[r] == cur_gen, so no per-packet clearing of n entries */
 	uint32_t *cnt, *gen, cur_gen;
+	uint32_t *found, n_found;        /* rules indexed by content whose terms all occur */
 	struct nfqr_cm_scratch *cms;
 	struct nfqr_rule_counter *counters;
 	uint64_t stats[NFQR_STAT_COUNT];
@@ -31,13 +35,14 @@ struct nfqr_scratch {
 struct nfqr_scratch *nfqr_scratch_new(const struct nfqr_ruleset *rs)
 {
 	struct nfqr_scratch *sc = calloc(1, sizeof(*sc));
-	uint32_t w = bv_words(rs->n_rules) + 1, n = rs->n_rules + 1;
+	uint32_t n = rs->n_rules + 1;
 
 	if (!sc)
 		return NULL;
 	sc->rs = rs;
-	sc->acc = calloc(w, 8);
-	sc->content_ok = calloc(w, 8);
+	sc->cand = calloc(n, sizeof(uint32_t));
+	sc->found = calloc(n, sizeof(uint32_t));
+	sc->cls = nfqr_classifier_scratch_new(rs->cls);
 	sc->matched = calloc(bv_words(rs->n_patterns) + 1, 8);
 	sc->cnt = calloc(n, sizeof(uint32_t));
 	sc->gen = calloc(n, sizeof(uint32_t));
@@ -45,7 +50,7 @@ struct nfqr_scratch *nfqr_scratch_new(const struct nfqr_ruleset *rs)
 	if (rs->cm)
 		sc->cms = nfqr_cm_scratch_new(rs->cm);
 	sc->log_tokens = rs->log_burst;
-	if (!sc->acc || !sc->content_ok || !sc->matched || !sc->cnt || !sc->gen ||
+	if (!sc->cand || !sc->found || !sc->cls || !sc->matched || !sc->cnt || !sc->gen ||
 	    !sc->counters || (rs->cm && !sc->cms)) {
 		nfqr_scratch_free(sc);
 		return NULL;
@@ -57,8 +62,9 @@ void nfqr_scratch_free(struct nfqr_scratch *sc)
 {
 	if (!sc)
 		return;
-	free(sc->acc);
-	free(sc->content_ok);
+	free(sc->cand);
+	free(sc->found);
+	nfqr_classifier_scratch_free(sc->cls);
 	free(sc->matched);
 	free(sc->cnt);
 	free(sc->gen);
@@ -107,19 +113,19 @@ static uint32_t verdict_code(struct nfqr_verdict v)
 	}
 }
 
-/* Which rules' content terms all occur in the payload. */
-static void content_filter(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
-			   const uint8_t *payload, size_t len)
+/* Counts, per rule, its content terms that occur in the payload. */
+static void content_scan(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
+			 const uint8_t *payload, size_t len)
 {
-	uint32_t words = bv_words(rs->n_rules), pw = bv_words(rs->n_patterns), p, i;
+	uint32_t pw = bv_words(rs->n_patterns), p, i;
 
 	memset(sc->matched, 0, pw * 8);
 	nfqr_cm_scan(rs->cm, sc->cms, payload, len, sc->matched);
-	memcpy(sc->content_ok, rs->content_free, words * 8);
 	if (++sc->cur_gen == 0) {          /* wrapped: forget all stamps */
 		memset(sc->gen, 0, rs->n_rules * sizeof(uint32_t));
 		sc->cur_gen = 1;
 	}
+	sc->n_found = 0;
 	for (p = bv_next(sc->matched, 0, rs->n_patterns); p < rs->n_patterns;
 	     p = bv_next(sc->matched, p + 1, rs->n_patterns)) {
 		for (i = 0; i < rs->pattern_n_rules[p]; i++) {
@@ -129,38 +135,61 @@ static void content_filter(const struct nfqr_ruleset *rs, struct nfqr_scratch *s
 				sc->gen[r] = sc->cur_gen;
 				sc->cnt[r] = 0;
 			}
-			if (++sc->cnt[r] == rs->rules[r].n_content)
-				bv_set(sc->content_ok, r);
+			if (++sc->cnt[r] == rs->rules[r].n_content &&
+			    nfqr_classifier_by_content(rs->cls, r))
+				sc->found[sc->n_found++] = r;
 		}
 	}
+}
+
+/* All of rule r's content terms occur in the last scanned payload. */
+static bool content_holds(const struct nfqr_ruleset *rs, const struct nfqr_scratch *sc,
+			  uint32_t r)
+{
+	uint32_t need = rs->rules[r].n_content;
+
+	return !need || (sc->gen[r] == sc->cur_gen && sc->cnt[r] == need);
 }
 
 struct state {
 	struct nfqr_view v;
 	const uint8_t *payload;
 	size_t payload_len;
-	bool scanned;                      /* content_ok is valid for the payload */
+	bool scanned;                      /* the content stamps are for this payload */
 };
 
-static void candidates(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
-		       struct state *st)
+/* sc->cand[] = rules whose matches and contents all hold; returns how many. */
+static uint32_t candidates(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
+			   struct state *st)
 {
-	uint32_t words = bv_words(rs->n_rules), w;
-	bool need = false;
+	uint32_t n = nfqr_classifier_match(rs->cls, sc->cls, &st->v, sc->cand), i, j, kept = 0;
+	bool need = nfqr_classifier_n_by_content(rs->cls) != 0;
 
-	nfqr_classifier_eval(rs->cls, &st->v, sc->acc);
 	if (!rs->n_patterns)
-		return;
-	for (w = 0; w < words && !need; w++)
-		need = (sc->acc[w] & ~rs->content_free[w]) != 0;
+		return n;
+	for (i = 0; i < n && !need; i++)
+		need = rs->rules[sc->cand[i]].n_content != 0;
 	if (!need)                         /* no candidate needs the payload scanned */
-		return;
+		return n;
 	if (!st->scanned) {
-		content_filter(rs, sc, st->payload, st->payload_len);
+		content_scan(rs, sc, st->payload, st->payload_len);
 		st->scanned = true;
 	}
-	for (w = 0; w < words; w++)
-		sc->acc[w] &= sc->content_ok[w];
+	for (i = 0; i < n; i++)
+		if (content_holds(rs, sc, sc->cand[i]))
+			sc->cand[kept++] = sc->cand[i];
+	/* rules indexed by content: their terms were found, now their matches;
+	 * insert in rule order (few of them: a packet carries few patterns) */
+	for (i = 0; i < sc->n_found; i++) {
+		uint32_t r = sc->found[i];
+
+		if (!nfqr_classifier_holds(rs->cls, sc->cls, r))
+			continue;
+		for (j = kept++; j > 0 && sc->cand[j - 1] > r; j--)
+			sc->cand[j] = sc->cand[j - 1];
+		sc->cand[j] = r;
+	}
+	return kept;
 }
 
 static bool log_allowed(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc, uint64_t now)
@@ -289,7 +318,7 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 {
 	struct nfqr_decoded d;
 	struct state st;
-	uint32_t n = rs->n_rules, r;
+	uint32_t nc, i, r;
 
 	memset(res, 0, sizeof(*res));
 	res->rule = -1;
@@ -320,10 +349,13 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 	st.payload = buf + d.payload_off;
 	st.payload_len = d.end > d.payload_off ? d.end - d.payload_off : 0;
 
-	candidates(rs, sc, &st);
-	for (r = bv_next(sc->acc, 0, n); r < n; r = bv_next(sc->acc, r + 1, n)) {
-		const struct nfqr_rule *rule = &rs->rules[r];
+	nc = candidates(rs, sc, &st);
+	for (i = 0; i < nc;) {
+		const struct nfqr_rule *rule;
 		enum exec_result er;
+
+		r = sc->cand[i++];
+		rule = &rs->rules[r];
 
 		sc->counters[r].hits++;
 		sc->counters[r].bytes += meta->pkt_len > caplen ? meta->pkt_len : caplen;
@@ -336,8 +368,11 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 			res->rule = (int32_t)r;
 			goto out;
 		}
-		if (er == EXEC_CHANGED)
-			candidates(rs, sc, &st);
+		if (er == EXEC_CHANGED) {    /* re-match the rules after r */
+			nc = candidates(rs, sc, &st);
+			for (i = 0; i < nc && sc->cand[i] <= r; i++)
+				;
+		}
 	}
 	sc->stats[NFQR_STAT_POLICY]++;
 	res->reason = NFQR_REASON_POLICY;

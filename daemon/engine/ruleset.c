@@ -58,7 +58,6 @@ void nfqr_ruleset_free(struct nfqr_ruleset *rs)
 	free(rs->pattern_rules);
 	free(rs->pattern_n_rules);
 	nfqr_cm_free(rs->cm);
-	free(rs->content_free);
 	ifnames_free(rs->ifn);
 	free(rs);
 }

@@ -117,7 +117,6 @@ struct nfqr_ruleset {
 	uint32_t **pattern_rules;           /* per pattern: rules requiring it */
 	uint32_t *pattern_n_rules;
 	struct nfqr_cm *cm;
-	uint64_t *content_free;             /* rules without content terms */
 
 	struct nfqr_ifnames *ifn;           /* NULL if no iifname/oifname */
 	bool     uses_ct, uses_mark_match, uses_ct_match;

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bitvec.h"
 #include "diag.h"
 #include "parser.h"
 #include "ruleset.h"
@@ -127,14 +126,8 @@ fail:
 static int build_content(struct nfqr_ruleset *rs, const struct nfqr_load_opts *opts,
 			 char *err, size_t errlen)
 {
-	uint32_t r, i, words = bv_words(rs->n_rules) + 1;
+	uint32_t r, i;
 
-	rs->content_free = calloc(words, 8);
-	if (!rs->content_free)
-		return -1;
-	for (r = 0; r < rs->n_rules; r++)
-		if (rs->rules[r].n_content == 0)
-			bv_set(rs->content_free, r);
 	if (rs->n_patterns == 0)
 		return 0;
 	rs->pattern_rules = calloc(rs->n_patterns, sizeof(uint32_t *));

@@ -816,8 +816,10 @@ static bool parse_log(struct parser *p, struct rb *b)
 		if (accept_word(p, "prefix")) {
 			const struct token *t = cur(p);
 
-			if (t->kind != TK_STRING || s.log_prefix)
+			if (t->kind != TK_STRING || s.log_prefix) {
+				free(s.log_prefix);      /* a second prefix */
 				return expected(p, "a prefix string");
+			}
 			s.log_prefix = calloc(1, t->str_len + 1);
 			if (!s.log_prefix)
 				return false;
