@@ -14,7 +14,21 @@ struct dim {
 	uint32_t n_bounds;
 	struct nfqr_key *bounds;     /* interval starts, bounds[0] = 0 */
 	uint32_t *cls;               /* class of each interval */
-	/* class 0 is "field absent": only rules that do not test this field */
+	uint32_t absent;             /* class of "field absent": only rules that do not test it */
+	/* No rule has this dimension as its primary: nothing to look up until a
+	 * candidate rule must be checked in it (see holds_elsewhere). */
+	bool lazy;
+	/*
+	 * Bucket index over the intervals, so that a lookup does not grow
+	 * with log2 of their count: the keys from base = bounds[1] to the
+	 * last bound are cut into n_buckets slices of 2^shift keys, and
+	 * bucket[i] is the interval holding the first key of slice i.  A key
+	 * of slice i lies in intervals bucket[i] to bucket[i + 1], nearly
+	 * always one or two (bucket[n_buckets] = the last interval).
+	 */
+	struct nfqr_key base;
+	uint32_t shift, n_buckets;
+	uint32_t *bucket;
 };
 
 struct nfqr_classifier {
@@ -34,7 +48,11 @@ struct nfqr_classifier {
 	uint32_t n_by_content;
 };
 
+/* s->cls[] of a lazy dimension not looked up yet for this packet */
+#define NFQR_CLS_UNKNOWN UINT32_MAX
+
 struct nfqr_cls_scratch {
+	const struct nfqr_view *view;    /* of the last nfqr_classifier_match */
 	uint32_t *cls;               /* per dimension: the packet's class */
 	const uint32_t **head, **end;    /* lists being merged */
 };
@@ -189,7 +207,7 @@ static int build_dim(struct nfqr_classifier *c, const struct nfqr_rule *rules,
 		if (sat[r] == npreds[r])
 			bv_set(bv, r);
 	}
-	if (add_class(c, &dd, base, absent, &cls))   /* class `base`: absent */
+	if (add_class(c, &dd, base, absent, &d->absent))   /* class `base` */
 		goto out;
 	qsort(ev, n_ev, sizeof(*ev), event_cmp);
 	i = 0;
@@ -217,9 +235,9 @@ static int build_dim(struct nfqr_classifier *c, const struct nfqr_rule *rules,
 		if (add_class(c, &dd, base, bv, &cls))
 			goto out;
 		/* consecutive intervals with the same class merge */
-		if (nb == 0 || d->cls[nb - 1] != cls - base) {
+		if (nb == 0 || d->cls[nb - 1] != cls) {
 			d->bounds[nb] = at;
-			d->cls[nb++] = cls - base;
+			d->cls[nb++] = cls;
 		}
 		if (i == n_ev)
 			break;
@@ -229,6 +247,103 @@ static int build_dim(struct nfqr_classifier *c, const struct nfqr_rule *rules,
 out:
 	free(dp); free(ev); free(npreds); free(sat); free(bv); free(absent); free(dd.slot);
 	return rc;
+}
+
+/* 128-bit arithmetic on keys for the bucket index; a >= b in key_sub. */
+static struct nfqr_key key_add(struct nfqr_key a, struct nfqr_key b)
+{
+	uint64_t lo = a.lo + b.lo;
+
+	return (struct nfqr_key){ a.hi + b.hi + (lo < a.lo), lo };
+}
+
+static struct nfqr_key key_sub(struct nfqr_key a, struct nfqr_key b)
+{
+	return (struct nfqr_key){ a.hi - b.hi - (a.lo < b.lo), a.lo - b.lo };
+}
+
+static struct nfqr_key key_shl(struct nfqr_key a, uint32_t s)
+{
+	if (s == 0)
+		return a;
+	if (s >= 64)
+		return (struct nfqr_key){ a.lo << (s - 64), 0 };
+	return (struct nfqr_key){ a.hi << s | a.lo >> (64 - s), a.lo << s };
+}
+
+/* a >> s, or UINT64_MAX when that does not fit in 64 bits */
+static inline uint64_t key_shr_sat(struct nfqr_key a, uint32_t s)
+{
+	if (s >= 64)
+		return a.hi >> (s - 64);
+	if (a.hi >> s)
+		return UINT64_MAX;
+	if (s == 0)
+		return a.lo;
+	return a.hi << (64 - s) | a.lo >> s;
+}
+
+static uint32_t key_bits(struct nfqr_key a)
+{
+	if (a.hi)
+		return 128 - (uint32_t)__builtin_clzll(a.hi);
+	return a.lo ? 64 - (uint32_t)__builtin_clzll(a.lo) : 0;
+}
+
+/*
+ * The bucket table starts at about two buckets per interval and doubles
+ * while some bucket spans more than NFQR_BUCKET_SPREAD intervals, which
+ * happens when the bounds crowd in a few places (a /24 cut into /32s in a
+ * field of /8s), up to 2^NFQR_BUCKET_BITS buckets: 256 KiB per dimension
+ * at most, 8 to 16 bytes per interval in the common case.  A bucket that
+ * still spans many intervals is searched in binary, as a whole dimension
+ * was before.
+ */
+#define NFQR_BUCKET_SPREAD 4
+#define NFQR_BUCKET_BITS 16
+
+static int build_buckets(struct dim *d)
+{
+	uint32_t nb = d->n_bounds, bits, span_bits, i, j, worst;
+	struct nfqr_key span;
+
+	if (nb < 2) {                  /* no bucket: every key is in interval 0 */
+		d->base = (struct nfqr_key){ 0, 0 };
+		d->shift = 0;
+		d->n_buckets = 0;
+		d->bucket = calloc(1, sizeof(*d->bucket));
+		return d->bucket ? 0 : -1;
+	}
+	/* keys below bounds[1] are all in interval 0: no need to index them */
+	d->base = d->bounds[1];
+	span = key_sub(d->bounds[nb - 1], d->base);
+	span_bits = key_bits(span);
+	bits = 32 - (uint32_t)__builtin_clz(nb - 1) + 1;   /* 2 to 4 buckets per interval */
+	for (;;) {
+		if (bits > NFQR_BUCKET_BITS)
+			bits = NFQR_BUCKET_BITS;
+		d->shift = span_bits > bits ? span_bits - bits : 0;
+		d->n_buckets = (uint32_t)key_shr_sat(span, d->shift) + 1;
+		free(d->bucket);
+		d->bucket = malloc((d->n_buckets + 1) * sizeof(*d->bucket));
+		if (!d->bucket)
+			return -1;
+		for (i = 0, j = 0; i < d->n_buckets; i++) {
+			struct nfqr_key at = key_add(d->base, key_shl((struct nfqr_key){ 0, i }, d->shift));
+
+			while (j + 1 < nb && nfqr_key_cmp(d->bounds[j + 1], at) <= 0)
+				j++;
+			d->bucket[i] = j;
+		}
+		d->bucket[d->n_buckets] = nb - 1;
+		for (i = 0, worst = 0; i < d->n_buckets; i++)
+			if (d->bucket[i + 1] - d->bucket[i] + 1 > worst)
+				worst = d->bucket[i + 1] - d->bucket[i] + 1;
+		/* shift 0: one bucket per key already, more bits cannot help */
+		if (worst <= NFQR_BUCKET_SPREAD || bits == NFQR_BUCKET_BITS || d->shift == 0)
+			return 0;
+		bits++;
+	}
 }
 
 /* Content rules whose best match accepts more than this share of its field
@@ -273,31 +388,97 @@ static uint32_t dim_of(const struct nfqr_classifier *c, const struct nfqr_pred *
 	return j;
 }
 
+/*
+ * crowd[] (one entry per predicate of every rule, rule after rule) = the
+ * most rules testing the predicate's dimension that one class of it admits
+ * together with the rule: the longest list the rule would join there.  The
+ * share of a field alone misjudges rules that share a value: 600 rules
+ * `tcp dport 22 ip daddr 172.x.0.0/16` would all be listed under dport 22,
+ * and a packet to port 22 would check 600 candidates.
+ */
+static int crowding(const struct nfqr_classifier *c, const struct nfqr_rule *rules, uint32_t n,
+		    const uint32_t *pdim, uint32_t *crowd)
+{
+	uint64_t *tests = malloc((c->words ? c->words : 1) * 8);
+	uint32_t *most = malloc((n ? n : 1) * sizeof(*most));
+	uint32_t r, i, j, k, w, p;
+
+	if (!tests || !most) {
+		free(tests);
+		free(most);
+		return -1;
+	}
+	for (j = 0; j < c->n_dims; j++) {
+		memset(tests, 0, c->words * 8);
+		memset(most, 0, n * sizeof(*most));
+		for (r = 0, p = 0; r < n; r++)
+			for (i = 0; i < rules[r].n_preds; i++, p++)
+				if (pdim[p] == j)
+					bv_set(tests, r);
+		for (k = c->dim_base[j]; k < c->dim_base[j + 1]; k++) {
+			const uint64_t *b = c->bvs + (uint64_t)k * c->words;
+			uint32_t cnt = 0;
+
+			for (w = 0; w < c->words; w++)
+				cnt += (uint32_t)__builtin_popcountll(b[w] & tests[w]);
+			for (w = 0; w < c->words; w++)
+				for (uint64_t x = b[w] & tests[w]; x; x &= x - 1) {
+					r = w * 64 + (uint32_t)__builtin_ctzll(x);
+					if (cnt > most[r])
+						most[r] = cnt;
+				}
+		}
+		for (r = 0, p = 0; r < n; r++)
+			for (i = 0; i < rules[r].n_preds; i++, p++)
+				if (pdim[p] == j)
+					crowd[p] = most[r];
+	}
+	free(tests);
+	free(most);
+	return 0;
+}
+
 /* Primary dimension of every rule, then the candidate list of every class
  * and the dimensions each rule must still be checked in. */
 static int build_lists(struct nfqr_classifier *c, const struct nfqr_rule *rules, uint32_t n)
 {
 	uint32_t *prim = calloc(n ? n : 1, sizeof(*prim));
 	uint64_t *pm = calloc(c->words ? c->words : 1, 8);
-	uint32_t r, i, j, k, w, total = 0, n_checks = 0;
+	uint32_t r, i, j, k, w, p, total = 0, n_checks = 0;
+	uint32_t *pdim = NULL, *crowd = NULL;
 	int rc = -1;
 
+	for (r = 0; r < n; r++)
+		n_checks += rules[r].n_preds;
+	pdim = calloc(n_checks ? n_checks : 1, sizeof(*pdim));
+	crowd = calloc(n_checks ? n_checks : 1, sizeof(*crowd));
 	c->list_off = calloc(c->n_classes + 1, sizeof(uint32_t));
 	c->check_off = calloc(n + 1, sizeof(uint32_t));
 	c->always = calloc(n ? n : 1, sizeof(uint32_t));
 	c->by_content = calloc(n ? n : 1, 1);
-	if (!prim || !pm || !c->list_off || !c->check_off || !c->always || !c->by_content)
+	if (!prim || !pm || !pdim || !crowd || !c->list_off || !c->check_off || !c->always ||
+	    !c->by_content)
 		goto out;
-	for (r = 0; r < n; r++) {
-		double best = 2;
+	for (r = 0, p = 0; r < n; r++)
+		for (i = 0; i < rules[r].n_preds; i++)
+			pdim[p++] = dim_of(c, &rules[r].preds[i]);
+	if (crowding(c, rules, n, pdim, crowd))
+		goto out;
+	/* the primary: the least crowded predicate, then the most selective */
+	for (r = 0, p = 0; r < n; r++) {
+		double best = 2, prim_share = 2;
+		uint32_t prim_crowd = UINT32_MAX;
 
 		prim[r] = c->n_dims;           /* none: always a candidate */
-		for (i = 0; i < rules[r].n_preds; i++) {
+		for (i = 0; i < rules[r].n_preds; i++, p++) {
 			double sh = pred_share(&rules[r].preds[i]);
 
-			if (sh < best) {
+			if (sh < best)
 				best = sh;
-				prim[r] = dim_of(c, &rules[r].preds[i]);
+			if (crowd[p] < prim_crowd || (crowd[p] == prim_crowd && sh < prim_share)) {
+				prim_crowd = crowd[p];
+				prim_share = sh;
+				prim[r] = pdim[p];
 			}
 		}
 		if (rules[r].n_content && best > NFQR_CONTENT_PRIMARY_SHARE) {
@@ -338,15 +519,13 @@ static int build_lists(struct nfqr_classifier *c, const struct nfqr_rule *rules,
 			goto out;
 	}
 	/* other dimensions per rule, each once */
-	for (r = 0; r < n; r++)
-		n_checks += rules[r].n_preds;
 	c->check_dims = calloc(n_checks ? n_checks : 1, sizeof(uint32_t));
 	if (!c->check_dims)
 		goto out;
-	for (r = 0, k = 0; r < n; r++) {
+	for (r = 0, k = 0, p = 0; r < n; r++) {
 		c->check_off[r] = k;
 		for (i = 0; i < rules[r].n_preds; i++) {
-			uint32_t d = dim_of(c, &rules[r].preds[i]), m;
+			uint32_t d = pdim[p++], m;
 
 			for (m = c->check_off[r]; m < k && c->check_dims[m] != d; m++)
 				;
@@ -355,10 +534,14 @@ static int build_lists(struct nfqr_classifier *c, const struct nfqr_rule *rules,
 		}
 	}
 	c->check_off[n] = k;
+	for (j = 0; j < c->n_dims; j++)
+		c->dims[j].lazy = c->list_off[c->dim_base[j]] == c->list_off[c->dim_base[j + 1]];
 	rc = 0;
 out:
 	free(prim);
 	free(pm);
+	free(pdim);
+	free(crowd);
 	return rc;
 }
 
@@ -396,7 +579,7 @@ struct nfqr_classifier *nfqr_classifier_build(const struct nfqr_rule *rules, uin
 		goto fail;
 	for (j = 0; j < c->n_dims; j++) {
 		c->dim_base[j] = c->n_classes;
-		if (build_dim(c, rules, n, &c->dims[j]))
+		if (build_dim(c, rules, n, &c->dims[j]) || build_buckets(&c->dims[j]))
 			goto fail;
 	}
 	c->dim_base[c->n_dims] = c->n_classes;
@@ -415,6 +598,7 @@ void nfqr_classifier_free(struct nfqr_classifier *c)
 	for (uint32_t j = 0; j < c->n_dims; j++) {
 		free(c->dims[j].bounds);
 		free(c->dims[j].cls);
+		free(c->dims[j].bucket);
 	}
 	free(c->dims);
 	free(c->dim_base);
@@ -430,9 +614,17 @@ void nfqr_classifier_free(struct nfqr_classifier *c)
 
 static uint32_t find_interval(const struct dim *d, struct nfqr_key k)
 {
-	uint32_t lo = 0, hi = d->n_bounds;   /* bounds[lo] <= k < bounds[hi] */
+	uint32_t lo, hi;
+	uint64_t b;
 
-	while (hi - lo > 1) {
+	if (nfqr_key_cmp(k, d->base) < 0)
+		return 0;
+	b = key_shr_sat(key_sub(k, d->base), d->shift);
+	if (b >= d->n_buckets)
+		return d->n_bounds - 1;        /* past the last bound */
+	lo = d->bucket[b];
+	hi = d->bucket[b + 1] + 1;
+	while (hi - lo > 1) {                  /* bounds[lo] <= k < bounds[hi] */
 		uint32_t mid = lo + (hi - lo) / 2;
 
 		if (nfqr_key_cmp(d->bounds[mid], k) <= 0)
@@ -469,13 +661,33 @@ void nfqr_classifier_scratch_free(struct nfqr_cls_scratch *s)
 	free(s);
 }
 
-/* Rule r holds in every dimension it tests besides its primary one. */
-static bool holds_elsewhere(const struct nfqr_classifier *c, const uint32_t *cls, uint32_t r)
+/* The packet's class in dimension d. */
+static uint32_t dim_class(const struct dim *d, const struct nfqr_view *v)
+{
+	struct nfqr_key key;
+
+	if (!nfqr_field_key(d->field, v, &key))
+		return d->absent;
+	if (d->field != NFQR_F_IP6_SADDR && d->field != NFQR_F_IP6_DADDR)
+		key.lo &= d->mask;
+	return d->cls[find_interval(d, key)];
+}
+
+/*
+ * Rule r holds in every dimension it tests besides its primary one.  The
+ * lazy dimensions (secondary for every rule: `meta l4proto`, `iifname`
+ * beside a port) are looked up here, once per packet and only when some
+ * candidate needs them, so a dimension costs a packet nothing until then.
+ */
+static bool holds_elsewhere(const struct nfqr_classifier *c, struct nfqr_cls_scratch *s,
+			    uint32_t r)
 {
 	for (uint32_t i = c->check_off[r]; i < c->check_off[r + 1]; i++) {
-		const uint64_t *b = c->bvs + (uint64_t)cls[c->check_dims[i]] * c->words;
+		uint32_t j = c->check_dims[i], cls = s->cls[j];
 
-		if (!bv_test(b, r))
+		if (cls == NFQR_CLS_UNKNOWN)
+			cls = s->cls[j] = dim_class(&c->dims[j], s->view);
+		if (!bv_test(c->bvs + (uint64_t)cls * c->words, r))
 			return false;
 	}
 	return true;
@@ -491,10 +703,10 @@ bool nfqr_classifier_by_content(const struct nfqr_classifier *c, uint32_t rule)
 	return c->by_content[rule];
 }
 
-bool nfqr_classifier_holds(const struct nfqr_classifier *c, const struct nfqr_cls_scratch *s,
+bool nfqr_classifier_holds(const struct nfqr_classifier *c, struct nfqr_cls_scratch *s,
 			   uint32_t rule)
 {
-	return holds_elsewhere(c, s->cls, rule);
+	return holds_elsewhere(c, s, rule);
 }
 
 uint32_t nfqr_classifier_match(const struct nfqr_classifier *c, struct nfqr_cls_scratch *s,
@@ -502,18 +714,16 @@ uint32_t nfqr_classifier_match(const struct nfqr_classifier *c, struct nfqr_cls_
 {
 	uint32_t j, k = 0, n = 0;
 
+	s->view = v;
 	for (j = 0; j < c->n_dims; j++) {
 		const struct dim *d = &c->dims[j];
-		struct nfqr_key key;
-		uint32_t cls = 0;              /* absent */
+		uint32_t cls;
 
-		if (nfqr_field_key(d->field, v, &key)) {
-			if (d->field != NFQR_F_IP6_SADDR && d->field != NFQR_F_IP6_DADDR)
-				key.lo &= d->mask;
-			cls = d->cls[find_interval(d, key)];
+		if (d->lazy) {
+			s->cls[j] = NFQR_CLS_UNKNOWN;
+			continue;
 		}
-		cls += c->dim_base[j];
-		s->cls[j] = cls;
+		cls = s->cls[j] = dim_class(d, v);
 		if (c->list_off[cls] != c->list_off[cls + 1]) {
 			s->head[k] = c->list_rules + c->list_off[cls];
 			s->end[k++] = c->list_rules + c->list_off[cls + 1];
@@ -537,7 +747,7 @@ uint32_t nfqr_classifier_match(const struct nfqr_classifier *c, struct nfqr_cls_
 			s->head[best] = s->head[k];
 			s->end[best] = s->end[k];
 		}
-		if (holds_elsewhere(c, s->cls, r))
+		if (holds_elsewhere(c, s, r))
 			out[n++] = r;
 	}
 	return n;

@@ -8,10 +8,12 @@
  *
  * A packet does not AND whole bit vectors (n/64 words per dimension, the
  * cost would grow with the rules).  Every rule is indexed under one primary
- * dimension, its most selective predicate; each class keeps the list of the
- * primary rules it admits.  A packet costs one interval lookup per
- * dimension, a merge of the lists its classes give, and for each listed
- * rule one bit test per other dimension the rule tests: proportional to the
+ * dimension, where the fewest other rules share a class with it (then its
+ * most selective predicate); each class keeps the list of the primary rules
+ * it admits.  A packet costs one interval lookup per primary dimension (a
+ * bucket table on the key makes it nearly constant time), a merge of the
+ * lists its classes give, and for each listed rule one bit test per other
+ * dimension the rule tests, looked up on first use: proportional to the
  * rules the packet can match, not to the size of the rule file.
  *
  * A rule with content terms and no selective match (`meta l4proto udp
@@ -44,8 +46,9 @@ uint32_t nfqr_classifier_match(const struct nfqr_classifier *c, struct nfqr_cls_
 /* Rules left out of nfqr_classifier_match, to be proposed by their content. */
 uint32_t nfqr_classifier_n_by_content(const struct nfqr_classifier *c);
 bool nfqr_classifier_by_content(const struct nfqr_classifier *c, uint32_t rule);
-/* Rule's predicates all hold for the view of the last nfqr_classifier_match. */
-bool nfqr_classifier_holds(const struct nfqr_classifier *c, const struct nfqr_cls_scratch *s,
+/* Rule's predicates all hold for the view of the last nfqr_classifier_match,
+ * which must still be valid: the fields it did not need are read now. */
+bool nfqr_classifier_holds(const struct nfqr_classifier *c, struct nfqr_cls_scratch *s,
 			   uint32_t rule);
 uint32_t nfqr_classifier_dims(const struct nfqr_classifier *c);
 uint32_t nfqr_classifier_classes(const struct nfqr_classifier *c);

@@ -98,6 +98,75 @@ static size_t gen_packet(uint8_t *buf)
 	return n;
 }
 
+/*
+ * Rules and packets over the whole width of each field, drawn from the same
+ * few values and their neighbours so that packets land on interval edges:
+ * 0 and the maximum, prefixes /0 to /128, IPv6 edges on both sides of bit
+ * 64, ports 0 and 65535, marks with the top bit set.
+ */
+static const char *const wide4[] = {
+	"0.0.0.0", "0.0.0.1", "9.255.255.255", "10.0.0.0", "10.0.0.1", "127.255.255.255",
+	"128.0.0.0", "128.0.0.1", "192.168.1.1", "255.255.255.254", "255.255.255.255",
+};
+static const char *const wide6[] = {
+	"::", "::1", "::ffff:ffff:ffff:ffff", "0:0:0:1::", "0:0:0:1::1", "2001:db8::",
+	"2001:db8::1", "2001:db8:0:0:8000::", "7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	"8000::", "ffff:ffff:ffff:ffff::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe",
+	"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+};
+static const unsigned wide_ports[] = { 0, 1, 2, 1023, 1024, 32767, 32768, 65533, 65534, 65535 };
+static const unsigned wide_marks[] = { 0, 1, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff };
+
+#define PICK(a) (a)[rnd(sizeof(a) / sizeof((a)[0]))]
+
+static void gen_wide_match(char *out, size_t cap)
+{
+	/* mostly long prefixes, so that the first match is not always an early rule */
+	static const unsigned len4[] = { 0, 1, 16, 24, 31, 32, 32, 32 };
+	static const unsigned len6[] = { 0, 1, 63, 64, 65, 127, 128, 128, 128 };
+	const char *neg = rnd(8) == 0 ? "!= " : "";
+	unsigned a = PICK(wide_ports), b = PICK(wide_ports);
+
+	switch (rnd(7)) {
+	case 0: snprintf(out, cap, "ip saddr %s%s/%u", neg, PICK(wide4), PICK(len4)); break;
+	case 1: snprintf(out, cap, "ip daddr %s{ %s/%u, %s }", neg, PICK(wide4), PICK(len4), PICK(wide4)); break;
+	case 2: snprintf(out, cap, "ip6 saddr %s%s/%u", neg, PICK(wide6), PICK(len6)); break;
+	case 3: snprintf(out, cap, "ip6 daddr %s{ %s/%u, %s }", neg, PICK(wide6), PICK(len6), PICK(wide6)); break;
+	case 4: snprintf(out, cap, "th dport %s%u-%u", neg, a < b ? a : b, a < b ? b : a); break;
+	case 5: snprintf(out, cap, "th sport %s{ %u, %u }", neg, a, b); break;
+	default: snprintf(out, cap, "meta mark %s0x%x", neg, PICK(wide_marks)); break;
+	}
+}
+
+static char *gen_wide_rules(unsigned n)
+{
+	size_t cap = (size_t)n * 240 + 64, len = 0;
+	char *t = malloc(cap);
+
+	for (unsigned r = 0; r < n; r++) {
+		unsigned k = 2 + rnd(2);
+		char m[256];
+
+		for (unsigned i = 0; i < k; i++) {
+			gen_wide_match(m, sizeof(m));
+			len += (size_t)snprintf(t + len, cap - len, "%s ", m);
+		}
+		len += (size_t)snprintf(t + len, cap - len, "%s\n", rnd(2) ? "accept" : "drop");
+	}
+	return t;
+}
+
+static size_t gen_wide_packet(uint8_t *buf, uint32_t *mark)
+{
+	uint8_t l4[64];
+	size_t l = l4_udp(l4, (uint16_t)PICK(wide_ports), (uint16_t)PICK(wide_ports), "x", 1);
+
+	*mark = PICK(wide_marks);
+	if (rnd(2))
+		return pkt_ipv6(buf, PICK(wide6), PICK(wide6), 17, NULL, 0, l4, l);
+	return pkt_ipv4(buf, PICK(wide4), PICK(wide4), 17, l4, l);
+}
+
 static int lc(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 static bool naive_content(const struct nfqr_cm_pattern *p, const uint8_t *d, size_t len)
@@ -146,14 +215,52 @@ static int32_t reference(const struct nfqr_ruleset *rs, const uint8_t *buf, size
 	return -1;
 }
 
-static void compare(unsigned n_rules, unsigned n_packets, enum nfqr_cm_backend be)
+/*
+ * Every rule the classifier lists for a packet, not only the first: rules
+ * of the wide sets have no content, so the lists must equal the rules
+ * whose predicates all hold.  Returns the number of packets that differ.
+ */
+static unsigned compare_lists(const struct nfqr_ruleset *rs, const uint8_t *buf, size_t n,
+			      const struct nfqr_pkt_meta *m, struct nfqr_cls_scratch *cs, uint32_t *out)
 {
-	char *text = gen_rules(n_rules);
+	struct nfqr_decoded d;
+	struct nfqr_view v = { 0 };
+	uint32_t got, k = 0, r;
+
+	nfqr_decode(buf, n, m->pkt_len, 0, &d);
+	v.d = &d;
+	v.meta = m;
+	v.mark = m->mark;
+	got = nfqr_classifier_match(rs->cls, cs, &v, out);
+	for (r = 0; r < rs->n_rules; r++) {
+		const struct nfqr_rule *rule = &rs->rules[r];
+		bool match = true;
+
+		for (uint32_t i = 0; i < rule->n_preds && match; i++) {
+			struct nfqr_key key;
+
+			match = nfqr_field_key(rule->preds[i].field, &v, &key) &&
+				nfqr_pred_match(&rule->preds[i], key);
+		}
+		if (!match)
+			continue;
+		if (k >= got || out[k] != r)
+			return 1;
+		k++;
+	}
+	return k != got;
+}
+
+static void compare(unsigned n_rules, unsigned n_packets, enum nfqr_cm_backend be, bool wide)
+{
+	char *text = wide ? gen_wide_rules(n_rules) : gen_rules(n_rules);
 	struct nfqr_load_opts o = { .backend = be };
 	struct nfqr_diag d = { 0 };
 	struct nfqr_ruleset *rs = nfqr_ruleset_parse("random", text, strlen(text), &o, &d);
 	struct nfqr_scratch *sc;
-	unsigned bad = 0, decided = 0;
+	struct nfqr_cls_scratch *cs = NULL;
+	uint32_t *lists = NULL;
+	unsigned bad = 0, bad_lists = 0, decided = 0;
 	uint8_t buf[256];
 
 	if (!ok(rs != NULL, "%u random rules load", n_rules)) {
@@ -164,9 +271,14 @@ static void compare(unsigned n_rules, unsigned n_packets, enum nfqr_cm_backend b
 		return;
 	}
 	sc = nfqr_scratch_new(rs);
+	if (wide) {
+		cs = nfqr_classifier_scratch_new(rs->cls);
+		lists = calloc(rs->n_rules + 1, sizeof(*lists));
+	}
 	for (unsigned i = 0; i < n_packets; i++) {
-		size_t n = gen_packet(buf);
-		struct nfqr_pkt_meta m = { .pkt_len = (uint32_t)n, .mark = rnd(256) };
+		uint32_t mark = rnd(256);
+		size_t n = wide ? gen_wide_packet(buf, &mark) : gen_packet(buf);
+		struct nfqr_pkt_meta m = { .pkt_len = (uint32_t)n, .mark = mark };
 		struct nfqr_result res;
 		int32_t want = reference(rs, buf, n, &m);
 
@@ -174,10 +286,17 @@ static void compare(unsigned n_rules, unsigned n_packets, enum nfqr_cm_backend b
 		if (res.rule != want && bad++ < 3)
 			printf("#   packet %u: classifier rule %d, reference %d\n", i, res.rule, want);
 		decided += want >= 0;
+		if (wide)
+			bad_lists += compare_lists(rs, buf, n, &m, cs, lists);
 	}
 	ok(decided > n_packets / 10, "%u rules: packets decided by rules: %u of %u", n_rules, decided, n_packets);
 	is_int(bad, 0, "%u rules (%s): classifier agrees with brute force on %u packets",
 	       n_rules, nfqr_ruleset_backend(rs), n_packets);
+	if (wide)
+		is_int(bad_lists, 0, "%u wide rules: every matching rule listed for %u packets",
+		       n_rules, n_packets);
+	nfqr_classifier_scratch_free(cs);
+	free(lists);
 	nfqr_scratch_free(sc);
 	nfqr_ruleset_free(rs);
 	free(text);
@@ -224,10 +343,12 @@ static double ns_per_packet(unsigned n_rules)
 int main(void)
 {
 	srand(1234);
-	compare(10, 3000, NFQR_CM_AUTO);
-	compare(100, 3000, NFQR_CM_AUTO);
-	compare(1000, 2000, NFQR_CM_AUTO);
-	compare(300, 2000, NFQR_CM_AHO_CORASICK);
+	compare(10, 3000, NFQR_CM_AUTO, false);
+	compare(100, 3000, NFQR_CM_AUTO, false);
+	compare(1000, 2000, NFQR_CM_AUTO, false);
+	compare(300, 2000, NFQR_CM_AHO_CORASICK, false);
+	compare(20, 3000, NFQR_CM_AUTO, true);
+	compare(400, 3000, NFQR_CM_AUTO, true);
 	{
 		double t10 = ns_per_packet(10), t10k = ns_per_packet(10000);
 
