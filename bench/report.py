@@ -7,8 +7,13 @@ median (min-max) verdicted packets per second per kernel, size, copy range
 and configuration, and the ratio of medians against the stock backend in the
 same run.  The A/A pair (stock-mnl against stock-mnl-aa) shows the noise
 floor.  The counts pass gives system calls, wake-ups and context switches of
-the consumer per packet (ftrace) at a fixed rate.
+the consumer per packet (ftrace) at a fixed rate.  Groups are per placement
+of the receive path (split: enqueue on pktgen's CPU; rps: the whole queue
+path on the consumer's CPU).  latency.csv, when present, gives pktgen-to-
+socket latency per configuration and what the queue adds to the no-queue
+figure.
 """
+import os
 import csv
 import statistics
 import sys
@@ -33,16 +38,16 @@ def main(d):
     tp = defaultdict(list)
     counts = {}
     for r in rows:
-        key = (r["kernel"], int(r["size"]), int(r["range"]))
+        key = (r["kernel"], r["placement"], int(r["size"]), int(r["range"]))
         if r["pass"] == "throughput" and int(r["rep"]) >= 1:
             tp[key + (r["config"],)].append(float(r["verdicted_pps"]))
         elif r["pass"] == "counts":
             counts[key + (r["config"],)] = r
     out = []
     plot = []
-    out.append("| kernel | size | copy | configuration | verdicted pps, median (min-max) | vs stock | n |")
-    out.append("|---|---|---|---|---|---|---|")
-    groups = sorted({k[:3] for k in tp})
+    out.append("| kernel | placement | size | copy | configuration | verdicted pps, median (min-max) | vs stock | n |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    groups = sorted({k[:4] for k in tp})
     for g in groups:
         stock = tp.get(g + ("stock-mnl",))
         sm = statistics.median(stock) if stock else None
@@ -52,20 +57,41 @@ def main(d):
                 continue
             m = statistics.median(v)
             ratio = f"{m/sm:.2f}x" if sm else "-"
-            rng = "meta" if g[2] == 0 else str(g[2])
-            out.append(f"| {g[0]} | {g[1]} B | {rng} | {LABEL[c]} | {fmt(m)} ({fmt(min(v))}-{fmt(max(v))}) | {ratio} | {len(v)} |")
-            plot.append(f'{g[0]}-{g[1]}B "{c}" {m:.0f} {min(v):.0f} {max(v):.0f}')
+            rng = "meta" if g[3] == 0 else str(g[3])
+            out.append(f"| {g[0]} | {g[1]} | {g[2]} B | {rng} | {LABEL[c]} | {fmt(m)} ({fmt(min(v))}-{fmt(max(v))}) | {ratio} | {len(v)} |")
+            plot.append(f'{g[0]}-{g[1]}-{g[2]}B "{c}" {m:.0f} {min(v):.0f} {max(v):.0f}')
     out.append("")
     out.append("Per packet, at a fixed offered rate (counts pass; the consumer only):")
     out.append("")
-    out.append("| kernel | size | configuration | system calls | wake-ups | context switches | mean batch | busy us (both vCPUs) |")
-    out.append("|---|---|---|---|---|---|---|---|")
+    out.append("| kernel | placement | size | configuration | system calls | wake-ups | context switches | mean batch | batches 1/2-3/4-7/.../128+ | busy us (both vCPUs) |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     for k in sorted(counts):
         r = counts[k]
         if r["config"] == "none":
             continue
-        out.append(f"| {k[0]} | {k[1]} B | {LABEL[r['config']]} | {r['syscalls_per_pkt']} | "
-                   f"{r['wakeups_per_pkt']} | {r['cswitch_per_pkt']} | {r['mean_batch']} | {r['busy_us_per_pkt']} |")
+        out.append(f"| {k[0]} | {k[1]} | {k[2]} B | {LABEL[r['config']]} | {r['syscalls_per_pkt']} | "
+                   f"{r['wakeups_per_pkt']} | {r['cswitch_per_pkt']} | {r['mean_batch']} | "
+                   f"{r.get('batch_hist') or '-'} | {r['busy_us_per_pkt']} |")
+    lat = f"{d}/latency.csv"
+    if os.path.exists(lat):
+        lrows = list(csv.DictReader(open(lat)))
+        base = {(r["kernel"], r["placement"], r["size"]): r for r in lrows if r["config"] == "none"}
+        out.append("")
+        out.append("Latency, pktgen's send time to the receiving socket (us), at a fixed rate; "
+                   "'added' is the median minus the no-queue median:")
+        out.append("")
+        out.append("| kernel | placement | size | rate | configuration | p50 | p90 | p99 | p99.9 | max | added p50 | added p99 | lost |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in lrows:
+            b = base.get((r["kernel"], r["placement"], r["size"]))
+            def added(f):
+                try:
+                    return str(int(r[f]) - int(b[f])) if b else "-"
+                except ValueError:
+                    return "-"
+            out.append(f"| {r['kernel']} | {r['placement']} | {r['size']} B | {r['rate']} | {LABEL.get(r['config'], r['config'])} | "
+                       f"{r['p50_us']} | {r['p90_us']} | {r['p99_us']} | {r['p999_us']} | {r['max_us']} | "
+                       f"{added('p50_us')} | {added('p99_us')} | {r['lost']} |")
     open(f"{d}/summary.md", "w").write("\n".join(out) + "\n")
     open(f"{d}/plot.dat", "w").write("\n".join(plot) + "\n")
     print("\n".join(out))
