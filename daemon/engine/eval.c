@@ -25,12 +25,85 @@ struct nfqr_scratch {
 	 * gen[r] == cur_gen, so no per-packet clearing of n entries */
 	uint32_t *cnt, *gen, cur_gen;
 	uint32_t *found, n_found;        /* rules indexed by content whose terms all occur */
+	/* Whether a payload must be scanned for the rules indexed by content,
+	 * before scanning it (see content_indexed_may_hold). */
+	uint32_t *by_content, n_by_content;   /* those rules, ascending */
+	uint64_t l4_may[8], l4_holds[8];      /* by l4_slot(): see l4_tables() */
+	uint8_t *decides;                /* per rule: its verdict ends evaluation when reached */
+	uint64_t content_scans;
 	struct nfqr_cm_scratch *cms;
 	struct nfqr_rule_counter *counters;
 	uint64_t stats[NFQR_STAT_COUNT];
 	uint64_t log_last_ns;
 	uint32_t log_tokens;
 };
+
+/* (nfproto, l4proto) of a packet: both are always present. */
+static uint32_t l4_slot(const struct nfqr_decoded *d)
+{
+	return (d->family == 4 ? 0 : 256) | d->l4proto;
+}
+
+/*
+ * Per (nfproto, l4proto): l4_may, some rule indexed by content may hold on
+ * its predicates; l4_holds, one holds for sure, having no predicate on
+ * other fields (`meta l4proto udp @payload content ...`).
+ */
+static void l4_tables(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc)
+{
+	for (uint32_t k = 0; k < sc->n_by_content; k++) {
+		const struct nfqr_rule *rule = &rs->rules[sc->by_content[k]];
+		bool only_l4 = true, some_l4 = false;
+
+		for (uint32_t i = 0; i < rule->n_preds; i++) {
+			bool l4 = rule->preds[i].field == NFQR_F_NFPROTO ||
+				  rule->preds[i].field == NFQR_F_L4PROTO;
+
+			only_l4 &= l4;
+			some_l4 |= l4;
+		}
+		if (!some_l4) {            /* every slot */
+			memset(sc->l4_may, 0xff, sizeof(sc->l4_may));
+			if (only_l4)
+				memset(sc->l4_holds, 0xff, sizeof(sc->l4_holds));
+			continue;
+		}
+		for (uint32_t slot = 0; slot < 512; slot++) {
+			struct nfqr_key nfproto = nfqr_key_u32(slot < 256 ? 2 : 10);
+			struct nfqr_key l4proto = nfqr_key_u32(slot & 255);
+			bool holds = true;
+
+			for (uint32_t i = 0; i < rule->n_preds && holds; i++) {
+				const struct nfqr_pred *p = &rule->preds[i];
+
+				if (p->field == NFQR_F_NFPROTO)
+					holds = nfqr_pred_match(p, nfproto);
+				else if (p->field == NFQR_F_L4PROTO)
+					holds = nfqr_pred_match(p, l4proto);
+			}
+			if (holds)
+				bv_set(sc->l4_may, slot);
+			if (holds && only_l4)
+				bv_set(sc->l4_holds, slot);
+		}
+	}
+}
+
+/* A rule that, once reached, surely ends evaluation: it has a verdict and
+ * no statement that can break it (reading ct mark without a connection). */
+static bool rule_decides(const struct nfqr_rule *rule)
+{
+	if (rule->verdict.kind == NFQR_V_NONE)
+		return false;
+	for (uint32_t i = 0; i < rule->n_stmts; i++) {
+		const struct nfqr_stmt *s = &rule->stmts[i];
+
+		if ((s->kind == NFQR_S_META_MARK_SET || s->kind == NFQR_S_CT_MARK_SET) &&
+		    s->mark.src == NFQR_SRC_CT_MARK)
+			return false;
+	}
+	return true;
+}
 
 struct nfqr_scratch *nfqr_scratch_new(const struct nfqr_ruleset *rs)
 {
@@ -47,14 +120,22 @@ struct nfqr_scratch *nfqr_scratch_new(const struct nfqr_ruleset *rs)
 	sc->cnt = calloc(n, sizeof(uint32_t));
 	sc->gen = calloc(n, sizeof(uint32_t));
 	sc->counters = calloc(n, sizeof(*sc->counters));
+	sc->by_content = calloc(n, sizeof(uint32_t));
+	sc->decides = calloc(n, 1);
 	if (rs->cm)
 		sc->cms = nfqr_cm_scratch_new(rs->cm);
 	sc->log_tokens = rs->log_burst;
 	if (!sc->cand || !sc->found || !sc->cls || !sc->matched || !sc->cnt || !sc->gen ||
-	    !sc->counters || (rs->cm && !sc->cms)) {
+	    !sc->counters || !sc->by_content || !sc->decides || (rs->cm && !sc->cms)) {
 		nfqr_scratch_free(sc);
 		return NULL;
 	}
+	for (uint32_t r = 0; r < rs->n_rules; r++) {
+		sc->decides[r] = rule_decides(&rs->rules[r]);
+		if (nfqr_classifier_by_content(rs->cls, r))
+			sc->by_content[sc->n_by_content++] = r;
+	}
+	l4_tables(rs, sc);
 	return sc;
 }
 
@@ -69,6 +150,8 @@ void nfqr_scratch_free(struct nfqr_scratch *sc)
 	free(sc->cnt);
 	free(sc->gen);
 	free(sc->counters);
+	free(sc->by_content);
+	free(sc->decides);
 	nfqr_cm_scratch_free(sc->cms);
 	free(sc);
 }
@@ -77,6 +160,12 @@ const struct nfqr_rule_counter *nfqr_scratch_rule_counter(const struct nfqr_scra
 							  uint32_t rule)
 {
 	return rule < sc->rs->n_rules ? &sc->counters[rule] : NULL;
+}
+
+/* Test hook: payloads scanned by the content matcher. */
+uint64_t nfqr_scratch_content_scans(const struct nfqr_scratch *sc)
+{
+	return sc->content_scans;
 }
 
 uint64_t nfqr_scratch_stat(const struct nfqr_scratch *sc, enum nfqr_stat s)
@@ -119,6 +208,7 @@ static void content_scan(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 {
 	uint32_t pw = bv_words(rs->n_patterns), p, i;
 
+	sc->content_scans++;
 	memset(sc->matched, 0, pw * 8);
 	nfqr_cm_scan(rs->cm, sc->cms, payload, len, sc->matched);
 	if (++sc->cur_gen == 0) {          /* wrapped: forget all stamps */
@@ -158,18 +248,72 @@ struct state {
 	bool scanned;                      /* the content stamps are for this payload */
 };
 
-/* sc->cand[] = rules whose matches and contents all hold; returns how many. */
+/* Few rules indexed by content are checked on their predicates before the
+ * payload is scanned for them; past that, the scan decides. */
+#define NFQR_PRECHECK_MAX 8
+
+/*
+ * Some rule indexed by content, from rule `from` on and before rule `end`,
+ * holds on its predicates, or might: the payload must be scanned for it.
+ * Called after nfqr_classifier_match on the packet's current view.
+ */
+static bool content_indexed_may_hold(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
+				     const struct state *st, uint32_t from, uint32_t end)
+{
+	uint32_t slot = l4_slot(st->v.d), lo = 0, hi = sc->n_by_content, k;
+
+	if (!hi || !bv_test(sc->l4_may, slot))
+		return false;
+	if (from <= sc->by_content[0] && end > sc->by_content[hi - 1] &&
+	    bv_test(sc->l4_holds, slot))
+		return true;
+	while (lo < hi) {                  /* the first one at or after `from` */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (sc->by_content[mid] < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (k = lo; k < sc->n_by_content && sc->by_content[k] < end; k++)
+		if (k - lo == NFQR_PRECHECK_MAX ||
+		    nfqr_classifier_holds(rs->cls, sc->cls, sc->by_content[k]))
+			return true;
+	return false;
+}
+
+/*
+ * sc->cand[] = rules whose matches and contents all hold, in order; returns
+ * how many.  Evaluation goes on from rule `from`: the list may omit rules
+ * before it, and ends at the first rule from `from` on that surely decides,
+ * as no later rule is reached before the next call.  The payload is scanned
+ * only when a rule before that one needs it.
+ */
 static uint32_t candidates(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
-			   struct state *st)
+			   struct state *st, uint32_t from)
 {
 	uint32_t n = nfqr_classifier_match(rs->cls, sc->cls, &st->v, sc->cand), i, j, kept = 0;
-	bool need = nfqr_classifier_n_by_content(rs->cls) != 0;
+	uint32_t end = rs->n_rules;
+	bool need = false;
 
 	if (!rs->n_patterns)
 		return n;
-	for (i = 0; i < n && !need; i++)
-		need = rs->rules[sc->cand[i]].n_content != 0;
-	if (!need)                         /* no candidate needs the payload scanned */
+	for (i = 0; i < n && sc->cand[i] < from; i++)
+		;
+	for (; i < n; i++) {
+		uint32_t r = sc->cand[i];
+
+		if (rs->rules[r].n_content)
+			need = true;
+		else if (sc->decides[r]) {
+			end = r;
+			n = i + 1;
+			break;
+		}
+	}
+	if (!need)
+		need = content_indexed_may_hold(rs, sc, st, from, end);
+	if (!need)                         /* no rule that can be reached needs the scan */
 		return n;
 	if (!st->scanned) {
 		content_scan(rs, sc, st->payload, st->payload_len);
@@ -183,7 +327,7 @@ static uint32_t candidates(const struct nfqr_ruleset *rs, struct nfqr_scratch *s
 	for (i = 0; i < sc->n_found; i++) {
 		uint32_t r = sc->found[i];
 
-		if (!nfqr_classifier_holds(rs->cls, sc->cls, r))
+		if (r < from || r >= end || !nfqr_classifier_holds(rs->cls, sc->cls, r))
 			continue;
 		for (j = kept++; j > 0 && sc->cand[j - 1] > r; j--)
 			sc->cand[j] = sc->cand[j - 1];
@@ -349,7 +493,7 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 	st.payload = buf + d.payload_off;
 	st.payload_len = d.end > d.payload_off ? d.end - d.payload_off : 0;
 
-	nc = candidates(rs, sc, &st);
+	nc = candidates(rs, sc, &st, 0);
 	for (i = 0; i < nc;) {
 		const struct nfqr_rule *rule;
 		enum exec_result er;
@@ -369,7 +513,7 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 			goto out;
 		}
 		if (er == EXEC_CHANGED) {    /* re-match the rules after r */
-			nc = candidates(rs, sc, &st);
+			nc = candidates(rs, sc, &st, r + 1);
 			for (i = 0; i < nc && sc->cand[i] <= r; i++)
 				;
 		}

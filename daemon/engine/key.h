@@ -32,15 +32,38 @@ static inline struct nfqr_key nfqr_key_inc(struct nfqr_key a, bool *wrapped)
 	return r;
 }
 
+/* Big-endian load of n <= 8 bytes, unaligned. */
+static inline uint64_t nfqr_load_be(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	if (n == 8) {
+		__builtin_memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		v = __builtin_bswap64(v);
+#endif
+		return v;
+	}
+	if (n == 4) {
+		uint32_t w;
+
+		__builtin_memcpy(&w, p, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		w = __builtin_bswap32(w);
+#endif
+		return w;
+	}
+	for (unsigned i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* The n <= 16 bytes at p as a big-endian number: the key of an address. */
 static inline struct nfqr_key nfqr_key_from_bytes(const uint8_t *p, unsigned n)
 {
-	struct nfqr_key k = { 0, 0 };
-
-	for (unsigned i = 0; i < n; i++) {
-		k.hi = k.hi << 8 | k.lo >> 56;
-		k.lo = k.lo << 8 | p[i];
-	}
-	return k;
+	if (n > 8)
+		return (struct nfqr_key){ nfqr_load_be(p, n - 8), nfqr_load_be(p + n - 8, 8) };
+	return (struct nfqr_key){ 0, nfqr_load_be(p, n) };
 }
 
 #endif

@@ -5,9 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "nfqr_engine.h"
 #include "pkt.h"
+#include "ruleset.h"
 #include "tap.h"
+
+/* Test hook in eval.c: payloads the content matcher scanned. */
+uint64_t nfqr_scratch_content_scans(const struct nfqr_scratch *sc);
 
 static uint8_t buf[2048], l4[1024];
 
@@ -316,11 +321,270 @@ static void test_backends_agree(void)
 	nfqr_ruleset_free(au);
 }
 
+/*
+ * A rule indexed by its content (`meta l4proto udp @payload content`) is
+ * proposed after a scan; the payload is scanned only when such a rule can
+ * still hold on its other predicates, and comes before the rule that
+ * decides.  The verdicts must not change.
+ */
+static void test_content_scan_skipped(void)
+{
+	struct nfqr_ruleset *rs = load(
+		"tcp dport 80 drop\n"                                  /* 0 */
+		"udp dport 53 accept\n"                                /* 1: decides before 2 */
+		"meta l4proto udp @payload content \"evil\" drop\n"    /* 2: indexed by content */
+		"udp dport 54 accept\n"                                /* 3: after 2 */
+		"udp dport 7 meta mark set meta mark | 0x1\n"          /* 4 */
+		"meta mark & 0x1 == 0x1 @payload content \"bad\" drop\n"   /* 5: indexed by content */
+		"policy accept\n");
+	struct nfqr_scratch *sc = rs ? nfqr_scratch_new(rs) : NULL;
+	struct nfqr_pkt_meta m;
+	struct nfqr_result r;
+	uint64_t scans;
+	size_t n;
+
+	if (!ok(sc != NULL, "content-indexed ruleset loads"))
+		return;
+	n = tcp4(22, "evil bad");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.reason == NFQR_REASON_POLICY,
+	   "tcp with the udp rule's content: policy");
+	is_int(nfqr_scratch_content_scans(sc), 0, "tcp: no content-indexed rule can hold, no scan");
+	m.mark = 1;
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 5,
+	   "tcp with mark 1 and \"bad\": rule 5");
+	is_int(nfqr_scratch_content_scans(sc), 1, "mark 1: rule 5 can hold, scanned");
+
+	n = udp4("1.1.1.1", 9, "some evil here");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 2, "udp with \"evil\": rule 2");
+	is_int(nfqr_scratch_content_scans(sc), 2, "udp: scanned");
+	n = udp4("1.1.1.1", 9, "harmless");
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.reason == NFQR_REASON_POLICY,
+	   "udp without it: policy");
+	is_int(nfqr_scratch_content_scans(sc), 3, "udp: scanned");
+
+	n = udp4("1.1.1.1", 53, "evil");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.rule == 1, "udp 53 with \"evil\": rule 1 first");
+	is_int(nfqr_scratch_content_scans(sc), 3, "rule 1 decides before any content rule: no scan");
+	n = udp4("1.1.1.1", 54, "evil");
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 2, "udp 54 with \"evil\": rule 2 before 3");
+	is_int(nfqr_scratch_content_scans(sc), 4, "rule 2 comes before the deciding rule: scanned");
+
+	/* rule 4 sets the mark that rule 5 needs: the scan happens on the re-match */
+	n = tcp4(7, "bad");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.reason == NFQR_REASON_POLICY,
+	   "tcp 7: rule 4 is udp only");
+	is_int(nfqr_scratch_content_scans(sc), 4, "tcp 7, mark 0: no scan");
+	n = udp4("1.1.1.1", 7, "bad");
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 5 && r.mark == 1,
+	   "udp 7: mark set by rule 4, then rule 5 holds");
+	is_int(nfqr_scratch_content_scans(sc), 5, "scanned once");
+	scans = nfqr_scratch_content_scans(sc);
+	n = udp4("1.1.1.1", 7, "good");
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.reason == NFQR_REASON_POLICY && r.mark == 1,
+	   "udp 7 without \"bad\": policy, mark still set");
+	is_int(nfqr_scratch_content_scans(sc), scans + 1, "scanned once, not again on the re-match");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+
+	/* more rules indexed by content than are checked before the scan */
+	{
+		char text[2048];
+		size_t len = 0;
+
+		for (int i = 0; i < 12; i++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len,
+						"meta mark & 0x%x == 0x%x @payload content \"p%02d\" drop\n",
+						1u << (i % 8), 1u << (i % 8), i);
+		rs = load(text);
+	}
+	sc = rs ? nfqr_scratch_new(rs) : NULL;
+	if (!ok(sc != NULL, "12 content-indexed rules load"))
+		return;
+	n = udp4("1.1.1.1", 9, "p11 p10");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.reason == NFQR_REASON_POLICY, "mark 0: none holds");
+	m.mark = 0x8;
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 11, "mark 0x8: rule 11 (p11)");
+	m.mark = 0xc;
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 10, "mark 0xc: rule 10 first");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
+/* Brute force with statements: rules in order, each predicate by itself,
+ * marks changed as the rules go, a rule broken by reading a missing ct mark. */
+static int lc(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+static bool naive_content(const struct nfqr_cm_pattern *p, const uint8_t *d, size_t len)
+{
+	for (size_t s = 0; s + p->len <= len; s++) {
+		size_t i;
+
+		if (s < p->offset || (p->depth && s + p->len > (size_t)p->offset + p->depth))
+			continue;
+		for (i = 0; i < p->len; i++)
+			if (p->nocase ? lc(d[s + i]) != lc(p->bytes[i]) : d[s + i] != p->bytes[i])
+				break;
+		if (i == p->len)
+			return true;
+	}
+	return false;
+}
+
+static int32_t reference(const struct nfqr_ruleset *rs, const uint8_t *pkt, size_t n,
+			 const struct nfqr_pkt_meta *m, uint32_t *mark_out)
+{
+	struct nfqr_decoded d;
+	struct nfqr_view v = { 0 };
+
+	nfqr_decode(pkt, n, m->pkt_len, 0, &d);
+	v.d = &d;
+	v.meta = m;
+	v.mark = m->mark;
+	v.ct_present = m->ct_present;
+	v.ct_mark = m->ct_mark;
+	for (uint32_t r = 0; r < rs->n_rules; r++) {
+		const struct nfqr_rule *rule = &rs->rules[r];
+		bool match = true, broken = false;
+
+		for (uint32_t i = 0; i < rule->n_preds && match; i++) {
+			struct nfqr_key k;
+
+			match = nfqr_field_key(rule->preds[i].field, &v, &k) &&
+				nfqr_pred_match(&rule->preds[i], k);
+		}
+		for (uint32_t i = 0; i < rule->n_content && match; i++)
+			match = naive_content(&rs->patterns[rule->content[i]], pkt + d.payload_off,
+					      d.end - d.payload_off);
+		if (!match)
+			continue;
+		for (uint32_t i = 0; i < rule->n_stmts && !broken; i++) {
+			const struct nfqr_stmt *s = &rule->stmts[i];
+			uint32_t src, val;
+
+			if (s->kind != NFQR_S_META_MARK_SET && s->kind != NFQR_S_CT_MARK_SET)
+				continue;
+			if (s->mark.src == NFQR_SRC_CT_MARK && !v.ct_present) {
+				broken = true;
+				break;
+			}
+			src = s->mark.src == NFQR_SRC_META_MARK ? v.mark
+			    : s->mark.src == NFQR_SRC_CT_MARK ? v.ct_mark : 0;
+			val = (src & s->mark.and_mask) ^ s->mark.xor_val;
+			if (s->kind == NFQR_S_META_MARK_SET)
+				v.mark = val;
+			else if (v.ct_present)
+				v.ct_mark = val;
+		}
+		if (!broken && rule->verdict.kind != NFQR_V_NONE) {
+			*mark_out = v.mark;
+			return (int32_t)r;
+		}
+	}
+	*mark_out = v.mark;
+	return -1;
+}
+
+static unsigned rnd(unsigned n) { return (unsigned)rand() % n; }
+
+static const char *const rand_matches[] = {
+	"meta l4proto udp", "meta l4proto tcp", "meta l4proto != udp", "udp dport 1", "udp dport 2",
+	"tcp dport 1", "th dport 3", "meta mark 0x1", "meta mark & 0x2 == 0x2", "meta mark & 0x1 == 0",
+	"ct mark 0x5", "ct mark & 0x4 == 0x4", "meta nfproto ipv6", "meta length > 60",
+	"@payload content \"ab\"", "@payload content \"Ba\" nocase", "@payload content \"bb\"",
+	"@payload content \"a\" offset 1 depth 3",
+};
+static const char *const rand_stmts[] = {
+	"", "", "", "meta mark set meta mark | 0x1", "meta mark set meta mark ^ 0x2",
+	"meta mark set ct mark", "ct mark set 0x5", "ct mark set ct mark | 0x4", "meta mark set 0x0",
+	"counter",
+};
+
+/* Random rules mixing content, marks and statements: the engine (with its
+ * scan skipping and re-matching) against the brute force above. */
+static void test_random_vs_reference(void)
+{
+	for (int set = 0; set < 40; set++) {
+		unsigned n_rules = 3 + rnd(set < 30 ? 12 : 60), bad = 0, scans_skipped = 0;
+		size_t cap = n_rules * 200 + 64, len = 0;
+		char *text = malloc(cap);
+		struct nfqr_ruleset *rs;
+		struct nfqr_scratch *sc;
+
+		for (unsigned r = 0; r < n_rules; r++) {
+			unsigned k = rnd(3), i;
+			const char *st = rand_stmts[rnd(sizeof(rand_stmts) / sizeof(*rand_stmts))];
+			const char *verdict = (const char *[]){ "accept", "drop", "" }[rnd(3)];
+
+			for (i = 0; i < k; i++)
+				len += (size_t)snprintf(text + len, cap - len, "%s ",
+					rand_matches[rnd(sizeof(rand_matches) / sizeof(*rand_matches) - 4)]);
+			/* content terms last, as the syntax wants */
+			if (rnd(2))
+				len += (size_t)snprintf(text + len, cap - len, "%s ",
+					rand_matches[sizeof(rand_matches) / sizeof(*rand_matches) - 4 + rnd(4)]);
+			if (!*st && !*verdict)
+				verdict = "drop";
+			len += (size_t)snprintf(text + len, cap - len, "%s %s\n", st, verdict);
+		}
+		rs = load(text);
+		if (!ok(rs != NULL, "random set %d loads", set)) {
+			printf("# %s", text);
+			free(text);
+			continue;
+		}
+		sc = nfqr_scratch_new(rs);
+		for (int i = 0; i < 400; i++) {
+			char pay[16];
+			size_t pl = rnd(10), l, pn;
+			unsigned proto = rnd(3), mark;
+			struct nfqr_pkt_meta m;
+			struct nfqr_result res;
+			int32_t want;
+			uint64_t before = nfqr_scratch_content_scans(sc);
+
+			for (size_t j = 0; j < pl; j++)
+				pay[j] = "abAB"[rnd(4)];
+			l = proto == 0 ? l4_tcp(l4, 9, (uint16_t)rnd(4), 0x10, pay, pl)
+			  : proto == 1 ? l4_udp(l4, 9, (uint16_t)rnd(4), pay, pl)
+			  : l4_icmp(l4, 8, 0, pay, pl);
+			pn = rnd(4) == 0
+				? pkt_ipv6(buf, "2001:db8::1", "2001:db8::2", proto == 0 ? 6 : proto == 1 ? 17 : 58,
+					   NULL, 0, l4, l)
+				: pkt_ipv4(buf, "10.0.0.1", "10.0.0.2", proto == 0 ? 6 : proto == 1 ? 17 : 1, l4, l);
+			m = meta(pn);
+			m.mark = rnd(4);
+			m.ct_present = rnd(2);
+			m.ct_mark = m.ct_present ? rnd(8) : 0;
+			want = reference(rs, buf, pn, &m, &mark);
+			nfqr_eval(rs, sc, buf, pn, &m, &res);
+			scans_skipped += nfqr_scratch_content_scans(sc) == before;
+			if ((res.rule != want || res.mark != mark) && bad++ < 3)
+				printf("# set %d packet %d: engine rule %d mark %u, reference %d mark %u\n",
+				       set, i, res.rule, res.mark, want, mark);
+		}
+		if (bad)
+			printf("# %s", text);
+		is_int(bad, 0, "random set %d (%u rules): engine agrees with brute force, %u of 400 not scanned",
+		       set, n_rules, scans_skipped);
+		nfqr_scratch_free(sc);
+		nfqr_ruleset_free(rs);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	test_example();
 	test_nft_semantics();
 	test_ct_mark_forms();
 	test_backends_agree();
+	test_content_scan_skipped();
+	srand(4321);
+	test_random_vs_reference();
 	return tap_done();
 }
