@@ -70,6 +70,11 @@ check:
 demo:
 	scripts/demo
 
+# The suites, fault injection, the ABI fuzzer (15 min) and the soak (10 min)
+# on a debug kernel (KASAN, lockdep, kmemleak) built from linux-source-6.1.
+check-debug:
+	scripts/check-debug
+
 # nfqring against the stock nfnetlink_queue (BENCH_QUICK=1: a short run);
 # never part of make check
 bench:
@@ -120,5 +125,5 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C daemon clean
 
-.PHONY: all module userspace selftests daemon deps check demo bench checkpatch \
+.PHONY: all module userspace selftests daemon deps check check-debug demo bench checkpatch \
 	dkms-install dkms-remove install uninstall clean

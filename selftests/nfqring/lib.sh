@@ -25,8 +25,14 @@ loaded() {
 }
 
 # Reference count of loaded module $1.
+# A module's reference count; "builtin" when it is built into the kernel
+# (nfnetlink is, on the debug kernel).
 refcnt() {
-	cat "/sys/module/$1/refcnt"
+	if [ -e "/sys/module/$1/refcnt" ]; then
+		cat "/sys/module/$1/refcnt"
+	else
+		echo builtin
+	fi
 }
 
 # Leaves no queue backend loaded; never forces (rmmod -f could hide a bug).
