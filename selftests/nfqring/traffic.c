@@ -143,9 +143,10 @@ TEST_F(traffic, truncated_copy_reports_cap_len)
 /*
  * F_CONNTRACK with nf_conntrack_netlink not loaded: the kernel loads it and
  * the same write() succeeds (nfnetlink replays such a message for netlink;
- * the ring transport must too, not hand -EAGAIN to the caller).
+ * the ring transport must too, not hand -EAGAIN to the caller).  rmmod and
+ * modprobe wait for RCU: slow under emulation on a busy host.
  */
-TEST_F(traffic, conntrack_flag_loads_ctnetlink)
+TEST_F_TIMEOUT(traffic, conntrack_flag_loads_ctnetlink, 120)
 {
 	uint32_t last;
 
