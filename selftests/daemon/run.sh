@@ -43,6 +43,10 @@ run() {
 	shift
 	out=$(timeout -k 10 "${RUN_TIMEOUT:-60}" "$@" 2>&1)
 	rc=$?
+	# a scenario killed by the timeout cannot clean up: its namespaces
+	# would fail the next one
+	ip netns del nfqs 2>/dev/null
+	ip netns del nfqd 2>/dev/null
 	[ -n "$out" ] && printf '%s\n' "$out" | sed -e 's/^# //' -e 's/^/# /'
 	tap $rc "$name"
 }
@@ -106,7 +110,8 @@ NFQR_EXPECT=netlink run "netlink(stock): nfqring-example netlink" \
 NFQR_EXPECT=netlink run "netlink(stock): nfqring-example AUTO falls back to netlink" \
 	"$BIN/run_example" "$EXAMPLE"
 [ -n "$D_SCENARIOS$D_NL_SCENARIOS" ] &&
-	run "nfqringd: ring requested without nfqring: exit 3, says what to install" "$DTEST" nomodule
+	RUN_TIMEOUT=150 run "nfqringd: ring requested without nfqring: exit 3, says what to install" \
+		"$DTEST" nomodule
 for s in $D_NL_SCENARIOS; do
 	RUN_TIMEOUT=150 run "nfqringd(netlink, stock): $s" "$DTEST" "$s" netlink
 done
