@@ -142,8 +142,11 @@ TEST_F(fault, packet_alloc)
 	packet_path(_metadata, &self->ep, self->rcv, self->buf, "nfqr_pkt_alloc");
 }
 
-/* Every message is COPY (frames too small): the backlog message fails. */
-TEST_F(fault, backlog_alloc)
+/*
+ * Every message is COPY (frames too small): the backlog message fails.
+ * Every packet goes through read(): slow on a debug kernel.
+ */
+TEST_F_TIMEOUT(fault, backlog_alloc, 120)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	uint32_t last = 0;
