@@ -12,6 +12,12 @@ of the receive path (split: enqueue on pktgen's CPU; rps: the whole queue
 path on the consumer's CPU).  latency.csv, when present, gives pktgen-to-
 socket latency per configuration and what the queue adds to the no-queue
 figure.
+
+nfqringd rows (size 0: the rulegen corpus replayed by udp_replay) get a
+table of their own, nfqringd on the rings against nfqringd on the stock
+module's netlink.  Search rows (pass "search") give the loss-free rate: the
+highest offered rate with at most 0.1 % loss, against stock-mnl (nfqringd
+against nfqringd-nl-stock).
 """
 import os
 import csv
@@ -26,7 +32,12 @@ LABEL = {
     "nfqring-mnl": "nfqring netlink, same client",
     "nfqring-ring": "nfqring rings, libnfqring",
     "stock-mnl-aa": "stock again (A/A)",
+    "nfqringd-ring": "nfqringd, nfqring rings",
+    "nfqringd-nl-stock": "nfqringd, stock netlink",
 }
+DAEMON = ["nfqringd-ring", "nfqringd-nl-stock"]
+BASE = {c: "stock-mnl" for c in CONFIGS}
+BASE.update({c: "nfqringd-nl-stock" for c in DAEMON})
 
 
 def fmt(x):
@@ -36,19 +47,26 @@ def fmt(x):
 def main(d):
     rows = list(csv.DictReader(open(f"{d}/results.csv")))
     tp = defaultdict(list)
+    loss = defaultdict(list)
     counts = {}
+    search = {}
     for r in rows:
         key = (r["kernel"], r["placement"], int(r["size"]), int(r["range"]))
         if r["pass"] == "throughput" and int(r["rep"]) >= 1:
             tp[key + (r["config"],)].append(float(r["verdicted_pps"]))
+            loss[key + (r["config"],)].append(float(r["loss_pct"]))
         elif r["pass"] == "counts":
             counts[key + (r["config"],)] = r
+        elif r["pass"] == "search":
+            search[key + (r["config"],)] = r
     out = []
     plot = []
     out.append("| kernel | placement | size | copy | configuration | verdicted pps, median (min-max) | vs stock | n |")
     out.append("|---|---|---|---|---|---|---|---|")
     groups = sorted({k[:4] for k in tp})
     for g in groups:
+        if not any(g + (c,) in tp for c in CONFIGS):
+            continue
         stock = tp.get(g + ("stock-mnl",))
         sm = statistics.median(stock) if stock else None
         for c in CONFIGS:
@@ -60,6 +78,48 @@ def main(d):
             rng = "meta" if g[3] == 0 else str(g[3])
             out.append(f"| {g[0]} | {g[1]} | {g[2]} B | {rng} | {LABEL[c]} | {fmt(m)} ({fmt(min(v))}-{fmt(max(v))}) | {ratio} | {len(v)} |")
             plot.append(f'{g[0]}-{g[1]}-{g[2]}B "{c}" {m:.0f} {min(v):.0f} {max(v):.0f}')
+    dgroups = [g for g in groups if any(g + (c,) in tp for c in DAEMON)]
+    if dgroups:
+        out.append("")
+        out.append("nfqringd, 1,000 rules (bench/rulegen.py), the rulegen corpus replayed by udp_replay "
+                   "(verdicted: accepted as counted after the queue plus nfqringd's drops):")
+        out.append("")
+        out.append("| kernel | placement | copy | configuration | verdicted pps, median (min-max) | vs nl-stock | loss % (median) | n |")
+        out.append("|---|---|---|---|---|---|---|---|")
+    for g in dgroups:
+        base = tp.get(g + ("nfqringd-nl-stock",))
+        bm = statistics.median(base) if base else None
+        for c in DAEMON:
+            v = tp.get(g + (c,))
+            if not v:
+                continue
+            m = statistics.median(v)
+            ratio = f"{m/bm:.2f}x" if bm else "-"
+            rng = "meta" if g[3] == 0 else str(g[3])
+            out.append(f"| {g[0]} | {g[1]} | {rng} | {LABEL[c]} | {fmt(m)} ({fmt(min(v))}-{fmt(max(v))}) | "
+                       f"{ratio} | {statistics.median(loss[g + (c,)]):.2f} | {len(v)} |")
+            plot.append(f'{g[0]}-{g[1]}-nfqringd "{c}" {m:.0f} {min(v):.0f} {max(v):.0f}')
+    if search:
+        out.append("")
+        out.append("Loss-free rate: the highest offered rate with at most 0.1 % loss (bisection on the "
+                   "sender's rate, short windows; 0: no step passed); nfqringd against nfqringd-nl-stock, "
+                   "the others against stock-mnl:")
+        out.append("")
+        out.append("| kernel | placement | size | copy | configuration | loss-free pps | vs stock (nl-stock) | loss % there | steps |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+    for g in sorted({k[:4] for k in search}, key=lambda g: (g[0], g[1], g[2] == 0, g[2], g[3])):
+        for c in CONFIGS + DAEMON:
+            r = search.get(g + (c,))
+            if not r:
+                continue
+            v = float(r["offered_pps"])
+            b = search.get(g + (BASE[c],))
+            bv = float(b["offered_pps"]) if b else 0
+            ratio = f"{v/bv:.2f}x" if bv else "-"
+            rng = "meta" if g[3] == 0 else str(g[3])
+            size = "corpus" if g[2] == 0 else f"{g[2]} B"
+            out.append(f"| {g[0]} | {g[1]} | {size} | {rng} | {LABEL[c]} | {fmt(v)} | {ratio} | "
+                       f"{r['loss_pct']} | {r['rep']} |")
     out.append("")
     out.append("Per packet, at a fixed offered rate (counts pass; the consumer only):")
     out.append("")
