@@ -323,7 +323,7 @@ static int run(struct nfqd *d)
 	rewrites = nfqd_rules_rewrite(rs);
 	d->conntrack = nfqr_ruleset_needs_conntrack(rs);
 	d->copy_range = d->o.copy_range ? d->o.copy_range : need;
-	if (d->copy_range < need) {
+	if (!nfqd_copy_range_covers(d->copy_range, need)) {
 		ERR("--copy-range %u is smaller than the %u bytes the rules need: raise it or drop "
 		    "the option\n", d->copy_range, need);
 		nfqr_ruleset_free(rs);

@@ -41,5 +41,12 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 void nfqd_usage(FILE *f);
 /* The matcher options for the engine (own queues filled in). */
 void nfqd_opts_load(const struct nfqd_opts *o, struct nfqr_load_opts *lo);
+/* A copy range of @have bytes gives the rules the @need bytes they ask for:
+ * the kernel never copies more than NFQRING_MAX_COPY_RANGE, so that much is
+ * "the whole packet" even when the rules ask for 65535. */
+static inline bool nfqd_copy_range_covers(uint32_t have, uint32_t need)
+{
+	return have >= need || have >= NFQRING_MAX_COPY_RANGE;
+}
 
 #endif

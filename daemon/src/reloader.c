@@ -41,13 +41,14 @@ static int compile(struct nfqd *d, char *msg, size_t cap)
 		return NFQD_EXIT_RULES;
 	}
 	nfqr_diag_free(&diag);
-	if (nfqr_ruleset_copy_range(rs) > d->copy_range ||
+	if (!nfqd_copy_range_covers(d->copy_range, nfqr_ruleset_copy_range(rs)) ||
 	    (nfqr_ruleset_needs_conntrack(rs) && !d->conntrack) ||
 	    (d->o.gso && nfqd_rules_rewrite(rs))) {
 		snprintf(msg, cap, "reload of %s refused, the old rules stay in force: the new rules "
 			 "need %s%s%s than the queues were set up with; restart nfqringd to apply them\n",
 			 d->o.config,
-			 nfqr_ruleset_copy_range(rs) > d->copy_range ? "a larger copy range, " : "",
+			 !nfqd_copy_range_covers(d->copy_range, nfqr_ruleset_copy_range(rs)) ?
+				 "a larger copy range, " : "",
 			 nfqr_ruleset_needs_conntrack(rs) && !d->conntrack ? "conntrack, " : "",
 			 d->o.gso && nfqd_rules_rewrite(rs) ? "no GSO (rewrites), " : "more");
 		nfqr_ruleset_free(rs);

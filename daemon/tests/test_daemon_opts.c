@@ -54,6 +54,14 @@ int main(void)
 	ok(strstr(err, "--matcher") != NULL, "  points at --matcher: %s", err);
 	is_int(parse(&o, err, "-c", "r", "-q", "1", "--copy-range", "0", NULL), NFQD_EXIT_USAGE,
 	       "--copy-range 0");
+	/* --copy-range 65535 is clipped to what the kernel copies, and that
+	 * still covers rules that need the whole packet (0xffff) */
+	is_int(parse(&o, err, "-c", "r", "-q", "1", "--copy-range", "65535", NULL), 0,
+	       "--copy-range 65535");
+	ok(o.copy_range == NFQRING_MAX_COPY_RANGE && nfqd_copy_range_covers(o.copy_range, 0xffff),
+	   "  clipped, and covers rules that need the whole packet");
+	ok(nfqd_copy_range_covers(1600, 1500) && !nfqd_copy_range_covers(1500, 1600),
+	   "  a smaller range does not cover a larger need");
 	is_int(parse(&o, err, "-c", "r", "-q", "1", "--bogus", NULL), NFQD_EXIT_USAGE, "unknown option");
 	is_int(parse(&o, err, "-c", "r", "-q", "1", "extra", NULL), NFQD_EXIT_USAGE, "stray argument");
 	is_int(parse(&o, err, "--reload", NULL), 0, "--reload");
