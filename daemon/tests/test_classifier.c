@@ -7,6 +7,7 @@
 
 #include "decode.h"
 #include "nfqr_engine.h"
+#include "naive_content.h"
 #include "pkt.h"
 #include "ruleset.h"
 #include "tap.h"
@@ -165,24 +166,6 @@ static size_t gen_wide_packet(uint8_t *buf, uint32_t *mark)
 	if (rnd(2))
 		return pkt_ipv6(buf, PICK(wide6), PICK(wide6), 17, NULL, 0, l4, l);
 	return pkt_ipv4(buf, PICK(wide4), PICK(wide4), 17, l4, l);
-}
-
-static int lc(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-static bool naive_content(const struct nfqr_cm_pattern *p, const uint8_t *d, size_t len)
-{
-	for (size_t s = 0; s + p->len <= len; s++) {
-		size_t i;
-
-		if (s < p->offset || (p->depth && s + p->len > (size_t)p->offset + p->depth))
-			continue;
-		for (i = 0; i < p->len; i++)
-			if (p->nocase ? lc(d[s + i]) != lc(p->bytes[i]) : d[s + i] != p->bytes[i])
-				break;
-		if (i == p->len)
-			return true;
-	}
-	return false;
 }
 
 /* Brute force: every rule in order, every predicate by itself. */

@@ -7,6 +7,7 @@
 
 #include "decode.h"
 #include "nfqr_engine.h"
+#include "naive_content.h"
 #include "pkt.h"
 #include "ruleset.h"
 #include "tap.h"
@@ -417,24 +418,6 @@ static void test_content_scan_skipped(void)
 
 /* Brute force with statements: rules in order, each predicate by itself,
  * marks changed as the rules go, a rule broken by reading a missing ct mark. */
-static int lc(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-static bool naive_content(const struct nfqr_cm_pattern *p, const uint8_t *d, size_t len)
-{
-	for (size_t s = 0; s + p->len <= len; s++) {
-		size_t i;
-
-		if (s < p->offset || (p->depth && s + p->len > (size_t)p->offset + p->depth))
-			continue;
-		for (i = 0; i < p->len; i++)
-			if (p->nocase ? lc(d[s + i]) != lc(p->bytes[i]) : d[s + i] != p->bytes[i])
-				break;
-		if (i == p->len)
-			return true;
-	}
-	return false;
-}
-
 static int32_t reference(const struct nfqr_ruleset *rs, const uint8_t *pkt, size_t n,
 			 const struct nfqr_pkt_meta *m, uint32_t *mark_out)
 {
