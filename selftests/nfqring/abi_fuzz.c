@@ -2073,6 +2073,40 @@ static void run_op(struct thr *t, const struct op *o)
 
 /* ---------- a round, in its own process ---------- */
 
+/*
+ * A fault in the round child is either a fuzzer bug or ring memory the kernel
+ * took away: say where it happened and what the model had mapped, then die
+ * of the signal as before.
+ */
+static void crash_report(int sig, siginfo_t *si, void *uctx)
+{
+	unsigned int i;
+
+	(void)uctx;
+	dprintf(STDOUT_FILENO,
+		"abi_fuzz: round %u thread %d op %d (%s): signal %d code %d at address %p\n",
+		cur_round, cur_thread, cur_op, cur_type >= 0 ? op_names[cur_type] : "-",
+		sig, si->si_code, si->si_addr);
+	for (i = 0; i < MAXMAP; i++)
+		if (maps[i].used)
+			dprintf(STDOUT_FILENO,
+				"abi_fuzz:   mapping %u of endpoint %d: ring %p+%zu%s, reservation %p+%zu\n",
+				i, maps[i].ep, (void *)maps[i].addr, maps[i].len,
+				maps[i].partial ? " (partial)" : "", (void *)maps[i].res,
+				maps[i].res_len);
+	raise(sig);
+}
+
+static void catch_faults(void)
+{
+	struct sigaction sa = { .sa_sigaction = crash_report,
+				.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_NODEFER };
+
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+
 static const struct program *round_prog;
 
 static void *thread_main(void *arg)
@@ -2143,6 +2177,7 @@ static int round_child(const struct program *p, uint64_t seed)
 	unsigned int t, i;
 
 	setpgid(0, 0);
+	catch_faults();
 	round_prog = p;
 	cur_thread = 0;
 	cur_type = -1;
@@ -2264,18 +2299,24 @@ static int kmsg_reports(void)
 	return bad;
 }
 
-static void dump_stacks(pid_t pid)
+static void show_progress(void)
 {
-	char path[128], buf[4096];
 	unsigned int t;
-	FILE *f;
-	size_t n;
-	int i;
 
 	for (t = 0; t < opt.threads; t++)
 		if (prog->op_index[t] >= 0)
 			printf("abi_fuzz:   thread %u at op %d (%s)\n", t, prog->op_index[t],
 			       op_names[prog->op_type[t]]);
+}
+
+static void dump_stacks(pid_t pid)
+{
+	char path[128], buf[4096];
+	FILE *f;
+	size_t n;
+	int i;
+
+	show_progress();
 	snprintf(path, sizeof(path), "ls /proc/%d/task 2>/dev/null", pid);
 	f = popen(path, "r");
 	if (!f)
@@ -2484,9 +2525,11 @@ int main(int argc, char **argv)
 			usleep(20000);
 		}
 		reap_all(pid);
-		if (!why && WIFSIGNALED(status))
-			snprintf(detail, sizeof(detail), "killed by signal %d", WTERMSIG(status)),
-				why = detail;
+		if (!why && WIFSIGNALED(status)) {
+			snprintf(detail, sizeof(detail), "killed by signal %d", WTERMSIG(status));
+			why = detail;
+			show_progress();
+		}
 		else if (!why && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_BROKEN)
 			why = "an invariant broke";
 		else if (!why && WEXITSTATUS(status))
