@@ -44,6 +44,18 @@ def fmt(x):
     return f"{x/1000:.1f}k"
 
 
+def medians(tp, g, configs, base):
+    """Per configuration of group g: samples, median, ratio to base, copy range label."""
+    b = tp.get(g + (base,))
+    bm = statistics.median(b) if b else None
+    for c in configs:
+        v = tp.get(g + (c,))
+        if not v:
+            continue
+        m = statistics.median(v)
+        yield c, v, m, (f"{m/bm:.2f}x" if bm else "-"), ("meta" if g[3] == 0 else str(g[3]))
+
+
 def main(d):
     rows = list(csv.DictReader(open(f"{d}/results.csv")))
     tp = defaultdict(list)
@@ -65,17 +77,7 @@ def main(d):
     out.append("|---|---|---|---|---|---|---|---|")
     groups = sorted({k[:4] for k in tp})
     for g in groups:
-        if not any(g + (c,) in tp for c in CONFIGS):
-            continue
-        stock = tp.get(g + ("stock-mnl",))
-        sm = statistics.median(stock) if stock else None
-        for c in CONFIGS:
-            v = tp.get(g + (c,))
-            if not v:
-                continue
-            m = statistics.median(v)
-            ratio = f"{m/sm:.2f}x" if sm else "-"
-            rng = "meta" if g[3] == 0 else str(g[3])
+        for c, v, m, ratio, rng in medians(tp, g, CONFIGS, "stock-mnl"):
             out.append(f"| {g[0]} | {g[1]} | {g[2]} B | {rng} | {LABEL[c]} | {fmt(m)} ({fmt(min(v))}-{fmt(max(v))}) | {ratio} | {len(v)} |")
             plot.append(f'{g[0]}-{g[1]}-{g[2]}B "{c}" {m:.0f} {min(v):.0f} {max(v):.0f}')
     dgroups = [g for g in groups if any(g + (c,) in tp for c in DAEMON)]
@@ -87,15 +89,7 @@ def main(d):
         out.append("| kernel | placement | copy | configuration | verdicted pps, median (min-max) | vs nl-stock | loss % (median) | n |")
         out.append("|---|---|---|---|---|---|---|---|")
     for g in dgroups:
-        base = tp.get(g + ("nfqringd-nl-stock",))
-        bm = statistics.median(base) if base else None
-        for c in DAEMON:
-            v = tp.get(g + (c,))
-            if not v:
-                continue
-            m = statistics.median(v)
-            ratio = f"{m/bm:.2f}x" if bm else "-"
-            rng = "meta" if g[3] == 0 else str(g[3])
+        for c, v, m, ratio, rng in medians(tp, g, DAEMON, "nfqringd-nl-stock"):
             out.append(f"| {g[0]} | {g[1]} | {rng} | {LABEL[c]} | {fmt(m)} ({fmt(min(v))}-{fmt(max(v))}) | "
                        f"{ratio} | {statistics.median(loss[g + (c,)]):.2f} | {len(v)} |")
             plot.append(f'{g[0]}-{g[1]}-nfqringd "{c}" {m:.0f} {min(v):.0f} {max(v):.0f}')
