@@ -132,9 +132,11 @@ void nfqr_cm_scan(const struct nfqr_cm *cm, struct nfqr_cm_scratch *s,
 {
 	if (cm->hs) {
 		uintptr_t end = (uintptr_t)data + len;
+		/* bytes readable after the end for sure: the rest of its page
+		 * (none when it ends exactly on a boundary) */
+		size_t room = (NFQR_HS_PAGE - end % NFQR_HS_PAGE) % NFQR_HS_PAGE;
 
-		if ((end % NFQR_HS_PAGE) + NFQR_HS_OVERREAD > NFQR_HS_PAGE &&
-		    len <= NFQR_HS_BOUNCE) {
+		if (room < NFQR_HS_OVERREAD && len <= NFQR_HS_BOUNCE) {
 			memcpy(s->bounce, data, len);
 			data = s->bounce;
 		}
