@@ -13,6 +13,7 @@ enum {
 	NFQD_EXIT_CONFIG = 6,	/* rules need more than the options allow */
 	NFQD_EXIT_CONTROL = 7,	/* control socket: in use, or no daemon to talk to */
 	NFQD_EXIT_RUNTIME = 8,	/* a worker failed while running */
+	NFQD_EXIT_INPUT = 9,	/* --test: the capture is unreadable, damaged or of another link type */
 };
 
 #endif

@@ -15,6 +15,8 @@ void nfqd_usage(FILE *f)
 		"Usage: nfqringd -c FILE -q N[-M] [--backend ring|netlink|auto] [--fail-open] [--cpu-pin]\n"
 		"                [--gso] [--copy-range N] [--ring-frames N] [--socket PATH]\n"
 		"       nfqringd --check FILE [-q N[-M]] [--matcher NAME]\n"
+		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--mark N]\n"
+		"                [--ct-mark N] CAPTURE\n"
 		"       nfqringd --reload | --stats [--json]   [--socket PATH]\n"
 		"       nfqringd --help | --version\n"
 		"\n"
@@ -31,6 +33,11 @@ void nfqd_usage(FILE *f)
 		"      --check FILE      validate FILE and say what the daemon would configure\n"
 		"      --reload          make the running daemon reload its rule file; prints the result\n"
 		"      --stats [--json]  print the running daemon's statistics\n"
+		"      --test CAPTURE    replay a pcap file (- for stdin) through the rules of -c FILE:\n"
+		"                        a line per packet with its verdict and the rule that decided\n"
+		"      --mark N          --test: the packet mark of every replayed packet (default 0)\n"
+		"      --ct-mark N       --test: every packet has a connection with this ct mark\n"
+		"                        (default: no connection)\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n", NFQD_MAX_QUEUES);
 }
@@ -83,8 +90,27 @@ static int parse_queues(const char *s, uint16_t *a, uint16_t *b)
 	return 0;
 }
 
+/* --test: one capture file after the options, a rule file, nothing that
+ * only a daemon serving queues uses. */
+static int test_opts(struct nfqd_opts *o, int argc, char **argv, const char *serving,
+		     char *err, size_t errlen)
+{
+	if (!o->config)
+		return fail(err, errlen, "--test: no rule file: give -c FILE");
+	if (optind == argc)
+		return fail(err, errlen, "--test: no capture: give the pcap file to replay "
+			    "(- for standard input), e.g. one written by tcpdump -w");
+	if (argc - optind > 1)
+		return fail(err, errlen, "--test replays one capture file, got '%s' and '%s'",
+			    argv[optind], argv[optind + 1]);
+	if (serving)
+		return fail(err, errlen, "%s is for serving queues, not for --test", serving);
+	o->capture = argv[optind];
+	return 0;
+}
+
 enum { O_CHECK = 256, O_RELOAD, O_STATS, O_JSON, O_BACKEND, O_FAIL_OPEN, O_CPU_PIN,
-       O_GSO, O_COPY_RANGE, O_RING_FRAMES };
+       O_GSO, O_COPY_RANGE, O_RING_FRAMES, O_TEST, O_MARK, O_CT_MARK };
 
 int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -103,11 +129,16 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "gso", no_argument, NULL, O_GSO },
 		{ "copy-range", required_argument, NULL, O_COPY_RANGE },
 		{ "ring-frames", required_argument, NULL, O_RING_FRAMES },
+		{ "test", no_argument, NULL, O_TEST },
+		{ "mark", required_argument, NULL, O_MARK },
+		{ "ct-mark", required_argument, NULL, O_CT_MARK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, modes = 0;
+	/* options of a serving daemon, refused with --test (it serves nothing) */
+	const char *serving = NULL, *packet = NULL;
 
 	memset(o, 0, sizeof(*o));
 	o->backend = NFQRING_BACKEND_RING;
@@ -141,6 +172,7 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			if (!*optarg || strlen(optarg) >= 108)
 				return fail(err, errlen, "--socket: expected a path of 1 to 107 bytes");
 			o->socket = optarg;
+			serving = "--socket";
 			break;
 		case O_CHECK:
 			o->mode = NFQD_CHECK;
@@ -158,7 +190,23 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		case O_JSON:
 			o->json = true;
 			break;
+		case O_TEST:
+			o->mode = NFQD_TEST;
+			modes++;
+			break;
+		case O_MARK:
+			if (parse_u32(optarg, UINT32_MAX, &o->mark))
+				return fail(err, errlen, "--mark: expected a 32-bit number, got '%s'", optarg);
+			packet = "--mark";
+			break;
+		case O_CT_MARK:
+			if (parse_u32(optarg, UINT32_MAX, &o->ct_mark))
+				return fail(err, errlen, "--ct-mark: expected a 32-bit number, got '%s'", optarg);
+			o->ct_present = true;
+			packet = "--ct-mark";
+			break;
 		case O_BACKEND:
+			serving = "--backend";
 			if (!strcmp(optarg, "ring"))
 				o->backend = NFQRING_BACKEND_RING;
 			else if (!strcmp(optarg, "netlink"))
@@ -171,20 +219,25 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			break;
 		case O_FAIL_OPEN:
 			o->fail_open = true;
+			serving = "--fail-open";
 			break;
 		case O_CPU_PIN:
 			o->cpu_pin = true;
+			serving = "--cpu-pin";
 			break;
 		case O_GSO:
 			o->gso = true;
+			serving = "--gso";
 			break;
 		case O_COPY_RANGE:
+			serving = "--copy-range";
 			if (parse_u32(optarg, NFQRING_MAX_COPY_RANGE + 4, &o->copy_range) || !o->copy_range)
 				return fail(err, errlen, "--copy-range: expected 1-65535 bytes, got '%s'", optarg);
 			if (o->copy_range > NFQRING_MAX_COPY_RANGE)
 				o->copy_range = NFQRING_MAX_COPY_RANGE;
 			break;
 		case O_RING_FRAMES:
+			serving = "--ring-frames";
 			if (parse_u32(optarg, 65536, &o->ring_frames) || o->ring_frames < 16)
 				return fail(err, errlen, "--ring-frames: expected 16-65536, got '%s'", optarg);
 			break;
@@ -202,12 +255,17 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 				    argv[optind - 1]);
 		}
 	}
+	if (modes > 1)
+		return fail(err, errlen, "--check, --reload, --stats and --test exclude each other");
+	if (o->mode == NFQD_TEST)
+		return test_opts(o, argc, argv, serving, err, errlen);
 	if (optind != argc)
 		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
-	if (modes > 1)
-		return fail(err, errlen, "--check, --reload and --stats exclude each other");
 	if (o->json && o->mode != NFQD_STATS)
-		return fail(err, errlen, "--json goes with --stats");
+		return fail(err, errlen, "--json goes with --stats or --test");
+	if (packet)
+		return fail(err, errlen, "%s goes with --test (it sets what replayed packets carry)",
+			    packet);
 	if (o->mode == NFQD_RUN) {
 		if (!o->config)
 			return fail(err, errlen, "no rule file: give -c FILE (see nfqringd(8))");

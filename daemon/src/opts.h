@@ -19,13 +19,18 @@ enum nfqd_mode {
 	NFQD_CHECK,		/* --check FILE */
 	NFQD_RELOAD,		/* --reload: ask the running daemon */
 	NFQD_STATS,		/* --stats [--json] */
+	NFQD_TEST,		/* --test -c FILE CAPTURE: offline replay (replay.c) */
 	NFQD_HELP,
 	NFQD_VERSION,
 };
 
 struct nfqd_opts {
 	enum nfqd_mode mode;
-	const char *config;		/* -c FILE (run) or --check FILE */
+	const char *config;		/* -c FILE (run, --test) or --check FILE */
+	const char *capture;		/* --test: the pcap file, "-" = stdin */
+	uint32_t mark;			/* --test --mark: each packet's mark */
+	uint32_t ct_mark;		/* --test --ct-mark: its connection's mark */
+	bool ct_present;		/* --test: --ct-mark given */
 	uint16_t q_first, q_last;	/* -q N[-M] */
 	bool queues_set;
 	bool fail_open, cpu_pin, gso, json;

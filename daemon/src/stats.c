@@ -116,7 +116,7 @@ void nfqd_stats_text(FILE *f, const struct nfqd_snap *s)
 			s->r[i].id, s->r[i].line, s->r[i].hits, s->r[i].bytes);
 }
 
-static void json_str(FILE *f, const char *s)
+void nfqd_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {
@@ -152,13 +152,13 @@ static void json_hist(FILE *f, const char *name, const uint64_t *v, unsigned int
 void nfqd_stats_json(FILE *f, const struct nfqd_snap *s)
 {
 	fprintf(f, "{\"version\": ");
-	json_str(f, s->version);
+	nfqd_json_str(f, s->version);
 	fprintf(f, ", \"backend\": ");
-	json_str(f, s->backend);
+	nfqd_json_str(f, s->backend);
 	fprintf(f, ", \"rules_file\": ");
-	json_str(f, s->rules_file);
+	nfqd_json_str(f, s->rules_file);
 	fprintf(f, ", \"matcher\": ");
-	json_str(f, s->matcher);
+	nfqd_json_str(f, s->matcher);
 	fprintf(f, ", \"generation\": %" PRIu64 ", \"reloads_ok\": %" PRIu64
 		", \"reloads_failed\": %" PRIu64 ", \"uptime_s\": %" PRIu64
 		", \"copy_range\": %u, \"fail_open\": %s, \"queues\": [",
@@ -188,7 +188,7 @@ void nfqd_stats_json(FILE *f, const struct nfqd_snap *s)
 	fprintf(f, "], \"rules\": [");
 	for (uint32_t i = 0; i < s->n_rules; i++) {
 		fprintf(f, "%s{\"id\": ", i ? ", " : "");
-		json_str(f, s->r[i].id);
+		nfqd_json_str(f, s->r[i].id);
 		fprintf(f, ", \"line\": %u, \"hits\": %" PRIu64 ", \"bytes\": %" PRIu64 "}",
 			s->r[i].line, s->r[i].hits, s->r[i].bytes);
 	}

@@ -81,6 +81,8 @@ struct nfqd_snap {
 void nfqd_qsnap_take(struct nfqd_qsnap *s, const struct nfqd_qstats *st);
 void nfqd_stats_text(FILE *f, const struct nfqd_snap *s);
 void nfqd_stats_json(FILE *f, const struct nfqd_snap *s);
+/* s as a JSON string, quoted and escaped (also for --test --json) */
+void nfqd_json_str(FILE *f, const char *s);
 
 /* Find queue's line in the text of /proc/net/netfilter/nfnetlink_queue.
  * 0, or -1 when the queue is not listed. */

@@ -74,6 +74,39 @@ int main(void)
 	ok(o.mode == NFQD_CHECK && !strcmp(o.config, "f.nft") && o.matcher == NFQR_CM_AHO_CORASICK,
 	   "  check mode, matcher");
 
+	/* --test: offline replay */
+	is_int(parse(&o, err, "--test", "-c", "r.nft", "cap.pcap", NULL), 0, "--test -c FILE CAPTURE");
+	ok(o.mode == NFQD_TEST && !strcmp(o.config, "r.nft") && !strcmp(o.capture, "cap.pcap") &&
+	   !o.json && !o.mark && !o.ct_present && !o.queues_set, "  test mode, files, no mark, no connection");
+	is_int(parse(&o, err, "cap.pcap", "--test", "--json", "-c", "r", "-q", "0-3", "-m", "aho-corasick",
+		     "--mark", "0x10", "--ct-mark", "5", NULL), 0, "--test with every option it takes");
+	ok(o.mode == NFQD_TEST && !strcmp(o.capture, "cap.pcap") && o.json && o.queues_set &&
+	   o.q_first == 0 && o.q_last == 3 && o.matcher == NFQR_CM_AHO_CORASICK && o.mark == 0x10 &&
+	   o.ct_present && o.ct_mark == 5, "  parsed");
+	is_int(parse(&o, err, "--test", "-c", "r", "-", NULL), 0, "--test: - is standard input");
+	is_str(o.capture, "-", "  capture -");
+	is_int(parse(&o, err, "--test", "cap.pcap", NULL), NFQD_EXIT_USAGE, "--test without -c");
+	ok(strstr(err, "-c FILE") != NULL, "  says to give -c: %s", err);
+	is_int(parse(&o, err, "--test", "-c", "r", NULL), NFQD_EXIT_USAGE, "--test without a capture");
+	ok(strstr(err, "no capture") != NULL, "  says so: %s", err);
+	is_int(parse(&o, err, "--test", "-c", "r", "a.pcap", "b.pcap", NULL), NFQD_EXIT_USAGE,
+	       "--test with two captures");
+	ok(strstr(err, "one capture") != NULL, "  says one: %s", err);
+	is_int(parse(&o, err, "--test", "-c", "r", "--gso", "a.pcap", NULL), NFQD_EXIT_USAGE,
+	       "--test --gso");
+	ok(strstr(err, "--gso is for serving queues") != NULL, "  says why: %s", err);
+	is_int(parse(&o, err, "--test", "-c", "r", "-s", "/x", "a.pcap", NULL), NFQD_EXIT_USAGE,
+	       "--test --socket");
+	is_int(parse(&o, err, "--test", "--check", "r", "a.pcap", NULL), NFQD_EXIT_USAGE,
+	       "--test --check");
+	is_int(parse(&o, err, "--test", "-c", "r", "--mark", "0x100000000", "a.pcap", NULL),
+	       NFQD_EXIT_USAGE, "--mark beyond 32 bits");
+	is_int(parse(&o, err, "-c", "r", "-q", "1", "--mark", "1", NULL), NFQD_EXIT_USAGE,
+	       "--mark without --test");
+	ok(strstr(err, "goes with --test") != NULL, "  says so: %s", err);
+	is_int(parse(&o, err, "-c", "r", "-q", "1", "--json", NULL), NFQD_EXIT_USAGE,
+	       "--json when serving");
+
 	is_int(nfqd_control_parse("reload\n"), NFQD_CMD_RELOAD, "command reload");
 	is_int(nfqd_control_parse("stats"), NFQD_CMD_STATS, "command stats");
 	is_int(nfqd_control_parse("stats json\r\n"), NFQD_CMD_STATS_JSON, "command stats json");
