@@ -11,6 +11,7 @@
 struct dim {
 	uint8_t  field;
 	uint32_t mask;
+	uint32_t arg;                /* of a parametrized field: @th,16,16 and @th,0,16 differ */
 	uint32_t n_bounds;
 	struct nfqr_key *bounds;     /* interval starts, bounds[0] = 0 */
 	uint32_t *cls;               /* class of each interval */
@@ -148,6 +149,12 @@ static uint32_t pred_mask(const struct nfqr_pred *p)
 	}
 }
 
+/* The predicate tests dimension d. */
+static bool dim_is(const struct dim *d, const struct nfqr_pred *p)
+{
+	return d->field == p->field && d->mask == pred_mask(p) && d->arg == p->arg;
+}
+
 static int build_dim(struct nfqr_classifier *c, const struct nfqr_rule *rules,
 		     uint32_t n, struct dim *d)
 {
@@ -168,7 +175,7 @@ static int build_dim(struct nfqr_classifier *c, const struct nfqr_rule *rules,
 		for (i = 0; i < rules[r].n_preds; i++) {
 			const struct nfqr_pred *p = &rules[r].preds[i];
 
-			if (p->field == d->field && pred_mask(p) == d->mask) {
+			if (dim_is(d, p)) {
 				n_preds++;
 				n_ev += 2 * p->n_ranges;
 			}
@@ -183,7 +190,7 @@ static int build_dim(struct nfqr_classifier *c, const struct nfqr_rule *rules,
 		for (i = 0; i < rules[r].n_preds; i++) {
 			const struct nfqr_pred *p = &rules[r].preds[i];
 
-			if (p->field != d->field || pred_mask(p) != d->mask)
+			if (!dim_is(d, p))
 				continue;
 			dp[k] = (struct dpred){ r, p->negated, 0 };
 			npreds[r]++;
@@ -361,6 +368,10 @@ static double pred_share(const struct nfqr_pred *p)
 	case NFQR_F_IP_SADDR: case NFQR_F_IP_DADDR: bits = 32; break;
 	case NFQR_F_SPORT: case NFQR_F_DPORT: case NFQR_F_LENGTH: bits = 16; break;
 	case NFQR_F_MARK: case NFQR_F_CT_MARK: bits = 32; break;
+	case NFQR_F_SKUID: case NFQR_F_SKGID: bits = 32; break;
+	case NFQR_F_RAW_NH: case NFQR_F_RAW_TH: bits = nfqr_raw_len(p->arg); break;
+	case NFQR_F_CT_STATE: bits = 2; break;      /* one of 4 states a packet can be in */
+	case NFQR_F_CT_DIRECTION: bits = 1; break;
 	default: bits = 8; break;
 	}
 	if (bits <= 32 && __builtin_popcount(p->mask) < bits)
@@ -383,7 +394,7 @@ static uint32_t dim_of(const struct nfqr_classifier *c, const struct nfqr_pred *
 	uint32_t j;
 
 	for (j = 0; j < c->n_dims; j++)
-		if (c->dims[j].field == p->field && c->dims[j].mask == pred_mask(p))
+		if (dim_is(&c->dims[j], p))
 			break;
 	return j;
 }
@@ -557,12 +568,8 @@ struct nfqr_classifier *nfqr_classifier_build(const struct nfqr_rule *rules, uin
 	for (r = 0; r < n; r++)
 		for (i = 0; i < rules[r].n_preds; i++) {
 			const struct nfqr_pred *p = &rules[r].preds[i];
-			uint32_t m = pred_mask(p);
 
-			for (j = 0; j < c->n_dims; j++)
-				if (c->dims[j].field == p->field && c->dims[j].mask == m)
-					break;
-			if (j < c->n_dims)
+			if (dim_of(c, p) < c->n_dims)
 				continue;
 			if (c->n_dims == cap) {
 				struct dim *nd = realloc(c->dims, (cap ? cap * 2 : 8) * sizeof(*nd));
@@ -572,7 +579,8 @@ struct nfqr_classifier *nfqr_classifier_build(const struct nfqr_rule *rules, uin
 				c->dims = nd;
 				cap = cap ? cap * 2 : 8;
 			}
-			c->dims[c->n_dims++] = (struct dim){ .field = p->field, .mask = m };
+			c->dims[c->n_dims++] = (struct dim){ .field = p->field, .mask = pred_mask(p),
+							     .arg = p->arg };
 		}
 	c->dim_base = calloc(c->n_dims + 1, sizeof(uint32_t));
 	if (!c->dim_base)
@@ -666,7 +674,7 @@ static uint32_t dim_class(const struct dim *d, const struct nfqr_view *v)
 {
 	struct nfqr_key key;
 
-	if (!nfqr_field_key(d->field, v, &key))
+	if (!nfqr_field_key(d->field, d->arg, v, &key))
 		return d->absent;
 	if (d->field != NFQR_F_IP6_SADDR && d->field != NFQR_F_IP6_DADDR)
 		key.lo &= d->mask;

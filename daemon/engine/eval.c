@@ -443,6 +443,8 @@ static enum exec_result exec_stmts(const struct nfqr_ruleset *rs, struct nfqr_sc
 					st->scanned = false;
 					changed = true;
 				}
+				/* @th/@nh may read the new bytes (or checksum) */
+				changed |= rs->uses_raw_match;
 				break;
 			case NFQR_RW_UNCHANGED: break;
 			case NFQR_RW_REFUSED_TRUNC: sc->stats[NFQR_STAT_REWRITE_REFUSED_TRUNC]++; break;
@@ -484,6 +486,7 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 	}
 	memset(&st, 0, sizeof(st));
 	st.v.d = &d;
+	st.v.pkt = buf;
 	st.v.meta = meta;
 	st.v.mark = meta->mark;
 	st.v.ct_present = meta->ct_present;

@@ -2,10 +2,52 @@
 /* Field keys of a decoded packet, with nft's presence rules: a field that the
  * packet does not have (ip saddr of an IPv6 packet, ports of ICMP, ct mark
  * without conntrack) makes every predicate on it fail, negated or not. */
+#include <linux/netfilter/nf_conntrack_tuple_common.h>   /* ctinfo, CTINFO2DIR */
+
 #include "decode.h"
 #include "ruleset.h"
 
-bool nfqr_field_key(uint8_t field, const struct nfqr_view *v, struct nfqr_key *k)
+/*
+ * nft's ct state (nft_ct.c): the state bit of the packet's ctinfo, reply or
+ * not (NF_CT_STATE_BIT); a packet without a conntrack entry is invalid.
+ * Untracked packets have their own bit in nft, but nfnetlink_queue sends
+ * neither NFQA_CT nor NFQA_CT_INFO for them (nf_ct_get() gives no entry):
+ * here they are packets without a connection, so the parser refuses
+ * `untracked`.  NFQA_CT without a usable NFQA_CT_INFO (no kernel sends
+ * that) leaves the state unknown: the field is absent.
+ */
+static bool ct_state(const struct nfqr_view *v, struct nfqr_key *k)
+{
+	const struct nfqr_pkt_meta *m = v->meta;
+
+	if (!v->ct_present) {
+		*k = nfqr_key_u32(NF_CT_STATE_INVALID_BIT);
+		return true;
+	}
+	if (!m->ct_info_present || m->ct_info >= IP_CT_NUMBER)
+		return false;
+	*k = nfqr_key_u32(NF_CT_STATE_BIT((unsigned)m->ct_info));
+	return true;
+}
+
+/* Raw payload: the bits [off, off + len) after `base`, big-endian, within
+ * the IP datagram as captured (nft: within the skb, whose length is the
+ * datagram's).  At most 5 bytes are read for 32 bits at any bit offset. */
+static bool raw_bits(const struct nfqr_view *v, uint32_t base, uint32_t arg, struct nfqr_key *k)
+{
+	uint32_t off = base * 8 + nfqr_raw_off(arg), len = nfqr_raw_len(arg);
+	uint32_t first = off / 8, end = (off + len + 7) / 8;     /* bytes [first, end) */
+	uint64_t w;
+
+	if (len == 0 || end > v->d->end)
+		return false;
+	w = nfqr_load_be(v->pkt + first, end - first);
+	w >>= end * 8 - (off + len);
+	*k = nfqr_key_u32((uint32_t)(w & ((1ULL << len) - 1)));
+	return true;
+}
+
+bool nfqr_field_key(uint8_t field, uint32_t arg, const struct nfqr_view *v, struct nfqr_key *k)
 {
 	const struct nfqr_decoded *d = v->d;
 
@@ -72,6 +114,27 @@ bool nfqr_field_key(uint8_t field, const struct nfqr_view *v, struct nfqr_key *k
 	case NFQR_F_LENGTH:
 		*k = nfqr_key_u32(v->meta->pkt_len);
 		return true;
+	case NFQR_F_CT_STATE:
+		return ct_state(v, k);
+	case NFQR_F_CT_DIRECTION:          /* nft: CTINFO2DIR, no conntrack fails */
+		if (!v->ct_present || !v->meta->ct_info_present || v->meta->ct_info >= IP_CT_NUMBER)
+			return false;
+		*k = nfqr_key_u32(CTINFO2DIR((unsigned)v->meta->ct_info));
+		return true;
+	case NFQR_F_SKUID:                 /* nft: no local socket (forwarded) fails */
+		if (!v->meta->uid_present)
+			return false;
+		*k = nfqr_key_u32(v->meta->uid);
+		return true;
+	case NFQR_F_SKGID:
+		if (!v->meta->gid_present)
+			return false;
+		*k = nfqr_key_u32(v->meta->gid);
+		return true;
+	case NFQR_F_RAW_NH:
+		return raw_bits(v, 0, arg, k);
+	case NFQR_F_RAW_TH:                /* l4_off: after IPv4 options, IPv6 ext headers */
+		return raw_bits(v, d->l4_off, arg, k);
 	}
 	return false;
 }
@@ -100,6 +163,9 @@ const char *nfqr_field_name(uint8_t field)
 		[NFQR_F_IIFNAME] = "iifname", [NFQR_F_OIFNAME] = "oifname",
 		[NFQR_F_MARK] = "meta mark", [NFQR_F_CT_MARK] = "ct mark",
 		[NFQR_F_LENGTH] = "meta length",
+		[NFQR_F_CT_STATE] = "ct state", [NFQR_F_CT_DIRECTION] = "ct direction",
+		[NFQR_F_SKUID] = "meta skuid", [NFQR_F_SKGID] = "meta skgid",
+		[NFQR_F_RAW_NH] = "@nh", [NFQR_F_RAW_TH] = "@th",
 	};
 	return field < NFQR_F_COUNT ? names[field] : "?";
 }

@@ -64,6 +64,7 @@ void nfqr_ruleset_free(struct nfqr_ruleset *rs)
 
 uint32_t nfqr_ruleset_copy_range(const struct nfqr_ruleset *rs) { return rs->copy_range; }
 bool nfqr_ruleset_needs_conntrack(const struct nfqr_ruleset *rs) { return rs->uses_ct; }
+bool nfqr_ruleset_needs_uid_gid(const struct nfqr_ruleset *rs) { return rs->uses_uid_gid; }
 bool nfqr_ruleset_uses_ifnames(const struct nfqr_ruleset *rs) { return rs->ifn != NULL; }
 uint32_t nfqr_ruleset_rule_count(const struct nfqr_ruleset *rs) { return rs->n_rules; }
 

@@ -30,8 +30,27 @@ enum nfqr_field {
 	NFQR_F_MARK,
 	NFQR_F_CT_MARK,                        /* present when the packet has a conntrack */
 	NFQR_F_LENGTH,                         /* meta length: whole packet */
+	NFQR_F_CT_STATE,                       /* nft's state bit; no conntrack: invalid */
+	NFQR_F_CT_DIRECTION,                   /* 0 original, 1 reply; with a conntrack */
+	NFQR_F_SKUID, NFQR_F_SKGID,            /* present when the kernel sent NFQA_UID/GID */
+	NFQR_F_RAW_NH, NFQR_F_RAW_TH,          /* @nh/@th,OFFSET,LENGTH: pred.arg, see below */
 	NFQR_F_COUNT
 };
+
+/*
+ * Raw payload fields (nft's @nh,OFFSET,LENGTH and @th,...): LENGTH bits from
+ * OFFSET bits after the start of the network or transport header, as an
+ * unsigned big-endian number.  The predicate's arg holds both; a field that
+ * does not lie within the packet is absent.
+ */
+#define NFQR_RAW_MAX_LEN 32u                     /* bits; nft allows 128 */
+#define NFQR_RAW_MAX_OFF (65535u * 8 - NFQR_RAW_MAX_LEN)
+static inline uint32_t nfqr_raw_arg(uint32_t off_bits, uint32_t len_bits)
+{
+	return off_bits << 6 | len_bits;
+}
+static inline uint32_t nfqr_raw_off(uint32_t arg) { return arg >> 6; }
+static inline uint32_t nfqr_raw_len(uint32_t arg) { return arg & 63; }
 
 struct nfqr_range { struct nfqr_key lo, hi; };
 
@@ -39,6 +58,7 @@ struct nfqr_pred {
 	uint8_t  field;
 	bool     negated;
 	uint32_t mask;           /* applied to 32-bit keys; 0xffffffff = none */
+	uint32_t arg;            /* which one of a parametrized field (raw payload), else 0 */
 	uint32_t n_ranges;
 	struct nfqr_range *ranges;
 	char   **names;          /* iifname/oifname while compiling: "eth0", "veth*" */
@@ -120,20 +140,24 @@ struct nfqr_ruleset {
 
 	struct nfqr_ifnames *ifn;           /* NULL if no iifname/oifname */
 	bool     uses_ct, uses_mark_match, uses_ct_match;
+	bool     uses_uid_gid;              /* meta skuid/skgid: F_UID_GID */
+	bool     uses_raw_match;            /* @nh/@th: a rewrite changes what they read */
 	uint32_t copy_range;
 	uint32_t log_rate, log_burst;       /* per worker, lines per second */
 };
 
-/* Key of a field for the current packet state; false when absent. */
+/* Key of a field (arg: pred.arg) for the current packet state; false when
+ * absent. */
 struct nfqr_decoded;
 struct nfqr_view {
 	const struct nfqr_decoded *d;
+	const uint8_t *pkt;                 /* the packet d was decoded from (raw payload) */
 	const struct nfqr_pkt_meta *meta;
 	uint32_t mark, ct_mark;
 	bool ct_present;
 	uint32_t iif_class, oif_class;
 };
-bool nfqr_field_key(uint8_t field, const struct nfqr_view *v, struct nfqr_key *k);
+bool nfqr_field_key(uint8_t field, uint32_t arg, const struct nfqr_view *v, struct nfqr_key *k);
 bool nfqr_pred_match(const struct nfqr_pred *p, struct nfqr_key k);
 const char *nfqr_field_name(uint8_t field);
 

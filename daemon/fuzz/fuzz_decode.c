@@ -17,6 +17,10 @@ static const char rules[] =
 	"tcp flags syn / syn,ack ct mark set ct mark | 0x1\n"
 	"icmp type echo-request drop\nicmpv6 type 128 drop\n"
 	"iifname \"eth*\" meta length > 1000 drop\n"
+	"ct state established,related ct direction reply meta mark set 0x9\n"
+	"ct state invalid meta skuid 0-999 drop\n"
+	"@th,16,16 53 @nh,72,8 17 @th,64,32 & 0xffff0000 != 0 drop\n"
+	"@th,1000,8 1 accept\n@th,3,29 > 7 meta skgid != 5 queue num 4\n"
 	"policy accept\npolicy fragment drop\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -41,6 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.skb_info = data[0] & (NFQA_SKB_CSUMNOTREADY | NFQA_SKB_GSO | NFQA_SKB_CSUM_NOTVERIFIED);
 	m.ct_present = data[0] & 0x80;
 	m.iif = data[1] & 3;
+	m.ct_info_present = data[1] & 4;
+	m.ct_info = (uint8_t)(data[1] >> 5);              /* 0-7: bogus values too */
+	m.uid_present = m.gid_present = data[1] & 8;
+	m.uid = data[2];
+	m.gid = data[1] & 0x10;
 	m.mark = data[2];
 	m.hw_protocol = data[3] & 1 ? 0x0800 : data[3] & 2 ? 0x86DD : 0;
 	size -= 4;

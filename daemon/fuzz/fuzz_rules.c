@@ -31,7 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rs) {
 		struct nfqr_scratch *sc = nfqr_scratch_new(rs);
 		uint8_t buf[sizeof(pkt_tcp4) + sizeof(pkt_udp6)];
-		struct nfqr_pkt_meta m = { .iif = 3, .oif = 4, .ct_present = true };
+		struct nfqr_pkt_meta m = { .iif = 3, .oif = 4, .ct_present = true,
+					   .ct_info_present = true, .ct_info = 3,
+					   .uid_present = true, .uid = 1000 };
 		struct nfqr_result r;
 
 		nfqr_ruleset_ifname_set(rs, 3, "veth0");
@@ -42,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(buf, pkt_udp6, sizeof(pkt_udp6));
 			m.pkt_len = sizeof(pkt_udp6);
 			m.mark = 0x10;
+			m.ct_present = m.ct_info_present = m.uid_present = false;
 			nfqr_eval(rs, sc, buf, sizeof(pkt_udp6), &m, &r);
 		}
 		nfqr_scratch_free(sc);

@@ -67,6 +67,7 @@ void nfqr_queue_set(struct nfqr_load_opts *opts, uint16_t first, uint16_t last);
 
 uint32_t    nfqr_ruleset_copy_range(const struct nfqr_ruleset *rs); /* bytes */
 bool        nfqr_ruleset_needs_conntrack(const struct nfqr_ruleset *rs); /* F_CONNTRACK */
+bool        nfqr_ruleset_needs_uid_gid(const struct nfqr_ruleset *rs);   /* F_UID_GID */
 bool        nfqr_ruleset_uses_ifnames(const struct nfqr_ruleset *rs);
 const char *nfqr_ruleset_backend(const struct nfqr_ruleset *rs); /* "hyperscan", ... */
 uint32_t    nfqr_ruleset_rule_count(const struct nfqr_ruleset *rs);
@@ -92,6 +93,11 @@ struct nfqr_pkt_meta {
 	uint32_t skb_info;     /* NFQA_SKB_INFO: NFQA_SKB_CSUMNOTREADY, NFQA_SKB_GSO, ... */
 	bool     ct_present;   /* NFQA_CT was present (packet has a connection) */
 	uint32_t ct_mark;      /* CTA_MARK from NFQA_CT, 0 if absent */
+	bool     ct_info_present; /* NFQA_CT_INFO was present (the kernel sends it with NFQA_CT) */
+	uint8_t  ct_info;      /* NFQA_CT_INFO: enum ip_conntrack_info (IP_CT_ESTABLISHED, ...) */
+	bool     uid_present;  /* NFQA_UID was present (F_UID_GID and a local socket) */
+	bool     gid_present;  /* NFQA_GID was present */
+	uint32_t uid, gid;     /* NFQA_UID, NFQA_GID: the socket's fsuid/fsgid */
 	uint64_t now_ns;       /* monotonic time, for log rate limiting */
 };
 

@@ -154,9 +154,11 @@ static int build_content(struct nfqr_ruleset *rs, const struct nfqr_load_opts *o
 	return rs->cm ? 0 : -1;
 }
 
+/* The copy range: the headers, the content windows and the raw payload
+ * fields, or everything for rewrites and content without a depth. */
 static uint32_t copy_range(const struct nfqr_ruleset *rs)
 {
-	uint64_t need = 0;
+	uint64_t need = 0, need_nh = 0;
 
 	for (uint32_t r = 0; r < rs->n_rules; r++)
 		for (uint32_t i = 0; i < rs->rules[r].n_stmts; i++)
@@ -171,7 +173,21 @@ static uint32_t copy_range(const struct nfqr_ruleset *rs)
 		if ((uint64_t)p->offset + p->depth > need)
 			need = (uint64_t)p->offset + p->depth;
 	}
+	/* @th counts from the transport header, which the allowance covers the
+	 * way to, as for the payload; @nh from the first byte */
+	for (uint32_t r = 0; r < rs->n_rules; r++)
+		for (uint32_t i = 0; i < rs->rules[r].n_preds; i++) {
+			const struct nfqr_pred *p = &rs->rules[r].preds[i];
+			uint64_t end = ((uint64_t)nfqr_raw_off(p->arg) + nfqr_raw_len(p->arg) + 7) / 8;
+
+			if (p->field == NFQR_F_RAW_TH && end > need)
+				need = end;
+			if (p->field == NFQR_F_RAW_NH && end > need_nh)
+				need_nh = end;
+		}
 	need += NFQR_HDR_ALLOWANCE;
+	if (need_nh > need)
+		need = need_nh;
 	return need > 0xffff ? 0xffff : (uint32_t)need;
 }
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/netfilter/nf_conntrack_common.h>   /* NF_CT_STATE_*_BIT */
+
 #include "diag.h"
 #include "lexer.h"
 #include "symbols.h"
@@ -13,7 +15,12 @@
 /* Value types, as nft names them in `set { type ... }`. */
 enum vtype {
 	VT_IPV4, VT_IPV6, VT_PORT, VT_PROTO, VT_NFPROTO, VT_ICMP, VT_ICMP6,
-	VT_U8, VT_MARK, VT_LEN, VT_IFNAME, VT_TCPFLAGS, VT_COUNT
+	VT_U8, VT_MARK, VT_LEN, VT_IFNAME, VT_TCPFLAGS,
+	VT_CTSTATE,               /* one state, by name */
+	VT_CTBITS,                /* state bits under a mask: names joined by '|', or a number */
+	VT_CTDIR, VT_UID, VT_GID,
+	VT_RAW,                   /* @th/@nh: a number of parser.raw_bits bits */
+	VT_COUNT
 };
 
 static const char *const vt_name[VT_COUNT] = {
@@ -21,6 +28,8 @@ static const char *const vt_name[VT_COUNT] = {
 	[VT_PROTO] = "inet_proto", [VT_NFPROTO] = "nf_proto", [VT_ICMP] = "icmp_type",
 	[VT_ICMP6] = "icmpv6_type", [VT_U8] = "integer", [VT_MARK] = "mark",
 	[VT_LEN] = "integer", [VT_IFNAME] = "ifname", [VT_TCPFLAGS] = "tcp_flag",
+	[VT_CTSTATE] = "ct_state", [VT_CTBITS] = "ct_state", [VT_CTDIR] = "ct_dir",
+	[VT_UID] = "uid", [VT_GID] = "gid", [VT_RAW] = "integer",
 };
 
 /* What "expected X" says for one value of each type. */
@@ -33,6 +42,12 @@ static const char *const vt_expect[VT_COUNT] = {
 	[VT_U8] = "a number (0-255)", [VT_MARK] = "a 32-bit number",
 	[VT_LEN] = "a length (0-65535)", [VT_IFNAME] = "an interface name in quotes",
 	[VT_TCPFLAGS] = "a TCP flag (fin, syn, rst, psh, ack, urg, ecn, cwr)",
+	[VT_CTSTATE] = "a conntrack state (new, established, related, invalid)",
+	[VT_CTBITS] = "conntrack states (new|established|related|invalid) or a number",
+	[VT_CTDIR] = "a conntrack direction (original, reply)",
+	[VT_UID] = "a user id (0-4294967295) or user name",
+	[VT_GID] = "a group id (0-4294967295) or group name",
+	[VT_RAW] = "a number",               /* see vt_what() */
 };
 
 struct define {
@@ -67,6 +82,8 @@ struct parser {
 	bool seen_policy[3];
 	char **comments;          /* rule comments so far, for uniqueness */
 	uint32_t *comment_lines;
+	uint32_t raw_bits;        /* VT_RAW: the width of the @th/@nh field being parsed */
+	char raw_what[40];        /* VT_RAW: "a 16-bit number" */
 };
 
 /* Values collected from one right-hand side. */
@@ -199,27 +216,69 @@ static void vl_free(struct vlist *vl)
 
 /* ---- scalar values ------------------------------------------------------ */
 
-static uint64_t vt_max(enum vtype vt)
+static uint64_t vt_max(const struct parser *p, enum vtype vt)
 {
 	switch (vt) {
 	case VT_PORT: case VT_LEN: return 0xffff;
-	case VT_MARK: return 0xffffffff;
+	case VT_MARK: case VT_UID: case VT_GID: return 0xffffffff;
+	case VT_RAW: return (1ULL << p->raw_bits) - 1;
 	default: return 0xff;
 	}
 }
 
-/* TCP flags: flag ('|' flag)*, names or numbers */
-static bool parse_flags(struct parser *p, uint32_t *out)
+/* What "expected X" says for one value of type vt. */
+static const char *vt_what(const struct parser *p, enum vtype vt)
+{
+	return vt == VT_RAW ? p->raw_what : vt_expect[vt];
+}
+
+/* "an 8-bit mask", "a 16-bit mask" */
+static const char *bits_article(unsigned bits)
+{
+	return bits == 8 || bits == 11 || bits == 18 ? "an" : "a";
+}
+
+/* Types whose values have no order: no <, >, <=, >=. */
+static bool vt_unordered(enum vtype vt)
+{
+	return vt == VT_IPV4 || vt == VT_IPV6 || vt == VT_IFNAME || vt == VT_NFPROTO ||
+	       vt == VT_CTSTATE || vt == VT_CTBITS || vt == VT_CTDIR;
+}
+
+/* A conntrack state name; `untracked` is refused, see fields.c. */
+static bool ct_state_name(struct parser *p, const struct token *t, uint32_t *bit)
+{
+	int v = t->kind == TK_WORD ? nfqr_ct_state(t->text, t->len) : -1;
+
+	if (v == NF_CT_STATE_UNTRACKED_BIT)
+		return error_at(p, t, "expected new, established, related or invalid, got 'untracked' "
+				"(NFQUEUE sends untracked packets without conntrack information: "
+				"they count as invalid here)");
+	if (v < 0)
+		return expected_at(p, t, vt_expect[VT_CTSTATE]);
+	*bit = (uint32_t)v;
+	return true;
+}
+
+/* TCP flags (VT_TCPFLAGS) or conntrack states (VT_CTBITS): flag ('|' flag)*,
+ * names or numbers */
+static bool parse_flags(struct parser *p, enum vtype vt, uint32_t *out)
 {
 	uint32_t v = 0;
 
 	for (;;) {
 		const struct token *t = cur(p);
 		uint64_t n;
-		int f = t->kind == TK_WORD ? nfqr_tcp_flag(t->text, t->len) : -1;
+		uint32_t bit;
+		int f = t->kind != TK_WORD ? -1 : vt == VT_TCPFLAGS ? nfqr_tcp_flag(t->text, t->len)
+								: nfqr_ct_state(t->text, t->len);
 
-		if (f < 0 && !(t->kind == TK_WORD && nfqr_parse_uint(t->text, t->len, 0xff, &n)))
-			return expected(p, vt_expect[VT_TCPFLAGS]);
+		if (f >= 0 && vt == VT_CTBITS) {
+			if (!ct_state_name(p, t, &bit))     /* untracked */
+				return false;
+		} else if (f < 0 && !(t->kind == TK_WORD && nfqr_parse_uint(t->text, t->len, 0xff, &n))) {
+			return expected(p, vt_expect[vt]);
+		}
 		v |= f >= 0 ? (uint32_t)f : (uint32_t)n;
 		p->pos++;
 		if (cur(p)->kind != TK_PIPE)
@@ -237,16 +296,16 @@ static bool parse_scalar(struct parser *p, enum vtype vt, struct nfqr_key *k)
 	uint64_t n;
 	int v = -1;
 
-	if (vt == VT_TCPFLAGS) {
+	if (vt == VT_TCPFLAGS || vt == VT_CTBITS) {
 		uint32_t f;
 
-		if (!parse_flags(p, &f))
+		if (!parse_flags(p, vt, &f))
 			return false;
 		*k = nfqr_key_u32(f);
 		return true;
 	}
 	if (t->kind != TK_WORD)
-		return expected(p, vt_expect[vt]);
+		return expected(p, vt_what(p, vt));
 	switch (vt) {
 	case VT_IPV4:
 		if (!nfqr_parse_ipv4(t->text, t->len, a))
@@ -267,13 +326,39 @@ static bool parse_scalar(struct parser *p, enum vtype vt, struct nfqr_key *k)
 			return expected(p, vt_expect[vt]);
 		*k = nfqr_key_u32((uint32_t)v);
 		break;
+	case VT_CTSTATE: {
+		uint32_t bit;
+
+		if (!ct_state_name(p, t, &bit))
+			return false;
+		*k = nfqr_key_u32(bit);
+		break;
+	}
+	case VT_CTDIR:
+		v = nfqr_ct_direction(t->text, t->len);
+		if (v < 0)
+			return expected(p, vt_expect[vt]);
+		*k = nfqr_key_u32((uint32_t)v);
+		break;
+	case VT_UID:
+	case VT_GID: {
+		uint32_t id;
+
+		if (nfqr_parse_uint(t->text, t->len, 0xffffffff, &n))
+			id = (uint32_t)n;
+		else if (!(vt == VT_UID ? nfqr_user_id(t->text, t->len, &id)
+					: nfqr_group_id(t->text, t->len, &id)))
+			return expected(p, vt_expect[vt]);
+		*k = nfqr_key_u32(id);
+		break;
+	}
 	default:
 		if (vt == VT_PORT) v = nfqr_service_port(t->text, t->len);
 		if (vt == VT_PROTO) v = nfqr_proto_number(t->text, t->len);
 		if (vt == VT_ICMP) v = nfqr_icmp_type(t->text, t->len);
 		if (vt == VT_ICMP6) v = nfqr_icmpv6_type(t->text, t->len);
-		if (v < 0 && !nfqr_parse_uint(t->text, t->len, vt_max(vt), &n))
-			return expected(p, vt_expect[vt]);
+		if (v < 0 && !nfqr_parse_uint(t->text, t->len, vt_max(p, vt), &n))
+			return expected(p, vt_what(p, vt));
 		*k = nfqr_key_u32(v >= 0 ? (uint32_t)v : (uint32_t)n);
 		break;
 	}
@@ -337,6 +422,8 @@ static bool parse_element(struct parser *p, enum vtype vt, struct vlist *vl)
 	} else if (cur(p)->kind == TK_DASH) {
 		const struct token *end_tok;
 
+		if (vt == VT_CTSTATE || vt == VT_CTBITS || vt == VT_CTDIR)
+			return expected(p, "a single value (no ranges of this type)");
 		p->pos++;
 		end_tok = cur(p);
 		if (!parse_scalar(p, vt, &hi))
@@ -406,7 +493,7 @@ static bool parse_values(struct parser *p, enum vtype vt, struct vlist *vl)
 
 		if (!s)
 			return expected(p, "a set declared above");
-		if (s->type != vt) {
+		if (s->type != vt && !(vt == VT_CTBITS && s->type == VT_CTSTATE)) {
 			snprintf(what, sizeof(what), "a set of type %s", vt_name[vt]);
 			return error_at(p, t, "expected %s, got @%s of type %s", what, s->name,
 					vt_name[s->type]);
@@ -495,13 +582,13 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 	else
 		op = TK_EQ;
 	if (is_end(cur(p)))
-		return expected(p, vt_expect[vt]);
+		return expected(p, vt_what(p, vt));
 	vstart = cur(p);
 	if (op != TK_EQ && op != TK_NE) {
 		struct nfqr_key k;
-		uint64_t max = vt_max(vt);
+		uint64_t max = vt_max(p, vt);
 
-		if (vt == VT_IPV4 || vt == VT_IPV6 || vt == VT_IFNAME || vt == VT_NFPROTO)
+		if (vt_unordered(vt))
 			return expected(p, "'==' or '!=' for this field (no ordering)");
 		if (!parse_scalar(p, vt, &k))
 			return false;
@@ -537,8 +624,8 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 	return true;
 }
 
-/* optional "& MASK" after meta mark / ct mark */
-static bool parse_mask(struct parser *p, uint32_t *mask)
+/* optional "& MASK" after meta mark / ct mark / @th,OFF,LEN (a `bits`-bit field) */
+static bool parse_mask(struct parser *p, uint32_t *mask, unsigned bits)
 {
 	uint64_t v;
 
@@ -546,8 +633,13 @@ static bool parse_mask(struct parser *p, uint32_t *mask)
 	if (cur(p)->kind != TK_AMP)
 		return true;
 	p->pos++;
-	if (cur(p)->kind != TK_WORD || !nfqr_parse_uint(cur(p)->text, cur(p)->len, 0xffffffff, &v))
-		return expected(p, "a 32-bit mask");
+	if (cur(p)->kind != TK_WORD ||
+	    !nfqr_parse_uint(cur(p)->text, cur(p)->len, (1ULL << bits) - 1, &v)) {
+		char w[32];
+
+		snprintf(w, sizeof(w), "%s %u-bit mask", bits_article(bits), bits);
+		return expected(p, w);
+	}
 	p->pos++;
 	*mask = (uint32_t)v;
 	return true;
@@ -567,7 +659,7 @@ static bool parse_tcp_flags(struct parser *p, struct rb *b)
 		paren = cur(p)->kind == TK_LPAREN;
 		if (paren)
 			p->pos++;
-		if (!parse_flags(p, &mask))
+		if (!parse_flags(p, VT_TCPFLAGS, &mask))
 			return false;
 		if (paren && cur(p)->kind != TK_RPAREN)
 			return expected(p, "')'");
@@ -579,17 +671,17 @@ static bool parse_tcp_flags(struct parser *p, struct rb *b)
 	    cur(p)->kind == TK_VAR || cur(p)->kind == TK_SETREF)
 		return parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, 0xff);
 	vstart = cur(p);
-	if (!parse_flags(p, &val))
+	if (!parse_flags(p, VT_TCPFLAGS, &val))
 		return false;
 	if (cur(p)->kind == TK_SLASH) {       /* value / mask: (flags & mask) == value */
 		p->pos++;
-		if (!parse_flags(p, &mask))
+		if (!parse_flags(p, VT_TCPFLAGS, &mask))
 			return false;
 		while (cur(p)->kind == TK_COMMA) {
 			uint32_t more;
 
 			p->pos++;
-			if (!parse_flags(p, &more))
+			if (!parse_flags(p, VT_TCPFLAGS, &more))
 				return false;
 			mask |= more;
 		}
@@ -605,6 +697,98 @@ static bool parse_tcp_flags(struct parser *p, struct rb *b)
 		return false;
 	pr->n_ranges = 1;
 	pr->ranges[0].lo = pr->ranges[0].hi = nfqr_key_u32(val);
+	return true;
+}
+
+/*
+ * ct state, as nft: `established` or `established,related` (also written
+ * `established|related`: nft's implicit `ct state & (established|related)
+ * != 0`), `== new`, `!= invalid`, `{ established, related }`, and under a
+ * mask `& (established|related) != 0`.  A packet is in exactly one state, so
+ * a list of states is a set of them.
+ */
+static bool parse_ct_state(struct parser *p, struct rb *b)
+{
+	enum tok_kind k = cur(p)->kind;
+	struct nfqr_pred *pr;
+	struct vlist vl = { 0 };
+	uint32_t mask;
+	bool paren;
+
+	if (k == TK_AMP) {
+		p->pos++;
+		paren = cur(p)->kind == TK_LPAREN;
+		if (paren)
+			p->pos++;
+		if (!parse_flags(p, VT_CTBITS, &mask))
+			return false;
+		if (paren && cur(p)->kind != TK_RPAREN)
+			return expected(p, "')'");
+		if (paren)
+			p->pos++;
+		return parse_rhs(p, b, NFQR_F_CT_STATE, VT_CTBITS, mask);
+	}
+	if (k == TK_EQ || k == TK_NE || k == TK_LT || k == TK_GT || k == TK_LE || k == TK_GE ||
+	    k == TK_LBRACE || k == TK_VAR || k == TK_SETREF) {
+		if (!parse_rhs(p, b, NFQR_F_CT_STATE, VT_CTSTATE, 0xffffffff))
+			return false;
+		/* nft would compare with the OR of the list: never true */
+		if (cur(p)->kind == TK_COMMA)
+			return expected(p, "a set { a, b } for more than one state after an operator");
+		return true;
+	}
+	for (;;) {
+		struct nfqr_key key;
+
+		if (!parse_scalar(p, VT_CTSTATE, &key) || !vl_add(&vl, key, key)) {
+			vl_free(&vl);
+			return false;
+		}
+		if (cur(p)->kind != TK_COMMA && cur(p)->kind != TK_PIPE)
+			break;
+		p->pos++;
+	}
+	pr = add_pred(b, NFQR_F_CT_STATE, 0xffffffff, false);
+	if (!pr) {
+		vl_free(&vl);
+		return false;
+	}
+	pr->ranges = vl.r;
+	pr->n_ranges = vl.n;
+	return true;
+}
+
+/* @th,OFFSET,LENGTH / @nh,...: [& MASK] [op] values, all in LENGTH bits */
+static bool parse_raw(struct parser *p, struct rb *b, uint8_t field)
+{
+	uint64_t off, len;
+	uint32_t mask;
+	char w[48];
+
+	if (cur(p)->kind != TK_COMMA)
+		return expected(p, "',' and an offset in bits (@th,OFFSET,LENGTH)");
+	p->pos++;
+	if (cur(p)->kind != TK_WORD || !nfqr_parse_uint(cur(p)->text, cur(p)->len, NFQR_RAW_MAX_OFF, &off)) {
+		snprintf(w, sizeof(w), "an offset in bits (0-%u)", NFQR_RAW_MAX_OFF);
+		return expected(p, w);
+	}
+	p->pos++;
+	if (cur(p)->kind != TK_COMMA)
+		return expected(p, "',' and a length in bits (@th,OFFSET,LENGTH)");
+	p->pos++;
+	if (cur(p)->kind != TK_WORD || !nfqr_parse_uint(cur(p)->text, cur(p)->len, NFQR_RAW_MAX_LEN, &len) ||
+	    len == 0) {
+		snprintf(w, sizeof(w), "a length in bits (1-%u)", NFQR_RAW_MAX_LEN);
+		return expected(p, w);
+	}
+	p->pos++;
+	p->raw_bits = (uint32_t)len;
+	snprintf(p->raw_what, sizeof(p->raw_what), "%s %u-bit number", bits_article((unsigned)len),
+		 (unsigned)len);
+	if (!parse_mask(p, &mask, (unsigned)len) || !parse_rhs(p, b, field, VT_RAW, mask))
+		return false;
+	b->r.preds[b->r.n_preds - 1].arg = nfqr_raw_arg((uint32_t)off, (uint32_t)len);
+	p->rs->uses_raw_match = true;
 	return true;
 }
 
@@ -963,7 +1147,8 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 			return parse_rhs(p, b, v6 ? NFQR_F_ICMP6_CODE : NFQR_F_ICMP_CODE, VT_U8, 0xffffffff);
 		return expected(p, "'type' or 'code'");
 	}
-	if (is(p, "meta") || is(p, "mark") || is(p, "iifname") || is(p, "oifname")) {
+	if (is(p, "meta") || is(p, "mark") || is(p, "iifname") || is(p, "oifname") ||
+	    is(p, "skuid") || is(p, "skgid")) {
 		bool meta = accept_word(p, "meta");
 
 		if (is(p, "mark") && nfqr_tok_is(peek(p, 1), "set")) {
@@ -972,10 +1157,18 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 			return true;
 		}
 		if (accept_word(p, "mark")) {
-			if (!parse_mask(p, &mask))
+			if (!parse_mask(p, &mask, 32))
 				return false;
 			p->rs->uses_mark_match = true;
 			return parse_rhs(p, b, NFQR_F_MARK, VT_MARK, mask);
+		}
+		if (is(p, "skuid") || is(p, "skgid")) {   /* NFQA_UID/GID: F_UID_GID */
+			bool uid = accept_word(p, "skuid");
+
+			p->pos += !uid;
+			p->rs->uses_uid_gid = true;
+			return parse_rhs(p, b, uid ? NFQR_F_SKUID : NFQR_F_SKGID, uid ? VT_UID : VT_GID,
+					 0xffffffff);
 		}
 		if (accept_word(p, "iifname"))
 			return parse_rhs(p, b, NFQR_F_IIFNAME, VT_IFNAME, 0xffffffff);
@@ -987,19 +1180,29 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 			return parse_rhs(p, b, NFQR_F_NFPROTO, VT_NFPROTO, 0xffffffff);
 		if (meta && accept_word(p, "length"))
 			return parse_rhs(p, b, NFQR_F_LENGTH, VT_LEN, 0xffffffff);
-		return expected(p, "'mark', 'l4proto', 'nfproto', 'length', 'iifname' or 'oifname'");
+		return expected(p, "'mark', 'l4proto', 'nfproto', 'length', 'iifname', 'oifname', "
+				"'skuid' or 'skgid'");
 	}
 	if (is(p, "ct")) {
-		if (!nfqr_tok_is(peek(p, 1), "mark")) {
+		const struct token *key = peek(p, 1);
+
+		if (nfqr_tok_is(key, "state") || nfqr_tok_is(key, "direction")) {
+			p->pos += 2;
+			p->rs->uses_ct = true;          /* F_CONNTRACK: NFQA_CT, NFQA_CT_INFO */
+			if (nfqr_tok_is(key, "state"))
+				return parse_ct_state(p, b);
+			return parse_rhs(p, b, NFQR_F_CT_DIRECTION, VT_CTDIR, 0xffffffff);
+		}
+		if (!nfqr_tok_is(key, "mark")) {
 			p->pos++;
-			return expected(p, "'mark'");
+			return expected(p, "'state', 'direction' or 'mark'");
 		}
 		if (nfqr_tok_is(peek(p, 2), "set")) {
 			*matched = false;
 			return true;
 		}
 		p->pos += 2;
-		if (!parse_mask(p, &mask))
+		if (!parse_mask(p, &mask, 32))
 			return false;
 		p->rs->uses_ct = p->rs->uses_ct_match = true;
 		return parse_rhs(p, b, NFQR_F_CT_MARK, VT_MARK, mask);
@@ -1008,6 +1211,14 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 		p->pos++;
 		return parse_content(p, b);
 	}
+	if (t->kind == TK_SETREF && t->len == 3 &&
+	    (memcmp(t->text, "@th", 3) == 0 || memcmp(t->text, "@nh", 3) == 0)) {
+		p->pos++;
+		return parse_raw(p, b, t->text[1] == 't' ? NFQR_F_RAW_TH : NFQR_F_RAW_NH);
+	}
+	if (t->kind == TK_SETREF && t->len == 3 && memcmp(t->text, "@ll", 3) == 0)
+		return error_at(p, t, "expected '@nh' or '@th', got '@ll' (NFQUEUE gives the packet "
+				"from the network header on)");
 	*matched = false;
 	return true;
 }
@@ -1207,7 +1418,8 @@ static bool parse_define(struct parser *p)
 static bool parse_set_type(struct parser *p, enum vtype *vt)
 {
 	static const enum vtype allowed[] = { VT_IPV4, VT_IPV6, VT_PORT, VT_PROTO, VT_ICMP,
-					      VT_ICMP6, VT_MARK, VT_IFNAME };
+					      VT_ICMP6, VT_MARK, VT_IFNAME, VT_CTSTATE, VT_CTDIR,
+					      VT_UID, VT_GID };
 
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		if (is(p, vt_name[allowed[i]])) {
@@ -1216,7 +1428,7 @@ static bool parse_set_type(struct parser *p, enum vtype *vt)
 			return true;
 		}
 	return expected(p, "a set type (ipv4_addr, ipv6_addr, inet_service, inet_proto, "
-			"icmp_type, icmpv6_type, mark, ifname)");
+			"icmp_type, icmpv6_type, mark, ifname, ct_state, ct_dir, uid, gid)");
 }
 
 /* set NAME { type T; [flags interval;] [elements = { ... }] } */

@@ -2,6 +2,11 @@
 #include "symbols.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool nfqr_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
@@ -130,4 +135,75 @@ int nfqr_tcp_flag(const char *s, size_t len)
 		{ NULL, 0 },
 	};
 	return lookup(t, s, len);
+}
+
+int nfqr_ct_state(const char *s, size_t len)
+{
+	static const struct sym t[] = {
+		{ "invalid", NF_CT_STATE_INVALID_BIT },
+		{ "established", NF_CT_STATE_BIT(IP_CT_ESTABLISHED) },
+		{ "related", NF_CT_STATE_BIT(IP_CT_RELATED) },
+		{ "new", NF_CT_STATE_BIT(IP_CT_NEW) },
+		{ "untracked", NF_CT_STATE_UNTRACKED_BIT },
+		{ NULL, 0 },
+	};
+	return lookup(t, s, len);
+}
+
+int nfqr_ct_direction(const char *s, size_t len)
+{
+	static const struct sym t[] = { { "original", 0 }, { "reply", 1 }, { NULL, 0 } };
+
+	return lookup(t, s, len);
+}
+
+/* getpwnam_r / getgrnam_r with a buffer grown until the entry fits */
+static bool name_to_id(const char *s, size_t len, bool group, uint32_t *id)
+{
+	char name[256], *buf = NULL;
+	size_t cap = 1024;
+	bool found = false;
+
+	if (!copy_z(s, len, name, sizeof(name)) || strlen(name) != len)
+		return false;
+	for (;;) {
+		char *nb = realloc(buf, cap);
+		int rc;
+
+		if (!nb)
+			break;
+		buf = nb;
+		if (group) {
+			struct group g, *res = NULL;
+
+			rc = getgrnam_r(name, &g, buf, cap, &res);
+			if (rc == 0 && res) {
+				*id = (uint32_t)res->gr_gid;
+				found = true;
+			}
+		} else {
+			struct passwd pw, *res = NULL;
+
+			rc = getpwnam_r(name, &pw, buf, cap, &res);
+			if (rc == 0 && res) {
+				*id = (uint32_t)res->pw_uid;
+				found = true;
+			}
+		}
+		if (rc != ERANGE || cap >= (1u << 20))
+			break;
+		cap *= 2;
+	}
+	free(buf);
+	return found;
+}
+
+bool nfqr_user_id(const char *s, size_t len, uint32_t *uid)
+{
+	return name_to_id(s, len, false, uid);
+}
+
+bool nfqr_group_id(const char *s, size_t len, uint32_t *gid)
+{
+	return name_to_id(s, len, true, gid);
 }

@@ -19,5 +19,12 @@ int nfqr_proto_number(const char *s, size_t len);     /* inet_proto */
 int nfqr_icmp_type(const char *s, size_t len);        /* icmp_type */
 int nfqr_icmpv6_type(const char *s, size_t len);      /* icmpv6_type */
 int nfqr_tcp_flag(const char *s, size_t len);         /* tcp_flag bit */
+int nfqr_ct_state(const char *s, size_t len);         /* ct_state bit, as nft's */
+int nfqr_ct_direction(const char *s, size_t len);     /* ct_dir: 0 original, 1 reply */
+
+/* User and group names, resolved when the rules load (as nft resolves them
+ * when it loads a ruleset): getpwnam_r/getgrnam_r.  false if unknown. */
+bool nfqr_user_id(const char *s, size_t len, uint32_t *uid);
+bool nfqr_group_id(const char *s, size_t len, uint32_t *gid);
 
 #endif

@@ -26,6 +26,7 @@ struct nfqd {
 	/* what the queues were configured with: reloads must fit in it */
 	uint32_t copy_range;
 	bool conntrack;
+	bool uid_gid;			/* NFQA_CFG_F_UID_GID (meta skuid/skgid) */
 	time_t started;
 
 	/* reloads: coalescing (main thread) and the compiling thread */

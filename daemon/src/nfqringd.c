@@ -25,6 +25,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "exitcodes.h"
+#include "replay.h"
 
 #define ERR(...) fprintf(stderr, "nfqringd: " __VA_ARGS__)
 
@@ -41,10 +42,12 @@ static int run_check(const struct nfqd_opts *o)
 	nfqr_diag_free(&diag);
 	if (!rs)
 		return NFQD_EXIT_RULES;
-	printf("%s: OK, %u rules; copy range %u bytes; conntrack %s; interface names %s; "
+	printf("%s: OK, %u rules; copy range %u bytes; conntrack %s; socket uid/gid %s; "
+	       "interface names %s; "
 	       "rewrites %s; content matcher %s\n", o->config, nfqr_ruleset_rule_count(rs),
 	       nfqr_ruleset_copy_range(rs),
 	       nfqr_ruleset_needs_conntrack(rs) ? "required (F_CONNTRACK)" : "not needed",
+	       nfqr_ruleset_needs_uid_gid(rs) ? "required (F_UID_GID)" : "not needed",
 	       nfqr_ruleset_uses_ifnames(rs) ? "used" : "unused",
 	       nfqd_rules_rewrite(rs) ? "yes (no F_GSO)" : "no",
 	       nfqr_ruleset_backend(rs));
@@ -89,7 +92,8 @@ static int open_queue(struct nfqd *d, struct nfqd_worker *w, bool rewrites)
 {
 	char err[NFQRING_ERRBUF_SIZE];
 	struct nfqring_ring_params p = { 0 };
-	uint32_t flags = 0, mask = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_CONNTRACK | NFQA_CFG_F_GSO;
+	uint32_t flags = 0, mask = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_CONNTRACK | NFQA_CFG_F_GSO |
+			 NFQA_CFG_F_UID_GID;
 	int r;
 
 	r = nfqring_open(&w->h, d->o.backend, err, sizeof(err));
@@ -122,6 +126,8 @@ static int open_queue(struct nfqd *d, struct nfqd_worker *w, bool rewrites)
 		flags |= NFQA_CFG_F_FAIL_OPEN;
 	if (d->conntrack)
 		flags |= NFQA_CFG_F_CONNTRACK;
+	if (d->uid_gid)
+		flags |= NFQA_CFG_F_UID_GID;
 	if (d->o.gso)
 		flags |= NFQA_CFG_F_GSO;
 	if ((r = nfqring_set_mode(w->h, w->queue, NFQNL_COPY_PACKET, d->copy_range)) < 0 ||
@@ -322,6 +328,7 @@ static int run(struct nfqd *d)
 	need = nfqr_ruleset_copy_range(rs);
 	rewrites = nfqd_rules_rewrite(rs);
 	d->conntrack = nfqr_ruleset_needs_conntrack(rs);
+	d->uid_gid = nfqr_ruleset_needs_uid_gid(rs);
 	d->copy_range = d->o.copy_range ? d->o.copy_range : need;
 	if (!nfqd_copy_range_covers(d->copy_range, need)) {
 		ERR("--copy-range %u is smaller than the %u bytes the rules need: raise it or drop "
@@ -387,11 +394,12 @@ static int run(struct nfqd *d)
 			d->n = i;
 			break;
 		}
-	ERR("serving queues %u-%u (%s backend) with %s: %u rules, copy range %u%s%s%s\n",
+	ERR("serving queues %u-%u (%s backend) with %s: %u rules, copy range %u%s%s%s%s\n",
 	    d->o.q_first, d->o.q_last,
 	    nfqring_backend(d->w[0].h) == NFQRING_BACKEND_RING ? "ring" : "netlink",
 	    d->o.config, nfqr_ruleset_rule_count(rs), d->copy_range,
-	    d->conntrack ? ", conntrack" : "", d->o.fail_open ? ", fail-open" : "",
+	    d->conntrack ? ", conntrack" : "", d->uid_gid ? ", socket uid/gid" : "",
+	    d->o.fail_open ? ", fail-open" : "",
 	    d->o.cpu_pin ? ", pinned" : "");
 	/* every queue is bound by now */
 	sd_notifyf(0, "READY=1\nSTATUS=serving queues %u-%u\nMAINPID=%d", d->o.q_first,
@@ -440,6 +448,8 @@ int main(int argc, char **argv)
 		return 0;
 	case NFQD_CHECK:
 		return run_check(&d.o);
+	case NFQD_TEST:
+		return nfqd_replay(&d.o);
 	case NFQD_RELOAD:
 		return nfqd_control_client(d.o.socket, "reload");
 	case NFQD_STATS:

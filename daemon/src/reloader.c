@@ -43,13 +43,15 @@ static int compile(struct nfqd *d, char *msg, size_t cap)
 	nfqr_diag_free(&diag);
 	if (!nfqd_copy_range_covers(d->copy_range, nfqr_ruleset_copy_range(rs)) ||
 	    (nfqr_ruleset_needs_conntrack(rs) && !d->conntrack) ||
+	    (nfqr_ruleset_needs_uid_gid(rs) && !d->uid_gid) ||
 	    (d->o.gso && nfqd_rules_rewrite(rs))) {
 		snprintf(msg, cap, "reload of %s refused, the old rules stay in force: the new rules "
-			 "need %s%s%s than the queues were set up with; restart nfqringd to apply them\n",
+			 "need %s%s%s%s than the queues were set up with; restart nfqringd to apply them\n",
 			 d->o.config,
 			 !nfqd_copy_range_covers(d->copy_range, nfqr_ruleset_copy_range(rs)) ?
 				 "a larger copy range, " : "",
 			 nfqr_ruleset_needs_conntrack(rs) && !d->conntrack ? "conntrack, " : "",
+			 nfqr_ruleset_needs_uid_gid(rs) && !d->uid_gid ? "socket uid/gid, " : "",
 			 d->o.gso && nfqd_rules_rewrite(rs) ? "no GSO (rewrites), " : "more");
 		nfqr_ruleset_free(rs);
 		return NFQD_EXIT_CONFIG;

@@ -49,6 +49,14 @@ static void judge(struct nfqd_worker *w, const struct nfqd_gen *g,
 		.oif = p->outdev,
 		.skb_info = p->skb_info,
 		.ct_present = p->present & NFQRING_PKT_CT,
+		/* NFQA_CT_INFO comes with NFQA_CT; UID/GID need F_UID_GID and a
+		 * local socket: absent, `meta skuid` fails as in nft */
+		.ct_info_present = p->present & NFQRING_PKT_CT_INFO,
+		.ct_info = (uint8_t)(p->ct_info > UINT8_MAX ? UINT8_MAX : p->ct_info),
+		.uid_present = p->present & NFQRING_PKT_UID,
+		.gid_present = p->present & NFQRING_PKT_GID,
+		.uid = p->uid,
+		.gid = p->gid,
 		.now_ns = now_ns,
 	};
 	struct nfqr_result res;

@@ -26,7 +26,7 @@ static void gen_match(char *out, size_t cap)
 	char a[40], b[40], c[64];
 	const char *neg = rnd(4) == 0 ? "!= " : "";
 
-	switch (rnd(12)) {
+	switch (rnd(16)) {
 	case 0: addr4(a, sizeof(a)); snprintf(out, cap, "ip saddr %s%s", neg, a); break;
 	case 1: addr4(a, sizeof(a)); addr4(b, sizeof(b));
 		snprintf(out, cap, "ip daddr %s{ %s, %s }", neg, a, b); break;
@@ -41,6 +41,14 @@ static void gen_match(char *out, size_t cap)
 	case 9: snprintf(out, cap, "meta length %s %u", (const char *[]){ "<", ">", "<=", ">=" }[rnd(4)], 40 + rnd(40)); break;
 	case 10: snprintf(out, cap, "%s", (const char *[]){ "tcp flags syn / syn,ack", "tcp flags & (fin|rst) != 0",
 			"tcp flags syn", "icmp type echo-request", "icmp type != 3", "tcp flags { ack, syn|ack }" }[rnd(6)]); break;
+	case 11: snprintf(out, cap, "%s", (const char *[]){ "ct state established", "ct state new,related",
+			"ct state != invalid", "ct state { invalid, new }", "ct state & (established|related) != 0",
+			"ct direction reply", "ct direction != original" }[rnd(7)]); break;
+	case 12: { unsigned lo = rnd(3) * 500;
+		snprintf(out, cap, "meta %s %s%u-%u", rnd(2) ? "skuid" : "skgid", neg, lo, lo + rnd(600)); break; }
+	case 13: snprintf(out, cap, "@th,%u,%u %s%u", (const unsigned[]){ 0, 16, 4, 13 }[rnd(4)], 8 + rnd(2) * 8, neg, rnd(45)); break;
+	case 14: snprintf(out, cap, "@nh,%u,8 & 0x%x %s0x%x", (const unsigned[]){ 72, 96, 128, 152, 160 }[rnd(5)],
+			  0xf0u, neg, (rnd(16) << 4)); break;
 	default:
 		{
 			unsigned i, n = 1 + rnd(3);
@@ -128,7 +136,9 @@ static void gen_wide_match(char *out, size_t cap)
 	const char *neg = rnd(8) == 0 ? "!= " : "";
 	unsigned a = PICK(wide_ports), b = PICK(wide_ports);
 
-	switch (rnd(7)) {
+	switch (rnd(9)) {
+	case 7: snprintf(out, cap, "@th,0,32 %s0x%x", neg, a << 16 | b); break;
+	case 8: snprintf(out, cap, "@th,16,16 %s%u-%u", neg, a < b ? a : b, a < b ? b : a); break;
 	case 0: snprintf(out, cap, "ip saddr %s%s/%u", neg, PICK(wide4), PICK(len4)); break;
 	case 1: snprintf(out, cap, "ip daddr %s{ %s/%u, %s }", neg, PICK(wide4), PICK(len4), PICK(wide4)); break;
 	case 2: snprintf(out, cap, "ip6 saddr %s%s/%u", neg, PICK(wide6), PICK(len6)); break;
@@ -179,6 +189,8 @@ static int32_t reference(const struct nfqr_ruleset *rs, const uint8_t *buf, size
 	v.d = &d;
 	v.meta = m;
 	v.mark = m->mark;
+	v.pkt = buf;
+	v.ct_present = m->ct_present;
 	for (uint32_t r = 0; r < rs->n_rules; r++) {
 		const struct nfqr_rule *rule = &rs->rules[r];
 		bool match = true;
@@ -186,7 +198,7 @@ static int32_t reference(const struct nfqr_ruleset *rs, const uint8_t *buf, size
 		for (uint32_t i = 0; i < rule->n_preds && match; i++) {
 			struct nfqr_key k;
 
-			match = nfqr_field_key(rule->preds[i].field, &v, &k) &&
+			match = nfqr_field_key(rule->preds[i].field, rule->preds[i].arg, &v, &k) &&
 				nfqr_pred_match(&rule->preds[i], k);
 		}
 		for (uint32_t i = 0; i < rule->n_content && match; i++)
@@ -214,6 +226,8 @@ static unsigned compare_lists(const struct nfqr_ruleset *rs, const uint8_t *buf,
 	v.d = &d;
 	v.meta = m;
 	v.mark = m->mark;
+	v.pkt = buf;
+	v.ct_present = m->ct_present;
 	got = nfqr_classifier_match(rs->cls, cs, &v, out);
 	for (r = 0; r < rs->n_rules; r++) {
 		const struct nfqr_rule *rule = &rs->rules[r];
@@ -222,7 +236,7 @@ static unsigned compare_lists(const struct nfqr_ruleset *rs, const uint8_t *buf,
 		for (uint32_t i = 0; i < rule->n_preds && match; i++) {
 			struct nfqr_key key;
 
-			match = nfqr_field_key(rule->preds[i].field, &v, &key) &&
+			match = nfqr_field_key(rule->preds[i].field, rule->preds[i].arg, &v, &key) &&
 				nfqr_pred_match(&rule->preds[i], key);
 		}
 		if (!match)
@@ -262,6 +276,15 @@ static void compare(unsigned n_rules, unsigned n_packets, enum nfqr_cm_backend b
 		uint32_t mark = rnd(256);
 		size_t n = wide ? gen_wide_packet(buf, &mark) : gen_packet(buf);
 		struct nfqr_pkt_meta m = { .pkt_len = (uint32_t)n, .mark = mark };
+
+		/* conntrack and socket: sometimes absent, ctinfo 0-4 */
+		m.ct_present = rnd(3) != 0;
+		m.ct_info_present = m.ct_present;
+		m.ct_info = (uint8_t)rnd(5);
+		m.uid_present = rnd(3) != 0;
+		m.gid_present = m.uid_present;
+		m.uid = rnd(1600);
+		m.gid = rnd(1600);
 		struct nfqr_result res;
 		int32_t want = reference(rs, buf, n, &m);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* End-to-end evaluation: rule text + packet bytes + metadata -> result. */
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,292 @@ static void test_ct_mark_forms(void)
 	nfqr_ruleset_free(rs);
 }
 
+/* One rule `MATCH accept` (policy drop) on one packet: did it match? -1 if
+ * the rule does not load. */
+static int matches(const char *match, uint8_t *pkt, size_t caplen, const struct nfqr_pkt_meta *m)
+{
+	char text[256];
+	struct nfqr_ruleset *rs;
+	struct nfqr_scratch *sc;
+	struct nfqr_result r;
+	int hit;
+
+	snprintf(text, sizeof(text), "%s accept\npolicy drop\n", match);
+	rs = load(text);
+	if (!rs)
+		return -1;
+	sc = nfqr_scratch_new(rs);
+	nfqr_eval(rs, sc, pkt, caplen, m, &r);
+	hit = r.rule == 0 && r.verdict == NF_ACCEPT;
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+	return hit;
+}
+
+/* ctinfo -1: no NFQA_CT (no conntrack entry); -2: NFQA_CT without NFQA_CT_INFO */
+static struct nfqr_pkt_meta ct_meta(size_t n, int ctinfo)
+{
+	struct nfqr_pkt_meta m = meta(n);
+
+	m.ct_present = ctinfo != -1;
+	m.ct_info_present = ctinfo >= 0;
+	m.ct_info = (uint8_t)(ctinfo >= 0 ? ctinfo : 0);
+	return m;
+}
+
+static void test_ct_state(void)
+{
+	/* nft's mapping (nft_ct.c): NF_CT_STATE_BIT(ctinfo), reply or not;
+	 * no conntrack entry: invalid */
+	static const struct {
+		const char *match;
+		int want[8];   /* ctinfo 0-4 (ESTABLISHED, RELATED, NEW, ESTABLISHED_REPLY,
+				  RELATED_REPLY), 5 (bogus), none (-1), CT without CT_INFO (-2) */
+	} t[] = {
+		{ "ct state established",                  { 1, 0, 0, 1, 0, 0, 0, 0 } },
+		{ "ct state related",                      { 0, 1, 0, 0, 1, 0, 0, 0 } },
+		{ "ct state new",                          { 0, 0, 1, 0, 0, 0, 0, 0 } },
+		{ "ct state invalid",                      { 0, 0, 0, 0, 0, 0, 1, 0 } },
+		{ "ct state == new",                       { 0, 0, 1, 0, 0, 0, 0, 0 } },
+		{ "ct state != invalid",                   { 1, 1, 1, 1, 1, 0, 0, 0 } },
+		{ "ct state != established",               { 0, 1, 1, 0, 1, 0, 1, 0 } },
+		{ "ct state established,related",          { 1, 1, 0, 1, 1, 0, 0, 0 } },
+		{ "ct state new|invalid",                  { 0, 0, 1, 0, 0, 0, 1, 0 } },
+		{ "ct state { new, invalid }",             { 0, 0, 1, 0, 0, 0, 1, 0 } },
+		{ "ct state != { established, related }",  { 0, 0, 1, 0, 0, 0, 1, 0 } },
+		{ "ct state & (established|related) != 0", { 1, 1, 0, 1, 1, 0, 0, 0 } },
+		{ "ct state & (established|related) == 0", { 0, 0, 1, 0, 0, 0, 1, 0 } },
+		{ "ct state & new == new",                 { 0, 0, 1, 0, 0, 0, 0, 0 } },
+		{ "ct state & 0x9 != 0",                   { 0, 0, 1, 0, 0, 0, 1, 0 } },
+		{ "ct direction original",                 { 1, 1, 1, 0, 0, 0, 0, 0 } },
+		{ "ct direction reply",                    { 0, 0, 0, 1, 1, 0, 0, 0 } },
+		{ "ct direction != original",              { 0, 0, 0, 1, 1, 0, 0, 0 } },
+		{ "ct direction != reply",                 { 1, 1, 1, 0, 0, 0, 0, 0 } },
+		{ "ct direction { original, reply }",      { 1, 1, 1, 1, 1, 0, 0, 0 } },
+		{ "ct state new ct direction original",    { 0, 0, 1, 0, 0, 0, 0, 0 } },
+		{ "ct state established ct direction reply", { 0, 0, 0, 1, 0, 0, 0, 0 } },
+	};
+	static const int ctinfos[8] = { 0, 1, 2, 3, 4, 5, -1, -2 };
+	size_t n = udp4("198.51.100.1", 53, "x");
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char got[9] = "", want[9] = "";
+
+		for (int c = 0; c < 8; c++) {
+			struct nfqr_pkt_meta m = ct_meta(n, ctinfos[c]);
+			int h = matches(t[i].match, buf, n, &m);
+
+			got[c] = h < 0 ? '?' : (char)('0' + h);
+			want[c] = (char)('0' + t[i].want[c]);
+		}
+		is_str(got, want, "%s: ctinfo 0-5, no ct, ct without ctinfo", t[i].match);
+	}
+	/* the constants are the kernel's */
+	ok(NF_CT_STATE_BIT(IP_CT_ESTABLISHED_REPLY) == NF_CT_STATE_BIT(IP_CT_ESTABLISHED) &&
+	   NF_CT_STATE_INVALID_BIT == 1 && IP_CT_IS_REPLY == 3, "ctinfo mapping as in the uapi");
+	/* a ct mark change does not touch the state: no re-match needed, same verdict */
+	{
+		struct nfqr_ruleset *rs = load("udp dport 53 ct mark set 0x1\n"
+					       "ct state new ct mark 0x1 drop\npolicy accept\n");
+		struct nfqr_scratch *sc = rs ? nfqr_scratch_new(rs) : NULL;
+		struct nfqr_pkt_meta m = ct_meta(n, IP_CT_NEW);
+		struct nfqr_result r;
+
+		if (ok(sc != NULL, "ct state with ct mark set loads")) {
+			ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 1,
+			   "ct state new and the ct mark set by an earlier rule");
+			m = ct_meta(n, IP_CT_ESTABLISHED);
+			ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.rule == -1,
+			   "established: not rule 1");
+		}
+		nfqr_scratch_free(sc);
+		nfqr_ruleset_free(rs);
+	}
+}
+
+static void test_skuid(void)
+{
+	static const struct {
+		const char *match;
+		int want[4];   /* uid/gid 1000/100, 0/0, uid only 1000, neither */
+	} t[] = {
+		{ "meta skuid 1000",           { 1, 0, 1, 0 } },
+		{ "meta skuid != 1000",        { 0, 1, 0, 0 } },
+		{ "skuid 0",                   { 0, 1, 0, 0 } },
+		{ "meta skuid 500-1500",       { 1, 0, 1, 0 } },
+		{ "meta skuid > 999",          { 1, 0, 1, 0 } },
+		{ "meta skuid < 1",            { 0, 1, 0, 0 } },
+		{ "meta skuid { 0, 2000-3000 }", { 0, 1, 0, 0 } },
+		{ "meta skuid root",           { 0, 1, 0, 0 } },
+		{ "meta skgid 100",            { 1, 0, 0, 0 } },
+		{ "meta skgid != 100",         { 0, 1, 0, 0 } },
+		{ "meta skgid root",           { 0, 1, 0, 0 } },
+		{ "meta skuid 1000 meta skgid 100", { 1, 0, 0, 0 } },
+	};
+	size_t n = udp4("198.51.100.1", 53, "x");
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char got[5] = "", want[5] = "";
+
+		for (int c = 0; c < 4; c++) {
+			struct nfqr_pkt_meta m = meta(n);
+
+			m.uid_present = c < 3;
+			m.gid_present = c < 2;
+			m.uid = c == 1 ? 0 : 1000;
+			m.gid = c == 1 ? 0 : 100;
+			got[c] = (char)('0' + matches(t[i].match, buf, n, &m));
+			want[c] = (char)('0' + t[i].want[c]);
+		}
+		is_str(got, want, "%s: uid/gid, root, uid only, none", t[i].match);
+	}
+}
+
+/* nft's raw payload, bit by bit: bits [off, off + len) of p as a number */
+static int naive_bits(const uint8_t *p, size_t avail, size_t off, unsigned len, uint32_t *v)
+{
+	*v = 0;
+	if (off + len > avail * 8)
+		return 0;
+	for (unsigned i = 0; i < len; i++)
+		*v = *v << 1 | ((p[(off + i) / 8] >> (7 - (off + i) % 8)) & 1);
+	return 1;
+}
+
+static void test_raw_payload(void)
+{
+	struct nfqr_pkt_meta m;
+	size_t n;
+
+	/* IPv4/UDP 5555 -> 53, payload "x": sport 0x15b3, dport 0x0035, len 9 */
+	n = udp4("198.51.100.1", 53, "x");
+	m = meta(n);
+	ok(matches("@th,16,16 53", buf, n, &m) == 1, "@th,16,16: dport");
+	ok(matches("@th,16,16 != 53", buf, n, &m) == 0, "@th,16,16 != 53");
+	ok(matches("@th,0,16 5555", buf, n, &m) == 1, "@th,0,16: sport");
+	ok(matches("@th,0,32 0x15b30035", buf, n, &m) == 1, "@th,0,32: both ports");
+	ok(matches("@th,13,3 3", buf, n, &m) == 1, "@th,13,3: low bits of a byte");
+	ok(matches("@th,4,8 0x5b", buf, n, &m) == 1, "@th,4,8: across two bytes");
+	ok(matches("@th,12,24 0x300350", buf, n, &m) == 1, "@th,12,24: across four bytes");
+	ok(matches("@th,4,32 0x5b300350", buf, n, &m) == 1, "@th,4,32: 32 bits over five bytes");
+	ok(matches("@th,0,16 & 0xff00 == 0x1500", buf, n, &m) == 1, "@th under a mask");
+	ok(matches("@th,0,16 & 0xff00 == 0x1600", buf, n, &m) == 0, "@th under a mask: other value");
+	ok(matches("@th,16,16 < 1024", buf, n, &m) == 1, "@th ordering");
+	ok(matches("@th,16,16 { 22, 50-60 }", buf, n, &m) == 1, "@th in a set with a range");
+	ok(matches("@th,16,16 { 22, 80 }", buf, n, &m) == 0, "@th not in a set");
+	ok(matches("@nh,0,4 4", buf, n, &m) == 1, "@nh,0,4: IP version");
+	ok(matches("@nh,72,8 17", buf, n, &m) == 1, "@nh,72,8: protocol");
+	ok(matches("@nh,152,16 0x6415", buf, n, &m) == 1, "@nh across the end of the IP header (daddr .100, sport 0x15)");
+	ok(matches("@th,64,8 0x78", buf, n, &m) == 1, "@th,64,8: the last byte of the packet");
+	ok(matches("@th,72,8 0", buf, n, &m) == 0, "@th past the end: no match");
+	ok(matches("@th,72,8 != 0", buf, n, &m) == 0, "@th past the end: negation fails too");
+	ok(matches("@th,64,16 != 0", buf, n, &m) == 0, "@th partly past the end: fails");
+	ok(matches("@th,71,1 0", buf, n, &m) == 1, "@th: the very last bit");
+	ok(matches("@th,71,2 != 7", buf, n, &m) == 0, "@th: one bit past the end fails");
+	ok(matches("@nh,224,8 0x78", buf, n, &m) == 1, "@nh,224,8: the last byte");
+	ok(matches("@nh,232,8 != 1", buf, n, &m) == 0, "@nh past the end fails");
+	/* bytes after the IP datagram (link padding) are not the packet's */
+	memset(buf + n, 0xee, 4);
+	m = meta(n + 4);
+	ok(matches("@th,72,8 0xee", buf, n + 4, &m) == 0, "padding after the datagram is not read");
+	ok(matches("@th,64,8 0x78", buf, n + 4, &m) == 1, "... the datagram still is");
+	/* capture truncated (NFQA_CAP_LEN): what was not copied cannot match */
+	m = meta(n);
+	ok(matches("@th,64,8 0x78", buf, n - 1, &m) == 0, "truncated capture: the missing byte fails");
+	ok(matches("@th,32,16 9", buf, n - 1, &m) == 1, "truncated capture: bytes before it match");
+
+	/* TCP: data offset and flags; IPv6 with a hop-by-hop header: @th after it */
+	n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 6, l4, l4_tcp(l4, 40000, 80, 0x12, "", 0));
+	m = meta(n);
+	ok(matches("@th,96,4 5", buf, n, &m) == 1, "@th,96,4: TCP data offset");
+	ok(matches("@th,104,8 & 0x12 == 0x12", buf, n, &m) == 1, "@th,104,8: SYN+ACK under a mask");
+	ok(matches("@th,16,16 80 @th,104,8 & 0x4 != 0", buf, n, &m) == 0, "two raw fields: RST not set");
+	{
+		static const uint8_t hbh[8] = { 17, 0, 1, 4, 0, 0, 0, 0 };
+
+		n = pkt_ipv6(buf, "2001:db8::1", "2001:db8::2", 0, hbh, sizeof(hbh), l4, l4_udp(l4, 7, 53, "y", 1));
+		m = meta(n);
+		ok(matches("@th,16,16 53", buf, n, &m) == 1, "IPv6: @th after the extension header");
+		ok(matches("@nh,48,8 0", buf, n, &m) == 1, "IPv6: @nh,48,8 is the first next header");
+		ok(matches("@nh,320,8 17", buf, n, &m) == 1, "IPv6: @nh reads the extension header");
+		ok(matches("@th,64,8 0x79", buf, n, &m) == 1, "IPv6: @th,64,8 the payload byte");
+	}
+	/* a protocol without ports: @th is the start of its header anyway (nft's thoff) */
+	n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 47, (const uint8_t *)"\x00\x00\x08\x00", 4);
+	m = meta(n);
+	ok(matches("@th,16,16 0x0800", buf, n, &m) == 1, "GRE: @th,16,16 is its protocol field");
+
+	/* against a bit-by-bit reference: every offset and length, past the end too */
+	{
+		unsigned bad = 0, present = 0, checks = 0;
+
+		for (int pk = 0; pk < 3; pk++) {
+			static const uint8_t hbh[8] = { 6, 0, 1, 4, 0, 0, 0, 0 };
+			struct nfqr_decoded d;
+			struct nfqr_view v = { 0 };
+			size_t caplen;
+
+			for (size_t i = 0; i < 40; i++)
+				l4[200 + i] = (uint8_t)(i * 37 + 11);
+			n = pk == 0 ? pkt_ipv4(buf, "10.1.2.3", "10.4.5.6", 17, l4, l4_udp(l4, 0x8001, 0x7ffe, l4 + 200, 13))
+			  : pk == 1 ? pkt_ipv6(buf, "2001:db8::1", "2001:db8::2", 0, hbh, 8, l4,
+					       l4_tcp(l4, 0xffff, 1, 0xff, l4 + 200, 7))
+			  : pkt_ipv4(buf, "255.255.255.255", "0.0.0.1", 1, l4, l4_icmp(l4, 8, 0, l4 + 200, 3));
+			caplen = pk == 2 ? n - 2 : n;          /* the ICMP one truncated */
+			m = meta(n);
+			nfqr_decode(buf, caplen, m.pkt_len, 0, &d);
+			v.d = &d;
+			v.pkt = buf;
+			v.meta = &m;
+			for (unsigned base = 0; base < 2; base++) {
+				size_t start = base ? d.l4_off : 0, avail = caplen - start;
+
+				for (size_t off = 0; off < avail * 8 + 40; off++)
+					for (unsigned len = 1; len <= 32; len++) {
+						struct nfqr_key k;
+						uint32_t want;
+						int in = naive_bits(buf + start, avail, off, len, &want);
+						bool got = nfqr_field_key(base ? NFQR_F_RAW_TH : NFQR_F_RAW_NH,
+									  nfqr_raw_arg((uint32_t)off, len), &v, &k);
+
+						checks++;
+						present += in;
+						if ((got != (in != 0) || (in && k.lo != want)) && bad++ < 3)
+							printf("# packet %d %s,%zu,%u: got %d 0x%llx, want %d 0x%x\n",
+							       pk, base ? "@th" : "@nh", off, len, got,
+							       (unsigned long long)k.lo, in, want);
+					}
+			}
+		}
+		is_int(bad, 0, "raw payload = the bit-by-bit reference (%u fields, %u in the packets)",
+		       checks, present);
+	}
+}
+
+/* A rewrite changes what @th reads: later rules see the new bytes. */
+static void test_raw_after_rewrite(void)
+{
+	struct nfqr_ruleset *rs = load("udp dport 9 payload fill \"h\"\n"
+				       "@th,64,8 0x68 drop\n"
+				       "@th,64,8 0x78 queue num 4\n"
+				       "policy accept\n");
+	struct nfqr_scratch *sc = rs ? nfqr_scratch_new(rs) : NULL;
+	struct nfqr_pkt_meta m;
+	struct nfqr_result r;
+	size_t n;
+
+	if (!ok(sc != NULL, "rewrite + raw loads"))
+		return;
+	n = udp4("1.1.1.1", 9, "x");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 1 && r.payload_rewritten,
+	   "@th,64,8 sees the 'h' written by rule 0, not the 'x' that was there");
+	n = udp4("1.1.1.1", 10, "x");
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_QUEUE_NR(4) && r.rule == 2, "no rewrite: 'x'");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
 static void test_backends_agree(void)
 {
 	static const char text[] = "@payload content \"Evil\" nocase drop\n@payload content \"ok\" offset 2 depth 4 accept\n";
@@ -426,6 +713,7 @@ static int32_t reference(const struct nfqr_ruleset *rs, const uint8_t *pkt, size
 
 	nfqr_decode(pkt, n, m->pkt_len, 0, &d);
 	v.d = &d;
+	v.pkt = pkt;
 	v.meta = m;
 	v.mark = m->mark;
 	v.ct_present = m->ct_present;
@@ -437,7 +725,7 @@ static int32_t reference(const struct nfqr_ruleset *rs, const uint8_t *pkt, size
 		for (uint32_t i = 0; i < rule->n_preds && match; i++) {
 			struct nfqr_key k;
 
-			match = nfqr_field_key(rule->preds[i].field, &v, &k) &&
+			match = nfqr_field_key(rule->preds[i].field, rule->preds[i].arg, &v, &k) &&
 				nfqr_pred_match(&rule->preds[i], k);
 		}
 		for (uint32_t i = 0; i < rule->n_content && match; i++)
@@ -478,6 +766,9 @@ static const char *const rand_matches[] = {
 	"meta l4proto udp", "meta l4proto tcp", "meta l4proto != udp", "udp dport 1", "udp dport 2",
 	"tcp dport 1", "th dport 3", "meta mark 0x1", "meta mark & 0x2 == 0x2", "meta mark & 0x1 == 0",
 	"ct mark 0x5", "ct mark & 0x4 == 0x4", "meta nfproto ipv6", "meta length > 60",
+	"ct state established", "ct state != invalid", "ct state new,related", "ct direction reply",
+	"ct state & (new|invalid) == 0", "meta skuid 1000", "meta skgid != 100", "skuid 0-999",
+	"@th,16,16 1", "@th,0,16 & 0xff00 == 0", "@nh,72,8 17", "@th,64,8 0x61", "@th,60,8 != 0x16",
 	"@payload content \"ab\"", "@payload content \"Ba\" nocase", "@payload content \"bb\"",
 	"@payload content \"a\" offset 1 depth 3",
 };
@@ -543,6 +834,12 @@ static void test_random_vs_reference(void)
 			m.mark = rnd(4);
 			m.ct_present = rnd(2);
 			m.ct_mark = m.ct_present ? rnd(8) : 0;
+			m.ct_info_present = m.ct_present;
+			m.ct_info = (uint8_t)rnd(5);
+			m.uid_present = rnd(2);
+			m.gid_present = m.uid_present && rnd(4);
+			m.uid = (const uint32_t[]){ 0, 1000, 1001 }[rnd(3)];
+			m.gid = rnd(2) ? 100 : 0;
 			want = reference(rs, buf, pn, &m, &mark);
 			nfqr_eval(rs, sc, buf, pn, &m, &res);
 			scans_skipped += nfqr_scratch_content_scans(sc) == before;
@@ -565,6 +862,10 @@ int main(void)
 	test_example();
 	test_nft_semantics();
 	test_ct_mark_forms();
+	test_ct_state();
+	test_skuid();
+	test_raw_payload();
+	test_raw_after_rewrite();
 	test_backends_agree();
 	test_content_scan_skipped();
 	srand(4321);

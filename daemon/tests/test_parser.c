@@ -87,6 +87,27 @@ static void test_valid(void)
 	valid("policy drop\npolicy fragment accept\npolicy malformed accept", 0, "policies");
 	valid("tcp dport 22 accept comment \"ssh\"", 1, "rule comment");
 	valid("counter packets 10 bytes 200 accept", 1, "counter with nft list values");
+	valid("ct state established accept\nct state established,related accept\n"
+	      "ct state != invalid accept\nct state { new, related } accept\nct state == new drop\n"
+	      "ct state & (established|related) != 0 accept\nct state & new == new drop\n"
+	      "ct state & established established accept\nct state & 0x6 != 0 accept\n"
+	      "ct state established|related accept", 10, "ct state forms");
+	valid("ct direction original accept\nct direction != reply drop\n"
+	      "ct direction { original, reply } accept", 3, "ct direction forms");
+	valid("meta skuid 0 accept\nmeta skgid != 0 drop\nskuid { 1000-1999, 65534 } accept\n"
+	      "meta skuid > 999 accept\nskgid <= 100 drop\nmeta skuid root accept\n"
+	      "meta skgid root accept\nmeta skuid 4294967295 accept", 8, "skuid/skgid: ids, names, ranges");
+	valid("@th,16,16 22 drop\n@th,0,32 != 0 accept\n@nh,72,8 { 6, 17 } accept\n"
+	      "@th,100,4 & 0xc == 0x4 accept\n@nh,0,4 4 accept\n@th,13,3 < 5 drop\n"
+	      "@th,16,16 1000-2000 accept\n@nh,524248,32 0xffffffff accept\n@th,0,1 1 accept",
+	      9, "raw payload matches");
+	valid("set st { type ct_state; elements = { established, related } }\nct state @st accept\n"
+	      "set u { type uid; flags interval; elements = { 1000-2000, root } }\nmeta skuid @u accept\n"
+	      "set d { type ct_dir; elements = { reply } }\nct direction @d drop\n"
+	      "set g { type gid; elements = { 0 } }\nskgid @g accept\nct state & (established|related) @st drop",
+	      5, "named sets of ct_state, ct_dir, uid, gid");
+	valid("define ok = { established, related }\nct state $ok accept\n"
+	      "define port = 22\n@th,16,16 $port drop", 2, "defines with ct state and raw payload");
 }
 
 static void test_invalid(void)
@@ -109,7 +130,7 @@ static void test_invalid(void)
 	invalid("meta mark & 0xff == 0x100 accept",
 		"t.nft:1:21: expected values within the mask 0xff, got 0x100");
 	invalid("meta foo 1", "t.nft:1:6: expected 'mark', 'l4proto', 'nfproto', 'length', "
-		"'iifname' or 'oifname', got 'foo'");
+		"'iifname', 'oifname', 'skuid' or 'skgid', got 'foo'");
 	invalid("ip saddr < 1.2.3.4 drop",
 		"t.nft:1:12: expected '==' or '!=' for this field (no ordering), got '1.2.3.4'");
 	invalid("iifname eth0 drop",
@@ -130,7 +151,8 @@ static void test_invalid(void)
 		"t.nft:1:38: expected single elements in a set without 'flags interval', got prefix or range '10.0.0.0'");
 	invalid("set s { elements = { 1 } }", "t.nft:1:9: expected 'type' before 'elements', got 'elements'");
 	invalid("set s { type color; }", "t.nft:1:14: expected a set type (ipv4_addr, ipv6_addr, "
-		"inet_service, inet_proto, icmp_type, icmpv6_type, mark, ifname), got 'color'");
+		"inet_service, inet_proto, icmp_type, icmpv6_type, mark, ifname, ct_state, ct_dir, "
+		"uid, gid), got 'color'");
 	invalid("ip saddr @nope drop", "t.nft:1:10: expected a set declared above, got '@nope'");
 	invalid("foo bar", "t.nft:1:1: expected a match, statement or verdict, got 'foo'");
 	invalid("tcp dport 22 jump x", "t.nft:1:14: expected a match, statement or verdict, got 'jump'");
@@ -186,10 +208,79 @@ static void test_invalid(void)
 	invalid("tcp dport 22 \x01", "t.nft:1:14: expected a keyword, value or operator, got byte 0x01");
 	invalid("tcp dport\n", "t.nft:1:10: expected a port number (0-65535) or service name, got end of line");
 	invalid("comment \"x\"", "t.nft:1:1: expected a match, statement or verdict, got 'comment'");
-	invalid("ct state established accept", "t.nft:1:4: expected 'mark', got 'state'");
+	invalid("ct status 1", "t.nft:1:4: expected 'state', 'direction' or 'mark', got 'status'");
 	invalid("icmp kind 3", "t.nft:1:6: expected 'type' or 'code', got 'kind'");
 	invalid("icmp type echo-requests", "t.nft:1:11: expected an ICMP type name or number (0-255), got 'echo-requests'");
 	invalid("meta l4proto tcpp", "t.nft:1:14: expected a protocol name or number (0-255), got 'tcpp'");
+}
+
+/* ct state, ct direction, meta skuid/skgid, @th/@nh */
+static void test_invalid_new_matches(void)
+{
+	invalid("ct state untracked accept",
+		"t.nft:1:10: expected new, established, related or invalid, got 'untracked' (NFQUEUE "
+		"sends untracked packets without conntrack information: they count as invalid here)");
+	invalid("ct state { established, untracked } accept",
+		"t.nft:1:25: expected new, established, related or invalid, got 'untracked' (NFQUEUE "
+		"sends untracked packets without conntrack information: they count as invalid here)");
+	invalid("ct state & (established|untracked) != 0",
+		"t.nft:1:25: expected new, established, related or invalid, got 'untracked' (NFQUEUE "
+		"sends untracked packets without conntrack information: they count as invalid here)");
+	invalid("ct state establish accept",
+		"t.nft:1:10: expected a conntrack state (new, established, related, invalid), got 'establish'");
+	invalid("ct state 2 accept",
+		"t.nft:1:10: expected a conntrack state (new, established, related, invalid), got '2'");
+	invalid("ct state\n",
+		"t.nft:1:9: expected a conntrack state (new, established, related, invalid), got end of line");
+	invalid("ct state established, accept",
+		"t.nft:1:23: expected a conntrack state (new, established, related, invalid), got 'accept'");
+	invalid("ct state != established,related accept",
+		"t.nft:1:24: expected a set { a, b } for more than one state after an operator, got ','");
+	invalid("ct state established|bogus accept",
+		"t.nft:1:22: expected a conntrack state (new, established, related, invalid), got 'bogus'");
+	invalid("ct state < new", "t.nft:1:12: expected '==' or '!=' for this field (no ordering), got 'new'");
+	invalid("ct state & (established|related accept", "t.nft:1:33: expected ')', got 'accept'");
+	invalid("ct state & bogus != 0",
+		"t.nft:1:12: expected conntrack states (new|established|related|invalid) or a number, got 'bogus'");
+	invalid("ct state & established == related",
+		"t.nft:1:27: expected values within the mask 0x2, got 0x4");
+	invalid("ct state { new - related }",
+		"t.nft:1:16: expected a single value (no ranges of this type), got '-'");
+	invalid("set s { type ct_dir; elements = { reply } }\nct state @s accept",
+		"t.nft:2:10: expected a set of type ct_state, got @s of type ct_dir");
+	invalid("ct direction sideways", "t.nft:1:14: expected a conntrack direction (original, reply), got 'sideways'");
+	invalid("ct direction > original",
+		"t.nft:1:16: expected '==' or '!=' for this field (no ordering), got 'original'");
+	invalid("ct direction 1", "t.nft:1:14: expected a conntrack direction (original, reply), got '1'");
+	invalid("meta skuid nosuchuser_nfqr drop",
+		"t.nft:1:12: expected a user id (0-4294967295) or user name, got 'nosuchuser_nfqr'");
+	invalid("skgid 4294967296 drop",
+		"t.nft:1:7: expected a group id (0-4294967295) or group name, got '4294967296'");
+	invalid("skgid nosuchgroup_nfqr drop",
+		"t.nft:1:7: expected a group id (0-4294967295) or group name, got 'nosuchgroup_nfqr'");
+	invalid("meta skuid 2000-1000", "t.nft:1:17: expected a range end not below its start, got '1000'");
+	invalid("meta skuid \"root\"", "t.nft:1:12: expected a user id (0-4294967295) or user name, got string \"root\"");
+	invalid("set u { type uid; elements = { 1-5 } }",
+		"t.nft:1:32: expected single elements in a set without 'flags interval', got prefix or range '1'");
+	invalid("@th 16 16", "t.nft:1:5: expected ',' and an offset in bits (@th,OFFSET,LENGTH), got '16'");
+	invalid("@th,x,8 1", "t.nft:1:5: expected an offset in bits (0-524248), got 'x'");
+	invalid("@th,524249,8 1", "t.nft:1:5: expected an offset in bits (0-524248), got '524249'");
+	invalid("@nh,0 1", "t.nft:1:7: expected ',' and a length in bits (@th,OFFSET,LENGTH), got '1'");
+	invalid("@th,0,33 1", "t.nft:1:7: expected a length in bits (1-32), got '33'");
+	invalid("@th,0,0 1", "t.nft:1:7: expected a length in bits (1-32), got '0'");
+	invalid("@th,0,8 256 drop", "t.nft:1:9: expected an 8-bit number, got '256'");
+	invalid("@th,0,16 > 70000", "t.nft:1:12: expected a 16-bit number, got '70000'");
+	invalid("@th,0,16 1-70000", "t.nft:1:12: expected a 16-bit number, got '70000'");
+	invalid("@nh,0,4\n", "t.nft:1:8: expected a 4-bit number, got end of line");
+	invalid("@th,0,8 & 0x1ff == 1", "t.nft:1:11: expected an 8-bit mask, got '0x1ff'");
+	invalid("@th,0,8 & 0xf0 == 0x1", "t.nft:1:19: expected values within the mask 0xf0, got 0x1");
+	invalid("@ll,0,8 1", "t.nft:1:1: expected '@nh' or '@th', got '@ll' (NFQUEUE gives the packet from "
+		"the network header on)");
+	invalid("set ports { type inet_service; elements = { 22 } }\n@th,16,16 @ports drop",
+		"t.nft:2:11: expected a set of type integer, got @ports of type inet_service");
+	invalid("counter @th,0,8 1 accept",
+		"t.nft:1:9: expected a statement or verdict here (matches come before statements in "
+		"nfqringd rules), got '@th'");
 }
 
 static void test_multiple_errors_and_ids(void)
@@ -253,6 +344,48 @@ static void test_derived_settings(void)
 	nfqr_ruleset_free(rs);
 	rs = load("meta mark set ct mark accept", &d, NULL);
 	ok(rs && nfqr_ruleset_needs_conntrack(rs), "reading ct mark: F_CONNTRACK");
+	ok(rs && !nfqr_ruleset_needs_uid_gid(rs), "no skuid/skgid: no F_UID_GID");
+	nfqr_ruleset_free(rs);
+	rs = load("ct state established,related accept", &d, NULL);
+	ok(rs && nfqr_ruleset_needs_conntrack(rs), "ct state: F_CONNTRACK");
+	nfqr_ruleset_free(rs);
+	rs = load("ct direction reply accept", &d, NULL);
+	ok(rs && nfqr_ruleset_needs_conntrack(rs), "ct direction: F_CONNTRACK");
+	nfqr_ruleset_free(rs);
+	rs = load("meta skuid 1000 accept", &d, NULL);
+	ok(rs && nfqr_ruleset_needs_uid_gid(rs) && !nfqr_ruleset_needs_conntrack(rs),
+	   "meta skuid: F_UID_GID, no F_CONNTRACK");
+	nfqr_ruleset_free(rs);
+	rs = load("skgid 100 accept", &d, NULL);
+	ok(rs && nfqr_ruleset_needs_uid_gid(rs), "skgid: F_UID_GID");
+	nfqr_ruleset_free(rs);
+	/* raw payload: @th after the headers (the 512-byte allowance), @nh from byte 0 */
+	rs = load("@th,0,16 1", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 512 + 2, "@th,0,16: headers + 2 bytes");
+	nfqr_ruleset_free(rs);
+	rs = load("@th,4000,32 1", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 512 + 504, "@th,4000,32: headers + 504 bytes");
+	nfqr_ruleset_free(rs);
+	rs = load("@th,4001,32 1", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 512 + 505, "@th,4001,32: unaligned, one byte more");
+	nfqr_ruleset_free(rs);
+	rs = load("@nh,100,8 1", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 512, "@nh within the headers: 512");
+	nfqr_ruleset_free(rs);
+	rs = load("@nh,8000,8 1", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 1001, "@nh,8000,8: 1001 bytes from the network header");
+	nfqr_ruleset_free(rs);
+	rs = load("@nh,524248,32 1", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 65535, "@nh at the end of 64 KiB");
+	nfqr_ruleset_free(rs);
+	rs = load("@th,524248,32 1", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 65535, "@th at the end of 64 KiB: capped");
+	nfqr_ruleset_free(rs);
+	rs = load("@payload content \"x\" offset 10 depth 100 drop\n@th,800,8 1\n@nh,4800,8 1", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 512 + 110, "content window larger than @th and @nh");
+	nfqr_ruleset_free(rs);
+	rs = load("@payload content \"x\" offset 10 depth 100 drop\n@th,1600,8 1", &d, NULL);
+	is_int(rs ? nfqr_ruleset_copy_range(rs) : 0, 512 + 201, "@th beyond the content window");
 	nfqr_ruleset_free(rs);
 	nfqr_diag_free(&d);
 }
@@ -261,6 +394,7 @@ int main(void)
 {
 	test_valid();
 	test_invalid();
+	test_invalid_new_matches();
 	test_multiple_errors_and_ids();
 	test_derived_settings();
 	return tap_done();

@@ -15,6 +15,9 @@
 #            delivered or counted as dropped by the kernel at unbind
 #   ctmark   ct mark set with a mask (CTA_MARK_MASK) on a flow that then
 #            bypasses the queue; packets without conntrack counted
+#   ctstate  ct state / ct direction on a UDP flow with replies, judged as
+#            nft counts them; notrack packets are invalid; meta skuid/skgid
+#            of the sending socket (F_UID_GID)
 #   fragments non-first fragments get the configured verdict (drop, then
 #            accept after a reload); first fragments match the rules
 #   gso      queued at the sender's output: partial checksums and UDP GSO
@@ -287,6 +290,102 @@ scenario_ctmark() {
 	expect_eq "$drc" 0 "exit status after SIGTERM"
 }
 
+# hits of rule ID in the stats JSON $j
+rule_hits() {
+	sed -n "s/.*{\"id\": \"$1\", \"line\": [0-9]*, \"hits\": \([0-9]*\),.*/\1/p" <<<"$j"
+}
+
+# packets counted by the nft rule with comment ID in chain CHAIN of table
+# inet cts (namespace nfqs)
+nft_hits() {
+	S nft list chain inet cts "$1" | sed -n "s/.*packets \([0-9]*\) .*comment \"$2\".*/\1/p"
+}
+
+scenario_ctstate() {
+	# the daemon in the sender's namespace judges its output and input: a
+	# flow to an echo server gives new and established packets in the
+	# original direction and established ones in reply; nft counts the same
+	# expressions after the queue, so the daemon's hits must be nft's
+	DAEMON_NS=nfqs
+	setup || { fail "setup"; return; }
+	S nft -f - <<-'NFT' || { fail "nft"; return; }
+	table inet cts {
+		chain notrk { type filter hook output priority -300;
+			udp dport 10072 notrack
+		}
+		chain qout { type filter hook output priority 0;
+			udp dport { 10070, 10071, 10072 } queue num 0
+		}
+		chain qin { type filter hook input priority 0;
+			udp sport 10071 queue num 0
+		}
+		chain aout { type filter hook output priority 10;
+			udp dport 10071 ct state new ct direction original counter comment "o-new"
+			udp dport 10071 ct state established ct direction original counter comment "o-est"
+		}
+		chain ain { type filter hook input priority 10;
+			udp sport 10071 ct state established ct direction reply counter comment "r-est"
+		}
+	}
+	NFT
+	cat >"$T/rules.nft" <<-'R'
+	udp dport 10070 meta skuid nobody meta skgid nogroup drop comment "nobody"
+	udp dport 10070 meta skuid != 65534 accept comment "not-nobody"
+	udp dport 10071 ct state new ct direction original accept comment "o-new"
+	udp dport 10071 ct state established ct direction original accept comment "o-est"
+	udp sport 10071 ct state established,related ct direction reply accept comment "r-est"
+	udp dport 10072 ct direction original accept comment "nocon-dir"
+	udp dport 10072 ct state invalid drop comment "nocon-invalid"
+	policy drop
+	R
+	start_daemon "$T/rules.nft" || return
+	grep -q "conntrack" "$T/log" || fail "the daemon did not ask for F_CONNTRACK"
+
+	# meta skuid/skgid: 20 datagrams sent as nobody:nogroup are dropped,
+	# 30 sent as root pass (a copy of traffic that nobody may run)
+	cp "$TRAFFIC" "$T/traffic" && chmod 711 "$T" || { fail "copy traffic"; return; }
+	recv_start 10070 1000 d; r70=$!
+	S setpriv --reuid=65534 --regid=65534 --clear-groups "$T/traffic" send 10.99.0.2 10070 20 100 ||
+		fail "send as nobody"
+	S "$TRAFFIC" send 10.99.0.2 10070 30 100
+	recv_result 10070 $r70; expect_eq "$RES" "30 0" "10070 (nobody's dropped by meta skuid): received, bad"
+
+	# ct state / ct direction: one socket, 20 datagrams 200 ms apart, each
+	# echoed back: the first is new, those after the first echo established
+	D "$TRAFFIC" echo 10071 2000 >"$T/echo" &
+	epid=$!
+	for _ in $(seq 100); do
+		grep -q ready "$T/echo" && break
+		sleep 0.1
+	done
+	S "$TRAFFIC" send 10.99.0.2 10071 20 100 200000
+	wait "$epid"
+	expect_eq "$(tail -n 1 "$T/echo")" 20 "10071: datagrams echoed"
+
+	# notrack: no conntrack information, so invalid; ct direction fails
+	recv_start 10072 500 - 3000; r72=$!
+	S "$TRAFFIC" send 10.99.0.2 10072 20 100
+	recv_result 10072 $r72; expect_eq "$RES" "0 0" "10072 (notrack, ct state invalid): received, bad"
+
+	j=$(json)
+	"$NFQRINGD" --stats --socket "$SOCK" | sed 's/^/# stats: /'
+	expect_eq "$(rule_hits nobody)" 20 "rule nobody (meta skuid nobody meta skgid nogroup): hits"
+	expect_eq "$(rule_hits not-nobody)" 30 "rule not-nobody (meta skuid != 65534): hits"
+	onew=$(rule_hits o-new) oest=$(rule_hits o-est) rest=$(rule_hits r-est)
+	echo "# 10071: daemon new/original $onew, established/original $oest, established/reply $rest;" \
+		"nft $(nft_hits aout o-new) $(nft_hits aout o-est) $(nft_hits ain r-est)"
+	[ -n "$onew" ] && [ "$onew" -ge 1 ] || fail "no packet judged ct state new"
+	expect_eq "$((onew + oest))" 20 "10071: new + established in the original direction"
+	expect_eq "$rest" 20 "10071: established replies"
+	expect_eq "$onew" "$(nft_hits aout o-new)" "ct state new ct direction original: daemon = nft"
+	expect_eq "$oest" "$(nft_hits aout o-est)" "ct state established ct direction original: daemon = nft"
+	expect_eq "$rest" "$(nft_hits ain r-est)" "ct state established ct direction reply: daemon = nft"
+	expect_eq "$(rule_hits nocon-dir)" 0 "rule nocon-dir (ct direction without conntrack): hits"
+	expect_eq "$(rule_hits nocon-invalid)" 20 "rule nocon-invalid (ct state invalid): hits"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
 scenario_fragments() {
 	setup || { fail "setup"; return; }
 	# no conntrack in this namespace: prerouting sees the fragments
@@ -451,10 +550,10 @@ scenario_nomodule() {
 }
 
 case $scenario in
-basic | reload | sigterm | ctmark | fragments | gso | pktgen | links | multiqueue | nomodule)
+basic | reload | sigterm | ctmark | ctstate | fragments | gso | pktgen | links | multiqueue | nomodule)
 	"scenario_$scenario"
 	[ $? -eq 4 ] && exit 4
 	;;
-*) echo "usage: $0 basic|reload|sigterm|ctmark|fragments|gso|pktgen|links|multiqueue|nomodule [ring|netlink]"; exit 2 ;;
+*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|fragments|gso|pktgen|links|multiqueue|nomodule [ring|netlink]"; exit 2 ;;
 esac
 [ "$fails" -eq 0 ]

@@ -12,6 +12,10 @@
  *       BAD = data not as expected (d: the sender's; h: all 'h'; -: not checked)
  *   traffic csum-off IFNAME                     software checksums on IFNAME
  *       (tx and rx offload off), so the receiver verifies every UDP checksum
+ *   traffic echo PORT QUIET_MS [FIRST_MS]  after "ready", sends every datagram
+ *       back to where it came from (the reply direction of its conntrack
+ *       entry) until QUIET_MS pass without one (the first awaited FIRST_MS,
+ *       20 s); prints how many it echoed
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -174,6 +178,32 @@ static int do_recv(int port, int quiet_ms, char mode, int first_ms, long expect)
 	return 0;
 }
 
+static int do_echo(int port, int quiet_ms, int first_ms)
+{
+	static unsigned char buf[65536];
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) }, from;
+	struct pollfd pfd = { .events = POLLIN };
+	long n = 0;
+	int off = 0;
+
+	pfd.fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (pfd.fd < 0 ||
+	    setsockopt(pfd.fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	    bind(pfd.fd, (struct sockaddr *)&a, sizeof(a)))
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	while (poll(&pfd, 1, n ? quiet_ms : first_ms) > 0) {
+		socklen_t flen = sizeof(from);
+		ssize_t r = recvfrom(pfd.fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+
+		if (r >= 0 && sendto(pfd.fd, buf, (size_t)r, 0, (struct sockaddr *)&from, flen) == r)
+			n++;
+	}
+	printf("%ld\n", n);
+	return 0;
+}
+
 static int csum_off(const char *ifname)
 {
 	struct ethtool_value v = { .data = 0 };
@@ -211,8 +241,10 @@ int main(int argc, char **argv)
 				   atoi(argv[6]));
 	if (argc == 3 && !strcmp(argv[1], "csum-off"))
 		return csum_off(argv[2]);
+	if (argc >= 4 && argc <= 5 && !strcmp(argv[1], "echo"))
+		return do_echo(atoi(argv[2]), atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 20000);
 	fprintf(stderr, "usage: traffic send ADDR PORT COUNT SIZE [GAP_US [FROM [TEXT]]] | "
 		"send-gso ADDR PORT COUNT SEGSIZE NSEGS | recv PORT QUIET_MS d|h|- [FIRST_MS [EXPECT]] | "
-		"csum-off IFNAME\n");
+		"echo PORT QUIET_MS [FIRST_MS] | csum-off IFNAME\n");
 	return 2;
 }
