@@ -187,6 +187,8 @@ const char *nfqr_stat_name(enum nfqr_stat s)
 		[NFQR_STAT_REWRITE_REFUSED_PROTO] = "rewrite_refused_protocol",
 		[NFQR_STAT_CT_NO_CONN] = "ct_no_connection",
 		[NFQR_STAT_LOG_SUPPRESSED] = "log_suppressed",
+		[NFQR_STAT_REJECT] = "reject",
+		[NFQR_STAT_REJECT_LOOP] = "reject_loop",
 	};
 	return s < NFQR_STAT_COUNT ? names[s] : "?";
 }
@@ -195,7 +197,8 @@ static uint32_t verdict_code(struct nfqr_verdict v)
 {
 	switch (v.kind) {
 	case NFQR_V_DROP:   return NF_DROP;
-	case NFQR_V_REPEAT: return NF_REPEAT;
+	case NFQR_V_REPEAT:
+	case NFQR_V_REJECT: return NF_REPEAT;     /* the nft chain rejects: see out: */
 	case NFQR_V_QUEUE:
 		return NF_QUEUE_NR((uint32_t)v.queue) | (v.bypass ? NF_VERDICT_FLAG_QUEUE_BYPASS : 0);
 	default:            return NF_ACCEPT;
@@ -469,6 +472,14 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 	memset(res, 0, sizeof(*res));
 	res->rule = -1;
 	sc->stats[NFQR_STAT_PACKETS]++;
+	/* Reject loop guard: a reject came back with its code, so the nft chain
+	 * has no reject rule for it (or another field); repeating it again would
+	 * loop.  Only a file that rejects reserves the field. */
+	if (rs->uses_reject && (meta->mark & rs->reject_mark)) {
+		sc->stats[NFQR_STAT_REJECT_LOOP]++;
+		res->reason = NFQR_REASON_REJECT_LOOP;
+		return res->verdict = NF_DROP;
+	}
 	nfqr_decode(buf, caplen, meta->pkt_len, meta->hw_protocol, &d);
 	switch (d.status) {
 	case NFQR_DEC_MALFORMED:
@@ -513,6 +524,14 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 			res->verdict = verdict_code(rule->verdict);
 			res->reason = NFQR_REASON_RULE;
 			res->rule = (int32_t)r;
+			if (rule->verdict.kind == NFQR_V_REJECT) {
+				/* the code in the reject field, after the rule's own
+				 * `meta mark set`: the other bits as it left them */
+				res->reject = (enum nfqr_reject)rule->verdict.reject;
+				st.v.mark = (st.v.mark & ~rs->reject_mark) |
+					    nfqr_reject_mark_code(rs->reject_mark, res->reject);
+				sc->stats[NFQR_STAT_REJECT]++;
+			}
 			goto out;
 		}
 		if (er == EXEC_CHANGED) {    /* re-match the rules after r */

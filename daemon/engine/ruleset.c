@@ -102,3 +102,7 @@ void nfqr_queue_set(struct nfqr_load_opts *opts, uint16_t first, uint16_t last)
 		opts->own_queues[q / 64] |= 1ULL << (q % 64);
 	opts->own_queues_known = true;
 }
+
+uint32_t nfqr_ruleset_reject_mark(const struct nfqr_ruleset *rs) { return rs->reject_mark; }
+bool nfqr_ruleset_uses_reject(const struct nfqr_ruleset *rs) { return rs->uses_reject; }
+uint32_t nfqr_ruleset_ct_mark_bits(const struct nfqr_ruleset *rs) { return rs->ct_mark_bits; }

@@ -90,12 +90,14 @@ struct nfqr_stmt {
 	char    *log_prefix;
 };
 
-enum nfqr_verdict_kind { NFQR_V_NONE, NFQR_V_ACCEPT, NFQR_V_DROP, NFQR_V_REPEAT, NFQR_V_QUEUE };
+enum nfqr_verdict_kind { NFQR_V_NONE, NFQR_V_ACCEPT, NFQR_V_DROP, NFQR_V_REPEAT, NFQR_V_QUEUE,
+			 NFQR_V_REJECT };
 
 struct nfqr_verdict {
 	uint8_t  kind;
 	bool     bypass;
 	uint16_t queue;
+	uint8_t  reject;         /* NFQR_V_REJECT: enum nfqr_reject */
 };
 
 struct nfqr_rule {
@@ -144,6 +146,9 @@ struct nfqr_ruleset {
 	bool     uses_raw_match;            /* @nh/@th: a rewrite changes what they read */
 	uint32_t copy_range;
 	uint32_t log_rate, log_burst;       /* per worker, lines per second */
+	uint32_t reject_mark;               /* the reject field (load opts) */
+	bool     uses_reject;               /* some rule rejects: the field is reserved */
+	uint32_t ct_mark_bits;              /* ct mark bits some `ct mark set` may set */
 };
 
 /* Key of a field (arg: pred.arg) for the current packet state; false when

@@ -46,6 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			m.mark = 0x10;
 			m.ct_present = m.ct_info_present = m.uid_present = false;
 			nfqr_eval(rs, sc, buf, sizeof(pkt_udp6), &m, &r);
+			/* back with a reject code: the loop guard, if the rules reject */
+			memcpy(buf, pkt_tcp4, sizeof(pkt_tcp4));
+			m.pkt_len = sizeof(pkt_tcp4);
+			m.mark = 0x01000000;
+			nfqr_eval(rs, sc, buf, sizeof(pkt_tcp4), &m, &r);
 		}
 		nfqr_scratch_free(sc);
 		nfqr_ruleset_free(rs);

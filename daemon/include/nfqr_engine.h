@@ -42,6 +42,9 @@ struct nfqr_load_opts {
 	bool     own_queues_known;
 	enum nfqr_cm_backend backend;
 	uint32_t max_errors;      /* stop after this many errors; 0 = 20 */
+	/* The reject mark field (nfqringd --reject-mark): 0 = NFQR_REJECT_MARK_DEFAULT;
+	 * else nfqr_reject_mark_valid() must hold, or the load fails. */
+	uint32_t reject_mark;
 };
 
 /* Collected error messages, "file:line:col: expected X, got Y". */
@@ -83,6 +86,61 @@ const char *nfqr_ruleset_log_prefix(const struct nfqr_ruleset *rs, uint32_t rule
 void nfqr_ruleset_ifname_set(struct nfqr_ruleset *rs, uint32_t ifindex, const char *name);
 void nfqr_ruleset_ifname_del(struct nfqr_ruleset *rs, uint32_t ifindex);
 
+/* ---- reject ------------------------------------------------------------ */
+
+/*
+ * `reject` verdicts.  NFQUEUE cannot send a TCP reset or an ICMP error, so
+ * the engine answers NF_REPEAT with the packet mark's reject field set to
+ * the code of the reject kind (the enum value, at the field's lowest bit;
+ * the mark's other bits as the rule left them).  The nft chain that
+ * `nfqringd --print-nft` prints matches `meta mark & FIELD == CODE` before
+ * its queue rule and does the `reject with ...`.  When a ruleset rejects,
+ * a packet that arrives with bits of the field set is dropped and counted
+ * (NFQR_STAT_REJECT_LOOP, reason NFQR_REASON_REJECT_LOOP): the chain lacks
+ * the reject rules, and repeating it again would loop.
+ */
+enum nfqr_reject {
+	NFQR_REJECT_NONE = 0,
+	NFQR_REJECT_TCP_RESET,                 /*  1 reject with tcp reset */
+	NFQR_REJECT_ICMPX_PORT_UNREACHABLE,    /*  2 reject (nft's default) */
+	NFQR_REJECT_ICMPX_ADMIN_PROHIBITED,
+	NFQR_REJECT_ICMPX_HOST_UNREACHABLE,
+	NFQR_REJECT_ICMPX_NO_ROUTE,
+	NFQR_REJECT_ICMP_NET_UNREACHABLE,      /*  6 reject with icmp ...: IPv4 only */
+	NFQR_REJECT_ICMP_HOST_UNREACHABLE,
+	NFQR_REJECT_ICMP_PROT_UNREACHABLE,
+	NFQR_REJECT_ICMP_PORT_UNREACHABLE,
+	NFQR_REJECT_ICMP_NET_PROHIBITED,
+	NFQR_REJECT_ICMP_HOST_PROHIBITED,
+	NFQR_REJECT_ICMP_ADMIN_PROHIBITED,
+	NFQR_REJECT_ICMPV6_NO_ROUTE,           /* 13 reject with icmpv6 ...: IPv6 only */
+	NFQR_REJECT_ICMPV6_ADMIN_PROHIBITED,
+	NFQR_REJECT_ICMPV6_ADDR_UNREACHABLE,
+	NFQR_REJECT_ICMPV6_PORT_UNREACHABLE,
+	NFQR_REJECT_ICMPV6_POLICY_FAIL,
+	NFQR_REJECT_ICMPV6_REJECT_ROUTE,       /* 18 */
+	NFQR_REJECT_COUNT
+};
+
+#define NFQR_REJECT_MARK_DEFAULT 0x1f000000u   /* mark bits 24-28 */
+
+/* What follows `reject with` in nft: "tcp reset", "icmpx port-unreachable"... */
+const char *nfqr_reject_name(enum nfqr_reject k);
+/* The match nft needs before that reject: "meta l4proto tcp",
+ * "meta nfproto ipv4", "meta nfproto ipv6" or "" (icmpx). */
+const char *nfqr_reject_dependency(enum nfqr_reject k);
+/* A usable field: one run of contiguous bits, wide enough for every code. */
+bool        nfqr_reject_mark_valid(uint32_t field);
+/* The mark bits of kind k in the field: k at the field's lowest bit. */
+uint32_t    nfqr_reject_mark_code(uint32_t field, enum nfqr_reject k);
+/* The field the ruleset was loaded with, and whether any rule rejects (only
+ * then is the field reserved: checked at load, guarded per packet). */
+uint32_t    nfqr_ruleset_reject_mark(const struct nfqr_ruleset *rs);
+bool        nfqr_ruleset_uses_reject(const struct nfqr_ruleset *rs);
+/* Connection-mark bits that some `ct mark set` may set to 1 (all of them
+ * when one copies the packet mark), for --print-nft's bypass check. */
+uint32_t    nfqr_ruleset_ct_mark_bits(const struct nfqr_ruleset *rs);
+
 /* ---- per packet -------------------------------------------------------- */
 
 struct nfqr_pkt_meta {
@@ -107,6 +165,7 @@ enum nfqr_reason {
 	NFQR_REASON_FRAGMENT,      /* non-first fragment: `policy fragment` */
 	NFQR_REASON_MALFORMED,     /* undecodable headers: `policy malformed` */
 	NFQR_REASON_FRAG_NO_L4,    /* first fragment without L4 header: drop (RFC 7112) */
+	NFQR_REASON_REJECT_LOOP,   /* arrived with reject mark bits set: drop, see above */
 };
 
 #define NFQR_MAX_LOG 8
@@ -121,6 +180,7 @@ struct nfqr_result {
 	bool     ct_mark_set;      /* send NFQA_CT { CTA_MARK = ct_mark, CTA_MARK_MASK = ct_mask } */
 	uint32_t ct_mark, ct_mask;
 	bool     payload_rewritten;/* send NFQA_PAYLOAD: the buffer was modified in place */
+	enum nfqr_reject reject;   /* a reject: verdict NF_REPEAT, its code in mark */
 	uint32_t n_log;            /* rules whose `log` fired (after rate limiting) */
 	uint32_t log_rules[NFQR_MAX_LOG];
 };
@@ -151,6 +211,8 @@ enum nfqr_stat {
 	NFQR_STAT_REWRITE_REFUSED_PROTO,   /* fragment or protocol without known checksum */
 	NFQR_STAT_CT_NO_CONN,              /* `ct mark set` on a packet without conntrack */
 	NFQR_STAT_LOG_SUPPRESSED,          /* log lines over the rate limit */
+	NFQR_STAT_REJECT,                  /* reject verdicts (NF_REPEAT with a code) */
+	NFQR_STAT_REJECT_LOOP,             /* dropped: arrived with reject mark bits set */
 	NFQR_STAT_COUNT
 };
 

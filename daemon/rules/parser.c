@@ -10,6 +10,7 @@
 
 #include "diag.h"
 #include "lexer.h"
+#include "reject.h"
 #include "symbols.h"
 
 /* Value types, as nft names them in `set { type ... }`. */
@@ -56,6 +57,17 @@ struct define {
 	uint32_t line;
 };
 
+/*
+ * A statement or `repeat` that is wrong only if the file rejects anywhere
+ * (the reject mark field is reserved only then), checked at the end.
+ */
+struct field_use {
+	uint32_t line, col;
+	bool repeat;              /* a repeat whose mark change lies in the field */
+	bool from_ct;             /* meta mark set ct mark ...: copies ct mark bits */
+	uint32_t bits;            /* field bits it sets */
+};
+
 struct named_set {
 	char *name;
 	enum vtype type;
@@ -84,6 +96,10 @@ struct parser {
 	uint32_t *comment_lines;
 	uint32_t raw_bits;        /* VT_RAW: the width of the @th/@nh field being parsed */
 	char raw_what[40];        /* VT_RAW: "a 16-bit number" */
+	uint32_t reject_field;    /* the reject mark field (load opts) */
+	uint32_t first_reject_line;
+	struct field_use *field_uses;
+	size_t n_field_uses, cap_field_uses;
 };
 
 /* Values collected from one right-hand side. */
@@ -101,6 +117,8 @@ struct rb {
 	size_t cap_preds, cap_stmts, cap_content;
 	bool stmt_seen;
 	bool mark_change;                   /* a non-identity meta/ct mark set */
+	bool ct_change;                     /* a non-identity ct mark set */
+	uint32_t meta_change;               /* packet mark bits the statements may change */
 	bool const_meta_set;
 	uint32_t const_meta_val;
 	const struct token *verdict_tok;
@@ -970,15 +988,43 @@ static bool parse_mark_expr(struct parser *p, struct nfqr_mark_expr *e)
 	return true;
 }
 
-static bool parse_mark_set(struct parser *p, struct rb *b, uint8_t kind)
+static bool add_field_use(struct parser *p, const struct token *at, struct field_use u)
+{
+	if (!grow((void **)&p->field_uses, &p->cap_field_uses, p->n_field_uses, sizeof(u)))
+		return false;
+	u.line = at->line;
+	u.col = at->col;
+	p->field_uses[p->n_field_uses++] = u;
+	return true;
+}
+
+static bool parse_mark_set(struct parser *p, struct rb *b, uint8_t kind, const struct token *start)
 {
 	struct nfqr_stmt s = { .kind = kind };
 	uint8_t self = kind == NFQR_S_META_MARK_SET ? NFQR_SRC_META_MARK : NFQR_SRC_CT_MARK;
+	const struct nfqr_mark_expr *e = &s.mark;
 
 	if (!expect_word(p, "set") || !parse_mark_expr(p, &s.mark))
 		return false;
-	if (!(s.mark.src == self && s.mark.and_mask == 0xffffffff && s.mark.xor_val == 0))
+	if (!(s.mark.src == self && s.mark.and_mask == 0xffffffff && s.mark.xor_val == 0)) {
 		b->mark_change = true;
+		b->ct_change |= kind == NFQR_S_CT_MARK_SET;
+	}
+	if (kind == NFQR_S_META_MARK_SET) {
+		/* new = (src & and) ^ xor: the bits it may change, and those it may
+		 * set in the reject field (the field is clear on arrival when the
+		 * rules reject, so meta mark's own bits there stay clear) */
+		uint32_t f = p->reject_field;
+		uint32_t sets = e->xor_val | (e->src == NFQR_SRC_CT_MARK ? e->and_mask : 0);
+
+		b->meta_change |= e->src == NFQR_SRC_META_MARK ? ~e->and_mask | e->xor_val : 0xffffffff;
+		if ((sets & f) && !add_field_use(p, start, (struct field_use){
+				.from_ct = e->src == NFQR_SRC_CT_MARK && (e->and_mask & f),
+				.bits = sets & f }))
+			return false;
+	} else {
+		p->rs->ct_mark_bits |= e->xor_val | (e->src == NFQR_SRC_META_MARK ? e->and_mask : 0);
+	}
 	if (kind == NFQR_S_META_MARK_SET && s.mark.src == NFQR_SRC_CONST) {
 		b->const_meta_set = true;
 		b->const_meta_val = s.mark.xor_val;
@@ -1062,6 +1108,105 @@ static bool parse_payload_stmt(struct parser *p, struct rb *b)
 	return add_stmt(b, &s);
 }
 
+/* Can packets with field == value satisfy the rule's predicates on field? */
+static bool preds_allow(const struct rb *b, uint8_t field, uint32_t value)
+{
+	for (uint32_t i = 0; i < b->r.n_preds; i++) {
+		const struct nfqr_pred *pr = &b->r.preds[i];
+		bool in = false;
+
+		if (pr->field != field || pr->mask != 0xffffffff)
+			continue;
+		for (uint32_t j = 0; j < pr->n_ranges && !in; j++)
+			in = pr->ranges[j].lo.lo <= value && value <= pr->ranges[j].hi.lo;
+		if (in == pr->negated)
+			return false;
+	}
+	return true;
+}
+
+static bool has_pred_on(const struct rb *b, uint8_t f1, uint8_t f2, uint8_t f3, uint8_t f4)
+{
+	for (uint32_t i = 0; i < b->r.n_preds; i++) {
+		uint8_t f = b->r.preds[i].field;
+
+		if (f == f1 || f == f2 || f == f3 || f == f4)
+			return true;
+	}
+	return false;
+}
+
+/* meta nfproto ipv4/ipv6, which nft adds for `reject with icmp/icmpv6` */
+static bool add_nfproto_dep(struct rb *b, uint32_t nfproto)
+{
+	struct nfqr_pred *pr = add_pred(b, NFQR_F_NFPROTO, 0xffffffff, false);
+
+	if (!pr || !(pr->ranges = malloc(sizeof(*pr->ranges))))
+		return false;
+	pr->n_ranges = 1;
+	pr->ranges[0].lo = pr->ranges[0].hi = nfqr_key_u32(nfproto);
+	return true;
+}
+
+/*
+ * reject with tcp reset | icmpx [type] NAME | icmp [type] NAME | icmpv6 [type] NAME
+ * As in nft, tcp reset implies `meta l4proto tcp` and icmp/icmpv6 their
+ * family: the rule does not match other packets; a rule whose matches
+ * exclude them is refused (nft: conflicting protocols).
+ */
+static bool parse_reject_with(struct parser *p, struct rb *b)
+{
+	static const char *const fam_word[] = {
+		[NFQR_RJ_TCP] = "tcp", [NFQR_RJ_ICMPX] = "icmpx", [NFQR_RJ_ICMP] = "icmp",
+		[NFQR_RJ_ICMPV6] = "icmpv6",
+	};
+	const struct token *fam_tok = cur(p), *t;
+	enum nfqr_reject_family f;
+	enum nfqr_reject k;
+	char what[200];
+
+	for (f = NFQR_RJ_TCP; f <= NFQR_RJ_ICMPV6 && !is(p, fam_word[f]); f++)
+		;
+	if (f > NFQR_RJ_ICMPV6)
+		return expected(p, "'tcp reset', 'icmpx', 'icmp' or 'icmpv6'");
+	p->pos++;
+	if (f != NFQR_RJ_TCP)
+		accept_word(p, "type");           /* nft before 1.0: icmp type NAME */
+	t = cur(p);
+	k = t->kind == TK_WORD ? nfqr_reject_lookup(f, t->text, t->len) : NFQR_REJECT_NONE;
+	if (k == NFQR_REJECT_NONE) {
+		if (f == NFQR_RJ_TCP)
+			return expected(p, "'reset'");
+		snprintf(what, sizeof(what), "an %s reject type (%s)", fam_word[f], nfqr_reject_names(f));
+		return expected(p, what);
+	}
+	p->pos++;
+	b->r.verdict.reject = (uint8_t)k;
+	switch (f) {
+	case NFQR_RJ_TCP:
+		if (!preds_allow(b, NFQR_F_L4PROTO, 6) ||
+		    has_pred_on(b, NFQR_F_ICMP_TYPE, NFQR_F_ICMP_CODE, NFQR_F_ICMP6_TYPE, NFQR_F_ICMP6_CODE))
+			return error_at(p, fam_tok, "expected matches that let TCP packets through before "
+					"'reject with tcp reset', got a rule for other protocols only "
+					"(nft: conflicting protocols)");
+		return add_proto_dep(b, 6);
+	case NFQR_RJ_ICMP:
+	case NFQR_RJ_ICMPV6: {
+		bool v4 = f == NFQR_RJ_ICMP;
+
+		if (!preds_allow(b, NFQR_F_NFPROTO, v4 ? 2 : 10) ||
+		    (v4 ? has_pred_on(b, NFQR_F_IP6_SADDR, NFQR_F_IP6_DADDR, NFQR_F_ICMP6_TYPE, NFQR_F_ICMP6_CODE)
+			: has_pred_on(b, NFQR_F_IP_SADDR, NFQR_F_IP_DADDR, NFQR_F_ICMP_TYPE, NFQR_F_ICMP_CODE)))
+			return error_at(p, fam_tok, "expected matches that let %s packets through before "
+					"'reject with %s', got a rule for %s packets only (use icmpx for "
+					"both)", v4 ? "IPv4" : "IPv6", fam_word[f], v4 ? "IPv6" : "IPv4");
+		return add_nfproto_dep(b, v4 ? 2 : 10);
+	}
+	default:
+		return true;
+	}
+}
+
 static bool parse_verdict(struct parser *p, struct rb *b)
 {
 	struct nfqr_verdict *v = &b->r.verdict;
@@ -1074,6 +1219,14 @@ static bool parse_verdict(struct parser *p, struct rb *b)
 		v->kind = NFQR_V_DROP;
 	} else if (accept_word(p, "repeat")) {
 		v->kind = NFQR_V_REPEAT;
+	} else if (accept_word(p, "reject")) {
+		v->kind = NFQR_V_REJECT;
+		v->reject = NFQR_REJECT_ICMPX_PORT_UNREACHABLE;   /* nft's default */
+		if (accept_word(p, "with") && !parse_reject_with(p, b))
+			return false;
+		p->rs->uses_reject = true;
+		if (!p->first_reject_line)
+			p->first_reject_line = b->verdict_tok->line;
 	} else if (accept_word(p, "queue")) {
 		const struct token *num;
 
@@ -1105,7 +1258,8 @@ static bool parse_verdict(struct parser *p, struct rb *b)
 
 static bool is_verdict_word(const struct parser *p)
 {
-	return is(p, "accept") || is(p, "drop") || is(p, "repeat") || is(p, "queue");
+	return is(p, "accept") || is(p, "drop") || is(p, "repeat") || is(p, "reject") ||
+	       is(p, "queue");
 }
 
 /* matches; returns false with an error, or true with *matched unchanged if
@@ -1225,6 +1379,8 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 
 static bool parse_statement(struct parser *p, struct rb *b, bool *found)
 {
+	const struct token *start = cur(p);
+
 	*found = true;
 	if (accept_word(p, "counter")) {
 		struct nfqr_stmt s = { .kind = NFQR_S_COUNTER };
@@ -1243,15 +1399,15 @@ static bool parse_statement(struct parser *p, struct rb *b, bool *found)
 		return parse_log(p, b);
 	if (is(p, "meta") && nfqr_tok_is(peek(p, 1), "mark") && nfqr_tok_is(peek(p, 2), "set")) {
 		p->pos += 2;
-		return parse_mark_set(p, b, NFQR_S_META_MARK_SET);
+		return parse_mark_set(p, b, NFQR_S_META_MARK_SET, start);
 	}
 	if (is(p, "mark") && nfqr_tok_is(peek(p, 1), "set")) {
 		p->pos++;
-		return parse_mark_set(p, b, NFQR_S_META_MARK_SET);
+		return parse_mark_set(p, b, NFQR_S_META_MARK_SET, start);
 	}
 	if (is(p, "ct") && nfqr_tok_is(peek(p, 1), "mark") && nfqr_tok_is(peek(p, 2), "set")) {
 		p->pos += 2;
-		return parse_mark_set(p, b, NFQR_S_CT_MARK_SET);
+		return parse_mark_set(p, b, NFQR_S_CT_MARK_SET, start);
 	}
 	if (accept_word(p, "payload"))
 		return parse_payload_stmt(p, b);
@@ -1274,6 +1430,10 @@ static bool check_rule(struct parser *p, struct rb *b)
 {
 	if (b->r.verdict.kind != NFQR_V_REPEAT)
 		return true;
+	/* a change the rules cannot make if they reject: see check_field_uses() */
+	if (b->mark_change && !b->ct_change && !(b->meta_change & ~p->reject_field) &&
+	    !add_field_use(p, b->verdict_tok, (struct field_use){ .repeat = true }))
+		return false;
 	if (!b->mark_change)
 		return error_at(p, b->verdict_tok,
 				"expected 'meta mark set' or 'ct mark set' changing the mark in a rule "
@@ -1292,6 +1452,42 @@ static bool check_rule(struct parser *p, struct rb *b)
 						b->const_meta_val, b->const_meta_val);
 		}
 	return true;
+}
+
+/*
+ * A file that rejects reserves the reject mark field: its rules must not set
+ * bits there (the nft chain would reject the packet on a repeat, or at the
+ * next hook of the chain), and a `repeat` must change a mark outside it (the
+ * field is clear on every packet the rules see: a change only there
+ * changes nothing, and the packet comes back for ever).
+ */
+static void check_field_uses(struct parser *p)
+{
+	uint32_t f = p->reject_field;
+
+	if (!p->rs->uses_reject)
+		return;
+	for (size_t i = 0; i < p->n_field_uses; i++) {
+		const struct field_use *u = &p->field_uses[i];
+		struct token at = { .line = u->line, .col = u->col };
+
+		if (u->repeat)
+			error_at(p, &at, "expected a mark change outside the reject mark field 0x%08x "
+				 "before 'repeat' (the rules reject, line %u: the field is clear on "
+				 "every packet they see), got one only inside it (a loop)", f,
+				 p->first_reject_line);
+		else if (u->from_ct)
+			error_at(p, &at, "expected a 'meta mark set' that leaves the reject mark field "
+				 "0x%08x alone (the rules reject, line %u), got one that copies the "
+				 "connection mark's bits 0x%08x into it (clear them: 'meta mark set ct "
+				 "mark & 0x%08x'; or move the field with --reject-mark)", f,
+				 p->first_reject_line, u->bits, ~f);
+		else
+			error_at(p, &at, "expected a 'meta mark set' that leaves the reject mark field "
+				 "0x%08x alone (the rules reject, line %u), got one that sets its bits "
+				 "0x%08x (use other bits, or move the field with --reject-mark)", f,
+				 p->first_reject_line, u->bits);
+	}
 }
 
 static bool parse_rule(struct parser *p)
@@ -1560,6 +1756,14 @@ unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
 	p.opts = opts;
 	p.rs = rs;
 	p.max_errors = opts && opts->max_errors ? opts->max_errors : 20;
+	p.reject_field = opts && opts->reject_mark ? opts->reject_mark : NFQR_REJECT_MARK_DEFAULT;
+	rs->reject_mark = p.reject_field;
+	if (!nfqr_reject_mark_valid(p.reject_field)) {
+		nfqr_diag_add(diag, file, 0, 0, "expected a reject mark field of %d or more contiguous "
+			      "bits (--reject-mark), got 0x%08x", 32 - __builtin_clz(NFQR_REJECT_COUNT - 1),
+			      p.reject_field);
+		return 1;
+	}
 	rs->policy.kind = NFQR_V_ACCEPT;          /* nft's default chain policy */
 	rs->policy_malformed.kind = NFQR_V_DROP;
 	if (nfqr_lex(file, src, len, &p.t, diag)) {
@@ -1590,6 +1794,8 @@ unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
 	/* the fragment policy defaults to the main policy */
 	if (!p.seen_policy[1])
 		rs->policy_fragment = rs->policy;
+	check_field_uses(&p);
+	free(p.field_uses);
 	for (i = 0; i < p.n_defs; i++)
 		free(p.defs[i].name);
 	free(p.defs);

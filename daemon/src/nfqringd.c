@@ -25,6 +25,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "exitcodes.h"
+#include "nftchain.h"
 #include "replay.h"
 
 #define ERR(...) fprintf(stderr, "nfqringd: " __VA_ARGS__)
@@ -44,13 +45,18 @@ static int run_check(const struct nfqd_opts *o)
 		return NFQD_EXIT_RULES;
 	printf("%s: OK, %u rules; copy range %u bytes; conntrack %s; socket uid/gid %s; "
 	       "interface names %s; "
-	       "rewrites %s; content matcher %s\n", o->config, nfqr_ruleset_rule_count(rs),
+	       "rewrites %s; content matcher %s; ", o->config, nfqr_ruleset_rule_count(rs),
 	       nfqr_ruleset_copy_range(rs),
 	       nfqr_ruleset_needs_conntrack(rs) ? "required (F_CONNTRACK)" : "not needed",
 	       nfqr_ruleset_needs_uid_gid(rs) ? "required (F_UID_GID)" : "not needed",
 	       nfqr_ruleset_uses_ifnames(rs) ? "used" : "unused",
 	       nfqd_rules_rewrite(rs) ? "yes (no F_GSO)" : "no",
 	       nfqr_ruleset_backend(rs));
+	if (nfqr_ruleset_uses_reject(rs))
+		printf("reject yes (mark bits 0x%08x; the nft rules: --print-nft)\n",
+		       nfqr_ruleset_reject_mark(rs));
+	else
+		printf("reject no\n");
 	nfqr_ruleset_free(rs);
 	return NFQD_EXIT_OK;
 }
@@ -450,6 +456,8 @@ int main(int argc, char **argv)
 		return run_check(&d.o);
 	case NFQD_TEST:
 		return nfqd_replay(&d.o);
+	case NFQD_PRINT_NFT:
+		return nfqd_print_nft(&d.o);
 	case NFQD_RELOAD:
 		return nfqd_control_client(d.o.socket, "reload");
 	case NFQD_STATS:

@@ -17,6 +17,8 @@ void nfqd_usage(FILE *f)
 		"       nfqringd --check FILE [-q N[-M]] [--matcher NAME]\n"
 		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--mark N]\n"
 		"                [--ct-mark N] CAPTURE\n"
+		"       nfqringd --print-nft -c FILE -q N[-M] [--hooks LIST] [--bypass] [--fanout]\n"
+		"                [--table NAME] [--ct-bypass-mark MASK] [--fail-open]\n"
 		"       nfqringd --reload | --stats [--json]   [--socket PATH]\n"
 		"       nfqringd --help | --version\n"
 		"\n"
@@ -28,6 +30,8 @@ void nfqd_usage(FILE *f)
 		"      --gso             take GSO superframes unsegmented (F_GSO); refused with rewrite rules\n"
 		"      --copy-range N    bytes of each packet to copy (default: what the rules need)\n"
 		"      --ring-frames N   RX frames per queue (ring backend)\n"
+		"      --reject-mark MASK  the packet-mark bits that carry reject verdicts to nft\n"
+		"                        (default 0x%08x; with serving, --check, --test, --print-nft)\n"
 		"  -m, --matcher NAME    content matcher: auto (default), hyperscan, aho-corasick\n"
 		"  -s, --socket PATH     control socket (default " NFQD_DEFAULT_SOCKET ")\n"
 		"      --check FILE      validate FILE and say what the daemon would configure\n"
@@ -38,8 +42,16 @@ void nfqd_usage(FILE *f)
 		"      --mark N          --test: the packet mark of every replayed packet (default 0)\n"
 		"      --ct-mark N       --test: every packet has a connection with this ct mark\n"
 		"                        (default: no connection)\n"
+		"      --print-nft       print the nft table that queues to -q N[-M] and rejects what\n"
+		"                        the rules of -c FILE reject (load it with nft -f)\n"
+		"      --hooks LIST      --print-nft: input, forward, output (default input,forward)\n"
+		"      --bypass          --print-nft: queue flags bypass (pass packets while no daemon serves)\n"
+		"      --fanout          --print-nft: queue flags fanout (by CPU, not by address hash)\n"
+		"      --table NAME      --print-nft: table inet NAME (default " NFQD_DEFAULT_TABLE ")\n"
+		"      --ct-bypass-mark MASK  --print-nft: accept flows whose ct mark has these bits\n"
+		"                        before the queue rule\n"
 		"  -h, --help            this text\n"
-		"  -V, --version         print the version\n", NFQD_MAX_QUEUES);
+		"  -V, --version         print the version\n", NFQD_MAX_QUEUES, NFQR_REJECT_MARK_DEFAULT);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -109,8 +121,42 @@ static int test_opts(struct nfqd_opts *o, int argc, char **argv, const char *ser
 	return 0;
 }
 
+/* --hooks input,forward,output: the hooks of nft's reject (the base chains) */
+static int parse_hooks(const char *s, unsigned int *hooks)
+{
+	static const char *const names[] = { "input", "forward", "output" };
+	const char *p = s;
+
+	*hooks = 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		unsigned int i;
+
+		for (i = 0; i < 3; i++)
+			if (len == strlen(names[i]) && !strncmp(p, names[i], len))
+				break;
+		if (i == 3)
+			return -1;
+		*hooks |= 1u << i;
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+/* --table: a plain nft identifier */
+static bool table_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 64 || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
 enum { O_CHECK = 256, O_RELOAD, O_STATS, O_JSON, O_BACKEND, O_FAIL_OPEN, O_CPU_PIN,
-       O_GSO, O_COPY_RANGE, O_RING_FRAMES, O_TEST, O_MARK, O_CT_MARK };
+       O_GSO, O_COPY_RANGE, O_RING_FRAMES, O_TEST, O_MARK, O_CT_MARK, O_PRINT_NFT,
+       O_REJECT_MARK, O_HOOKS, O_BYPASS, O_FANOUT, O_TABLE, O_CT_BYPASS_MARK };
 
 int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -132,17 +178,28 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "test", no_argument, NULL, O_TEST },
 		{ "mark", required_argument, NULL, O_MARK },
 		{ "ct-mark", required_argument, NULL, O_CT_MARK },
+		{ "print-nft", no_argument, NULL, O_PRINT_NFT },
+		{ "reject-mark", required_argument, NULL, O_REJECT_MARK },
+		{ "hooks", required_argument, NULL, O_HOOKS },
+		{ "bypass", no_argument, NULL, O_BYPASS },
+		{ "fanout", no_argument, NULL, O_FANOUT },
+		{ "table", required_argument, NULL, O_TABLE },
+		{ "ct-bypass-mark", required_argument, NULL, O_CT_BYPASS_MARK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, modes = 0;
-	/* options of a serving daemon, refused with --test (it serves nothing) */
-	const char *serving = NULL, *packet = NULL;
+	/* options of a serving daemon, refused with --test (it serves nothing);
+	 * of replayed packets; of the nft chain; of the rules */
+	const char *serving = NULL, *packet = NULL, *chain = NULL, *rules = NULL;
 
 	memset(o, 0, sizeof(*o));
 	o->backend = NFQRING_BACKEND_RING;
 	o->socket = NFQD_DEFAULT_SOCKET;
+	o->reject_mark = NFQR_REJECT_MARK_DEFAULT;
+	o->hooks = NFQD_HOOK_INPUT | NFQD_HOOK_FORWARD;
+	o->table = NFQD_DEFAULT_TABLE;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:q:m:s:hV", longopts, NULL)) != -1) {
@@ -193,6 +250,46 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		case O_TEST:
 			o->mode = NFQD_TEST;
 			modes++;
+			break;
+		case O_PRINT_NFT:
+			o->mode = NFQD_PRINT_NFT;
+			modes++;
+			break;
+		case O_REJECT_MARK:
+			if (parse_u32(optarg, UINT32_MAX, &o->reject_mark) ||
+			    !nfqr_reject_mark_valid(o->reject_mark))
+				return fail(err, errlen, "--reject-mark: expected %d or more contiguous bits "
+					    "(e.g. 0x%08x, the default), got '%s'",
+					    32 - __builtin_clz(NFQR_REJECT_COUNT - 1),
+					    NFQR_REJECT_MARK_DEFAULT, optarg);
+			rules = "--reject-mark";
+			break;
+		case O_HOOKS:
+			if (parse_hooks(optarg, &o->hooks))
+				return fail(err, errlen, "--hooks: expected a list of input, forward and "
+					    "output (the hooks where nft can reject), got '%s'", optarg);
+			chain = "--hooks";
+			break;
+		case O_BYPASS:
+			o->bypass = true;
+			chain = "--bypass";
+			break;
+		case O_FANOUT:
+			o->fanout = true;
+			chain = "--fanout";
+			break;
+		case O_TABLE:
+			if (!table_name_ok(optarg))
+				return fail(err, errlen, "--table: expected a name of up to 64 letters, digits, "
+					    "'_' and '-' that starts with a letter, got '%s'", optarg);
+			o->table = optarg;
+			chain = "--table";
+			break;
+		case O_CT_BYPASS_MARK:
+			if (parse_u32(optarg, UINT32_MAX, &o->ct_bypass_mark) || !o->ct_bypass_mark)
+				return fail(err, errlen, "--ct-bypass-mark: expected a non-zero 32-bit mask, "
+					    "got '%s'", optarg);
+			chain = "--ct-bypass-mark";
 			break;
 		case O_MARK:
 			if (parse_u32(optarg, UINT32_MAX, &o->mark))
@@ -256,7 +353,13 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		}
 	}
 	if (modes > 1)
-		return fail(err, errlen, "--check, --reload, --stats and --test exclude each other");
+		return fail(err, errlen, "--check, --reload, --stats, --test and --print-nft exclude "
+			    "each other");
+	if (chain && o->mode != NFQD_PRINT_NFT)
+		return fail(err, errlen, "%s goes with --print-nft (it shapes the nft chain)", chain);
+	if (rules && (o->mode == NFQD_RELOAD || o->mode == NFQD_STATS))
+		return fail(err, errlen, "%s goes with the rules: serving, --check, --test or "
+			    "--print-nft (a running daemon keeps the one it started with)", rules);
 	if (o->mode == NFQD_TEST)
 		return test_opts(o, argc, argv, serving, err, errlen);
 	if (optind != argc)
@@ -266,12 +369,15 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 	if (packet)
 		return fail(err, errlen, "%s goes with --test (it sets what replayed packets carry)",
 			    packet);
-	if (o->mode == NFQD_RUN) {
+	if (o->mode == NFQD_RUN || o->mode == NFQD_PRINT_NFT) {
 		if (!o->config)
 			return fail(err, errlen, "no rule file: give -c FILE (see nfqringd(8))");
 		if (!o->queues_set)
 			return fail(err, errlen, "no queues: give -q N or -q N-M, the numbers of the nft `queue` rules");
 	}
+	if (o->fanout && o->q_first == o->q_last)
+		return fail(err, errlen, "--fanout spreads packets over a range of queues: give -q N-M "
+			    "(nft refuses fanout to one queue)");
 	return 0;
 }
 
@@ -279,6 +385,7 @@ void nfqd_opts_load(const struct nfqd_opts *o, struct nfqr_load_opts *lo)
 {
 	memset(lo, 0, sizeof(*lo));
 	lo->backend = o->matcher;
+	lo->reject_mark = o->reject_mark;
 	if (o->queues_set)
 		nfqr_queue_set(lo, o->q_first, o->q_last);
 }

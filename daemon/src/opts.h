@@ -12,6 +12,7 @@
 #include "nfqr_engine.h"
 
 #define NFQD_DEFAULT_SOCKET	"/run/nfqringd.sock"
+#define NFQD_DEFAULT_TABLE	"nfqringd"	/* --print-nft: table inet NAME */
 #define NFQD_MAX_QUEUES		64	/* one worker thread each */
 
 enum nfqd_mode {
@@ -20,6 +21,7 @@ enum nfqd_mode {
 	NFQD_RELOAD,		/* --reload: ask the running daemon */
 	NFQD_STATS,		/* --stats [--json] */
 	NFQD_TEST,		/* --test -c FILE CAPTURE: offline replay (replay.c) */
+	NFQD_PRINT_NFT,		/* --print-nft -c FILE -q N[-M]: the nft chain (nftchain.c) */
 	NFQD_HELP,
 	NFQD_VERSION,
 };
@@ -39,7 +41,15 @@ struct nfqd_opts {
 	uint32_t copy_range;		/* --copy-range, 0: what the rules need */
 	uint32_t ring_frames;		/* --ring-frames, 0: library default */
 	const char *socket;		/* --socket PATH */
+	uint32_t reject_mark;		/* --reject-mark: the reject field (NFQR_REJECT_MARK_DEFAULT) */
+	/* --print-nft only: how the nft chain queues */
+	unsigned int hooks;		/* --hooks: NFQD_HOOK_* (default input, forward) */
+	bool bypass, fanout;		/* --bypass, --fanout: queue flags */
+	const char *table;		/* --table NAME (NFQD_DEFAULT_TABLE) */
+	uint32_t ct_bypass_mark;	/* --ct-bypass-mark MASK, 0: none */
 };
+
+enum { NFQD_HOOK_INPUT = 1, NFQD_HOOK_FORWARD = 2, NFQD_HOOK_OUTPUT = 4 };
 
 /* Parse argv into *o.  Returns 0, or NFQD_EXIT_USAGE with a message in err. */
 int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen);

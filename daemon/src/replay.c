@@ -26,8 +26,8 @@
 #define ETHERTYPE_IPV4	0x0800
 #define ETHERTYPE_IPV6	0x86dd
 
-enum { V_ACCEPT, V_DROP, V_REPEAT, V_QUEUE, V_KINDS };
-static const char *const vkind_name[V_KINDS] = { "accept", "drop", "repeat", "queue" };
+enum { V_ACCEPT, V_DROP, V_REPEAT, V_QUEUE, V_REJECT, V_KINDS };
+static const char *const vkind_name[V_KINDS] = { "accept", "drop", "repeat", "queue", "reject" };
 
 static const char *const reason_name[] = {
 	[NFQR_REASON_RULE] = "rule",
@@ -35,6 +35,7 @@ static const char *const reason_name[] = {
 	[NFQR_REASON_FRAGMENT] = "policy fragment",
 	[NFQR_REASON_MALFORMED] = "policy malformed",
 	[NFQR_REASON_FRAG_NO_L4] = "fragment without transport header",
+	[NFQR_REASON_REJECT_LOOP] = "reject loop guard",
 };
 
 struct replay {
@@ -202,8 +203,12 @@ static void put_id(FILE *f, const char *id)
 	fputc('"', f);
 }
 
-static int vkind(uint32_t v)
+static int vkind(const struct nfqr_result *res)
 {
+	uint32_t v = res->verdict;
+
+	if (res->reject)
+		return V_REJECT;	/* NF_REPEAT with its code in the mark */
 	switch (v & NF_VERDICT_MASK) {
 	case NF_ACCEPT: return V_ACCEPT;
 	case NF_DROP: return V_DROP;
@@ -213,12 +218,17 @@ static int vkind(uint32_t v)
 }
 
 /* The verdict in nft's words. */
-static const char *verdict_words(uint32_t v, char *b, size_t n)
+static const char *verdict_words(const struct nfqr_result *res, char *b, size_t n)
 {
-	if (vkind(v) != V_QUEUE)
-		return vkind_name[vkind(v)];
-	snprintf(b, n, "queue num %u%s", v >> NF_VERDICT_QBITS,
-		 v & NF_VERDICT_FLAG_QUEUE_BYPASS ? " bypass" : "");
+	uint32_t v = res->verdict;
+
+	if (vkind(res) == V_REJECT)
+		snprintf(b, n, "reject with %s", nfqr_reject_name(res->reject));
+	else if (vkind(res) == V_QUEUE)
+		snprintf(b, n, "queue num %u%s", v >> NF_VERDICT_QBITS,
+			 v & NF_VERDICT_FLAG_QUEUE_BYPASS ? " bypass" : "");
+	else
+		return vkind_name[vkind(res)];
 	return b;
 }
 
@@ -247,7 +257,7 @@ static void put_text(struct replay *r, const struct pcap_pkthdr *h, const struct
 		     const struct nfqr_result *res)
 {
 	FILE *f = r->out;
-	char vb[40];
+	char vb[64];
 
 	fprintf(f, "%" PRIu64 " ", r->frames);
 	put_time(f, h);
@@ -266,7 +276,7 @@ static void put_text(struct replay *r, const struct pcap_pkthdr *h, const struct
 	fprintf(f, " len %u", len);
 	if (caplen < len)
 		fprintf(f, " caplen %u", caplen);
-	fprintf(f, " verdict %s by %s", verdict_words(res->verdict, vb, sizeof(vb)),
+	fprintf(f, " verdict %s by %s", verdict_words(res, vb, sizeof(vb)),
 		reason_name[res->reason]);
 	if (res->reason == NFQR_REASON_RULE) {
 		fputc(' ', f);
@@ -293,7 +303,7 @@ static void put_json(struct replay *r, const struct pcap_pkthdr *h, const struct
 		     const struct nfqr_result *res)
 {
 	FILE *f = r->out;
-	char vb[40];
+	char vb[64];
 
 	fprintf(f, "{\"packet\": %" PRIu64 ", \"time\": ", r->frames);
 	put_time(f, h);
@@ -312,7 +322,7 @@ static void put_json(struct replay *r, const struct pcap_pkthdr *h, const struct
 	if (fl->malformed)
 		fprintf(f, ", \"malformed\": \"%s\"", fl->malformed);
 	fprintf(f, ", \"verdict\": \"%s\", \"by\": \"%s\"",
-		verdict_words(res->verdict, vb, sizeof(vb)), reason_name[res->reason]);
+		verdict_words(res, vb, sizeof(vb)), reason_name[res->reason]);
 	if (res->reason == NFQR_REASON_RULE) {
 		fprintf(f, ", \"rule\": ");
 		nfqd_json_str(f, nfqr_ruleset_rule_id(r->rs, (uint32_t)res->rule));
@@ -379,7 +389,7 @@ static int frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *d
 	flow_of(&d, &fl);
 	nfqr_eval(r->rs, r->sc, r->buf, caplen, &meta, &res);
 	r->packets++;
-	r->verdicts[vkind(res.verdict)]++;
+	r->verdicts[vkind(&res)]++;
 	if (r->o->json)
 		put_json(r, h, &fl, &d, caplen, len, &res);
 	else

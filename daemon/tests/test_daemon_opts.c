@@ -8,7 +8,7 @@
 
 static int parse(struct nfqd_opts *o, char *err, const char *a0, ...)
 {
-	char *argv[16];
+	char *argv[32];
 	int argc = 0;
 	va_list ap;
 
@@ -106,6 +106,94 @@ int main(void)
 	ok(strstr(err, "goes with --test") != NULL, "  says so: %s", err);
 	is_int(parse(&o, err, "-c", "r", "-q", "1", "--json", NULL), NFQD_EXIT_USAGE,
 	       "--json when serving");
+
+	/* --print-nft and the marks */
+	{
+		struct nfqr_load_opts lo;
+
+		is_int(parse(&o, err, "-c", "r", "-q", "0", NULL), 0, "defaults");
+		ok(o.reject_mark == NFQR_REJECT_MARK_DEFAULT && o.hooks == (NFQD_HOOK_INPUT | NFQD_HOOK_FORWARD) &&
+		   !strcmp(o.table, "nfqringd") && !o.bypass && !o.fanout && !o.ct_bypass_mark,
+		   "  reject mark 0x1f000000, hooks input+forward, table nfqringd, no flags");
+		nfqd_opts_load(&o, &lo);
+		is_int(lo.reject_mark, NFQR_REJECT_MARK_DEFAULT, "  the engine gets the reject mark");
+		is_int(parse(&o, err, "-c", "r", "-q", "0", "--reject-mark", "0xf8", NULL), 0,
+		       "--reject-mark when serving");
+		nfqd_opts_load(&o, &lo);
+		ok(o.reject_mark == 0xf8 && lo.reject_mark == 0xf8, "  parsed and passed on");
+		is_int(parse(&o, err, "--check", "r", "--reject-mark", "0x7f000000", NULL), 0,
+		       "--reject-mark with --check");
+		/* the unit's ExecStartPre: --check FILE $NFQRINGD_OPTS */
+		is_int(parse(&o, err, "--check", "r", "-q", "0-3", "--fail-open", "--cpu-pin", "--backend",
+			     "netlink", "--copy-range", "1500", "--reject-mark", "0xff", NULL), 0,
+		       "--check with a serving daemon's options");
+		ok(o.mode == NFQD_CHECK && o.reject_mark == 0xff && o.queues_set, "  check mode, mark, queues");
+		is_int(parse(&o, err, "--test", "-c", "r", "--reject-mark", "31", "a.pcap", NULL), 0,
+		       "--reject-mark with --test");
+		is_int(o.reject_mark, 31, "  decimal");
+	}
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--reject-mark", "0xf", NULL), NFQD_EXIT_USAGE,
+	       "--reject-mark of 4 bits");
+	is_str(err, "--reject-mark: expected 5 or more contiguous bits (e.g. 0x1f000000, the "
+	       "default), got '0xf'", "  says what it needs");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--reject-mark", "0x1f00f000", NULL), NFQD_EXIT_USAGE,
+	       "--reject-mark of two runs");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--reject-mark", "0", NULL), NFQD_EXIT_USAGE,
+	       "--reject-mark 0");
+	is_int(parse(&o, err, "--reload", "--reject-mark", "0xff", NULL), NFQD_EXIT_USAGE,
+	       "--reject-mark with --reload");
+	ok(strstr(err, "keeps the one it started with") != NULL, "  says why: %s", err);
+
+	is_int(parse(&o, err, "--print-nft", "-c", "r.nft", "-q", "0-3", NULL), 0, "--print-nft -c FILE -q 0-3");
+	ok(o.mode == NFQD_PRINT_NFT && !strcmp(o.config, "r.nft") && o.q_first == 0 && o.q_last == 3,
+	   "  print-nft mode, file, queues");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "2-5", "--hooks", "output,input", "--bypass",
+		     "--fanout", "--table", "fw_q-1", "--ct-bypass-mark", "0x1", "--reject-mark", "0xf8",
+		     "--fail-open", "--cpu-pin", "--backend", "netlink", "--copy-range", "1500", NULL), 0,
+	       "--print-nft with every option, and a serving daemon's");
+	ok(o.hooks == (NFQD_HOOK_INPUT | NFQD_HOOK_OUTPUT) && o.bypass && o.fanout &&
+	   !strcmp(o.table, "fw_q-1") && o.ct_bypass_mark == 1 && o.reject_mark == 0xf8 && o.fail_open,
+	   "  parsed");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "--hooks", "forward,forward", "-q", "1", NULL), 0,
+	       "--hooks forward,forward");
+	is_int(o.hooks, NFQD_HOOK_FORWARD, "  once");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", NULL), NFQD_EXIT_USAGE, "--print-nft without -q");
+	ok(strstr(err, "-q N") != NULL, "  says to give -q: %s", err);
+	is_int(parse(&o, err, "--print-nft", "-q", "1", NULL), NFQD_EXIT_USAGE, "--print-nft without -c");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "--fanout", NULL), NFQD_EXIT_USAGE,
+	       "--fanout to one queue");
+	is_str(err, "--fanout spreads packets over a range of queues: give -q N-M (nft refuses fanout "
+	       "to one queue)", "  says why");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "--hooks", "prerouting", NULL),
+	       NFQD_EXIT_USAGE, "--hooks prerouting");
+	is_str(err, "--hooks: expected a list of input, forward and output (the hooks where nft can "
+	       "reject), got 'prerouting'", "  says which");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "--hooks", "input,", NULL),
+	       NFQD_EXIT_USAGE, "--hooks input,");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "--hooks", "", NULL),
+	       NFQD_EXIT_USAGE, "--hooks ''");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "--table", "1x", NULL),
+	       NFQD_EXIT_USAGE, "--table 1x");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "--table", "a b", NULL),
+	       NFQD_EXIT_USAGE, "--table 'a b'");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "--table",
+		     "t2345678901234567890123456789012345678901234567890123456789012345", NULL),
+	       NFQD_EXIT_USAGE, "--table of 65 characters");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "--ct-bypass-mark", "0", NULL),
+	       NFQD_EXIT_USAGE, "--ct-bypass-mark 0");
+	is_int(parse(&o, err, "-c", "r", "-q", "1", "--bypass", NULL), NFQD_EXIT_USAGE,
+	       "--bypass when serving");
+	is_str(err, "--bypass goes with --print-nft (it shapes the nft chain)", "  says so");
+	is_int(parse(&o, err, "--test", "-c", "r", "--table", "x", "a.pcap", NULL), NFQD_EXIT_USAGE,
+	       "--table with --test");
+	is_int(parse(&o, err, "--print-nft", "--check", "r", "-q", "1", NULL), NFQD_EXIT_USAGE,
+	       "--print-nft --check");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "--json", NULL), NFQD_EXIT_USAGE,
+	       "--print-nft --json");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "--mark", "1", NULL), NFQD_EXIT_USAGE,
+	       "--print-nft --mark");
+	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "extra", NULL), NFQD_EXIT_USAGE,
+	       "--print-nft with a stray argument");
 
 	is_int(nfqd_control_parse("reload\n"), NFQD_CMD_RELOAD, "command reload");
 	is_int(nfqd_control_parse("stats"), NFQD_CMD_STATS, "command stats");

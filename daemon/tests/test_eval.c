@@ -857,6 +857,147 @@ static void test_random_vs_reference(void)
 	}
 }
 
+static size_t udp6(uint16_t dport)
+{
+	return pkt_ipv6(buf, "2001:db8::1", "2001:db8::2", 17, NULL, 0, l4, l4_udp(l4, 5555, dport, "x", 1));
+}
+
+/* reject: NF_REPEAT with the code in the reject field, the loop guard */
+static void test_reject(void)
+{
+	struct nfqr_ruleset *rs = load(
+		"tcp dport 80 reject with tcp reset comment \"rst\"\n"                   /* 0 */
+		"udp dport 53 meta mark set meta mark | 0x20 reject\n"                    /* 1 */
+		"udp dport 54 reject with icmp port-unreachable\n"                        /* 2 */
+		"udp dport 55 reject with icmpv6 admin-prohibited\n"                      /* 3 */
+		"meta l4proto { tcp, udp } th dport 56 reject with tcp reset\n"          /* 4 */
+		"udp dport 56 drop\n"                                                     /* 5 */
+		"udp dport 57 ct mark set ct mark | 0x1 reject with icmpx admin-prohibited\n" /* 6 */
+		"policy accept\n");
+	struct nfqr_load_opts o = { .reject_mark = 0xf8 };
+	struct nfqr_diag d = { 0 };
+	struct nfqr_scratch *sc;
+	struct nfqr_pkt_meta m;
+	struct nfqr_result r;
+	size_t n;
+
+	if (!ok(rs != NULL, "reject rules load"))
+		return;
+	sc = nfqr_scratch_new(rs);
+	n = tcp4(80, "");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_REPEAT, "tcp reset: NF_REPEAT");
+	ok(r.rule == 0 && r.reason == NFQR_REASON_RULE && r.reject == NFQR_REJECT_TCP_RESET,
+	   "  by rule 0, kind tcp reset");
+	ok(r.mark_set && r.mark == 0x01000000, "  mark 0x01000000 (code 1): 0x%x", r.mark);
+	m.mark = 0x80000042;
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.mark_set && r.mark == 0x81000042 && r.reject == NFQR_REJECT_TCP_RESET,
+	   "  the other mark bits kept: 0x%x", r.mark);
+
+	n = udp4("198.51.100.1", 53, "q");
+	m = meta(n);
+	m.mark = 0x3;
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_REPEAT, "plain reject: NF_REPEAT");
+	ok(r.reject == NFQR_REJECT_ICMPX_PORT_UNREACHABLE && r.mark == 0x02000023,
+	   "  icmpx port-unreachable, after the rule's meta mark set: 0x%x", r.mark);
+
+	n = udp4("198.51.100.1", 54, "q");
+	m = meta(n);
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.verdict == NF_REPEAT && r.reject == NFQR_REJECT_ICMP_PORT_UNREACHABLE && r.mark == 0x09000000,
+	   "icmp port-unreachable on IPv4: code 9");
+	n = udp6(54);
+	m = meta(n);
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.verdict == NF_ACCEPT && r.reason == NFQR_REASON_POLICY && !r.reject && !r.mark_set,
+	   "  not on IPv6 (nft's meta nfproto ipv4)");
+	nfqr_eval(rs, sc, buf, udp6(55), &m, &r);
+	ok(r.verdict == NF_REPEAT && r.reject == NFQR_REJECT_ICMPV6_ADMIN_PROHIBITED && r.mark == 0x0e000000,
+	   "icmpv6 admin-prohibited on IPv6: code 14");
+	n = udp4("198.51.100.1", 55, "q");
+	m = meta(n);
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.verdict == NF_ACCEPT && r.reason == NFQR_REASON_POLICY, "  not on IPv4");
+
+	n = udp4("198.51.100.1", 56, "q");
+	m = meta(n);
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.verdict == NF_DROP && r.rule == 5 && !r.reject, "tcp reset does not match UDP: next rule drops");
+	n = tcp4(56, "");
+	m = meta(n);
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.verdict == NF_REPEAT && r.rule == 4 && r.reject == NFQR_REJECT_TCP_RESET, "  but TCP");
+
+	n = udp4("198.51.100.1", 57, "q");
+	m = meta(n);
+	m.ct_present = true;
+	m.ct_mark = 0x40;
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.verdict == NF_REPEAT && r.reject == NFQR_REJECT_ICMPX_ADMIN_PROHIBITED &&
+	   r.mark == 0x03000000 && r.ct_mark_set && r.ct_mark == 0x1 && r.ct_mask == 0x1,
+	   "reject with a ct mark set: both sent");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_REJECT), 7, "rejects counted");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_REJECT_LOOP), 0, "no loop yet");
+
+	/* the packet comes back with its code: the chain has no reject rule */
+	n = udp4("198.51.100.1", 53, "q");
+	m = meta(n);
+	m.mark = 0x02000023;
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_DROP, "back with its code: dropped");
+	ok(r.reason == NFQR_REASON_REJECT_LOOP && r.rule == -1 && !r.reject && !r.mark_set,
+	   "  by the loop guard, no rule, no mark sent");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_REJECT_LOOP), 1, "  counted");
+	is_int(nfqr_scratch_rule_counter(sc, 1)->hits, 1, "  the rule's hits unchanged");
+	m.mark = 0x10000000;		/* any bit of the field, any packet */
+	n = tcp4(443, "");
+	m.pkt_len = (uint32_t)n;
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.reason == NFQR_REASON_REJECT_LOOP,
+	   "  any field bit on any packet");
+	m.mark = 0xe0ffffff;		/* every bit but the field's */
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.reason == NFQR_REASON_POLICY,
+	   "  bits outside the field pass");
+	buf[0] = 0x44;			/* malformed: the guard comes first */
+	m.mark = 0x01000000;
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.reason == NFQR_REASON_REJECT_LOOP,
+	   "  before decoding");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_REJECT_LOOP), 3, "  all counted");
+	is_str(nfqr_stat_name(NFQR_STAT_REJECT), "reject", "stat name reject");
+	is_str(nfqr_stat_name(NFQR_STAT_REJECT_LOOP), "reject_loop", "stat name reject_loop");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+
+	/* a file without reject reserves nothing */
+	rs = load("udp dport 53 accept\n");
+	sc = rs ? nfqr_scratch_new(rs) : NULL;
+	if (ok(sc != NULL, "no reject: loads")) {
+		n = udp4("198.51.100.1", 53, "q");
+		m = meta(n);
+		m.mark = 0x1f000000;
+		ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT && r.rule == 0,
+		   "  field bits on arrival: judged as usual");
+	}
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+
+	/* another field: --reject-mark 0xf8 */
+	rs = nfqr_ruleset_parse("t.nft", "tcp dport 80 reject with tcp reset\n", 35, &o, &d);
+	nfqr_diag_free(&d);
+	sc = rs ? nfqr_scratch_new(rs) : NULL;
+	if (ok(sc != NULL, "field 0xf8: loads")) {
+		n = tcp4(80, "");
+		m = meta(n);
+		m.mark = 0x01000000;
+		nfqr_eval(rs, sc, buf, n, &m, &r);
+		ok(r.verdict == NF_REPEAT && r.mark == 0x01000008, "  code 1 at bit 3: 0x%x", r.mark);
+		m.mark = 0x08;
+		ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.reason == NFQR_REASON_REJECT_LOOP,
+		   "  guard on bit 3");
+	}
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
 int main(void)
 {
 	test_example();
@@ -868,6 +1009,7 @@ int main(void)
 	test_raw_after_rewrite();
 	test_backends_agree();
 	test_content_scan_skipped();
+	test_reject();
 	srand(4321);
 	test_random_vs_reference();
 	return tap_done();

@@ -283,6 +283,150 @@ static void test_invalid_new_matches(void)
 		"nfqringd rules), got '@th'");
 }
 
+/* reject: every form, its dependencies, and the reserved reject mark field */
+static void test_reject(void)
+{
+	static const char *const rj = "(port-unreachable, admin-prohibited, host-unreachable, no-route)";
+	static struct nfqr_load_opts field_ff;
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *rs;
+	char msg[400];
+
+	valid("tcp dport 22 reject\nreject with tcp reset\nudp dport 53 reject with icmpx port-unreachable\n"
+	      "reject with icmpx type admin-prohibited\nreject with icmpx host-unreachable\n"
+	      "reject with icmpx no-route\nip saddr 10.0.0.1 reject with icmp port-unreachable\n"
+	      "reject with icmp type host-prohibited\nreject with icmp net-unreachable\n"
+	      "reject with icmp host-unreachable\nreject with icmp prot-unreachable\n"
+	      "reject with icmp net-prohibited\nreject with icmp admin-prohibited\n"
+	      "ip6 saddr ::1 reject with icmpv6 admin-prohibited\nreject with icmpv6 type no-route\n"
+	      "reject with icmpv6 addr-unreachable\nreject with icmpv6 port-unreachable\n"
+	      "reject with icmpv6 policy-fail\nreject with icmpv6 reject-route\n"
+	      "meta l4proto { tcp, udp } reject with tcp reset\nmeta nfproto ipv4 reject with icmp "
+	      "port-unreachable\nmeta mark set 0x10 reject comment \"r\"", 22, "every reject form");
+	rs = load("tcp dport 22 reject", &d, NULL);
+	ok(rs && nfqr_ruleset_uses_reject(rs) && nfqr_ruleset_reject_mark(rs) == NFQR_REJECT_MARK_DEFAULT,
+	   "reject: uses_reject, default field 0x%08x", NFQR_REJECT_MARK_DEFAULT);
+	nfqr_ruleset_free(rs);
+	nfqr_diag_free(&d);
+	rs = load("tcp dport 22 drop", &d, NULL);
+	ok(rs && !nfqr_ruleset_uses_reject(rs), "no reject: field not reserved");
+	nfqr_ruleset_free(rs);
+
+	invalid("reject with\n", "t.nft:1:12: expected 'tcp reset', 'icmpx', 'icmp' or 'icmpv6', got end of line");
+	invalid("reject with udp reset", "t.nft:1:13: expected 'tcp reset', 'icmpx', 'icmp' or 'icmpv6', got 'udp'");
+	invalid("reject with tcp\n", "t.nft:1:16: expected 'reset', got end of line");
+	invalid("reject with tcp rst", "t.nft:1:17: expected 'reset', got 'rst'");
+	snprintf(msg, sizeof(msg), "t.nft:1:19: expected an icmpx reject type %s, got 'port-unreach'", rj);
+	invalid("reject with icmpx port-unreach", msg);
+	snprintf(msg, sizeof(msg), "t.nft:1:23: expected an icmpx reject type %s, got end of line", rj);
+	invalid("reject with icmpx type\n", msg);
+	snprintf(msg, sizeof(msg), "t.nft:1:19: expected an icmpx reject type %s, got '3'", rj);
+	invalid("reject with icmpx 3", msg);
+	invalid("reject with icmp no-route", "t.nft:1:18: expected an icmp reject type (net-unreachable, "
+		"host-unreachable, prot-unreachable, port-unreachable, net-prohibited, host-prohibited, "
+		"admin-prohibited), got 'no-route'");
+	invalid("reject with icmpv6 prot-unreachable", "t.nft:1:20: expected an icmpv6 reject type "
+		"(no-route, admin-prohibited, addr-unreachable, port-unreachable, policy-fail, "
+		"reject-route), got 'prot-unreachable'");
+	invalid("reject with icmp frag-needed", "t.nft:1:18: expected an icmp reject type (net-unreachable, "
+		"host-unreachable, prot-unreachable, port-unreachable, net-prohibited, host-prohibited, "
+		"admin-prohibited), got 'frag-needed'");
+	invalid("reject accept", "t.nft:1:8: expected end of rule after the verdict, got 'accept'");
+	invalid("reject with tcp reset drop", "t.nft:1:23: expected end of rule after the verdict, got 'drop'");
+	invalid("policy reject", "t.nft:1:8: expected 'accept', 'drop', 'fragment' or 'malformed', got 'reject'");
+	/* the protocol nft makes the kind depend on */
+	invalid("udp dport 53 reject with tcp reset",
+		"t.nft:1:26: expected matches that let TCP packets through before 'reject with tcp "
+		"reset', got a rule for other protocols only (nft: conflicting protocols)");
+	invalid("meta l4proto != tcp reject with tcp reset",
+		"t.nft:1:33: expected matches that let TCP packets through before 'reject with tcp "
+		"reset', got a rule for other protocols only (nft: conflicting protocols)");
+	invalid("icmp type echo-request reject with tcp reset",
+		"t.nft:1:36: expected matches that let TCP packets through before 'reject with tcp "
+		"reset', got a rule for other protocols only (nft: conflicting protocols)");
+	invalid("ip6 saddr ::1 reject with icmp port-unreachable",
+		"t.nft:1:27: expected matches that let IPv4 packets through before 'reject with icmp', "
+		"got a rule for IPv6 packets only (use icmpx for both)");
+	invalid("meta nfproto ipv4 reject with icmpv6 no-route",
+		"t.nft:1:31: expected matches that let IPv6 packets through before 'reject with icmpv6', "
+		"got a rule for IPv4 packets only (use icmpx for both)");
+	invalid("icmp code 3 reject with icmpv6 no-route",
+		"t.nft:1:25: expected matches that let IPv6 packets through before 'reject with icmpv6', "
+		"got a rule for IPv4 packets only (use icmpx for both)");
+
+	/* the reserved field: only in a file that rejects */
+	valid("meta mark set 0x01000000 accept\nmeta mark set ct mark accept\n"
+	      "meta mark set meta mark & 0xe0ffffff repeat\nmeta mark set meta mark ^ 0x10000000 accept",
+	      4, "no reject: the field is the rules' to use");
+	valid("meta mark set ct mark & 0xe0ffffff accept\nmeta mark set meta mark | 0x20 reject\n"
+	      "meta mark set 0x5 repeat\nct mark set ct mark | 0x01000000 repeat\n"
+	      "meta mark set meta mark & 0xffff0000 repeat\nmeta mark set meta mark & 0x0 accept\n"
+	      "reject", 7, "reject: changes outside the field, ct mark untouched by it");
+	invalid("meta mark set 0x01000000 accept\ntcp dport 1 reject",
+		"t.nft:1:1: expected a 'meta mark set' that leaves the reject mark field 0x1f000000 "
+		"alone (the rules reject, line 2), got one that sets its bits 0x01000000 (use other "
+		"bits, or move the field with --reject-mark)");
+	invalid("udp dport 1 mark set meta mark | 0x30000000 reject",
+		"t.nft:1:13: expected a 'meta mark set' that leaves the reject mark field 0x1f000000 "
+		"alone (the rules reject, line 1), got one that sets its bits 0x10000000 (use other "
+		"bits, or move the field with --reject-mark)");
+	invalid("reject\nmeta mark set meta mark ^ 0x1f000001 accept",
+		"t.nft:2:1: expected a 'meta mark set' that leaves the reject mark field 0x1f000000 "
+		"alone (the rules reject, line 1), got one that sets its bits 0x1f000000 (use other "
+		"bits, or move the field with --reject-mark)");
+	invalid("meta mark set ct mark accept\nreject with tcp reset",
+		"t.nft:1:1: expected a 'meta mark set' that leaves the reject mark field 0x1f000000 "
+		"alone (the rules reject, line 2), got one that copies the connection mark's bits "
+		"0x1f000000 into it (clear them: 'meta mark set ct mark & 0xe0ffffff'; or move the "
+		"field with --reject-mark)");
+	invalid("tcp dport 1 meta mark set meta mark & 0xe0ffffff repeat\nreject",
+		"t.nft:1:50: expected a mark change outside the reject mark field 0x1f000000 before "
+		"'repeat' (the rules reject, line 2: the field is clear on every packet they see), got "
+		"one only inside it (a loop)");
+	/* another field: --reject-mark 0xff */
+	field_ff.reject_mark = 0xff;
+	rs = load("meta mark set 0x01000000 accept\nmeta mark set meta mark & 0xe0ffffff repeat\n"
+		  "reject", &d, &field_ff);
+	ok(rs && nfqr_ruleset_reject_mark(rs) == 0xff, "--reject-mark 0xff: the default field is free");
+	nfqr_ruleset_free(rs);
+	nfqr_diag_free(&d);
+	invalid_o("meta mark set 0x80 reject", "t.nft:1:1: expected a 'meta mark set' that leaves the "
+		  "reject mark field 0x000000ff alone (the rules reject, line 1), got one that sets its "
+		  "bits 0x00000080 (use other bits, or move the field with --reject-mark)", &field_ff);
+	field_ff.reject_mark = 0x0f;
+	invalid_o("reject", "t.nft:0:0: expected a reject mark field of 5 or more contiguous bits "
+		  "(--reject-mark), got 0x0000000f", &field_ff);
+	field_ff.reject_mark = 0x1f00f000;
+	invalid_o("accept", "t.nft:0:0: expected a reject mark field of 5 or more contiguous bits "
+		  "(--reject-mark), got 0x1f00f000", &field_ff);
+
+	ok(nfqr_reject_mark_valid(0x1f) && nfqr_reject_mark_valid(0xf8000000) &&
+	   nfqr_reject_mark_valid(0xffffffff) && nfqr_reject_mark_valid(0x7f000000),
+	   "valid fields: 5 or more contiguous bits anywhere");
+	ok(!nfqr_reject_mark_valid(0) && !nfqr_reject_mark_valid(0xf0000000) &&
+	   !nfqr_reject_mark_valid(0x1e000000) && !nfqr_reject_mark_valid(0x3f000100),
+	   "invalid fields: too narrow, a hole, two runs");
+	is_int(nfqr_reject_mark_code(0x1f000000, NFQR_REJECT_TCP_RESET), 0x01000000, "code of tcp reset");
+	is_int(nfqr_reject_mark_code(0xf8000000, NFQR_REJECT_ICMPV6_REJECT_ROUTE), 0x90000000,
+	       "code 18 at bit 27");
+	is_str(nfqr_reject_name(NFQR_REJECT_ICMPX_PORT_UNREACHABLE), "icmpx port-unreachable",
+	       "name of plain reject");
+	is_str(nfqr_reject_dependency(NFQR_REJECT_TCP_RESET), "meta l4proto tcp", "dependency of tcp reset");
+	is_str(nfqr_reject_dependency(NFQR_REJECT_ICMPV6_POLICY_FAIL), "meta nfproto ipv6",
+	       "dependency of icmpv6");
+	is_str(nfqr_reject_dependency(NFQR_REJECT_ICMPX_NO_ROUTE), "", "icmpx depends on nothing");
+
+	/* ct mark bits the rules set, for --print-nft's bypass check */
+	rs = load("tcp dport 443 ct mark set ct mark | 0x1 accept\nct mark set 0x30\n"
+		  "ct mark set ct mark & 0xff", &d, NULL);
+	is_int(rs ? nfqr_ruleset_ct_mark_bits(rs) : 0, 0x31, "ct mark bits set: 0x31");
+	nfqr_ruleset_free(rs);
+	rs = load("ct mark set meta mark & 0xf00", &d, NULL);
+	is_int(rs ? nfqr_ruleset_ct_mark_bits(rs) : 0, 0xf00, "ct mark set meta mark & 0xf00: 0xf00");
+	nfqr_ruleset_free(rs);
+	nfqr_diag_free(&d);
+}
+
 static void test_multiple_errors_and_ids(void)
 {
 	struct nfqr_diag d = { 0 };
@@ -395,6 +539,7 @@ int main(void)
 	test_valid();
 	test_invalid();
 	test_invalid_new_matches();
+	test_reject();
 	test_multiple_errors_and_ids();
 	test_derived_settings();
 	return tap_done();

@@ -393,10 +393,10 @@ static const char *raw_lines[] = {
 	"18 " T "18 udp 10.0.0.1:33008 > 10.0.0.2:10010 len 1028 caplen 100 verdict accept by rule"
 		" rewrite line 7",
 	"19 " T "19 ip 10.0.0.1 > 10.0.0.2 malformed (l4hdr) len 40 verdict drop by policy malformed",
-	"summary: frames 19 packets 19 skipped 0 accept 9 drop 8 repeat 1 queue 1",
+	"summary: frames 19 packets 19 skipped 0 accept 9 drop 8 repeat 1 queue 1 reject 0",
 	"engine: policy 3 fragment 1 malformed 2 fragment_no_l4 1 rewrite_done 1"
 		" rewrite_refused_truncated 1 rewrite_refused_gso 0 rewrite_refused_protocol 0"
-		" ct_no_connection 1 log_suppressed 0",
+		" ct_no_connection 1 log_suppressed 0 reject 0 reject_loop 0",
 	"rule: ssh line 3 hits 1 bytes 40",
 	"rule: admin line 4 hits 1 bytes 61",
 	"rule: web line 5 hits 2 bytes 115",
@@ -490,10 +490,11 @@ static void test_json(void)
 	   "  packet 15: malformed");
 	ok(has(out, "\"len\": 1028, \"caplen\": 100,"), "  packet 17: truncated capture");
 	ok(has(out, "{\"summary\": {\"frames\": 19, \"packets\": 19, \"skipped\": 0, \"accept\": 9, "
-		    "\"drop\": 8, \"repeat\": 1, \"queue\": 1, \"engine\": {\"policy\": 3, \"fragment\": 1, "
-		    "\"malformed\": 2, \"fragment_no_l4\": 1, \"rewrite_done\": 1, "
+		    "\"drop\": 8, \"repeat\": 1, \"queue\": 1, \"reject\": 0, \"engine\": {\"policy\": 3, "
+		    "\"fragment\": 1, \"malformed\": 2, \"fragment_no_l4\": 1, \"rewrite_done\": 1, "
 		    "\"rewrite_refused_truncated\": 1, \"rewrite_refused_gso\": 0, "
-		    "\"rewrite_refused_protocol\": 0, \"ct_no_connection\": 1, \"log_suppressed\": 0}, "
+		    "\"rewrite_refused_protocol\": 0, \"ct_no_connection\": 1, \"log_suppressed\": 0, "
+		    "\"reject\": 0, \"reject_loop\": 0}, "
 		    "\"rules\": [{\"id\": \"ssh\", \"line\": 3, \"hits\": 1, \"bytes\": 40}, "
 		    "{\"id\": \"admin\", \"line\": 4, \"hits\": 1, \"bytes\": 61}, "),
 	   "  the summary");
@@ -521,7 +522,7 @@ static void test_ethernet(void)
 		"6 " T "06 skipped: more than two VLAN tags",
 		"7 " T "07 skipped: truncated link-layer header",
 		l8,
-		"summary: frames 8 packets 5 skipped 3 accept 1 drop 3 repeat 0 queue 1",
+		"summary: frames 8 packets 5 skipped 3 accept 1 drop 3 repeat 0 queue 1 reject 0",
 	};
 	struct cap c;
 	size_t n;
@@ -563,7 +564,7 @@ static void test_cooked(void)
 		"3 " T "03 icmp 10.0.0.1 > 10.0.0.2 type 8 code 0 len 28 verdict accept by rule ping4"
 			" line 9 mark set 0x20",
 		"4 " T "04 skipped: not IP (ethertype 0x0806)",
-		"summary: frames 4 packets 3 skipped 1 accept 2 drop 1 repeat 0 queue 0",
+		"summary: frames 4 packets 3 skipped 1 accept 2 drop 1 repeat 0 queue 0 reject 0",
 	}, *want_sll2[] = {
 		"1 " T "01 icmp 10.0.0.1 > 10.0.0.2 type 8 code 0 len 28 verdict accept by rule ping4"
 			" line 9 mark set 0x20",
@@ -572,15 +573,15 @@ static void test_cooked(void)
 		"3 " T "03 skipped: not IP (ethertype 0x88cc)",
 		"4 " T "04 udp 10.0.0.1:33000 > 10.0.0.2:53 len 29 verdict accept by rule \"dns query\""
 			" line 6 log \"dns query\"",
-		"summary: frames 4 packets 3 skipped 1 accept 2 drop 1 repeat 0 queue 0",
+		"summary: frames 4 packets 3 skipped 1 accept 2 drop 1 repeat 0 queue 0 reject 0",
 	}, *want_v4[] = {
 		"1 " T "01 udp 10.0.0.1:33000 > 10.0.0.2:53 len 29 verdict accept by rule \"dns query\""
 			" line 6 log \"dns query\"",
-		"summary: frames 1 packets 1 skipped 0 accept 1 drop 0 repeat 0 queue 0",
+		"summary: frames 1 packets 1 skipped 0 accept 1 drop 0 repeat 0 queue 0 reject 0",
 	}, *want_v6[] = {
 		"1 " T "01 tcp [2001:db8::1]:40000 > [2001:db8::2]:22 len 60 verdict drop by rule ssh"
 			" line 3",
-		"summary: frames 1 packets 1 skipped 0 accept 0 drop 1 repeat 0 queue 0",
+		"summary: frames 1 packets 1 skipped 0 accept 0 drop 1 repeat 0 queue 0 reject 0",
 	};
 	struct cap c;
 
@@ -659,6 +660,71 @@ static void test_marks(void)
 	ok(has(out, " ct_no_connection 0 "), "  every packet had a connection");
 }
 
+/* ---- reject: the verdict in nft's words, the code sent, the loop guard ---------- */
+
+static void test_reject(void)
+{
+	uint8_t p[256];
+	struct cap c;
+	const char *want[] = {
+		"1 " T "01 tcp 10.0.0.1:40000 > 10.0.0.2:80 len 40 verdict reject with tcp reset by rule"
+			" rst line 1 mark set 0x1000000",
+		"2 " T "02 udp 10.0.0.1:33000 > 10.0.0.2:53 len 28 verdict reject with icmpx"
+			" port-unreachable by rule unreach line 2 mark set 0x2000000",
+		"3 " T "03 udp 10.0.0.1:33000 > 10.0.0.2:54 len 28 verdict reject with icmp"
+			" admin-prohibited by rule admin line 3 mark set 0xc000100",
+		"4 " T "04 udp [2001:db8:bad::5]:33002 > [2001:db8::2]:1234 len 48 verdict accept by policy",
+		"summary: frames 4 packets 4 skipped 0 accept 1 drop 0 repeat 0 queue 0 reject 3",
+		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
+			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
+			" ct_no_connection 0 log_suppressed 0 reject 3 reject_loop 0",
+	}, *looped[] = {
+		"1 " T "01 tcp 10.0.0.1:40000 > 10.0.0.2:80 len 40 verdict drop by reject loop guard",
+		"2 " T "02 udp 10.0.0.1:33000 > 10.0.0.2:53 len 28 verdict drop by reject loop guard",
+		"3 " T "03 udp 10.0.0.1:33000 > 10.0.0.2:54 len 28 verdict drop by reject loop guard",
+		"4 " T "04 udp [2001:db8:bad::5]:33002 > [2001:db8::2]:1234 len 48 verdict drop by reject"
+			" loop guard",
+		"summary: frames 4 packets 4 skipped 0 accept 0 drop 4 repeat 0 queue 0 reject 0",
+		"engine: policy 0 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
+			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
+			" ct_no_connection 0 log_suppressed 0 reject 0 reject_loop 4",
+	};
+
+	write_file("reject.nft", "tcp dport 80 reject with tcp reset comment \"rst\"\n"
+		   "udp dport 53 reject comment \"unreach\"\n"
+		   "udp dport 54 meta mark set 0x100 reject with icmp admin-prohibited comment \"admin\"\n");
+	cap_open(&c, "reject.pcap", DLT_RAW);
+	cap_add(&c, p, tcp4(p, 40000, 80, NULL));
+	cap_add(&c, p, udp4(p, 33000, 53, 0));
+	cap_add(&c, p, udp4(p, 33000, 54, 0));
+	cap_add(&c, p, udp6_bad(p));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("reject.nft"), path("reject.pcap"), NULL), NFQD_EXIT_OK,
+	       "reject rules: exit 0");
+	lines_start("reject", want, N(want));
+	/* the packets as they come back when the nft chain lacks the reject rules */
+	is_int(run(NULL, "--test", "--mark", "0x1000000", "-c", path("reject.nft"), path("reject.pcap"),
+		   NULL), NFQD_EXIT_OK, "--mark with a reject code: exit 0");
+	lines_start("reject loop", looped, N(looped));
+	/* another field */
+	is_int(run(NULL, "--test", "--reject-mark", "0xf8", "--mark", "0x1000000", "-c",
+		   path("reject.nft"), path("reject.pcap"), NULL), NFQD_EXIT_OK,
+	       "--reject-mark 0xf8: exit 0");
+	ok(has(out, "verdict reject with tcp reset by rule rst line 1 mark set 0x1000008\n") &&
+	   has(out, "by rule admin line 3 mark set 0x160\n") && has(out, " reject 3\n"),
+	   "  codes at bit 3, the mark's other bits kept or set");
+	is_int(run(NULL, "--test", "--json", "-c", path("reject.nft"), path("reject.pcap"), NULL),
+	       NFQD_EXIT_OK, "--json: exit 0");
+	ok(has(out, "\"verdict\": \"reject with tcp reset\", \"by\": \"rule\", \"rule\": \"rst\", "
+		    "\"line\": 1, \"mark\": 16777216}") && has(out, "\"reject\": 3, \"engine\""),
+	   "  the verdict and the count in JSON");
+	write_file("bad.nft", "meta mark set ct mark accept\nreject\n");
+	is_int(run(NULL, "--test", "-c", path("bad.nft"), path("reject.pcap"), NULL), NFQD_EXIT_RULES,
+	       "a rule that copies ct mark bits into the reject field: exit %d", NFQD_EXIT_RULES);
+	says(has(err, "bad.nft:1:1: expected a 'meta mark set' that leaves the reject mark field"),
+	     "  says which rule");
+}
+
 /* ---- errors: each with its message and exit code ------------------------------- */
 
 static void test_errors(void)
@@ -675,7 +741,7 @@ static void test_errors(void)
 	says(has(err, "raw.pcap is damaged after frame 18") && has(err, "truncated") &&
 	     has(err, "the frames before it were replayed"), "  says where");
 	ok(has(out, "18 " T "18 udp") && !has(out, "\n19 ") &&
-	   has(out, "summary: frames 18 packets 18 skipped 0 accept 9 drop 7 repeat 1 queue 1\n"),
+	   has(out, "summary: frames 18 packets 18 skipped 0 accept 9 drop 7 repeat 1 queue 1 reject 0\n"),
 	   "  the frames before it judged and counted");
 	/* cut inside the file header */
 	if (truncate(path("raw.pcap"), 10))
@@ -762,6 +828,7 @@ int main(int argc, char **argv)
 	test_ethernet();
 	test_cooked();
 	test_marks();
+	test_reject();
 	test_errors();
 
 	/* TEST_REPLAY_KEEP=1 keeps the captures and rules to look at */
@@ -771,6 +838,7 @@ int main(int argc, char **argv)
 		static const char *const files[] = {
 			"rules.nft", "bad.nft", "raw.pcap", "eth.pcap", "sll.pcap", "sll2.pcap",
 			"ipv4.pcap", "ipv6.pcap", "marks.pcap", "ppp.pcap", "stdout", "stderr",
+			"reject.nft", "reject.pcap",
 		};
 
 		for (size_t i = 0; i < N(files); i++)

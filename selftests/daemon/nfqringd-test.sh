@@ -18,6 +18,11 @@
 #   ctstate  ct state / ct direction on a UDP flow with replies, judged as
 #            nft counts them; notrack packets are invalid; meta skuid/skgid
 #            of the sending socket (F_UID_GID)
+#   reject   the table of nfqringd --print-nft loaded with nft: reject with
+#            tcp reset refuses a TCP connection at once, reject (icmpx
+#            port-unreachable) and icmpx admin-prohibited answer a connected
+#            UDP socket; each packet judged once; then, without the reject
+#            rules, the loop guard drops what comes back (reject_loop)
 #   fragments non-first fragments get the configured verdict (drop, then
 #            accept after a reload); first fragments match the rules
 #   gso      queued at the sender's output: partial checksums and UDP GSO
@@ -386,6 +391,91 @@ scenario_ctstate() {
 	expect_eq "$drc" 0 "exit status after SIGTERM"
 }
 
+# TCP or UDP "connect" from nfqs to 10.99.0.2 PORT: "WHAT MS" in $RES
+client() {	# client tcp|udp PORT TIMEOUT_MS
+	RES=$(S "$TRAFFIC" "$1-connect" 10.99.0.2 "$2" "$3")
+	echo "# $1 to $2: $RES"
+}
+
+# engine counter NAME of queue 0 in the stats JSON $j
+eng() {
+	sed -n "s/.*\"$1\": \([0-9]*\),.*/\1/p" <<<"$j" | head -n 1
+}
+
+scenario_reject() {
+	# the daemon answers a reject with NF_REPEAT and a code in the packet
+	# mark; the nft table it prints rejects by that code before its queue
+	# rule, in the namespace where the daemon judges the packets
+	setup || { fail "setup"; return; }
+	D nft delete table inet t
+	cat >"$T/rules.nft" <<-'R'
+	tcp dport 10090 reject with tcp reset comment "rst"
+	udp dport 10091 reject comment "unreach"
+	udp dport 10092 reject with icmpx admin-prohibited comment "admin"
+	tcp dport 10093 accept comment "open"
+	R
+	start_daemon "$T/rules.nft" || return
+	"$NFQRINGD" --print-nft -c "$T/rules.nft" -q 0 --bypass >"$T/table.nft" ||
+		{ fail "nfqringd --print-nft"; return; }
+	grep -v 'reject with' "$T/table.nft" | sed 's/^/# table: /'
+	D nft -f "$T/table.nft" || { fail "nft -f of the --print-nft table"; return; }
+	# a listener on every port, open for 10 s: what is refused is refused
+	# by the reject, not by a closed port
+	D "$TRAFFIC" tcp-listen 10090 3000 10000 >"$T/listen.10090" &
+	l90=$!
+	D "$TRAFFIC" tcp-listen 10093 3000 10000 >"$T/listen.10093" &
+	l93=$!
+	for _ in $(seq 100); do
+		grep -q ready "$T/listen.10090" && grep -q ready "$T/listen.10093" && break
+		sleep 0.1
+	done
+	recv_start 10091 2000 - 10000; r91=$!
+	recv_start 10092 2000 - 10000; r92=$!
+	client udp 10091 2000
+	expect_eq "${RES% *}" refused "connected UDP to 10091 (reject: ICMP port unreachable)"
+	client udp 10092 2000
+	expect_eq "${RES% *}" unreachable "connected UDP to 10092 (reject with icmpx admin-prohibited)"
+	for i in 1 2 3; do
+		client tcp 10090 1500
+		read -r what ms <<<"$RES"
+		expect_eq "$what" refused "TCP to 10090 (reject with tcp reset), try $i"
+		[ "${ms:-9999}" -lt 500 ] || fail "TCP to 10090, try $i: $RES, want refused at once"
+	done
+	client tcp 10093 1500
+	expect_eq "${RES% *}" connected "TCP to 10093 (accepted by the rules)"
+	wait "$l90" "$l93"
+	expect_eq "$(tail -n 1 "$T/listen.10090")" 0 "connections accepted on 10090"
+	expect_eq "$(tail -n 1 "$T/listen.10093")" 1 "connections accepted on 10093"
+	recv_result 10091 $r91; expect_eq "$RES" "0 0" "10091: datagrams received, bad"
+	recv_result 10092 $r92; expect_eq "$RES" "0 0" "10092: datagrams received, bad"
+	j=$(json)
+	"$NFQRINGD" --stats --socket "$SOCK" | sed 's/^/# stats: /'
+	# each rejected packet judged once: a SYN each, a datagram each
+	expect_eq "$(rule_hits rst)" 3 "rule rst: hits (one SYN per connect, none looped)"
+	expect_eq "$(rule_hits unreach)" 1 "rule unreach: hits"
+	expect_eq "$(rule_hits admin)" 1 "rule admin: hits"
+	expect_eq "$(eng reject)" 5 "stats: reject verdicts"
+	expect_eq "$(eng reject_loop)" 0 "stats: packets back with a reject code"
+
+	# the same table without the jump to the reject rules: a rejected SYN
+	# comes back with its code, and the loop guard drops it
+	sed '/jump reject_marked/d' "$T/table.nft" >"$T/nojump.nft"
+	D nft -f "$T/nojump.nft" || { fail "nft -f without the reject jump"; return; }
+	client tcp 10090 2500
+	expect_eq "${RES% *}" timeout "TCP to 10090 without the reject rules"
+	j=$(json)
+	loops=$(eng reject_loop) hits=$(rule_hits rst)
+	echo "# without the reject rules: rule rst $((hits - 3)) more hits, reject_loop $loops"
+	if [ -z "$loops" ] || [ "$loops" -lt 1 ]; then
+		fail "stats: no packet counted by the loop guard"
+	fi
+	expect_eq "$((hits - 3))" "$loops" "each SYN: rejected once, dropped when it came back"
+	sleep 1
+	grep -q -- "--print-nft" "$T/log" || fail "the daemon did not log that the nft table lacks the reject rules"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
 scenario_fragments() {
 	setup || { fail "setup"; return; }
 	# no conntrack in this namespace: prerouting sees the fragments
@@ -550,10 +640,10 @@ scenario_nomodule() {
 }
 
 case $scenario in
-basic | reload | sigterm | ctmark | ctstate | fragments | gso | pktgen | links | multiqueue | nomodule)
+basic | reload | sigterm | ctmark | ctstate | reject | fragments | gso | pktgen | links | multiqueue | nomodule)
 	"scenario_$scenario"
 	[ $? -eq 4 ] && exit 4
 	;;
-*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|fragments|gso|pktgen|links|multiqueue|nomodule [ring|netlink]"; exit 2 ;;
+*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|reject|fragments|gso|pktgen|links|multiqueue|nomodule [ring|netlink]"; exit 2 ;;
 esac
 [ "$fails" -eq 0 ]

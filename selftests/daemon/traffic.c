@@ -16,6 +16,15 @@
  *       back to where it came from (the reply direction of its conntrack
  *       entry) until QUIET_MS pass without one (the first awaited FIRST_MS,
  *       20 s); prints how many it echoed
+ *   traffic tcp-listen PORT QUIET_MS [FIRST_MS]  after "ready", accepts TCP
+ *       connections (IPv4 and IPv6) until QUIET_MS pass without one (the
+ *       first awaited FIRST_MS, 20 s); prints how many it accepted
+ *   traffic tcp-connect ADDR PORT TIMEOUT_MS   one TCP connect; prints
+ *       "connected MS", "refused MS" (a reset), "timeout MS" or "error ERRNO MS"
+ *   traffic udp-connect ADDR PORT TIMEOUT_MS   a connected UDP socket sends
+ *       one datagram and waits for an answer; prints "reply MS", "refused MS"
+ *       (ICMP port unreachable), "unreachable MS" (host unreachable or
+ *       administratively prohibited), "timeout MS" or "error ERRNO MS"
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +40,7 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 
 /* ADDR and FROM: IPv4 or IPv6; FROM "-" lets the kernel choose */
 static int fill_addr(const char *str, int port, struct sockaddr_in6 *a6, socklen_t *len)
@@ -204,6 +214,121 @@ static int do_echo(int port, int quiet_ms, int first_ms)
 	return 0;
 }
 
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static int do_tcp_listen(int port, int quiet_ms, int first_ms)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct pollfd pfd = { .events = POLLIN };
+	long n = 0;
+	int off = 0, on = 1;
+
+	pfd.fd = socket(AF_INET6, SOCK_STREAM, 0);
+	if (pfd.fd < 0 ||
+	    setsockopt(pfd.fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	    setsockopt(pfd.fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
+	    bind(pfd.fd, (struct sockaddr *)&a, sizeof(a)) || listen(pfd.fd, 64))
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+	while (poll(&pfd, 1, n ? quiet_ms : first_ms) > 0) {
+		int c = accept(pfd.fd, NULL, NULL);
+
+		if (c >= 0) {
+			n++;
+			close(c);
+		}
+	}
+	printf("%ld\n", n);
+	return 0;
+}
+
+/* What a refused connection or datagram reports, in the words above. */
+static const char *err_word(int e)
+{
+	switch (e) {
+	case ECONNREFUSED: return "refused";
+	case EHOSTUNREACH: case ENETUNREACH: case EACCES: return "unreachable";
+	default: return NULL;
+	}
+}
+
+static void put_result(const char *what, int e, const struct timespec *t0)
+{
+	if (what)
+		printf("%s %ld\n", what, ms_since(t0));
+	else if (err_word(e))
+		printf("%s %ld\n", err_word(e), ms_since(t0));
+	else
+		printf("error %d %ld\n", e, ms_since(t0));
+}
+
+static int do_tcp_connect(const char *addr, int port, int timeout_ms)
+{
+	struct sockaddr_in6 a;
+	struct pollfd pfd = { .events = POLLOUT };
+	struct timespec t0;
+	socklen_t alen, elen = sizeof(int);
+	int e = 0;
+
+	if (fill_addr(addr, port, &a, &alen))
+		return 2;
+	pfd.fd = socket(a.sin6_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (pfd.fd < 0)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (connect(pfd.fd, (struct sockaddr *)&a, alen) == 0) {
+		put_result("connected", 0, &t0);
+		return 0;
+	}
+	if (errno != EINPROGRESS) {
+		put_result(NULL, errno, &t0);
+		return 0;
+	}
+	if (poll(&pfd, 1, timeout_ms) == 0) {
+		put_result("timeout", 0, &t0);
+		return 0;
+	}
+	getsockopt(pfd.fd, SOL_SOCKET, SO_ERROR, &e, &elen);
+	put_result(e ? NULL : "connected", e, &t0);
+	close(pfd.fd);
+	return 0;
+}
+
+static int do_udp_connect(const char *addr, int port, int timeout_ms)
+{
+	struct sockaddr_in6 a;
+	struct pollfd pfd = { .events = POLLIN };
+	struct timespec t0;
+	socklen_t alen;
+	char b[64];
+
+	if (fill_addr(addr, port, &a, &alen))
+		return 2;
+	pfd.fd = socket(a.sin6_family, SOCK_DGRAM, 0);
+	if (pfd.fd < 0 || connect(pfd.fd, (struct sockaddr *)&a, alen))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (send(pfd.fd, "udp-connect", 11, 0) < 0) {
+		put_result(NULL, errno, &t0);
+		return 0;
+	}
+	if (poll(&pfd, 1, timeout_ms) == 0)
+		put_result("timeout", 0, &t0);
+	else if (recv(pfd.fd, b, sizeof(b), MSG_DONTWAIT) >= 0)
+		put_result("reply", 0, &t0);
+	else
+		put_result(NULL, errno, &t0);
+	close(pfd.fd);
+	return 0;
+}
+
 static int csum_off(const char *ifname)
 {
 	struct ethtool_value v = { .data = 0 };
@@ -243,8 +368,15 @@ int main(int argc, char **argv)
 		return csum_off(argv[2]);
 	if (argc >= 4 && argc <= 5 && !strcmp(argv[1], "echo"))
 		return do_echo(atoi(argv[2]), atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 20000);
+	if (argc >= 4 && argc <= 5 && !strcmp(argv[1], "tcp-listen"))
+		return do_tcp_listen(atoi(argv[2]), atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 20000);
+	if (argc == 5 && !strcmp(argv[1], "tcp-connect"))
+		return do_tcp_connect(argv[2], atoi(argv[3]), atoi(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "udp-connect"))
+		return do_udp_connect(argv[2], atoi(argv[3]), atoi(argv[4]));
 	fprintf(stderr, "usage: traffic send ADDR PORT COUNT SIZE [GAP_US [FROM [TEXT]]] | "
 		"send-gso ADDR PORT COUNT SEGSIZE NSEGS | recv PORT QUIET_MS d|h|- [FIRST_MS [EXPECT]] | "
-		"echo PORT QUIET_MS [FIRST_MS] | csum-off IFNAME\n");
+		"echo PORT QUIET_MS [FIRST_MS] | tcp-listen PORT QUIET_MS [FIRST_MS] | "
+		"tcp-connect ADDR PORT TIMEOUT_MS | udp-connect ADDR PORT TIMEOUT_MS | csum-off IFNAME\n");
 	return 2;
 }

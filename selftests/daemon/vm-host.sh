@@ -25,7 +25,7 @@ nfqr_vm_install() {
 	[Service]
 	ExecStartPre=
 	ExecStartPre=-+/sbin/modprobe -q nfqring
-	ExecStartPre=$bin --check /etc/nfqring/rules.nft
+	ExecStartPre=$bin --check /etc/nfqring/rules.nft \$NFQRINGD_OPTS
 	ExecStart=
 	ExecStart=$bin -c /etc/nfqring/rules.nft --socket $sock \$NFQRINGD_OPTS
 	ExecReload=
