@@ -380,6 +380,15 @@ static int run(struct nfqd *d)
 		w->swap = &d->swap;
 		w->stop = &d->stop;
 		nfqd_logring_init(&w->log);
+		if (d->o.log_once_s) {
+			/* allocated here, once: the packet path only looks it up */
+			w->once = calloc(1, sizeof(*w->once));
+			if (!w->once) {
+				ERR("out of memory\n");
+				return NFQD_EXIT_RUNTIME;
+			}
+			w->once->timeout_s = d->o.log_once_s;
+		}
 		rc = open_queue(d, w, rewrites);
 		if (rc) {
 			for (uint32_t j = 0; j <= i; j++)
@@ -423,8 +432,10 @@ static int run(struct nfqd *d)
 	}
 	nfqd_reloader_stop(d);
 	nfqd_logger_stop(d);
-	for (uint32_t i = 0; i < d->n; i++)
+	for (uint32_t i = 0; i < d->n; i++) {
 		nfqring_close(d->w[i].h);
+		free(d->w[i].once);
+	}
 	close(lfd);
 	unlink(d->o.socket);
 	nfqd_links_close(&d->links);

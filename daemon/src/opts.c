@@ -30,6 +30,10 @@ void nfqd_usage(FILE *f)
 		"      --gso             take GSO superframes unsegmented (F_GSO); refused with rewrite rules\n"
 		"      --copy-range N    bytes of each packet to copy (default: what the rules need)\n"
 		"      --ring-frames N   RX frames per queue (ring backend)\n"
+		"      --log-format F    packet log lines (the log statement): text (default) or json,\n"
+		"                        one JSON object per line\n"
+		"      --log-once-per-flow[=S]  log a flow's packets for a rule once, until the flow\n"
+		"                        was quiet for S seconds (default %u)\n"
 		"      --reject-mark MASK  the packet-mark bits that carry reject verdicts to nft\n"
 		"                        (default 0x%08x; with serving, --check, --test, --print-nft)\n"
 		"  -m, --matcher NAME    content matcher: auto (default), hyperscan, aho-corasick\n"
@@ -51,7 +55,8 @@ void nfqd_usage(FILE *f)
 		"      --ct-bypass-mark MASK  --print-nft: accept flows whose ct mark has these bits\n"
 		"                        before the queue rule\n"
 		"  -h, --help            this text\n"
-		"  -V, --version         print the version\n", NFQD_MAX_QUEUES, NFQR_REJECT_MARK_DEFAULT);
+		"  -V, --version         print the version\n", NFQD_MAX_QUEUES,
+		NFQD_LOG_ONCE_DEFAULT, NFQR_REJECT_MARK_DEFAULT);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -156,7 +161,8 @@ static bool table_name_ok(const char *s)
 
 enum { O_CHECK = 256, O_RELOAD, O_STATS, O_JSON, O_BACKEND, O_FAIL_OPEN, O_CPU_PIN,
        O_GSO, O_COPY_RANGE, O_RING_FRAMES, O_TEST, O_MARK, O_CT_MARK, O_PRINT_NFT,
-       O_REJECT_MARK, O_HOOKS, O_BYPASS, O_FANOUT, O_TABLE, O_CT_BYPASS_MARK };
+       O_REJECT_MARK, O_HOOKS, O_BYPASS, O_FANOUT, O_TABLE, O_CT_BYPASS_MARK,
+       O_LOG_FORMAT, O_LOG_ONCE };
 
 int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -185,6 +191,8 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "fanout", no_argument, NULL, O_FANOUT },
 		{ "table", required_argument, NULL, O_TABLE },
 		{ "ct-bypass-mark", required_argument, NULL, O_CT_BYPASS_MARK },
+		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
+		{ "log-once-per-flow", optional_argument, NULL, O_LOG_ONCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -317,6 +325,21 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		case O_FAIL_OPEN:
 			o->fail_open = true;
 			serving = "--fail-open";
+			break;
+		case O_LOG_FORMAT:
+			serving = "--log-format";
+			if (!strcmp(optarg, "json"))
+				o->log_json = true;
+			else if (strcmp(optarg, "text"))
+				return fail(err, errlen, "--log-format: expected text or json, got '%s'",
+					    optarg);
+			break;
+		case O_LOG_ONCE:
+			serving = "--log-once-per-flow";
+			o->log_once_s = NFQD_LOG_ONCE_DEFAULT;
+			if (optarg && (parse_u32(optarg, 86400, &o->log_once_s) || !o->log_once_s))
+				return fail(err, errlen, "--log-once-per-flow: expected 1-86400 seconds "
+					    "of quiet after which a flow is logged again, got '%s'", optarg);
 			break;
 		case O_CPU_PIN:
 			o->cpu_pin = true;

@@ -13,6 +13,7 @@
 
 #define NFQD_DEFAULT_SOCKET	"/run/nfqringd.sock"
 #define NFQD_DEFAULT_TABLE	"nfqringd"	/* --print-nft: table inet NAME */
+#define NFQD_LOG_ONCE_DEFAULT	300	/* s: a flow quiet this long is logged again */
 #define NFQD_MAX_QUEUES		64	/* one worker thread each */
 
 enum nfqd_mode {
@@ -42,6 +43,8 @@ struct nfqd_opts {
 	uint32_t ring_frames;		/* --ring-frames, 0: library default */
 	const char *socket;		/* --socket PATH */
 	uint32_t reject_mark;		/* --reject-mark: the reject field (NFQR_REJECT_MARK_DEFAULT) */
+	bool log_json;			/* --log-format json */
+	uint32_t log_once_s;		/* --log-once-per-flow[=S], 0: log every packet */
 	/* --print-nft only: how the nft chain queues */
 	unsigned int hooks;		/* --hooks: NFQD_HOOK_* (default input, forward) */
 	bool bypass, fanout;		/* --bypass, --fanout: queue flags */

@@ -18,6 +18,7 @@
 
 #include "decode.h"
 #include "exitcodes.h"
+#include "pktlog.h"
 #include "replay.h"
 #include "stats.h"
 
@@ -126,25 +127,6 @@ static void trim_padding(const uint8_t *p, uint16_t proto, uint32_t *caplen, uin
 	}
 }
 
-static const char *l4_name(uint8_t p, char *b, size_t n)
-{
-	switch (p) {
-	case 1: return "icmp";
-	case 2: return "igmp";
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 33: return "dccp";
-	case 47: return "gre";
-	case 50: return "esp";
-	case 51: return "ah";
-	case 58: return "icmpv6";
-	case 132: return "sctp";
-	case 136: return "udplite";
-	}
-	snprintf(b, n, "proto-%u", p);
-	return b;
-}
-
 /* What a packet line says about the packet, from the engine's decoder. */
 struct flow {
 	const char *proto;		/* NULL: not even the addresses decode */
@@ -170,37 +152,10 @@ static void flow_of(const struct nfqr_decoded *d, struct flow *fl)
 	if (fl->malformed || (d->status == NFQR_DEC_FRAG_NO_L4 && !d->l4proto))
 		fl->proto = d->family == 4 ? "ip" : "ip6";
 	else
-		fl->proto = l4_name(d->l4proto, fl->nbuf, sizeof(fl->nbuf));
+		fl->proto = nfqd_l4_name(d->l4proto, fl->nbuf, sizeof(fl->nbuf));
 	fl->fragment = d->is_fragment;
 	fl->ports = !fl->malformed && d->l4_present && d->has_ports;
 	fl->icmp = !fl->malformed && d->l4_present && (d->l4proto == 1 || d->l4proto == 58);
-}
-
-/* A rule id as one word when it is one, else quoted the way nft quotes. */
-static void put_id(FILE *f, const char *id)
-{
-	const char *s;
-
-	for (s = id; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("._-:/@+", *s)))
-			break;
-	if (*id && !*s) {
-		fputs(id, f);
-		return;
-	}
-	fputc('"', f);
-	for (s = id; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }
 
 static int vkind(const struct nfqr_result *res)
@@ -220,16 +175,7 @@ static int vkind(const struct nfqr_result *res)
 /* The verdict in nft's words. */
 static const char *verdict_words(const struct nfqr_result *res, char *b, size_t n)
 {
-	uint32_t v = res->verdict;
-
-	if (vkind(res) == V_REJECT)
-		snprintf(b, n, "reject with %s", nfqr_reject_name(res->reject));
-	else if (vkind(res) == V_QUEUE)
-		snprintf(b, n, "queue num %u%s", v >> NF_VERDICT_QBITS,
-			 v & NF_VERDICT_FLAG_QUEUE_BYPASS ? " bypass" : "");
-	else
-		return vkind_name[vkind(res)];
-	return b;
+	return nfqd_verdict_words(res->verdict, res->reject, b, n);
 }
 
 static void put_time(FILE *f, const struct pcap_pkthdr *h)
@@ -280,7 +226,7 @@ static void put_text(struct replay *r, const struct pcap_pkthdr *h, const struct
 		reason_name[res->reason]);
 	if (res->reason == NFQR_REASON_RULE) {
 		fputc(' ', f);
-		put_id(f, nfqr_ruleset_rule_id(r->rs, (uint32_t)res->rule));
+		nfqd_put_id(f, nfqr_ruleset_rule_id(r->rs, (uint32_t)res->rule));
 		fprintf(f, " line %u", nfqr_ruleset_rule_line(r->rs, (uint32_t)res->rule));
 	}
 	if (res->mark_set)
@@ -293,7 +239,7 @@ static void put_text(struct replay *r, const struct pcap_pkthdr *h, const struct
 		fprintf(f, " payload rewritten");
 	for (uint32_t i = 0; i < res->n_log && i < NFQR_MAX_LOG; i++) {
 		fprintf(f, " log ");
-		put_id(f, nfqr_ruleset_rule_id(r->rs, res->log_rules[i]));
+		nfqd_put_id(f, nfqr_ruleset_rule_id(r->rs, res->log_rules[i]));
 	}
 	fputc('\n', f);
 }
@@ -437,7 +383,7 @@ static void put_summary(struct replay *r)
 		const struct nfqr_rule_counter *c = nfqr_scratch_rule_counter(r->sc, i);
 
 		fprintf(f, "rule: ");
-		put_id(f, nfqr_ruleset_rule_id(r->rs, i));
+		nfqd_put_id(f, nfqr_ruleset_rule_id(r->rs, i));
 		fprintf(f, " line %u hits %" PRIu64 " bytes %" PRIu64 "\n",
 			nfqr_ruleset_rule_line(r->rs, i), c->hits, c->bytes);
 	}

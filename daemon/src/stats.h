@@ -21,6 +21,7 @@ enum nfqd_qctr {
 	Q_BATCHES, Q_COPIES, Q_OVERRUNS, Q_BAD_MSGS, Q_VERDICT_ERRORS,
 	Q_NO_TSTAMP,				/* packets without a kernel timestamp */
 	Q_DRAINED,				/* judged after SIGTERM */
+	Q_LOG_ONCE,				/* log lines left out: flow already logged */
 	Q_COUNT
 };
 

@@ -38,8 +38,48 @@ static bool ct_mark_of(const struct nfqring_packet *p, uint32_t *mark)
 	return false;
 }
 
+/* One record per rule whose `log` fired, formatted later by the logger. */
+static void log_packet(struct nfqd_worker *w, const struct nfqd_gen *g,
+		       const struct nfqring_packet *p, const struct nfqr_pkt_meta *meta,
+		       const struct nfqr_result *res, uint32_t v, uint64_t now_real)
+{
+	struct nfqd_pktlog rec;
+
+	for (uint32_t i = 0; i < res->n_log && i < NFQR_MAX_LOG; i++) {
+		nfqd_pktlog_fill(&rec, g->rs, res->log_rules[i], (const uint8_t *)p->payload,
+				 p->payload_len, meta, p->queue, p->id, v, res->reject, now_real);
+		if (w->once && !nfqd_flowonce_first(w->once, &rec, meta->now_ns)) {
+			nfqd_ctr_add(&w->st.c[Q_LOG_ONCE], 1);
+			continue;
+		}
+		nfqd_logring_push_pkt(&w->log, &rec);
+	}
+}
+
+/*
+ * A packet came back with reject-mark bits: the chain that queues it has no
+ * reject rules.  The engine dropped it; say why, once per 10 s per worker,
+ * since a misconfigured chain sends every rejected packet this way.
+ */
+static void reject_loop(struct nfqd_worker *w, const struct nfqd_gen *g,
+			const struct nfqring_packet *p, uint64_t now_ns)
+{
+	if (w->loop_logged_ns && now_ns - w->loop_logged_ns < 10000000000ull) {
+		w->loop_quiet++;
+		return;
+	}
+	/* fits NFQD_LOG_LINE */
+	nfqd_logring_push(&w->log, "queue %u: packet %u came back with reject mark 0x%08x "
+			  "(field 0x%08x): the nft chain has no reject rules; load what "
+			  "'nfqringd --print-nft' prints, same -q and --reject-mark (dropped as "
+			  "reject_loop; %llu more)", p->queue, p->id, p->mark,
+			  nfqr_ruleset_reject_mark(g->rs), (unsigned long long)w->loop_quiet);
+	w->loop_logged_ns = now_ns;
+	w->loop_quiet = 0;
+}
+
 static void judge(struct nfqd_worker *w, const struct nfqd_gen *g,
-		  struct nfqring_packet *p, uint64_t now_ns)
+		  struct nfqring_packet *p, uint64_t now_ns, uint64_t now_real)
 {
 	struct nfqr_pkt_meta meta = {
 		.hw_protocol = p->hw_protocol,
@@ -81,13 +121,10 @@ static void judge(struct nfqd_worker *w, const struct nfqd_gen *g,
 	default:
 		nfqd_ctr_add(&w->st.c[Q_QUEUE], 1);
 	}
-	for (uint32_t i = 0; i < res.n_log && i < NFQR_MAX_LOG; i++) {
-		const char *pfx = nfqr_ruleset_log_prefix(g->rs, res.log_rules[i]);
-
-		nfqd_logring_push(&w->log, "%squeue %u id %u len %u rule %s verdict %u",
-				  pfx ? pfx : "", p->queue, p->id, meta.pkt_len,
-				  nfqr_ruleset_rule_id(g->rs, res.log_rules[i]), v);
-	}
+	if (res.n_log)
+		log_packet(w, g, p, &meta, &res, v, now_real);
+	if (res.reason == NFQR_REASON_REJECT_LOOP)
+		reject_loop(w, g, p, now_ns);
 	if (v == NF_ACCEPT && !res.mark_set && !res.ct_mark_set && !res.payload_rewritten)
 		return;		/* the batch accept covers it */
 
@@ -172,7 +209,7 @@ static int run_batch(struct nfqd_worker *w, const struct nfqd_gen *g, bool drain
 			w->t0[n] = now_real;
 			nfqd_ctr_add(&w->st.c[Q_NO_TSTAMP], 1);
 		}
-		judge(w, g, &p, now_mono);
+		judge(w, g, &p, now_mono, now_real);
 		n++;
 	}
 	if (n) {

@@ -37,6 +37,9 @@ struct nfqd_worker {
 	struct nfqd_qstats st;
 	uint64_t t0[NFQD_BATCH_MAX];	/* enqueue times of the batch, ns realtime */
 	struct nfqd_logring log;
+	struct nfqd_flowonce *once;	/* --log-once-per-flow; NULL: log every packet */
+	uint64_t loop_logged_ns;	/* last reject-loop line, CLOCK_MONOTONIC */
+	uint64_t loop_quiet;		/* reject loops since, not logged */
 };
 
 int nfqd_worker_start(struct nfqd_worker *w);

@@ -107,6 +107,27 @@ int main(void)
 	is_int(parse(&o, err, "-c", "r", "-q", "1", "--json", NULL), NFQD_EXIT_USAGE,
 	       "--json when serving");
 
+	/* packet log lines */
+	is_int(parse(&o, err, "-c", "r", "-q", "0", NULL), 0, "no log options");
+	ok(!o.log_json && !o.log_once_s, "  text lines, every packet logged");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--log-format", "json", "--log-once-per-flow",
+		     NULL), 0, "--log-format json --log-once-per-flow");
+	ok(o.log_json && o.log_once_s == NFQD_LOG_ONCE_DEFAULT, "  JSON, once per %u s quiet",
+	   o.log_once_s);
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--log-format", "text",
+		     "--log-once-per-flow=30", NULL), 0, "--log-format text --log-once-per-flow=30");
+	ok(!o.log_json && o.log_once_s == 30, "  text, 30 s");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--log-format", "xml", NULL), NFQD_EXIT_USAGE,
+	       "--log-format xml");
+	is_str(err, "--log-format: expected text or json, got 'xml'", "  says what it takes");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--log-once-per-flow=0", NULL), NFQD_EXIT_USAGE,
+	       "--log-once-per-flow=0");
+	ok(strstr(err, "expected 1-86400 seconds") != NULL, "  says the range: %s", err);
+	is_int(parse(&o, err, "--check", "r", "--log-format", "json", NULL), 0,
+	       "--log-format with --check (the unit's ExecStartPre)");
+	is_int(parse(&o, err, "--test", "-c", "r", "--log-format", "json", "a.pcap", NULL),
+	       NFQD_EXIT_USAGE, "--log-format with --test");
+
 	/* --print-nft and the marks */
 	{
 		struct nfqr_load_opts lo;
