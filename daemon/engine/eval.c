@@ -189,6 +189,12 @@ const char *nfqr_stat_name(enum nfqr_stat s)
 		[NFQR_STAT_LOG_SUPPRESSED] = "log_suppressed",
 		[NFQR_STAT_REJECT] = "reject",
 		[NFQR_STAT_REJECT_LOOP] = "reject_loop",
+		[NFQR_STAT_DETECT_DROP] = "detect_drop",
+		[NFQR_STAT_DETECT_REJECT] = "detect_reject",
+		[NFQR_STAT_DETECT_REPEAT] = "detect_repeat",
+		[NFQR_STAT_DETECT_QUEUE] = "detect_queue",
+		[NFQR_STAT_DETECT_MARK] = "detect_mark",
+		[NFQR_STAT_DETECT_REWRITE] = "detect_rewrite",
 	};
 	return s < NFQR_STAT_COUNT ? names[s] : "?";
 }
@@ -357,25 +363,60 @@ static bool log_allowed(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc, 
 	return true;
 }
 
-static uint32_t mark_eval(const struct nfqr_mark_expr *e, const struct state *st)
+static uint32_t mark_eval(const struct nfqr_mark_expr *e, uint32_t mark, uint32_t ct_mark)
 {
-	uint32_t src = e->src == NFQR_SRC_META_MARK ? st->v.mark
-		     : e->src == NFQR_SRC_CT_MARK ? st->v.ct_mark : 0;
+	uint32_t src = e->src == NFQR_SRC_META_MARK ? mark
+		     : e->src == NFQR_SRC_CT_MARK ? ct_mark : 0;
 
 	return (src & e->and_mask) ^ e->xor_val;
 }
 
+/*
+ * A would-be verdict (detect-only): the packet is accepted, the result and
+ * the counters say what it would have been.  NF_ACCEPT is no detection.
+ */
+static uint32_t detect_verdict(struct nfqr_scratch *sc, struct nfqr_result *res,
+			       uint32_t code, enum nfqr_reject reject)
+{
+	if (code == NF_ACCEPT)
+		return NF_ACCEPT;
+	res->detect |= NFQR_DETECT_VERDICT;
+	res->detect_verdict = code;
+	res->detect_reject = reject;
+	if (reject)
+		sc->stats[NFQR_STAT_DETECT_REJECT]++;
+	else if (code == NF_DROP)
+		sc->stats[NFQR_STAT_DETECT_DROP]++;
+	else if (code == NF_REPEAT)
+		sc->stats[NFQR_STAT_DETECT_REPEAT]++;
+	else
+		sc->stats[NFQR_STAT_DETECT_QUEUE]++;
+	return NF_ACCEPT;
+}
+
+/* A verdict that no rule gave (policy, guards): under detect_only, a would-be one. */
+static uint32_t fixed_verdict(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
+			      struct nfqr_result *res, uint32_t code)
+{
+	return rs->detect_only ? detect_verdict(sc, res, code, NFQR_REJECT_NONE) : code;
+}
+
 enum exec_result { EXEC_CONTINUE, EXEC_BREAK, EXEC_CHANGED };
 
-/* Runs rule r's statements; returns whether later rules must be re-matched. */
+/*
+ * Runs rule r's statements; returns whether later rules must be re-matched.
+ * A detecting rule (det) works on copies of the marks and rewrites nothing:
+ * what it would have changed goes to res->detect*, later rules see nothing.
+ */
 static enum exec_result exec_stmts(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 				   struct state *st, uint32_t r, uint8_t *buf,
 				   size_t caplen, const struct nfqr_decoded *d,
-				   struct nfqr_result *res)
+				   struct nfqr_result *res, bool det)
 {
 	const struct nfqr_rule *rule = &rs->rules[r];
 	const struct nfqr_pkt_meta *m = st->v.meta;
 	bool changed = false;
+	uint32_t dmark = st->v.mark, dct = st->v.ct_mark;   /* det: the would-be marks */
 
 	for (uint32_t i = 0; i < rule->n_stmts; i++) {
 		const struct nfqr_stmt *s = &rule->stmts[i];
@@ -397,7 +438,17 @@ static enum exec_result exec_stmts(const struct nfqr_ruleset *rs, struct nfqr_sc
 				sc->stats[NFQR_STAT_CT_NO_CONN]++;
 				return EXEC_BREAK;
 			}
-			nm = mark_eval(&s->mark, st);
+			if (det) {
+				dmark = mark_eval(&s->mark, dmark, dct);
+				if (dmark != st->v.mark) {
+					res->detect |= NFQR_DETECT_MARK;
+					res->detect_mark = dmark;
+				} else {
+					res->detect &= ~(uint32_t)NFQR_DETECT_MARK;
+				}
+				break;
+			}
+			nm = mark_eval(&s->mark, st->v.mark, st->v.ct_mark);
 			if (nm != st->v.mark) {
 				st->v.mark = nm;
 				changed |= rs->uses_mark_match;
@@ -413,7 +464,7 @@ static enum exec_result exec_stmts(const struct nfqr_ruleset *rs, struct nfqr_sc
 					return EXEC_BREAK;
 				break;     /* nft's ct set without a connection: no-op */
 			}
-			nv = mark_eval(&s->mark, st);
+			nv = mark_eval(&s->mark, det ? dmark : st->v.mark, det ? dct : st->v.ct_mark);
 			/* Send value+mask, not the whole mark, when the change does not
 			 * depend on the current ct mark: other packets of the flow may
 			 * have changed other bits meanwhile. */
@@ -422,6 +473,13 @@ static enum exec_result exec_stmts(const struct nfqr_ruleset *rs, struct nfqr_sc
 				mask = ~s->mark.and_mask;
 			else
 				mask = 0xffffffff;
+			if (det) {
+				res->detect_ct_mark = (res->detect_ct_mark & ~mask) | (nv & mask);
+				res->detect_ct_mask |= mask;
+				res->detect |= NFQR_DETECT_CT_MARK;
+				dct = nv;
+				break;
+			}
 			res->ct_mark = (res->ct_mark & ~mask) | (nv & mask);
 			res->ct_mask |= mask;
 			res->ct_mark_set = true;
@@ -433,11 +491,16 @@ static enum exec_result exec_stmts(const struct nfqr_ruleset *rs, struct nfqr_sc
 		}
 		case NFQR_S_PAYLOAD_FILL:
 		case NFQR_S_PAYLOAD_REPLACE: {
-			struct nfqr_rw_ctx c = { buf, d, (uint32_t)caplen, m->pkt_len, m->skb_info };
+			struct nfqr_rw_ctx c = { buf, d, (uint32_t)caplen, m->pkt_len, m->skb_info, det };
 			enum nfqr_rw_result rr = s->kind == NFQR_S_PAYLOAD_FILL
 				? nfqr_payload_fill(&c, s->bytes, s->len)
 				: nfqr_payload_replace(&c, s->bytes, s->bytes2, s->len);
 
+			if (det) {     /* would it change the packet?  refusals are not counted */
+				if (rr == NFQR_RW_DONE)
+					res->detect |= NFQR_DETECT_REWRITE;
+				break;
+			}
 			switch (rr) {
 			case NFQR_RW_DONE:
 				sc->stats[NFQR_STAT_REWRITE_DONE]++;
@@ -478,22 +541,26 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 	if (rs->uses_reject && (meta->mark & rs->reject_mark)) {
 		sc->stats[NFQR_STAT_REJECT_LOOP]++;
 		res->reason = NFQR_REASON_REJECT_LOOP;
-		return res->verdict = NF_DROP;
+		res->verdict = fixed_verdict(rs, sc, res, NF_DROP);
+		goto done;
 	}
 	nfqr_decode(buf, caplen, meta->pkt_len, meta->hw_protocol, &d);
 	switch (d.status) {
 	case NFQR_DEC_MALFORMED:
 		sc->stats[NFQR_STAT_MALFORMED]++;
 		res->reason = NFQR_REASON_MALFORMED;
-		return res->verdict = verdict_code(rs->policy_malformed);
+		res->verdict = fixed_verdict(rs, sc, res, verdict_code(rs->policy_malformed));
+		goto done;
 	case NFQR_DEC_FRAG_NO_L4:
 		sc->stats[NFQR_STAT_FRAG_NO_L4]++;
 		res->reason = NFQR_REASON_FRAG_NO_L4;
-		return res->verdict = NF_DROP;
+		res->verdict = fixed_verdict(rs, sc, res, NF_DROP);
+		goto done;
 	case NFQR_DEC_NONFIRST_FRAG:
 		sc->stats[NFQR_STAT_FRAGMENT]++;
 		res->reason = NFQR_REASON_FRAGMENT;
-		return res->verdict = verdict_code(rs->policy_fragment);
+		res->verdict = fixed_verdict(rs, sc, res, verdict_code(rs->policy_fragment));
+		goto done;
 	}
 	memset(&st, 0, sizeof(st));
 	st.v.d = &d;
@@ -511,15 +578,25 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 	for (i = 0; i < nc;) {
 		const struct nfqr_rule *rule;
 		enum exec_result er;
+		bool det;
 
 		r = sc->cand[i++];
 		rule = &rs->rules[r];
+		det = rule->detect || rs->detect_only;
 
 		sc->counters[r].hits++;
 		sc->counters[r].bytes += meta->pkt_len > caplen ? meta->pkt_len : caplen;
-		er = exec_stmts(rs, sc, &st, r, buf, caplen, &d, res);
+		er = exec_stmts(rs, sc, &st, r, buf, caplen, &d, res, det);
 		if (er == EXEC_BREAK)
 			continue;
+		if (rule->verdict.kind != NFQR_V_NONE && det) {
+			/* the would-be verdict ends evaluation, as the verdict would */
+			res->verdict = detect_verdict(sc, res, verdict_code(rule->verdict),
+						      (enum nfqr_reject)rule->verdict.reject);
+			res->reason = NFQR_REASON_RULE;
+			res->rule = (int32_t)r;
+			goto out;
+		}
 		if (rule->verdict.kind != NFQR_V_NONE) {
 			res->verdict = verdict_code(rule->verdict);
 			res->reason = NFQR_REASON_RULE;
@@ -542,9 +619,18 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 	}
 	sc->stats[NFQR_STAT_POLICY]++;
 	res->reason = NFQR_REASON_POLICY;
-	res->verdict = verdict_code(rs->policy);
+	res->verdict = fixed_verdict(rs, sc, res, verdict_code(rs->policy));
 out:
 	res->mark = st.v.mark;
 	res->mark_set = st.v.mark != meta->mark;
+done:
+	if (res->detect & (NFQR_DETECT_MARK | NFQR_DETECT_CT_MARK))
+		sc->stats[NFQR_STAT_DETECT_MARK]++;
+	if (res->detect & NFQR_DETECT_REWRITE)
+		sc->stats[NFQR_STAT_DETECT_REWRITE]++;
+	if (res->detect && !(res->detect & NFQR_DETECT_VERDICT)) {
+		res->detect_verdict = res->verdict;   /* what was sent is what would be */
+		res->detect_reject = res->reject;
+	}
 	return res->verdict;
 }

@@ -128,6 +128,8 @@ enum nfqr_rw_result nfqr_payload_fill(const struct nfqr_rw_ctx *c,
 			break;
 	if (i == n || len == 0)
 		return NFQR_RW_UNCHANGED;
+	if (c->dry_run)
+		return NFQR_RW_DONE;
 	patch(c, off, pat, n, true, len);
 	finish(c);
 	return NFQR_RW_DONE;
@@ -149,6 +151,8 @@ enum nfqr_rw_result nfqr_payload_replace(const struct nfqr_rw_ctx *c,
 	end = d->ip_end;
 	for (i = d->payload_off; i + len <= end && len <= end;) {
 		if (memcmp(c->pkt + i, from, len) == 0) {
+			if (c->dry_run)
+				return NFQR_RW_DONE;
 			patch(c, i, to, len, false, 0);
 			changed = true;
 			i += len;

@@ -4,6 +4,7 @@
 #ifndef NFQR_REWRITE_H
 #define NFQR_REWRITE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "decode.h"
 
@@ -20,6 +21,7 @@ struct nfqr_rw_ctx {
 	const struct nfqr_decoded *d;
 	uint32_t caplen, pkt_len;
 	uint32_t skb_info;         /* NFQA_SKB_* */
+	bool dry_run;              /* change nothing: DONE says a rewrite would change bytes */
 };
 
 /* Overwrite the whole L4 payload with pat repeated. */

@@ -67,6 +67,11 @@ bool nfqr_ruleset_needs_conntrack(const struct nfqr_ruleset *rs) { return rs->us
 bool nfqr_ruleset_needs_uid_gid(const struct nfqr_ruleset *rs) { return rs->uses_uid_gid; }
 bool nfqr_ruleset_uses_ifnames(const struct nfqr_ruleset *rs) { return rs->ifn != NULL; }
 uint32_t nfqr_ruleset_rule_count(const struct nfqr_ruleset *rs) { return rs->n_rules; }
+bool nfqr_ruleset_detect_only(const struct nfqr_ruleset *rs) { return rs->detect_only; }
+bool nfqr_ruleset_rule_detects(const struct nfqr_ruleset *rs, uint32_t rule)
+{
+	return rule < rs->n_rules && (rs->detect_only || rs->rules[rule].detect);
+}
 
 const char *nfqr_ruleset_backend(const struct nfqr_ruleset *rs)
 {

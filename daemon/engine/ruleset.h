@@ -111,6 +111,7 @@ struct nfqr_rule {
 	uint32_t n_stmts;
 	struct nfqr_verdict verdict;
 	bool     has_log;
+	bool     detect;         /* `detect`: act on nothing, report (nfqr_result.detect) */
 	char    *log_prefix;
 };
 
@@ -149,6 +150,7 @@ struct nfqr_ruleset {
 	uint32_t reject_mark;               /* the reject field (load opts) */
 	bool     uses_reject;               /* some rule rejects: the field is reserved */
 	uint32_t ct_mark_bits;              /* ct mark bits some `ct mark set` may set */
+	bool     detect_only;               /* load option: every rule and policy detects */
 };
 
 /* Key of a field (arg: pred.arg) for the current packet state; false when

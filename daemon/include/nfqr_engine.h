@@ -45,6 +45,10 @@ struct nfqr_load_opts {
 	/* The reject mark field (nfqringd --reject-mark): 0 = NFQR_REJECT_MARK_DEFAULT;
 	 * else nfqr_reject_mark_valid() must hold, or the load fails. */
 	uint32_t reject_mark;
+	/* nfqringd --detect-only: every rule as if it said `detect`, and the
+	 * policies too: nothing is dropped, rejected, repeated, requeued, marked
+	 * or rewritten; nfqr_result says what would have been (see below). */
+	bool     detect_only;
 };
 
 /* Collected error messages, "file:line:col: expected X, got Y". */
@@ -74,6 +78,8 @@ bool        nfqr_ruleset_needs_uid_gid(const struct nfqr_ruleset *rs);   /* F_UI
 bool        nfqr_ruleset_uses_ifnames(const struct nfqr_ruleset *rs);
 const char *nfqr_ruleset_backend(const struct nfqr_ruleset *rs); /* "hyperscan", ... */
 uint32_t    nfqr_ruleset_rule_count(const struct nfqr_ruleset *rs);
+bool        nfqr_ruleset_detect_only(const struct nfqr_ruleset *rs); /* loaded with detect_only */
+bool        nfqr_ruleset_rule_detects(const struct nfqr_ruleset *rs, uint32_t rule); /* `detect` */
 /* Stable id: the rule's `comment "..."`, else a hash of its text. */
 const char *nfqr_ruleset_rule_id(const struct nfqr_ruleset *rs, uint32_t rule);
 uint32_t    nfqr_ruleset_rule_line(const struct nfqr_ruleset *rs, uint32_t rule);
@@ -170,6 +176,21 @@ enum nfqr_reason {
 
 #define NFQR_MAX_LOG 8
 
+/*
+ * Detect-only: a rule with `detect` (or every rule and the policies, with
+ * load option detect_only) does not act.  Its verdict other than accept,
+ * its mark and connection-mark changes and its payload rewrites are not
+ * applied: the result says what would have been done, in these bits of
+ * nfqr_result.detect, and the packet is accepted as the rules before it left
+ * it.  A would-be verdict still ends evaluation, as the verdict would have.
+ */
+enum {
+	NFQR_DETECT_VERDICT = 1,   /* detect_verdict (+ detect_reject) instead of NF_ACCEPT */
+	NFQR_DETECT_MARK    = 2,   /* detect_mark would have been sent as the packet mark */
+	NFQR_DETECT_CT_MARK = 4,   /* detect_ct_mark under detect_ct_mask as the ct mark */
+	NFQR_DETECT_REWRITE = 8,   /* a payload rewrite would have changed the packet */
+};
+
 struct nfqr_result {
 	uint32_t verdict;          /* ready for nfqnl: NF_ACCEPT, NF_DROP, NF_REPEAT,
 	                              NF_QUEUE_NR(n) [| NF_VERDICT_FLAG_QUEUE_BYPASS] */
@@ -183,6 +204,13 @@ struct nfqr_result {
 	enum nfqr_reject reject;   /* a reject: verdict NF_REPEAT, its code in mark */
 	uint32_t n_log;            /* rules whose `log` fired (after rate limiting) */
 	uint32_t log_rules[NFQR_MAX_LOG];
+	/* detect-only (see NFQR_DETECT_*): 0 = nothing was left undone */
+	uint32_t detect;
+	uint32_t detect_verdict;   /* with detect != 0: the verdict that would have
+	                              been sent (= verdict without NFQR_DETECT_VERDICT) */
+	enum nfqr_reject detect_reject; /* ... a reject of this kind */
+	uint32_t detect_mark;      /* NFQR_DETECT_MARK */
+	uint32_t detect_ct_mark, detect_ct_mask; /* NFQR_DETECT_CT_MARK */
 };
 
 /* Per-worker state: counters, matcher scratch.  Not shared between threads. */
@@ -213,6 +241,12 @@ enum nfqr_stat {
 	NFQR_STAT_LOG_SUPPRESSED,          /* log lines over the rate limit */
 	NFQR_STAT_REJECT,                  /* reject verdicts (NF_REPEAT with a code) */
 	NFQR_STAT_REJECT_LOOP,             /* dropped: arrived with reject mark bits set */
+	NFQR_STAT_DETECT_DROP,             /* detect-only: accepted, would have dropped */
+	NFQR_STAT_DETECT_REJECT,           /* ... rejected */
+	NFQR_STAT_DETECT_REPEAT,           /* ... repeated */
+	NFQR_STAT_DETECT_QUEUE,            /* ... requeued */
+	NFQR_STAT_DETECT_MARK,             /* ... set the packet mark or ct mark */
+	NFQR_STAT_DETECT_REWRITE,          /* ... rewritten the payload */
 	NFQR_STAT_COUNT
 };
 

@@ -212,6 +212,7 @@ struct nfqr_ruleset *nfqr_ruleset_parse(const char *name, const char *text, size
 	if (build_content(rs, opts, err, sizeof(err)))
 		goto fail;
 	rs->copy_range = copy_range(rs);
+	rs->detect_only = opts && opts->detect_only;
 	rs->log_rate = 10;
 	rs->log_burst = 20;
 	return rs;

@@ -122,6 +122,7 @@ struct rb {
 	bool const_meta_set;
 	uint32_t const_meta_val;
 	const struct token *verdict_tok;
+	const struct token *detect_tok;     /* `detect` */
 	char *comment;
 	const struct token *comment_tok;
 };
@@ -1454,6 +1455,28 @@ static bool check_rule(struct parser *p, struct rb *b)
 	return true;
 }
 
+/* `detect` must have something to leave undone: a verdict other than accept,
+ * a mark change or a payload rewrite; else it would detect nothing. */
+static bool check_detect(struct parser *p, struct rb *b)
+{
+	uint8_t k = b->r.verdict.kind;
+
+	if (k == NFQR_V_DROP || k == NFQR_V_REPEAT || k == NFQR_V_QUEUE || k == NFQR_V_REJECT)
+		return true;
+	for (uint32_t i = 0; i < b->r.n_stmts; i++)
+		switch (b->r.stmts[i].kind) {
+		case NFQR_S_META_MARK_SET:
+		case NFQR_S_CT_MARK_SET:
+		case NFQR_S_PAYLOAD_FILL:
+		case NFQR_S_PAYLOAD_REPLACE:
+			return true;
+		}
+	return error_at(p, b->detect_tok, "expected a verdict other than accept (drop, reject, "
+			"repeat, queue) or a 'meta mark set', 'ct mark set' or 'payload' statement "
+			"after 'detect', got %s (the rule would detect nothing)",
+			k == NFQR_V_ACCEPT ? "only 'accept'" : "none");
+}
+
 /*
  * A file that rejects reserves the reject mark field: its rules must not set
  * bits there (the nft chain would reject the packet on a repeat, or at the
@@ -1505,6 +1528,19 @@ static bool parse_rule(struct parser *p)
 
 		if (nfqr_tok_is(t, "comment"))
 			break;
+		if (nfqr_tok_is(t, "detect")) {
+			/* after the matches, before what it neutralizes */
+			if (b.detect_tok)
+				ok = expected(p, "a statement or verdict after 'detect'");
+			else if (b.r.n_stmts)
+				ok = error_at(p, t, "expected 'detect' before the rule's statements (it "
+					      "applies to the whole rule), got 'detect' after a statement");
+			b.detect_tok = t;
+			b.r.detect = true;
+			b.stmt_seen = true;
+			p->pos++;
+			continue;
+		}
 		if (is_verdict_word(p)) {
 			ok = parse_verdict(p, &b);
 			break;
@@ -1541,6 +1577,8 @@ static bool parse_rule(struct parser *p)
 		ok = expected_at(p, &p->t.v[first], "a match, statement or verdict");
 	if (ok)
 		ok = check_rule(p, &b);
+	if (ok && b.r.detect)
+		ok = check_detect(p, &b);
 	if (ok && b.comment) {
 		for (i = 0; i < p->rs->n_rules; i++)
 			if (p->comments[i] && strcmp(p->comments[i], b.comment) == 0) {
@@ -1555,12 +1593,15 @@ static bool parse_rule(struct parser *p)
 		nfqr_rule_free(&b.r);
 		return false;
 	}
-	/* stable id: the comment, or a hash of the rule's text */
+	/* stable id: the comment, or a hash of the rule's text (without
+	 * `detect`: counters survive turning it on or off) */
 	for (i = first; i < p->pos; i++) {
 		const struct token *t = &p->t.v[i];
 
 		if (nfqr_tok_is(t, "comment"))
 			break;
+		if (t == b.detect_tok)
+			continue;
 		h = fnv1a(h, t->text, t->len);
 		h = fnv1a(h, " ", 1);
 	}

@@ -57,6 +57,18 @@ static int run_check(const struct nfqd_opts *o)
 		       nfqr_ruleset_reject_mark(rs));
 	else
 		printf("reject no\n");
+	if (nfqr_ruleset_detect_only(rs)) {
+		printf("%s: --detect-only: every packet is accepted unchanged; what the rules "
+		       "would do is logged and counted\n", o->config);
+	} else {
+		uint32_t n = 0;
+
+		for (uint32_t r = 0; r < nfqr_ruleset_rule_count(rs); r++)
+			n += nfqr_ruleset_rule_detects(rs, r);
+		if (n)
+			printf("%s: %u rule%s only detect%s (detect): accepted, logged and counted\n",
+			       o->config, n, n == 1 ? "" : "s", n == 1 ? "s" : "");
+	}
 	nfqr_ruleset_free(rs);
 	return NFQD_EXIT_OK;
 }
@@ -409,13 +421,13 @@ static int run(struct nfqd *d)
 			d->n = i;
 			break;
 		}
-	ERR("serving queues %u-%u (%s backend) with %s: %u rules, copy range %u%s%s%s%s\n",
+	ERR("serving queues %u-%u (%s backend) with %s: %u rules, copy range %u%s%s%s%s%s\n",
 	    d->o.q_first, d->o.q_last,
 	    nfqring_backend(d->w[0].h) == NFQRING_BACKEND_RING ? "ring" : "netlink",
 	    d->o.config, nfqr_ruleset_rule_count(rs), d->copy_range,
 	    d->conntrack ? ", conntrack" : "", d->uid_gid ? ", socket uid/gid" : "",
 	    d->o.fail_open ? ", fail-open" : "",
-	    d->o.cpu_pin ? ", pinned" : "");
+	    d->o.cpu_pin ? ", pinned" : "", d->o.detect_only ? ", detect-only" : "");
 	/* every queue is bound by now */
 	sd_notifyf(0, "READY=1\nSTATUS=serving queues %u-%u\nMAINPID=%d", d->o.q_first,
 		   d->o.q_last, (int)getpid());

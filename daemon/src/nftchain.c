@@ -102,6 +102,9 @@ static void put_header(FILE *f, FILE *warn, const struct nfqd_opts *o,
 	if (o->fanout)
 		fprintf(f, "# --fanout spreads packets by CPU: the packets of one flow may be judged\n"
 			"# by different workers and leave reordered.\n");
+	if (o->detect_only)
+		fprintf(f, "# --detect-only: nfqringd accepts every packet unchanged and only reports\n"
+			"# what its rules would do; this table is the one for enforcing them.\n");
 	if (o->fail_open)
 		fprintf(f, "# --fail-open: nfqringd asks the kernel to accept packets when a queue is\n"
 			"# full (NFQA_CFG_F_FAIL_OPEN); nothing in nft.\n");

@@ -36,6 +36,9 @@ void nfqd_usage(FILE *f)
 		"                        was quiet for S seconds (default %u)\n"
 		"      --reject-mark MASK  the packet-mark bits that carry reject verdicts to nft\n"
 		"                        (default 0x%08x; with serving, --check, --test, --print-nft)\n"
+		"      --detect-only     judge nothing: accept every packet unchanged, log and count\n"
+		"                        what the rules would have done (serving, --check, --test,\n"
+		"                        --print-nft)\n"
 		"  -m, --matcher NAME    content matcher: auto (default), hyperscan, aho-corasick\n"
 		"  -s, --socket PATH     control socket (default " NFQD_DEFAULT_SOCKET ")\n"
 		"      --check FILE      validate FILE and say what the daemon would configure\n"
@@ -162,7 +165,7 @@ static bool table_name_ok(const char *s)
 enum { O_CHECK = 256, O_RELOAD, O_STATS, O_JSON, O_BACKEND, O_FAIL_OPEN, O_CPU_PIN,
        O_GSO, O_COPY_RANGE, O_RING_FRAMES, O_TEST, O_MARK, O_CT_MARK, O_PRINT_NFT,
        O_REJECT_MARK, O_HOOKS, O_BYPASS, O_FANOUT, O_TABLE, O_CT_BYPASS_MARK,
-       O_LOG_FORMAT, O_LOG_ONCE };
+       O_LOG_FORMAT, O_LOG_ONCE, O_DETECT_ONLY };
 
 int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -186,6 +189,7 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "ct-mark", required_argument, NULL, O_CT_MARK },
 		{ "print-nft", no_argument, NULL, O_PRINT_NFT },
 		{ "reject-mark", required_argument, NULL, O_REJECT_MARK },
+		{ "detect-only", no_argument, NULL, O_DETECT_ONLY },
 		{ "hooks", required_argument, NULL, O_HOOKS },
 		{ "bypass", no_argument, NULL, O_BYPASS },
 		{ "fanout", no_argument, NULL, O_FANOUT },
@@ -271,6 +275,10 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 					    32 - __builtin_clz(NFQR_REJECT_COUNT - 1),
 					    NFQR_REJECT_MARK_DEFAULT, optarg);
 			rules = "--reject-mark";
+			break;
+		case O_DETECT_ONLY:
+			o->detect_only = true;
+			rules = "--detect-only";
 			break;
 		case O_HOOKS:
 			if (parse_hooks(optarg, &o->hooks))
@@ -409,6 +417,7 @@ void nfqd_opts_load(const struct nfqd_opts *o, struct nfqr_load_opts *lo)
 	memset(lo, 0, sizeof(*lo));
 	lo->backend = o->matcher;
 	lo->reject_mark = o->reject_mark;
+	lo->detect_only = o->detect_only;
 	if (o->queues_set)
 		nfqr_queue_set(lo, o->q_first, o->q_last);
 }

@@ -43,6 +43,7 @@ struct nfqd_opts {
 	uint32_t ring_frames;		/* --ring-frames, 0: library default */
 	const char *socket;		/* --socket PATH */
 	uint32_t reject_mark;		/* --reject-mark: the reject field (NFQR_REJECT_MARK_DEFAULT) */
+	bool detect_only;		/* --detect-only: accept all, report what the rules would do */
 	bool log_json;			/* --log-format json */
 	uint32_t log_once_s;		/* --log-once-per-flow[=S], 0: log every packet */
 	/* --print-nft only: how the nft chain queues */

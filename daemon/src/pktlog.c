@@ -60,6 +60,65 @@ void nfqd_pktlog_fill(struct nfqd_pktlog *rec, const struct nfqr_ruleset *rs, ui
 	rec->icmp_code = d.icmp_code;
 }
 
+void nfqd_pktlog_detect(struct nfqd_pktlog *rec, const struct nfqr_result *res)
+{
+	rec->detect = (uint8_t)res->detect;
+	rec->detect_verdict = res->detect_verdict;
+	rec->detect_reject = (uint8_t)res->detect_reject;
+	rec->detect_mark = res->detect_mark;
+	rec->detect_ct_mark = res->detect_ct_mark;
+	rec->detect_ct_mask = res->detect_ct_mask;
+}
+
+void nfqd_detect_of(struct nfqd_detect *dt, const struct nfqr_result *res)
+{
+	*dt = (struct nfqd_detect){ res->detect, res->detect_verdict, res->detect_mark,
+				    res->detect_ct_mark, res->detect_ct_mask, res->detect_reject };
+}
+
+static void detect_of_rec(struct nfqd_detect *dt, const struct nfqd_pktlog *rec)
+{
+	*dt = (struct nfqd_detect){ rec->detect, rec->detect_verdict, rec->detect_mark,
+				    rec->detect_ct_mark, rec->detect_ct_mask,
+				    (enum nfqr_reject)rec->detect_reject };
+}
+
+void nfqd_detect_text(FILE *f, const struct nfqd_detect *dt)
+{
+	char vb[48];
+
+	if (!dt->bits)
+		return;
+	fprintf(f, " (detect: %s", nfqd_verdict_words(dt->verdict, dt->reject, vb, sizeof(vb)));
+	if (dt->bits & NFQR_DETECT_MARK)
+		fprintf(f, ", mark set 0x%x", dt->mark);
+	if ((dt->bits & NFQR_DETECT_CT_MARK) && dt->ct_mask == UINT32_MAX)
+		fprintf(f, ", ct mark set 0x%x", dt->ct_mark);
+	else if (dt->bits & NFQR_DETECT_CT_MARK)
+		fprintf(f, ", ct mark set 0x%x mask 0x%x", dt->ct_mark & dt->ct_mask, dt->ct_mask);
+	if (dt->bits & NFQR_DETECT_REWRITE)
+		fputs(", payload rewrite", f);
+	fputc(')', f);
+}
+
+void nfqd_detect_json(FILE *f, const struct nfqd_detect *dt, bool sp)
+{
+	const char *c = sp ? ": " : ":", *k = sp ? ", " : ",";
+	char vb[48];
+
+	if (!dt->bits)
+		return;
+	fprintf(f, "%s\"detect\"%s", k, c);
+	nfqd_json_str(f, nfqd_verdict_words(dt->verdict, dt->reject, vb, sizeof(vb)));
+	if (dt->bits & NFQR_DETECT_MARK)
+		fprintf(f, "%s\"detect_mark\"%s%u", k, c, dt->mark);
+	if (dt->bits & NFQR_DETECT_CT_MARK)
+		fprintf(f, "%s\"detect_ct_mark\"%s%u%s\"detect_ct_mask\"%s%u", k, c,
+			dt->ct_mark & dt->ct_mask, k, c, dt->ct_mask);
+	if (dt->bits & NFQR_DETECT_REWRITE)
+		fprintf(f, "%s\"detect_rewrite\"%strue", k, c);
+}
+
 const char *nfqd_l4_name(uint8_t proto, char *b, size_t n)
 {
 	switch (proto) {
@@ -165,6 +224,7 @@ void nfqd_put_id(FILE *f, const char *id)
 /* The verdict comes last: "queue num 7 bypass" has spaces. */
 void nfqd_pktlog_text(FILE *f, const struct nfqd_pktlog *rec, nfqd_ifname_fn ifname)
 {
+	struct nfqd_detect dt;
 	struct words w;
 
 	words_of(rec, ifname, &w);
@@ -188,6 +248,8 @@ void nfqd_pktlog_text(FILE *f, const struct nfqd_pktlog *rec, nfqd_ifname_fn ifn
 	fputs(" rule ", f);
 	nfqd_put_id(f, rec->rule);
 	fprintf(f, " verdict %s", w.verdict);
+	detect_of_rec(&dt, rec);
+	nfqd_detect_text(f, &dt);
 }
 
 static void json_name(FILE *f, const char *key, const char *v)
@@ -202,6 +264,7 @@ static void json_name(FILE *f, const char *key, const char *v)
 void nfqd_pktlog_json(FILE *f, const struct nfqd_pktlog *rec, nfqd_ifname_fn ifname)
 {
 	time_t sec = (time_t)(rec->time_ns / 1000000000ull);
+	struct nfqd_detect dt;
 	struct words w;
 	struct tm tm;
 	char ts[32];
@@ -215,6 +278,8 @@ void nfqd_pktlog_json(FILE *f, const struct nfqd_pktlog *rec, nfqd_ifname_fn ifn
 	if (rec->prefix[0])
 		json_name(f, "prefix", rec->prefix);
 	json_name(f, "verdict", w.verdict);
+	detect_of_rec(&dt, rec);
+	nfqd_detect_json(f, &dt, false);
 	json_name(f, "in", w.iname);
 	json_name(f, "out", w.oname);
 	if (w.proto) {

@@ -28,6 +28,10 @@ struct nfqd_pktlog {
 	uint8_t l4proto, icmp_type, icmp_code;
 	uint8_t reject;			/* enum nfqr_reject: the verdict was a reject */
 	bool has_ports, has_icmp, fragment;
+	/* detect-only (nfqr_result.detect): what was not done */
+	uint8_t detect;			/* NFQR_DETECT_* bits, 0: nothing */
+	uint8_t detect_reject;		/* enum nfqr_reject */
+	uint32_t detect_verdict, detect_mark, detect_ct_mark, detect_ct_mask;
 	uint8_t saddr[16], daddr[16];
 	char rule[NFQD_PKTLOG_ID];
 	char prefix[NFQD_PKTLOG_PREFIX];
@@ -39,6 +43,21 @@ void nfqd_pktlog_fill(struct nfqd_pktlog *rec, const struct nfqr_ruleset *rs, ui
 		      const uint8_t *pkt, size_t caplen, const struct nfqr_pkt_meta *meta,
 		      uint32_t queue, uint32_t id, uint32_t verdict, enum nfqr_reject reject,
 		      uint64_t time_ns);
+
+/* Copies what the result detected (detect-only) into @rec. */
+void nfqd_pktlog_detect(struct nfqd_pktlog *rec, const struct nfqr_result *res);
+
+/* What was detected but not done, as " (detect: drop, mark set 0x10, ...)"
+ * after a text line's verdict, or ,"detect":"drop",... in a JSON object
+ * (@sp: a space after each colon and comma, as --test writes JSON); nothing
+ * when @bits is 0. */
+struct nfqd_detect {
+	uint32_t bits, verdict, mark, ct_mark, ct_mask;
+	enum nfqr_reject reject;
+};
+void nfqd_detect_text(FILE *f, const struct nfqd_detect *dt);
+void nfqd_detect_json(FILE *f, const struct nfqd_detect *dt, bool sp);
+void nfqd_detect_of(struct nfqd_detect *dt, const struct nfqr_result *res);
 
 /* Interface name of an ifindex into @buf (IF_NAMESIZE), or NULL. */
 typedef const char *(*nfqd_ifname_fn)(uint32_t ifindex, char *buf);

@@ -203,6 +203,7 @@ static void put_text(struct replay *r, const struct pcap_pkthdr *h, const struct
 		     const struct nfqr_result *res)
 {
 	FILE *f = r->out;
+	struct nfqd_detect dt;
 	char vb[64];
 
 	fprintf(f, "%" PRIu64 " ", r->frames);
@@ -222,8 +223,10 @@ static void put_text(struct replay *r, const struct pcap_pkthdr *h, const struct
 	fprintf(f, " len %u", len);
 	if (caplen < len)
 		fprintf(f, " caplen %u", caplen);
-	fprintf(f, " verdict %s by %s", verdict_words(res, vb, sizeof(vb)),
-		reason_name[res->reason]);
+	fprintf(f, " verdict %s", verdict_words(res, vb, sizeof(vb)));
+	nfqd_detect_of(&dt, res);
+	nfqd_detect_text(f, &dt);
+	fprintf(f, " by %s", reason_name[res->reason]);
 	if (res->reason == NFQR_REASON_RULE) {
 		fputc(' ', f);
 		nfqd_put_id(f, nfqr_ruleset_rule_id(r->rs, (uint32_t)res->rule));
@@ -249,6 +252,7 @@ static void put_json(struct replay *r, const struct pcap_pkthdr *h, const struct
 		     const struct nfqr_result *res)
 {
 	FILE *f = r->out;
+	struct nfqd_detect dt;
 	char vb[64];
 
 	fprintf(f, "{\"packet\": %" PRIu64 ", \"time\": ", r->frames);
@@ -267,8 +271,10 @@ static void put_json(struct replay *r, const struct pcap_pkthdr *h, const struct
 		fprintf(f, ", \"fragment\": true");
 	if (fl->malformed)
 		fprintf(f, ", \"malformed\": \"%s\"", fl->malformed);
-	fprintf(f, ", \"verdict\": \"%s\", \"by\": \"%s\"",
-		verdict_words(res, vb, sizeof(vb)), reason_name[res->reason]);
+	fprintf(f, ", \"verdict\": \"%s\"", verdict_words(res, vb, sizeof(vb)));
+	nfqd_detect_of(&dt, res);
+	nfqd_detect_json(f, &dt, true);
+	fprintf(f, ", \"by\": \"%s\"", reason_name[res->reason]);
 	if (res->reason == NFQR_REASON_RULE) {
 		fprintf(f, ", \"rule\": ");
 		nfqd_json_str(f, nfqr_ruleset_rule_id(r->rs, (uint32_t)res->rule));

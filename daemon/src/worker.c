@@ -48,6 +48,7 @@ static void log_packet(struct nfqd_worker *w, const struct nfqd_gen *g,
 	for (uint32_t i = 0; i < res->n_log && i < NFQR_MAX_LOG; i++) {
 		nfqd_pktlog_fill(&rec, g->rs, res->log_rules[i], (const uint8_t *)p->payload,
 				 p->payload_len, meta, p->queue, p->id, v, res->reject, now_real);
+		nfqd_pktlog_detect(&rec, res);
 		if (w->once && !nfqd_flowonce_first(w->once, &rec, meta->now_ns)) {
 			nfqd_ctr_add(&w->st.c[Q_LOG_ONCE], 1);
 			continue;

@@ -165,6 +165,36 @@ int main(void)
 	       "--reject-mark with --reload");
 	ok(strstr(err, "keeps the one it started with") != NULL, "  says why: %s", err);
 
+	/* --detect-only goes with the rules: serving, --check, --test, --print-nft */
+	{
+		struct nfqr_load_opts lo;
+
+		is_int(parse(&o, err, "-c", "r", "-q", "0", NULL), 0, "no --detect-only");
+		nfqd_opts_load(&o, &lo);
+		ok(!o.detect_only && !lo.detect_only, "  off by default");
+		is_int(parse(&o, err, "-c", "r", "-q", "0", "--detect-only", NULL), 0,
+		       "--detect-only when serving");
+		nfqd_opts_load(&o, &lo);
+		ok(o.detect_only && lo.detect_only, "  parsed and passed to the engine");
+		is_int(parse(&o, err, "--check", "r", "-q", "0-3", "--fail-open", "--detect-only", NULL), 0,
+		       "--check FILE with --detect-only in $NFQRINGD_OPTS");
+		ok(o.mode == NFQD_CHECK && o.detect_only, "  check mode, detect-only");
+		is_int(parse(&o, err, "--test", "-c", "r", "--detect-only", "a.pcap", NULL), 0,
+		       "--detect-only with --test");
+		ok(o.mode == NFQD_TEST && o.detect_only && !strcmp(o.capture, "a.pcap"),
+		   "  test mode, detect-only, the capture");
+		is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "0", "--detect-only", NULL), 0,
+		       "--detect-only with --print-nft (the daemon's option line)");
+		is_int(parse(&o, err, "--stats", "--detect-only", NULL), NFQD_EXIT_USAGE,
+		       "--detect-only with --stats");
+		is_str(err, "--detect-only goes with the rules: serving, --check, --test or --print-nft "
+		       "(a running daemon keeps the one it started with)", "  says why");
+		is_int(parse(&o, err, "--reload", "--detect-only", NULL), NFQD_EXIT_USAGE,
+		       "--detect-only with --reload");
+		is_int(parse(&o, err, "-c", "r", "-q", "0", "--detect-only=yes", NULL), NFQD_EXIT_USAGE,
+		       "--detect-only takes no argument");
+	}
+
 	is_int(parse(&o, err, "--print-nft", "-c", "r.nft", "-q", "0-3", NULL), 0, "--print-nft -c FILE -q 0-3");
 	ok(o.mode == NFQD_PRINT_NFT && !strcmp(o.config, "r.nft") && o.q_first == 0 && o.q_last == 3,
 	   "  print-nft mode, file, queues");

@@ -57,6 +57,7 @@ static void judge_and_log(uint8_t *pkt, size_t len, struct nfqr_pkt_meta *m,
 	ok(res.n_log == 1, "one log hit (%u)", res.n_log);
 	nfqd_pktlog_fill(&rec, rs, res.log_rules[0], pkt, len, m, 3, 41, v, res.reject,
 			 1764649800123456789ull);
+	nfqd_pktlog_detect(&rec, &res);
 	lines(&rec, text, json, cap);
 	nfqr_scratch_free(sc);
 }
@@ -202,6 +203,54 @@ static void through_the_ring(void)
 	   "a text-only consumer sees a record as an empty line");
 }
 
+/* Detect-only: the verdict sent is accept, the line says what would have been. */
+static void detect_lines(void)
+{
+	static const char drules[] =
+		"tcp dport 22 detect log drop comment \"ssh in\"\n"
+		"tcp dport 23 detect log meta mark set 0x10 reject with tcp reset comment \"telnet\"\n"
+		"udp dport 53 detect log ct mark set ct mark | 0x1 payload fill \"x\" accept comment \"dns\"\n";
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *saved = rs;
+	struct nfqr_pkt_meta m = { 0 };
+	uint8_t l4[64], pkt[128];
+	char text[512], json[512];
+	size_t n;
+
+	rs = nfqr_ruleset_parse("d.nft", drules, strlen(drules), NULL, &d);
+	nfqr_diag_free(&d);
+	if (!ok(rs != NULL, "detect rules load")) {
+		rs = saved;
+		return;
+	}
+	n = pkt_ipv4(pkt, "192.0.2.9", "10.0.0.2", 6, l4, l4_tcp(l4, 40000, 22, 0x02, NULL, 0));
+	judge_and_log(pkt, n, &m, text, json, sizeof(text));
+	is_str(text, "queue 3 id 41 in - out - "
+	       "tcp 192.0.2.9:40000 > 10.0.0.2:22 len 40 rule \"ssh in\" verdict accept (detect: drop)",
+	       "detect drop as text");
+	ok(strstr(json, "\"verdict\":\"accept\",\"detect\":\"drop\",\"in\":null") != NULL,
+	   "  as JSON: %s", json);
+
+	n = pkt_ipv4(pkt, "192.0.2.9", "10.0.0.2", 6, l4, l4_tcp(l4, 40001, 23, 0x02, NULL, 0));
+	judge_and_log(pkt, n, &m, text, json, sizeof(text));
+	is_str(text, "queue 3 id 41 in - out - tcp 192.0.2.9:40001 > 10.0.0.2:23 len 40 "
+	       "rule telnet verdict accept (detect: reject with tcp reset, mark set 0x10)",
+	       "detect reject with a mark as text");
+	ok(strstr(json, "\"verdict\":\"accept\",\"detect\":\"reject with tcp reset\","
+		  "\"detect_mark\":16,\"in\"") != NULL, "  as JSON: %s", json);
+
+	m = (struct nfqr_pkt_meta){ .ct_present = true, .ct_mark = 0x8 };
+	n = pkt_ipv4(pkt, "10.0.0.1", "10.0.0.2", 17, l4, l4_udp(l4, 5353, 53, "q", 1));
+	judge_and_log(pkt, n, &m, text, json, sizeof(text));
+	is_str(text, "queue 3 id 41 in - out - udp 10.0.0.1:5353 > 10.0.0.2:53 len 29 "
+	       "rule dns verdict accept (detect: accept, ct mark set 0x1 mask 0x1, payload rewrite)",
+	       "detect changes under an accept as text");
+	ok(strstr(json, "\"verdict\":\"accept\",\"detect\":\"accept\",\"detect_ct_mark\":1,"
+		  "\"detect_ct_mask\":1,\"detect_rewrite\":true,\"in\"") != NULL, "  as JSON: %s", json);
+	nfqr_ruleset_free(rs);
+	rs = saved;
+}
+
 int main(void)
 {
 	struct nfqr_load_opts lo = { 0 };
@@ -211,6 +260,7 @@ int main(void)
 	if (!ok(rs != NULL, "rules load (%s)", diag.n ? diag.msgs[0] : ""))
 		return 1;
 	formats();
+	detect_lines();
 	once_per_flow();
 	through_the_ring();
 	nfqr_ruleset_free(rs);

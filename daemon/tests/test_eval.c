@@ -998,6 +998,193 @@ static void test_reject(void)
 	nfqr_ruleset_free(rs);
 }
 
+static struct nfqr_ruleset *load_opts(const char *text, const struct nfqr_load_opts *o)
+{
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *rs = nfqr_ruleset_parse("t.nft", text, strlen(text), o, &d);
+
+	for (size_t i = 0; i < d.n; i++)
+		printf("# %s\n", d.msgs[i]);
+	nfqr_diag_free(&d);
+	return rs;
+}
+
+/* `detect` per rule: every verdict kind is reported, not given; nothing is
+ * changed; the would-be verdict ends evaluation; counters count. */
+static void test_detect(void)
+{
+	struct nfqr_ruleset *rs;
+	struct nfqr_scratch *sc;
+	struct nfqr_pkt_meta m;
+	struct nfqr_result r;
+	uint8_t copy[2048];
+	size_t n;
+
+	rs = load("udp dport 1 detect drop\n"
+		  "udp dport 2 detect reject with icmpx admin-prohibited\n"
+		  "udp dport 3 detect meta mark set 0x10 repeat\n"
+		  "udp dport 4 detect queue num 7 bypass\n"
+		  "udp dport 5 detect payload fill \"X\" accept\n"
+		  "udp dport 6 detect ct mark set ct mark | 0x4 meta mark set 0x3\n"
+		  "udp dport 6 log drop comment \"real\"\n"
+		  "udp dport 8 detect payload replace \"zz\" \"yy\" drop\n"
+		  "udp dport 1-8 log prefix \"later\" drop comment \"later\"\n"
+		  "udp dport 9 detect log meta mark set 0x1 accept\n");
+	if (!ok(rs != NULL, "detect: rules load"))
+		return;
+	sc = nfqr_scratch_new(rs);
+	ok(nfqr_ruleset_rule_detects(rs, 0) && !nfqr_ruleset_rule_detects(rs, 6) &&
+	   !nfqr_ruleset_detect_only(rs), "detect: which rules detect");
+
+	n = udp4("10.1.1.1", 1, "hello");
+	m = meta(n);
+	memcpy(copy, buf, n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect drop: accepted");
+	ok(r.detect == NFQR_DETECT_VERDICT && r.detect_verdict == NF_DROP && r.rule == 0 &&
+	   r.reason == NFQR_REASON_RULE && !r.reject, "detect drop: would drop, by rule 0");
+	ok(!r.mark_set && !r.ct_mark_set && !r.payload_rewritten && memcmp(copy, buf, n) == 0,
+	   "detect drop: nothing changed");
+	is_int(r.n_log, 0, "detect drop: ends evaluation, the later rule's log does not fire");
+	is_int(nfqr_scratch_rule_counter(sc, 0)->hits, 1, "detect drop: the rule counts a hit");
+	is_int(nfqr_scratch_rule_counter(sc, 8)->hits, 0, "detect drop: the later rule is not reached");
+
+	n = udp4("10.1.1.1", 2, "hello");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect reject: accepted");
+	ok(r.detect == NFQR_DETECT_VERDICT && r.detect_verdict == NF_REPEAT &&
+	   r.detect_reject == NFQR_REJECT_ICMPX_ADMIN_PROHIBITED && r.reject == NFQR_REJECT_NONE,
+	   "detect reject: would reject with icmpx admin-prohibited");
+	ok(!r.mark_set && r.mark == 0, "detect reject: no reject code in the mark");
+
+	n = udp4("10.1.1.1", 3, "hello");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect repeat: accepted");
+	ok(r.detect == (NFQR_DETECT_VERDICT | NFQR_DETECT_MARK) && r.detect_verdict == NF_REPEAT &&
+	   r.detect_mark == 0x10 && !r.mark_set, "detect repeat: would repeat with mark 0x10, mark not set");
+
+	n = udp4("10.1.1.1", 4, "hello");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect queue: accepted");
+	ok(r.detect == NFQR_DETECT_VERDICT &&
+	   r.detect_verdict == (NF_QUEUE_NR(7) | NF_VERDICT_FLAG_QUEUE_BYPASS),
+	   "detect queue: would queue to 7 with bypass");
+
+	n = udp4("10.1.1.1", 5, "hello");
+	m = meta(n);
+	memcpy(copy, buf, n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect fill: accepted");
+	ok(r.detect == NFQR_DETECT_REWRITE && r.detect_verdict == NF_ACCEPT && !r.payload_rewritten,
+	   "detect fill: would rewrite, verdict accept");
+	ok(memcmp(copy, buf, n) == 0, "detect fill: the buffer is unchanged");
+
+	/* statements without a verdict: evaluation goes on, the later real rule drops */
+	n = udp4("10.1.1.1", 6, "hello");
+	m = meta(n);
+	m.ct_present = true;
+	m.ct_mark = 0x1;
+	m.mark = 0x8;
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_DROP, "detect marks, then a real drop");
+	ok(r.detect == (NFQR_DETECT_MARK | NFQR_DETECT_CT_MARK) && r.detect_mark == 0x3 &&
+	   r.detect_ct_mark == 0x4 && r.detect_ct_mask == 0x4 && r.detect_verdict == NF_DROP,
+	   "detect marks: would set mark 0x3 and ct mark bit 0x4; would-be verdict = the real one");
+	ok(!r.mark_set && !r.ct_mark_set && r.mark == 0x8, "detect marks: marks not set");
+	ok(r.rule == 6 && r.n_log == 1 && r.log_rules[0] == 6, "detect marks: the real rule decided and logged");
+
+	/* replace with nothing to replace: no detection, and it ends evaluation as drop would */
+	n = udp4("10.1.1.1", 8, "hello");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect replace+drop: accepted");
+	ok(r.detect == NFQR_DETECT_VERDICT && r.detect_verdict == NF_DROP, "  nothing to replace: only the drop");
+	n = udp4("10.1.1.1", 8, "azzb");
+	m = meta(n);
+	memcpy(copy, buf, n);
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.detect == (NFQR_DETECT_VERDICT | NFQR_DETECT_REWRITE) && memcmp(copy, buf, n) == 0,
+	   "  with \"zz\": would rewrite and drop, buffer unchanged");
+
+	/* log still runs in a detecting rule; accept + mark: detect without verdict bit */
+	n = udp4("10.1.1.1", 9, "hello");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect log+mark+accept: accepted");
+	ok(r.n_log == 1 && r.log_rules[0] == 9 && r.detect == NFQR_DETECT_MARK &&
+	   r.detect_mark == 0x1 && !r.mark_set, "  the log fires, would set mark 0x1");
+
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_DETECT_DROP), 3, "stat detect_drop");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_DETECT_REJECT), 1, "stat detect_reject");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_DETECT_REPEAT), 1, "stat detect_repeat");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_DETECT_QUEUE), 1, "stat detect_queue");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_DETECT_MARK), 3, "stat detect_mark");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_DETECT_REWRITE), 2, "stat detect_rewrite");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_REJECT), 0, "stat reject: none given");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_REWRITE_DONE), 0, "stat rewrite_done: none done");
+	is_str(nfqr_stat_name(NFQR_STAT_DETECT_DROP), "detect_drop", "stat name detect_drop");
+	is_str(nfqr_stat_name(NFQR_STAT_DETECT_REWRITE), "detect_rewrite", "stat name detect_rewrite");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
+/* --detect-only: every rule and the policies detect. */
+static void test_detect_only(void)
+{
+	struct nfqr_load_opts o = { .detect_only = true };
+	struct nfqr_ruleset *rs = load_opts("udp dport 1 meta mark set 0x5 drop\n"
+					    "udp dport 2 payload fill \"Q\" accept\n"
+					    "udp dport 3 reject\n"
+					    "policy drop\n", &o);
+	struct nfqr_scratch *sc;
+	struct nfqr_pkt_meta m;
+	struct nfqr_result r;
+	uint8_t copy[2048];
+	size_t n;
+
+	if (!ok(rs != NULL, "detect-only: rules load"))
+		return;
+	sc = nfqr_scratch_new(rs);
+	ok(nfqr_ruleset_detect_only(rs) && nfqr_ruleset_rule_detects(rs, 1), "detect-only: flagged");
+	n = udp4("10.1.1.1", 1, "hello");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect-only drop: accepted");
+	ok(r.detect == (NFQR_DETECT_VERDICT | NFQR_DETECT_MARK) && r.detect_verdict == NF_DROP &&
+	   r.detect_mark == 0x5 && !r.mark_set, "  would drop with mark 0x5");
+	n = udp4("10.1.1.1", 2, "hello");
+	m = meta(n);
+	memcpy(copy, buf, n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect-only fill: accepted");
+	ok(r.detect == NFQR_DETECT_REWRITE && memcmp(copy, buf, n) == 0 && !r.payload_rewritten,
+	   "  would rewrite, buffer unchanged");
+	n = udp4("10.1.1.1", 3, "hello");
+	m = meta(n);
+	nfqr_eval(rs, sc, buf, n, &m, &r);
+	ok(r.verdict == NF_ACCEPT && r.detect_reject == NFQR_REJECT_ICMPX_PORT_UNREACHABLE &&
+	   !r.mark_set, "detect-only reject: accepted, would reject");
+	n = udp4("10.1.1.1", 99, "hello");
+	m = meta(n);
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect-only policy drop: accepted");
+	ok(r.reason == NFQR_REASON_POLICY && r.detect == NFQR_DETECT_VERDICT &&
+	   r.detect_verdict == NF_DROP, "  would be dropped by the policy");
+	m = meta(n);
+	m.mark = 0x02000000;       /* a reject code: the loop guard would drop */
+	is_int(nfqr_eval(rs, sc, buf, n, &m, &r), NF_ACCEPT, "detect-only reject loop guard: accepted");
+	ok(r.reason == NFQR_REASON_REJECT_LOOP && r.detect_verdict == NF_DROP, "  would be dropped");
+	buf[0] = 0x45;
+	m = meta(10);
+	is_int(nfqr_eval(rs, sc, buf, 10, &m, &r), NF_ACCEPT, "detect-only malformed: accepted");
+	ok(r.reason == NFQR_REASON_MALFORMED && r.detect_verdict == NF_DROP, "  would be dropped (policy malformed)");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_DETECT_DROP), 4, "detect-only: detect_drop 4");
+	is_int(nfqr_scratch_stat(sc, NFQR_STAT_REJECT_LOOP), 1, "detect-only: reject_loop still counted");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+	/* the same rules without the option act */
+	rs = load("udp dport 1 meta mark set 0x5 drop\n");
+	sc = nfqr_scratch_new(rs);
+	n = udp4("10.1.1.1", 1, "hello");
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.detect == 0 && r.mark_set,
+	   "without --detect-only: dropped, nothing detected");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
 int main(void)
 {
 	test_example();
@@ -1010,6 +1197,8 @@ int main(void)
 	test_backends_agree();
 	test_content_scan_skipped();
 	test_reject();
+	test_detect();
+	test_detect_only();
 	srand(4321);
 	test_random_vs_reference();
 	return tap_done();

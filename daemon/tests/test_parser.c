@@ -534,6 +534,66 @@ static void test_derived_settings(void)
 	nfqr_diag_free(&d);
 }
 
+static void test_detect(void)
+{
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *x, *y;
+
+	valid("tcp dport 23 detect drop\n"
+	      "tcp dport 24 detect reject with tcp reset\n"
+	      "tcp dport 25 detect meta mark set 0x10 repeat\n"
+	      "tcp dport 26 detect queue num 9\n"
+	      "tcp dport 27 detect log prefix \"p\" payload fill \"x\" accept\n"
+	      "tcp dport 28 detect ct mark set 0x1\n"
+	      "tcp dport 29 detect counter meta mark set 0x2 comment \"c\"\n"
+	      "detect drop\n", 8, "detect before every kind of verdict and change");
+	invalid("tcp dport 23 detect accept\n",
+		"t.nft:1:14: expected a verdict other than accept (drop, reject, repeat, queue) or a "
+		"'meta mark set', 'ct mark set' or 'payload' statement after 'detect', got only "
+		"'accept' (the rule would detect nothing)");
+	invalid("tcp dport 23 detect log counter\n",
+		"t.nft:1:14: expected a verdict other than accept (drop, reject, repeat, queue) or a "
+		"'meta mark set', 'ct mark set' or 'payload' statement after 'detect', got none "
+		"(the rule would detect nothing)");
+	invalid("tcp dport 23 log detect drop\n",
+		"t.nft:1:18: expected 'detect' before the rule's statements (it applies to the whole "
+		"rule), got 'detect' after a statement");
+	invalid("tcp dport 23 detect detect drop\n",
+		"t.nft:1:21: expected a statement or verdict after 'detect', got 'detect'");
+	invalid("detect tcp dport 23 drop\n",
+		"t.nft:1:8: expected a statement or verdict here (matches come before statements in "
+		"nfqringd rules), got 'tcp'");
+	invalid("tcp dport 23 drop detect\n",
+		"t.nft:1:19: expected end of rule after the verdict, got 'detect'");
+	invalid("tcp dport 23 detect repeat\n",
+		"t.nft:1:21: expected 'meta mark set' or 'ct mark set' changing the mark in a rule "
+		"ending in 'repeat' (the nft chain must be able to tell the packet was seen), got "
+		"'repeat' without one");
+	/* the id ignores `detect`: counters survive turning it on and off */
+	x = load("tcp dport 23 drop\n", &d, NULL);
+	y = load("tcp dport 23 detect drop\n", &d, NULL);
+	if (ok(x && y, "detect id variants load"))
+		is_str(nfqr_ruleset_rule_id(x, 0), nfqr_ruleset_rule_id(y, 0), "detect does not change the id");
+	ok(y && nfqr_ruleset_rule_detects(y, 0) && x && !nfqr_ruleset_rule_detects(x, 0),
+	   "nfqr_ruleset_rule_detects");
+	nfqr_ruleset_free(x);
+	nfqr_ruleset_free(y);
+	/* detect reject still reserves the reject field (remove `detect` and it rejects) */
+	x = load("tcp dport 23 detect reject\n", &d, NULL);
+	ok(x && nfqr_ruleset_uses_reject(x), "detect reject reserves the reject mark field");
+	nfqr_ruleset_free(x);
+	/* --detect-only: a load option; accept-only rules are fine then */
+	{
+		struct nfqr_load_opts o = { .detect_only = true };
+
+		x = load("tcp dport 23 accept\ntcp dport 24 detect drop\n", &d, &o);
+		ok(x && nfqr_ruleset_detect_only(x) && nfqr_ruleset_rule_detects(x, 0),
+		   "detect_only load option: every rule detects");
+		nfqr_ruleset_free(x);
+	}
+	nfqr_diag_free(&d);
+}
+
 int main(void)
 {
 	test_valid();
@@ -542,5 +602,6 @@ int main(void)
 	test_reject();
 	test_multiple_errors_and_ids();
 	test_derived_settings();
+	test_detect();
 	return tap_done();
 }

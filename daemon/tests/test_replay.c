@@ -396,7 +396,8 @@ static const char *raw_lines[] = {
 	"summary: frames 19 packets 19 skipped 0 accept 9 drop 8 repeat 1 queue 1 reject 0",
 	"engine: policy 3 fragment 1 malformed 2 fragment_no_l4 1 rewrite_done 1"
 		" rewrite_refused_truncated 1 rewrite_refused_gso 0 rewrite_refused_protocol 0"
-		" ct_no_connection 1 log_suppressed 0 reject 0 reject_loop 0",
+		" ct_no_connection 1 log_suppressed 0 reject 0 reject_loop 0"
+			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0",
 	"rule: ssh line 3 hits 1 bytes 40",
 	"rule: admin line 4 hits 1 bytes 61",
 	"rule: web line 5 hits 2 bytes 115",
@@ -494,7 +495,9 @@ static void test_json(void)
 		    "\"fragment\": 1, \"malformed\": 2, \"fragment_no_l4\": 1, \"rewrite_done\": 1, "
 		    "\"rewrite_refused_truncated\": 1, \"rewrite_refused_gso\": 0, "
 		    "\"rewrite_refused_protocol\": 0, \"ct_no_connection\": 1, \"log_suppressed\": 0, "
-		    "\"reject\": 0, \"reject_loop\": 0}, "
+		    "\"reject\": 0, \"reject_loop\": 0, \"detect_drop\": 0, \"detect_reject\": 0, "
+		    "\"detect_repeat\": 0, \"detect_queue\": 0, \"detect_mark\": 0, "
+		    "\"detect_rewrite\": 0}, "
 		    "\"rules\": [{\"id\": \"ssh\", \"line\": 3, \"hits\": 1, \"bytes\": 40}, "
 		    "{\"id\": \"admin\", \"line\": 4, \"hits\": 1, \"bytes\": 61}, "),
 	   "  the summary");
@@ -677,7 +680,8 @@ static void test_reject(void)
 		"summary: frames 4 packets 4 skipped 0 accept 1 drop 0 repeat 0 queue 0 reject 3",
 		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
-			" ct_no_connection 0 log_suppressed 0 reject 3 reject_loop 0",
+			" ct_no_connection 0 log_suppressed 0 reject 3 reject_loop 0"
+			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0",
 	}, *looped[] = {
 		"1 " T "01 tcp 10.0.0.1:40000 > 10.0.0.2:80 len 40 verdict drop by reject loop guard",
 		"2 " T "02 udp 10.0.0.1:33000 > 10.0.0.2:53 len 28 verdict drop by reject loop guard",
@@ -687,7 +691,8 @@ static void test_reject(void)
 		"summary: frames 4 packets 4 skipped 0 accept 0 drop 4 repeat 0 queue 0 reject 0",
 		"engine: policy 0 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
-			" ct_no_connection 0 log_suppressed 0 reject 0 reject_loop 4",
+			" ct_no_connection 0 log_suppressed 0 reject 0 reject_loop 4"
+			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0",
 	};
 
 	write_file("reject.nft", "tcp dport 80 reject with tcp reset comment \"rst\"\n"
@@ -723,6 +728,61 @@ static void test_reject(void)
 	       "a rule that copies ct mark bits into the reject field: exit %d", NFQD_EXIT_RULES);
 	says(has(err, "bad.nft:1:1: expected a 'meta mark set' that leaves the reject mark field"),
 	     "  says which rule");
+}
+
+/* ---- detect: what would have been done, the packet accepted --------------------- */
+
+static void test_detect(void)
+{
+	uint8_t p[256];
+	struct cap c;
+	const char *want[] = {
+		"1 " T "01 tcp 10.0.0.1:40000 > 10.0.0.2:80 len 40 verdict accept (detect: reject with"
+			" tcp reset) by rule rst line 1",
+		"2 " T "02 udp 10.0.0.1:33000 > 10.0.0.2:53 len 28 verdict accept (detect: drop, mark"
+			" set 0x7) by rule dns line 2",
+		"3 " T "03 udp 10.0.0.1:33000 > 10.0.0.2:54 len 28 verdict drop by rule real line 3",
+		"4 " T "04 udp 10.0.0.1:33000 > 10.0.0.2:55 len 28 verdict accept by policy",
+	}, *global[] = {
+		"1 " T "01 tcp 10.0.0.1:40000 > 10.0.0.2:80 len 40 verdict accept (detect: reject with"
+			" tcp reset) by rule rst line 1",
+		"2 " T "02 udp 10.0.0.1:33000 > 10.0.0.2:53 len 28 verdict accept (detect: drop, mark"
+			" set 0x7) by rule dns line 2",
+		"3 " T "03 udp 10.0.0.1:33000 > 10.0.0.2:54 len 28 verdict accept (detect: drop) by rule"
+			" real line 3",
+		"4 " T "04 udp 10.0.0.1:33000 > 10.0.0.2:55 len 28 verdict accept by policy",
+		"summary: frames 4 packets 4 skipped 0 accept 4 drop 0 repeat 0 queue 0 reject 0",
+		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
+			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
+			" ct_no_connection 0 log_suppressed 0 reject 0 reject_loop 0"
+			" detect_drop 2 detect_reject 1 detect_repeat 0 detect_queue 0 detect_mark 1 detect_rewrite 0",
+	};
+
+	write_file("detect.nft", "tcp dport 80 detect reject with tcp reset comment \"rst\"\n"
+		   "udp dport 53 detect meta mark set 0x7 drop comment \"dns\"\n"
+		   "udp dport 54 drop comment \"real\"\n");
+	cap_open(&c, "detect.pcap", DLT_RAW);
+	cap_add(&c, p, tcp4(p, 40000, 80, NULL));
+	cap_add(&c, p, udp4(p, 33000, 53, 0));
+	cap_add(&c, p, udp4(p, 33000, 54, 0));
+	cap_add(&c, p, udp4(p, 33000, 55, 0));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("detect.nft"), path("detect.pcap"), NULL), NFQD_EXIT_OK,
+	       "detect rules: exit 0");
+	lines_start("detect", want, N(want));
+	ok(has(out, " detect_drop 1 detect_reject 1 "), "  detect counters");
+	is_int(run(NULL, "--test", "--detect-only", "-c", path("detect.nft"), path("detect.pcap"), NULL),
+	       NFQD_EXIT_OK, "--detect-only: exit 0");
+	lines_start("--detect-only", global, N(global));
+	is_int(run(NULL, "--test", "--json", "-c", path("detect.nft"), path("detect.pcap"), NULL),
+	       NFQD_EXIT_OK, "detect --json: exit 0");
+	ok(has(out, "\"verdict\": \"accept\", \"detect\": \"drop\", \"detect_mark\": 7, \"by\": \"rule\", "
+		    "\"rule\": \"dns\""), "  detect in JSON");
+	ok(has(out, "\"detect_drop\": 1, \"detect_reject\": 1"), "  detect counters in JSON");
+	write_file("bad.nft", "tcp dport 80 detect accept\n");
+	is_int(run(NULL, "--test", "-c", path("bad.nft"), path("detect.pcap"), NULL), NFQD_EXIT_RULES,
+	       "detect with nothing to detect: exit %d", NFQD_EXIT_RULES);
+	says(has(err, "bad.nft:1:14: expected a verdict other than accept"), "  says which rule");
 }
 
 /* ---- errors: each with its message and exit code ------------------------------- */
@@ -829,6 +889,7 @@ int main(int argc, char **argv)
 	test_cooked();
 	test_marks();
 	test_reject();
+	test_detect();
 	test_errors();
 
 	/* TEST_REPLAY_KEEP=1 keeps the captures and rules to look at */
@@ -838,7 +899,7 @@ int main(int argc, char **argv)
 		static const char *const files[] = {
 			"rules.nft", "bad.nft", "raw.pcap", "eth.pcap", "sll.pcap", "sll2.pcap",
 			"ipv4.pcap", "ipv6.pcap", "marks.pcap", "ppp.pcap", "stdout", "stderr",
-			"reject.nft", "reject.pcap",
+			"reject.nft", "reject.pcap", "detect.nft", "detect.pcap",
 		};
 
 		for (size_t i = 0; i < N(files); i++)

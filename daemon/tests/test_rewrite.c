@@ -17,7 +17,7 @@ static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static enum nfqr_rw_result fill(uint8_t *p, size_t n, uint32_t info, const char *pat,
 				struct nfqr_decoded *d)
 {
-	struct nfqr_rw_ctx c = { p, d, (uint32_t)n, (uint32_t)n, info };
+	struct nfqr_rw_ctx c = { p, d, (uint32_t)n, (uint32_t)n, info, false };
 
 	nfqr_decode(p, n, (uint32_t)n, 0, d);
 	return nfqr_payload_fill(&c, (const uint8_t *)pat, (uint32_t)strlen(pat));
@@ -115,7 +115,7 @@ static void test_tcp6_replace(void)
 	const char *req = "GET /admin HTTP/1.0\r\n";
 	size_t n = pkt_ipv6(buf, "2001:db8::1", "2001:db8::2", 6, NULL, 0,
 			    l4, l4_tcp(l4, 40000, 80, 0x18, req, strlen(req)));
-	struct nfqr_rw_ctx c = { buf, &d, (uint32_t)n, (uint32_t)n, 0 };
+	struct nfqr_rw_ctx c = { buf, &d, (uint32_t)n, (uint32_t)n, 0, false };
 
 	ref_l4_csum_set(buf, n, 40, 6, 56);
 	is_int(rd16(buf + 56), 0xef07, "tcp6 known checksum before");
@@ -166,7 +166,7 @@ static void test_refusals(void)
 {
 	struct nfqr_decoded d;
 	size_t n = udp4("hello world!", 12);
-	struct nfqr_rw_ctx c = { buf, &d, (uint32_t)n - 4, (uint32_t)n, 0 };
+	struct nfqr_rw_ctx c = { buf, &d, (uint32_t)n - 4, (uint32_t)n, 0, false };
 	uint8_t before[64];
 
 	memcpy(before, buf, n);
