@@ -419,11 +419,11 @@ scenario_reject() {
 		{ fail "nfqringd --print-nft"; return; }
 	grep -v 'reject with' "$T/table.nft" | sed 's/^/# table: /'
 	D nft -f "$T/table.nft" || { fail "nft -f of the --print-nft table"; return; }
-	# a listener on every port, open for 10 s: what is refused is refused
-	# by the reject, not by a closed port
-	D "$TRAFFIC" tcp-listen 10090 3000 10000 >"$T/listen.10090" &
+	# a listener on every port until told to stop (a loaded VM is slow):
+	# what is refused is refused by the reject, not by a closed port
+	D "$TRAFFIC" tcp-listen 10090 120000 120000 >"$T/listen.10090" &
 	l90=$!
-	D "$TRAFFIC" tcp-listen 10093 3000 10000 >"$T/listen.10093" &
+	D "$TRAFFIC" tcp-listen 10093 120000 120000 >"$T/listen.10093" &
 	l93=$!
 	for _ in $(seq 100); do
 		grep -q ready "$T/listen.10090" && grep -q ready "$T/listen.10093" && break
@@ -443,6 +443,7 @@ scenario_reject() {
 	done
 	client tcp 10093 1500
 	expect_eq "${RES% *}" connected "TCP to 10093 (accepted by the rules)"
+	kill -TERM "$l90" "$l93"
 	wait "$l90" "$l93"
 	expect_eq "$(tail -n 1 "$T/listen.10090")" 0 "connections accepted on 10090"
 	expect_eq "$(tail -n 1 "$T/listen.10093")" 1 "connections accepted on 10093"

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,12 +223,21 @@ static long ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+static void on_term(int sig)
+{
+	(void)sig;	/* only to interrupt poll() */
+}
+
+/* Accepts until quiet for a while, or until SIGTERM; prints the count. */
 static int do_tcp_listen(int port, int quiet_ms, int first_ms)
 {
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sigaction sa = { .sa_handler = on_term };	/* no SA_RESTART */
 	struct pollfd pfd = { .events = POLLIN };
 	long n = 0;
 	int off = 0, on = 1;
+
+	sigaction(SIGTERM, &sa, NULL);
 
 	pfd.fd = socket(AF_INET6, SOCK_STREAM, 0);
 	if (pfd.fd < 0 ||
