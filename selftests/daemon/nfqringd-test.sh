@@ -443,7 +443,8 @@ scenario_reject() {
 	done
 	client tcp 10093 1500
 	expect_eq "${RES% *}" connected "TCP to 10093 (accepted by the rules)"
-	kill -TERM "$l90" "$l93"
+	# $l90/$l93 are the subshells of D: signal the listeners themselves
+	pkill -TERM -f "tcp-listen 1009[03] "
 	wait "$l90" "$l93"
 	expect_eq "$(tail -n 1 "$T/listen.10090")" 0 "connections accepted on 10090"
 	expect_eq "$(tail -n 1 "$T/listen.10093")" 1 "connections accepted on 10093"
