@@ -127,8 +127,8 @@ void nfqr_cm_scratch_free(struct nfqr_cm_scratch *s)
 	free(s);
 }
 
-void nfqr_cm_scan(const struct nfqr_cm *cm, struct nfqr_cm_scratch *s,
-		  const uint8_t *data, size_t len, uint64_t *matched)
+static void scan(const struct nfqr_cm *cm, struct nfqr_cm_scratch *s,
+		 const uint8_t *data, size_t len, uint32_t cross, uint64_t *matched)
 {
 	if (cm->hs) {
 		uintptr_t end = (uintptr_t)data + len;
@@ -140,8 +140,21 @@ void nfqr_cm_scan(const struct nfqr_cm *cm, struct nfqr_cm_scratch *s,
 			memcpy(s->bounce, data, len);
 			data = s->bounce;
 		}
-		nfqr_hs_scan(cm->hs, s->hs_scratch, cm->pats, data, len, matched);
+		nfqr_hs_scan(cm->hs, s->hs_scratch, cm->pats, data, len, cross, matched);
 	}
 	else if (cm->ac)
-		nfqr_ac_scan(cm->ac, cm->pats, data, len, matched);
+		nfqr_ac_scan(cm->ac, cm->pats, data, len, cross, matched);
+}
+
+void nfqr_cm_scan(const struct nfqr_cm *cm, struct nfqr_cm_scratch *s,
+		  const uint8_t *data, size_t len, uint64_t *matched)
+{
+	scan(cm, s, data, len, 0, matched);
+}
+
+void nfqr_cm_scan_cross(const struct nfqr_cm *cm, struct nfqr_cm_scratch *s,
+			const uint8_t *data, size_t len, uint32_t cross, uint64_t *matched)
+{
+	if (cross > 0 && cross < len)
+		scan(cm, s, data, len, cross, matched);
 }

@@ -17,6 +17,7 @@ struct nfqr_cm_pattern {
 	uint32_t offset;           /* match must start at or after this payload byte */
 	uint32_t depth;            /* ... and end within offset+depth; 0 = no limit */
 	bool nocase;               /* ASCII case-insensitive */
+	bool stream;               /* `stream`: also joined across in-order TCP segments */
 };
 
 struct nfqr_cm;
@@ -33,6 +34,10 @@ void nfqr_cm_scratch_free(struct nfqr_cm_scratch *s);
  * pattern i that occurs in data within its offset/depth window. */
 void nfqr_cm_scan(const struct nfqr_cm *cm, struct nfqr_cm_scratch *s,
 		  const uint8_t *data, size_t len, uint64_t *matched);
+/* Same, but only for occurrences that cross `cross` (> 0): start before it
+ * and end after it; windows are ignored (stream patterns have none). */
+void nfqr_cm_scan_cross(const struct nfqr_cm *cm, struct nfqr_cm_scratch *s,
+			const uint8_t *data, size_t len, uint32_t cross, uint64_t *matched);
 bool nfqr_cm_hyperscan_available(void);
 
 /* Checks one occurrence [start, start+len) against a pattern's window. */
@@ -43,12 +48,22 @@ static inline bool nfqr_cm_in_window(const struct nfqr_cm_pattern *p, uint64_t s
 	return p->depth == 0 || start + p->len <= (uint64_t)p->offset + p->depth;
 }
 
+/* What a backend reports: with cross == 0 the occurrence in its window,
+ * else an occurrence across position cross. */
+static inline bool nfqr_cm_accept(const struct nfqr_cm_pattern *p, uint64_t start,
+				  uint32_t cross)
+{
+	if (cross)
+		return start < cross && start + p->len > cross;
+	return nfqr_cm_in_window(p, start);
+}
+
 /* Backends, behind nfqr_cm. */
 struct nfqr_ac;
 struct nfqr_ac *nfqr_ac_build(const struct nfqr_cm_pattern *pats, uint32_t n);
 void nfqr_ac_free(struct nfqr_ac *ac);
 void nfqr_ac_scan(const struct nfqr_ac *ac, const struct nfqr_cm_pattern *pats,
-		  const uint8_t *data, size_t len, uint64_t *matched);
+		  const uint8_t *data, size_t len, uint32_t cross, uint64_t *matched);
 
 struct nfqr_hs;
 struct nfqr_hs *nfqr_hs_build(const struct nfqr_cm_pattern *pats, uint32_t n,
@@ -58,7 +73,7 @@ void *nfqr_hs_scratch_new(const struct nfqr_hs *hs);
 void nfqr_hs_scratch_free(void *s);
 void nfqr_hs_scan(const struct nfqr_hs *hs, void *scratch,
 		  const struct nfqr_cm_pattern *pats,
-		  const uint8_t *data, size_t len, uint64_t *matched);
+		  const uint8_t *data, size_t len, uint32_t cross, uint64_t *matched);
 bool nfqr_hs_available(void);
 
 #endif

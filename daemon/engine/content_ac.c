@@ -219,7 +219,7 @@ static void auto_free(struct ac_auto *a)
 }
 
 static void auto_scan(const struct ac_auto *a, const struct nfqr_cm_pattern *pats,
-		      const uint8_t *data, size_t len, uint64_t *matched)
+		      const uint8_t *data, size_t len, uint32_t cross, uint64_t *matched)
 {
 	uint32_t s = 0;
 
@@ -242,7 +242,7 @@ static void auto_scan(const struct ac_auto *a, const struct nfqr_cm_pattern *pat
 		for (uint32_t o = a->nodes[s].out; o != NONE; o = a->out_next[o]) {
 			uint32_t p = a->out_pat[o];
 
-			if (nfqr_cm_in_window(&pats[p], i + 1 - pats[p].len))
+			if (nfqr_cm_accept(&pats[p], i + 1 - pats[p].len, cross))
 				matched[p / 64] |= 1ULL << (p % 64);
 		}
 	}
@@ -271,8 +271,8 @@ void nfqr_ac_free(struct nfqr_ac *ac)
 }
 
 void nfqr_ac_scan(const struct nfqr_ac *ac, const struct nfqr_cm_pattern *pats,
-		  const uint8_t *data, size_t len, uint64_t *matched)
+		  const uint8_t *data, size_t len, uint32_t cross, uint64_t *matched)
 {
-	auto_scan(&ac->exact, pats, data, len, matched);
-	auto_scan(&ac->folded, pats, data, len, matched);
+	auto_scan(&ac->exact, pats, data, len, cross, matched);
+	auto_scan(&ac->folded, pats, data, len, cross, matched);
 }

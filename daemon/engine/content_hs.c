@@ -74,6 +74,7 @@ void nfqr_hs_scratch_free(void *s)
 struct scan_ctx {
 	const struct nfqr_cm_pattern *pats;
 	uint64_t *matched;
+	uint32_t cross;
 };
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to,
@@ -82,16 +83,16 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	struct scan_ctx *c = ctx;
 
 	(void)from; (void)flags;
-	if (nfqr_cm_in_window(&c->pats[id], to - c->pats[id].len))
+	if (nfqr_cm_accept(&c->pats[id], to - c->pats[id].len, c->cross))
 		c->matched[id / 64] |= 1ULL << (id % 64);
 	return 0;
 }
 
 void nfqr_hs_scan(const struct nfqr_hs *hs, void *scratch,
 		  const struct nfqr_cm_pattern *pats,
-		  const uint8_t *data, size_t len, uint64_t *matched)
+		  const uint8_t *data, size_t len, uint32_t cross, uint64_t *matched)
 {
-	struct scan_ctx c = { pats, matched };
+	struct scan_ctx c = { pats, matched, cross };
 
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
@@ -113,8 +114,8 @@ void *nfqr_hs_scratch_new(const struct nfqr_hs *hs) { (void)hs; return NULL; }
 void nfqr_hs_scratch_free(void *s) { (void)s; }
 void nfqr_hs_scan(const struct nfqr_hs *hs, void *scratch,
 		  const struct nfqr_cm_pattern *pats,
-		  const uint8_t *data, size_t len, uint64_t *matched)
+		  const uint8_t *data, size_t len, uint32_t cross, uint64_t *matched)
 {
-	(void)hs; (void)scratch; (void)pats; (void)data; (void)len; (void)matched;
+	(void)hs; (void)scratch; (void)pats; (void)data; (void)len; (void)cross; (void)matched;
 }
 #endif

@@ -15,6 +15,7 @@
 #include "decode.h"
 #include "rewrite.h"
 #include "ruleset.h"
+#include "stream.h"
 
 struct nfqr_scratch {
 	const struct nfqr_ruleset *rs;
@@ -32,6 +33,8 @@ struct nfqr_scratch {
 	uint8_t *decides;                /* per rule: its verdict ends evaluation when reached */
 	uint64_t content_scans;
 	struct nfqr_cm_scratch *cms;
+	struct nfqr_stream *stream;      /* flow table: only with stream contents */
+	const uint64_t *stream_found;    /* stream patterns found across the boundary */
 	struct nfqr_rule_counter *counters;
 	uint64_t stats[NFQR_STAT_COUNT];
 	uint64_t log_last_ns;
@@ -124,9 +127,12 @@ struct nfqr_scratch *nfqr_scratch_new(const struct nfqr_ruleset *rs)
 	sc->decides = calloc(n, 1);
 	if (rs->cm)
 		sc->cms = nfqr_cm_scratch_new(rs->cm);
+	if (rs->stream_cm)
+		sc->stream = nfqr_stream_new(rs);
 	sc->log_tokens = rs->log_burst;
 	if (!sc->cand || !sc->found || !sc->cls || !sc->matched || !sc->cnt || !sc->gen ||
-	    !sc->counters || !sc->by_content || !sc->decides || (rs->cm && !sc->cms)) {
+	    !sc->counters || !sc->by_content || !sc->decides || (rs->cm && !sc->cms) ||
+	    (rs->stream_cm && !sc->stream)) {
 		nfqr_scratch_free(sc);
 		return NULL;
 	}
@@ -153,6 +159,7 @@ void nfqr_scratch_free(struct nfqr_scratch *sc)
 	free(sc->by_content);
 	free(sc->decides);
 	nfqr_cm_scratch_free(sc->cms);
+	nfqr_stream_free(sc->stream);
 	free(sc);
 }
 
@@ -160,6 +167,12 @@ const struct nfqr_rule_counter *nfqr_scratch_rule_counter(const struct nfqr_scra
 							  uint32_t rule)
 {
 	return rule < sc->rs->n_rules ? &sc->counters[rule] : NULL;
+}
+
+/* Test hook: bytes of the stream flow table, 0 when there is none. */
+size_t nfqr_scratch_stream_bytes(const struct nfqr_scratch *sc)
+{
+	return sc->stream ? nfqr_stream_table_bytes(sc->stream) : 0;
 }
 
 /* Test hook: payloads scanned by the content matcher. */
@@ -195,6 +208,10 @@ const char *nfqr_stat_name(enum nfqr_stat s)
 		[NFQR_STAT_DETECT_QUEUE] = "detect_queue",
 		[NFQR_STAT_DETECT_MARK] = "detect_mark",
 		[NFQR_STAT_DETECT_REWRITE] = "detect_rewrite",
+		[NFQR_STAT_STREAM_JOINS] = "stream_joins",
+		[NFQR_STAT_STREAM_OUT_OF_ORDER] = "stream_out_of_order",
+		[NFQR_STAT_STREAM_EVICTIONS] = "stream_evictions",
+		[NFQR_STAT_STREAM_FLOWS] = "stream_flows",
 	};
 	return s < NFQR_STAT_COUNT ? names[s] : "?";
 }
@@ -220,6 +237,9 @@ static void content_scan(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 	sc->content_scans++;
 	memset(sc->matched, 0, pw * 8);
 	nfqr_cm_scan(rs->cm, sc->cms, payload, len, sc->matched);
+	if (sc->stream_found)              /* joined to the flow's tail, as it arrived */
+		for (p = 0; p < pw; p++)
+			sc->matched[p] |= sc->stream_found[p];
 	if (++sc->cur_gen == 0) {          /* wrapped: forget all stamps */
 		memset(sc->gen, 0, rs->n_rules * sizeof(uint32_t));
 		sc->cur_gen = 1;
@@ -573,6 +593,9 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 	st.v.oif_class = nfqr_ifnames_lookup(rs->ifn, meta->oif);
 	st.payload = buf + d.payload_off;
 	st.payload_len = d.end > d.payload_off ? d.end - d.payload_off : 0;
+	/* stream contents: before the rules, on the payload as it arrived */
+	sc->stream_found = sc->stream ? nfqr_stream_prepare(rs, sc->stream, buf, &d, sc->stats)
+				      : NULL;
 
 	nc = candidates(rs, sc, &st, 0);
 	for (i = 0; i < nc;) {
@@ -623,6 +646,8 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 out:
 	res->mark = st.v.mark;
 	res->mark_set = st.v.mark != meta->mark;
+	if (sc->stream)
+		nfqr_stream_commit(sc->stream, res->verdict, sc->stats);
 done:
 	if (res->detect & (NFQR_DETECT_MARK | NFQR_DETECT_CT_MARK))
 		sc->stats[NFQR_STAT_DETECT_MARK]++;

@@ -58,6 +58,8 @@ void nfqr_ruleset_free(struct nfqr_ruleset *rs)
 	free(rs->pattern_rules);
 	free(rs->pattern_n_rules);
 	nfqr_cm_free(rs->cm);
+	nfqr_cm_free(rs->stream_cm);
+	free(rs->stream_pat);
 	ifnames_free(rs->ifn);
 	free(rs);
 }

@@ -140,6 +140,13 @@ struct nfqr_ruleset {
 	uint32_t **pattern_rules;           /* per pattern: rules requiring it */
 	uint32_t *pattern_n_rules;
 	struct nfqr_cm *cm;
+	/* `content ... stream` (stream.c): a matcher of the stream patterns only,
+	 * for the join windows; NULL when there is none (no flow table) */
+	struct nfqr_cm *stream_cm;
+	uint32_t *stream_pat;               /* stream_cm pattern i -> patterns[] index */
+	uint32_t n_stream;
+	uint32_t stream_maxlen;             /* longest stream pattern */
+	uint32_t stream_slots;              /* flow table entries per worker */
 
 	struct nfqr_ifnames *ifn;           /* NULL if no iifname/oifname */
 	bool     uses_ct, uses_mark_match, uses_ct_match;

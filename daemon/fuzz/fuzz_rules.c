@@ -24,8 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct nfqr_diag d = { 0 };
 	struct nfqr_ruleset *rs;
 
-	if (!opts.own_queues_known)
+	if (!opts.own_queues_known) {
 		nfqr_queue_set(&opts, 0, 3);
+		opts.stream_slots = 64;   /* content ... stream: a small flow table */
+	}
 	rs = nfqr_ruleset_parse("fuzz", (const char *)data, size, &opts, &d);
 	nfqr_diag_free(&d);
 	if (rs) {
@@ -46,6 +48,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			m.mark = 0x10;
 			m.ct_present = m.ct_info_present = m.uid_present = false;
 			nfqr_eval(rs, sc, buf, sizeof(pkt_udp6), &m, &r);
+			/* the next segment of the flow (seq 11): a stream join */
+			memcpy(buf, pkt_tcp4, sizeof(pkt_tcp4));
+			buf[27] = 11;
+			m.mark = 0;
+			m.pkt_len = sizeof(pkt_tcp4);
+			nfqr_eval(rs, sc, buf, sizeof(pkt_tcp4), &m, &r);
 			/* back with a reject code: the loop guard, if the rules reject */
 			memcpy(buf, pkt_tcp4, sizeof(pkt_tcp4));
 			m.pkt_len = sizeof(pkt_tcp4);

@@ -49,7 +49,16 @@ struct nfqr_load_opts {
 	 * policies too: nothing is dropped, rejected, repeated, requeued, marked
 	 * or rewritten; nfqr_result says what would have been (see below). */
 	bool     detect_only;
+	/* Flow table of `content ... stream` per worker (scratch): entries,
+	 * rounded down to a power of two, at least NFQR_STREAM_WAYS;
+	 * 0 = NFQR_STREAM_SLOTS_DEFAULT.  Not allocated without stream contents. */
+	uint32_t stream_slots;
 };
+
+#define NFQR_STREAM_SLOTS_DEFAULT 16384u
+#define NFQR_STREAM_SLOTS_MAX     (1u << 22)
+#define NFQR_STREAM_WAYS          4u      /* entries per bucket */
+#define NFQR_STREAM_MAX_LEN       256u    /* longest `content ... stream` */
 
 /* Collected error messages, "file:line:col: expected X, got Y". */
 struct nfqr_diag {
@@ -247,6 +256,10 @@ enum nfqr_stat {
 	NFQR_STAT_DETECT_QUEUE,            /* ... requeued */
 	NFQR_STAT_DETECT_MARK,             /* ... set the packet mark or ct mark */
 	NFQR_STAT_DETECT_REWRITE,          /* ... rewritten the payload */
+	NFQR_STAT_STREAM_JOINS,            /* in-order segments joined to their flow's tail */
+	NFQR_STAT_STREAM_OUT_OF_ORDER,     /* segments of a known flow not at the expected seq */
+	NFQR_STAT_STREAM_EVICTIONS,        /* flow entries replaced because the bucket was full */
+	NFQR_STAT_STREAM_FLOWS,            /* gauge: flow entries in use (this worker) */
 	NFQR_STAT_COUNT
 };
 

@@ -123,6 +123,47 @@ fail:
 	return -1;
 }
 
+/* `content ... stream`: a matcher of those patterns alone (for the join
+ * windows) and the size of the per-worker flow table. */
+static int build_stream(struct nfqr_ruleset *rs, const struct nfqr_load_opts *opts,
+			char *err, size_t errlen)
+{
+	struct nfqr_cm_pattern *sp;
+	uint32_t i, n = 0, slots;
+
+	for (i = 0; i < rs->n_patterns; i++)
+		n += rs->patterns[i].stream;
+	if (!n)
+		return 0;
+	rs->stream_pat = calloc(n, sizeof(uint32_t));
+	sp = calloc(n, sizeof(*sp));
+	if (!rs->stream_pat || !sp) {
+		free(sp);
+		return -1;
+	}
+	for (i = 0; i < rs->n_patterns; i++) {
+		if (!rs->patterns[i].stream)
+			continue;
+		if (rs->patterns[i].len > rs->stream_maxlen)
+			rs->stream_maxlen = rs->patterns[i].len;
+		rs->stream_pat[rs->n_stream] = i;
+		sp[rs->n_stream++] = rs->patterns[i];
+	}
+	rs->stream_cm = nfqr_cm_build(sp, n, opts ? opts->backend : NFQR_CM_AUTO, err, errlen);
+	free(sp);
+	if (!rs->stream_cm)
+		return -1;
+	slots = opts && opts->stream_slots ? opts->stream_slots : NFQR_STREAM_SLOTS_DEFAULT;
+	if (slots > NFQR_STREAM_SLOTS_MAX)
+		slots = NFQR_STREAM_SLOTS_MAX;
+	if (slots < NFQR_STREAM_WAYS)
+		slots = NFQR_STREAM_WAYS;
+	while (slots & (slots - 1))        /* a power of two: buckets by mask */
+		slots &= slots - 1;
+	rs->stream_slots = slots;
+	return 0;
+}
+
 static int build_content(struct nfqr_ruleset *rs, const struct nfqr_load_opts *opts,
 			 char *err, size_t errlen)
 {
@@ -151,7 +192,9 @@ static int build_content(struct nfqr_ruleset *rs, const struct nfqr_load_opts *o
 		}
 	rs->cm = nfqr_cm_build(rs->patterns, rs->n_patterns,
 			       opts ? opts->backend : NFQR_CM_AUTO, err, errlen);
-	return rs->cm ? 0 : -1;
+	if (!rs->cm)
+		return -1;
+	return build_stream(rs, opts, err, errlen);
 }
 
 /* The copy range: the headers, the content windows and the raw payload

@@ -125,6 +125,7 @@ struct rb {
 	const struct token *detect_tok;     /* `detect` */
 	char *comment;
 	const struct token *comment_tok;
+	const struct token *stream_tok;     /* first `stream` of a content */
 };
 
 static const struct token *cur(const struct parser *p)
@@ -858,7 +859,8 @@ static bool add_content(struct parser *p, struct rb *b, struct nfqr_cm_pattern *
 		struct nfqr_cm_pattern *q = &rs->patterns[i];
 
 		if (q->len == pat->len && q->nocase == pat->nocase && q->offset == pat->offset &&
-		    q->depth == pat->depth && memcmp(q->bytes, pat->bytes, pat->len) == 0)
+		    q->depth == pat->depth && q->stream == pat->stream &&
+		    memcmp(q->bytes, pat->bytes, pat->len) == 0)
 			break;
 	}
 	if (i < rs->n_patterns) {
@@ -877,16 +879,17 @@ static bool add_content(struct parser *p, struct rb *b, struct nfqr_cm_pattern *
 	return true;
 }
 
-/* @payload content "GET /" [offset N] [depth N] [nocase] */
+/* @payload content "GET /" [offset N] [depth N] [nocase] [stream] */
 static bool parse_content(struct parser *p, struct rb *b)
 {
 	struct nfqr_cm_pattern pat = { 0 };
 	uint8_t *bytes = NULL;
 	bool seen_off = false, seen_depth = false;
-	const struct token *depth_tok = NULL;
+	const struct token *depth_tok = NULL, *first_opt = NULL, *content_tok;
 
 	if (!expect_word(p, "content"))
 		return false;
+	content_tok = cur(p);
 	if (!parse_bytes(p, &bytes, &pat.len, "a non-empty string or hex bytes (0x...)"))
 		return false;
 	pat.bytes = bytes;
@@ -894,6 +897,27 @@ static bool parse_content(struct parser *p, struct rb *b)
 		uint64_t v;
 		bool is_off = is(p, "offset"), is_depth = is(p, "depth");
 
+		if (is(p, "stream")) {
+			if (pat.stream)
+				break;
+			if (seen_off || seen_depth) {
+				free(bytes);
+				return error_at(p, first_opt, "expected no 'offset' or 'depth' with "
+						"'stream' (a pattern across two segments has no position "
+						"in one payload), got '%.*s'",
+						(int)first_opt->len, first_opt->text);
+			}
+			if (pat.len > NFQR_STREAM_MAX_LEN) {
+				free(bytes);
+				return error_at(p, content_tok, "expected a content of at most %u bytes "
+						"with 'stream', got %u bytes", NFQR_STREAM_MAX_LEN, pat.len);
+			}
+			pat.stream = true;
+			if (!b->stream_tok)
+				b->stream_tok = cur(p);
+			p->pos++;
+			continue;
+		}
 		if (is(p, "nocase")) {
 			if (pat.nocase)
 				break;
@@ -903,6 +927,14 @@ static bool parse_content(struct parser *p, struct rb *b)
 		}
 		if ((!is_off || seen_off) && (!is_depth || seen_depth))
 			break;
+		if (pat.stream) {
+			free(bytes);
+			return error_at(p, cur(p), "expected no 'offset' or 'depth' with 'stream' (a "
+					"pattern across two segments has no position in one payload), "
+					"got '%.*s'", (int)cur(p)->len, cur(p)->text);
+		}
+		if (!first_opt)
+			first_opt = cur(p);
 		p->pos++;
 		if (is_depth)
 			depth_tok = cur(p);
@@ -1206,6 +1238,18 @@ static bool parse_reject_with(struct parser *p, struct rb *b)
 	default:
 		return true;
 	}
+}
+
+/* `content ... stream` joins TCP segments: it implies `meta l4proto tcp`,
+ * as `reject with tcp reset` does; a rule for other protocols only is refused. */
+static bool check_stream(struct parser *p, struct rb *b)
+{
+	if (!preds_allow(b, NFQR_F_L4PROTO, 6) ||
+	    has_pred_on(b, NFQR_F_ICMP_TYPE, NFQR_F_ICMP_CODE, NFQR_F_ICMP6_TYPE, NFQR_F_ICMP6_CODE))
+		return error_at(p, b->stream_tok, "expected matches that let TCP packets through "
+				"with 'content ... stream' (it joins TCP segments), got a rule for "
+				"other protocols only");
+	return add_proto_dep(b, 6);
 }
 
 static bool parse_verdict(struct parser *p, struct rb *b)
@@ -1575,6 +1619,8 @@ static bool parse_rule(struct parser *p)
 		ok = expected(p, b.r.verdict.kind ? "end of rule after the verdict" : "end of rule");
 	if (ok && b.r.n_preds == 0 && b.r.n_stmts == 0 && b.r.n_content == 0 && !b.r.verdict.kind)
 		ok = expected_at(p, &p->t.v[first], "a match, statement or verdict");
+	if (ok && b.stream_tok)
+		ok = check_stream(p, &b);
 	if (ok)
 		ok = check_rule(p, &b);
 	if (ok && b.r.detect)

@@ -103,7 +103,8 @@ void nfqd_swap_retire(struct nfqd_swap *sw, struct nfqd_gen *old, struct nfqd_ge
 	}
 	for (uint32_t w = 0; w < old->n_workers && w < new->n_workers; w++)
 		for (int s = 0; s < NFQR_STAT_COUNT; s++)
-			new->carry_stat[w][s] += nfqd_gen_stat(old, w, (enum nfqr_stat)s);
+			if (s != NFQR_STAT_STREAM_FLOWS)   /* a gauge: the new table starts empty */
+				new->carry_stat[w][s] += nfqd_gen_stat(old, w, (enum nfqr_stat)s);
 	pthread_mutex_unlock(&sw->lock);
 	nfqd_gen_free(old);
 }

@@ -29,10 +29,10 @@ static bool naive(const struct nfqr_cm_pattern *p, const uint8_t *d, size_t len)
 static void basic(enum nfqr_cm_backend be, const char *name)
 {
 	struct nfqr_cm_pattern pats[] = {
-		{ (const uint8_t *)"GET /admin", 10, 0, 0, false },
-		{ (const uint8_t *)"admin", 5, 0, 0, true },
-		{ (const uint8_t *)"GET", 3, 0, 3, false },       /* depth 3: at the start */
-		{ (const uint8_t *)"\0\x01", 2, 4, 0, false },     /* binary, offset 4 */
+		{ (const uint8_t *)"GET /admin", 10, 0, 0, false, false },
+		{ (const uint8_t *)"admin", 5, 0, 0, true, false },
+		{ (const uint8_t *)"GET", 3, 0, 3, false, false },       /* depth 3: at the start */
+		{ (const uint8_t *)"\0\x01", 2, 4, 0, false, false },     /* binary, offset 4 */
 	};
 	char err[256];
 	struct nfqr_cm *cm = nfqr_cm_build(pats, 4, be, err, sizeof(err));
@@ -131,8 +131,8 @@ static void ends_at_a_guard_page(enum nfqr_cm_backend be, const char *name)
 	size_t len, found = 0, gap;
 
 	for (i = 0; i < 9; i++)
-		pats[i] = (struct nfqr_cm_pattern){ (const uint8_t *)words[i], 3, 0, 0, true };
-	pats[9] = (struct nfqr_cm_pattern){ (const uint8_t *)"GET /admin", 10, 0, 0, false };
+		pats[i] = (struct nfqr_cm_pattern){ (const uint8_t *)words[i], 3, 0, 0, true, false };
+	pats[9] = (struct nfqr_cm_pattern){ (const uint8_t *)"GET /admin", 10, 0, 0, false, false };
 	cm = nfqr_cm_build(pats, 10, be, err, sizeof(err));
 	s = cm ? nfqr_cm_scratch_new(cm) : NULL;
 	if (!ok(cm && s && map != MAP_FAILED && !mprotect(map + pg, pg, PROT_NONE),
@@ -158,8 +158,43 @@ static void ends_at_a_guard_page(enum nfqr_cm_backend be, const char *name)
 	nfqr_cm_free(cm);
 }
 
+/* nfqr_cm_scan_cross: only occurrences across the position count. */
+static void cross(enum nfqr_cm_backend be, const char *name)
+{
+	struct nfqr_cm_pattern pats[] = {
+		{ (const uint8_t *)"abcd", 4, 0, 0, false, true },
+		{ (const uint8_t *)"xy", 2, 0, 0, true, true },
+	};
+	char err[256];
+	struct nfqr_cm *cm = nfqr_cm_build(pats, 2, be, err, sizeof(err));
+	struct nfqr_cm_scratch *s = cm ? nfqr_cm_scratch_new(cm) : NULL;
+	static const struct { const char *data; uint32_t at; uint64_t want; } t[] = {
+		{ "abcd", 2, 1 }, { "abcd", 1, 1 }, { "abcd", 3, 1 },
+		{ "abcd", 4, 0 },            /* ends at the boundary: wholly before */
+		{ "abcdzz", 4, 0 }, { "zzabcd", 2, 0 },   /* wholly after */
+		{ "abcdXY", 5, 2 }, { "abcdxy", 3, 1 }, { "xyabcd", 1, 2 },
+		{ "abcd", 0, 0 },            /* no boundary: nothing */
+	};
+
+	if (!ok(cm && s, "%s: cross matcher builds", name))
+		goto out;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint64_t m = 0;
+
+		nfqr_cm_scan_cross(cm, s, (const uint8_t *)t[i].data, strlen(t[i].data), t[i].at, &m);
+		ok(m == t[i].want, "%s: '%s' across %u: %llu", name, t[i].data, t[i].at,
+		   (unsigned long long)m);
+	}
+out:
+	nfqr_cm_scratch_free(s);
+	nfqr_cm_free(cm);
+}
+
 int main(void)
 {
+	cross(NFQR_CM_AHO_CORASICK, "aho-corasick");
+	if (nfqr_cm_hyperscan_available())
+		cross(NFQR_CM_HYPERSCAN, "hyperscan");
 	basic(NFQR_CM_AHO_CORASICK, "aho-corasick");
 	random_vs_naive(NFQR_CM_AHO_CORASICK, "aho-corasick");
 	ends_at_a_guard_page(NFQR_CM_AHO_CORASICK, "aho-corasick");
@@ -169,7 +204,7 @@ int main(void)
 		ends_at_a_guard_page(NFQR_CM_HYPERSCAN, "hyperscan");
 	} else {
 		printf("# hyperscan not available here: AUTO must fall back\n");
-		struct nfqr_cm_pattern p = { (const uint8_t *)"x", 1, 0, 0, false };
+		struct nfqr_cm_pattern p = { (const uint8_t *)"x", 1, 0, 0, false, false };
 		char err[64];
 		struct nfqr_cm *cm = nfqr_cm_build(&p, 1, NFQR_CM_AUTO, err, sizeof(err));
 		ok(cm && strcmp(nfqr_cm_backend_name(cm), "aho-corasick") == 0, "auto falls back");

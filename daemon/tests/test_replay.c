@@ -397,7 +397,8 @@ static const char *raw_lines[] = {
 	"engine: policy 3 fragment 1 malformed 2 fragment_no_l4 1 rewrite_done 1"
 		" rewrite_refused_truncated 1 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 		" ct_no_connection 1 log_suppressed 0 reject 0 reject_loop 0"
-			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0",
+			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0"
+			" stream_joins 0 stream_out_of_order 0 stream_evictions 0 stream_flows 0",
 	"rule: ssh line 3 hits 1 bytes 40",
 	"rule: admin line 4 hits 1 bytes 61",
 	"rule: web line 5 hits 2 bytes 115",
@@ -497,7 +498,8 @@ static void test_json(void)
 		    "\"rewrite_refused_protocol\": 0, \"ct_no_connection\": 1, \"log_suppressed\": 0, "
 		    "\"reject\": 0, \"reject_loop\": 0, \"detect_drop\": 0, \"detect_reject\": 0, "
 		    "\"detect_repeat\": 0, \"detect_queue\": 0, \"detect_mark\": 0, "
-		    "\"detect_rewrite\": 0}, "
+		    "\"detect_rewrite\": 0, \"stream_joins\": 0, \"stream_out_of_order\": 0, "
+		    "\"stream_evictions\": 0, \"stream_flows\": 0}, "
 		    "\"rules\": [{\"id\": \"ssh\", \"line\": 3, \"hits\": 1, \"bytes\": 40}, "
 		    "{\"id\": \"admin\", \"line\": 4, \"hits\": 1, \"bytes\": 61}, "),
 	   "  the summary");
@@ -681,7 +683,8 @@ static void test_reject(void)
 		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 			" ct_no_connection 0 log_suppressed 0 reject 3 reject_loop 0"
-			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0",
+			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0"
+			" stream_joins 0 stream_out_of_order 0 stream_evictions 0 stream_flows 0",
 	}, *looped[] = {
 		"1 " T "01 tcp 10.0.0.1:40000 > 10.0.0.2:80 len 40 verdict drop by reject loop guard",
 		"2 " T "02 udp 10.0.0.1:33000 > 10.0.0.2:53 len 28 verdict drop by reject loop guard",
@@ -692,7 +695,8 @@ static void test_reject(void)
 		"engine: policy 0 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 			" ct_no_connection 0 log_suppressed 0 reject 0 reject_loop 4"
-			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0",
+			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0"
+			" stream_joins 0 stream_out_of_order 0 stream_evictions 0 stream_flows 0",
 	};
 
 	write_file("reject.nft", "tcp dport 80 reject with tcp reset comment \"rst\"\n"
@@ -755,7 +759,8 @@ static void test_detect(void)
 		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 			" ct_no_connection 0 log_suppressed 0 reject 0 reject_loop 0"
-			" detect_drop 2 detect_reject 1 detect_repeat 0 detect_queue 0 detect_mark 1 detect_rewrite 0",
+			" detect_drop 2 detect_reject 1 detect_repeat 0 detect_queue 0 detect_mark 1 detect_rewrite 0"
+			" stream_joins 0 stream_out_of_order 0 stream_evictions 0 stream_flows 0",
 	};
 
 	write_file("detect.nft", "tcp dport 80 detect reject with tcp reset comment \"rst\"\n"
