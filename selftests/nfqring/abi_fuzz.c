@@ -852,6 +852,7 @@ static struct mapr *map_get(unsigned int idx, struct epo **ep)
 {
 	struct mapr *m = NULL;
 	unsigned int gen, i, n = 0, k;
+	bool ok;
 	int e;
 
 	pthread_mutex_lock(&maps_lock);
@@ -871,7 +872,17 @@ static struct mapr *map_get(unsigned int idx, struct epo **ep)
 	gen = m->gen;
 	pthread_mutex_unlock(&maps_lock);
 	pthread_mutex_lock(&eps[e].lock);
-	if (!m->used || m->gen != gen || m->ep != e) {
+	/*
+	 * Dropped and reused meanwhile?  op_mmap() rewrites a free record
+	 * under maps_lock only (it holds another endpoint's lock), so look
+	 * under maps_lock too: unlocked, a half-written record could pass
+	 * for the old one (a round on 6.12 died of SIGSEGV that way, we
+	 * think).  Once checked, it stays: dropping it needs our lock.
+	 */
+	pthread_mutex_lock(&maps_lock);
+	ok = m->used && m->gen == gen && m->ep == e;
+	pthread_mutex_unlock(&maps_lock);
+	if (!ok) {
 		pthread_mutex_unlock(&eps[e].lock);
 		return NULL;
 	}
