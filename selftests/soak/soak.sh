@@ -57,6 +57,7 @@ STATS=/proc/net/netfilter/nfqring_stats
 PORTS="11001 11002 11003 11010 11020"
 RECV_PORTS="11001 11003 11010 11020"
 QUIET_MS=${NFQR_SOAK_QUIET_MS:-60000}	# a receiver ends after this long without a datagram
+FIRST_MS=$((QUIET_MS * 2 > 120000 ? QUIET_MS * 2 : 120000))	# ... or before the first one
 PARK=10			# datagrams parked in queue 0 before each down of sb1
 
 fails=0
@@ -239,7 +240,7 @@ cp "$T/rules-a.nft" "$T/rules.nft"
 for p in $RECV_PORTS; do
 	mode=d
 	[ $p = 11003 ] && mode=h
-	ip netns exec soakd "$TRAFFIC" recv $p $QUIET_MS $mode 120000 >"$T/recv.$p" &
+	ip netns exec soakd "$TRAFFIC" recv $p $QUIET_MS $mode $FIRST_MS >"$T/recv.$p" &
 	echo $! >"$T/recv.$p.pid"
 done
 for p in $RECV_PORTS; do
