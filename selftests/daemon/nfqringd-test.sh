@@ -274,7 +274,9 @@ scenario_ctmark() {
 	start_daemon "$T/rules.nft" || return
 	grep -q "conntrack" "$T/log" || fail "the daemon did not ask for F_CONNTRACK"
 	recv_start 10040 1000 d; r40=$!
-	recv_start 10050 1000 d; r50=$!
+	# 10050 is sent after 10040's flow: wait for it as long as a slow
+	# (debug) kernel needs; it ends 1 s after its last datagram anyway
+	recv_start 10050 1000 d 120000; r50=$!
 	# one flow (one socket, one source port): the first packet is judged,
 	# the rest bypass the queue once the verdict set bit 0x1
 	S "$TRAFFIC" send 10.99.0.2 10040 50 100 20000
