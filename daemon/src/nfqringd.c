@@ -32,15 +32,8 @@
 
 static int run_check(const struct nfqd_opts *o)
 {
-	struct nfqr_load_opts lo;
-	struct nfqr_diag diag = { 0 };
-	struct nfqr_ruleset *rs;
+	struct nfqr_ruleset *rs = nfqd_opts_rules(o);
 
-	nfqd_opts_load(o, &lo);
-	rs = nfqr_ruleset_load(o->config, &lo, &diag);
-	for (size_t i = 0; i < diag.n; i++)
-		fprintf(stderr, "%s\n", diag.msgs[i]);
-	nfqr_diag_free(&diag);
 	if (!rs)
 		return NFQD_EXIT_RULES;
 	printf("%s: OK, %u rules; copy range %u bytes; conntrack %s; socket uid/gid %s; "

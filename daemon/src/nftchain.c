@@ -156,15 +156,8 @@ void nfqd_nft_chain(FILE *f, FILE *warn, const struct nfqd_opts *o,
 
 int nfqd_print_nft(const struct nfqd_opts *o)
 {
-	struct nfqr_load_opts lo;
-	struct nfqr_diag diag = { 0 };
-	struct nfqr_ruleset *rs;
+	struct nfqr_ruleset *rs = nfqd_opts_rules(o);
 
-	nfqd_opts_load(o, &lo);
-	rs = nfqr_ruleset_load(o->config, &lo, &diag);
-	for (size_t i = 0; i < diag.n; i++)
-		fprintf(stderr, "%s\n", diag.msgs[i]);
-	nfqr_diag_free(&diag);
 	if (!rs) {
 		ERR("%s: not loaded, nothing printed (fix the errors above)\n", o->config);
 		return NFQD_EXIT_RULES;

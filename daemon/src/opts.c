@@ -421,3 +421,17 @@ void nfqd_opts_load(const struct nfqd_opts *o, struct nfqr_load_opts *lo)
 	if (o->queues_set)
 		nfqr_queue_set(lo, o->q_first, o->q_last);
 }
+
+struct nfqr_ruleset *nfqd_opts_rules(const struct nfqd_opts *o)
+{
+	struct nfqr_load_opts lo;
+	struct nfqr_diag diag = { 0 };
+	struct nfqr_ruleset *rs;
+
+	nfqd_opts_load(o, &lo);
+	rs = nfqr_ruleset_load(o->config, &lo, &diag);
+	for (size_t i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
+	nfqr_diag_free(&diag);
+	return rs;
+}

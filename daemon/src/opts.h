@@ -60,6 +60,9 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 void nfqd_usage(FILE *f);
 /* The matcher options for the engine (own queues filled in). */
 void nfqd_opts_load(const struct nfqd_opts *o, struct nfqr_load_opts *lo);
+/* Loads -c FILE as the daemon does (nfqd_opts_load), every diagnostic to
+ * stderr; NULL when the file has an error (--check, --test, --print-nft). */
+struct nfqr_ruleset *nfqd_opts_rules(const struct nfqd_opts *o);
 /* A copy range of @have bytes gives the rules the @need bytes they ask for:
  * the kernel never copies more than NFQRING_MAX_COPY_RANGE, so that much is
  * "the whole packet" even when the rules ask for 65535. */

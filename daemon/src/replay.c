@@ -440,18 +440,12 @@ static int replay(struct replay *r, pcap_t *p)
 int nfqd_replay(const struct nfqd_opts *o)
 {
 	struct replay r = { .o = o, .out = stdout };
-	struct nfqr_load_opts lo;
-	struct nfqr_diag diag = { 0 };
 	struct nfqr_ruleset *rs;
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p;
 	int rc;
 
-	nfqd_opts_load(o, &lo);
-	rs = nfqr_ruleset_load(o->config, &lo, &diag);
-	for (size_t i = 0; i < diag.n; i++)
-		fprintf(stderr, "%s\n", diag.msgs[i]);
-	nfqr_diag_free(&diag);
+	rs = nfqd_opts_rules(o);
 	if (!rs) {
 		ERR("%s: not loaded, nothing replayed (fix the errors above; 'nfqringd --check "
 		    "FILE' checks a file)\n", o->config);
