@@ -96,7 +96,7 @@ static void l4_tables(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc)
  * no statement that can break it (reading ct mark without a connection). */
 static bool rule_decides(const struct nfqr_rule *rule)
 {
-	if (rule->verdict.kind == NFQR_V_NONE)
+	if (rule->verdict.kind == NFQR_V_NONE || rule->n_lpreds)
 		return false;
 	for (uint32_t i = 0; i < rule->n_stmts; i++) {
 		const struct nfqr_stmt *s = &rule->stmts[i];
@@ -365,6 +365,25 @@ static uint32_t candidates(const struct nfqr_ruleset *rs, struct nfqr_scratch *s
 	return kept;
 }
 
+/* The rule's matches on live sets, which the classifier leaves out: a set
+ * lookup each, against the packet's time. */
+static bool live_preds_hold(const struct nfqr_ruleset *rs, const struct nfqr_rule *rule,
+			    const struct state *st)
+{
+	for (uint32_t i = 0; i < rule->n_lpreds; i++) {
+		const struct nfqr_lpred *lp = &rule->lpreds[i];
+		struct nfqr_key k;
+
+		if (!nfqr_field_key(lp->field, 0, &st->v, &k))
+			return false;          /* absent: fails, negated or not */
+		if (lp->field != NFQR_F_IP6_SADDR && lp->field != NFQR_F_IP6_DADDR)
+			k.lo &= lp->mask;
+		if (nfqr_lset_has(rs->lsets[lp->set], k, st->v.meta->now_ns) == lp->negated)
+			return false;
+	}
+	return true;
+}
+
 static bool log_allowed(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc, uint64_t now)
 {
 	if (rs->log_rate && now > sc->log_last_ns) {
@@ -606,6 +625,8 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 		r = sc->cand[i++];
 		rule = &rs->rules[r];
 		det = rule->detect || rs->detect_only;
+		if (rule->n_lpreds && !live_preds_hold(rs, rule, &st))
+			continue;
 
 		sc->counters[r].hits++;
 		sc->counters[r].bytes += meta->pkt_len > caplen ? meta->pkt_len : caplen;

@@ -14,6 +14,7 @@ void nfqr_rule_free(struct nfqr_rule *r)
 		free(r->preds[i].names);
 	}
 	free(r->preds);
+	free(r->lpreds);
 	for (uint32_t i = 0; i < r->n_stmts; i++) {
 		free(r->stmts[i].bytes);
 		free(r->stmts[i].bytes2);
@@ -61,8 +62,46 @@ void nfqr_ruleset_free(struct nfqr_ruleset *rs)
 	nfqr_cm_free(rs->stream_cm);
 	free(rs->stream_pat);
 	ifnames_free(rs->ifn);
+	for (uint32_t i = 0; i < rs->n_lsets; i++)
+		nfqr_lset_decl_free(&rs->ldecl[i]);
+	free(rs->ldecl);
+	free(rs->lsets);
+	nfqr_sets_free(rs->own_sets);
 	free(rs);
 }
+
+void nfqr_lset_decl_free(struct nfqr_lset_decl *d)
+{
+	free(d->name);
+	free(d->el);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Binds the live sets to their store entries (at load). */
+int nfqr_ruleset_bind_sets(struct nfqr_ruleset *rs, struct nfqr_sets *st)
+{
+	rs->bound_store = st;
+	if (!rs->n_lsets)
+		return 0;
+	rs->lsets = calloc(rs->n_lsets, sizeof(*rs->lsets));
+	if (!rs->lsets)
+		return -1;
+	for (uint32_t i = 0; i < rs->n_lsets; i++)
+		if (!(rs->lsets[i] = nfqr_sets_bind(st, &rs->ldecl[i])))
+			return -1;
+	return 0;
+}
+
+int nfqr_ruleset_activate_sets(const struct nfqr_ruleset *rs, uint64_t now_ns)
+{
+	struct nfqr_sets *st = rs->bound_store;
+
+	if (!st)
+		return 0;
+	return nfqr_sets_activate(st, rs->lsets, rs->ldecl, rs->n_lsets, now_ns);
+}
+
+uint32_t nfqr_ruleset_live_sets(const struct nfqr_ruleset *rs) { return rs->n_lsets; }
 
 uint32_t nfqr_ruleset_copy_range(const struct nfqr_ruleset *rs) { return rs->copy_range; }
 bool nfqr_ruleset_needs_conntrack(const struct nfqr_ruleset *rs) { return rs->uses_ct; }

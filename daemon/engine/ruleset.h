@@ -15,6 +15,7 @@
 #include "classifier.h"
 #include "content.h"
 #include "key.h"
+#include "liveset.h"
 #include "nfqr_engine.h"
 
 enum nfqr_field {
@@ -105,6 +106,8 @@ struct nfqr_rule {
 	uint32_t line;
 	struct nfqr_pred *preds;
 	uint32_t n_preds;
+	struct nfqr_lpred *lpreds;  /* matches on live sets: looked up per packet */
+	uint32_t n_lpreds;
 	uint32_t *content;       /* indexes into ruleset->patterns */
 	uint32_t n_content;
 	struct nfqr_stmt *stmts;
@@ -149,6 +152,14 @@ struct nfqr_ruleset {
 	uint32_t stream_slots;              /* flow table entries per worker */
 
 	struct nfqr_ifnames *ifn;           /* NULL if no iifname/oifname */
+
+	/* live sets: as declared, and the store entries they are bound to */
+	struct nfqr_lset_decl *ldecl;
+	uint32_t n_lsets;
+	struct nfqr_lset **lsets;
+	struct nfqr_sets *own_sets;         /* no store in the load options */
+	struct nfqr_sets *bound_store;      /* the store lsets[] belong to */
+
 	bool     uses_ct, uses_mark_match, uses_ct_match;
 	bool     uses_uid_gid;              /* meta skuid/skgid: F_UID_GID */
 	bool     uses_raw_match;            /* @nh/@th: a rewrite changes what they read */
@@ -179,5 +190,6 @@ uint32_t nfqr_ifnames_class_of(const struct nfqr_ifnames *ifn, const char *name)
 uint32_t nfqr_ifnames_lookup(const struct nfqr_ifnames *ifn, uint32_t ifindex);
 
 void nfqr_rule_free(struct nfqr_rule *r);
+int nfqr_ruleset_bind_sets(struct nfqr_ruleset *rs, struct nfqr_sets *st);
 
 #endif

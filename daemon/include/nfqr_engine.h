@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,6 +28,7 @@ extern "C" {
 
 struct nfqr_ruleset;
 struct nfqr_scratch;
+struct nfqr_sets;
 
 /* ---- loading ----------------------------------------------------------- */
 
@@ -53,6 +55,9 @@ struct nfqr_load_opts {
 	 * rounded down to a power of two, at least NFQR_STREAM_WAYS;
 	 * 0 = NFQR_STREAM_SLOTS_DEFAULT.  Not allocated without stream contents. */
 	uint32_t stream_slots;
+	/* Where live sets keep their elements (see "live sets" below); NULL:
+	 * the ruleset has its own, with the file's elements in force at once. */
+	struct nfqr_sets *sets;
 };
 
 #define NFQR_STREAM_SLOTS_DEFAULT 16384u
@@ -100,6 +105,47 @@ const char *nfqr_ruleset_log_prefix(const struct nfqr_ruleset *rs, uint32_t rule
  * per-packet path only indexes an array.  Safe against concurrent nfqr_eval. */
 void nfqr_ruleset_ifname_set(struct nfqr_ruleset *rs, uint32_t ifindex, const char *name);
 void nfqr_ruleset_ifname_del(struct nfqr_ruleset *rs, uint32_t ifindex);
+
+/* ---- live sets --------------------------------------------------------- */
+
+/*
+ * A set declared with `flags timeout` or `flags dynamic` is live: rules match
+ * it by lookup rather than compiling it in, and its elements change at run
+ * time through nfqr_sets_command(), without a reload.  Its elements live in
+ * a store kept across reloads (load option `sets`); a reload replaces the
+ * elements that came from the file and keeps those added at run time.
+ *
+ * Readers: each worker calls nfqr_sets_enter() between batches (no lock)
+ * and nfqr_sets_leave() when it stops, so that old versions can be freed.
+ */
+struct nfqr_sets *nfqr_sets_new(uint32_t n_readers);
+void nfqr_sets_free(struct nfqr_sets *st);           /* after every ruleset using it */
+void nfqr_sets_enter(struct nfqr_sets *st, uint32_t reader);
+void nfqr_sets_leave(struct nfqr_sets *st, uint32_t reader);
+/* Once a second or so: drops expired elements, frees unused versions. */
+void nfqr_sets_tick(struct nfqr_sets *st, uint64_t now_ns);
+/* rs's rules come into force: its live sets take the file's elements (call
+ * just before publishing rs; a ruleset with its own store did at load).
+ * 0 or -ENOMEM. */
+int  nfqr_ruleset_activate_sets(const struct nfqr_ruleset *rs, uint64_t now_ns);
+uint32_t nfqr_ruleset_live_sets(const struct nfqr_ruleset *rs);
+/*
+ * A control command on the live sets of the rules in force:
+ *   add element NAME { E [timeout T] [expires T], ... }
+ *   delete element NAME { E, ... }
+ *   flush set NAME                 (the file's elements return at reload)
+ *   list set NAME                  (one element per line, as `load` reads)
+ *   list sets
+ *   load set NAME <newline> E ...  (replaces the run-time elements; the
+ *                                   file's stay: an atomic swap of a list)
+ * Elements are written as in the rule file.  Returns 0, 1 for a command or
+ * element that is wrong (nothing changed), 2 for an unknown set, 3 for
+ * ENOMEM; *out (malloc'd, NUL-terminated) says what happened.
+ */
+int nfqr_sets_command(struct nfqr_sets *st, const char *cmd, size_t len, uint64_t now_ns,
+		      char **out);
+/* Statistics of the live sets in force, a line each or a JSON array body. */
+void nfqr_sets_report(struct nfqr_sets *st, FILE *f, bool json);
 
 /* ---- reject ------------------------------------------------------------ */
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "diag.h"
 #include "parser.h"
@@ -234,6 +235,27 @@ static uint32_t copy_range(const struct nfqr_ruleset *rs)
 	return need > 0xffff ? 0xffff : (uint32_t)need;
 }
 
+/*
+ * Live sets: bound to the caller's store, whose elements come into force
+ * when the caller activates the ruleset; without one, to a store of the
+ * ruleset's own, in force at once.
+ */
+static int bind_sets(struct nfqr_ruleset *rs, const struct nfqr_load_opts *opts)
+{
+	struct timespec ts;
+
+	if (opts && opts->sets)
+		return nfqr_ruleset_bind_sets(rs, opts->sets);
+	if (!rs->n_lsets)
+		return 0;
+	rs->own_sets = nfqr_sets_new(0);
+	if (!rs->own_sets || nfqr_ruleset_bind_sets(rs, rs->own_sets))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return nfqr_ruleset_activate_sets(rs, (uint64_t)ts.tv_sec * 1000000000ull +
+					  (uint64_t)ts.tv_nsec);
+}
+
 struct nfqr_ruleset *nfqr_ruleset_parse(const char *name, const char *text, size_t len,
 					const struct nfqr_load_opts *opts,
 					struct nfqr_diag *diag)
@@ -256,6 +278,8 @@ struct nfqr_ruleset *nfqr_ruleset_parse(const char *name, const char *text, size
 		goto fail;
 	rs->copy_range = copy_range(rs);
 	rs->detect_only = opts && opts->detect_only;
+	if (bind_sets(rs, opts))
+		goto fail;
 	rs->log_rate = 10;
 	rs->log_burst = 20;
 	return rs;

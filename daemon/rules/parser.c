@@ -10,6 +10,7 @@
 
 #include "diag.h"
 #include "lexer.h"
+#include "liveset.h"
 #include "reject.h"
 #include "symbols.h"
 
@@ -75,6 +76,8 @@ struct named_set {
 	uint32_t n;
 	char **names;
 	uint32_t nn;
+	bool live;                /* flags timeout/dynamic: rs->ldecl[live_idx] */
+	uint32_t live_idx;
 };
 
 struct parser {
@@ -100,6 +103,7 @@ struct parser {
 	uint32_t first_reject_line;
 	struct field_use *field_uses;
 	size_t n_field_uses, cap_field_uses;
+	size_t cap_ldecl;
 };
 
 /* Values collected from one right-hand side. */
@@ -114,7 +118,7 @@ struct vlist {
 /* Rule being built. */
 struct rb {
 	struct nfqr_rule r;
-	size_t cap_preds, cap_stmts, cap_content;
+	size_t cap_preds, cap_stmts, cap_content, cap_lpreds;
 	bool stmt_seen;
 	bool mark_change;                   /* a non-identity meta/ct mark set */
 	bool ct_change;                     /* a non-identity ct mark set */
@@ -457,6 +461,7 @@ static bool parse_element(struct parser *p, enum vtype vt, struct vlist *vl)
 }
 
 static bool parse_values(struct parser *p, enum vtype vt, struct vlist *vl);
+static void sync_line(struct parser *p);
 
 static struct define *find_define(struct parser *p, const struct token *t)
 {
@@ -513,6 +518,10 @@ static bool parse_values(struct parser *p, enum vtype vt, struct vlist *vl)
 
 		if (!s)
 			return expected(p, "a set declared above");
+		if (s->live)
+			return error_at(p, t, "expected values or a constant set, got live set @%s (a "
+					"live set stands alone after the match: `ip saddr @%s`)",
+					s->name, s->name);
 		if (s->type != vt && !(vt == VT_CTBITS && s->type == VT_CTSTATE)) {
 			snprintf(what, sizeof(what), "a set of type %s", vt_name[vt]);
 			return error_at(p, t, "expected %s, got @%s of type %s", what, s->name,
@@ -549,6 +558,184 @@ static bool parse_values(struct parser *p, enum vtype vt, struct vlist *vl)
 		if (cur(p)->kind != TK_RBRACE)
 			return expected(p, "',' or '}'");
 	}
+	p->pos++;
+	return true;
+}
+
+/* ---- live sets ---------------------------------------------------------- */
+
+/* Types a live set can hold: those whose values are plain keys. */
+static bool vt_live_ok(enum vtype vt)
+{
+	return vt != VT_IFNAME && vt != VT_CTSTATE && vt != VT_CTDIR;
+}
+
+static uint8_t vt_fmt(enum vtype vt)
+{
+	return vt == VT_IPV4 ? NFQR_LFMT_IPV4 : vt == VT_IPV6 ? NFQR_LFMT_IPV6
+	     : vt == VT_MARK ? NFQR_LFMT_HEX : NFQR_LFMT_NUM;
+}
+
+/* nft's time format: 1d2h3m4s5ms (units in that order, each once), or a
+ * bare number of seconds. */
+bool nfqr_parse_duration(const char *s, size_t len, uint64_t *ns)
+{
+	static const struct { const char *u; uint64_t ns; } units[] = {
+		{ "d", 86400000000000ull }, { "h", 3600000000000ull }, { "ms", 1000000ull },
+		{ "m", 60000000000ull }, { "s", 1000000000ull },
+	};
+	static const int rank[] = { 0, 1, 4, 2, 3 };     /* order of units[] in a duration */
+	uint64_t total = 0, n;
+	size_t i = 0;
+	int last = -1;
+
+	if (nfqr_parse_uint(s, len, UINT32_MAX, &n)) {
+		*ns = n * 1000000000ull;
+		return true;
+	}
+	while (i < len) {
+		size_t d = i, u;
+
+		n = 0;
+		while (i < len && s[i] >= '0' && s[i] <= '9' && n < UINT32_MAX)
+			n = n * 10 + (uint64_t)(s[i++] - '0');
+		if (i == d || n >= UINT32_MAX)
+			return false;
+		for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+			size_t ul = strlen(units[u].u);
+
+			if (len - i >= ul && !memcmp(s + i, units[u].u, ul) &&
+			    (ul == 2 || len - i == 1 || s[i + 1] < 'a' || s[i + 1] > 'z'))
+				break;
+		}
+		if (u == sizeof(units) / sizeof(units[0]) || rank[u] <= last)
+			return false;
+		last = rank[u];
+		i += strlen(units[u].u);
+		total += n * units[u].ns;
+	}
+	*ns = total;
+	return true;
+}
+
+/* `value [timeout T] [expires T]`, appended to el[] */
+static bool parse_lelem(struct parser *p, enum vtype vt, bool interval, bool timeouts,
+			struct nfqr_lelem **el, uint32_t *n, size_t *cap)
+{
+	struct vlist vl = { 0 };
+	struct nfqr_lelem e = { 0 };
+
+	if (!parse_element(p, vt, &vl)) {
+		vl_free(&vl);
+		return false;
+	}
+	if (vl.interval_tok && !interval) {
+		const struct token *at = vl.interval_tok;
+		char got[80];
+
+		nfqr_tok_describe(at, got, sizeof(got));
+		vl_free(&vl);
+		return error_at(p, at, "expected single elements in a set without "
+				"'flags interval', got prefix or range %s", got);
+	}
+	e.lo = vl.r[0].lo;
+	e.hi = vl.r[0].hi;
+	vl_free(&vl);
+	while (is(p, "timeout") || is(p, "expires")) {
+		bool to = is(p, "timeout");
+		uint64_t *d = to ? &e.timeout_ns : &e.remaining_ns;
+
+		if (!timeouts)
+			return error_at(p, cur(p), "expected ',' or the end of the element, got '%s' "
+					"(element timeouts need 'flags timeout' in the set)",
+					to ? "timeout" : "expires");
+		p->pos++;
+		if (cur(p)->kind != TK_WORD || !nfqr_parse_duration(cur(p)->text, cur(p)->len, d) ||
+		    *d < 1000000)
+			return expected(p, "a duration of 1ms or more (1h30m, 10s, 500ms)");
+		p->pos++;
+	}
+	if (!grow((void **)el, cap, *n, sizeof(e)))
+		return false;
+	(*el)[(*n)++] = e;
+	return true;
+}
+
+/* { e, e, ... } */
+static bool parse_lelem_braces(struct parser *p, enum vtype vt, bool interval, bool timeouts,
+			       struct nfqr_lelem **el, uint32_t *n, size_t *cap)
+{
+	if (cur(p)->kind != TK_LBRACE)
+		return expected(p, "'{'");
+	p->pos++;
+	while (cur(p)->kind != TK_RBRACE) {
+		if (!parse_lelem(p, vt, interval, timeouts, el, n, cap))
+			return false;
+		if (cur(p)->kind == TK_COMMA)
+			p->pos++;
+		else if (cur(p)->kind != TK_RBRACE)
+			return expected(p, "',' or '}'");
+	}
+	p->pos++;
+	return true;
+}
+
+unsigned nfqr_parse_lelems(const char *name, const char *text, size_t len, uint8_t vtype,
+			   bool interval, bool timeouts, struct nfqr_lelem **out, uint32_t *n,
+			   struct nfqr_diag *diag)
+{
+	struct parser p = { 0 };
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	p.file = name;
+	p.diag = diag;
+	p.max_errors = 20;
+	if (nfqr_lex(name, text, len, &p.t, diag)) {
+		nfqr_tokens_free(&p.t);
+		return 1;
+	}
+	p.end = p.t.n - 1;
+	while (cur(&p)->kind != TK_EOF && p.errors <= p.max_errors) {
+		bool ok;
+
+		if (cur(&p)->kind == TK_NL || cur(&p)->kind == TK_COMMA) {
+			p.pos++;
+			continue;
+		}
+		if (cur(&p)->kind == TK_LBRACE)
+			ok = parse_lelem_braces(&p, (enum vtype)vtype, interval, timeouts, out, n, &cap);
+		else
+			ok = parse_lelem(&p, (enum vtype)vtype, interval, timeouts, out, n, &cap);
+		if (ok && !is_end(cur(&p)) && cur(&p)->kind != TK_COMMA)
+			ok = expected(&p, "',' or the end of the line");
+		if (!ok)
+			sync_line(&p);
+	}
+	nfqr_tokens_free(&p.t);
+	if (p.errors) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return p.errors;
+}
+
+/* field [!=] @live: looked up per packet (struct nfqr_lpred) */
+static bool live_pred(struct parser *p, struct rb *b, uint8_t field, enum vtype vt,
+		      uint32_t mask, bool neg, const struct named_set *s)
+{
+	struct nfqr_lpred *lp;
+
+	if (s->type != vt)
+		return error_at(p, cur(p), "expected a set of type %s, got @%s of type %s",
+				vt_name[vt], s->name, vt_name[s->type]);
+	if (!grow((void **)&b->r.lpreds, &b->cap_lpreds, b->r.n_lpreds, sizeof(*lp)))
+		return false;
+	lp = &b->r.lpreds[b->r.n_lpreds++];
+	*lp = (struct nfqr_lpred){ .field = field, .negated = neg, .mask = mask,
+				   .set = s->live_idx };
 	p->pos++;
 	return true;
 }
@@ -604,6 +791,12 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 	if (is_end(cur(p)))
 		return expected(p, vt_what(p, vt));
 	vstart = cur(p);
+	if ((op == TK_EQ || op == TK_NE) && vstart->kind == TK_SETREF) {
+		struct named_set *s = find_set(p, vstart);
+
+		if (s && s->live)
+			return live_pred(p, b, field, vt, mask, op == TK_NE, s);
+	}
 	if (op != TK_EQ && op != TK_NE) {
 		struct nfqr_key k;
 		uint64_t max = vt_max(p, vt);
@@ -1714,14 +1907,60 @@ static bool parse_set_type(struct parser *p, enum vtype *vt)
 			"icmp_type, icmpv6_type, mark, ifname, ct_state, ct_dir, uid, gid)");
 }
 
-/* set NAME { type T; [flags interval;] [elements = { ... }] } */
+/* A set with `flags timeout` or `flags dynamic`, or a `timeout`, is live. */
+static bool set_is_live(const struct parser *p, bool *timeouts)
+{
+	unsigned depth = 0;
+
+	*timeouts = false;
+	for (size_t i = p->pos; i < p->end; i++) {
+		const struct token *t = &p->t.v[i];
+
+		if (t->kind == TK_LBRACE)
+			depth++;
+		else if (t->kind == TK_RBRACE && depth-- <= 1)
+			break;
+		else if (depth == 1 && nfqr_tok_is(t, "timeout"))
+			*timeouts = true;
+		else if (depth == 1 && nfqr_tok_is(t, "dynamic"))
+			return true;
+	}
+	return *timeouts;
+}
+
+static bool add_ldecl(struct parser *p, struct named_set *s, const struct token *name,
+		      bool interval, bool timeouts, uint64_t timeout, struct nfqr_lelem *el,
+		      uint32_t n)
+{
+	struct nfqr_ruleset *rs = p->rs;
+	struct nfqr_lset_decl *d;
+
+	if (!grow((void **)&rs->ldecl, &p->cap_ldecl, rs->n_lsets, sizeof(*d)))
+		return false;
+	d = &rs->ldecl[rs->n_lsets];
+	*d = (struct nfqr_lset_decl){
+		.name = tok_strdup(name, 0), .vtype = (uint8_t)s->type, .interval = interval,
+		.fmt = vt_fmt(s->type), .type_name = vt_name[s->type], .timeout_ns = timeout,
+		.timeout_ok = timeouts, .el = el, .n = n,
+	};
+	if (!d->name)
+		return false;
+	s->live = true;
+	s->live_idx = rs->n_lsets++;
+	return true;
+}
+
+/* set NAME { type T; [flags interval, timeout, dynamic;] [timeout T;] [elements = { ... }] } */
 static bool parse_set_decl(struct parser *p)
 {
-	const struct token *name = cur(p);
+	const struct token *name = cur(p), *type_tok = NULL;
 	struct named_set s = { 0 };
 	struct vlist vl = { 0 };
-	bool have_type = false, interval = false;
-	size_t cap = p->n_sets;
+	bool have_type = false, interval = false, timeouts, live;
+	size_t cap = p->n_sets, lcap = 0;
+	struct nfqr_lelem *lel = NULL;
+	uint32_t nlel = 0;
+	uint64_t timeout = 0;
 
 	if (name->kind != TK_WORD)
 		return expected(p, "a set name");
@@ -1732,6 +1971,7 @@ static bool parse_set_decl(struct parser *p)
 	p->pos++;
 	if (cur(p)->kind != TK_LBRACE)
 		return expected(p, "'{'");
+	live = set_is_live(p, &timeouts);
 	p->pos++;
 	for (;;) {
 		while (cur(p)->kind == TK_NL && cur(p)->text[0] == ';')
@@ -1739,6 +1979,7 @@ static bool parse_set_decl(struct parser *p)
 		if (cur(p)->kind == TK_RBRACE)
 			break;
 		if (accept_word(p, "type")) {
+			type_tok = cur(p);
 			if (!parse_set_type(p, &s.type))
 				goto fail;
 			have_type = true;
@@ -1746,11 +1987,20 @@ static bool parse_set_decl(struct parser *p)
 			do {
 				if (accept_word(p, "interval"))
 					interval = true;
-				else if (!accept_word(p, "constant")) {
-					expected(p, "'interval' or 'constant'");
+				else if (!accept_word(p, "constant") && !accept_word(p, "timeout") &&
+					 !accept_word(p, "dynamic")) {
+					expected(p, "'interval', 'timeout', 'dynamic' or 'constant'");
 					goto fail;
 				}
 			} while (cur(p)->kind == TK_COMMA && (p->pos++, 1));
+		} else if (accept_word(p, "timeout")) {
+			if (cur(p)->kind != TK_WORD ||
+			    !nfqr_parse_duration(cur(p)->text, cur(p)->len, &timeout) ||
+			    timeout < 1000000) {
+				expected(p, "a duration of 1ms or more (1h30m, 10s, 500ms)");
+				goto fail;
+			}
+			p->pos++;
 		} else if (accept_word(p, "elements")) {
 			if (!have_type) {
 				expected_at(p, &p->t.v[p->pos - 1], "'type' before 'elements'");
@@ -1765,15 +2015,21 @@ static bool parse_set_decl(struct parser *p)
 				expected(p, "'{'");
 				goto fail;
 			}
-			if (!parse_values(p, s.type, &vl))
+			if (live ? !parse_lelem_braces(p, s.type, interval, timeouts, &lel, &nlel, &lcap)
+				 : !parse_values(p, s.type, &vl))
 				goto fail;
 		} else {
-			expected(p, "'type', 'flags', 'elements' or '}'");
+			expected(p, "'type', 'flags', 'timeout', 'elements' or '}'");
 			goto fail;
 		}
 	}
 	if (!have_type) {
 		expected(p, "'type' in the set declaration");
+		goto fail;
+	}
+	if (live && !vt_live_ok(s.type)) {
+		error_at(p, type_tok, "expected a type a live set can hold (not ifname, ct_state "
+			 "or ct_dir: those are compiled in), got %s", vt_name[s.type]);
 		goto fail;
 	}
 	if (vl.interval_tok && !interval) {
@@ -1787,6 +2043,9 @@ static bool parse_set_decl(struct parser *p)
 	p->pos++;
 	if (!grow((void **)&p->sets, &cap, p->n_sets, sizeof(s)))
 		goto fail;
+	if (live && !add_ldecl(p, &s, name, interval, timeouts, timeout, lel, nlel))
+		goto fail;
+	lel = NULL;
 	s.name = tok_strdup(name, 0);
 	s.r = vl.r;
 	s.n = vl.n;
@@ -1795,6 +2054,7 @@ static bool parse_set_decl(struct parser *p)
 	p->sets[p->n_sets++] = s;
 	return true;
 fail:
+	free(lel);
 	vl_free(&vl);
 	return false;
 }

@@ -55,10 +55,26 @@ int nfqd_control_listen(const char *path)
 	return fd;
 }
 
+/* The first word of a live-set command */
+static bool sets_word(const char *line, size_t n)
+{
+	static const char *const words[] = { "add", "delete", "flush", "list", "load" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t l = strlen(words[i]);
+
+		if (n > l && !strncmp(line, words[i], l) && (line[l] == ' ' || line[l] == '\t'))
+			return true;
+	}
+	return false;
+}
+
 enum nfqd_cmd nfqd_control_parse(const char *line)
 {
 	size_t n = strcspn(line, "\r\n");
 
+	if (sets_word(line, n))
+		return NFQD_CMD_SETS;
 	if (n == 6 && !strncmp(line, "reload", 6))
 		return NFQD_CMD_RELOAD;
 	if (n == 5 && !strncmp(line, "stats", 5))
@@ -68,28 +84,56 @@ enum nfqd_cmd nfqd_control_parse(const char *line)
 	return NFQD_CMD_BAD;
 }
 
-int nfqd_control_accept(int lfd, enum nfqd_cmd *cmd)
+/* Reads into *buf until the first newline (to_eof: to the end), giving up
+ * after 1 s without data.  Returns false on ENOMEM or a command too long. */
+static bool read_cmd(int fd, char **buf, size_t *len, size_t *cap, bool to_eof)
 {
-	char line[64];
-	size_t len = 0;
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	/* one short line; a client that does not send it in time is dropped */
-	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
+	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
+		if (!to_eof && memchr(*buf, '\n', *len))
+			return true;
+		if (*len + 1 >= *cap) {
+			size_t nc = *cap * 2;
+			char *nb = nc <= NFQD_CONTROL_MAX ? realloc(*buf, nc) : NULL;
+
+			if (!nb)
+				return false;
+			*buf = nb;
+			*cap = nc;
+		}
 		if (poll(&p, 1, 1000) <= 0)
-			break;
-		n = read(fd, line + len, sizeof(line) - 1 - len);
+			return true;
+		n = read(fd, *buf + *len, *cap - 1 - *len);
 		if (n <= 0)
-			break;
-		len += (size_t)n;
+			return true;
+		*len += (size_t)n;
+		(*buf)[*len] = 0;
 	}
-	line[len] = 0;
-	*cmd = nfqd_control_parse(line);
+}
+
+int nfqd_control_accept(int lfd, enum nfqd_cmd *cmd, char **text, size_t *len)
+{
+	size_t cap = 256;
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	*text = NULL;
+	*len = 0;
+	*cmd = NFQD_CMD_BAD;
+	if (fd < 0)
+		return -1;
+	*text = calloc(1, cap);
+	if (!*text)
+		return fd;
+	/* the command line; a live-set command goes on to the end of the input */
+	if (read_cmd(fd, text, len, &cap, false)) {
+		*cmd = nfqd_control_parse(*text);
+		if (*cmd == NFQD_CMD_SETS && !read_cmd(fd, text, len, &cap, true))
+			*cmd = NFQD_CMD_TOO_LONG;
+	} else {
+		*cmd = NFQD_CMD_TOO_LONG;
+	}
 	return fd;
 }
 
@@ -119,6 +163,11 @@ void nfqd_control_reply(int fd, int code, const char *text, size_t len)
 
 int nfqd_control_client(const char *path, const char *cmd)
 {
+	return nfqd_control_client_body(path, cmd, NULL, 0);
+}
+
+int nfqd_control_client_body(const char *path, const char *cmd, const char *body, size_t len)
+{
 	struct sockaddr_un a;
 	char buf[65536];
 	int fd, code = -1;
@@ -135,6 +184,8 @@ int nfqd_control_client(const char *path, const char *cmd)
 	}
 	write_all(fd, cmd, strlen(cmd));
 	write_all(fd, "\n", 1);
+	if (body)
+		write_all(fd, body, len);
 	shutdown(fd, SHUT_WR);
 	/* no time limit: a reload answers when its compile ends */
 	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
@@ -156,4 +207,45 @@ int nfqd_control_client(const char *path, const char *cmd)
 		return NFQD_EXIT_CONTROL;
 	}
 	return code;
+}
+
+int nfqd_control_load_set(const char *path, const char *name, const char *file)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
+	size_t len = 0, cap = 65536, n;
+	char *buf = malloc(cap), *cmd;
+	int rc;
+
+	if (!f || !buf) {
+		fprintf(stderr, "nfqringd: --load-set: cannot read %s: %s\n", file, strerror(errno));
+		free(buf);
+		return NFQD_EXIT_USAGE;
+	}
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			char *nb = cap < NFQD_CONTROL_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (!nb) {
+				fprintf(stderr, "nfqringd: --load-set: %s is larger than %u MiB\n", file,
+					NFQD_CONTROL_MAX >> 20);
+				free(buf);
+				if (f != stdin)
+					fclose(f);
+				return NFQD_EXIT_USAGE;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	if (asprintf(&cmd, "load set %s %s", name, file) < 0) {
+		free(buf);
+		return NFQD_EXIT_RUNTIME;
+	}
+	rc = nfqd_control_client_body(path, cmd, buf, len);
+	free(cmd);
+	free(buf);
+	return rc;
 }

@@ -22,6 +22,7 @@ struct nfqd {
 	struct nfqd_worker *w;
 	struct nfqd_swap swap;
 	struct nfqd_links links;
+	struct nfqr_sets *sets;		/* live sets' elements, kept across reloads */
 	_Atomic bool stop;		/* SIGTERM: workers drain and exit */
 	/* what the queues were configured with: reloads must fit in it */
 	uint32_t copy_range;
@@ -43,6 +44,14 @@ struct nfqd {
 	pthread_t logger;
 	_Atomic bool log_quit;
 };
+
+static inline uint64_t nfqd_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /* reloader.c */
 bool nfqd_rules_rewrite(const struct nfqr_ruleset *rs);

@@ -164,16 +164,39 @@ static int setup_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* A live-set command: its result, and a log line for a change */
+static void sets_request(struct nfqd *d, int fd, const char *cmd, size_t len)
+{
+	static const int code[] = { NFQD_EXIT_OK, NFQD_EXIT_USAGE, NFQD_EXIT_USAGE,
+				    NFQD_EXIT_RUNTIME };
+	char *out = NULL;
+	int rc = nfqr_sets_command(d->sets, cmd, len, nfqd_mono_ns(), &out);
+
+	if (rc == 0 && strncmp(cmd, "list", 4))
+		ERR("%s", out ? out : "live set changed\n");
+	if (!out)
+		nfqd_control_reply(fd, NFQD_EXIT_RUNTIME, "out of memory\n", 14);
+	else
+		nfqd_control_reply(fd, code[rc >= 0 && rc <= 3 ? rc : 3], out, strlen(out));
+	free(out);
+}
+
 static void control_request(struct nfqd *d, int lfd)
 {
 	enum nfqd_cmd cmd;
-	int fd = nfqd_control_accept(lfd, &cmd);
-	char *text;
-	size_t len;
+	char *text, *cmdtext;
+	size_t len, cmdlen;
+	int fd = nfqd_control_accept(lfd, &cmd, &cmdtext, &cmdlen);
 
 	if (fd < 0)
 		return;
 	switch (cmd) {
+	case NFQD_CMD_SETS:
+		sets_request(d, fd, cmdtext, cmdlen);
+		break;
+	case NFQD_CMD_TOO_LONG:
+		nfqd_control_reply(fd, NFQD_EXIT_USAGE, "command too long (at most 64 MiB)\n", 34);
+		break;
 	case NFQD_CMD_RELOAD:
 		if (atomic_load(&d->stop))
 			nfqd_control_reply(fd, NFQD_EXIT_CONTROL, "nfqringd is stopping\n", 21);
@@ -190,8 +213,11 @@ static void control_request(struct nfqd *d, int lfd)
 		free(text);
 		break;
 	default:
-		nfqd_control_reply(fd, NFQD_EXIT_USAGE, "unknown command (reload, stats, stats json)\n", 44);
+		text = "unknown command (reload, stats, stats json, add element, delete element, "
+		       "flush set, list set, list sets, load set)\n";
+		nfqd_control_reply(fd, NFQD_EXIT_USAGE, text, strlen(text));
 	}
+	free(cmdtext);
 }
 
 static void reload_finished(struct nfqd *d)
@@ -290,6 +316,8 @@ static int main_loop(struct nfqd *d, int sfd, int lfd)
 
 			if (read(tfd, &n, sizeof(n)) > 0)
 				ticks++;
+			/* expired live-set elements out, old versions freed */
+			nfqr_sets_tick(d->sets, nfqd_mono_ns());
 			if (d->rl.running)
 				sd_notify(0, "EXTEND_TIMEOUT_USEC=30000000");
 			if (wd_usec && workers_alive(d, last))
@@ -326,6 +354,13 @@ static int run(struct nfqd *d)
 
 	d->started = time(NULL);
 	nfqd_opts_load(&d->o, &d->lo);
+	d->n = (uint32_t)(d->o.q_last - d->o.q_first + 1);
+	d->sets = nfqr_sets_new(d->n);
+	if (!d->sets) {
+		ERR("out of memory\n");
+		return NFQD_EXIT_RUNTIME;
+	}
+	d->lo.sets = d->sets;
 	sd_notify(0, "STATUS=compiling rules\nEXTEND_TIMEOUT_USEC=60000000");
 	rs = nfqr_ruleset_load(d->o.config, &d->lo, &diag);
 	for (size_t i = 0; i < diag.n; i++)
@@ -335,6 +370,11 @@ static int run(struct nfqd *d)
 		ERR("%s: not loaded (fix the errors above; 'nfqringd --check FILE' checks a file)\n",
 		    d->o.config);
 		return NFQD_EXIT_RULES;
+	}
+	if (nfqr_ruleset_activate_sets(rs, nfqd_mono_ns())) {
+		ERR("out of memory\n");
+		nfqr_ruleset_free(rs);
+		return NFQD_EXIT_RUNTIME;
 	}
 	need = nfqr_ruleset_copy_range(rs);
 	rewrites = nfqd_rules_rewrite(rs);
@@ -352,7 +392,6 @@ static int run(struct nfqd *d)
 		nfqr_ruleset_free(rs);
 		return NFQD_EXIT_CONFIG;
 	}
-	d->n = (uint32_t)(d->o.q_last - d->o.q_first + 1);
 	d->w = calloc(d->n, sizeof(*d->w));
 	g = d->w ? nfqd_gen_new(rs, d->n) : NULL;
 	if (!g || nfqd_swap_init(&d->swap, g, d->n)) {
@@ -383,6 +422,7 @@ static int run(struct nfqd *d)
 		w->cpu = d->o.cpu_pin ? nth_cpu(w->queue) : -1;
 		w->test_hang = hang && atoi(hang) == w->queue;
 		w->swap = &d->swap;
+		w->sets = d->sets;
 		w->stop = &d->stop;
 		nfqd_logring_init(&w->log);
 		if (d->o.log_once_s) {
@@ -445,6 +485,7 @@ static int run(struct nfqd *d)
 	unlink(d->o.socket);
 	nfqd_links_close(&d->links);
 	nfqd_swap_destroy(&d->swap);
+	nfqr_sets_free(d->sets);	/* after the last ruleset that used it */
 	free(d->w);
 	ERR("stopped\n");
 	return rc;
@@ -478,6 +519,10 @@ int main(int argc, char **argv)
 		return nfqd_control_client(d.o.socket, "reload");
 	case NFQD_STATS:
 		return nfqd_control_client(d.o.socket, d.o.json ? "stats json" : "stats");
+	case NFQD_CONTROL:
+		return nfqd_control_client(d.o.socket, d.o.control);
+	case NFQD_LOAD_SET:
+		return nfqd_control_load_set(d.o.socket, d.o.set_name, d.o.set_file);
 	case NFQD_RUN:
 		break;
 	}

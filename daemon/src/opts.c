@@ -20,6 +20,7 @@ void nfqd_usage(FILE *f)
 		"       nfqringd --print-nft -c FILE -q N[-M] [--hooks LIST] [--bypass] [--fanout]\n"
 		"                [--table NAME] [--ct-bypass-mark MASK] [--fail-open]\n"
 		"       nfqringd --reload | --stats [--json]   [--socket PATH]\n"
+		"       nfqringd --control COMMAND | --load-set NAME FILE   [--socket PATH]\n"
 		"       nfqringd --help | --version\n"
 		"\n"
 		"  -c, --config FILE     rule file (nfqringd.rules(5)) to serve\n"
@@ -44,6 +45,11 @@ void nfqd_usage(FILE *f)
 		"      --check FILE      validate FILE and say what the daemon would configure\n"
 		"      --reload          make the running daemon reload its rule file; prints the result\n"
 		"      --stats [--json]  print the running daemon's statistics\n"
+		"      --control COMMAND a command on the running daemon's live sets: 'add element\n"
+		"                        SET { E [timeout T], ... }', 'delete element SET { E, ... }',\n"
+		"                        'flush set SET', 'list set SET', 'list sets'\n"
+		"      --load-set NAME FILE  replace the run-time elements of live set NAME by those\n"
+		"                        of FILE (one or more per line, - for stdin), atomically\n"
 		"      --test CAPTURE    replay a pcap file (- for stdin) through the rules of -c FILE:\n"
 		"                        a line per packet with its verdict and the rule that decided\n"
 		"      --mark N          --test: the packet mark of every replayed packet (default 0)\n"
@@ -165,7 +171,7 @@ static bool table_name_ok(const char *s)
 enum { O_CHECK = 256, O_RELOAD, O_STATS, O_JSON, O_BACKEND, O_FAIL_OPEN, O_CPU_PIN,
        O_GSO, O_COPY_RANGE, O_RING_FRAMES, O_TEST, O_MARK, O_CT_MARK, O_PRINT_NFT,
        O_REJECT_MARK, O_HOOKS, O_BYPASS, O_FANOUT, O_TABLE, O_CT_BYPASS_MARK,
-       O_LOG_FORMAT, O_LOG_ONCE, O_DETECT_ONLY };
+       O_LOG_FORMAT, O_LOG_ONCE, O_DETECT_ONLY, O_CONTROL, O_LOAD_SET };
 
 int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -177,6 +183,8 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "check", required_argument, NULL, O_CHECK },
 		{ "reload", no_argument, NULL, O_RELOAD },
 		{ "stats", no_argument, NULL, O_STATS },
+		{ "control", required_argument, NULL, O_CONTROL },
+		{ "load-set", required_argument, NULL, O_LOAD_SET },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "backend", required_argument, NULL, O_BACKEND },
 		{ "fail-open", no_argument, NULL, O_FAIL_OPEN },
@@ -254,6 +262,16 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			break;
 		case O_STATS:
 			o->mode = NFQD_STATS;
+			modes++;
+			break;
+		case O_CONTROL:
+			o->mode = NFQD_CONTROL;
+			o->control = optarg;
+			modes++;
+			break;
+		case O_LOAD_SET:
+			o->mode = NFQD_LOAD_SET;
+			o->set_name = optarg;
 			modes++;
 			break;
 		case O_JSON:
@@ -384,15 +402,22 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		}
 	}
 	if (modes > 1)
-		return fail(err, errlen, "--check, --reload, --stats, --test and --print-nft exclude "
-			    "each other");
+		return fail(err, errlen, "--check, --reload, --stats, --control, --load-set, --test "
+			    "and --print-nft exclude each other");
 	if (chain && o->mode != NFQD_PRINT_NFT)
 		return fail(err, errlen, "%s goes with --print-nft (it shapes the nft chain)", chain);
-	if (rules && (o->mode == NFQD_RELOAD || o->mode == NFQD_STATS))
+	if (rules && (o->mode == NFQD_RELOAD || o->mode == NFQD_STATS ||
+		      o->mode == NFQD_CONTROL || o->mode == NFQD_LOAD_SET))
 		return fail(err, errlen, "%s goes with the rules: serving, --check, --test or "
 			    "--print-nft (a running daemon keeps the one it started with)", rules);
 	if (o->mode == NFQD_TEST)
 		return test_opts(o, argc, argv, serving, err, errlen);
+	if (o->mode == NFQD_LOAD_SET) {
+		if (optind == argc)
+			return fail(err, errlen, "--load-set %s: no file: give the file of elements "
+				    "(- for standard input)", o->set_name);
+		o->set_file = argv[optind++];
+	}
 	if (optind != argc)
 		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
 	if (o->json && o->mode != NFQD_STATS)

@@ -23,6 +23,8 @@ enum nfqd_mode {
 	NFQD_STATS,		/* --stats [--json] */
 	NFQD_TEST,		/* --test -c FILE CAPTURE: offline replay (replay.c) */
 	NFQD_PRINT_NFT,		/* --print-nft -c FILE -q N[-M]: the nft chain (nftchain.c) */
+	NFQD_CONTROL,		/* --control CMD: a command to the running daemon */
+	NFQD_LOAD_SET,		/* --load-set NAME FILE: a live set's elements from a file */
 	NFQD_HELP,
 	NFQD_VERSION,
 };
@@ -31,6 +33,9 @@ struct nfqd_opts {
 	enum nfqd_mode mode;
 	const char *config;		/* -c FILE (run, --test) or --check FILE */
 	const char *capture;		/* --test: the pcap file, "-" = stdin */
+	const char *control;		/* --control: the command */
+	const char *set_name;		/* --load-set NAME */
+	const char *set_file;		/* --load-set ... FILE, "-" = stdin */
 	uint32_t mark;			/* --test --mark: each packet's mark */
 	uint32_t ct_mark;		/* --test --ct-mark: its connection's mark */
 	bool ct_present;		/* --test: --ct-mark given */

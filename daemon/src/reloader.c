@@ -66,6 +66,9 @@ static int compile(struct nfqd *d, char *msg, size_t cap)
 	/* link events must not slip between filling the table and the swap */
 	pthread_mutex_lock(&d->links.lock);
 	nfqd_links_apply(&d->links, rs);
+	/* the file's elements of the live sets with the rules that declare them */
+	if (nfqr_ruleset_activate_sets(rs, nfqd_mono_ns()))
+		fprintf(stderr, "nfqringd: reload: out of memory while updating the live sets' file elements\n");
 	old = nfqd_swap_publish(&d->swap, g);
 	pthread_mutex_unlock(&d->links.lock);
 	while (!nfqd_swap_quiesced(&d->swap, g->gen))

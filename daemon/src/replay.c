@@ -9,6 +9,7 @@
  * it; the counters close the output.  The format is in nfqringd(8).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <linux/netfilter.h>
 #include <pcap/pcap.h>
@@ -314,7 +315,9 @@ static int frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *d
 	char why[64];
 	uint32_t off, caplen, len;
 
-	r->frames++;
+	/* live sets: the file's timeouts count from the first packet */
+	if (!r->frames++ && nfqr_ruleset_activate_sets(r->rs, meta.now_ns))
+		return -ENOMEM;
 	skip = network_layer(r->dlt, data, h->caplen, &off, &meta.hw_protocol, why, sizeof(why));
 	if (skip) {
 		r->skipped++;

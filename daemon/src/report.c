@@ -32,6 +32,7 @@ char *nfqd_report(struct nfqd *d, bool json, size_t *len)
 		.uptime_s = (uint64_t)(time(NULL) - d->started),
 		.copy_range = d->copy_range,
 		.n_queues = d->n,
+		.sets = d->sets,
 	};
 	const char *proc = read_proc();
 	char *out = NULL;

@@ -115,6 +115,10 @@ void nfqd_stats_text(FILE *f, const struct nfqd_snap *s)
 	for (uint32_t i = 0; i < s->n_rules; i++)
 		fprintf(f, "  %-24s line %-4u hits %" PRIu64 " bytes %" PRIu64 "\n",
 			s->r[i].id, s->r[i].line, s->r[i].hits, s->r[i].bytes);
+	if (s->sets) {
+		fprintf(f, "live sets:\n");
+		nfqr_sets_report(s->sets, f, false);
+	}
 }
 
 void nfqd_json_str(FILE *f, const char *s)
@@ -193,6 +197,9 @@ void nfqd_stats_json(FILE *f, const struct nfqd_snap *s)
 		fprintf(f, ", \"line\": %u, \"hits\": %" PRIu64 ", \"bytes\": %" PRIu64 "}",
 			s->r[i].line, s->r[i].hits, s->r[i].bytes);
 	}
+	fprintf(f, "], \"sets\": [");
+	if (s->sets)
+		nfqr_sets_report(s->sets, f, true);
 	fprintf(f, "]}\n");
 }
 

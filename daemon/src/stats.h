@@ -77,6 +77,7 @@ struct nfqd_snap {
 	uint32_t n_queues, n_rules;
 	struct nfqd_qsnap *q;
 	struct nfqd_rsnap *r;
+	struct nfqr_sets *sets;		/* live sets, NULL: none */
 };
 
 void nfqd_qsnap_take(struct nfqd_qsnap *s, const struct nfqd_qstats *st);

@@ -242,6 +242,8 @@ static void drain_and_unbind(struct nfqd_worker *w)
 	while (empty < 2) {
 		struct nfqd_gen *g = nfqd_swap_enter(w->swap, w->idx);
 
+		nfqr_sets_enter(w->sets, w->idx);
+
 		r = run_batch(w, g, true);
 		if (r < 0)
 			break;
@@ -249,6 +251,7 @@ static void drain_and_unbind(struct nfqd_worker *w)
 		atomic_fetch_add_explicit(&w->progress, 1, memory_order_relaxed);
 	}
 	nfqd_swap_leave(w->swap, w->idx);
+	nfqr_sets_leave(w->sets, w->idx);
 	r = nfqring_unbind(w->h, w->queue);
 	if (r < 0)
 		nfqd_logring_push(&w->log, "queue %u: unbind: %s", w->queue, nfqring_errmsg(w->h));
@@ -274,7 +277,11 @@ static void *worker_main(void *arg)
 	while (!atomic_load_explicit(w->stop, memory_order_acquire)) {
 		/* a new generation is picked up here, between batches */
 		struct nfqd_gen *g = nfqd_swap_enter(w->swap, w->idx);
-		int r = nfqring_wait(w->h, 100);
+		int r;
+
+		/* and so is a new version of each live set (no lock) */
+		nfqr_sets_enter(w->sets, w->idx);
+		r = nfqring_wait(w->h, 100);
 
 		if (r < 0 && r != -EINTR) {
 			w->err = r;

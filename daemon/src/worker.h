@@ -26,6 +26,7 @@ struct nfqd_worker {
 	int cpu;			/* -1: not pinned */
 	struct nfqring *h;
 	struct nfqd_swap *swap;
+	struct nfqr_sets *sets;		/* live sets: entered between batches */
 	const _Atomic bool *stop;	/* set on SIGTERM: drain, unbind, exit */
 	_Atomic uint64_t progress;	/* loop iterations: the watchdog looks at it */
 	_Atomic bool done;
