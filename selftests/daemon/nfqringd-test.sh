@@ -30,6 +30,10 @@
 #            judged whole with --gso
 #   pktgen   pktgen traffic with full checksums rewritten (incremental update)
 #   links    iifname follows a live interface rename (rtnetlink events)
+#   livesets live sets changed through the control socket while packets
+#            flow: add, delete, element timeouts, --load-set, flush, a
+#            reload that keeps run-time elements; 40 commands during a
+#            steady flow lose nothing; bad commands answered clearly
 #   multiqueue  -q 0-1 --cpu-pin: one pinned worker per queue, both used
 #   nomodule ring requested without nfqring: exit 3 and what to install
 # The daemon's log and stats are printed as "# " diagnostics.
@@ -605,6 +609,94 @@ scenario_links() {
 	expect_eq "$drc" 0 "exit status after SIGTERM"
 }
 
+ctl() {	# ctl COMMAND: the daemon's answer, exit status in crc
+	out=$("$NFQRINGD" --control "$1" --socket "$SOCK" 2>&1)
+	crc=$?
+	echo "# control '$1': rc $crc: $out"
+}
+
+count_to() {	# count_to PORT N EXPECT WHAT: send N datagrams, expect EXPECT received
+	local first=2000 r
+	[ "$3" = 0 ] && first=1500
+	recv_start "$1" 600 d "$first"; r=$!
+	S "$TRAFFIC" send 10.99.0.2 "$1" "$2" 100
+	recv_result "$1" $r
+	expect_eq "$RES" "$3 0" "$4: received, bad"
+}
+
+scenario_livesets() {
+	setup || { fail "setup"; return; }
+	cat >"$T/rules.nft" <<-R
+	set bl { type ipv4_addr; flags interval, timeout; }
+	set ports { type inet_service; flags dynamic; elements = { 10030 } }
+	ip saddr @bl drop comment "bl"
+	udp dport @ports drop comment "ports"
+	R
+	start_daemon "$T/rules.nft" || return
+	count_to 10020 30 30 "10020, empty block list"
+	ctl "add element bl { 10.99.0.1 }"
+	expect_eq "$crc" 0 "add element: exit status"
+	count_to 10020 30 0 "10020, sender in the block list"
+	ctl "delete element bl { 10.99.0.1 }"
+	count_to 10020 30 30 "10020, sender deleted from the block list"
+	# a timeout ends an element without any command
+	ctl "add element bl { 10.99.0.0/24 timeout 3s }"
+	count_to 10020 20 0 "10020, sender's prefix added for 3 s"
+	sleep 3
+	count_to 10020 20 20 "10020, after the element's timeout"
+	ctl "list sets"
+	grep -q "set bl: type ipv4_addr, interval, timeout, 0 elements" <<<"$out" ||
+		fail "list sets: the expired element is gone: $out"
+	# --load-set: a file of elements replaces the run-time ones at once
+	printf '# blocked\n192.0.2.1\n10.99.0.1 timeout 1h\n198.51.100.0/24\n' >"$T/bl.txt"
+	out=$("$NFQRINGD" --load-set bl "$T/bl.txt" --socket "$SOCK" 2>&1)
+	expect_eq "$?" 0 "--load-set: exit status ($out)"
+	count_to 10020 20 0 "10020, sender loaded from a file"
+	ctl "list set bl"
+	grep -q "^10.99.0.1 timeout 1h expires" <<<"$out" || fail "list set: the element and its timeout"
+	ctl "flush set bl"
+	count_to 10020 20 20 "10020, after flush set"
+	# ports: the file's 10030, then 10010 added; a reload whose file names
+	# 10086 instead keeps the run-time 10010
+	count_to 10030 20 0 "10030, in the file's port set"
+	ctl "add element ports { 10010 }"
+	count_to 10010 20 0 "10010, added to the port set"
+	sed -i 's/elements = { 10030 }/elements = { 10086 }/' "$T/rules.nft"
+	out=$("$NFQRINGD" --reload --socket "$SOCK" 2>&1)
+	expect_eq "$?" 0 "reload: exit status ($out)"
+	count_to 10010 20 0 "10010, run-time element kept by the reload"
+	count_to 10030 20 20 "10030, gone with the old file"
+	count_to 10086 20 0 "10086, from the new file"
+	# changes while a steady flow passes the same rules: nothing lost
+	recv_start 10020 2000 d; r20=$!
+	S "$TRAFFIC" send 10.99.0.2 10020 2000 100 1000 &
+	snd=$!
+	for i in $(seq 1 20); do
+		"$NFQRINGD" --control "add element bl { 192.0.2.$i timeout 1m }" --socket "$SOCK" >/dev/null ||
+			fail "add under traffic $i"
+		"$NFQRINGD" --control "delete element bl { 192.0.2.$i }" --socket "$SOCK" >/dev/null ||
+			fail "delete under traffic $i"
+	done
+	wait "$snd"
+	recv_result 10020 $r20; expect_eq "$RES" "2000 0" "10020 during 40 set changes: received, bad"
+	# clear errors, nothing changed
+	ctl "add element nosuch { 1.2.3.4 }"
+	expect_eq "$crc" 2 "unknown set: exit status"
+	grep -q "no live set 'nosuch'" <<<"$out" || fail "unknown set: message"
+	ctl "add element bl { 10.99.0.300 }"
+	expect_eq "$crc" 2 "bad element: exit status"
+	grep -q "expected an IPv4 address" <<<"$out" || fail "bad element: message"
+	count_to 10020 20 20 "10020, after the refused commands"
+	j=$(json)
+	grep -q '"name":"bl","type":"ipv4_addr","interval":true,"elements":0,.*"added":22,"deleted":21' <<<"$j" ||
+		fail "stats: live set bl added 22 and deleted 21 elements: $j"
+	"$NFQRINGD" --stats --socket "$SOCK" | sed -n '/^live sets:/,$p' | sed 's/^/# stats: /'
+	grep -q '{"id": "bl", "line": 3, "hits": 70,' <<<"$j" || fail "rule bl: 70 hits: $j"
+	grep -q '{"id": "ports", "line": 4, "hits": 80,' <<<"$j" || fail "rule ports: 80 hits: $j"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
 scenario_multiqueue() {
 	# two queues, a pinned worker each; nft balances by address hash, so
 	# two sources are needed to reach both
@@ -644,10 +736,10 @@ scenario_nomodule() {
 }
 
 case $scenario in
-basic | reload | sigterm | ctmark | ctstate | reject | fragments | gso | pktgen | links | multiqueue | nomodule)
+basic | reload | sigterm | ctmark | ctstate | reject | fragments | gso | pktgen | links | livesets | multiqueue | nomodule)
 	"scenario_$scenario"
 	[ $? -eq 4 ] && exit 4
 	;;
-*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|reject|fragments|gso|pktgen|links|multiqueue|nomodule [ring|netlink]"; exit 2 ;;
+*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|reject|fragments|gso|pktgen|links|livesets|multiqueue|nomodule [ring|netlink]"; exit 2 ;;
 esac
 [ "$fails" -eq 0 ]
