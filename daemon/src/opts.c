@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* nfqringd's command line: parsed into struct nfqd_opts, nothing else. */
 #include <getopt.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@ void nfqd_usage(FILE *f)
 		"                [--gso] [--copy-range N] [--ring-frames N] [--socket PATH]\n"
 		"       nfqringd --check FILE [-q N[-M]] [--matcher NAME]\n"
 		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--mark N]\n"
-		"                [--ct-mark N] CAPTURE\n"
+		"                [--ct-mark N] [--ct-state S] [--uid N] [--gid N] CAPTURE\n"
 		"       nfqringd --print-nft -c FILE -q N[-M] [--hooks LIST] [--bypass] [--fanout]\n"
 		"                [--table NAME] [--ct-bypass-mark MASK] [--fail-open]\n"
 		"       nfqringd --reload | --stats [--json]   [--socket PATH]\n"
@@ -40,6 +41,8 @@ void nfqd_usage(FILE *f)
 		"      --detect-only     judge nothing: accept every packet unchanged, log and count\n"
 		"                        what the rules would have done (serving, --check, --test,\n"
 		"                        --print-nft)\n"
+		"      --stream-slots N  flows each worker follows for 'content ... stream' (default\n"
+		"                        %u, rounded down to a power of two; memory: see nfqringd(8))\n"
 		"  -m, --matcher NAME    content matcher: auto (default), hyperscan, aho-corasick\n"
 		"  -s, --socket PATH     control socket (default " NFQD_DEFAULT_SOCKET ")\n"
 		"      --check FILE      validate FILE and say what the daemon would configure\n"
@@ -55,6 +58,10 @@ void nfqd_usage(FILE *f)
 		"      --mark N          --test: the packet mark of every replayed packet (default 0)\n"
 		"      --ct-mark N       --test: every packet has a connection with this ct mark\n"
 		"                        (default: no connection)\n"
+		"      --ct-state S      --test: every packet has a connection in state S: new,\n"
+		"                        established, related, established-reply, related-reply\n"
+		"      --uid N, --gid N  --test: every packet comes from a local socket of user N,\n"
+		"                        group N (meta skuid, skgid)\n"
 		"      --print-nft       print the nft table that queues to -q N[-M] and rejects what\n"
 		"                        the rules of -c FILE reject (load it with nft -f)\n"
 		"      --hooks LIST      --print-nft: input, forward, output (default input,forward)\n"
@@ -65,7 +72,7 @@ void nfqd_usage(FILE *f)
 		"                        before the queue rule\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n", NFQD_MAX_QUEUES,
-		NFQD_LOG_ONCE_DEFAULT, NFQR_REJECT_MARK_DEFAULT);
+		NFQD_LOG_ONCE_DEFAULT, NFQR_REJECT_MARK_DEFAULT, NFQR_STREAM_SLOTS_DEFAULT);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -135,6 +142,21 @@ static int test_opts(struct nfqd_opts *o, int argc, char **argv, const char *ser
 	return 0;
 }
 
+/* --ct-state: the conntrack info a replayed packet carries (NFQA_CT_INFO) */
+static int ct_info_of(const char *s)
+{
+	static const struct { const char *name; int info; } states[] = {
+		{ "established", IP_CT_ESTABLISHED }, { "related", IP_CT_RELATED },
+		{ "new", IP_CT_NEW }, { "established-reply", IP_CT_ESTABLISHED_REPLY },
+		{ "related-reply", IP_CT_RELATED_REPLY },
+	};
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (!strcmp(s, states[i].name))
+			return states[i].info;
+	return -1;
+}
+
 /* --hooks input,forward,output: the hooks of nft's reject (the base chains) */
 static int parse_hooks(const char *s, unsigned int *hooks)
 {
@@ -171,7 +193,8 @@ static bool table_name_ok(const char *s)
 enum { O_CHECK = 256, O_RELOAD, O_STATS, O_JSON, O_BACKEND, O_FAIL_OPEN, O_CPU_PIN,
        O_GSO, O_COPY_RANGE, O_RING_FRAMES, O_TEST, O_MARK, O_CT_MARK, O_PRINT_NFT,
        O_REJECT_MARK, O_HOOKS, O_BYPASS, O_FANOUT, O_TABLE, O_CT_BYPASS_MARK,
-       O_LOG_FORMAT, O_LOG_ONCE, O_DETECT_ONLY, O_CONTROL, O_LOAD_SET };
+       O_LOG_FORMAT, O_LOG_ONCE, O_DETECT_ONLY, O_CONTROL, O_LOAD_SET, O_STREAM_SLOTS,
+       O_CT_STATE, O_UID, O_GID };
 
 int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -195,9 +218,13 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "test", no_argument, NULL, O_TEST },
 		{ "mark", required_argument, NULL, O_MARK },
 		{ "ct-mark", required_argument, NULL, O_CT_MARK },
+		{ "ct-state", required_argument, NULL, O_CT_STATE },
+		{ "uid", required_argument, NULL, O_UID },
+		{ "gid", required_argument, NULL, O_GID },
 		{ "print-nft", no_argument, NULL, O_PRINT_NFT },
 		{ "reject-mark", required_argument, NULL, O_REJECT_MARK },
 		{ "detect-only", no_argument, NULL, O_DETECT_ONLY },
+		{ "stream-slots", required_argument, NULL, O_STREAM_SLOTS },
 		{ "hooks", required_argument, NULL, O_HOOKS },
 		{ "bypass", no_argument, NULL, O_BYPASS },
 		{ "fanout", no_argument, NULL, O_FANOUT },
@@ -215,6 +242,7 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 	const char *serving = NULL, *packet = NULL, *chain = NULL, *rules = NULL;
 
 	memset(o, 0, sizeof(*o));
+	o->ct_info = -1;
 	o->backend = NFQRING_BACKEND_RING;
 	o->socket = NFQD_DEFAULT_SOCKET;
 	o->reject_mark = NFQR_REJECT_MARK_DEFAULT;
@@ -298,6 +326,14 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			o->detect_only = true;
 			rules = "--detect-only";
 			break;
+		case O_STREAM_SLOTS:
+			if (parse_u32(optarg, NFQR_STREAM_SLOTS_MAX, &o->stream_slots) ||
+			    o->stream_slots < NFQR_STREAM_WAYS)
+				return fail(err, errlen, "--stream-slots: expected a number of flows "
+					    "from %u to %u, got '%s'", NFQR_STREAM_WAYS,
+					    NFQR_STREAM_SLOTS_MAX, optarg);
+			rules = "--stream-slots";
+			break;
 		case O_HOOKS:
 			if (parse_hooks(optarg, &o->hooks))
 				return fail(err, errlen, "--hooks: expected a list of input, forward and "
@@ -335,6 +371,22 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 				return fail(err, errlen, "--ct-mark: expected a 32-bit number, got '%s'", optarg);
 			o->ct_present = true;
 			packet = "--ct-mark";
+			break;
+		case O_CT_STATE:
+			o->ct_info = ct_info_of(optarg);
+			if (o->ct_info < 0)
+				return fail(err, errlen, "--ct-state: expected new, established, related, "
+					    "established-reply or related-reply, got '%s'", optarg);
+			o->ct_present = true;
+			packet = "--ct-state";
+			break;
+		case O_UID:
+		case O_GID:
+			if (parse_u32(optarg, UINT32_MAX, c == O_UID ? &o->uid : &o->gid))
+				return fail(err, errlen, "--%s: expected a number, got '%s'",
+					    c == O_UID ? "uid" : "gid", optarg);
+			*(c == O_UID ? &o->uid_present : &o->gid_present) = true;
+			packet = c == O_UID ? "--uid" : "--gid";
 			break;
 		case O_BACKEND:
 			serving = "--backend";
@@ -443,6 +495,7 @@ void nfqd_opts_load(const struct nfqd_opts *o, struct nfqr_load_opts *lo)
 	lo->backend = o->matcher;
 	lo->reject_mark = o->reject_mark;
 	lo->detect_only = o->detect_only;
+	lo->stream_slots = o->stream_slots;
 	if (o->queues_set)
 		nfqr_queue_set(lo, o->q_first, o->q_last);
 }

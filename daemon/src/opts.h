@@ -38,7 +38,10 @@ struct nfqd_opts {
 	const char *set_file;		/* --load-set ... FILE, "-" = stdin */
 	uint32_t mark;			/* --test --mark: each packet's mark */
 	uint32_t ct_mark;		/* --test --ct-mark: its connection's mark */
-	bool ct_present;		/* --test: --ct-mark given */
+	bool ct_present;		/* --test: --ct-mark or --ct-state given */
+	int ct_info;			/* --test --ct-state: enum ip_conntrack_info, -1 = none */
+	bool uid_present, gid_present;	/* --test --uid / --gid */
+	uint32_t uid, gid;
 	uint16_t q_first, q_last;	/* -q N[-M] */
 	bool queues_set;
 	bool fail_open, cpu_pin, gso, json;
@@ -49,6 +52,7 @@ struct nfqd_opts {
 	const char *socket;		/* --socket PATH */
 	uint32_t reject_mark;		/* --reject-mark: the reject field (NFQR_REJECT_MARK_DEFAULT) */
 	bool detect_only;		/* --detect-only: accept all, report what the rules would do */
+	uint32_t stream_slots;		/* --stream-slots: flow table of content ... stream, 0 = default */
 	bool log_json;			/* --log-format json */
 	uint32_t log_once_s;		/* --log-once-per-flow[=S], 0: log every packet */
 	/* --print-nft only: how the nft chain queues */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,14 @@ static int frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *d
 		.mark = r->o->mark,
 		.ct_present = r->o->ct_present,
 		.ct_mark = r->o->ct_mark,
+		/* --ct-state: NFQA_CT_INFO, which the kernel sends with NFQA_CT;
+		 * a connection without it is established, as most packets are */
+		.ct_info_present = r->o->ct_present,
+		.ct_info = (uint8_t)(r->o->ct_info >= 0 ? r->o->ct_info : IP_CT_ESTABLISHED),
+		.uid_present = r->o->uid_present,
+		.gid_present = r->o->gid_present,
+		.uid = r->o->uid,
+		.gid = r->o->gid,
 		/* the capture's clock: `log` is rate limited as it was live */
 		.now_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec * 1000ull,
 	};

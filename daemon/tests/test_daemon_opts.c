@@ -70,6 +70,36 @@ int main(void)
 	ok(o.mode == NFQD_STATS && o.json && !strcmp(o.socket, "/x"), "  stats mode, json, socket");
 	is_int(parse(&o, err, "--json", NULL), NFQD_EXIT_USAGE, "--json alone");
 	is_int(parse(&o, err, "--reload", "--stats", NULL), NFQD_EXIT_USAGE, "two modes");
+	is_int(parse(&o, err, "--control", "list sets", "-s", "/x", NULL), 0, "--control CMD");
+	ok(o.mode == NFQD_CONTROL && !strcmp(o.control, "list sets"), "  control mode, command");
+	is_int(parse(&o, err, "--load-set", "bl", "f.txt", NULL), 0, "--load-set NAME FILE");
+	ok(o.mode == NFQD_LOAD_SET && !strcmp(o.set_name, "bl") && !strcmp(o.set_file, "f.txt"),
+	   "  load-set mode, name, file");
+	is_int(parse(&o, err, "--load-set", "bl", NULL), NFQD_EXIT_USAGE, "--load-set without a file");
+	ok(strstr(err, "no file") != NULL, "  says so: %s", err);
+	is_int(parse(&o, err, "--load-set", "bl", "a", "b", NULL), NFQD_EXIT_USAGE, "--load-set, two files");
+	is_int(parse(&o, err, "--test", "-c", "r", "--ct-state", "related-reply", "--uid", "5", "c.pcap",
+		     NULL), 0, "--test --ct-state --uid");
+	ok(o.ct_present && o.ct_info == 4 && o.uid_present && o.uid == 5 && !o.gid_present,
+	   "  a connection in state related-reply (4), uid 5, no gid");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--gid", "5", NULL), NFQD_EXIT_USAGE,
+	       "--gid without --test");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stream-slots", "1024", NULL), 0, "--stream-slots 1024");
+	{
+		struct nfqr_load_opts lo;
+
+		nfqd_opts_load(&o, &lo);
+		is_int(lo.stream_slots, 1024, "  passed to the rules' load options");
+	}
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stream-slots", "2", NULL), NFQD_EXIT_USAGE,
+	       "--stream-slots below one bucket");
+	ok(strstr(err, "from 4 to") != NULL, "  says the range: %s", err);
+	is_int(parse(&o, err, "--stats", "--stream-slots", "64", NULL), NFQD_EXIT_USAGE,
+	       "--stream-slots with --stats");
+	is_int(parse(&o, err, "--control", "list sets", "--reload", NULL), NFQD_EXIT_USAGE,
+	       "--control --reload");
+	is_int(parse(&o, err, "--control", "list sets", "--detect-only", NULL), NFQD_EXIT_USAGE,
+	       "--control with a rule option");
 	is_int(parse(&o, err, "--check", "f.nft", "-m", "aho-corasick", NULL), 0, "--check FILE");
 	ok(o.mode == NFQD_CHECK && !strcmp(o.config, "f.nft") && o.matcher == NFQR_CM_AHO_CORASICK,
 	   "  check mode, matcher");
@@ -250,6 +280,10 @@ int main(void)
 	is_int(nfqd_control_parse("stats"), NFQD_CMD_STATS, "command stats");
 	is_int(nfqd_control_parse("stats json\r\n"), NFQD_CMD_STATS_JSON, "command stats json");
 	is_int(nfqd_control_parse("reloadx\n"), NFQD_CMD_BAD, "bad command");
+	is_int(nfqd_control_parse("add element bl { 1.2.3.4 }\n"), NFQD_CMD_SETS, "command add element");
+	is_int(nfqd_control_parse("load set bl f.txt\n10.0.0.1\n"), NFQD_CMD_SETS, "command load set");
+	is_int(nfqd_control_parse("list sets"), NFQD_CMD_SETS, "command list sets");
+	is_int(nfqd_control_parse("listx"), NFQD_CMD_BAD, "a set command needs a word after it");
 	is_int(nfqd_control_parse(""), NFQD_CMD_BAD, "empty command");
 	return tap_done();
 }

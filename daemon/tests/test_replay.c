@@ -665,6 +665,54 @@ static void test_marks(void)
 	ok(has(out, " ct_no_connection 0 "), "  every packet had a connection");
 }
 
+/* ---- --ct-state, --uid, --gid: conntrack state and socket owner ------------------- */
+
+static void test_ct_state_uid(void)
+{
+	uint8_t p[256];
+	struct cap c;
+	const char *none[] = {
+		"1 " T "01 udp 10.0.0.1:33000 > 10.0.0.2:4000 len 28 verdict drop by rule inv line 1",
+	}, *est[] = {
+		"1 " T "01 udp 10.0.0.1:33000 > 10.0.0.2:4000 len 28 verdict accept by rule est line 4",
+	}, *newc[] = {
+		"1 " T "01 udp 10.0.0.1:33000 > 10.0.0.2:4000 len 28 verdict accept by rule new line 2",
+	}, *reply[] = {
+		"1 " T "01 udp 10.0.0.1:33000 > 10.0.0.2:4000 len 28 verdict drop by rule reply line 5",
+	}, *uid[] = {
+		"1 " T "01 udp 10.0.0.1:33000 > 10.0.0.2:4000 len 28 verdict drop by rule uid line 3",
+	};
+
+	write_file("ct.nft", "ct state invalid drop comment \"inv\"\n"
+			     "ct state new ct direction original accept comment \"new\"\n"
+			     "meta skuid 1000 meta skgid 100 drop comment \"uid\"\n"
+			     "ct state established ct direction original accept comment \"est\"\n"
+			     "ct direction reply drop comment \"reply\"\n");
+	cap_open(&c, "ct.pcap", DLT_RAW);
+	cap_add(&c, p, udp4(p, 33000, 4000, 0));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ct.nft"), path("ct.pcap"), NULL), NFQD_EXIT_OK,
+	       "no connection: exit 0");
+	lines_start("no connection: ct state invalid", none, N(none));
+	is_int(run(NULL, "--test", "--ct-mark", "1", "-c", path("ct.nft"), path("ct.pcap"), NULL),
+	       NFQD_EXIT_OK, "--ct-mark alone: exit 0");
+	lines_start("--ct-mark alone: an established connection", est, N(est));
+	is_int(run(NULL, "--test", "--ct-state", "new", "-c", path("ct.nft"), path("ct.pcap"), NULL),
+	       NFQD_EXIT_OK, "--ct-state new: exit 0");
+	lines_start("--ct-state new", newc, N(newc));
+	is_int(run(NULL, "--test", "--ct-state", "established-reply", "-c", path("ct.nft"),
+		   path("ct.pcap"), NULL), NFQD_EXIT_OK, "--ct-state established-reply: exit 0");
+	lines_start("--ct-state established-reply: ct direction reply", reply, N(reply));
+	is_int(run(NULL, "--test", "--ct-state", "established", "--uid", "1000", "--gid", "100",
+		   "-c", path("ct.nft"), path("ct.pcap"), NULL), NFQD_EXIT_OK, "--uid --gid: exit 0");
+	lines_start("--uid 1000 --gid 100: meta skuid/skgid", uid, N(uid));
+	is_int(run(NULL, "--test", "--ct-state", "bogus", "-c", path("ct.nft"), path("ct.pcap"), NULL),
+	       NFQD_EXIT_USAGE, "--ct-state bogus: exit 2");
+	says(has(err, "expected new, established, related"), "--ct-state bogus: the states");
+	is_int(run(NULL, "--ct-state", "new", "-c", path("ct.nft"), "-q", "0", NULL), NFQD_EXIT_USAGE,
+	       "--ct-state without --test: exit 2");
+}
+
 /* ---- reject: the verdict in nft's words, the code sent, the loop guard ---------- */
 
 static void test_reject(void)
@@ -893,6 +941,7 @@ int main(int argc, char **argv)
 	test_ethernet();
 	test_cooked();
 	test_marks();
+	test_ct_state_uid();
 	test_reject();
 	test_detect();
 	test_errors();

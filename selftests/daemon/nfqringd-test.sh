@@ -112,7 +112,10 @@ stop_daemon() {	# sets drc, the exit status
 }
 
 recv_start() {	# recv_start PORT QUIET MODE [FIRST [EXPECT]]: output in $T/recv.PORT
-	D "$TRAFFIC" recv "$@" >"$T/recv.$1" &
+	# emptied here, not by the background job: an earlier receiver's
+	# "ready" must not pass for this one's
+	: >"$T/recv.$1"
+	D "$TRAFFIC" recv "$@" >>"$T/recv.$1" &
 	for _ in $(seq 100); do
 		grep -q ready "$T/recv.$1" && return 0
 		sleep 0.1
@@ -616,12 +619,17 @@ ctl() {	# ctl COMMAND: the daemon's answer, exit status in crc
 }
 
 count_to() {	# count_to PORT N EXPECT WHAT: send N datagrams, expect EXPECT received
-	local first=2000 r
+	local first=20000 r
+	# nothing should come: the rule counters at the end prove the drops
 	[ "$3" = 0 ] && first=1500
 	recv_start "$1" 600 d "$first"; r=$!
-	S "$TRAFFIC" send 10.99.0.2 "$1" "$2" 100
+	S "$TRAFFIC" send 10.99.0.2 "$1" "$2" 100 || fail "$4: the sender failed"
 	recv_result "$1" $r
-	expect_eq "$RES" "$3 0" "$4: received, bad"
+	[ "$RES" = "$3 0" ] && return
+	fail "$4: received, bad: got '$RES', want '$3 0'"
+	S ip neigh show dev v0 | sed 's/^/# neighbour: /'
+	D sed 's/^/# kernel queue: /' /proc/net/netfilter/nfnetlink_queue
+	D grep -E '^(Ip|Udp):' /proc/net/snmp | sed 's/^/# receiver: /'
 }
 
 scenario_livesets() {
@@ -691,6 +699,7 @@ scenario_livesets() {
 	grep -q '"name":"bl","type":"ipv4_addr","interval":true,"elements":0,.*"added":22,"deleted":21' <<<"$j" ||
 		fail "stats: live set bl added 22 and deleted 21 elements: $j"
 	"$NFQRINGD" --stats --socket "$SOCK" | sed -n '/^live sets:/,$p' | sed 's/^/# stats: /'
+	D sed 's/^/# kernel queue: /' /proc/net/netfilter/nfnetlink_queue
 	grep -q '{"id": "bl", "line": 3, "hits": 70,' <<<"$j" || fail "rule bl: 70 hits: $j"
 	grep -q '{"id": "ports", "line": 4, "hits": 80,' <<<"$j" || fail "rule ports: 80 hits: $j"
 	stop_daemon
