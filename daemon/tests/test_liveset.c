@@ -3,6 +3,8 @@
  * keeping run-time elements, version reclamation, and the interval sweep
  * against a naive model. */
 #include <linux/netfilter.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -363,6 +365,75 @@ static void test_sweep(void)
 	nfqr_sets_free(st);
 }
 
+/*
+ * Readers looking up while a writer changes the set: every version a
+ * reader can reach stays whole until it has moved on (under ASan a version
+ * freed too early is a use after free), and an element never touched by
+ * the writer is always found.
+ */
+struct stress {
+	struct nfqr_sets *st;
+	struct nfqr_lset *s;
+	uint32_t id;
+	_Atomic bool stop;
+	uint64_t lookups, misses;
+};
+
+static void *reader(void *arg)
+{
+	struct stress *x = arg;
+
+	while (!atomic_load(&x->stop)) {
+		nfqr_sets_enter(x->st, x->id);
+		for (int i = 0; i < 64; i++) {
+			x->misses += !nfqr_lset_has(x->s, nfqr_key_u32(0x0a000001), T0);
+			nfqr_lset_has(x->s, nfqr_key_u32(0xc0000200 | (uint32_t)(i & 0xff)), T0);
+			x->lookups += 2;
+		}
+	}
+	nfqr_sets_leave(x->st, x->id);
+	return NULL;
+}
+
+static void test_concurrent(void)
+{
+	struct nfqr_sets *st = nfqr_sets_new(2);
+	struct nfqr_ruleset *rs = load_ok(st, "set bl { type ipv4_addr; flags interval, timeout; "
+					  "elements = { 10.0.0.1 } }\nip saddr @bl drop\n");
+	struct stress x[2];
+	pthread_t t[2];
+	char c[96];
+	int bad = 0;
+
+	if (!ok(rs != NULL, "rules for the concurrent test"))
+		return;
+	for (uint32_t i = 0; i < 2; i++) {
+		x[i] = (struct stress){ .st = st, .s = nfqr_sets_find(st, "bl", 2), .id = i };
+		pthread_create(&t[i], NULL, reader, &x[i]);
+	}
+	for (int i = 0; i < 3000; i++) {
+		snprintf(c, sizeof(c), "add element bl { 192.0.2.%d timeout 1s, 198.51.%d.0/24 }",
+			 i & 0xff, i & 0xff);
+		bad += cmd(st, c, T0 + (uint64_t)i * 1000000) != 0;
+		snprintf(c, sizeof(c), "delete element bl { 198.51.%d.0/24 }", i & 0xff);
+		bad += cmd(st, c, T0 + (uint64_t)i * 1000000) != 0;
+		if (i % 16 == 0)
+			nfqr_sets_tick(st, T0 + (uint64_t)i * 1000000);
+	}
+	for (uint32_t i = 0; i < 2; i++) {
+		atomic_store(&x[i].stop, true);
+		pthread_join(t[i], NULL);
+	}
+	nfqr_sets_tick(st, T0 + 3 * S);
+	is_int(bad, 0, "6000 changes while two threads look up");
+	ok(x[0].lookups && x[1].lookups, "both readers ran (%llu, %llu lookups)",
+	   (unsigned long long)x[0].lookups, (unsigned long long)x[1].lookups);
+	is_int(x[0].misses + x[1].misses, 0, "the untouched element was always found");
+	ok(st->retired == NULL, "every retired version freed once the readers left");
+	nfqr_ruleset_free(rs);
+	nfqr_sets_free(st);
+}
+
 static void test_errors(void)
 {
 	load_err("set x { type ifname; flags dynamic; }\n", "expected a type a live set can hold",
@@ -391,6 +462,7 @@ int main(void)
 	test_reload();
 	test_reclaim();
 	test_sweep();
+	test_concurrent();
 	test_errors();
 	return tap_done();
 }
