@@ -167,9 +167,10 @@ static void decode_ipv6(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 				{ fail(d, NFQR_DERR_EXTHDR); return; }
 			/* fall through */
 		case 43: case 60: case 135: case 139: case 140:
-		case 51: case 44:
+		case 44:
 			break;
-		default:  /* an upper layer, ESP (50) or No Next Header (59): stop */
+		default:  /* an upper layer, ESP (50), No Next Header (59) or AH
+			   * (51), where nft stops too (IP6_FH_F_AUTH): stop */
 			d->l4proto = nh;
 			d->l4_off = off;
 			if (nh == 50 || nh == 59) {
@@ -199,8 +200,6 @@ static void decode_ipv6(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 				return;
 			}
 			len = 8;
-		} else if (nh == 51) {
-			len = ((uint32_t)p[off + 1] + 2) * 4;   /* AH counts 4-byte words */
 		} else {
 			len = ((uint32_t)p[off + 1] + 1) * 8;
 		}

@@ -145,7 +145,7 @@ static void test_ipv6(void)
 	ok(d.status == NFQR_DEC_OK && d.family == 6 && d.dport == 53, "ipv6 udp");
 	ok(d.saddr[0] == 0x20 && d.saddr[15] == 1, "ipv6 saddr");
 
-	/* hop-by-hop, dstopts, routing, AH (len in 4-byte units), then TCP */
+	/* hop-by-hop, dstopts, routing, AH, then TCP: the walk stops at AH */
 	e = 0;
 	e += ext_hdr(ext + e, 60, 1);               /* HBH -> DSTOPTS */
 	e += ext_hdr(ext + e, 43, 2);               /* DSTOPTS (16 bytes) -> ROUTING */
@@ -154,8 +154,9 @@ static void test_ipv6(void)
 	l = l4_tcp(l4, 1, 22, 0x02, "", 0);
 	n = pkt_ipv6(buf, "::1", "::2", 0, ext, e, l4, l);
 	dec(buf, n, &d);
-	ok(d.status == NFQR_DEC_OK && d.l4proto == 6 && d.dport == 22, "ext header chain with AH");
-	is_int(d.l4_off, 40 + e, "l4 after the chain");
+	ok(d.status == NFQR_DEC_OK && d.l4proto == 51 && !d.dport,
+	   "ext header chain up to AH: AH is the transport protocol, as nft sees it");
+	is_int(d.l4_off, 40 + e - 24, "l4 at AH, after the chain before it");
 
 	/* ESP: stop, opaque */
 	n = pkt_ipv6(buf, "::1", "::2", 50, NULL, 0, l4, 16);
