@@ -787,6 +787,33 @@ static void gaps(uint8_t *ring, const struct nl_mmap_req *r, bool fill, uint8_t 
 	}
 }
 
+/*
+ * Address space is shared by the threads: a range we leave unmapped, even
+ * for a moment, may be given to another thread's mmap (a ring, a malloc),
+ * and unmapping it later would pull that mapping from under its owner (a
+ * round died of SIGSEGV in a live ring that way).  So a reservation is
+ * unmapped piece by piece, never across a hole, and a range whose state a
+ * failed mmap/mremap left unknown is released only if it is free.
+ */
+static void unmap_if_free(uint8_t *p, size_t len)
+{
+	void *q = mmap(p, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+
+	if (q != MAP_FAILED)
+		munmap(q, len);	/* it was free: ours now, and gone */
+	/* EEXIST: still ours (then it leaks until the round's process exits)
+	 * or somebody else's: either way, not ours to unmap */
+}
+
+/* Our pages of a mapping: the guards and the ring as far as it still
+ * reaches (a shrink leaves [len, glen) to whoever gets it). */
+static void res_unmap(struct mapr *m)
+{
+	if (munmap(m->res, page_sz + m->len) || munmap(m->res + page_sz + m->glen, page_sz))
+		broken("munmap: %s", strerror(errno));
+}
+
 static void check_guards(struct mapr *m)
 {
 	size_t where;
@@ -1189,7 +1216,10 @@ static void op_mmap(struct rng *r, unsigned int s, unsigned int variant)
 	if (p == MAP_FAILED) {
 		int err = errno;
 
-		munmap(res, total + 2 * page_sz);
+		/* the guards are ours; the middle may be unmapped already */
+		munmap(res, page_sz);
+		munmap(res + page_sz + total, page_sz);
+		unmap_if_free(res + page_sz, total);
 		pthread_mutex_lock(&maps_lock);
 		m->used = false;
 		pthread_mutex_unlock(&maps_lock);
@@ -1226,8 +1256,7 @@ static void map_drop(struct mapr *m, struct epo *e)
 		gaps(m->addr, &e->rx, false, GAP_BYTE, "RX");
 		gaps(m->addr + ring_bytes(&e->rx), &e->tx, false, GAP_BYTE, "TX");
 	}
-	if (munmap(m->res, m->res_len))
-		broken("munmap: %s", strerror(errno));
+	res_unmap(m);
 	pthread_mutex_lock(&maps_lock);
 	m->used = false;
 	pthread_mutex_unlock(&maps_lock);
@@ -1247,10 +1276,14 @@ static void op_munmap(struct rng *r, unsigned int idx, unsigned int variant)
 	}
 	pages = m->len / page_sz;
 	if (variant % 4 == 0 && !m->partial && pages >= 2) {
-		/* A page out of the middle: the rest stays mapped and pinned. */
+		/* A page out of the middle: the rest stays mapped and pinned.
+		 * Replaced by an anonymous page rather than unmapped, so that
+		 * no hole opens in our reservation (see unmap_if_free); for
+		 * the ring's mapping it is the same split and unmap. */
 		k = rnd(r, pages);
-		if (munmap(m->addr + k * page_sz, page_sz))
-			broken("munmap of one page: %s", strerror(errno));
+		if (mmap(m->addr + k * page_sz, page_sz, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != m->addr + k * page_sz)
+			broken("unmapping one page of a ring: %s", strerror(errno));
 		m->partial = true;
 	} else {
 		map_drop(m, e);
@@ -1301,11 +1334,17 @@ static void op_mremap(struct rng *r, unsigned int idx, unsigned int variant)
 			   nres + page_sz);
 		if (p == MAP_FAILED) {
 			expect_errno("mremap(move)", errno, E(EINVAL) | E(EFAULT) | E(ENOMEM));
-			munmap(nres, m->len + 2 * page_sz);
+			/* the target may have been unmapped before the move failed */
+			munmap(nres, page_sz);
+			munmap(nres + page_sz + m->len, page_sz);
+			unmap_if_free(nres + page_sz, m->len);
 			break;
 		}
 		check_guards(m);
-		munmap(m->res, m->res_len);
+		/* the old guards only: the ring's old place is free since the
+		 * move, and may be somebody else's already */
+		munmap(m->res, page_sz);
+		munmap(m->res + page_sz + m->glen, page_sz);
 		m->res = nres;
 		m->res_len = m->len + 2 * page_sz;
 		m->glen = m->len;
