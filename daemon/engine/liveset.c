@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "liveset.h"
+#include "symbols.h"
 
 /* ---- packet path ---------------------------------------------------------- */
 
@@ -239,7 +240,7 @@ static void heap_pop(struct heap *h)
 		h->v[k] = last;
 }
 
-static bool ver_append(struct nfqr_lset_ver *v, struct nfqr_key lo, struct nfqr_key hi,
+static void ver_append(struct nfqr_lset_ver *v, struct nfqr_key lo, struct nfqr_key hi,
 		       uint64_t exp)
 {
 	bool wrapped;
@@ -247,12 +248,11 @@ static bool ver_append(struct nfqr_lset_ver *v, struct nfqr_key lo, struct nfqr_
 	if (v->n && v->expires[v->n - 1] == exp &&
 	    !nfqr_key_cmp(nfqr_key_inc(v->hi[v->n - 1], &wrapped), lo) && !wrapped) {
 		v->hi[v->n - 1] = hi;          /* contiguous, same expiry: one interval */
-		return true;
+		return;
 	}
 	v->lo[v->n] = lo;
 	v->hi[v->n] = hi;
 	v->expires[v->n++] = exp;
-	return true;
 }
 
 /*
@@ -388,19 +388,8 @@ static struct nfqr_lelem *combine(const struct nfqr_lset *s, bool keep_file, boo
 	return v;
 }
 
-/* combine() made the set's elements: 0 or -ENOMEM (nothing changed) */
-static int rebuild(struct nfqr_sets *st, struct nfqr_lset *s, bool keep_file, bool keep_rt,
-		   const struct nfqr_lelem *el, uint32_t n, bool from_file, uint64_t now)
-{
-	uint32_t total = 0;
-	struct nfqr_lelem *v = combine(s, keep_file, keep_rt, el, n, from_file, now, &total);
-	int r = v ? set_elements(st, s, v, total, now) : -ENOMEM;
-
-	if (r)
-		free(v);
-	return r;
-}
-
+/* v[0..n) (malloc'd, or NULL on ENOMEM) as the set's elements: 0, or
+ * -ENOMEM and nothing changed */
 static int commit(struct nfqr_sets *st, struct nfqr_lset *s, struct nfqr_lelem *v, uint32_t n,
 		  uint64_t now)
 {
@@ -409,6 +398,16 @@ static int commit(struct nfqr_sets *st, struct nfqr_lset *s, struct nfqr_lelem *
 	if (r)
 		free(v);
 	return r;
+}
+
+/* combine()'s elements committed */
+static int rebuild(struct nfqr_sets *st, struct nfqr_lset *s, bool keep_file, bool keep_rt,
+		   const struct nfqr_lelem *el, uint32_t n, bool from_file, uint64_t now)
+{
+	uint32_t total = 0;
+	struct nfqr_lelem *v = combine(s, keep_file, keep_rt, el, n, from_file, now, &total);
+
+	return commit(st, s, v, total, now);
 }
 
 int nfqr_lset_add(struct nfqr_sets *st, struct nfqr_lset *s, const struct nfqr_lelem *el,
@@ -583,17 +582,57 @@ int nfqr_lelem_format(char *buf, size_t cap, uint8_t fmt, struct nfqr_key lo,
 	return n + fmt_value(buf + n, cap - (size_t)n, fmt, hi);
 }
 
+/* nft's time units, in the order a duration writes them */
+static const struct { const char *u; uint64_t ns; } units[] = {
+	{ "d", 86400000000000ull }, { "h", 3600000000000ull }, { "m", 60000000000ull },
+	{ "s", 1000000000ull }, { "ms", 1000000ull },
+};
+#define N_UNITS (sizeof(units) / sizeof(units[0]))
+
+/* nft's time format: 1d2h3m4s5ms (units in that order, each once), or a
+ * bare number of seconds. */
+bool nfqr_parse_duration(const char *s, size_t len, uint64_t *ns)
+{
+	uint64_t total = 0, n;
+	size_t i = 0, next = 0;       /* units[next..] may still come */
+
+	if (nfqr_parse_uint(s, len, UINT32_MAX, &n)) {
+		*ns = n * 1000000000ull;
+		return true;
+	}
+	while (i < len) {
+		size_t d = i, u;
+
+		n = 0;
+		while (i < len && s[i] >= '0' && s[i] <= '9' && n < UINT32_MAX)
+			n = n * 10 + (uint64_t)(s[i++] - '0');
+		if (i == d || n >= UINT32_MAX)
+			return false;
+		/* a unit whole: "m" is not the start of "ms" */
+		for (u = next; u < N_UNITS; u++) {
+			size_t ul = strlen(units[u].u);
+
+			if (len - i >= ul && !memcmp(s + i, units[u].u, ul) &&
+			    (len - i == ul || s[i + ul] < 'a' || s[i + ul] > 'z'))
+				break;
+		}
+		if (u == N_UNITS)
+			return false;
+		next = u + 1;
+		i += strlen(units[u].u);
+		total += n * units[u].ns;
+	}
+	*ns = total;
+	return true;
+}
+
 int nfqr_duration_format(char *buf, size_t cap, uint64_t ns)
 {
-	static const struct { const char *u; uint64_t ns; } units[] = {
-		{ "d", 86400000000000ull }, { "h", 3600000000000ull }, { "m", 60000000000ull },
-		{ "s", 1000000000ull }, { "ms", 1000000ull },
-	};
 	int n = 0;
 
 	if (ns < 1000000)
 		return snprintf(buf, cap, "0s");
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (size_t i = 0; i < N_UNITS; i++) {
 		uint64_t q = ns / units[i].ns;
 
 		ns %= units[i].ns;

@@ -30,8 +30,6 @@
 
 enum { NFQR_LFMT_NUM, NFQR_LFMT_HEX, NFQR_LFMT_IPV4, NFQR_LFMT_IPV6 };
 
-struct nfqr_range;
-
 /* One element as given: a value or interval, and its timeout. */
 struct nfqr_lelem {
 	struct nfqr_key lo, hi;
@@ -62,7 +60,7 @@ struct nfqr_lset {
 	bool timeout_ok;                   /* flags timeout: elements may time out */
 	bool active;                       /* bound by the rules in force */
 	struct nfqr_lelem *el;
-	uint32_t n, cap;
+	uint32_t n;
 	uint64_t next_expiry;              /* earliest element expiry, NFQR_NEVER */
 	uint64_t added, deleted, expired;  /* run-time changes, for stats */
 	struct nfqr_lset *next;

@@ -576,48 +576,6 @@ static uint8_t vt_fmt(enum vtype vt)
 	     : vt == VT_MARK ? NFQR_LFMT_HEX : NFQR_LFMT_NUM;
 }
 
-/* nft's time format: 1d2h3m4s5ms (units in that order, each once), or a
- * bare number of seconds. */
-bool nfqr_parse_duration(const char *s, size_t len, uint64_t *ns)
-{
-	static const struct { const char *u; uint64_t ns; } units[] = {
-		{ "d", 86400000000000ull }, { "h", 3600000000000ull }, { "ms", 1000000ull },
-		{ "m", 60000000000ull }, { "s", 1000000000ull },
-	};
-	static const int rank[] = { 0, 1, 4, 2, 3 };     /* order of units[] in a duration */
-	uint64_t total = 0, n;
-	size_t i = 0;
-	int last = -1;
-
-	if (nfqr_parse_uint(s, len, UINT32_MAX, &n)) {
-		*ns = n * 1000000000ull;
-		return true;
-	}
-	while (i < len) {
-		size_t d = i, u;
-
-		n = 0;
-		while (i < len && s[i] >= '0' && s[i] <= '9' && n < UINT32_MAX)
-			n = n * 10 + (uint64_t)(s[i++] - '0');
-		if (i == d || n >= UINT32_MAX)
-			return false;
-		for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-			size_t ul = strlen(units[u].u);
-
-			if (len - i >= ul && !memcmp(s + i, units[u].u, ul) &&
-			    (ul == 2 || len - i == 1 || s[i + 1] < 'a' || s[i + 1] > 'z'))
-				break;
-		}
-		if (u == sizeof(units) / sizeof(units[0]) || rank[u] <= last)
-			return false;
-		last = rank[u];
-		i += strlen(units[u].u);
-		total += n * units[u].ns;
-	}
-	*ns = total;
-	return true;
-}
-
 /* `value [timeout T] [expires T]`, appended to el[] */
 static bool parse_lelem(struct parser *p, enum vtype vt, bool interval, bool timeouts,
 			struct nfqr_lelem **el, uint32_t *n, size_t *cap)
