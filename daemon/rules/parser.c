@@ -576,6 +576,26 @@ static uint8_t vt_fmt(enum vtype vt)
 	     : vt == VT_MARK ? NFQR_LFMT_HEX : NFQR_LFMT_NUM;
 }
 
+/* A prefix or range in a set without `flags interval` (at its first one) */
+static bool interval_error(struct parser *p, const struct token *at)
+{
+	char got[80];
+
+	nfqr_tok_describe(at, got, sizeof(got));
+	return error_at(p, at, "expected single elements in a set without 'flags interval', "
+			"got prefix or range %s", got);
+}
+
+/* A timeout's duration: at least 1 ms */
+static bool parse_timeout(struct parser *p, uint64_t *ns)
+{
+	if (cur(p)->kind != TK_WORD || !nfqr_parse_duration(cur(p)->text, cur(p)->len, ns) ||
+	    *ns < 1000000)
+		return expected(p, "a duration of 1ms or more (1h30m, 10s, 500ms)");
+	p->pos++;
+	return true;
+}
+
 /* `value [timeout T] [expires T]`, appended to el[] */
 static bool parse_lelem(struct parser *p, enum vtype vt, bool interval, bool timeouts,
 			struct nfqr_lelem **el, uint32_t *n, size_t *cap)
@@ -589,12 +609,9 @@ static bool parse_lelem(struct parser *p, enum vtype vt, bool interval, bool tim
 	}
 	if (vl.interval_tok && !interval) {
 		const struct token *at = vl.interval_tok;
-		char got[80];
 
-		nfqr_tok_describe(at, got, sizeof(got));
 		vl_free(&vl);
-		return error_at(p, at, "expected single elements in a set without "
-				"'flags interval', got prefix or range %s", got);
+		return interval_error(p, at);
 	}
 	e.lo = vl.r[0].lo;
 	e.hi = vl.r[0].hi;
@@ -608,10 +625,8 @@ static bool parse_lelem(struct parser *p, enum vtype vt, bool interval, bool tim
 					"(element timeouts need 'flags timeout' in the set)",
 					to ? "timeout" : "expires");
 		p->pos++;
-		if (cur(p)->kind != TK_WORD || !nfqr_parse_duration(cur(p)->text, cur(p)->len, d) ||
-		    *d < 1000000)
-			return expected(p, "a duration of 1ms or more (1h30m, 10s, 500ms)");
-		p->pos++;
+		if (!parse_timeout(p, d))
+			return false;
 	}
 	if (!grow((void **)el, cap, *n, sizeof(e)))
 		return false;
@@ -1952,13 +1967,8 @@ static bool parse_set_decl(struct parser *p)
 				}
 			} while (cur(p)->kind == TK_COMMA && (p->pos++, 1));
 		} else if (accept_word(p, "timeout")) {
-			if (cur(p)->kind != TK_WORD ||
-			    !nfqr_parse_duration(cur(p)->text, cur(p)->len, &timeout) ||
-			    timeout < 1000000) {
-				expected(p, "a duration of 1ms or more (1h30m, 10s, 500ms)");
+			if (!parse_timeout(p, &timeout))
 				goto fail;
-			}
-			p->pos++;
 		} else if (accept_word(p, "elements")) {
 			if (!have_type) {
 				expected_at(p, &p->t.v[p->pos - 1], "'type' before 'elements'");
@@ -1991,11 +2001,7 @@ static bool parse_set_decl(struct parser *p)
 		goto fail;
 	}
 	if (vl.interval_tok && !interval) {
-		char got[80];
-
-		nfqr_tok_describe(vl.interval_tok, got, sizeof(got));
-		error_at(p, vl.interval_tok, "expected single elements in a set without "
-			 "'flags interval', got prefix or range %s", got);
+		interval_error(p, vl.interval_tok);
 		goto fail;
 	}
 	p->pos++;

@@ -232,6 +232,15 @@ static int run_batch(struct nfqd_worker *w, const struct nfqd_gen *g, bool drain
 	return n;
 }
 
+/* Between batches: the current generation and live-set versions are
+ * taken up here (no lock); the ones before may be freed once every worker
+ * has been here. */
+static struct nfqd_gen *between_batches(struct nfqd_worker *w)
+{
+	nfqr_sets_enter(w->sets, w->idx);
+	return nfqd_swap_enter(w->swap, w->idx);
+}
+
 /* SIGTERM: judge what is in the ring until it is empty, then unbind; what
  * still arrives after that was dropped by the kernel with the queue. */
 static void drain_and_unbind(struct nfqd_worker *w)
@@ -240,9 +249,7 @@ static void drain_and_unbind(struct nfqd_worker *w)
 	int empty = 0, r;
 
 	while (empty < 2) {
-		struct nfqd_gen *g = nfqd_swap_enter(w->swap, w->idx);
-
-		nfqr_sets_enter(w->sets, w->idx);
+		struct nfqd_gen *g = between_batches(w);
 
 		r = run_batch(w, g, true);
 		if (r < 0)
@@ -275,13 +282,8 @@ static void *worker_main(void *arg)
 			nfqd_logring_push(&w->log, "queue %u: cannot pin to CPU %d", w->queue, w->cpu);
 	}
 	while (!atomic_load_explicit(w->stop, memory_order_acquire)) {
-		/* a new generation is picked up here, between batches */
-		struct nfqd_gen *g = nfqd_swap_enter(w->swap, w->idx);
-		int r;
-
-		/* and so is a new version of each live set (no lock) */
-		nfqr_sets_enter(w->sets, w->idx);
-		r = nfqring_wait(w->h, 100);
+		struct nfqd_gen *g = between_batches(w);
+		int r = nfqring_wait(w->h, 100);
 
 		if (r < 0 && r != -EINTR) {
 			w->err = r;
