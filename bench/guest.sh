@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The benchmark inside the VM (scripts/bench boots it), as root.
 #
-# Kernel pktgen in namespace "gen" sends UDP over a veth pair into namespace
-# "dut" (source addresses and ports vary, so flows vary); an nft prerouting
+# Kernel pktgen in namespace "gen" sends UDP over IPv4 or IPv6 through a veth
+# pair into namespace "dut" (source addresses and ports vary, so flows vary:
+# IPv6 varies the ports only, pktgen has no IPv6 address range); an nft prerouting
 # chain there queues it (or accepts it: the reference) and a later chain
 # counts and drops what came back.  pktgen runs on CPU 0, the consumer is
 # pinned to CPU 1, every configuration the same way.  Two placements of the
@@ -21,12 +22,31 @@
 #   stock-mnl    stock nfnetlink_queue, the best libmnl client (bench/nfq_sink mnl)
 #   nfqring-mnl  nfqring's netlink transport, the same client
 #   nfqring-ring nfqring's rings through libnfqring (bench/nfq_sink ring)
+#   nfqring-ring-spin  the same loop looking at the ring for up to 50 us
+#                before it sleeps in poll() (nfq_sink ring-spin): busy
+#                polling, which a shared ring makes free of system calls
 #   stock-mnl'   stock again: the A/A pair, the noise floor
+# The cases (BENCH_CASES): FAMILY:SIZE:RANGE[:pair], e.g. 4:64:65535 (IPv4,
+# 64-byte frames, the whole packet copied), 4:1500:0 (meta only),
+# 4:1500:128; ":pair" runs only stock-mnl and nfqring-ring (time: a run
+# costs about 9 s under TCG with a 3 s window).  pktgen
+# cannot make an IPv6 frame below 78 bytes (its header and UDP); a 64-byte
+# IPv6 case is sent as 78.
 # Throughput at saturation: pktgen as fast as it can for the window; the
 # verdicted rate is what the counting chain saw.  A second, shorter pass
-# per configuration at a fixed rate counts system calls, wake-ups and
-# context switches per packet with ftrace (the tracing would slow the
-# throughput pass).
+# per configuration at a fixed rate every configuration sustains counts
+# system calls, wake-ups and context switches of the consumer and kernel
+# allocations (kmalloc and kmem_cache_alloc, system-wide, pktgen's own
+# included: compare with "none") per packet with ftrace, and busy time per
+# vCPU per packet (the tracing would slow the throughput pass).
+#
+# The TCP pass (BENCH_TCP=1): iperf3 from "gen" (CPU 0) to "dut" (CPU 1)
+# through the queue, each queue configuration with NFQA_CFG_F_GSO on and off
+# (off: the kernel segments each GSO packet before queueing it; on: the
+# consumer gets the unsegmented packet, which nfq_sink's MTU-sized ring
+# frames cannot hold: the COPY path).  Rows in tcp.csv: goodput, busy time
+# per vCPU per MB, packets and mean bytes per packet the consumer saw, COPY
+# fallbacks.
 #
 # A latency pass (BENCH_LATENCY=1, separate from the others: its receiver
 # changes what is measured) sends at a fixed moderate rate and delivers to a
@@ -55,9 +75,14 @@
 # One row per step (pass search-step, rep = step) and one with the result (pass search: offered_pps the highest
 # passing offered rate, 0 if none passed; rep = the steps taken).
 #
-# Writes CSV rows to $OUT/results.csv and $OUT/latency.csv (appending).
-#   BENCH_REPS (5), BENCH_WINDOW seconds (5), BENCH_SIZES ("64 1500"),
-#   BENCH_RANGES ("65535"; 0 = meta only), BENCH_COUNT_RATE pps (20000),
+# Writes CSV rows to $OUT/results.csv, $OUT/latency.csv and $OUT/tcp.csv
+# (appending).
+#   BENCH_REPS (5), BENCH_WINDOW seconds (5), BENCH_CASES (see $cases below;
+#   RANGE 0 = meta only), BENCH_COUNT_RATE pps (20000), BENCH_TCP (1),
+#   BENCH_TWOQ (1: the two-queue check), BENCH_PROFILE (1: perf profiles
+#   of none, stock-mnl and nfqring-ring at 64 bytes), BENCH_TCP_REPS (2), BENCH_LAT_SIZE (64), BENCH_RPS_CASES (4:64:65535:
+#   the cases of the rps placement; latency, TCP and the daemon run in the
+#   first placement only),
 #   BENCH_PLACEMENTS ("split rps"), BENCH_LATENCY (1), BENCH_LAT_RATE (5000),
 #   BENCH_DAEMON (1), BENCH_SEARCH (1), BENCH_SEARCH_WINDOW (2),
 #   BENCH_SEARCH_STEPS (6), BENCH_CONFIGS (all: a subset of the names above)
@@ -67,8 +92,13 @@ sink=$top/build/bench/nfq_sink
 out=${OUT:?OUT: the results folder}
 reps=${BENCH_REPS:-5}
 window=${BENCH_WINDOW:-5}
-sizes=${BENCH_SIZES:-64 1500}
-ranges=${BENCH_RANGES:-65535}
+cases=${BENCH_CASES-4:64:65535 4:1500:65535 4:512:65535:pair 4:1500:128:pair 4:1500:0:pair 6:78:65535:pair}
+tcp=${BENCH_TCP:-1}
+tcp_reps=${BENCH_TCP_REPS:-2}
+rps_cases=${BENCH_RPS_CASES-4:64:65535}
+twoq=${BENCH_TWOQ:-1}
+profile=${BENCH_PROFILE:-1}
+lat_size=${BENCH_LAT_SIZE:-64}
 count_rate=${BENCH_COUNT_RATE:-20000}
 placements=${BENCH_PLACEMENTS:-split rps}
 latency=${BENCH_LATENCY:-1}
@@ -83,14 +113,14 @@ nfqringd=$top/daemon/build/nfqringd
 replay=$top/build/bench/udp_replay
 rules=$out/daemon/rules	# rulegen's .nft and .corpus, made once per results folder
 sock=/run/nfqringd-bench.sock
-nft_table="ip bench"	# the table of the counting chain (nft_rules, nft_daemon_rules)
+nft_table="inet bench"	# the table of the counting chain (nft_rules, nft_daemon_rules)
 only() {	# only NAME...: the names BENCH_CONFIGS keeps (all when unset)
 	local c
 	for c in "$@"; do
 		[ -z "${BENCH_CONFIGS:-}" ] || [[ " $BENCH_CONFIGS " == *" $c "* ]] && echo "$c"
 	done
 }
-configs=$(only none stock-mnl nfqring-mnl nfqring-ring stock-mnl-aa)
+configs=$(only none stock-mnl nfqring-mnl nfqring-ring nfqring-ring-spin stock-mnl-aa)
 daemon_configs=$(only nfqringd-ring nfqringd-nl-stock)
 kernel=$(uname -r)
 G() { ip netns exec gen "$@"; }
@@ -98,9 +128,11 @@ D() { ip netns exec dut "$@"; }
 T=/sys/kernel/tracing
 csv=$out/results.csv
 mkdir -p "$out"
-[ -s "$csv" ] || echo "kernel,placement,config,size,range,rep,pass,offered_pps,verdicted_pps,loss_pct,packets,syscalls_per_pkt,wakeups_per_pkt,cswitch_per_pkt,sink_calls_per_pkt,mean_batch,busy_us_per_pkt,queue_total_after,errors,batch_hist" >"$csv"
+[ -s "$csv" ] || echo "kernel,placement,family,config,size,range,rep,pass,offered_pps,verdicted_pps,loss_pct,packets,syscalls_per_pkt,wakeups_per_pkt,cswitch_per_pkt,sink_calls_per_pkt,mean_batch,busy_us_per_pkt,queue_total_after,errors,batch_hist,busy0_us_per_pkt,busy1_us_per_pkt,allocs_per_pkt,unaccounted" >"$csv"
 lcsv=$out/latency.csv
 [ -s "$lcsv" ] || echo "kernel,placement,config,size,rate,count,p50_us,p90_us,p99_us,p999_us,max_us,lost" >"$lcsv"
+tcsv=$out/tcp.csv
+[ -s "$tcsv" ] || echo "kernel,placement,config,gso,rep,goodput_mbps,busy0_us_per_mb,busy1_us_per_mb,packets,bytes_per_pkt,copies,retransmits,queue_total_after,errors" >"$tcsv"
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -120,9 +152,17 @@ backend() {	# backend stock|nfqring: the one queue backend loaded
 	fi
 	after=$(awk '/^MemAvailable/ { print $2 }' /proc/meminfo)
 	echo "# swapped to $want (MemAvailable $before -> $after kB)"
+	swaps=$((swaps + 1))
+	mem_last=$after
+	[ -n "$mem_first" ] || mem_first=$after
 }
+swaps=0 mem_first= mem_last=
 
-setup() {	# setup PLACEMENT
+# setup PLACEMENT: the namespaces, once per placement (re-creating them for
+# every run only cost time: seconds per run under TCG)
+setup_done=
+setup() {
+	[ "$setup_done" = "$1" ] && [ -e /run/netns/gen ] && [ -e /run/netns/dut ] && return 0
 	ip netns del gen 2>/dev/null
 	ip netns del dut 2>/dev/null
 	ip netns add gen && ip netns add dut &&
@@ -130,25 +170,40 @@ setup() {	# setup PLACEMENT
 	G ip link set g0 up && D ip link set d0 up && D ip link set lo up &&
 	D ip addr add 10.77.0.2/16 dev d0 && G ip addr add 10.77.0.1/16 dev g0 || die "netns setup"
 	D sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.d0.rp_filter=0
+	# IPv6 (pktgen's IPv6 cases, the daemon's corpus); the sender knows
+	# the receiver's MAC: no neighbour discovery on the way
+	local mac
+	mac=$(D cat /sys/class/net/d0/address)
+	D ip addr add fd77::2/64 dev d0 nodad && G ip addr add fd77::1/64 dev g0 nodad &&
+	G ip neigh replace 10.77.0.2 lladdr "$mac" dev g0 nud permanent &&
+	G ip neigh replace fd77::2 lladdr "$mac" dev g0 nud permanent || die "IPv6 setup"
 	# veth hands packets to netif_rx(), which honours RPS: CPU 1 (mask 2)
 	local mask=0
 	[ "$1" = rps ] && mask=2
 	D sh -c "echo $mask >/sys/class/net/d0/queues/rx-0/rps_cpus" || die "rps_cpus"
+	setup_done=$1
 }
 
-nft_rules() {	# nft_rules queue|accept [deliver]: deliver lets packets reach a socket
-	local verdict="queue num 0" last=drop
+# nft_rules queue|accept [deliver|tcp]: pktgen's UDP to port 9 (IPv4 and
+# IPv6) is queued (or accepted) and then counted and dropped; deliver lets
+# it reach a socket, tcp queues and counts iperf3's data instead (port 5201)
+nft_rules() {
+	local verdict="queue num 0" last=drop match="udp dport 9"
 	[ "$1" = accept ] && verdict=accept
-	[ "${2:-}" = deliver ] && last=accept
-	nft_table="ip bench"
+	case ${2:-} in
+	deliver) last=accept ;;
+	tcp) last=accept match="tcp dport 5201" ;;
+	twoq) verdict="queue num 0-1" ;;	# by flow hash (fanout: by CPU)
+	esac
+	nft_table="inet bench"
 	D nft -f - <<-NFT || die "nft"
 	flush ruleset
-	table ip bench {
+	table inet bench {
 		chain pre { type filter hook prerouting priority 0;
-			udp dport 9 $verdict
+			$match $verdict
 		}
 		chain count { type filter hook prerouting priority 10;
-			udp dport 9 counter $last
+			$match counter $last
 		}
 	}
 	NFT
@@ -175,30 +230,87 @@ counted() { D nft list chain $nft_table count | sed -n 's/.*packets \([0-9]*\).*
 
 pg() { G sh -c "echo '$1' >/proc/net/pktgen/$2"; }
 
-pktgen_setup() {	# pktgen_setup SIZE RATE (0: as fast as it can)
-	local mac
+# pktgen_setup FAMILY SIZE RATE (0: as fast as it can); one shell in "gen"
+# for all the writes (each exec costs a lot under TCG)
+pktgen_setup() {
+	local mac cmds
 	mac=$(D cat /sys/class/net/d0/address)
-	pg "rem_device_all" kpktgend_0
-	pg "add_device g0" kpktgend_0
-	pg "count 0" g0
-	pg "pkt_size $(($1 - 4))" g0	# pktgen's size includes the 4-byte FCS
-	pg "delay 0" g0
-	[ "$2" != 0 ] && pg "ratep $2" g0
-	pg "dst 10.77.0.2" g0
-	pg "dst_mac $mac" g0
-	pg "src_min 10.77.1.1" g0
-	pg "src_max 10.77.1.254" g0
-	pg "udp_src_min 1000" g0
-	pg "udp_src_max 2000" g0
-	pg "udp_dst_min 9" g0
-	pg "udp_dst_max 9" g0
-	pg "flag IPSRC_RND" g0
-	pg "flag UDPSRC_RND" g0
+	cmds=("kpktgend_0 rem_device_all" "kpktgend_0 add_device g0" "g0 count 0"
+		"g0 pkt_size $(($2 - 4))"	# pktgen's size includes the 4-byte FCS
+		"g0 delay 0" "g0 dst_mac $mac")
+	[ "$3" != 0 ] && cmds+=("g0 ratep $3")
+	if [ "$1" = 6 ]; then
+		cmds+=("g0 dst6 fd77::2" "g0 src6 fd77::1")
+	else
+		cmds+=("g0 dst 10.77.0.2" "g0 src_min 10.77.1.1" "g0 src_max 10.77.1.254"
+			"g0 flag IPSRC_RND")
+	fi
+	cmds+=("g0 udp_src_min 1000" "g0 udp_src_max 2000" "g0 udp_dst_min 9" "g0 udp_dst_max 9"
+		"g0 flag UDPSRC_RND")
+	printf '%s\n' "${cmds[@]}" | G sh -c 'while read -r f c; do
+		echo "$c" >"/proc/net/pktgen/$f" || exit 1; done' || die "pktgen: $(G cat /proc/net/pktgen/g0 | tail -n 2)"
 }
 
-sent() { G sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' /proc/net/pktgen/g0; }
+# the allocation events this kernel has (6.1 and later: no _node variants)
+alloc_events() {
+	local e
+	for e in kmalloc kmalloc_node kmem_cache_alloc kmem_cache_alloc_node; do
+		[ -d "$T/events/kmem/$e" ] && echo "$T/events/kmem/$e"
+	done
+}
 
-queued() { D awk '$1 == 0 { print $3 }' /proc/net/netfilter/nfnetlink_queue 2>/dev/null; }
+# Under TCG starting a process costs a tenth of a second of CPU or more:
+# what runs while packets flow uses shell builtins only (nap, busy_now,
+# $EPOCHREALTIME, echo into tracefs), and counters are read with the sender
+# stopped and the queue drained.
+
+# nap SECONDS: sleep without a process (read's timeout on a pipe that
+# nobody writes to)
+exec {nap_fd}<> <(:)
+nap() { read -r -t "$1" -u "$nap_fd" _; }
+
+# busy_now VAR: busy jiffies (user, nice, system, irq, softirq) of CPU 0
+# and CPU 1 into VAR ("B0 B1")
+busy_now() {
+	local c u n sy i w irq si rest b=
+	while read -r c u n sy i w irq si rest; do
+		case $c in cpu0 | cpu1) b+="$((u + n + sy + irq + si)) " ;; esac
+	done </proc/stat
+	printf -v "$1" '%s' "$b"
+}
+
+# pg_result: pktgen's figures for the run that just ended: pg_sent
+# (packets), pg_us (its own elapsed time), pg_pps
+pg_result() {
+	local r
+	r=$(G cat /proc/net/pktgen/g0)
+	pg_sent=0 pg_us=0 pg_pps=0
+	[[ $r =~ pkts-sofar:\ ([0-9]+) ]] && pg_sent=${BASH_REMATCH[1]}
+	[[ $r =~ Result:\ OK:\ ([0-9]+)\(c ]] && pg_us=${BASH_REMATCH[1]}
+	[[ $r =~ ([0-9]+)pps ]] && pg_pps=${BASH_REMATCH[1]}
+}
+
+# qcol N: column N of queue 0 in the consumer's nfnetlink_queue file (the
+# consumer's namespace: /proc/PID/net), 0 without a consumer or queue
+# (qcol N QUEUE: of that queue)
+qcol() {
+	local f
+	if [ -n "$spid" ]; then
+		while read -r -a f; do
+			[ "${f[0]}" = "${2:-0}" ] && { echo "${f[$1]}"; return; }
+		done <"/proc/$spid/net/netfilter/nfnetlink_queue"
+	fi 2>/dev/null
+	echo 0
+}
+queued() { qcol 2 "${1:-0}"; }
+# what a queue (0) dropped: queue full, plus failed deliveries (user_dropped)
+queue_drops() { echo $(($(qcol 5 "${1:-0}") + $(qcol 6 "${1:-0}"))); }
+# packets dropped at the receive backlogs, all CPUs (softnet_stat is hex)
+backlog_drops() {
+	local f s=0
+	while read -r -a f; do s=$((s + 16#${f[1]})); done </proc/net/softnet_stat
+	echo "$s"
+}
 
 # offered: what g0 transmitted, the sender's packets that reached the veth
 # (delivered or dropped at the receive backlog); for udp_replay
@@ -242,8 +354,9 @@ daemon_files() {
 	"$nfqringd" --check "$rules.nft" -q 0 || die "nfqringd --check $rules.nft"
 }
 
-# start_config CONFIG PLACEMENT RANGE [deliver]: backend, namespaces, nft
-# rules, and the consumer (its pid in $spid, empty for "none")
+# start_config CONFIG PLACEMENT RANGE [deliver|tcp [gso]]: backend,
+# namespaces, nft rules (nft_rules), and the consumer (its pid in $spid,
+# empty for "none"; gso: NFQA_CFG_F_GSO)
 start_config() {
 	local cfg=$1 placement=$2 range=$3 mode dbackend
 	spid=
@@ -254,16 +367,12 @@ start_config() {
 	stock-mnl | stock-mnl-aa) backend stock; mode=mnl ;;
 	nfqring-mnl) backend nfqring; mode=mnl ;;
 	nfqring-ring) backend nfqring; mode=ring ;;
+	nfqring-ring-spin) backend nfqring; mode=ring-spin ;;
 	nfqringd-ring) backend nfqring; mode=daemon; dbackend=ring ;;
 	nfqringd-nl-stock) backend stock; mode=daemon; dbackend=netlink ;;
 	esac
 	setup "$placement"
 	if [ "$mode" = daemon ]; then
-		local mac6
-		mac6=$(D cat /sys/class/net/d0/address)
-		D ip addr add fd77::2/64 dev d0 nodad && G ip addr add fd77::1/64 dev g0 nodad &&
-		G ip neigh replace 10.77.0.2 lladdr "$mac6" dev g0 nud permanent &&
-		G ip neigh replace fd77::2 lladdr "$mac6" dev g0 nud permanent || die "IPv6 setup"
 		nft_daemon_rules
 		rm -f "$sock"
 		# the copy range is what the rules need: 65535 (no --copy-range:
@@ -282,7 +391,7 @@ start_config() {
 	nft_rules "$([ "$mode" = accept ] && echo accept || echo queue)" "${4:-}"
 	if [ "$mode" != accept ]; then
 		# nsenter and taskset exec: $! is the sink itself
-		nsenter --net=/run/netns/dut taskset -c 1 "$sink" "$mode" 0 "$range" \
+		nsenter --net=/run/netns/dut taskset -c 1 "$sink" "$mode" 0 "$range" ${5:-} \
 			>"$out/sink.out" 2>&1 &
 		spid=$!
 		for _ in $(seq 300); do grep -q ready "$out/sink.out" && break; sleep 0.1; done
@@ -297,97 +406,305 @@ run_latency() {
 	nsenter --net=/run/netns/dut taskset -c 1 "$lat_recv" 9 >"$out/lat.out" 2>&1 &
 	lpid=$!
 	for _ in $(seq 50); do grep -q ready "$out/lat.out" && break; sleep 0.1; done
-	pktgen_setup "$size" "$lat_rate"
-	c0=$(counted); s0=$(sent)
+	pktgen_setup 4 "$size" "$lat_rate"
+	c0=$(counted)
 	G sh -c 'echo start >/proc/net/pktgen/pgctrl' &
 	local gpid=$!
-	sleep "$window"
+	nap "$window"
 	G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
 	wait "$gpid" 2>/dev/null
-	sleep 0.5
-	c1=$(counted); s1=$(sent)
+	nap 0.5
+	c1=$(counted)
+	pg_result
 	kill -TERM "$lpid"; wait "$lpid"
 	[ -n "$spid" ] && { kill -TERM "$spid"; wait "$spid"; }
 	line=$(tail -n 1 "$out/lat.out")
 	get() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$line"; }
-	echo "$kernel,$placement,$cfg,$size,$lat_rate,$(get count),$(get p50),$(get p90),$(get p99),$(get p999),$(get max),$((s1 - s0 - (c1 - c0)))" |
+	echo "$kernel,$placement,$cfg,$size,$lat_rate,$(get count),$(get p50),$(get p90),$(get p99),$(get p999),$(get max),$((pg_sent - (c1 - c0)))" |
 		tee -a "$lcsv"
 }
 
-# run_one CONFIG PLACEMENT SIZE RANGE REP PASS: one measurement, one CSV row
-run_one() {
-	local cfg=$1 placement=$2 size=$3 range=$4 rep=$5 pass=$6
-	local c0 c1 s0 s1 t0 t1 line busy0 busy1 hist=
-	start_config "$cfg" "$placement" "$range"
-	pktgen_setup "$size" "$([ "$pass" = counts ] && echo "$count_rate" || echo 0)"
-	G sh -c 'echo start >/proc/net/pktgen/pgctrl' &
-	local gpid=$!
-	sleep 1		# ramp up; then the window
-	if [ "$pass" = counts ]; then
-		echo 0 >$T/tracing_on
-		echo "hist:keys=common_pid.execname:vals=hitcount" >$T/events/raw_syscalls/sys_enter/trigger
-		echo "hist:keys=pid:vals=hitcount" >$T/events/sched/sched_wakeup/trigger
-		echo "hist:keys=prev_pid:vals=hitcount" >$T/events/sched/sched_switch/trigger
-		echo 1 >$T/tracing_on
+# sink_stop: after the sender stopped and the queue drained, stop the sink
+# and read its last line into $after (queue_total before stopping it),
+# $total, $errors, $hist, $batch (mean), $calls (receive + verdict calls per
+# packet), $bytes, $copies; a queue left non-empty fails the run
+sink_stop() {
+	local line last= b rc vc x
+	local -A kv
+	after=$(queued)
+	kill -TERM "$spid"
+	wait "$spid"
+	while read -r line; do last=$line; done <"$out/sink.out"
+	for b in $last; do kv[${b%%=*}]=${b#*=}; done
+	total=${kv[packets]:-0} errors=${kv[errors]:-0} hist=${kv[batch_hist]:-}
+	bytes=${kv[bytes]:-0} copies=${kv[copies]:-0}
+	b=${kv[batches]:-0} rc=${kv[recv_calls]:-0} vc=${kv[verdict_calls]:-0}
+	batch=0 calls=0
+	if [ "$b" -gt 0 ]; then
+		x=$((total * 10 / b))
+		batch=$((x / 10)).$((x % 10))
 	fi
-	busy0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
-	c0=$(counted); s0=$(sent); t0=$(date +%s%N)
-	sleep "$([ "$pass" = counts ] && echo 2 || echo "$window")"
-	c1=$(counted); s1=$(sent); t1=$(date +%s%N)
-	busy1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
-	local sys=0 wak=0 csw=0
-	if [ "$pass" = counts ]; then
-		echo 0 >$T/tracing_on
-		# the sink's threads: its pid (one thread)
+	if [ "$total" -gt 0 ]; then
+		x=$(((rc + vc) * 1000 / total))
+		printf -v calls '%d.%03d' $((x / 1000)) $((x % 1000))
+	fi
+	if [ "${after:-0}" != 0 ]; then
+		echo "bench: $cfg: queue_total $after after the run" >&2
+		bad=1
+	fi
+}
+
+# The counts pass' ftrace histograms: the consumer's system calls, wake-ups
+# and context switches ($spid, one thread), and allocations system-wide.
+# Tracing stays on; a histogram is created at the window's start and paused
+# at its end (echo is a builtin: nothing starts while packets flow).
+hist_triggers() {	# FILE KEYS lines
+	echo "$T/events/raw_syscalls/sys_enter/trigger common_pid.execname"
+	echo "$T/events/sched/sched_wakeup/trigger pid"
+	echo "$T/events/sched/sched_switch/trigger prev_pid"
+	local e
+	for e in $(alloc_events); do echo "$e/trigger common_cpu"; done
+}
+trace_start() {
+	local f k
+	echo 1 >$T/tracing_on
+	while read -r f k; do echo "hist:keys=$k:vals=hitcount" >>"$f"; done <<<"$trace_list"
+}
+trace_pause() {
+	local f k
+	while read -r f k; do echo "hist:keys=$k:vals=hitcount:pause" >>"$f"; done <<<"$trace_list"
+}
+# trace_collect: sets sys, wak, csw and allocs from the paused histograms
+# and removes them
+trace_collect() {
+	local f k n
+	sys=0 wak=0 csw=0 allocs=0
+	if [ -n "$spid" ]; then
 		sys=$(sed -n "s/.*common_pid: *nfq_sink *\[ *$spid\].*hitcount: *\([0-9]*\).*/\1/p" \
 			$T/events/raw_syscalls/sys_enter/hist | head -n 1)
 		wak=$(sed -n "s/^{ pid: *$spid } hitcount: *\([0-9]*\).*/\1/p" $T/events/sched/sched_wakeup/hist | head -n 1)
 		csw=$(sed -n "s/^{ prev_pid: *$spid } hitcount: *\([0-9]*\).*/\1/p" $T/events/sched/sched_switch/hist | head -n 1)
-		echo "!hist:keys=common_pid.execname:vals=hitcount" >$T/events/raw_syscalls/sys_enter/trigger
-		echo "!hist:keys=pid:vals=hitcount" >$T/events/sched/sched_wakeup/trigger
-		echo "!hist:keys=prev_pid:vals=hitcount" >$T/events/sched/sched_switch/trigger
 	fi
-	G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
-	wait "$gpid" 2>/dev/null
-	sleep 0.5
-	local errors=0 batch=0 calls=0 total=0 after
-	if [ -n "$spid" ]; then
-		after=$(queued)
-		kill -TERM "$spid"
-		wait "$spid"
-		line=$(tail -n 1 "$out/sink.out")
-		total=$(sed -n 's/.*packets=\([0-9]*\).*/\1/p' <<<"$line")
-		errors=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$line")
-		hist=$(sed -n 's/.*batch_hist=\([0-9:]*\).*/\1/p' <<<"$line")
-		local b rc vc
-		b=$(sed -n 's/.*batches=\([0-9]*\).*/\1/p' <<<"$line")
-		rc=$(sed -n 's/.*recv_calls=\([0-9]*\).*/\1/p' <<<"$line")
-		vc=$(sed -n 's/.*verdict_calls=\([0-9]*\).*/\1/p' <<<"$line")
-		[ "${b:-0}" -gt 0 ] && batch=$(awk -v p="$total" -v b="$b" 'BEGIN { printf "%.1f", p / b }')
-		[ "${total:-0}" -gt 0 ] && calls=$(awk -v p="$total" -v r="$rc" -v v="$vc" 'BEGIN { printf "%.3f", (r + v) / p }')
+	while read -r f k; do
+		if [[ $f == */kmem/* ]]; then
+			n=$(sed -n 's/^ *Hits: *\([0-9]*\).*/\1/p' "${f%/trigger}/hist" | head -n 1)
+			allocs=$((allocs + ${n:-0}))
+		fi
+		echo "!hist:keys=$k:vals=hitcount" >>"$f"
+	done <<<"$trace_list"
+}
+
+# measure RATE SECONDS [trace]: run the sender of the running configuration
+# ($cur_mode: pktgen, set up beforehand, or daemon: udp_replay at RATE pps,
+# 0 as fast as it can, and nfqringd's figures from dstat) for SECONDS.  The counters are read with the sender
+# stopped and the queue drained at both ends, so every packet sent is
+# verdicted or lost in between, and the rates are the sender's own (its
+# elapsed time).  Sets m_off (offered pps), m_ver (verdicted pps), m_loss
+# (%), m_pkts (verdicted packets), m_unacc (packets neither counted nor
+# dropped where we look: the receive backlogs, the queue), m_u0 and m_u1
+# (busy us per verdicted packet on CPU 0 and CPU 1, over the sender's run
+# or, with trace, the traced window), m_dp and m_db (nfqringd's packets and
+# batches).  With trace: a second of steady state, then a traced window of
+# SECONDS - 1 (trace_collect gives the counts; m_win: its packets).
+measure() {
+	local r=$1 secs=$2 c0 c1 s0=0 s1 d0 d1 gpid pps=0 sent=0 us=0 b0 b1 e0 e1 bd0 qd0 qd
+	c0=$(counted)
+	bd0=$(backlog_drops)
+	qd0=$(queue_drops)
+	if [ "$cur_mode" = daemon ]; then
+		dstat d0
+		s0=$(offered)
+		replay_start "$r"
 	else
-		after=0
+		G sh -c 'echo start >/proc/net/pktgen/pgctrl' &	# resets pkts-sofar
+		gpid=$!
 	fi
-	local dt pkts
-	pkts=$((c1 - c0))
-	dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')
-	awk -v cfg="$cfg" -v k="$kernel" -v pl="$placement" -v hist="$hist" -v size="$size" -v range="$range" -v rep="$rep" \
-	    -v pass="$pass" -v s=$((s1 - s0)) -v c="$pkts" -v dt="$dt" -v sys="${sys:-0}" \
-	    -v wak="${wak:-0}" -v csw="${csw:-0}" -v calls="$calls" -v batch="$batch" \
-	    -v busy=$(((busy1 - busy0) * 10000)) -v after="${after:-0}" -v err="${errors:-0}" 'BEGIN {
-		loss = s > 0 ? 100 * (s - c) / s : 0
+	if [ "${3:-}" = trace ]; then
+		nap 1
+		trace_start
+		busy_now b0; e0=$EPOCHREALTIME
+		nap "$((secs - 1))"
+		trace_pause
+		busy_now b1; e1=$EPOCHREALTIME
+	else
+		busy_now b0; e0=$EPOCHREALTIME
+		nap "$secs"
+		busy_now b1; e1=$EPOCHREALTIME
+	fi
+	if [ "$cur_mode" = daemon ]; then
+		replay_stop
+		[[ $(<"$out/replay.out") =~ \ pps=([0-9]+) ]] && pps=${BASH_REMATCH[1]}
+	else
+		G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
+		wait "$gpid" 2>/dev/null
+	fi
+	nap 0.5	# the queue drains
+	c1=$(counted)
+	qd=$(($(queue_drops) - qd0))
+	if [ "$cur_mode" = daemon ]; then
+		dstat d1
+		s1=$(offered)
+		sent=$((s1 - s0))
+		[ "$pps" -gt 0 ] && us=$((sent * 1000000 / pps))
+	else
+		pg_result
+		sent=$pg_sent us=$pg_us pps=$pg_pps
+	fi
+	read -r m_off m_ver m_loss m_pkts m_unacc m_u0 m_u1 m_win < <(awk -v s="$sent" -v us="$us" \
+		-v c=$((c1 - c0)) -v dr=$((${d1[1]:-0} - ${d0[1]:-0})) -v bd=$(($(backlog_drops) - bd0)) \
+		-v qd="${qd:-0}" -v b0="$b0" -v b1="$b1" -v e0="$e0" -v e1="$e1" 'BEGIN {
+		v = c + dr			# verdicted: counted after the queue, and dropped by the daemon
+		dt = us / 1e6
+		loss = s > 0 ? 100 * (s - v) / s : 0
 		if (loss < 0) loss = 0
-		per = c > 0 ? c : 1
-		printf "%s,%s,%s,%d,%d,%s,%s,%.0f,%.0f,%.2f,%d,%.3f,%.3f,%.3f,%s,%s,%.2f,%s,%s,%s\n",
-			k, pl, cfg, size, range, rep, pass, s / dt, c / dt, loss, c,
-			sys / per, wak / per, csw / per, calls, batch, busy / per, after, err, hist
+		win = dt > 0 ? v * (e1 - e0) / dt : 0	# verdicted in the busy window
+		split(b0, x, " "); split(b1, y, " ")
+		per = win > 0 ? win : 1
+		printf "%.0f %.0f %.3f %d %d %.2f %.2f %.0f\n", (dt > 0 ? s / dt : 0), (dt > 0 ? v / dt : 0),
+			loss, v, s - v - bd - qd, (y[1] - x[1]) * 10000 / per, (y[2] - x[2]) * 10000 / per, win
+	}')
+	m_dp=$((${d1[2]:-0} - ${d0[2]:-0})) m_db=$((${d1[3]:-0} - ${d0[3]:-0}))
+}
+
+# run_one CONFIG PLACEMENT FAMILY SIZE RANGE REP PASS: one measurement, one
+# CSV row.  PASS throughput: pktgen as fast as it can for the window;
+# counts: at $count_rate with the counts traced.
+run_one() {
+	local cfg=$1 placement=$2 family=$3 size=$4 range=$5 rep=$6 pass=$7 t=$SECONDS
+	local sys=0 wak=0 csw=0 allocs=0 m_off m_ver m_loss m_pkts m_unacc m_u0 m_u1 m_win m_dp m_db
+	local after=0 total=0 errors=0 hist= batch=0 calls=0 bytes copies rate=0 secs=$window
+	start_config "$cfg" "$placement" "$range"
+	cur_mode=pktgen
+	[ "$pass" = counts ] && rate=$count_rate secs=3
+	pktgen_setup "$family" "$size" "$rate"
+	if [ "$pass" = counts ]; then
+		measure "$rate" "$secs" trace
+		trace_collect
+	else
+		measure 0 "$secs"
+	fi
+	[ -z "$spid" ] || sink_stop
+	check_accounted "$cfg" "$m_unacc"
+	awk -v cfg="$cfg" -v k="$kernel" -v pl="$placement" -v fam="$family" -v hist="$hist" \
+	    -v size="$size" -v range="$range" -v rep="$rep" -v pass="$pass" -v off="$m_off" \
+	    -v ver="$m_ver" -v loss="$m_loss" -v c="$m_pkts" -v win="$m_win" -v sys="${sys:-0}" \
+	    -v wak="${wak:-0}" -v csw="${csw:-0}" -v calls="$calls" -v batch="$batch" \
+	    -v u0="$m_u0" -v u1="$m_u1" -v after="${after:-0}" -v err="${errors:-0}" \
+	    -v allocs="$allocs" -v unacc="$m_unacc" 'BEGIN {
+		per = win > 0 ? win : 1
+		printf "%s,%s,%s,%s,%d,%d,%s,%s,%s,%s,%s,%d,%.3f,%.3f,%.3f,%s,%s,%.2f,%s,%s,%s,%s,%s,%.2f,%s\n",
+			k, pl, fam, cfg, size, range, rep, pass, off, ver, loss, c,
+			sys / per, wak / per, csw / per, calls, batch, u0 + u1, after, err,
+			hist, u0, u1, allocs / per, unacc
 	}' | tee -a "$csv"
-	# correctness: the sink's count is what the counting chain saw, and the
-	# queue is empty afterwards
-	if [ -n "$spid" ] && [ "${after:-0}" != 0 ] && [ "${after:-}" != "" ]; then
-		echo "bench: $cfg: queue_total $after after the run" >&2
+	echo "# $cfg $pass: $((SECONDS - t)) s"
+}
+
+# check_accounted CONFIG N: N packets went nowhere we look: fails the run
+check_accounted() {
+	[ "${2:-0}" = 0 ] && return 0
+	echo "bench: $1: $2 packets neither counted nor dropped where we look" >&2
+	bad=1
+}
+
+# run_profile CONFIG PLACEMENT: where the time goes, IPv4 64 bytes at
+# saturation: perf's cpu-clock samples on both vCPUs for the window (perf
+# itself costs a little), per CPU and symbol, into $out/profile-*.txt
+run_profile() {
+	local cfg=$1 placement=$2 gpid f=$out/profile-$kernel-$placement-$1
+	local after=0 total=0 errors=0 hist= batch=0 calls=0 bytes copies
+	start_config "$cfg" "$placement" 65535
+	pktgen_setup 4 64 0
+	G sh -c 'echo start >/proc/net/pktgen/pgctrl' &
+	gpid=$!
+	nap 1
+	perf record -q -a -e cpu-clock -F 1000 -o "$f.data" -- sleep "$window" 2>/dev/null
+	G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
+	wait "$gpid"
+	nap 0.5
+	[ -z "$spid" ] || sink_stop
+	perf report -i "$f.data" --kallsyms=/proc/kallsyms --stdio --sort cpu,comm,sym \
+		--percent-limit 0.5 2>/dev/null |
+		grep -v '^$' >"$f.txt" || echo "bench: perf report failed for $cfg" >&2
+	rm -f "$f.data"
+	echo "# profile of $cfg: $f.txt"
+}
+
+# run_twoq CONFIG PLACEMENT: the functional check with two queues (spread
+# by flow), a consumer per queue, queue 0's on CPU 1 and queue 1's on CPU 0,
+# pktgen at $count_rate for the window; both queues must get packets, and
+# what the consumers took must be what the counting chain saw.  A row with
+# pass "two-queues": offered and verdicted pps, packets = the chain's count,
+# errors = mismatches and consumer errors, batch_hist = "Q0:Q1" packets.
+run_twoq() {
+	local cfg=$1 placement=$2 t=$SECONDS spid0 e0 a0 a1 n
+	local m_off m_ver m_loss m_pkts m_unacc m_u0 m_u1 m_win m_dp m_db
+	local after=0 total=0 errors=0 hist= batch=0 calls=0 bytes copies mode=mnl
+	[ "$cfg" = nfqring-ring ] && mode=ring
+	start_config "$cfg" "$placement" 65535 twoq
+	nsenter --net=/run/netns/dut taskset -c 0 "$sink" "$mode" 1 65535 >"$out/sink1.out" 2>&1 &
+	spid0=$spid spid=$!
+	for _ in $(seq 300); do grep -q ready "$out/sink1.out" && break; sleep 0.1; done
+	cur_mode=pktgen
+	pktgen_setup 4 64 "$count_rate"
+	measure "$count_rate" "$window"
+	m_unacc=$((m_unacc - $(queue_drops 1)))	# measure() took queue 0's drops only
+	a1=$(queued 1)
+	# queue 1's consumer first, then queue 0's (sink_stop)
+	kill -TERM "$spid"; wait "$spid"
+	local last= line
+	while read -r line; do last=$line; done <"$out/sink1.out"
+	[[ $last =~ packets=([0-9]+) ]] && n=${BASH_REMATCH[1]} || n=0
+	[[ $last =~ errors=([0-9]+) ]] && e0=${BASH_REMATCH[1]} || e0=1
+	spid=$spid0
+	sink_stop
+	a0=$after
+	errors=$((errors + e0))
+	check_accounted "$cfg" "$m_unacc"
+	if [ "$n" = 0 ] || [ "$total" = 0 ] || [ $((n + total)) != "$m_pkts" ] || [ "$a1" != 0 ]; then
+		echo "bench: $cfg: two queues: queue 0 took $total, queue 1 $n, the chain saw $m_pkts; queue 1 left $a1" >&2
+		errors=$((errors + 1))
 		bad=1
 	fi
+	echo "$kernel,$placement,4,$cfg,64,65535,1,two-queues,$m_off,$m_ver,$m_loss,$m_pkts,0,0,0,,,,$((a0 + a1)),$errors,$total:$n,,,,$m_unacc" |
+		tee -a "$csv"
+	echo "# $cfg two queues: $((SECONDS - t)) s"
+}
+
+# run_tcp CONFIG PLACEMENT GSO REP: iperf3 through the queue for the window,
+# one tcp.csv row.  GSO is on or off (NFQA_CFG_F_GSO of the consumer).
+run_tcp() {
+	local cfg=$1 placement=$2 gso=$3 rep=$4 b0 b1 ipid
+	local after=0 total=0 errors=0 hist= batch=0 calls=0 bytes=0 copies=0
+	start_config "$cfg" "$placement" 65535 tcp "$([ "$gso" = on ] && echo gso)"
+	D taskset -c 1 iperf3 -s -1 -p 5201 >"$out/iperf3-s.out" 2>&1 &
+	ipid=$!
+	for _ in $(seq 100); do D ss -Htln 'sport = :5201' | grep -q . && break; sleep 0.1; done
+	busy_now b0
+	G taskset -c 0 iperf3 -c 10.77.0.2 -p 5201 -t "$window" -J >"$out/iperf3.json" 2>&1
+	busy_now b1
+	kill -TERM "$ipid" 2>/dev/null	# gone already, unless the client failed
+	wait "$ipid"
+	sleep 0.5
+	[ -z "$spid" ] || sink_stop
+	python3 - "$out/iperf3.json" "$kernel" "$placement" "$cfg" "$gso" "$rep" "$b0" "$b1" \
+		"$total" "${bytes:-0}" "${copies:-0}" "${after:-0}" "${errors:-0}" <<-'PY' | tee -a "$tcsv"
+	import json, sys
+	f, k, pl, cfg, gso, rep, b0, b1, total, nbytes, copies, after, err = sys.argv[1:]
+	try:
+	    j = json.load(open(f))
+	    rx = j["end"]["sum_received"]
+	    mb, bps = rx["bytes"] / 1e6, rx["bits_per_second"]
+	    retr = j["end"]["sum_sent"].get("retransmits", 0)
+	except (ValueError, KeyError):
+	    sys.stderr.write(f"bench: {cfg}: iperf3 failed: {open(f).read()[-300:]}\n")
+	    mb, bps, retr = 0, 0, 0
+	u = [(int(b) - int(a)) * 10000 for a, b in zip(b0.split(), b1.split())]
+	per = mb if mb > 0 else 1
+	n = int(total or 0)
+	print(f"{k},{pl},{cfg},{gso},{rep},{bps / 1e6:.0f},{u[0] / per:.1f},{u[1] / per:.1f},"
+	      f"{n},{int(nbytes) / n if n else 0:.0f},{copies},{retr},{after},{err}")
+	PY
 }
 
 # daemon_stop CONFIG: after the sender stopped and the queue drained, check
@@ -415,105 +732,67 @@ daemon_stop() {
 
 # run_daemon CONFIG PLACEMENT REP: nfqringd at saturation, one CSV row
 run_daemon() {
-	local cfg=$1 placement=$2 rep=$3 range=65535
-	local c0 c1 s0 s1 t0 t1 d0 d1 busy0 busy1 after derr dhist
+	local cfg=$1 placement=$2 rep=$3 range=65535 t=$SECONDS
+	local m_off m_ver m_loss m_pkts m_unacc m_u0 m_u1 m_win m_dp m_db after derr dhist
 	start_config "$cfg" "$placement" "$range"
-	replay_start 0
-	sleep 1		# ramp up; then the window
-	busy0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
-	dstat d0
-	c0=$(counted); s0=$(offered); t0=$(date +%s%N)
-	sleep "$window"
-	dstat d1
-	c1=$(counted); s1=$(offered); t1=$(date +%s%N)
-	busy1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
-	replay_stop
-	sleep 0.5
+	cur_mode=daemon
+	measure 0 "$window"
 	daemon_stop "$cfg"
+	check_accounted "$cfg" "$m_unacc"
 	awk -v k="$kernel" -v pl="$placement" -v cfg="$cfg" -v range="$range" -v rep="$rep" \
-	    -v s=$((s1 - s0)) -v c=$((c1 - c0)) -v dr=$((${d1[1]:-0} - ${d0[1]:-0})) \
-	    -v p=$((${d1[2]:-0} - ${d0[2]:-0})) -v b=$((${d1[3]:-0} - ${d0[3]:-0})) \
-	    -v t0="$t0" -v t1="$t1" -v busy=$(((busy1 - busy0) * 10000)) -v after="${after:-0}" \
-	    -v err="$derr" -v hist="$dhist" 'BEGIN {
-		dt = (t1 - t0) / 1e9
-		v = c + dr			# verdicted: accepted (counted) and dropped
-		loss = s > 0 ? 100 * (s - v) / s : 0
-		if (loss < 0) loss = 0
-		per = v > 0 ? v : 1
-		printf "%s,%s,%s,0,%d,%s,throughput,%.0f,%.0f,%.2f,%d,0,0,0,,%.1f,%.2f,%s,%s,%s\n",
-			k, pl, cfg, range, rep, s / dt, v / dt, loss, v,
-			(b > 0 ? p / b : 0), busy / per, after, err, hist
+	    -v off="$m_off" -v ver="$m_ver" -v loss="$m_loss" -v v="$m_pkts" -v p="$m_dp" \
+	    -v b="$m_db" -v u0="$m_u0" -v u1="$m_u1" -v after="${after:-0}" -v err="$derr" \
+	    -v hist="$dhist" -v unacc="$m_unacc" 'BEGIN {
+		printf "%s,%s,mix,%s,0,%d,%s,throughput,%s,%s,%s,%d,0,0,0,,%.1f,%.2f,%s,%s,%s,%s,%s,,%s\n",
+			k, pl, cfg, range, rep, off, ver, loss, v,
+			(b > 0 ? p / b : 0), u0 + u1, after, err, hist, u0, u1, unacc
 	}' | tee -a "$csv"
+	echo "# $cfg: $((SECONDS - t)) s"
 }
 
-# measure RATE: one window of the loss-free search at RATE pps on the
-# running configuration ($cur_mode: pktgen or daemon; consumer $spid); sets
-# m_off (offered pps), m_ver (verdicted pps), m_loss (%), m_pkts (verdicted
-# packets).  The counters are read with the sender stopped and the queue
-# drained at both ends (reading them while packets flow would skew the
-# figures by what passes between two reads), so every packet offered is
-# verdicted or lost in the window; the offered rate is the sender's own.
-measure() {
-	local r=$1 c0 c1 s0=0 s1 d0 d1 gpid pps
-	c0=$(counted)
-	if [ "$cur_mode" = daemon ]; then
-		dstat d0
-		s0=$(offered)
-		replay_start "$r"
-	else
-		pg "ratep $r" g0
-		G sh -c 'echo start >/proc/net/pktgen/pgctrl' &	# resets pkts-sofar
-		gpid=$!
-	fi
-	sleep "$search_window"
-	if [ "$cur_mode" = daemon ]; then
-		replay_stop
-		pps=$(sed -n 's/.* pps=\([0-9]*\).*/\1/p' "$out/replay.out")
-		s1=$(offered)
-	else
-		G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
-		wait "$gpid" 2>/dev/null
-		pps=$(G sed -n 's/^ *\([0-9]*\)pps .*/\1/p' /proc/net/pktgen/g0)
-		s1=$(sent)
-	fi
-	sleep 0.5	# the queue drains
-	c1=$(counted)
-	[ "$cur_mode" = daemon ] && dstat d1
-	read -r m_off m_ver m_loss m_pkts < <(awk -v s=$((s1 - s0)) -v c=$((c1 - c0)) \
-		-v dr=$((${d1[1]:-0} - ${d0[1]:-0})) -v pps="${pps:-0}" 'BEGIN {
-		v = c + dr
-		loss = s > 0 ? 100 * (s - v) / s : 0
-		if (loss < 0) loss = 0
-		printf "%.0f %.0f %.3f %d\n", pps, (s > 0 ? pps * v / s : 0), loss, v
-	}')
-}
-
-# saturation CONFIG PLACEMENT SIZE RANGE: median verdicted pps of this
-# run's throughput rows (0 when there is none)
+# saturation CONFIG PLACEMENT FAMILY SIZE RANGE: the medians of this run's
+# throughput rows (repetitions 1 on): "VERDICTED OFFERED LOSS" (0 0 100 when
+# there is none)
 saturation() {
-	awk -F, -v k="$kernel" -v c="$1" -v p="$2" -v s="$3" -v r="$4" \
-		'$1 == k && $2 == p && $3 == c && $4 == s && $5 == r && $7 == "throughput" && $6 >= 1 { print $9 }' "$csv" |
-		sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'
+	local col
+	for col in 10 9 11; do
+		awk -F, -v k="$kernel" -v c="$1" -v p="$2" -v f="$3" -v s="$4" -v r="$5" -v col=$col \
+			'$1 == k && $2 == p && $3 == f && $4 == c && $5 == s && $6 == r && $8 == "throughput" && $7 >= 1 { print $col }' "$csv" |
+			sort -g | awk -v none=$([ $col = 11 ] && echo 100 || echo 0) \
+				'{ v[NR] = $1 } END { printf "%s ", NR ? v[int((NR + 1) / 2)] : none }'
+	done
 }
 
-# run_search CONFIG PLACEMENT SIZE RANGE: the loss-free rate, by bisection on
-# the sender's rate from the saturation figure; a row per step, one result row
+# run_search CONFIG PLACEMENT FAMILY SIZE RANGE: the loss-free rate, by
+# bisection on the sender's rate from the saturation figure; a row per step,
+# one result row
 run_search() {
-	local cfg=$1 placement=$2 size=$3 range=$4
+	local cfg=$1 placement=$2 family=$3 size=$4 range=$5
 	local sat r lo=0 hi=0 step=0 best_off=0 best_ver=0 best_loss=0 best_pkts=0 after=0 derr=0 dhist=
-	local m_off m_ver m_loss m_pkts
-	sat=$(saturation "$cfg" "$placement" "$size" "$range")
+	local m_off m_ver m_loss m_pkts m_unacc m_u0 m_u1 m_win m_dp m_db
+	local sat_off sat_loss
+	read -r sat sat_off sat_loss <<<"$(saturation "$cfg" "$placement" "$family" "$size" "$range")"
+	# no loss at saturation: the sender could not offer more than was
+	# verdicted (in "split", pktgen shares CPU 0 with the receive path), so
+	# the loss-free rate is the saturation's offered rate; no bisection
+	if [ "${sat:-0}" != 0 ] && awk -v l="$sat_loss" -v m="$max_loss" 'BEGIN { exit !(l <= m) }'; then
+		echo "$kernel,$placement,$family,$cfg,$size,$range,0,search,$sat_off,$sat,$sat_loss,0,0,0,0,,,,0,0,,,," |
+			tee -a "$csv"
+		return
+	fi
 	[ "${sat:-0}" -gt 1000 ] 2>/dev/null || sat=50000
 	start_config "$cfg" "$placement" "$range"
 	cur_mode=pktgen
-	case $cfg in nfqringd-*) cur_mode=daemon ;; *) pktgen_setup "$size" "$sat" ;; esac
+	case $cfg in nfqringd-*) cur_mode=daemon ;; *) pktgen_setup "$family" "$size" "$sat" ;; esac
 	r=$sat
 	while [ "$step" -lt "$search_steps" ]; do
 		step=$((step + 1))
-		measure "$r"
+		[ "$cur_mode" = daemon ] || pg "ratep $r" g0
+		measure "$r" "$search_window"
+		check_accounted "$cfg" "$m_unacc"
 		m_off=${m_off:-0} m_ver=${m_ver:-0} m_loss=${m_loss:-100} m_pkts=${m_pkts:-0}
 		echo "search $cfg: step $step, $r pps asked"
-		echo "$kernel,$placement,$cfg,$size,$range,$step,search-step,$m_off,$m_ver,$m_loss,$m_pkts,0,0,0,,,,,," |
+		echo "$kernel,$placement,$family,$cfg,$size,$range,$step,search-step,$m_off,$m_ver,$m_loss,$m_pkts,0,0,0,,,,,,,,,," |
 			tee -a "$csv"
 		if awk -v l="$m_loss" -v m="$max_loss" 'BEGIN { exit !(l <= m) }'; then
 			if [ "$m_off" -gt "$best_off" ]; then
@@ -537,21 +816,18 @@ run_search() {
 	if [ "$cur_mode" = daemon ]; then
 		daemon_stop "$cfg"
 	elif [ -n "$spid" ]; then
-		after=$(queued)
-		kill -TERM "$spid"
-		wait "$spid"
-		derr=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$(tail -n 1 "$out/sink.out")")
-		if [ "${after:-0}" != 0 ]; then
-			echo "bench: $cfg: queue_total $after after the search" >&2
-			bad=1
-		fi
+		local total errors hist batch calls bytes copies
+		sink_stop
+		derr=$errors
 	fi
-	echo "$kernel,$placement,$cfg,$size,$range,$step,search,$best_off,$best_ver,$best_loss,$best_pkts,0,0,0,,,,${after:-0},${derr:-0}," |
+	echo "$kernel,$placement,$family,$cfg,$size,$range,$step,search,$best_off,$best_ver,$best_loss,$best_pkts,0,0,0,,,,${after:-0},${derr:-0},,,,," |
 		tee -a "$csv"
 }
 
 bad=0
 mount -t tracefs nodev $T 2>/dev/null
+trace_list=$(hist_triggers)
+sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1	# perf: kernel symbols
 modprobe pktgen || die "no pktgen"
 [ -x "$sink" ] || die "$sink missing: make -C bench"
 echo "# kernel $kernel, $(nproc) CPUs, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
@@ -567,29 +843,60 @@ else
 	daemon_configs=
 fi
 [ "$search" != 0 ] || search_steps=0
+if [ "$tcp" != 0 ]; then
+	command -v iperf3 >/dev/null || die "iperf3 missing (the TCP pass; BENCH_TCP=0 skips it)"
+	command -v python3 >/dev/null || die "python3 missing (the TCP pass)"
+fi
 for placement in $placements; do
-	for size in $sizes; do
-		for range in $ranges; do
-			for rep in $(seq 0 "$reps"); do	# rep 0: warm-up, discarded by the report
-				for cfg in $configs; do
-					run_one "$cfg" "$placement" "$size" "$range" "$rep" throughput
-				done
+	pcases=$cases
+	[ "$placement" = rps ] && pcases=$rps_cases
+	for c in $pcases; do
+		IFS=: read -r family size range set <<<"$c"
+		[ -n "$range" ] || die "BENCH_CASES: $c is not FAMILY:SIZE:RANGE[:pair]"
+		ccfgs=$configs
+		[ "$set" = pair ] && ccfgs=$(only stock-mnl nfqring-ring)
+		for rep in $(seq 0 "$reps"); do	# rep 0: warm-up, discarded by the report
+			for cfg in $ccfgs; do
+				run_one "$cfg" "$placement" "$family" "$size" "$range" "$rep" throughput
 			done
-			for cfg in $configs; do
-				run_one "$cfg" "$placement" "$size" "$range" 1 counts
-			done
-			if [ "$search_steps" -gt 0 ]; then
-				for cfg in $configs; do
-					run_search "$cfg" "$placement" "$size" "$range"
-				done
-			fi
 		done
-		if [ "$latency" != 0 ]; then
-			for cfg in $configs; do
-				run_latency "$cfg" "$placement" "$size"
+		for cfg in $ccfgs; do
+			run_one "$cfg" "$placement" "$family" "$size" "$range" 1 counts
+		done
+		if [ "$search_steps" -gt 0 ]; then
+			for cfg in $ccfgs; do
+				run_search "$cfg" "$placement" "$family" "$size" "$range"
 			done
 		fi
 	done
+	# the passes below in the first placement only (time)
+	[ "$placement" = "${placements%% *}" ] || continue
+	if [ "$latency" != 0 ]; then
+		for cfg in $configs; do
+			run_latency "$cfg" "$placement" "$lat_size"
+		done
+	fi
+	if [ "$twoq" != 0 ]; then
+		for cfg in $(only stock-mnl nfqring-ring); do
+			run_twoq "$cfg" "$placement"
+		done
+	fi
+	if [ "$profile" != 0 ] && command -v perf >/dev/null; then
+		for cfg in $(only none stock-mnl nfqring-ring); do
+			run_profile "$cfg" "$placement"
+		done
+	fi
+	# TCP bulk: the queue configurations with F_GSO off and on, and the
+	# reference once
+	if [ "$tcp" != 0 ]; then
+		for rep in $(seq 1 "$tcp_reps"); do
+			for cfg in $configs; do
+				[ "$cfg" = stock-mnl-aa ] && continue
+				run_tcp "$cfg" "$placement" off "$rep"
+				[ "$cfg" = none ] || run_tcp "$cfg" "$placement" on "$rep"
+			done
+		done
+	fi
 	# the daemon: its own traffic (the corpus' sizes), the copy range its
 	# rules need
 	if [ -n "$daemon_configs" ]; then
@@ -600,11 +907,12 @@ for placement in $placements; do
 		done
 		if [ "$search_steps" -gt 0 ]; then
 			for cfg in $daemon_configs; do
-				run_search "$cfg" "$placement" 0 65535
+				run_search "$cfg" "$placement" mix 0 65535
 			done
 		fi
 	fi
 done
+echo "# module swaps: $swaps; MemAvailable after the first ${mem_first:-?} kB, after the last ${mem_last:-?} kB"
 ip netns del gen 2>/dev/null
 ip netns del dut 2>/dev/null
 for m in nfqring nfnetlink_queue; do grep -q "^$m " /proc/modules && rmmod $m; done

@@ -4,19 +4,26 @@
  * everything, as fast as the transport allows, until SIGTERM; then prints
  * one line of key=value figures.
  *
- *   nfq_sink mnl  QUEUE RANGE   the best client one can write for the stock
+ *   nfq_sink mnl  QUEUE RANGE [gso]   the best client one can write for the stock
  *                               nfnetlink_queue: libmnl, recvmmsg() with
  *                               MSG_WAITFORONE, one VERDICT_BATCH per receive
  *                               batch, NETLINK_NO_ENOBUFS, 64 MiB receive buffer
- *   nfq_sink ring QUEUE RANGE   nfqring's rings through libnfqring: every
- *                               packet of the ring, one batch verdict, one
- *                               TX flush per burst
- * RANGE 0 means NFQNL_COPY_META.  Both count what they did themselves
- * (packets, batches, receive and verdict calls); system calls and wake-ups
- * are counted from outside (ftrace) by the benchmark script.
+ *   nfq_sink ring QUEUE RANGE [gso]   nfqring's rings through libnfqring:
+ *                               every packet of the ring, one batch verdict,
+ *                               one TX flush per burst
+ *   nfq_sink ring-spin QUEUE RANGE [gso]   the same, but before sleeping in
+ *                               poll() it keeps looking at the ring for up
+ *                               to SPIN_US microseconds (a load per look, no
+ *                               system call: what only a shared ring allows)
+ * RANGE 0 means NFQNL_COPY_META; "gso" sets NFQA_CFG_F_GSO (unsegmented GSO
+ * packets; with the ring's MTU-sized frames they take the COPY path).  Both
+ * count what they did themselves (packets, payload bytes, batches, receive
+ * and verdict calls, COPY fallbacks); system calls and wake-ups are counted
+ * from outside (ftrace) by the benchmark script.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +41,13 @@
 #include "nfqring.h"
 
 #define BATCH	64
+#define SPIN_US	50
 #define BUFSZ	(68 * 1024)
 
 static volatile sig_atomic_t stop;
 
 struct figures {
-	uint64_t packets, batches, recv_calls, verdict_calls, errors;
+	uint64_t packets, bytes, batches, recv_calls, verdict_calls, errors, copies;
 	uint64_t batch_hist[8];		/* 1, 2-3, 4-7, ... 128+ */
 };
 
@@ -90,7 +98,7 @@ static int mnl_config(struct mnl_socket *nl, struct nlmsghdr *nlh)
 	return mnl_cb_run(buf, n, 0, 0, NULL, NULL) < 0 ? -errno : 0;
 }
 
-static int run_mnl(uint16_t queue, uint32_t range, struct figures *f)
+static int run_mnl(uint16_t queue, uint32_t range, bool gso, struct figures *f)
 {
 	static char bufs[BATCH][BUFSZ];
 	struct mmsghdr msgs[BATCH];
@@ -125,6 +133,15 @@ static int run_mnl(uint16_t queue, uint32_t range, struct figures *f)
 		perror("nfq_sink: copy mode");
 		return 1;
 	}
+	if (gso) {
+		nlh = nfq_msg(out, NFQNL_MSG_CONFIG, queue);
+		mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(NFQA_CFG_F_GSO));
+		mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_GSO));
+		if (mnl_config(nl, nlh) < 0) {
+			perror("nfq_sink: F_GSO");
+			return 1;
+		}
+	}
 	for (int i = 0; i < BATCH; i++) {
 		iov[i] = (struct iovec){ bufs[i], BUFSZ };
 		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
@@ -151,7 +168,9 @@ static int run_mnl(uint16_t queue, uint32_t range, struct figures *f)
 				if ((m->nlmsg_type & 0xff) != NFQNL_MSG_PACKET)
 					continue;
 				mnl_attr_for_each(a, m, sizeof(struct nfgenmsg)) {
-					if (mnl_attr_get_type(a) == NFQA_PACKET_HDR) {
+					if (mnl_attr_get_type(a) == NFQA_PAYLOAD) {
+						f->bytes += mnl_attr_get_payload_len(a);
+					} else if (mnl_attr_get_type(a) == NFQA_PACKET_HDR) {
 						const struct nfqnl_msg_packet_hdr *ph =
 							mnl_attr_get_payload(a);
 						uint32_t id = ntohl(ph->packet_id);
@@ -159,7 +178,6 @@ static int run_mnl(uint16_t queue, uint32_t range, struct figures *f)
 						if ((int32_t)(id - max_id) > 0 || !got)
 							max_id = id;
 						got++;
-						break;
 					}
 				}
 			}
@@ -182,7 +200,15 @@ static int run_mnl(uint16_t queue, uint32_t range, struct figures *f)
 
 /* ---- libnfqring on the rings ---------------------------------------------- */
 
-static int run_ring(uint16_t queue, uint32_t range, struct figures *f)
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static int run_ring(uint16_t queue, uint32_t range, bool gso, bool spin, struct figures *f)
 {
 	char err[NFQRING_ERRBUF_SIZE];
 	struct nfqring_ring_params p = { 0 };
@@ -199,22 +225,35 @@ static int run_ring(uint16_t queue, uint32_t range, struct figures *f)
 	p.rx_frame_size = nfqring_frame_size_for(range > 1600 ? 1600 : range);
 	p.rx_frame_nr = (16u << 20) / p.rx_frame_size;
 	if (nfqring_setup(h, &p) < 0 || nfqring_bind(h, queue) < 0 ||
-	    nfqring_set_mode(h, queue, range ? NFQNL_COPY_PACKET : NFQNL_COPY_META, range) < 0) {
+	    nfqring_set_mode(h, queue, range ? NFQNL_COPY_PACKET : NFQNL_COPY_META, range) < 0 ||
+	    (gso && nfqring_set_flags(h, queue, NFQA_CFG_F_GSO, NFQA_CFG_F_GSO) < 0)) {
 		fprintf(stderr, "nfq_sink: %s\n", nfqring_errmsg(h));
 		return 1;
 	}
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop) {
-		uint64_t got = 0;
-		int r = nfqring_wait(h, 200);
+		uint64_t got = 0, until;
+		int r = 0;
 
-		f->recv_calls++;
-		if (r <= 0)
-			continue;
+		if (spin) {	/* nfqring_next() on an empty ring makes no system call */
+			for (until = now_ns() + SPIN_US * 1000u; !stop && now_ns() < until;)
+				if ((r = nfqring_next(h, &pkt)) != 0)
+					break;
+		}
+		if (r > 0) {
+			got++;
+			f->bytes += pkt.payload_len;
+		} else {
+			r = nfqring_wait(h, 200);
+			f->recv_calls++;
+			if (r <= 0)
+				continue;
+		}
 		while ((r = nfqring_next(h, &pkt)) != 0) {
 			if (r < 0)
 				break;
+			f->bytes += pkt.payload_len;
 			got++;
 		}
 		if (!got)
@@ -227,6 +266,7 @@ static int run_ring(uint16_t queue, uint32_t range, struct figures *f)
 	}
 	nfqring_lib_stats(h, &st);
 	f->errors += st.overruns + st.tx_errors;
+	f->copies = st.copies;
 	nfqring_close(h);
 	return 0;
 }
@@ -237,8 +277,11 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	int rc;
 
-	if (argc != 4 || (strcmp(argv[1], "mnl") && strcmp(argv[1], "ring"))) {
-		fprintf(stderr, "usage: nfq_sink mnl|ring QUEUE RANGE\n");
+	bool gso = argc == 5 && !strcmp(argv[4], "gso");
+
+	if ((argc != 4 && !gso) ||
+	    (strcmp(argv[1], "mnl") && strcmp(argv[1], "ring") && strcmp(argv[1], "ring-spin"))) {
+		fprintf(stderr, "usage: nfq_sink mnl|ring|ring-spin QUEUE RANGE [gso]\n");
 		return 2;
 	}
 	/* no SA_RESTART: SIGTERM ends a blocking recvmmsg() */
@@ -246,14 +289,18 @@ int main(int argc, char **argv)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	rc = !strcmp(argv[1], "mnl") ? run_mnl((uint16_t)atoi(argv[2]), (uint32_t)atoi(argv[3]), &f)
-				     : run_ring((uint16_t)atoi(argv[2]), (uint32_t)atoi(argv[3]), &f);
+	rc = !strcmp(argv[1], "mnl") ?
+		run_mnl((uint16_t)atoi(argv[2]), (uint32_t)atoi(argv[3]), gso, &f) :
+		run_ring((uint16_t)atoi(argv[2]), (uint32_t)atoi(argv[3]), gso,
+			 !strcmp(argv[1], "ring-spin"), &f);
 	if (rc)
 		return rc;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("packets=%llu batches=%llu recv_calls=%llu verdict_calls=%llu errors=%llu "
-	       "vcsw=%ld ivcsw=%ld utime_us=%ld stime_us=%ld batch_hist=",
-	       (unsigned long long)f.packets, (unsigned long long)f.batches,
+	printf("packets=%llu bytes=%llu copies=%llu batches=%llu recv_calls=%llu "
+	       "verdict_calls=%llu errors=%llu vcsw=%ld ivcsw=%ld utime_us=%ld stime_us=%ld "
+	       "batch_hist=",
+	       (unsigned long long)f.packets, (unsigned long long)f.bytes,
+	       (unsigned long long)f.copies, (unsigned long long)f.batches,
 	       (unsigned long long)f.recv_calls, (unsigned long long)f.verdict_calls,
 	       (unsigned long long)f.errors, ru.ru_nvcsw, ru.ru_nivcsw,
 	       ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
