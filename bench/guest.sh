@@ -43,8 +43,8 @@
 # The TCP pass (BENCH_TCP=1): iperf3 from "gen" (CPU 0) to "dut" (CPU 1)
 # through the queue, each queue configuration with NFQA_CFG_F_GSO on and off
 # (off: the kernel segments each GSO packet before queueing it; on: the
-# consumer gets the unsegmented packet, which nfq_sink's MTU-sized ring
-# frames cannot hold: the COPY path).  Rows in tcp.csv: goodput, busy time
+# consumer gets the unsegmented packet; nfq_sink then sizes its ring frames
+# for 64 KiB, and the COPY fallbacks show what still did not fit).  Rows in tcp.csv: goodput, busy time
 # per vCPU per MB, packets and mean bytes per packet the consumer saw, COPY
 # fallbacks.
 #
@@ -77,7 +77,7 @@
 #
 # Writes CSV rows to $OUT/results.csv, $OUT/latency.csv and $OUT/tcp.csv
 # (appending).
-#   BENCH_REPS (5), BENCH_WINDOW seconds (5), BENCH_CASES (see $cases below;
+#   BENCH_REPS (5), BENCH_WINDOW seconds (3), BENCH_CASES (see $cases below;
 #   RANGE 0 = meta only), BENCH_COUNT_RATE pps (20000), BENCH_TCP (1),
 #   BENCH_TWOQ (1: the two-queue check), BENCH_PROFILE (1: perf profiles
 #   of none, stock-mnl and nfqring-ring at 64 bytes), BENCH_TCP_REPS (2), BENCH_LAT_SIZE (64), BENCH_RPS_CASES (4:64:65535:
@@ -91,7 +91,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 sink=$top/build/bench/nfq_sink
 out=${OUT:?OUT: the results folder}
 reps=${BENCH_REPS:-5}
-window=${BENCH_WINDOW:-5}
+window=${BENCH_WINDOW:-3}
 cases=${BENCH_CASES-4:64:65535 4:1500:65535 4:512:65535:pair 4:1500:128:pair 4:1500:0:pair 6:78:65535:pair}
 tcp=${BENCH_TCP:-1}
 tcp_reps=${BENCH_TCP_REPS:-2}
@@ -336,12 +336,14 @@ replay_stop() {
 
 # dstat ARRAY: nfqringd's figures for queue 0 into ARRAY: accept drop
 # packets batches errors (errors: refused verdicts, ring overruns, malformed
-# messages); the batch-size histogram (1:2-3:...:256+) into $dhist
+# messages); the batch-size histogram ("1=N 2-3=N ... 256+=N") into $dhist
 dstat() {
 	local _j
 	_j=$("$nfqringd" --stats --json -s "$sock" 2>/dev/null) || echo "bench: nfqringd --stats failed" >&2
 	_f() { grep -o "\"$1\": [0-9]*" <<<"$_j" | head -n 1 | sed 's/.*: //' | grep . || echo 0; }
-	dhist=$(sed -n 's/.*"batch_sizes": {\([^}]*\)}.*/\1/p' <<<"$_j" | grep -o ': [0-9]*' | tr -d ': ' | paste -sd:)
+	# "SIZES=COUNT ..." (nfqringd leaves empty buckets out)
+	dhist=$(sed -n 's/.*"batch_sizes": {\([^}]*\)}.*/\1/p' <<<"$_j" | grep -o '"[^"]*": [0-9]*' |
+		sed 's/"\([^"]*\)": /\1=/' | paste -sd' ')
 	read -r -a "$1" <<<"$(_f accept) $(_f drop) $(_f packets) $(_f batches) \
 $(($(_f verdict_errors) + $(_f ring_overruns) + $(_f bad_messages)))"
 }
@@ -792,7 +794,7 @@ run_search() {
 		check_accounted "$cfg" "$m_unacc"
 		m_off=${m_off:-0} m_ver=${m_ver:-0} m_loss=${m_loss:-100} m_pkts=${m_pkts:-0}
 		echo "search $cfg: step $step, $r pps asked"
-		echo "$kernel,$placement,$family,$cfg,$size,$range,$step,search-step,$m_off,$m_ver,$m_loss,$m_pkts,0,0,0,,,,,,,,,," |
+		echo "$kernel,$placement,$family,$cfg,$size,$range,$step,search-step,$m_off,$m_ver,$m_loss,$m_pkts,0,0,0,,,,,,,,,,$m_unacc" |
 			tee -a "$csv"
 		if awk -v l="$m_loss" -v m="$max_loss" 'BEGIN { exit !(l <= m) }'; then
 			if [ "$m_off" -gt "$best_off" ]; then

@@ -75,7 +75,7 @@ def main(d):
             counts[key] = r
         elif r["pass"] == "search":
             search[key] = r
-        if r["pass"] in ("throughput", "counts", "search"):
+        if r["pass"] in ("throughput", "counts", "search", "search-step", "two-queues"):
             for f in ("queue_total_after", "errors", "unaccounted"):
                 if (r.get(f) or "0") not in ("0", ""):
                     bad.append(f"{key}: {r['pass']} rep {r['rep']}: {f} = {r[f]}")
@@ -133,6 +133,18 @@ def main(d):
                        f"{r['cswitch_per_pkt'] if q else '-'} | {r.get('allocs_per_pkt') or '-'} | "
                        f"{r.get('busy0_us_per_pkt') or '-'} | {r.get('busy1_us_per_pkt') or '-'} | "
                        f"{r['mean_batch'] if q else '-'} | {(r.get('batch_hist') or '-') if q else '-'} |")
+    twoq = [r for r in rows if r["pass"] == "two-queues"]
+    if twoq:
+        out.append("")
+        out.append("Two queues (a functional check, not a scaling claim): `queue num 0-1` spreads "
+                   "flows by hash, one consumer per queue, one on each vCPU, at a fixed rate:")
+        out.append("")
+        for r in twoq:
+            q = (r["batch_hist"] or "0:0").split(":")
+            ok = r["errors"] in ("0", "") and all(int(x) > 0 for x in q)
+            out.append(f"- {r['kernel']}, {r['placement']}, {LABEL[r['config']]}: queue 0 took {q[0]}, "
+                       f"queue 1 {q[1]}, the counting chain saw {r['packets']}: "
+                       f"{'ok' if ok else 'FAILED'}")
     tcp = read(f"{d}/tcp.csv")
     if tcp:
         t = defaultdict(list)
@@ -144,8 +156,8 @@ def main(d):
         out.append("")
         out.append("TCP bulk (iperf3 through the queue, gen on CPU 0 to dut on CPU 1), with "
                    "NFQA_CFG_F_GSO off (the kernel segments before queueing) and on (the consumer "
-                   "gets whole GSO packets; nfq_sink's MTU-sized ring frames cannot hold them: "
-                   "COPY fallbacks); medians of the repetitions:")
+                   "gets whole GSO packets, and nfq_sink's ring frames are sized for 64 KiB; "
+                   "COPY fallbacks: packets that did not fit a frame); medians of the repetitions:")
         out.append("")
         out.append("| kernel | placement | configuration | F_GSO | goodput Mbit/s (min-max) | busy us/MB CPU0 | busy us/MB CPU1 | packets seen | bytes/packet | COPY fallbacks | retransmits | n |")
         out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -238,14 +250,14 @@ def plots(d, plot, ratios):
                 f.write("case " + " ".join(cols) + "\n")
                 for g, r in rs:
                     f.write(f'"{case_name(*g[2:5])}" ' + " ".join(f"{r.get(c, 0):.3f}" for c in cols) + "\n")
-            gp += [f"set output '{d}/ratios-{tag}.png'",
+            gp += [f"set output '{d}/ratios-{tag}.png'", f"set xrange [-0.5:{len(rs) - 0.5}]",
                    f"set title 'loss-free rate / the stock backend, {kp[0]}, {kp[1]} (nfqringd: / itself on stock netlink)'",
                    "set style data histograms", "set style histogram clustered gap 1",
                    f"plot '{d}/ratios-{tag}.dat' using 2:xtic(1) title 'nfqring netlink', "
                    "'' using 3 title 'nfqring rings', '' using 4 title 'rings, busy poll', "
                    "'' using 5 title 'stock A/A', '' using 6 title 'nfqringd rings', "
                    "1 notitle lc rgb 'black', "
-                   "1.5 title 'bar 1.5x' lc rgb 'red' dt 2"]
+                   "1.5 title 'bar 1.5x' lc rgb 'red' dt 2", "set xrange [*:*]"]
         ps = plot.get(kp)
         if ps:
             with open(f"{d}/rates-{tag}.dat", "w") as f:
