@@ -280,12 +280,16 @@ busy_now() {
 }
 
 # pg_result: pktgen's figures for the run that just ended: pg_sent
-# (packets), pg_us (its own elapsed time), pg_pps
+# (packets), pg_us (its own elapsed time), pg_pps.  Sent includes pktgen's
+# errors: a veth that dropped the packet at the peer's receive backlog
+# returns NET_XMIT_DROP on 6.1 (pktgen counts an error, not a packet sent;
+# 6.12's veth says NETDEV_TX_OK), and the backlog counts the drop either way.
 pg_result() {
 	local r
 	r=$(G cat /proc/net/pktgen/g0)
 	pg_sent=0 pg_us=0 pg_pps=0
 	[[ $r =~ pkts-sofar:\ ([0-9]+) ]] && pg_sent=${BASH_REMATCH[1]}
+	[[ $r =~ errors:\ ([0-9]+) ]] && pg_sent=$((pg_sent + BASH_REMATCH[1]))
 	[[ $r =~ Result:\ OK:\ ([0-9]+)\(c ]] && pg_us=${BASH_REMATCH[1]}
 	[[ $r =~ ([0-9]+)pps ]] && pg_pps=${BASH_REMATCH[1]}
 }
