@@ -462,8 +462,12 @@ sink_stop() {
 
 # The counts pass' ftrace histograms: the consumer's system calls, wake-ups
 # and context switches ($spid, one thread), and allocations system-wide.
-# Tracing stays on; a histogram is created at the window's start and paused
-# at its end (echo is a builtin: nothing starts while packets flow).
+# The histograms are created paused before the sender starts, continued at
+# the window's start and paused at its end (echo is a builtin: nothing
+# starts while packets flow), and removed once it stopped.  Creating or
+# removing one flips a tracepoint, which patches kernel text; under TCG,
+# doing that while another vCPU runs the patched function (kmem_cache_alloc)
+# once left it at the int3 of the patch: an oops.  Flags are safe.
 hist_triggers() {	# FILE KEYS lines
 	echo "$T/events/raw_syscalls/sys_enter/trigger common_pid.execname"
 	echo "$T/events/sched/sched_wakeup/trigger pid"
@@ -471,10 +475,14 @@ hist_triggers() {	# FILE KEYS lines
 	local e
 	for e in $(alloc_events); do echo "$e/trigger common_cpu"; done
 }
-trace_start() {
+trace_arm() {
 	local f k
 	echo 1 >$T/tracing_on
-	while read -r f k; do echo "hist:keys=$k:vals=hitcount" >>"$f"; done <<<"$trace_list"
+	while read -r f k; do echo "hist:keys=$k:vals=hitcount:pause" >>"$f"; done <<<"$trace_list"
+}
+trace_start() {
+	local f k
+	while read -r f k; do echo "hist:keys=$k:vals=hitcount:continue" >>"$f"; done <<<"$trace_list"
 }
 trace_pause() {
 	local f k
@@ -517,6 +525,7 @@ measure() {
 	c0=$(counted)
 	bd0=$(backlog_drops)
 	qd0=$(queue_drops)
+	[ "${3:-}" = trace ] && trace_arm
 	if [ "$cur_mode" = daemon ]; then
 		dstat d0
 		s0=$(offered)
