@@ -281,9 +281,10 @@ busy_now() {
 
 # pg_result: pktgen's figures for the run that just ended: pg_sent
 # (packets), pg_us (its own elapsed time), pg_pps.  Sent includes pktgen's
-# errors: a veth that dropped the packet at the peer's receive backlog
-# returns NET_XMIT_DROP on 6.1 (pktgen counts an error, not a packet sent;
-# 6.12's veth says NETDEV_TX_OK), and the backlog counts the drop either way.
+# errors (transmits the driver did not answer NETDEV_TX_OK): on 6.1, veth
+# answers so for packets that then reached the counting chain or a backlog
+# drop (6.12's never does); without them 6.1's books showed more packets
+# counted or dropped than sent.
 pg_result() {
 	local r
 	r=$(G cat /proc/net/pktgen/g0)

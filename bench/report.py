@@ -64,6 +64,7 @@ def main(d):
     rows = read(f"{d}/results.csv")
     tp = defaultdict(list)      # (kernel, placement, family, size, range, config) -> pps
     loss = defaultdict(list)
+    offered = defaultdict(list)
     counts, search = {}, {}
     bad = []
     for r in rows:
@@ -71,10 +72,16 @@ def main(d):
         if r["pass"] == "throughput" and int(r["rep"]) >= 1:
             tp[key].append(float(r["verdicted_pps"]))
             loss[key].append(float(r["loss_pct"]))
+            offered[key].append(float(r["offered_pps"]))
         elif r["pass"] == "counts":
             counts[key] = r
         elif r["pass"] == "search":
             search[key] = r
+    # no search row (a run cut short) but nothing lost at saturation: the
+    # loss-free rate is the saturation's offered rate, as guest.sh decides
+    for key, v in loss.items():
+        if key not in search and med(v) <= 0.1:
+            search[key] = {"offered_pps": str(med(offered[key])), "rep": "0"}
         if r["pass"] in ("throughput", "counts", "search", "search-step", "two-queues"):
             for f in ("queue_total_after", "errors", "unaccounted"):
                 if (r.get(f) or "0") not in ("0", ""):
