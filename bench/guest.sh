@@ -554,7 +554,8 @@ measure() {
 		G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
 		wait "$gpid" 2>/dev/null
 	fi
-	nap 0.5	# the queue drains
+	nap 0.5	# the queue drains (longer when the consumer shares the CPU)
+	for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(queued)" = 0 ] && break; nap 0.2; done
 	c1=$(counted)
 	qd=$(($(queue_drops) - qd0))
 	if [ "$cur_mode" = daemon ]; then
