@@ -77,15 +77,15 @@ def main(d):
             counts[key] = r
         elif r["pass"] == "search":
             search[key] = r
+        if r["pass"] in ("throughput", "counts", "search", "search-step", "two-queues"):
+            for f in ("queue_total_after", "errors", "unaccounted"):
+                if (r.get(f) or "0") not in ("0", ""):
+                    bad.append(f"{key}: {r['pass']} rep {r['rep']}: {f} = {r[f]}")
     # no search row (a run cut short) but nothing lost at saturation: the
     # loss-free rate is the saturation's offered rate, as guest.sh decides
     for key, v in loss.items():
         if key not in search and med(v) <= 0.1:
             search[key] = {"offered_pps": str(med(offered[key])), "rep": "0"}
-        if r["pass"] in ("throughput", "counts", "search", "search-step", "two-queues"):
-            for f in ("queue_total_after", "errors", "unaccounted"):
-                if (r.get(f) or "0") not in ("0", ""):
-                    bad.append(f"{key}: {r['pass']} rep {r['rep']}: {f} = {r[f]}")
     groups = sorted({k[:5] for k in list(tp) + list(search)},
                     key=lambda g: (g[0], g[1], g[2] == "mix", g[2], g[3], -g[4]))
     out, ratios = [], defaultdict(dict)
