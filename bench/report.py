@@ -257,14 +257,16 @@ def plots(d, plot, ratios):
                 f.write("case " + " ".join(cols) + "\n")
                 for g, r in rs:
                     f.write(f'"{case_name(*g[2:5])}" ' + " ".join(f"{r.get(c, 0):.3f}" for c in cols) + "\n")
-            gp += [f"set output '{d}/ratios-{tag}.png'", f"set xrange [-0.5:{len(rs) - 0.5}]",
+            # reference lines as arrows: functions would stretch the x range
+            gp += [f"set output '{d}/ratios-{tag}.png'",
+                   "set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead lc rgb 'black'",
+                   "set arrow 2 from graph 0, first 1.5 to graph 1, first 1.5 nohead lc rgb 'red' dt 2",
                    f"set title 'loss-free rate / the stock backend, {kp[0]}, {kp[1]} (nfqringd: / itself on stock netlink)'",
                    "set style data histograms", "set style histogram clustered gap 1",
                    f"plot '{d}/ratios-{tag}.dat' using 2:xtic(1) title 'nfqring netlink', "
                    "'' using 3 title 'nfqring rings', '' using 4 title 'rings, busy poll', "
-                   "'' using 5 title 'stock A/A', '' using 6 title 'nfqringd rings', "
-                   "1 notitle lc rgb 'black', "
-                   "1.5 title 'bar 1.5x' lc rgb 'red' dt 2", "set xrange [*:*]"]
+                   "'' using 5 title 'stock A/A', '' using 6 title 'nfqringd rings (red: the 1.5x bar)'",
+                   "unset arrow 1", "unset arrow 2"]
         ps = plot.get(kp)
         if ps:
             with open(f"{d}/rates-{tag}.dat", "w") as f:
