@@ -229,6 +229,16 @@ nft_daemon_rules() {
 counted() { D nft list chain $nft_table count | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 
 pg() { G sh -c "echo '$1' >/proc/net/pktgen/$2"; }
+# pg_start: pktgen sends (in the background: "start" returns when it is
+# stopped; it resets pkts-sofar); pg_stop stops it and waits for that
+pg_start() {
+	G sh -c 'echo start >/proc/net/pktgen/pgctrl' &
+	pg_pid=$!
+}
+pg_stop() {
+	G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
+	wait "$pg_pid" 2>/dev/null
+}
 
 # pktgen_setup FAMILY SIZE RATE (0: as fast as it can); one shell in "gen"
 # for all the writes (each exec costs a lot under TCG)
@@ -280,7 +290,7 @@ busy_now() {
 }
 
 # pg_result: pktgen's figures for the run that just ended: pg_sent
-# (packets), pg_us (its own elapsed time), pg_pps.  Sent includes pktgen's
+# (packets) and pg_us (its own elapsed time).  Sent includes pktgen's
 # errors (transmits the driver did not answer NETDEV_TX_OK): on 6.1, veth
 # answers so for packets that then reached the counting chain or a backlog
 # drop (6.12's never does); without them 6.1's books showed more packets
@@ -288,11 +298,10 @@ busy_now() {
 pg_result() {
 	local r
 	r=$(G cat /proc/net/pktgen/g0)
-	pg_sent=0 pg_us=0 pg_pps=0
+	pg_sent=0 pg_us=0
 	[[ $r =~ pkts-sofar:\ ([0-9]+) ]] && pg_sent=${BASH_REMATCH[1]}
 	[[ $r =~ errors:\ ([0-9]+) ]] && pg_sent=$((pg_sent + BASH_REMATCH[1]))
 	[[ $r =~ Result:\ OK:\ ([0-9]+)\(c ]] && pg_us=${BASH_REMATCH[1]}
-	[[ $r =~ ([0-9]+)pps ]] && pg_pps=${BASH_REMATCH[1]}
 }
 
 # qcol N: column N of queue 0 in the consumer's nfnetlink_queue file (the
@@ -315,6 +324,14 @@ backlog_drops() {
 	local f s=0
 	while read -r -a f; do s=$((s + 16#${f[1]})); done </proc/net/softnet_stat
 	echo "$s"
+}
+
+# await FILE PATTERN TENTHS: wait up to TENTHS tenths of a second for
+# PATTERN in FILE (a program's "I am ready" line); fails if it never came
+await() {
+	local i
+	for ((i = 0; i < $3; i++)); do grep -qs "$2" "$1" && return 0; sleep 0.1; done
+	grep -qs "$2" "$1"
 }
 
 # offered: what g0 transmitted, the sender's packets that reached the veth
@@ -390,8 +407,7 @@ start_config() {
 			--backend "$dbackend" --ring-frames 1024 -s "$sock" \
 			>"$out/nfqringd.out" 2>&1 &
 		spid=$!
-		for _ in $(seq 600); do grep -qs 'serving queues' "$out/nfqringd.out" && break; sleep 0.1; done
-		grep -q 'serving queues' "$out/nfqringd.out" ||
+		await "$out/nfqringd.out" 'serving queues' 600 ||
 			die "$cfg: nfqringd did not start: $(cat "$out/nfqringd.out")"
 		return
 	fi
@@ -401,8 +417,7 @@ start_config() {
 		nsenter --net=/run/netns/dut taskset -c 1 "$sink" "$mode" 0 "$range" ${5:-} \
 			>"$out/sink.out" 2>&1 &
 		spid=$!
-		for _ in $(seq 300); do grep -q ready "$out/sink.out" && break; sleep 0.1; done
-		grep -q ready "$out/sink.out" || die "$cfg: the sink did not start: $(cat "$out/sink.out")"
+		await "$out/sink.out" ready 300 || die "$cfg: the sink did not start: $(cat "$out/sink.out")"
 	fi
 }
 
@@ -412,14 +427,12 @@ run_latency() {
 	start_config "$cfg" "$placement" 65535 deliver
 	nsenter --net=/run/netns/dut taskset -c 1 "$lat_recv" 9 >"$out/lat.out" 2>&1 &
 	lpid=$!
-	for _ in $(seq 50); do grep -q ready "$out/lat.out" && break; sleep 0.1; done
+	await "$out/lat.out" ready 50
 	pktgen_setup 4 "$size" "$lat_rate"
 	c0=$(counted)
-	G sh -c 'echo start >/proc/net/pktgen/pgctrl' &
-	local gpid=$!
+	pg_start
 	nap "$window"
-	G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
-	wait "$gpid" 2>/dev/null
+	pg_stop
 	nap 0.5
 	c1=$(counted)
 	pg_result
@@ -431,17 +444,18 @@ run_latency() {
 		tee -a "$lcsv"
 }
 
-# sink_stop: after the sender stopped and the queue drained, stop the sink
-# and read its last line into $after (queue_total before stopping it),
-# $total, $errors, $hist, $batch (mean), $calls (receive + verdict calls per
+# sink_stop [QUEUE FILE]: after the sender stopped and the queue drained,
+# stop the sink ($spid, of queue 0 writing sink.out unless told) and read
+# its last line into $after (queue_total before stopping it), $total,
+# $errors, $hist, $batch (mean), $calls (receive + verdict calls per
 # packet), $bytes, $copies; a queue left non-empty fails the run
 sink_stop() {
 	local line last= b rc vc x
 	local -A kv
-	after=$(queued)
+	after=$(queued "${1:-0}")
 	kill -TERM "$spid"
 	wait "$spid"
-	while read -r line; do last=$line; done <"$out/sink.out"
+	while read -r line; do last=$line; done <"${2:-$out/sink.out}"
 	for b in $last; do kv[${b%%=*}]=${b#*=}; done
 	total=${kv[packets]:-0} errors=${kv[errors]:-0} hist=${kv[batch_hist]:-}
 	bytes=${kv[bytes]:-0} copies=${kv[copies]:-0}
@@ -522,7 +536,7 @@ trace_collect() {
 # batches).  With trace: a second of steady state, then a traced window of
 # SECONDS - 1 (trace_collect gives the counts; m_win: its packets).
 measure() {
-	local r=$1 secs=$2 c0 c1 s0=0 s1 d0 d1 gpid pps=0 sent=0 us=0 b0 b1 e0 e1 bd0 qd0 qd
+	local r=$1 secs=$2 c0 c1 s0=0 s1 d0 d1 pps=0 sent=0 us=0 b0 b1 e0 e1 bd0 qd0 qd
 	c0=$(counted)
 	bd0=$(backlog_drops)
 	qd0=$(queue_drops)
@@ -532,8 +546,7 @@ measure() {
 		s0=$(offered)
 		replay_start "$r"
 	else
-		G sh -c 'echo start >/proc/net/pktgen/pgctrl' &	# resets pkts-sofar
-		gpid=$!
+		pg_start
 	fi
 	if [ "${3:-}" = trace ]; then
 		nap 1
@@ -551,8 +564,7 @@ measure() {
 		replay_stop
 		[[ $(<"$out/replay.out") =~ \ pps=([0-9]+) ]] && pps=${BASH_REMATCH[1]}
 	else
-		G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
-		wait "$gpid" 2>/dev/null
+		pg_stop
 	fi
 	nap 0.5	# the queue drains (longer when the consumer shares the CPU)
 	for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(queued)" = 0 ] && break; nap 0.2; done
@@ -565,7 +577,7 @@ measure() {
 		[ "$pps" -gt 0 ] && us=$((sent * 1000000 / pps))
 	else
 		pg_result
-		sent=$pg_sent us=$pg_us pps=$pg_pps
+		sent=$pg_sent us=$pg_us
 	fi
 	read -r m_off m_ver m_loss m_pkts m_unacc m_u0 m_u1 m_win < <(awk -v s="$sent" -v us="$us" \
 		-v c=$((c1 - c0)) -v dr=$((${d1[1]:-0} - ${d0[1]:-0})) -v bd=$(($(backlog_drops) - bd0)) \
@@ -628,16 +640,14 @@ check_accounted() {
 # saturation: perf's cpu-clock samples on both vCPUs for the window (perf
 # itself costs a little), per CPU and symbol, into $out/profile-*.txt
 run_profile() {
-	local cfg=$1 placement=$2 gpid f=$out/profile-$kernel-$placement-$1
+	local cfg=$1 placement=$2 f=$out/profile-$kernel-$placement-$1
 	local after=0 total=0 errors=0 hist= batch=0 calls=0 bytes copies
 	start_config "$cfg" "$placement" 65535
 	pktgen_setup 4 64 0
-	G sh -c 'echo start >/proc/net/pktgen/pgctrl' &
-	gpid=$!
+	pg_start
 	nap 1
 	perf record -q -a -e cpu-clock -F 1000 -o "$f.data" -- sleep "$window" 2>/dev/null
-	G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
-	wait "$gpid"
+	pg_stop
 	nap 0.5
 	[ -z "$spid" ] || sink_stop
 	perf report -i "$f.data" --kallsyms=/proc/kallsyms --stdio --sort cpu,comm,sym \
@@ -661,18 +671,14 @@ run_twoq() {
 	start_config "$cfg" "$placement" 65535 twoq
 	nsenter --net=/run/netns/dut taskset -c 0 "$sink" "$mode" 1 65535 >"$out/sink1.out" 2>&1 &
 	spid0=$spid spid=$!
-	for _ in $(seq 300); do grep -q ready "$out/sink1.out" && break; sleep 0.1; done
+	await "$out/sink1.out" ready 300
 	cur_mode=pktgen
 	pktgen_setup 4 64 "$count_rate"
 	measure "$count_rate" "$window"
 	m_unacc=$((m_unacc - $(queue_drops 1)))	# measure() took queue 0's drops only
-	a1=$(queued 1)
-	# queue 1's consumer first, then queue 0's (sink_stop)
-	kill -TERM "$spid"; wait "$spid"
-	local last= line
-	while read -r line; do last=$line; done <"$out/sink1.out"
-	[[ $last =~ packets=([0-9]+) ]] && n=${BASH_REMATCH[1]} || n=0
-	[[ $last =~ errors=([0-9]+) ]] && e0=${BASH_REMATCH[1]} || e0=1
+	# queue 1's consumer first, then queue 0's
+	sink_stop 1 "$out/sink1.out"
+	a1=$after n=$total e0=$errors
 	spid=$spid0
 	sink_stop
 	a0=$after
@@ -767,6 +773,9 @@ run_daemon() {
 	echo "# $cfg: $((SECONDS - t)) s"
 }
 
+# loss_ok LOSS: LOSS (%) is within the loss-free bound
+loss_ok() { awk -v l="$1" -v m="$max_loss" 'BEGIN { exit !(l <= m) }'; }
+
 # saturation CONFIG PLACEMENT FAMILY SIZE RANGE: the medians of this run's
 # throughput rows (repetitions 1 on): "VERDICTED OFFERED LOSS" (0 0 100 when
 # there is none)
@@ -792,7 +801,7 @@ run_search() {
 	# no loss at saturation: the sender could not offer more than was
 	# verdicted (in "split", pktgen shares CPU 0 with the receive path), so
 	# the loss-free rate is the saturation's offered rate; no bisection
-	if [ "${sat:-0}" != 0 ] && awk -v l="$sat_loss" -v m="$max_loss" 'BEGIN { exit !(l <= m) }'; then
+	if [ "${sat:-0}" != 0 ] && loss_ok "$sat_loss"; then
 		echo "$kernel,$placement,$family,$cfg,$size,$range,0,search,$sat_off,$sat,$sat_loss,0,0,0,0,,,,0,0,,,," |
 			tee -a "$csv"
 		return
@@ -811,7 +820,7 @@ run_search() {
 		echo "search $cfg: step $step, $r pps asked"
 		echo "$kernel,$placement,$family,$cfg,$size,$range,$step,search-step,$m_off,$m_ver,$m_loss,$m_pkts,0,0,0,,,,,,,,,,$m_unacc" |
 			tee -a "$csv"
-		if awk -v l="$m_loss" -v m="$max_loss" 'BEGIN { exit !(l <= m) }'; then
+		if loss_ok "$m_loss"; then
 			if [ "$m_off" -gt "$best_off" ]; then
 				best_off=$m_off best_ver=$m_ver best_loss=$m_loss best_pkts=$m_pkts
 			fi

@@ -26,6 +26,7 @@ from collections import defaultdict
 
 CONFIGS = ["none", "stock-mnl", "nfqring-mnl", "nfqring-ring", "nfqring-ring-spin", "stock-mnl-aa"]
 DAEMON = ["nfqringd-ring", "nfqringd-nl-stock"]
+MAX_LOSS = 0.1      # percent: the loss-free bound, guest.sh's max_loss
 LABEL = {
     "none": "no queue (accept)",
     "stock-mnl": "stock nfnetlink_queue, libmnl client",
@@ -84,7 +85,7 @@ def main(d):
     # no search row (a run cut short) but nothing lost at saturation: the
     # loss-free rate is the saturation's offered rate, as guest.sh decides
     for key, v in loss.items():
-        if key not in search and med(v) <= 0.1:
+        if key not in search and med(v) <= MAX_LOSS:
             search[key] = {"offered_pps": str(med(offered[key])), "rep": "0"}
     groups = sorted({k[:5] for k in list(tp) + list(search)},
                     key=lambda g: (g[0], g[1], g[2] == "mix", g[2], g[3], -g[4]))
