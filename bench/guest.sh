@@ -477,12 +477,14 @@ sink_stop() {
 
 # The counts pass' ftrace histograms: the consumer's system calls, wake-ups
 # and context switches ($spid, one thread), and allocations system-wide.
-# The histograms are created paused before the sender starts, continued at
-# the window's start and paused at its end (echo is a builtin: nothing
-# starts while packets flow), and removed once it stopped.  Creating or
-# removing one flips a tracepoint, which patches kernel text; under TCG,
-# doing that while another vCPU runs the patched function (kmem_cache_alloc)
-# once left it at the int3 of the patch: an oops.  Flags are safe.
+# Creating or removing a histogram flips a tracepoint, which patches kernel
+# text, and QEMU's TCG does not always let go of the code it translated
+# before a patch: the 6.12 guest died at the int3 of a finished patch in
+# kmem_cache_alloc, or of a double fault further on (bench/patch-stress.sh
+# shows both without nfqring).  So the histograms are created once per
+# traffic case, paused, before its counts passes and removed after them,
+# with no traffic either time; each window clears, continues and pauses
+# them (echo is a builtin: nothing starts while packets flow).
 hist_triggers() {	# FILE KEYS lines
 	echo "$T/events/raw_syscalls/sys_enter/trigger common_pid.execname"
 	echo "$T/events/sched/sched_wakeup/trigger pid"
@@ -490,21 +492,15 @@ hist_triggers() {	# FILE KEYS lines
 	local e
 	for e in $(alloc_events); do echo "$e/trigger common_cpu"; done
 }
-trace_arm() {
+trace_cmd() {	# trace_cmd PREFIX SUFFIX: PREFIXhist:keys=K:vals=hitcountSUFFIX to each
 	local f k
-	echo 1 >$T/tracing_on
-	while read -r f k; do echo "hist:keys=$k:vals=hitcount:pause" >>"$f"; done <<<"$trace_list"
+	while read -r f k; do echo "${1}hist:keys=$k:vals=hitcount$2" >>"$f"; done <<<"$trace_list"
 }
-trace_start() {
-	local f k
-	while read -r f k; do echo "hist:keys=$k:vals=hitcount:continue" >>"$f"; done <<<"$trace_list"
-}
-trace_pause() {
-	local f k
-	while read -r f k; do echo "hist:keys=$k:vals=hitcount:pause" >>"$f"; done <<<"$trace_list"
-}
+trace_arm() { echo 1 >$T/tracing_on; trace_cmd "" :pause; }
+trace_disarm() { trace_cmd ! ""; }
+trace_start() { trace_cmd "" :clear; trace_cmd "" :continue; }
+trace_pause() { trace_cmd "" :pause; }
 # trace_collect: sets sys, wak, csw and allocs from the paused histograms
-# and removes them
 trace_collect() {
 	local f k n
 	sys=0 wak=0 csw=0 allocs=0
@@ -515,11 +511,9 @@ trace_collect() {
 		csw=$(sed -n "s/^{ prev_pid: *$spid } hitcount: *\([0-9]*\).*/\1/p" $T/events/sched/sched_switch/hist | head -n 1)
 	fi
 	while read -r f k; do
-		if [[ $f == */kmem/* ]]; then
-			n=$(sed -n 's/^ *Hits: *\([0-9]*\).*/\1/p' "${f%/trigger}/hist" | head -n 1)
-			allocs=$((allocs + ${n:-0}))
-		fi
-		echo "!hist:keys=$k:vals=hitcount" >>"$f"
+		[[ $f == */kmem/* ]] || continue
+		n=$(sed -n 's/^ *Hits: *\([0-9]*\).*/\1/p' "${f%/trigger}/hist" | head -n 1)
+		allocs=$((allocs + ${n:-0}))
 	done <<<"$trace_list"
 }
 
@@ -540,7 +534,6 @@ measure() {
 	c0=$(counted)
 	bd0=$(backlog_drops)
 	qd0=$(queue_drops)
-	[ "${3:-}" = trace ] && trace_arm
 	if [ "$cur_mode" = daemon ]; then
 		dstat d0
 		s0=$(offered)
@@ -886,9 +879,11 @@ for placement in $placements; do
 				run_one "$cfg" "$placement" "$family" "$size" "$range" "$rep" throughput
 			done
 		done
+		trace_arm
 		for cfg in $ccfgs; do
 			run_one "$cfg" "$placement" "$family" "$size" "$range" 1 counts
 		done
+		trace_disarm
 		if [ "$search_steps" -gt 0 ]; then
 			for cfg in $ccfgs; do
 				run_search "$cfg" "$placement" "$family" "$size" "$range"
