@@ -243,6 +243,10 @@ int main(int argc, char **argv)
 	if (argc - optind != 1 || (!have4 && !have6) || batch == 0 || batch > MAX_BATCH ||
 	    (secs <= 0) == (count == 0))
 		usage();
+	/* first: a stop that comes while the corpus loads (exec and loading
+	 * take a second or more under TCG) still ends with the figures line */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	f4.dst.v4 = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr = a4 };
 	f6.dst.v6 = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_addr = a6 };
 	load(argv[optind], &f4, &f6, have4 ? &a4 : NULL, have6 ? &a6 : NULL);
@@ -256,9 +260,6 @@ int main(int argc, char **argv)
 		setsockopt(f4.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if (f6.fd >= 0)
 		setsockopt(f6.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-
 	/* each round: one batch, split between the families as in the corpus */
 	t0 = now_s();
 	for (;;) {
