@@ -254,11 +254,11 @@ pg() { G sh -c "echo '$1' >/proc/net/pktgen/$2"; }
 # pg_start: pktgen sends (in the background: "start" returns when it is
 # stopped; it resets pkts-sofar); pg_stop stops it and waits for that
 pg_start() {
-	G sh -c 'echo start >/proc/net/pktgen/pgctrl' &
+	pg start pgctrl &
 	pg_pid=$!
 }
 pg_stop() {
-	G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
+	pg stop pgctrl
 	wait "$pg_pid" 2>/dev/null
 }
 

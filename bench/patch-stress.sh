@@ -69,23 +69,21 @@ swap() {	# swap MODULE: load it, queue to it, unload it
 }
 
 end=$((SECONDS + secs)) rounds=0
-if [ "${STRESS_PATCH:-1}" = 0 ]; then	# the control: the same load, no patching
-	rules accept || die "nft"
-	while [ $SECONDS -lt $end ]; do
-		for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; D nft list ruleset >/dev/null; done
-		rounds=$((rounds + 1))
-		[ $((rounds % 20)) = 0 ] && echo "patch-stress: $rounds rounds, $SECONDS s"
-	done
-fi
+patch=${STRESS_PATCH:-1}
+[ "$patch" = 1 ] || rules accept || die "nft"
 while [ $SECONDS -lt $end ]; do
-	rules accept || die "nft"
-	echo 1 >$T/events/kmem/kmem_cache_alloc/enable
-	echo 1 >$T/events/kmem/kmalloc/enable
-	/bin/true
-	echo 0 >$T/events/kmem/kmem_cache_alloc/enable
-	echo 0 >$T/events/kmem/kmalloc/enable
-	D nft flush ruleset	# the last hook goes: the static key flips back
-	for m in $modules; do swap "$m"; done
+	if [ "$patch" = 1 ]; then
+		rules accept || die "nft"
+		echo 1 >$T/events/kmem/kmem_cache_alloc/enable
+		echo 1 >$T/events/kmem/kmalloc/enable
+		/bin/true
+		echo 0 >$T/events/kmem/kmem_cache_alloc/enable
+		echo 0 >$T/events/kmem/kmalloc/enable
+		D nft flush ruleset	# the last hook goes: the static key flips back
+		for m in $modules; do swap "$m"; done
+	else	# the control: the same load, no patching
+		for _ in 1 2 3 4 5 6 7 8 9 10; do /bin/true; D nft list ruleset >/dev/null; done
+	fi
 	rounds=$((rounds + 1))
 	[ $((rounds % 20)) = 0 ] && echo "patch-stress: $rounds rounds, $SECONDS s"
 done
