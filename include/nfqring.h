@@ -364,6 +364,10 @@ NFQRING_API bool nfqring_last_id(const struct nfqring *h, uint16_t queue, uint32
  * messages sent without error otherwise.
  * Netlink backend: failures arrive later as NLMSG_ERROR and are recorded by
  * nfqring_next(); flush returns only send errors.
+ * A consumer that ends a burst before the ring is empty still holds the RX
+ * frame of the packet nfqring_next() handed out last: nfqring_release() it
+ * before flushing.  The verdicts make room in the queue, and with a ring no
+ * longer than the queue the kernel would otherwise overrun on that frame.
  */
 NFQRING_API int nfqring_flush(struct nfqring *h);
 

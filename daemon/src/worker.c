@@ -213,6 +213,16 @@ static int run_batch(struct nfqd_worker *w, const struct nfqd_gen *g, bool drain
 		judge(w, g, &p, now_mono, now_real);
 		n++;
 	}
+	/*
+	 * A full batch still holds the last packet's RX frame: nfqring_next()
+	 * releases it only at the next call.  Release it before the flush, whose
+	 * verdicts make room in the queue: the kernel fills the ring in order and,
+	 * with a ring no longer than the queue, would count an overrun on this
+	 * frame.  The verdicts no longer need it (copied when queued, the batch
+	 * verdict is ids only).
+	 */
+	if (r > 0)
+		nfqring_release(w->h, &p);
 	if (n) {
 		flush(w);
 		now_real = clock_ns(CLOCK_REALTIME);
@@ -230,6 +240,11 @@ static int run_batch(struct nfqd_worker *w, const struct nfqd_gen *g, bool drain
 		return r;
 	}
 	return n;
+}
+
+int nfqd_worker_run_batch(struct nfqd_worker *w, const struct nfqd_gen *g, bool draining)
+{
+	return run_batch(w, g, draining);
 }
 
 /* Between batches: the current generation and live-set versions are

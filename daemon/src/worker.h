@@ -45,5 +45,9 @@ struct nfqd_worker {
 
 int nfqd_worker_start(struct nfqd_worker *w);
 void nfqd_worker_join(struct nfqd_worker *w);
+/* One batch of the worker loop: judge up to NFQD_BATCH_MAX packets with g
+ * and flush their verdicts; the packets judged, or a negative errno.  For
+ * tests: the worker thread calls it itself. */
+int nfqd_worker_run_batch(struct nfqd_worker *w, const struct nfqd_gen *g, bool draining);
 
 #endif

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The worker's batch loop (src/worker.c) against the fake kernel of
+ * lib/tests: a queue kept full at saturation, with as many RX frames as the
+ * queue is long (nfqringd --ring-frames = queue length).  When a batch's
+ * verdicts leave, the worker must hold no RX frame: the kernel refills the
+ * ring in order as soon as the verdicts make room, and a frame still held
+ * there is an RX overrun (a dropped packet). */
+#include <errno.h>
+#include <stdlib.h>
+#include <linux/netfilter.h>
+
+#include "tap.h"
+
+#include "../lib/tests/fake_kernel.h"
+#include "pkt.h"
+#include "swap.h"
+#include "worker.h"
+
+#define QUEUE		3
+#define QLEN		1024	/* queue maxlen and RX frames */
+#define DROP_PORT	9	/* every 10th packet: a single verdict */
+
+static uint8_t pkt_accept[128], pkt_drop[128];
+static size_t pkt_accept_len, pkt_drop_len;
+
+static uint32_t next_id = 1;
+static uint32_t frame_id[QLEN];		/* the id the kernel put in each RX frame */
+static bool saturated;			/* refill the queue after each flush */
+static unsigned int flushes, held_max, dropped_by_ring, drop_verdicts;
+
+/* Packets the kernel holds for a verdict. */
+static unsigned int queued(void)
+{
+	unsigned int n = 0;
+
+	for (uint32_t i = 0; i < 65536; i++)
+		n += fk.queued[i];
+	return n;
+}
+
+/* Packets arrive as long as the queue has room: each takes the RX head
+ * frame, or is dropped as an overrun when that frame is not UNUSED. */
+static void fill_queue(void)
+{
+	unsigned int room = QLEN - queued();
+
+	for (unsigned int i = 0; i < room; i++, next_id++) {
+		bool drop = next_id % 10 == 0;
+		struct fk_pkt p = {
+			.queue = QUEUE, .id = next_id, .hw_protocol = 0x0800, .hook = 1,
+			.payload = drop ? pkt_drop : pkt_accept,
+			.payload_len = (uint32_t)(drop ? pkt_drop_len : pkt_accept_len),
+		};
+		uint32_t f = fk.rx_head;
+
+		if (fk_queue_packet(&p) == 0) {
+			frame_id[f] = next_id;
+		} else {
+			fk.queued[next_id & 0xffff] = 0;
+			dropped_by_ring++;
+		}
+	}
+}
+
+/* After the kernel took the verdicts sent since recs[first]: how many RX
+ * frames still hold a packet they judged, then (at saturation) new packets. */
+static void after_flush(unsigned int first)
+{
+	uint32_t judged = 0;
+	unsigned int held = 0;
+
+	for (unsigned int i = first; i < fk.nrecs; i++) {
+		const struct fk_rec *r = &fk.recs[i];
+
+		if (r->type != NFQNL_MSG_VERDICT && r->type != NFQNL_MSG_VERDICT_BATCH)
+			continue;
+		if (r->id > judged)
+			judged = r->id;
+		if (r->type == NFQNL_MSG_VERDICT && r->verdict == NF_DROP)
+			drop_verdicts++;
+	}
+	if (!judged)
+		return;		/* configuration */
+	flushes++;
+	for (uint32_t f = 0; f < QLEN; f++)
+		if (fk_rx_frame(f)->nm_status == NFQRING_STATUS_VALID && frame_id[f] <= judged)
+			held++;
+	if (held > held_max)
+		held_max = held;
+	if (saturated)
+		fill_queue();
+}
+
+/* The fake kernel's flush paths, watched: TX ring ioctl and write(). */
+static int watch_ioctl(int fd, unsigned long req, void *arg)
+{
+	unsigned int first = fk.nrecs;
+	int r = fk_ops.ioctl(fd, req, arg);
+
+	if (req == NFQRING_TX_FLUSH)
+		after_flush(first);
+	return r;
+}
+
+static ssize_t watch_write(int fd, const void *buf, size_t len)
+{
+	unsigned int first = fk.nrecs;
+	ssize_t r = fk_ops.write(fd, buf, len);
+
+	after_flush(first);
+	return r;
+}
+
+static struct nfqd_gen *generation(void)
+{
+	static const char text[] = "udp dport 9 drop\n";
+	struct nfqr_load_opts o = { .backend = NFQR_CM_AHO_CORASICK };
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *rs = nfqr_ruleset_parse("t.nft", text, strlen(text), &o, &d);
+
+	for (size_t i = 0; i < d.n; i++)
+		printf("# %s\n", d.msgs[i]);
+	nfqr_diag_free(&d);
+	return rs ? nfqd_gen_new(rs, 1) : NULL;
+}
+
+static size_t udp_pkt(uint8_t *buf, uint16_t dport)
+{
+	uint8_t l4[64];
+	size_t n = l4_udp(l4, 1234, dport, "data", 4);
+
+	return pkt_ipv4(buf, "10.0.0.1", "10.0.0.2", 17, l4, n);
+}
+
+static void test_full_batches(const char *name, uint32_t flags)
+{
+	static struct nfqd_worker w;
+	struct nfqring_ring_params rp = { .rx_frame_nr = QLEN, .flags = flags };
+	struct nfqring_ops ops = fk_ops;
+	char err[NFQRING_ERRBUF_SIZE];
+	struct nfqd_gen *g = generation();
+	struct nfqring *h;
+	int full = 0, n, drained = 0;
+
+	printf("# %s\n", name);
+	fk_reset();
+	fk.track_ids = true;
+	next_id = 1;
+	saturated = false;
+	flushes = held_max = dropped_by_ring = drop_verdicts = 0;
+	ops.ioctl = watch_ioctl;
+	ops.write = watch_write;
+	if (!ok(g != NULL, "ruleset generation") ||
+	    !ok(nfqring_open_ops(&h, &ops, err, sizeof(err)) == 0, "handle on the fake kernel")) {
+		printf("# %s\n", err);
+		return;
+	}
+	ok(nfqring_setup(h, &rp) == 0 && rp.rx_frame_nr == QLEN, "%u RX frames", QLEN);
+	ok(nfqring_bind(h, QUEUE) == 0, "queue %u bound", QUEUE);
+	memset(&w, 0, sizeof(w));
+	w.queue = QUEUE;
+	w.cpu = -1;
+	w.h = h;
+	nfqd_logring_init(&w.log);
+
+	fill_queue();
+	is_int(queued(), QLEN, "the queue and the ring are full");
+	saturated = true;
+	for (int b = 0; b < 8; b++)
+		full += nfqd_worker_run_batch(&w, g, false) == NFQD_BATCH_MAX;
+	saturated = false;
+	is_int(full, 8, "8 batches of NFQD_BATCH_MAX with packets left in the ring");
+	is_int(held_max, 0, "no RX frame held by the worker when its verdicts went out");
+	is_int(dropped_by_ring, 0, "the kernel refilled the room the verdicts made: no overrun");
+	is_int(fk.overruns, 0, "  (the fake kernel counted none either)");
+	while (drained < 4 * QLEN && (n = nfqd_worker_run_batch(&w, g, true)) > 0)
+		drained += n;
+	is_int(drained, QLEN, "then the rest drained");
+	is_int(queued(), 0, "every packet got its verdict");
+	is_int(next_id - 1, (uint32_t)(QLEN + 8 * NFQD_BATCH_MAX), "all %u packets queued",
+	       QLEN + 8 * NFQD_BATCH_MAX);
+	is_int(drop_verdicts, (next_id - 1) / 10, "every 10th dropped by a single verdict");
+	is_int(atomic_load(&w.st.c[Q_VERDICT_ERRORS]), 0, "no verdict refused");
+	is_int(flushes, 8 + QLEN / NFQD_BATCH_MAX, "one flush per batch");
+	nfqring_close(h);
+	nfqd_gen_free(g);
+	fk_reset();
+}
+
+int main(void)
+{
+	pkt_accept_len = udp_pkt(pkt_accept, 80);
+	pkt_drop_len = udp_pkt(pkt_drop, DROP_PORT);
+	test_full_batches("TX ring: verdicts leave with NFQRING_TX_FLUSH", 0);
+	test_full_batches("no TX ring: verdicts leave with write()", NFQRING_NO_TX_RING);
+	return tap_done();
+}
