@@ -752,6 +752,10 @@ daemon_stop() {
 	local cfg=$1 fin c
 	after=$(queued)
 	dstat fin
+	# which of them, while nfqringd still answers
+	[ "${fin[4]:-0}" = 0 ] || echo "bench: $cfg: nfqringd errors: $("$nfqringd" --stats --json \
+		-s "$sock" 2>/dev/null | grep -o '"\(verdict_errors\|ring_overruns\|bad_messages\)": [1-9][0-9]*' |
+		paste -sd' ')" >&2
 	c=$(counted)
 	kill -TERM "$spid"
 	wait "$spid" || echo "bench: $cfg: nfqringd exited with $?: $(tail -n 3 "$out/nfqringd.out")" >&2
