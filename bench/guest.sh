@@ -76,7 +76,7 @@
 # passing offered rate, 0 if none passed; rep = the steps taken).
 #
 # Writes CSV rows to $OUT/results.csv, $OUT/latency.csv and $OUT/tcp.csv
-# (appending).
+# (appending; after a guest crash the next boot resumes: unit() below).
 #   BENCH_REPS (5), BENCH_WINDOW seconds (3), BENCH_CASES (see $cases below;
 #   RANGE 0 = meta only), BENCH_COUNT_RATE pps (20000), BENCH_TCP (1),
 #   BENCH_TWOQ (1: the two-queue check), BENCH_PROFILE (1: perf profiles
@@ -869,7 +869,14 @@ run_search() {
 		tee -a "$csv"
 }
 
+# resuming after a guest crash: unit NAME ... unit_done around each unit
+# of work (bench/units.sh)
+units_dir=$out units_files="$csv $lcsv $tcsv"
+units_crash() { echo c >/proc/sysrq-trigger; }
+. "$top/bench/units.sh"
+
 bad=0
+units_resume
 mount -t tracefs nodev $T 2>/dev/null
 trace_list=$(hist_triggers)
 sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1	# perf: kernel symbols
@@ -900,61 +907,79 @@ for placement in $placements; do
 		[ -n "$range" ] || die "BENCH_CASES: $c is not FAMILY:SIZE:RANGE[:pair]"
 		ccfgs=$configs
 		[ "$set" = pair ] && ccfgs=$(only stock-mnl nfqring-ring)
-		for rep in $(seq 0 "$reps"); do	# rep 0: warm-up, discarded by the report
-			for cfg in $ccfgs; do
-				run_one "$cfg" "$placement" "$family" "$size" "$range" "$rep" throughput
+		if unit "$placement $c throughput"; then
+			for rep in $(seq 0 "$reps"); do	# rep 0: warm-up, discarded by the report
+				for cfg in $ccfgs; do
+					run_one "$cfg" "$placement" "$family" "$size" "$range" "$rep" throughput
+				done
 			done
-		done
-		trace_arm
-		for cfg in $ccfgs; do
-			run_one "$cfg" "$placement" "$family" "$size" "$range" 1 counts
-		done
-		trace_disarm
+			unit_done
+		fi
+		if unit "$placement $c counts"; then
+			trace_arm
+			for cfg in $ccfgs; do
+				run_one "$cfg" "$placement" "$family" "$size" "$range" 1 counts
+			done
+			trace_disarm
+			unit_done
+		fi
 		if [ "$search_steps" -gt 0 ]; then
 			for cfg in $ccfgs; do
+				unit "$placement $c search $cfg" || continue
 				run_search "$cfg" "$placement" "$family" "$size" "$range"
+				unit_done
 			done
 		fi
 	done
 	# the passes below in the first placement only (time)
 	[ "$placement" = "${placements%% *}" ] || continue
-	if [ "$latency" != 0 ]; then
+	if [ "$latency" != 0 ] && unit "$placement latency"; then
 		for cfg in $configs; do
 			run_latency "$cfg" "$placement" "$lat_size"
 		done
+		unit_done
 	fi
-	if [ "$twoq" != 0 ]; then
+	if [ "$twoq" != 0 ] && unit "$placement twoq"; then
 		for cfg in $(only stock-mnl nfqring-ring); do
 			run_twoq "$cfg" "$placement"
 		done
+		unit_done
 	fi
-	if [ "$profile" != 0 ] && command -v perf >/dev/null; then
+	if [ "$profile" != 0 ] && command -v perf >/dev/null && unit "$placement profile"; then
 		for cfg in $(only none stock-mnl nfqring-ring); do
 			run_profile "$cfg" "$placement"
 		done
+		unit_done
 	fi
 	# TCP bulk: the queue configurations with F_GSO off and on, and the
 	# reference once
 	if [ "$tcp" != 0 ]; then
 		for rep in $(seq 1 "$tcp_reps"); do
+			unit "$placement tcp $rep" || continue
 			for cfg in $configs; do
 				[ "$cfg" = stock-mnl-aa ] && continue
 				run_tcp "$cfg" "$placement" off "$rep"
 				[ "$cfg" = none ] || run_tcp "$cfg" "$placement" on "$rep"
 			done
+			unit_done
 		done
 	fi
 	# the daemon: its own traffic (the corpus' sizes), the copy range its
 	# rules need
 	if [ -n "$daemon_configs" ]; then
-		for rep in $(seq 0 "$reps"); do
-			for cfg in $daemon_configs; do
-				run_daemon "$cfg" "$placement" "$rep"
+		if unit "$placement daemon throughput"; then
+			for rep in $(seq 0 "$reps"); do
+				for cfg in $daemon_configs; do
+					run_daemon "$cfg" "$placement" "$rep"
+				done
 			done
-		done
+			unit_done
+		fi
 		if [ "$search_steps" -gt 0 ]; then
 			for cfg in $daemon_configs; do
+				unit "$placement daemon search $cfg" || continue
 				run_search "$cfg" "$placement" mix 0 65535
+				unit_done
 			done
 		fi
 	fi
