@@ -371,6 +371,16 @@ replay_start() {
 	nsenter --net=/run/netns/gen taskset -c 0 "$replay" -4 10.77.0.2 -6 fd77::2 -d 36000 \
 		${r[@]+"${r[@]}"} "$rules.corpus" >"$out/replay.out" 2>&1 &
 	rpid=$!
+	# the window starts when it sends: its exec and corpus load take a
+	# second or more under TCG, and once most of a window (builtins only)
+	local line= i
+	for ((i = 0; i < 600; i++)); do
+		read -r line <"$out/replay.out"
+		[ "$line" = sending ] && return 0
+		kill -0 "$rpid" 2>/dev/null || break
+		nap 0.1
+	done
+	echo "bench: udp_replay did not start sending: $(cat "$out/replay.out")" >&2
 }
 replay_stop() {
 	kill -TERM "$rpid" 2>/dev/null

@@ -260,6 +260,10 @@ int main(int argc, char **argv)
 		setsockopt(f4.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if (f6.fd >= 0)
 		setsockopt(f6.fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	/* guest.sh starts its window on this line: exec and loading took
+	 * nearly a whole window once */
+	printf("sending\n");
+	fflush(stdout);
 	/* each round: one batch, split between the families as in the corpus */
 	t0 = now_s();
 	for (;;) {
