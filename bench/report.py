@@ -246,7 +246,7 @@ def plots(d, plot, ratios):
     """Per kernel and placement: the loss-free ratio to stock per traffic case
     (clustered by configuration) and the saturation rates with min-max."""
     gp = ["set terminal pngcairo size 1000,500 font ',10'",
-          "set style fill solid 0.7 border -1", "set key top left", "set yrange [0:*]",
+          "set style fill solid 0.7 border -1", "set key outside right top", "set yrange [0:*]",
           "set grid ytics", "set xtics rotate by -25"]
     for kp in sorted({g[:2] for g in ratios} | set(plot)):
         tag = f"{kp[0]}-{kp[1]}"
