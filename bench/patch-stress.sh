@@ -23,28 +23,16 @@ set -uo pipefail
 secs=${STRESS_SECONDS:-600}
 modules=${STRESS_MODULES-stock}
 T=/sys/kernel/tracing
-G() { ip netns exec gen "$@"; }
-D() { ip netns exec dut "$@"; }
+top=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "patch-stress: $*" >&2; exit 1; }
+. "$top/bench/testbed.sh"	# the benchmark's namespaces and pktgen
 
 modprobe pktgen && modprobe veth && modprobe nft_queue || die "modprobe"
 mountpoint -q $T || mount -t tracefs nodev $T || die "tracefs"
-ip netns add gen && ip netns add dut &&
-ip link add g0 netns gen type veth peer name d0 netns dut &&
-G ip link set g0 up && D ip link set d0 up &&
-D ip addr add 10.77.0.2/16 dev d0 && G ip addr add 10.77.0.1/16 dev g0 || die "netns"
-D sh -c 'echo 2 >/sys/class/net/d0/queues/rx-0/rps_cpus' || die "rps_cpus"
-mac=$(D cat /sys/class/net/d0/address)
-G sh -c "
-	echo 'rem_device_all' >/proc/net/pktgen/kpktgend_0 &&
-	echo 'add_device g0' >/proc/net/pktgen/kpktgend_0 &&
-	for c in 'count 0' 'pkt_size 60' 'delay 0' 'dst_mac $mac' 'dst 10.77.0.2' \
-		'src_min 10.77.1.1' 'src_max 10.77.1.254' 'flag IPSRC_RND' \
-		'udp_src_min 1000' 'udp_src_max 2000' 'udp_dst_min 9' 'udp_dst_max 9'; do
-		echo \"\$c\" >/proc/net/pktgen/g0 || exit 1
-	done" || die "pktgen setup"
-G sh -c 'echo start >/proc/net/pktgen/pgctrl' &
-pg=$!
+setup rps
+D nft flush ruleset	# setup's permanent hook goes: the rounds flip the key
+pktgen_setup 4 64 0
+pg_start
 
 # the rules: queue when a backend is loaded (with no listener the packet is
 # dropped), accept otherwise; a hook either way
@@ -87,7 +75,6 @@ while [ $SECONDS -lt $end ]; do
 	rounds=$((rounds + 1))
 	[ $((rounds % 20)) = 0 ] && echo "patch-stress: $rounds rounds, $SECONDS s"
 done
-G sh -c 'echo stop >/proc/net/pktgen/pgctrl'
-wait "$pg"
+pg_stop
 sent=$(G sed -n 's/.*pkts-sofar: \([0-9]*\).*/\1/p' /proc/net/pktgen/g0)
 echo "patch-stress: done: $rounds rounds in $secs s, modules '${modules}', pktgen sent ${sent:-?}"
