@@ -11,13 +11,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 report=${REPORT:-$here/report.py}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 bad=0
-ok() {	# ok CONDITION-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi
-}
+# shellcheck source=bench/tap.sh
+. "$here/tap.sh"
 # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
 check() {
 	local d=$1
@@ -208,5 +203,4 @@ run tcpbad
 check "errors 4 on a tcp.csv row: exit 1, named" \
 	eval "rc_is tcpbad 1 && has tcpbad 'Correctness: 1 problem(s):' &&
 		line tcpbad '- tcp nfqring-ring gso on rep 2: queue 0, errors 4'"
-echo "1..$n"
-exit $bad
+tap_end

@@ -6,13 +6,8 @@
 # same CSV rows as a run that never crashed.  TAP on stdout.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 bad=0
-ok() {	# ok CONDITION-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; bad=1; fi
-}
+# shellcheck source=bench/tap.sh
+. "$here/tap.sh"
 
 # The run: units "a" (3 rows), "b" (3 rows and a second file's row) and
 # "c" (2 rows); CRASH_IN=b kills it after b's second row, as a guest crash
@@ -67,5 +62,4 @@ ok "$(cmp -s "$tmp/clean/results.csv" "$tmp/both/results.csv" &&
 	cmp -s "$tmp/clean/latency.csv" "$tmp/both/latency.csv"; echo $?)" "  the rows equal the clean run's"
 ok "$([ "$(grep -c . "$tmp/both/units.done")" = 3 ] && [ ! -e "$tmp/both/unit.open" ]; echo $?)" \
 	"  three units done, none open"
-echo "1..$n"
-exit $bad
+tap_end
