@@ -34,6 +34,16 @@ module:
 	$(MAKE) -C $(KDIR) M=$(MODULE_BUILD) modules
 	@echo "built $(MODULE_BUILD)/kmod/nfqring.ko for $(KVER)"
 
+# The test build: the same sources with kmod/testing.h's hooks (counters
+# near their wrap, race windows tests can widen), for the selftests only;
+# never installed by DKMS.
+MODULE_TEST_BUILD := $(BUILD)/kmod-test/$(or $(KVER),unknown)
+module-test:
+	@mkdir -p $(MODULE_TEST_BUILD)
+	@cp -a --update Kbuild VERSION kmod include $(MODULE_TEST_BUILD)/
+	$(MAKE) -C $(KDIR) M=$(MODULE_TEST_BUILD) NFQR_TEST_BUILD=y modules
+	@echo "built $(MODULE_TEST_BUILD)/kmod/nfqring.ko (test build) for $(KVER)"
+
 userspace: selftests daemon
 
 # kselftest_harness.h, kselftest.h and checkpatch.pl are used at build time
@@ -125,5 +135,5 @@ clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C daemon clean
 
-.PHONY: all module userspace selftests daemon deps check check-debug demo bench checkpatch \
+.PHONY: all module module-test userspace selftests daemon deps check check-debug demo bench checkpatch \
 	dkms-install dkms-remove install uninstall clean

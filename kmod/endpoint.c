@@ -32,6 +32,7 @@
 
 #include "endpoint.h"
 #include "ring.h"
+#include "testing.h"
 
 /* A message waiting for read(): a packet (COPY or no RX ring) or an ack. */
 struct nfqr_backlog_msg {
@@ -164,6 +165,7 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 
 	/* Too big for a frame, or no RX ring: the message goes to read(). */
 	room = READ_ONCE(ep->rx_room);
+	nfqr_test_window();
 	if (!room || plan.size > room) {
 		bmsg = nfqr_backlog_alloc(plan.size);
 		if (!bmsg) {
@@ -336,6 +338,7 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		old_buf = tx_buf;
 		goto unlock;
 	}
+	nfqr_test_window();
 	if (tx) {
 		mutex_lock(&ep->tx_mutex);
 		spin_lock_bh(&ep->ring_lock);
@@ -350,8 +353,8 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		spin_lock_bh(&ep->ring_lock);
 		old = ep->rx;
 		ep->rx = ring;
-		ep->rx_head = 0;
-		ep->rx_tail = 0;
+		ep->rx_head = ring ? rounddown(NFQR_SEQ_START, ring->frame_nr) : 0;
+		ep->rx_tail = ep->rx_head;
 		WRITE_ONCE(ep->rx_room, ring ? nfqr_ring_frame_room(ring) : 0);
 		spin_unlock_bh(&ep->ring_lock);
 	}

@@ -22,6 +22,7 @@
 #include <net/netns/generic.h>
 
 #include "internal.h"
+#include "testing.h"
 
 static unsigned int nfqr_net_id __read_mostly;
 static struct kmem_cache *nfqr_pkt_cache __read_mostly;
@@ -88,6 +89,7 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	inst->copy_mode = NFQNL_COPY_NONE;
 	inst->copy_range = NFQR_MAX_COPY_RANGE;
 	inst->maxlen = NFQR_DEFAULT_MAXLEN;
+	inst->id_sequence = NFQR_SEQ_START;
 	spin_lock_init(&inst->lock);
 	INIT_LIST_HEAD(&inst->pkts);
 
@@ -135,6 +137,7 @@ void nfqr_instance_destroy(struct nfqr_instance *inst)
 	spin_lock(&qn->lock);
 	hlist_del_rcu(&inst->node);
 	spin_unlock(&qn->lock);
+	nfqr_test_window();
 
 	spin_lock_bh(&inst->lock);
 	inst->dead = true;

@@ -6,10 +6,27 @@
 # request: make check-debug) the soak.
 #   run-in-vm.sh [nfqring|netlink|daemon|soak]...   (default: the first three)
 # Exit status: 0 when every suite passed.
+#   NFQR_MODULE=PATH   run with this nfqring.ko (the test build, make
+#                      module-test) in place of the DKMS one
 here=$(cd "$(dirname "$0")" && pwd)
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(nfqring netlink daemon)
 rc=0
+
+# The guest's /lib/modules is a writable overlay: the test build takes the
+# DKMS module's place (same path, so tests that check where nfqring comes
+# from still pass) until the VM powers off.
+if [ -n "${NFQR_MODULE:-}" ]; then
+	dkms_dir=/lib/modules/$(uname -r)/updates/dkms
+	if [ ! -f "$NFQR_MODULE" ] || [ ! -d "$dkms_dir" ]; then
+		echo "not ok - NFQR_MODULE=$NFQR_MODULE: no such module, or no DKMS install in $dkms_dir"
+		exit 1
+	fi
+	rm -f "$dkms_dir"/nfqring.ko*
+	install -m 0644 "$NFQR_MODULE" "$dkms_dir/nfqring.ko"
+	depmod -a
+	echo "# nfqring: $(modinfo -F parm nfqring | grep -c '^test_') test-build parameters, from $NFQR_MODULE"
+fi
 
 for s in "${suites[@]}"; do
 	echo "# ==== suite $s"

@@ -246,6 +246,53 @@ static inline int tep_flush(struct tep *ep, struct nfqring_tx_result *res)
 	return n < 0 ? -errno : n;
 }
 
+/*
+ * Packet ids.  A queue's first packet gets the id after the module's
+ * test_seq_start: 0, except in the test build (make module-test), whose
+ * sequences start just below 2^32 so that every test crosses the wrap.
+ * Ids skip 0 when they wrap.
+ */
+static inline uint32_t seq_start(void)
+{
+	FILE *f = fopen("/sys/module/nfqring/parameters/test_seq_start", "r");
+	unsigned int v = 0;
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The id @n packets after @id (n < 2^31). */
+static inline uint32_t id_add(uint32_t id, uint32_t n)
+{
+	uint32_t r = id + n;
+
+	return r < id ? r + 1 : r;	/* crossed 2^32: 0 is skipped */
+}
+
+/* The id of a queue's @n-th packet since it was bound (1, 2, ...). */
+static inline uint32_t ID(uint32_t n)
+{
+	return id_add(seq_start(), n);
+}
+
+/* How many ids a queue gave out since @start, its last id being @last. */
+static inline uint32_t ids_since(uint32_t start, uint32_t last)
+{
+	uint32_t n = last - start;
+
+	return last < start ? n - 1 : n;	/* 0 was skipped */
+}
+
+/* Does id @a come before id @b?  (Ids wrap.) */
+static inline bool id_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
 /* A parsed PACKET message. */
 struct tpkt {
 	uint32_t	id;

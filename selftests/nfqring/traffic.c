@@ -63,7 +63,7 @@ static int read_frames(struct __test_metadata *_metadata, struct tep *ep,
 		}
 		EXPECT_EQ(NFQRING_STATUS_VALID, h->nm_status);
 		EXPECT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
-		EXPECT_EQ(first + n, p.id);
+		EXPECT_EQ(id_add(first, n), p.id);
 		*last = p.id;
 		frame_release(h, NFQRING_STATUS_UNUSED);
 		n++;
@@ -79,8 +79,8 @@ TEST_F(traffic, batch_accept_through_tx_ring)
 	uint32_t last = 0;
 
 	ASSERT_EQ(0, udp_send(48, 100));
-	ASSERT_EQ(48, read_frames(_metadata, &self->ep, 48, 1, &last));
-	EXPECT_EQ(48u, last);
+	ASSERT_EQ(48, read_frames(_metadata, &self->ep, 48, ID(1), &last));
+	EXPECT_EQ(ID(48), last);
 	EXPECT_EQ(0, udp_count(self->rcv, 50));
 
 	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
@@ -157,24 +157,25 @@ TEST_F_TIMEOUT(traffic, conntrack_flag_loads_ctnetlink, 120)
 	EXPECT_EQ(0, system("grep -q '^nf_conntrack_netlink ' /proc/modules"));
 	/* and the queue still works */
 	ASSERT_EQ(0, udp_send(1, 100));
-	EXPECT_EQ(1, read_frames(_metadata, &self->ep, 1, 1, &last));
+	EXPECT_EQ(1, read_frames(_metadata, &self->ep, 1, ID(1), &last));
 }
 
 TEST_F(traffic, drop_and_out_of_order_verdicts)
 {
-	uint32_t last = 0, id;
+	uint32_t last = 0, n;
 
 	ASSERT_EQ(0, udp_send(20, 64));
-	ASSERT_EQ(20, read_frames(_metadata, &self->ep, 20, 1, &last));
+	ASSERT_EQ(20, read_frames(_metadata, &self->ep, 20, ID(1), &last));
+	EXPECT_EQ(ID(20), last);
 	/* Backwards, alternating drop and accept: O(1) lookups either way. */
-	for (id = last; id >= 1; id--)
+	for (n = 20; n >= 1; n--)
 		ASSERT_EQ(0, tep_send(&self->ep,
-				      msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, id,
-						  id % 2 ? NF_DROP : NF_ACCEPT)));
+				      msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, ID(n),
+						  n % 2 ? NF_DROP : NF_ACCEPT)));
 	EXPECT_EQ(10, udp_count(self->rcv, 50));
 	/* Each id exactly once. */
 	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
-							   0, 1, NF_ACCEPT)));
+							   0, ID(1), NF_ACCEPT)));
 }
 
 TEST_F(traffic, verdict_errors)
@@ -183,10 +184,10 @@ TEST_F(traffic, verdict_errors)
 	uint32_t last = 0;
 
 	ASSERT_EQ(0, udp_send(1, 64));
-	ASSERT_EQ(1, read_frames(_metadata, &self->ep, 1, 1, &last));
+	ASSERT_EQ(1, read_frames(_metadata, &self->ep, 1, ID(1), &last));
 
 	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
-							   0, 777, NF_ACCEPT)));
+							   0, ID(777), NF_ACCEPT)));
 	EXPECT_EQ(-EINVAL, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
 							   0, last, NF_STOLEN)));
 	EXPECT_EQ(-EINVAL, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
@@ -195,7 +196,7 @@ TEST_F(traffic, verdict_errors)
 							   3, last, NF_ACCEPT)));
 	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf,
 							   NFQNL_MSG_VERDICT_BATCH, 0,
-							   0, NF_ACCEPT)));
+							   seq_start(), NF_ACCEPT)));
 	EXPECT_EQ(-EBUSY, tep_send(&self->ep, msg_cmd(self->buf, 0, NFQNL_CFG_CMD_BIND)));
 	EXPECT_EQ(0, tep_send(&self->ep, msg_cmd(self->buf, 0, NFQNL_CFG_CMD_PF_BIND)));
 
@@ -315,17 +316,17 @@ TEST_F(traffic, tx_frame_errors_are_reported)
 	uint32_t last = 0;
 
 	ASSERT_EQ(0, udp_send(3, 64));
-	ASSERT_EQ(3, read_frames(_metadata, &self->ep, 3, 1, &last));
+	ASSERT_EQ(3, read_frames(_metadata, &self->ep, 3, ID(1), &last));
 
 	/* frame 0 good, frame 1 with nm_len past the frame, frame 2 good */
 	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
-						       1, NF_ACCEPT)));
+						       ID(1), NF_ACCEPT)));
 	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
-						       2, NF_ACCEPT)));
+						       ID(2), NF_ACCEPT)));
 	h = ring_frame(&self->ep.tx, 1);
 	h->nm_len = FRAME;
 	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
-						       3, NF_ACCEPT)));
+						       ID(3), NF_ACCEPT)));
 	EXPECT_EQ(-EINVAL, tep_flush(&self->ep, &res));
 	EXPECT_EQ(1u, res.processed);
 	EXPECT_EQ(1u, res.frame);
@@ -338,7 +339,7 @@ TEST_F(traffic, tx_frame_errors_are_reported)
 
 	/* A frame holding a verdict for an unknown id. */
 	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
-						       99, NF_ACCEPT)));
+						       ID(99), NF_ACCEPT)));
 	EXPECT_EQ(-ENOENT, tep_flush(&self->ep, &res));
 	EXPECT_EQ(3u, res.frame);
 	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
@@ -349,7 +350,7 @@ TEST_F(traffic, tx_frame_errors_are_reported)
 	/* NULL result pointer and write(fd, NULL, 0) flush too. */
 	EXPECT_EQ(0, ioctl(self->ep.fd, NFQRING_TX_FLUSH, NULL));
 	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
-						       2, NF_ACCEPT)));
+						       ID(2), NF_ACCEPT)));
 	EXPECT_EQ(1, write(self->ep.fd, NULL, 0));
 	EXPECT_EQ(1, udp_count(self->rcv, 50));
 
@@ -358,9 +359,9 @@ TEST_F(traffic, tx_frame_errors_are_reported)
 	 * a bad frame stops it (counted in the stats), the next call goes on.
 	 */
 	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
-						       98, NF_ACCEPT)));
+						       ID(98), NF_ACCEPT)));
 	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
-						       97, NF_ACCEPT)));
+						       ID(97), NF_ACCEPT)));
 	EXPECT_EQ(0, write(self->ep.fd, NULL, 0));
 	EXPECT_EQ(0, write(self->ep.fd, NULL, 0));
 	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
@@ -374,7 +375,7 @@ TEST_F(traffic, tx_ring_then_write_order)
 	uint32_t last = 0;
 
 	ASSERT_EQ(0, udp_send(1, 64));
-	ASSERT_EQ(1, read_frames(_metadata, &self->ep, 1, 1, &last));
+	ASSERT_EQ(1, read_frames(_metadata, &self->ep, 1, ID(1), &last));
 	ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
 						       last, NF_ACCEPT)));
 	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
@@ -396,14 +397,14 @@ TEST_F(traffic, copy_fallback_and_batch_barrier)
 	/* Nothing was read yet: a batch must not release unseen packets. */
 	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf,
 							   NFQNL_MSG_VERDICT_BATCH,
-							   0, 5, NF_ACCEPT)));
+							   0, ID(5), NF_ACCEPT)));
 	for (i = 0; i < 5; i++) {
 		ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
 		EXPECT_LT(FRAME - NFQRING_HDRLEN, h->nm_len);
 		n = read(self->ep.fd, self->buf, sizeof(self->buf));
 		ASSERT_EQ((int)h->nm_len, n);
 		ASSERT_EQ(0, tpkt_parse(self->buf, n, &p));
-		EXPECT_EQ((uint32_t)i + 1, p.id);
+		EXPECT_EQ(ID(i + 1), p.id);
 		EXPECT_EQ(3028u, p.payload_len);
 		frame_release(h, NFQRING_STATUS_UNUSED);
 		/* read them all but the last */
@@ -412,7 +413,7 @@ TEST_F(traffic, copy_fallback_and_batch_barrier)
 	}
 	/* The batch releases the four seen, not the fifth. */
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
-						     0, 5, NF_ACCEPT)));
+						     0, ID(5), NF_ACCEPT)));
 	EXPECT_EQ(4, udp_count(self->rcv, 50));
 	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
 	/* Too small a buffer: EMSGSIZE, and the message stays. */
@@ -421,7 +422,7 @@ TEST_F(traffic, copy_fallback_and_batch_barrier)
 	n = read(self->ep.fd, self->buf, sizeof(self->buf));
 	ASSERT_EQ((int)h->nm_len, n);
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
-						     0, 5, NF_ACCEPT)));
+						     0, ID(5), NF_ACCEPT)));
 	EXPECT_EQ(1, udp_count(self->rcv, 50));
 	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
 	EXPECT_EQ(5u, st.rx_copy);
@@ -447,13 +448,13 @@ TEST_F(traffic, overrun_counts_and_pollerr)
 	EXPECT_EQ(ENOBUFS, errno);
 	EXPECT_EQ(0, tep_wait(&self->ep, 0) & POLLERR);
 
-	ASSERT_EQ(128, read_frames(_metadata, &self->ep, 128, 1, &last));
+	ASSERT_EQ(128, read_frames(_metadata, &self->ep, 128, ID(1), &last));
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
 						     0, last, NF_ACCEPT)));
 	EXPECT_EQ(128, udp_count(self->rcv, 50));
 	/* Frames released: the ring takes packets again. */
 	ASSERT_EQ(0, udp_send(1, 64));
-	ASSERT_EQ(1, read_frames(_metadata, &self->ep, 1, 129, &last));
+	ASSERT_EQ(1, read_frames(_metadata, &self->ep, 1, ID(129), &last));
 }
 
 TEST_F(traffic, fail_open_accepts_what_does_not_fit)
@@ -464,7 +465,7 @@ TEST_F(traffic, fail_open_accepts_what_does_not_fit)
 						   NFQA_CFG_F_FAIL_OPEN)));
 	ASSERT_EQ(0, udp_send(144, 64));
 	EXPECT_EQ(16, udp_count(self->rcv, 100));
-	ASSERT_EQ(128, read_frames(_metadata, &self->ep, 128, 1, &last));
+	ASSERT_EQ(128, read_frames(_metadata, &self->ep, 128, ID(1), &last));
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
 						     0, last, NF_ACCEPT)));
 	EXPECT_EQ(128, udp_count(self->rcv, 50));
@@ -477,7 +478,7 @@ TEST_F(traffic, queue_maxlen_drops_and_counts)
 
 	ASSERT_EQ(0, tep_send(&self->ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 5)));
 	ASSERT_EQ(0, udp_send(12, 64));
-	ASSERT_EQ(5, read_frames(_metadata, &self->ep, 12, 1, &last));
+	ASSERT_EQ(5, read_frames(_metadata, &self->ep, 12, ID(1), &last));
 	ASSERT_EQ(0, proc_queue(0, &total, &dropped, NULL, NULL));
 	EXPECT_EQ(5u, total);
 	EXPECT_EQ(7u, dropped);
@@ -500,10 +501,10 @@ TEST_F(traffic, no_rx_ring_uses_read)
 		n = read(ep2.fd, self->buf, sizeof(self->buf));
 		ASSERT_LT(0, n);
 		ASSERT_EQ(0, tpkt_parse(self->buf, n, &p));
-		EXPECT_EQ((uint32_t)i + 1, p.id);
+		EXPECT_EQ(ID(i + 1), p.id);
 	}
 	EXPECT_EQ(0, tep_send(&ep2, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
-						0, 3, NF_ACCEPT)));
+						0, ID(3), NF_ACCEPT)));
 	EXPECT_EQ(3, udp_count(self->rcv, 50));
 	tep_close(&ep2);
 }
@@ -554,7 +555,7 @@ TEST_F(traffic, libnetfilter_queue_parses_frames)
 				     attr));
 	ASSERT_NE(NULL, attr[NFQA_PACKET_HDR]);
 	ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
-	EXPECT_EQ(1u, ntohl(ph->packet_id));
+	EXPECT_EQ(ID(1), ntohl(ph->packet_id));
 	EXPECT_EQ(ETH_P_IP, ntohs(ph->hw_protocol));
 	EXPECT_EQ(NF_INET_LOCAL_OUT, ph->hook);
 	ASSERT_NE(NULL, attr[NFQA_PAYLOAD]);
@@ -564,7 +565,7 @@ TEST_F(traffic, libnetfilter_queue_parses_frames)
 	EXPECT_EQ(NULL, attr[NFQA_CAP_LEN]);
 	frame_release(h, NFQRING_STATUS_UNUSED);
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
-						     1, NF_ACCEPT)));
+						     ID(1), NF_ACCEPT)));
 	EXPECT_EQ(1, udp_count(self->rcv, 50));
 }
 
@@ -592,7 +593,7 @@ TEST_F(traffic, unbind_drops_what_the_queue_holds)
 	EXPECT_EQ(-1, proc_queue(0, NULL, NULL, NULL, NULL));
 	EXPECT_EQ(-ENODEV, tep_send(&self->ep, msg_verdict(self->buf,
 							   NFQNL_MSG_VERDICT_BATCH,
-							   0, 10, NF_ACCEPT)));
+							   0, ID(10), NF_ACCEPT)));
 	EXPECT_EQ(0, udp_count(self->rcv, 50));
 }
 
@@ -625,7 +626,7 @@ TEST_F(traffic, poll_levels)
 	ASSERT_EQ(1, poll(&pfd, 1, 0));
 	EXPECT_EQ(POLLOUT, pfd.revents);
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
-						     0, 2, NF_ACCEPT)));
+						     0, ID(2), NF_ACCEPT)));
 	EXPECT_EQ(2, udp_count(self->rcv, 50));
 }
 
@@ -655,7 +656,7 @@ TEST_F(traffic, poll_wakes_up_once)
 	EXPECT_LT(250, ms);	/* not woken before the packet */
 	EXPECT_GT(5000, ms);	/* nor missed */
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
-						     0, 1, NF_ACCEPT)));
+						     0, ID(1), NF_ACCEPT)));
 	EXPECT_EQ(1, udp_count(self->rcv, 50));
 }
 
@@ -813,7 +814,7 @@ TEST_F(traffic, repeat_and_requeue)
 	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
 	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
 	EXPECT_EQ(1, p.queue);
-	EXPECT_EQ(1u, p.id);
+	EXPECT_EQ(ID(1), p.id);
 	frame_release(h, NFQRING_STATUS_UNUSED);
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 1,
 						     p.id, NF_ACCEPT)));
@@ -831,19 +832,19 @@ TEST_F(traffic, stats_account_for_every_packet)
 	ASSERT_EQ(0, proc_stat("queued"));
 	ASSERT_EQ(0, tep_send(&self->ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 15)));
 	ASSERT_EQ(0, udp_send(20, 64));
-	ASSERT_EQ(15, read_frames(_metadata, &self->ep, 20, 1, &last));
+	ASSERT_EQ(15, read_frames(_metadata, &self->ep, 20, ID(1), &last));
 	EXPECT_EQ(15, proc_stat("queued"));
 	EXPECT_EQ(5, proc_stat("refused_full"));
 	EXPECT_EQ(15, proc_stat("in_flight"));
 
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
-						     0, 5, NF_ACCEPT)));
+						     0, ID(5), NF_ACCEPT)));
 	for (id = 6; id <= 10; id++)
 		EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
-							     0, id, NF_DROP)));
+							     0, ID(id), NF_DROP)));
 	/* A verdict for a packet that is gone changes nothing. */
 	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
-							   0, 6, NF_ACCEPT)));
+							   0, ID(6), NF_ACCEPT)));
 	EXPECT_EQ(10, proc_stat("verdicts"));
 	EXPECT_EQ(5, proc_stat("in_flight"));
 
@@ -875,7 +876,7 @@ TEST_F(traffic, bypass_and_blackhole)
 	ASSERT_EQ(0, udp_send(3, 64));
 	EXPECT_EQ(0, udp_count(self->rcv, 50));
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
-						     0, 3, NF_ACCEPT)));
+						     0, ID(3), NF_ACCEPT)));
 	EXPECT_EQ(3, udp_count(self->rcv, 50));
 }
 
@@ -883,7 +884,7 @@ TEST_F(traffic, bypass_and_blackhole)
 TEST_F(traffic, balance_over_two_queues)
 {
 	unsigned int got[2] = { 0, 0 }, n = 0, src;
-	uint32_t last[2] = { 0, 0 };
+	uint32_t last[2] = { seq_start(), seq_start() };
 	struct nl_mmap_hdr *h;
 	struct tpkt p;
 
@@ -897,7 +898,7 @@ TEST_F(traffic, balance_over_two_queues)
 						h->nm_len, &p));
 			ASSERT_GT(2, p.queue);
 			/* ids per queue, in ring order */
-			EXPECT_EQ(last[p.queue] + 1, p.id);
+			EXPECT_EQ(id_add(last[p.queue], 1), p.id);
 			last[p.queue] = p.id;
 			got[p.queue]++;
 			n++;
@@ -983,7 +984,7 @@ TEST_F_TIMEOUT(traffic, scribbled_rings_stay_safe, 180)
 		tep_flush(&self->ep, &res);
 		read(self->ep.fd, self->buf, sizeof(self->buf));
 		tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
-						seq + 1000, NF_ACCEPT));
+						id_add(seq, 1000), NF_ACCEPT));
 		proc_queue(0, NULL, NULL, NULL, &seq);
 	}
 	s.stop = true;
@@ -994,6 +995,7 @@ TEST_F_TIMEOUT(traffic, scribbled_rings_stay_safe, 180)
 	ASSERT_EQ(0, proc_queue(0, &total, &dropped, &user_dropped, &seq));
 	TH_LOG("ids %u delivered %d queued %u dropped %u user_dropped %u",
 	       seq, delivered, total, dropped, user_dropped);
+	seq = ids_since(seq_start(), seq);
 	EXPECT_EQ(2000u, seq + dropped + user_dropped);
 	EXPECT_EQ(seq, (unsigned int)delivered + total);
 	tep_close(&self->ep);
