@@ -66,11 +66,14 @@ static inline void nfqr_stat_inc(struct nfqr_stats __percpu *stats,
 struct nfqr_net {
 	spinlock_t		lock;	/* writers of the table */
 	struct hlist_head	table[NFQR_QUEUE_HASH_SIZE];
+	/* NULL from pre_exit on: readers (RCU) check it; exit frees stats_mem. */
 	struct nfqr_stats __percpu *stats;
+	struct nfqr_stats __percpu *stats_mem;
 };
 
 struct nfqr_instance;
 struct nfqr_pkt;
+struct page;
 
 /*
  * Who owns a queue: a /dev/nfqring endpoint or a netlink socket.  queue.c
@@ -100,6 +103,7 @@ struct nfqr_instance {
 	struct nfqr_peer	*peer;		/* the owner */
 	struct nfqr_peer	nl_peer;	/* the owner, for netlink */
 	struct nfqr_stats __percpu *stats;	/* the namespace's */
+	u64			binding;	/* unique per bind, never 0 */
 	u16			queue_num;
 
 	spinlock_t		lock;	/* everything below; bottom halves off */
@@ -107,7 +111,7 @@ struct nfqr_instance {
 	u32			copy_range;
 	u32			maxlen;
 	u32			flags;
-	u32			id_sequence;
+	u32			id_sequence;	/* the last id; ids skip 0 */
 	u32			total;		/* packets queued */
 	u32			dropped;	/* queue full */
 	u32			user_dropped;	/* delivery to userspace failed */
@@ -195,6 +199,10 @@ u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
 		   struct nf_queue_entry *entry, u32 id, void *buf);
 u32 nfqr_msg_write_head(const struct nfqr_msg_plan *plan,
 			struct nf_queue_entry *entry, u32 id, void *buf);
+u32 nfqr_msg_head_room(const struct nfqr_msg_plan *plan);
+u32 nfqr_msg_write_paged(const struct nfqr_msg_plan *plan,
+			 struct nf_queue_entry *entry, u32 id, void *head,
+			 u32 *head_len, struct page **pages);
 void nfqr_msg_release(struct nfqr_msg_plan *plan);
 
 /* reinject.c: our own nf_reinject(), used on every kernel. */

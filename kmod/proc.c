@@ -88,7 +88,7 @@ static int nfqr_proc_stats_show(struct seq_file *s, void *v)
 	unsigned int cpu, i;
 
 	for_each_possible_cpu(cpu) {
-		const struct nfqr_stats *st = per_cpu_ptr(qn->stats, cpu);
+		const struct nfqr_stats *st = per_cpu_ptr(qn->stats_mem, cpu);
 
 		for (i = 0; i < NFQR_STAT_MAX; i++)
 			sum[i] += READ_ONCE(st->v[i]);

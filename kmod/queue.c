@@ -26,6 +26,8 @@
 
 static unsigned int nfqr_net_id __read_mostly;
 static struct kmem_cache *nfqr_pkt_cache __read_mostly;
+/* Tells the bindings of one queue number apart (64 bits: never wraps). */
+static atomic64_t nfqr_bindings = ATOMIC64_INIT(0);
 
 struct nfqr_net *nfqr_pernet(struct net *net)
 {
@@ -90,6 +92,7 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	inst->copy_range = NFQR_MAX_COPY_RANGE;
 	inst->maxlen = NFQR_DEFAULT_MAXLEN;
 	inst->id_sequence = NFQR_SEQ_START;
+	inst->binding = atomic64_inc_return(&nfqr_bindings);
 	spin_lock_init(&inst->lock);
 	INIT_LIST_HEAD(&inst->pkts);
 
@@ -128,20 +131,22 @@ static void nfqr_instance_free_rcu(struct rcu_head *head)
 
 /*
  * Unbinds: nothing new is delivered, what the queue holds is dropped, and
- * the memory goes after a grace period.  Serialised like create.
+ * the memory goes after a grace period.  Serialised like create.  Dead
+ * before it leaves the table: an enqueue that found it sees ->dead under
+ * its lock, whenever it gets there.
  */
 void nfqr_instance_destroy(struct nfqr_instance *inst)
 {
 	struct nfqr_net *qn = nfqr_pernet(inst->net);
 
-	spin_lock(&qn->lock);
-	hlist_del_rcu(&inst->node);
-	spin_unlock(&qn->lock);
-	nfqr_test_window();
-
 	spin_lock_bh(&inst->lock);
 	inst->dead = true;
 	spin_unlock_bh(&inst->lock);
+	nfqr_test_window();
+
+	spin_lock(&qn->lock);
+	hlist_del_rcu(&inst->node);
+	spin_unlock(&qn->lock);
 	nfqr_instance_flush(inst, NULL, 0);
 
 	call_rcu(&inst->rcu, nfqr_instance_free_rcu);
@@ -182,7 +187,10 @@ int nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt, u8 state)
 
 	if (inst->total >= inst->maxlen)
 		return -ENOSPC;
+	/* 0 is nobody's id: userspace reads it as "none". */
 	pkt->id = ++inst->id_sequence;
+	if (unlikely(!pkt->id))
+		pkt->id = ++inst->id_sequence;
 	pkt->entry->id = pkt->id;
 	pkt->state = state;
 	list_add_tail(&pkt->list, &inst->pkts);
@@ -447,19 +455,27 @@ static int nfqr_enqueue_segment(struct nfqr_instance *inst, struct sk_buff *seg,
  */
 static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 {
+	struct nfqr_stats __percpu *stats;
 	struct nfqr_instance *inst;
+	struct nfqr_net *qn;
 	struct sk_buff *skb = entry->skb, *segs, *next;
 	bool unconfirmed = false;
 	unsigned int queued = 0;
 	int err = 0;
 
+	/*
+	 * A namespace that was being dismantled when the module loaded never
+	 * got our per-net data, and its devices may still send.
+	 */
+	qn = nfqr_pernet(entry->state.net);
+	if (unlikely(!qn))
+		return -ESRCH;
 	inst = nfqr_instance_lookup(entry->state.net, queuenum);
 	if (!inst) {
-		struct nfqr_net *qn = nfqr_pernet(entry->state.net);
-
-		/* A namespace still being set up may have no stats yet. */
-		if (qn && qn->stats)
-			nfqr_stat_inc(qn->stats, NFQR_STAT_NO_LISTENER);
+		/* NULL once the namespace is on its way out (pre_exit) */
+		stats = READ_ONCE(qn->stats);
+		if (stats)
+			nfqr_stat_inc(stats, NFQR_STAT_NO_LISTENER);
 		return -ESRCH;
 	}
 	if (READ_ONCE(inst->copy_mode) == NFQNL_COPY_NONE) {
@@ -556,8 +572,20 @@ static int __net_init nfqr_net_init(struct net *net)
 	spin_lock_init(&qn->lock);
 	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
 		INIT_HLIST_HEAD(&qn->table[i]);
-	qn->stats = alloc_percpu(struct nfqr_stats);
+	qn->stats_mem = alloc_percpu(struct nfqr_stats);
+	qn->stats = qn->stats_mem;
 	return qn->stats ? 0 : -ENOMEM;
+}
+
+/*
+ * A dying namespace's devices may still send through its hooks after our
+ * exit ran (exits run in reverse order of registration, and the devices go
+ * last): the stats pointer goes first, and its memory only after the grace
+ * period that cleanup_net() waits between pre_exit and exit.
+ */
+static void __net_exit nfqr_net_pre_exit(struct net *net)
+{
+	WRITE_ONCE(nfqr_pernet(net)->stats, NULL);
 }
 
 static void __net_exit nfqr_net_exit(struct net *net)
@@ -568,11 +596,12 @@ static void __net_exit nfqr_net_exit(struct net *net)
 	/* Endpoints hold their namespace; netlink sockets unbind first. */
 	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
 		WARN_ON_ONCE(!hlist_empty(&qn->table[i]));
-	free_percpu(qn->stats);
+	free_percpu(qn->stats_mem);
 }
 
 static struct pernet_operations nfqr_net_ops = {
 	.init	= nfqr_net_init,
+	.pre_exit = nfqr_net_pre_exit,
 	.exit	= nfqr_net_exit,
 	.id	= &nfqr_net_id,
 	.size	= sizeof(struct nfqr_net),
