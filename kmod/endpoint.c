@@ -10,16 +10,18 @@
  *   2. without locks: write the message into the frame (or backlog slot);
  *   3. under the instance lock again: publish with a store-release of
  *      VALID (or COPY), unless a flush doomed the packet meanwhile.
- * The frame is never RESERVED across a sleep or a preemption.
+ * The frame is never RESERVED across a sleep or a preemption.  Whether the
+ * message fits a frame is decided in step 1, against the ring taken.
  *
- * Locks: instance lock -> ring_lock, instance lock -> backlog_lock.
- * ring_mutex (ring set-up, mmap) is never held across a user copy, since
- * mmap runs with mmap_lock held.
+ * Locks: instance lock -> ring_lock -> backlog_lock.  Mutexes: ring_mutex
+ * -> tx_mutex -> the queue subsystem's nfnl lock (ring set-up holds all
+ * three so that no queue gets bound while a ring changes).  ring_mutex is
+ * never held across a user copy, since mmap runs with mmap_lock held.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
-#include <linux/error-injection.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -27,23 +29,14 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <net/netlink.h>
 
+#include "backlog.h"
 #include "endpoint.h"
 #include "ring.h"
 #include "testing.h"
-
-/* A message waiting for read(): a packet (COPY or no RX ring) or an ack. */
-struct nfqr_backlog_msg {
-	struct list_head	list;
-	u32			len;
-	u32			charge;		/* bytes counted in backlog_bytes */
-	u32			id;		/* packet id; 0 for an ack */
-	u16			queue_num;
-	bool			ready;		/* written */
-	u8			data[];
-};
 
 static struct nfqr_endpoint *nfqr_ep(struct nfqr_peer *peer)
 {
@@ -86,15 +79,40 @@ static void nfqr_overrun(struct nfqr_endpoint *ep)
 }
 
 /*
- * Under the instance lock, bottom halves off: takes the RX head frame and,
- * for a message that goes to read(), its backlog slot, both under
- * ring_lock so that backlog order is ring order across all the endpoint's
- * queues.  Returns -ENOBUFS when the head frame is busy (an overrun) and
- * -EMSGSIZE when the backlog is full.
+ * Under ring_lock: moves the tail over frames that userspace released, at
+ * most @max of them.  Every walk over the RX ring is bounded by the ring
+ * (rx_used <= frame_nr), never by how long nobody looked.
  */
-static int nfqr_ep_reserve(struct nfqr_endpoint *ep, bool frame,
-			   struct nfqr_backlog_msg *bmsg, u32 size,
-			   struct nl_mmap_hdr **hdrp)
+static void nfqr_rx_reclaim(struct nfqr_endpoint *ep, const struct nfqr_ring *ring,
+			    u32 max)
+{
+	while (ep->rx_used && max--) {
+		if (READ_ONCE(nfqr_ring_frame(ring, ep->rx_tail)->nm_status) !=
+		    NFQRING_STATUS_UNUSED)
+			break;
+		ep->rx_tail = nfqr_ring_next(ring, ep->rx_tail);
+		ep->rx_used--;
+	}
+}
+
+/* What nfqr_ep_reserve() took for one packet. */
+struct nfqr_slot {
+	struct nl_mmap_hdr	*hdr;	/* its RX frame; NULL without an RX ring */
+	bool			copy;	/* its message goes to read() */
+};
+
+/*
+ * Under the instance lock, bottom halves off: takes the RX head frame and,
+ * for a message that goes to read(), the backlog slot @bmsg, both under
+ * ring_lock so that backlog order is ring order across all the endpoint's
+ * queues.  Whether the message of @size bytes fits a frame is decided here,
+ * against the ring actually taken: the caller's guess may be stale.
+ * Returns -EAGAIN when the message needs a backlog slot the caller did not
+ * bring, -ENOBUFS when the head frame is busy (an overrun) and -EMSGSIZE
+ * when the backlog is full.
+ */
+static int nfqr_ep_reserve(struct nfqr_endpoint *ep, u32 size,
+			   struct nfqr_backlog_msg *bmsg, struct nfqr_slot *slot)
 {
 	struct nl_mmap_hdr *hdr = NULL;
 	struct nfqr_ring *ring;
@@ -102,19 +120,23 @@ static int nfqr_ep_reserve(struct nfqr_endpoint *ep, bool frame,
 
 	spin_lock(&ep->ring_lock);
 	ring = ep->rx;
-	if (frame && ring) {
-		hdr = nfqr_ring_frame(ring, ep->rx_head % ring->frame_nr);
+	slot->hdr = NULL;
+	slot->copy = !ring || size > nfqr_ring_frame_room(ring);
+	if (slot->copy && !bmsg) {
+		err = -EAGAIN;
+		goto unlock;
+	}
+	if (ring) {
+		/* A full ring's tail is its head: free it if released. */
+		nfqr_rx_reclaim(ep, ring, 2);
+		hdr = nfqr_ring_frame(ring, ep->rx_head);
 		/* Read once; anything but UNUSED means the ring is full. */
 		if (READ_ONCE(hdr->nm_status) != NFQRING_STATUS_UNUSED) {
 			err = -ENOBUFS;
 			goto unlock;
 		}
-	} else if (frame) {
-		/* The ring went away under us: read() takes the message. */
-		err = -ENOBUFS;
-		goto unlock;
 	}
-	if (bmsg) {
+	if (slot->copy) {
 		spin_lock(&ep->backlog_lock);
 		if (!nfqr_backlog_room(ep, size)) {
 			spin_unlock(&ep->backlog_lock);
@@ -128,32 +150,23 @@ static int nfqr_ep_reserve(struct nfqr_endpoint *ep, bool frame,
 	}
 	if (hdr) {
 		WRITE_ONCE(hdr->nm_status, NFQRING_STATUS_RESERVED);
-		ep->rx_head++;
+		ep->rx_head = nfqr_ring_next(ring, ep->rx_head);
+		ep->rx_used++;
+		slot->hdr = hdr;
 	}
 unlock:
 	spin_unlock(&ep->ring_lock);
-	*hdrp = hdr;
 	return err;
 }
-
-/* Its own function so that fail_function can make it fail (the debug VM). */
-static noinline struct nfqr_backlog_msg *nfqr_backlog_alloc(u32 size)
-{
-	struct nfqr_backlog_msg *bmsg;
-
-	return kmalloc(struct_size(bmsg, data, size), GFP_ATOMIC | __GFP_NOWARN);
-}
-
-ALLOW_ERROR_INJECTION(nfqr_backlog_alloc, NULL);
 
 static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 {
 	struct nfqr_endpoint *ep = nfqr_ep(inst->peer);
 	struct nf_queue_entry *entry = pkt->entry;
-	struct nfqr_backlog_msg *bmsg = NULL;
-	struct nl_mmap_hdr *hdr = NULL;
+	struct nfqr_backlog_msg *bmsg = NULL, *spare = NULL;
+	bool fail_open = false, doomed = false, retried = false;
 	struct nfqr_msg_plan plan;
-	bool fail_open = false, doomed = false;
+	struct nfqr_slot slot;
 	u32 room, len;
 	int err;
 
@@ -163,47 +176,70 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 		return err;
 	}
 
-	/* Too big for a frame, or no RX ring: the message goes to read(). */
+	/*
+	 * Too big for a frame, or no RX ring: the message goes to read().  A
+	 * guess, to allocate without locks; nfqr_ep_reserve() decides.
+	 */
 	room = READ_ONCE(ep->rx_room);
+	if (!room || plan.size > room)
+		bmsg = nfqr_backlog_alloc(&plan, ep->memcg);
 	nfqr_test_window();
-	if (!room || plan.size > room) {
-		bmsg = nfqr_backlog_alloc(plan.size);
-		if (!bmsg) {
-			nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
-			nfqr_msg_release(&plan);
-			return -ENOMEM;
+	for (;;) {
+		if (!room || plan.size > room) {
+			if (!bmsg) {
+				nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
+				nfqr_msg_release(&plan);
+				return -ENOMEM;
+			}
+			bmsg->ready = false;
+			bmsg->queue_num = inst->queue_num;
+			bmsg->binding = inst->binding;
 		}
-		bmsg->ready = false;
-		bmsg->queue_num = inst->queue_num;
-	}
 
-	local_bh_disable();
-	spin_lock(&inst->lock);
-	if (inst->dead) {
-		err = -ESRCH;	/* unbound meanwhile: as if it never was */
-		goto unlock;
+		local_bh_disable();
+		spin_lock(&inst->lock);
+		if (inst->dead) {
+			err = -ESRCH;	/* unbound meanwhile: as if it never was */
+			goto unlock;
+		}
+		if (inst->total >= inst->maxlen) {
+			fail_open = nfqr_deliver_failed(inst, NFQR_STAT_REFUSED_FULL);
+			err = -ENOSPC;
+			goto unlock;
+		}
+		err = nfqr_ep_reserve(ep, plan.size, bmsg, &slot);
+		if (err != -EAGAIN || retried)
+			break;
+		/* The ring changed since the guess: read() takes it after all. */
+		spin_unlock(&inst->lock);
+		local_bh_enable();
+		retried = true;
+		room = 0;
+		bmsg = nfqr_backlog_alloc(&plan, ep->memcg);
 	}
-	if (inst->total >= inst->maxlen) {
-		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_REFUSED_FULL);
-		err = -ENOSPC;
-		goto unlock;
-	}
-	err = nfqr_ep_reserve(ep, room != 0, bmsg, plan.size, &hdr);
 	if (err) {
-		if (err == -ENOBUFS)
-			atomic64_inc(&ep->stats.rx_overruns);
-		else
+		if (err == -EMSGSIZE)
 			atomic64_inc(&ep->stats.backlog_drops);
+		else
+			atomic64_inc(&ep->stats.rx_overruns);
 		nfqr_overrun(ep);
 		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_REFUSED_OTHER);
 		goto unlock;
+	}
+	if (!slot.copy) {
+		spare = bmsg;	/* the guess was wrong the other way */
+		bmsg = NULL;
 	}
 	/* Cannot fail now: the queue has room (checked above). */
 	nfqr_pkt_link(inst, pkt, NFQR_PKT_FILLING);
 	spin_unlock(&inst->lock);
 
-	len = nfqr_msg_write(&plan, entry, pkt->id,
-			     bmsg ? bmsg->data : (void *)hdr + NFQRING_HDRLEN);
+	/* Each message fits where nfqr_ep_reserve() put it. */
+	if (bmsg)
+		len = nfqr_backlog_fill(bmsg, &plan, entry, pkt->id);
+	else
+		len = nfqr_msg_write(&plan, entry, pkt->id,
+				     (void *)slot.hdr + NFQRING_HDRLEN);
 
 	spin_lock(&inst->lock);
 	if (pkt->state == NFQR_PKT_DOOMED)
@@ -213,24 +249,25 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 	if (bmsg) {
 		spin_lock(&ep->backlog_lock);
 		bmsg->id = pkt->id;
-		bmsg->len = len;
 		bmsg->ready = true;
 		spin_unlock(&ep->backlog_lock);
 		atomic64_inc(&ep->stats.backlog_msgs);
 	}
-	if (hdr) {
-		hdr->nm_len = len;
-		hdr->nm_group = 0;
-		hdr->nm_pid = 0;
-		hdr->nm_uid = 0;
-		hdr->nm_gid = 0;
-		nfqr_status_store(hdr, bmsg ? NFQRING_STATUS_COPY : NFQRING_STATUS_VALID);
+	if (slot.hdr) {
+		slot.hdr->nm_len = len;
+		slot.hdr->nm_group = 0;
+		slot.hdr->nm_pid = 0;
+		slot.hdr->nm_uid = 0;
+		slot.hdr->nm_gid = 0;
+		nfqr_status_store(slot.hdr, bmsg ? NFQRING_STATUS_COPY :
+						   NFQRING_STATUS_VALID);
 		atomic64_inc(bmsg ? &ep->stats.rx_copy : &ep->stats.rx_frames);
 	}
 	spin_unlock(&inst->lock);
 	local_bh_enable();
 
 	nfqr_msg_release(&plan);
+	nfqr_backlog_free(spare);
 	nfqr_ep_wake(ep);
 	if (doomed) {
 		nfqr_reinject(entry, NF_DROP);
@@ -242,7 +279,7 @@ unlock:
 	spin_unlock(&inst->lock);
 	local_bh_enable();
 	nfqr_msg_release(&plan);
-	kfree(bmsg);
+	nfqr_backlog_free(bmsg);
 	if (fail_open) {
 		nfqr_reinject(entry, NF_ACCEPT);
 		nfqr_pkt_free(pkt);
@@ -270,6 +307,8 @@ struct nfqr_endpoint *nfqr_ep_create(struct net *net)
 	ep->peer.ops = &nfqr_ring_peer_ops;
 	ep->net = get_net(net);
 	ep->pid = task_tgid_vnr(current);
+	/* NULL without memory cgroups: nothing to charge then. */
+	ep->memcg = get_mem_cgroup_from_mm(current->mm);
 	init_waitqueue_head(&ep->wq);
 	mutex_init(&ep->ring_mutex);
 	mutex_init(&ep->tx_mutex);
@@ -290,10 +329,11 @@ void nfqr_ep_release(struct nfqr_endpoint *ep)
 	synchronize_rcu();
 
 	list_for_each_entry_safe(bmsg, next, &ep->backlog, list)
-		kfree(bmsg);
+		nfqr_backlog_free(bmsg);
 	nfqr_ring_free(ep->rx);
 	nfqr_ring_free(ep->tx);
 	kvfree(ep->tx_buf);
+	mem_cgroup_put(ep->memcg);
 	put_net(ep->net);
 	kfree(ep);
 }
@@ -331,7 +371,15 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		}
 	}
 
+	/*
+	 * No ring changes while the endpoint is mapped or has a bound queue,
+	 * and binding takes the nfnl lock: holding it here keeps a BIND from
+	 * slipping in between the check and the swap.  Lock order: ring_mutex,
+	 * tx_mutex (a TX flush binds under it), the nfnl lock, ring_lock.
+	 */
 	mutex_lock(&ep->ring_mutex);
+	mutex_lock(&ep->tx_mutex);
+	nfnl_lock(NFNL_SUBSYS_QUEUE);
 	if (atomic_read(&ep->mapped) || nfqr_ep_queues(ep)) {
 		err = -EBUSY;
 		old = ring;
@@ -339,26 +387,25 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		goto unlock;
 	}
 	nfqr_test_window();
+	spin_lock_bh(&ep->ring_lock);
 	if (tx) {
-		mutex_lock(&ep->tx_mutex);
-		spin_lock_bh(&ep->ring_lock);
 		old = ep->tx;
 		ep->tx = ring;
 		ep->tx_head = 0;
-		spin_unlock_bh(&ep->ring_lock);
 		old_buf = ep->tx_buf;
 		ep->tx_buf = tx_buf;
-		mutex_unlock(&ep->tx_mutex);
 	} else {
-		spin_lock_bh(&ep->ring_lock);
 		old = ep->rx;
 		ep->rx = ring;
-		ep->rx_head = ring ? rounddown(NFQR_SEQ_START, ring->frame_nr) : 0;
-		ep->rx_tail = ep->rx_head;
+		ep->rx_head = 0;
+		ep->rx_tail = 0;
+		ep->rx_used = 0;
 		WRITE_ONCE(ep->rx_room, ring ? nfqr_ring_frame_room(ring) : 0);
-		spin_unlock_bh(&ep->ring_lock);
 	}
+	spin_unlock_bh(&ep->ring_lock);
 unlock:
+	nfnl_unlock(NFNL_SUBSYS_QUEUE);
+	mutex_unlock(&ep->tx_mutex);
 	mutex_unlock(&ep->ring_mutex);
 
 	if (old && !err)
@@ -434,10 +481,10 @@ static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 	struct nlmsghdr *ack;
 	struct nlmsgerr *e;
 
-	bmsg = kzalloc(struct_size(bmsg, data, len), GFP_KERNEL_ACCOUNT);
+	bmsg = nfqr_backlog_alloc_ack(len);
 	if (!bmsg)
 		return;
-	ack = (struct nlmsghdr *)bmsg->data;
+	ack = (struct nlmsghdr *)bmsg->head;
 	ack->nlmsg_len = len;
 	ack->nlmsg_type = NLMSG_ERROR;
 	ack->nlmsg_flags = NLM_F_CAPPED;	/* the request is not echoed */
@@ -446,9 +493,8 @@ static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 	e = nlmsg_data(ack);
 	e->error = error;
 	e->msg = *nlh;
-	bmsg->len = len;
 	bmsg->charge = len;
-	bmsg->ready = true;
+	bmsg->ready = true;	/* binding 0: not a packet */
 
 	/* ring_lock too: keeps backlog order and ring order the same. */
 	spin_lock_bh(&ep->ring_lock);
@@ -462,7 +508,7 @@ static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 	spin_unlock_bh(&ep->ring_lock);
 	if (bmsg) {	/* no room */
 		atomic64_inc(&ep->stats.backlog_drops);
-		kfree(bmsg);
+		nfqr_backlog_free(bmsg);
 		return;
 	}
 	atomic64_inc(&ep->stats.backlog_msgs);
@@ -501,7 +547,7 @@ static int nfqr_ep_flush_locked(struct nfqr_endpoint *ep,
 		else
 			memcpy(ep->tx_buf, (void *)hdr + NFQRING_HDRLEN, len);
 		nfqr_status_store(hdr, NFQRING_STATUS_UNUSED);
-		ep->tx_head = (index + 1) % ring->frame_nr;
+		ep->tx_head = nfqr_ring_next(ring, index);
 
 		if (!err)
 			err = nfqr_process_msgs(ep->net, &ep->peer, ep->tx_buf, len,
@@ -574,15 +620,21 @@ ssize_t nfqr_ep_write(struct nfqr_endpoint *ep, const char __user *ubuf,
 	return done;
 }
 
-/* Marks the packet of a message that read() handed out as seen. */
-static void nfqr_ep_seen(struct nfqr_endpoint *ep, u16 queue_num, u32 id)
+/*
+ * Marks the packet of a message that read() handed out as seen: in the
+ * binding the message came from, not in a later one that reuses its ids.
+ */
+static void nfqr_ep_seen(struct nfqr_endpoint *ep,
+			 const struct nfqr_backlog_msg *bmsg)
 {
 	struct nfqr_instance *inst;
 	struct nfqr_pkt *pkt;
+	u32 id = bmsg->id;
 
 	rcu_read_lock();
-	inst = nfqr_instance_lookup(ep->net, queue_num);
-	if (inst && nfqr_peer_owns(inst, &ep->peer)) {
+	inst = nfqr_instance_lookup(ep->net, bmsg->queue_num);
+	if (inst && inst->binding == bmsg->binding &&
+	    nfqr_peer_owns(inst, &ep->peer)) {
 		spin_lock_bh(&inst->lock);
 		pkt = nfqr_pkt_find(inst, id);
 		if (pkt && pkt->state == NFQR_PKT_UNSEEN)
@@ -643,7 +695,7 @@ ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *ubuf, size_t count,
 			goto out;
 	}
 
-	if (copy_to_user(ubuf, bmsg->data, bmsg->len)) {
+	if (nfqr_backlog_copy_out(bmsg, ubuf)) {
 		/* Put it back where it was: nothing is lost to a bad buffer. */
 		spin_lock_bh(&ep->backlog_lock);
 		list_add(&bmsg->list, &ep->backlog);
@@ -653,36 +705,37 @@ ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *ubuf, size_t count,
 		goto out;
 	}
 	ret = bmsg->len;
-	if (bmsg->id)
-		nfqr_ep_seen(ep, bmsg->queue_num, bmsg->id);
-	kfree(bmsg);
+	if (bmsg->binding)
+		nfqr_ep_seen(ep, bmsg);
+	nfqr_backlog_free(bmsg);
 out:
 	mutex_unlock(&ep->read_mutex);
 	return ret;
 }
 
-/* Under ring_lock: moves the tail over released frames; counts the rest. */
+/*
+ * Under ring_lock: moves the tail over released frames and counts the
+ * frames in use (at most frame_nr); *@readable when one of them waits.
+ */
 static u32 nfqr_rx_in_use(struct nfqr_endpoint *ep, bool *readable)
 {
 	struct nfqr_ring *ring = ep->rx;
-	u32 seq;
+	u32 i, index;
 
 	*readable = false;
 	if (!ring)
 		return 0;
-	while (ep->rx_tail != ep->rx_head &&
-	       READ_ONCE(nfqr_ring_frame(ring, ep->rx_tail % ring->frame_nr)->nm_status) ==
-	       NFQRING_STATUS_UNUSED)
-		ep->rx_tail++;
-	for (seq = ep->rx_tail; seq != ep->rx_head; seq++) {
-		u32 status = READ_ONCE(nfqr_ring_frame(ring, seq % ring->frame_nr)->nm_status);
+	nfqr_rx_reclaim(ep, ring, ring->frame_nr);
+	for (i = 0, index = ep->rx_tail; i < ep->rx_used;
+	     i++, index = nfqr_ring_next(ring, index)) {
+		u32 status = READ_ONCE(nfqr_ring_frame(ring, index)->nm_status);
 
 		if (status == NFQRING_STATUS_VALID || status == NFQRING_STATUS_COPY) {
 			*readable = true;
 			break;
 		}
 	}
-	return ep->rx_head - ep->rx_tail;
+	return ep->rx_used;
 }
 
 __poll_t nfqr_ep_poll(struct nfqr_endpoint *ep, struct file *file,

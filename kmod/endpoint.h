@@ -14,6 +14,7 @@
 
 #include "internal.h"
 
+struct mem_cgroup;
 struct nfqr_ring;
 
 enum {
@@ -24,18 +25,27 @@ struct nfqr_endpoint {
 	struct nfqr_peer	peer;		/* owner of its queues */
 	struct net		*net;		/* the opener's, referenced */
 	pid_t			pid;		/* the opener, for /proc */
+	struct mem_cgroup	*memcg;		/* the opener's: pays the backlog */
 	wait_queue_head_t	wq;
 	unsigned long		flags;
 
 	struct mutex		ring_mutex;	/* ring set-up against mmap */
 	atomic_t		mapped;		/* vmas of this endpoint */
 
-	spinlock_t		ring_lock;	/* ring pointers, RX head/tail */
+	/*
+	 * RX frame indices are kept in [0, frame_nr): a free-running counter
+	 * taken modulo a frame count that is not a power of two would jump at
+	 * 2^32.  rx_used (at most frame_nr) says how many frames from rx_tail
+	 * on were taken and not yet seen released, so that no walk over the
+	 * ring goes further than the ring.
+	 */
+	spinlock_t		ring_lock;	/* ring pointers, RX indices */
 	struct nfqr_ring	*rx;
 	struct nfqr_ring	*tx;
-	u32			rx_head;	/* frames taken, ever */
-	u32			rx_tail;	/* oldest frame not released */
-	u32			rx_room;	/* message bytes per RX frame */
+	u32			rx_head;	/* next frame to take */
+	u32			rx_tail;	/* oldest frame not seen released */
+	u32			rx_used;	/* frames from rx_tail to rx_head */
+	u32			rx_room;	/* a hint, read without the lock */
 
 	struct mutex		tx_mutex;	/* TX processing and write() */
 	u32			tx_head;	/* next TX frame to look at */

@@ -425,3 +425,41 @@ u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
 	nlh->nlmsg_len = (u8 *)data + plan->data_len - (u8 *)buf;
 	return nlh->nlmsg_len;
 }
+
+/* Bytes of the message before its payload, payload attribute header included. */
+u32 nfqr_msg_head_room(const struct nfqr_msg_plan *plan)
+{
+	return plan->size - nla_total_size(plan->data_len) + NLA_HDRLEN;
+}
+
+/*
+ * The whole message with its payload in @pages (single pages, enough for
+ * plan->data_len bytes) and the rest in @head (nfqr_msg_head_room() bytes):
+ * for a message that must not need a high-order allocation.  *@head_len is
+ * what went into @head.
+ */
+u32 nfqr_msg_write_paged(const struct nfqr_msg_plan *plan,
+			 struct nf_queue_entry *entry, u32 id, void *head,
+			 u32 *head_len, struct page **pages)
+{
+	struct nlmsghdr *nlh = head;
+	struct nlattr *nla;
+	u32 len, off, chunk;
+
+	len = nfqr_msg_write_head(plan, entry, id, head);
+	nla = head + len;
+	nla->nla_type = NFQA_PAYLOAD;
+	nla->nla_len = nla_attr_size(plan->data_len);
+	len += NLA_HDRLEN;
+	*head_len = len;
+	for (off = 0; off < plan->data_len; off += chunk) {
+		void *to = page_address(pages[off >> PAGE_SHIFT]);
+
+		chunk = min_t(u32, plan->data_len - off, PAGE_SIZE);
+		/* Cannot fail: data_len <= skb->len. */
+		if (WARN_ON_ONCE(skb_copy_bits(entry->skb, off, to, chunk)))
+			memset(to, 0, chunk);
+	}
+	nlh->nlmsg_len = len + plan->data_len;
+	return nlh->nlmsg_len;
+}

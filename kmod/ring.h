@@ -42,6 +42,12 @@ nfqr_ring_frame(const struct nfqr_ring *ring, u32 index)
 	return ring->blocks[block].addr + (size_t)slot * ring->frame_size;
 }
 
+/* The frame after @index, in ring order. */
+static inline u32 nfqr_ring_next(const struct nfqr_ring *ring, u32 index)
+{
+	return index + 1 == ring->frame_nr ? 0 : index + 1;
+}
+
 /* Bytes of message a frame can carry. */
 static inline u32 nfqr_ring_frame_room(const struct nfqr_ring *ring)
 {
