@@ -53,7 +53,7 @@
  *       Userspace releases a frame by storing UNUSED.  The kernel fills
  *       frames strictly in ring order from its head; when the head frame is
  *       not UNUSED the ring is full and the packet is handled as a full
- *       queue (dropped and counted in queue_dropped and rx_overruns, or
+ *       queue (dropped and counted in queue_user_dropped and rx_overruns, or
  *       accepted with NFQA_CFG_F_FAIL_OPEN).  Releasing a frame is
  *       independent of the packet's verdict.
  *
@@ -78,7 +78,8 @@
  *   load-acquire, reads nm_len once and bounds it by the frame size.
  *
  * Ordering
- *   Packet ids of a queue are assigned in the order its frames are taken, so
+ *   Packet ids of a queue are assigned in the order its frames are taken
+ *   (1, 2, ...; after 4294967295 comes 1: no packet has id 0), so
  *   one VERDICT_BATCH up to the id of the last frame read releases exactly
  *   the packets read.  A packet whose message still waits in the read()
  *   backlog (COPY, or no RX ring) cannot have been seen: VERDICT_BATCH
@@ -91,7 +92,10 @@
  *   (every PACKET message when no RX ring is set, COPY messages otherwise,
  *   and NLMSG_ERROR acknowledgments for messages sent with NLM_F_ACK), or
  *   fails with EAGAIN (non-blocking) / blocks.  A buffer too small for the
- *   message fails with EMSGSIZE and leaves it queued.  The backlog holds at
+ *   message fails with EMSGSIZE and leaves it queued.  The messages are
+ *   charged to the memory cgroup of the process that opened the endpoint;
+ *   one that the cgroup's limit refuses is dropped and counted like a full
+ *   backlog (and in alloc_failed of nfqring_stats).  The backlog holds at
  *   most NFQRING_BACKLOG_BYTES; what does not fit is dropped and counted
  *   (queue_user_dropped and backlog_drops).  After an RX overrun the next
  *   read() fails once with ENOBUFS.
