@@ -26,6 +26,10 @@ if [ -n "${NFQR_MODULE:-}" ]; then
 	install -m 0644 "$NFQR_MODULE" "$dkms_dir/nfqring.ko"
 	depmod -a
 	echo "# nfqring: $(modinfo -F parm nfqring | grep -c '^test_') test-build parameters, from $NFQR_MODULE"
+elif modinfo -F parm nfqring 2>/dev/null | grep -q '^test_'; then
+	# what DKMS installs must never carry the test build's hooks
+	echo "not ok - the installed nfqring is a test build: $(modinfo -n nfqring)"
+	rc=1
 fi
 
 for s in "${suites[@]}"; do
