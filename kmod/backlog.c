@@ -11,7 +11,9 @@
  *    into the reserves the rest of the kernel needs;
  *  - it never needs more than an order-0 page at a time: a small message
  *    lives in one kmalloc() (at most NFQR_BACKLOG_INLINE bytes), a large
- *    one keeps its head there and its payload in single pages.
+ *    one keeps its head there and its payload in single pages;
+ *  - what it counts against the endpoint's NFQRING_BACKLOG_BYTES is the
+ *    memory it takes, not the message's length.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,10 +28,39 @@
 
 #include "backlog.h"
 
-/* The largest message kept in one piece. */
+/*
+ * The largest allocation that keeps a message in one piece: more would be
+ * an order-1 or higher kmalloc() in the enqueue path.
+ */
 #define NFQR_BACKLOG_INLINE	2048U
 
-#define NFQR_BACKLOG_GFP	(GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN)
+/*
+ * GFP_NOWAIT: no __GFP_HIGH, so the cgroup's limit holds; __GFP_NOMEMALLOC:
+ * never the reserves, even when the softirq interrupted a task in reclaim.
+ */
+#define NFQR_BACKLOG_GFP	(GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOMEMALLOC | \
+				 __GFP_NOWARN)
+
+/*
+ * One allocation: the header, @npages page pointers, @head bytes.  The
+ * charge is the memory taken (the kmalloc() bucket and the pages), which is
+ * what NFQRING_BACKLOG_BYTES bounds.
+ */
+static struct nfqr_backlog_msg *nfqr_backlog_kmalloc(u32 head, u32 npages, gfp_t gfp)
+{
+	struct nfqr_backlog_msg *bmsg;
+	size_t size = struct_size(bmsg, data, npages * sizeof(struct page *) + head);
+
+	size = kmalloc_size_roundup(size);
+	bmsg = kmalloc(size, gfp);
+	if (!bmsg)
+		return NULL;
+	bmsg->pages = (struct page **)bmsg->data;
+	bmsg->head = bmsg->data + npages * sizeof(struct page *);
+	bmsg->npages = 0;
+	bmsg->charge = size;
+	return bmsg;
+}
 
 /*
  * Room for the message @plan describes, charged to @memcg (NULL: nobody's).
@@ -42,21 +73,19 @@ nfqr_backlog_alloc(const struct nfqr_msg_plan *plan, struct mem_cgroup *memcg)
 	struct mem_cgroup *old;
 	u32 head = plan->size, npages = 0, i;
 
-	if (plan->size > NFQR_BACKLOG_INLINE && plan->data_len) {
+	if (sizeof(*bmsg) + plan->size > NFQR_BACKLOG_INLINE && plan->data_len) {
 		head = nfqr_msg_head_room(plan);
 		npages = DIV_ROUND_UP(plan->data_len, PAGE_SIZE);
 	}
 
 	old = set_active_memcg(memcg);
-	bmsg = kmalloc(struct_size(bmsg, head, head), NFQR_BACKLOG_GFP);
-	if (bmsg) {
-		bmsg->npages = 0;
-		for (i = 0; i < npages; i++) {
-			bmsg->pages[i] = alloc_page(NFQR_BACKLOG_GFP);
-			if (!bmsg->pages[i])
-				break;
-			bmsg->npages++;
-		}
+	bmsg = nfqr_backlog_kmalloc(head, npages, NFQR_BACKLOG_GFP);
+	for (i = 0; bmsg && i < npages; i++) {
+		bmsg->pages[i] = alloc_page(NFQR_BACKLOG_GFP);
+		if (!bmsg->pages[i])
+			break;
+		bmsg->npages++;
+		bmsg->charge += PAGE_SIZE;
 	}
 	set_active_memcg(old);
 	if (bmsg && bmsg->npages < npages) {
@@ -68,12 +97,15 @@ nfqr_backlog_alloc(const struct nfqr_msg_plan *plan, struct mem_cgroup *memcg)
 
 ALLOW_ERROR_INJECTION(nfqr_backlog_alloc, NULL);
 
-/* An acknowledgment, from process context: the caller's memory. */
-struct nfqr_backlog_msg *nfqr_backlog_alloc_ack(u32 len)
+/* An acknowledgment (process context), charged like a packet's message. */
+struct nfqr_backlog_msg *nfqr_backlog_alloc_ack(u32 len, struct mem_cgroup *memcg)
 {
 	struct nfqr_backlog_msg *bmsg;
+	struct mem_cgroup *old;
 
-	bmsg = kzalloc(struct_size(bmsg, head, len), GFP_KERNEL_ACCOUNT);
+	old = set_active_memcg(memcg);
+	bmsg = nfqr_backlog_kmalloc(len, 0, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	set_active_memcg(old);
 	if (bmsg) {
 		bmsg->len = len;
 		bmsg->head_len = len;

@@ -14,26 +14,24 @@
 struct mem_cgroup;
 struct page;
 
-/* Pages that hold the largest payload a message can carry. */
-#define NFQR_BACKLOG_MAX_PAGES	DIV_ROUND_UP(NFQR_MAX_COPY_RANGE, PAGE_SIZE)
-
 struct nfqr_backlog_msg {
 	struct list_head	list;
 	u32			len;		/* bytes of the message */
-	u32			charge;		/* bytes counted in backlog_bytes */
-	u32			head_len;	/* bytes of it in head[] */
+	u32			charge;		/* bytes of memory it takes */
+	u32			head_len;	/* bytes of it in head */
 	u32			id;		/* a packet's id */
 	u64			binding;	/* its queue's binding; 0: an ack */
 	u16			queue_num;
 	bool			ready;		/* written */
 	u8			npages;		/* the payload's pages, if any */
-	struct page		*pages[NFQR_BACKLOG_MAX_PAGES];
-	u8			head[];		/* the message, or all but its payload */
+	struct page		**pages;	/* npages of them, in data[] */
+	u8			*head;		/* the message, or all but its payload */
+	u8			data[];
 };
 
 struct nfqr_backlog_msg *nfqr_backlog_alloc(const struct nfqr_msg_plan *plan,
 					    struct mem_cgroup *memcg);
-struct nfqr_backlog_msg *nfqr_backlog_alloc_ack(u32 len);
+struct nfqr_backlog_msg *nfqr_backlog_alloc_ack(u32 len, struct mem_cgroup *memcg);
 u32 nfqr_backlog_fill(struct nfqr_backlog_msg *bmsg,
 		      const struct nfqr_msg_plan *plan,
 		      struct nf_queue_entry *entry, u32 id);

@@ -106,7 +106,8 @@ struct nfqr_slot {
  * for a message that goes to read(), the backlog slot @bmsg, both under
  * ring_lock so that backlog order is ring order across all the endpoint's
  * queues.  Whether the message of @size bytes fits a frame is decided here,
- * against the ring actually taken: the caller's guess may be stale.
+ * against the ring actually taken: the caller's guess may be stale.  The
+ * backlog counts the memory @bmsg takes.
  * Returns -EAGAIN when the message needs a backlog slot the caller did not
  * bring, -ENOBUFS when the head frame is busy (an overrun) and -EMSGSIZE
  * when the backlog is full.
@@ -129,6 +130,15 @@ static int nfqr_ep_reserve(struct nfqr_endpoint *ep, u32 size,
 	if (ring) {
 		/* A full ring's tail is its head: free it if released. */
 		nfqr_rx_reclaim(ep, ring, 2);
+		/*
+		 * Still full: the tail, which is the head, was not released
+		 * when reclaim looked.  Its status is not read a second time.
+		 */
+		if (ep->rx_used == ring->frame_nr) {
+			err = -ENOBUFS;
+			goto unlock;
+		}
+		nfqr_test_window(NFQR_WIN_RESERVE);
 		hdr = nfqr_ring_frame(ring, ep->rx_head);
 		/* Read once; anything but UNUSED means the ring is full. */
 		if (READ_ONCE(hdr->nm_status) != NFQRING_STATUS_UNUSED) {
@@ -138,13 +148,12 @@ static int nfqr_ep_reserve(struct nfqr_endpoint *ep, u32 size,
 	}
 	if (slot->copy) {
 		spin_lock(&ep->backlog_lock);
-		if (!nfqr_backlog_room(ep, size)) {
+		if (!nfqr_backlog_room(ep, bmsg->charge)) {
 			spin_unlock(&ep->backlog_lock);
 			err = -EMSGSIZE;
 			goto unlock;
 		}
-		ep->backlog_bytes += size;
-		bmsg->charge = size;
+		ep->backlog_bytes += bmsg->charge;
 		list_add_tail(&bmsg->list, &ep->backlog);
 		spin_unlock(&ep->backlog_lock);
 	}
@@ -164,7 +173,8 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 	struct nfqr_endpoint *ep = nfqr_ep(inst->peer);
 	struct nf_queue_entry *entry = pkt->entry;
 	struct nfqr_backlog_msg *bmsg = NULL, *spare = NULL;
-	bool fail_open = false, doomed = false, retried = false;
+	bool fail_open = false, doomed = false, retried = false, copy;
+	enum nfqr_stat why = NFQR_STAT_REFUSED_OTHER;
 	struct nfqr_msg_plan plan;
 	struct nfqr_slot slot;
 	u32 room, len;
@@ -181,19 +191,16 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 	 * guess, to allocate without locks; nfqr_ep_reserve() decides.
 	 */
 	room = READ_ONCE(ep->rx_room);
-	if (!room || plan.size > room)
-		bmsg = nfqr_backlog_alloc(&plan, ep->memcg);
-	nfqr_test_window();
+	copy = !room || plan.size > room;
+	nfqr_test_window(NFQR_WIN_ENQUEUE_GUESS);
 	for (;;) {
-		if (!room || plan.size > room) {
-			if (!bmsg) {
-				nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
-				nfqr_msg_release(&plan);
-				return -ENOMEM;
+		if (copy) {
+			bmsg = nfqr_backlog_alloc(&plan, ep->memcg);
+			if (bmsg) {
+				bmsg->ready = false;
+				bmsg->queue_num = inst->queue_num;
+				bmsg->binding = inst->binding;
 			}
-			bmsg->ready = false;
-			bmsg->queue_num = inst->queue_num;
-			bmsg->binding = inst->binding;
 		}
 
 		local_bh_disable();
@@ -207,6 +214,12 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 			err = -ENOSPC;
 			goto unlock;
 		}
+		if (copy && !bmsg) {
+			/* The memory cgroup (or the allocator) refused it. */
+			err = -ENOMEM;
+			why = NFQR_STAT_ALLOC_FAILED;
+			break;
+		}
 		err = nfqr_ep_reserve(ep, plan.size, bmsg, &slot);
 		if (err != -EAGAIN || retried)
 			break;
@@ -214,16 +227,16 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 		spin_unlock(&inst->lock);
 		local_bh_enable();
 		retried = true;
-		room = 0;
-		bmsg = nfqr_backlog_alloc(&plan, ep->memcg);
+		copy = true;
 	}
 	if (err) {
-		if (err == -EMSGSIZE)
+		/* Refused as a full backlog or ring is: counted, FAIL_OPEN holds. */
+		if (err == -EMSGSIZE || err == -ENOMEM)
 			atomic64_inc(&ep->stats.backlog_drops);
 		else
 			atomic64_inc(&ep->stats.rx_overruns);
 		nfqr_overrun(ep);
-		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_REFUSED_OTHER);
+		fail_open = nfqr_deliver_failed(inst, why);
 		goto unlock;
 	}
 	if (!slot.copy) {
@@ -375,10 +388,12 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 	 * No ring changes while the endpoint is mapped or has a bound queue,
 	 * and binding takes the nfnl lock: holding it here keeps a BIND from
 	 * slipping in between the check and the swap.  Lock order: ring_mutex,
-	 * tx_mutex (a TX flush binds under it), the nfnl lock, ring_lock.
+	 * tx_mutex (a TX flush binds under it; only the TX ring needs it), the
+	 * nfnl lock, ring_lock.
 	 */
 	mutex_lock(&ep->ring_mutex);
-	mutex_lock(&ep->tx_mutex);
+	if (tx)
+		mutex_lock(&ep->tx_mutex);
 	nfnl_lock(NFNL_SUBSYS_QUEUE);
 	if (atomic_read(&ep->mapped) || nfqr_ep_queues(ep)) {
 		err = -EBUSY;
@@ -386,12 +401,12 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		old_buf = tx_buf;
 		goto unlock;
 	}
-	nfqr_test_window();
+	nfqr_test_window(NFQR_WIN_SET_RING);
 	spin_lock_bh(&ep->ring_lock);
 	if (tx) {
 		old = ep->tx;
-		ep->tx = ring;
-		ep->tx_head = 0;
+		WRITE_ONCE(ep->tx, ring);	/* poll() reads it under RCU */
+		WRITE_ONCE(ep->tx_head, 0);
 		old_buf = ep->tx_buf;
 		ep->tx_buf = tx_buf;
 	} else {
@@ -405,7 +420,8 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 	spin_unlock_bh(&ep->ring_lock);
 unlock:
 	nfnl_unlock(NFNL_SUBSYS_QUEUE);
-	mutex_unlock(&ep->tx_mutex);
+	if (tx)
+		mutex_unlock(&ep->tx_mutex);
 	mutex_unlock(&ep->ring_mutex);
 
 	if (old && !err)
@@ -481,7 +497,7 @@ static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 	struct nlmsghdr *ack;
 	struct nlmsgerr *e;
 
-	bmsg = nfqr_backlog_alloc_ack(len);
+	bmsg = nfqr_backlog_alloc_ack(len, ep->memcg);
 	if (!bmsg)
 		return;
 	ack = (struct nlmsghdr *)bmsg->head;
@@ -493,14 +509,13 @@ static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 	e = nlmsg_data(ack);
 	e->error = error;
 	e->msg = *nlh;
-	bmsg->charge = len;
 	bmsg->ready = true;	/* binding 0: not a packet */
 
 	/* ring_lock too: keeps backlog order and ring order the same. */
 	spin_lock_bh(&ep->ring_lock);
 	spin_lock(&ep->backlog_lock);
-	if (nfqr_backlog_room(ep, len)) {
-		ep->backlog_bytes += len;
+	if (nfqr_backlog_room(ep, bmsg->charge)) {
+		ep->backlog_bytes += bmsg->charge;
 		list_add_tail(&bmsg->list, &ep->backlog);
 		bmsg = NULL;
 	}
@@ -547,7 +562,7 @@ static int nfqr_ep_flush_locked(struct nfqr_endpoint *ep,
 		else
 			memcpy(ep->tx_buf, (void *)hdr + NFQRING_HDRLEN, len);
 		nfqr_status_store(hdr, NFQRING_STATUS_UNUSED);
-		ep->tx_head = nfqr_ring_next(ring, index);
+		WRITE_ONCE(ep->tx_head, nfqr_ring_next(ring, index));
 
 		if (!err)
 			err = nfqr_process_msgs(ep->net, &ep->peer, ep->tx_buf, len,
@@ -741,9 +756,10 @@ static u32 nfqr_rx_in_use(struct nfqr_endpoint *ep, bool *readable)
 __poll_t nfqr_ep_poll(struct nfqr_endpoint *ep, struct file *file,
 		      poll_table *wait)
 {
+	struct nfqr_ring *tx;
 	__poll_t mask = 0;
 	bool readable;
-	u32 i;
+	u32 i, index;
 
 	poll_wait(file, &ep->wq, wait);
 
@@ -754,22 +770,29 @@ __poll_t nfqr_ep_poll(struct nfqr_endpoint *ep, struct file *file,
 
 	spin_lock_bh(&ep->ring_lock);
 	nfqr_rx_in_use(ep, &readable);
+	spin_unlock_bh(&ep->ring_lock);
 	if (readable)
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (!ep->tx) {
+
+	/*
+	 * No lock for the TX scan (the enqueue path must not wait for it): a
+	 * replaced ring is freed only after a grace period.
+	 */
+	rcu_read_lock();
+	tx = READ_ONCE(ep->tx);
+	if (!tx) {
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	} else {
-		for (i = 0; i < ep->tx->frame_nr; i++) {
-			u32 index = (ep->tx_head + i) % ep->tx->frame_nr;
-
-			if (READ_ONCE(nfqr_ring_frame(ep->tx, index)->nm_status) ==
+		index = READ_ONCE(ep->tx_head) % tx->frame_nr;
+		for (i = 0; i < tx->frame_nr; i++, index = nfqr_ring_next(tx, index)) {
+			if (READ_ONCE(nfqr_ring_frame(tx, index)->nm_status) ==
 			    NFQRING_STATUS_UNUSED) {
 				mask |= EPOLLOUT | EPOLLWRNORM;
 				break;
 			}
 		}
 	}
-	spin_unlock_bh(&ep->ring_lock);
+	rcu_read_unlock();
 	return mask;
 }
 

@@ -142,7 +142,7 @@ void nfqr_instance_destroy(struct nfqr_instance *inst)
 	spin_lock_bh(&inst->lock);
 	inst->dead = true;
 	spin_unlock_bh(&inst->lock);
-	nfqr_test_window();
+	nfqr_test_window(NFQR_WIN_UNBIND);
 
 	spin_lock(&qn->lock);
 	hlist_del_rcu(&inst->node);
@@ -464,12 +464,11 @@ static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 	int err = 0;
 
 	/*
-	 * A namespace that was being dismantled when the module loaded never
-	 * got our per-net data, and its devices may still send.
+	 * Every namespace the handler can see has our per-net data: pernet
+	 * registration waits (pernet_ops_rwsem) for a namespace already being
+	 * dismantled to finish, and the handler comes after it.
 	 */
 	qn = nfqr_pernet(entry->state.net);
-	if (unlikely(!qn))
-		return -ESRCH;
 	inst = nfqr_instance_lookup(entry->state.net, queuenum);
 	if (!inst) {
 		/* NULL once the namespace is on its way out (pre_exit) */
@@ -536,11 +535,9 @@ static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 	return err;
 }
 
-/* Runs under rcu_read_lock(), possibly before our per-net init ran. */
+/* Runs under rcu_read_lock(); our per-net data exists (see nfqr_enqueue()). */
 static void nfqr_hook_drop(struct net *net)
 {
-	if (!nfqr_pernet(net))
-		return;
 	nfqr_net_flush(net, NULL, 0);
 }
 
@@ -578,10 +575,13 @@ static int __net_init nfqr_net_init(struct net *net)
 }
 
 /*
- * A dying namespace's devices may still send through its hooks after our
- * exit ran (exits run in reverse order of registration, and the devices go
- * last): the stats pointer goes first, and its memory only after the grace
- * period that cleanup_net() waits between pre_exit and exit.
+ * A dying namespace may still send through its hooks after our exit ran:
+ * exits run in reverse order of registration, and the kernel sockets of
+ * subsystems registered before us (a netns' in-kernel TCP clients, say)
+ * close in exits that come after ours, while nf_tables, if it came first,
+ * still holds the queue rule.  So the stats pointer goes first (pre_exit),
+ * and its memory only after the grace period that cleanup_net() waits
+ * between pre_exit and exit.
  */
 static void __net_exit nfqr_net_pre_exit(struct net *net)
 {

@@ -10,18 +10,19 @@
 #include "testing.h"
 
 /* Microseconds to spin in each race window; 0 (the default) spins not. */
-static unsigned int test_delay_us;
-module_param(test_delay_us, uint, 0644);
-MODULE_PARM_DESC(test_delay_us, "test build: widen the race windows (microseconds)");
+static unsigned int test_delay_us[NFQR_WIN_MAX];
+module_param_array(test_delay_us, uint, NULL, 0644);
+MODULE_PARM_DESC(test_delay_us,
+		 "test build: widen the race windows (microseconds each: enqueue guess, unbind, ring set-up, reserve)");
 
 /* The first value of every sequence, for tests that check the wrap. */
 static unsigned int test_seq_start = NFQR_SEQ_START;
 module_param(test_seq_start, uint, 0444);
 MODULE_PARM_DESC(test_seq_start, "test build: where packet ids and ring sequences start");
 
-void nfqr_test_window(void)
+void nfqr_test_window(enum nfqr_test_win win)
 {
-	unsigned int us = READ_ONCE(test_delay_us);
+	unsigned int us = READ_ONCE(test_delay_us[win]);
 
 	/* Any context, bottom halves off included: spin, never sleep. */
 	while (us) {

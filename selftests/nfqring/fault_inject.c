@@ -153,6 +153,7 @@ TEST_F(fault, packet_alloc)
 TEST_F(fault, backlog_alloc)
 {
 	long pg = sysconf(_SC_PAGESIZE);
+	unsigned int user_dropped = 0;
 	uint32_t last = 0;
 	struct tpkt p;
 	int i, n;
@@ -166,6 +167,11 @@ TEST_F(fault, backlog_alloc)
 	ASSERT_EQ(0, udp_send(8, 64));
 	fail_func_off();
 	EXPECT_EQ(5, drain(&self->ep, &last, false));
+	/* refused like a full backlog: reported once, counted as dropped */
+	EXPECT_EQ(-1, read(self->ep.fd, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(ENOBUFS, errno);
+	ASSERT_EQ(0, proc_queue(0, NULL, NULL, &user_dropped, NULL));
+	EXPECT_EQ(3u, user_dropped);
 	for (i = 0; i < 5; i++) {
 		n = read(self->ep.fd, self->buf, sizeof(self->buf));
 		ASSERT_LT(0, n);
@@ -173,6 +179,38 @@ TEST_F(fault, backlog_alloc)
 		last = p.id;
 	}
 	EXPECT_EQ(3, proc_stat("alloc_failed"));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, last, NF_ACCEPT)));
+	EXPECT_EQ(5, udp_count(self->rcv, 50));
+	EXPECT_EQ(0, proc_stat("in_flight"));
+}
+
+/* With FAIL_OPEN, the packets whose message could not be allocated pass. */
+TEST_F(fault, backlog_alloc_fail_open)
+{
+	uint32_t last = 0;
+	struct tpkt p;
+	int i, n;
+	SKIPPED_IN_SETUP();
+
+	tep_close(&self->ep);
+	ASSERT_EQ(0, tep_open(&self->ep));	/* no RX ring: read() for all */
+	ASSERT_EQ(0, tep_bind(&self->ep, 0, 0xffff));
+	ASSERT_EQ(0, tep_send(&self->ep, msg_flags(self->buf, 0, NFQA_CFG_F_FAIL_OPEN,
+						   NFQA_CFG_F_FAIL_OPEN)));
+	ASSERT_EQ(0, fail_func("nfqr_backlog_alloc", "0", 3));
+	ASSERT_EQ(0, udp_send(8, 64));
+	fail_func_off();
+	EXPECT_EQ(3, udp_count(self->rcv, 50));
+	EXPECT_EQ(3, proc_stat("fail_open"));
+	for (i = 0; i < 5; i++) {
+		n = read(self->ep.fd, self->buf, sizeof(self->buf));
+		if (n < 0 && errno == ENOBUFS)
+			n = read(self->ep.fd, self->buf, sizeof(self->buf));
+		ASSERT_LT(0, n);
+		ASSERT_EQ(0, tpkt_parse(self->buf, n, &p));
+		last = p.id;
+	}
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
 						     0, last, NF_ACCEPT)));
 	EXPECT_EQ(5, udp_count(self->rcv, 50));

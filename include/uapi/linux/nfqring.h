@@ -92,13 +92,15 @@
  *   (every PACKET message when no RX ring is set, COPY messages otherwise,
  *   and NLMSG_ERROR acknowledgments for messages sent with NLM_F_ACK), or
  *   fails with EAGAIN (non-blocking) / blocks.  A buffer too small for the
- *   message fails with EMSGSIZE and leaves it queued.  The messages are
- *   charged to the memory cgroup of the process that opened the endpoint;
- *   one that the cgroup's limit refuses is dropped and counted like a full
- *   backlog (and in alloc_failed of nfqring_stats).  The backlog holds at
- *   most NFQRING_BACKLOG_BYTES; what does not fit is dropped and counted
- *   (queue_user_dropped and backlog_drops).  After an RX overrun the next
- *   read() fails once with ENOBUFS.
+ *   message fails with EMSGSIZE and leaves it queued.  The backlog holds
+ *   at most NFQRING_BACKLOG_BYTES of memory (what its messages take, not
+ *   their length); what does not fit is refused: dropped and counted in
+ *   queue_user_dropped and backlog_drops, or accepted with
+ *   NFQA_CFG_F_FAIL_OPEN.  Its messages (acknowledgments too) are charged
+ *   to the memory cgroup of the process that opened the endpoint; one that
+ *   the cgroup's limit refuses is refused the same way (and counted in
+ *   alloc_failed of /proc/net/netfilter/nfqring_stats).  After an RX
+ *   overrun or a refusal the next read() fails once with ENOBUFS.
  *   write() takes one or more messages in one buffer (at most
  *   NFQRING_WRITE_MAX bytes) and processes them in order.  It returns the
  *   number of bytes of the messages processed without error; when the first
@@ -180,7 +182,7 @@ struct nfqring_stats {
 	__u32	rx_frame_size;
 	__u32	tx_frame_nr;
 	__u32	tx_frame_size;
-	__u32	backlog_bytes;	/* bytes waiting for read() */
+	__u32	backlog_bytes;	/* memory the messages for read() take */
 	__u32	queues;		/* queues bound through this endpoint */
 };
 
