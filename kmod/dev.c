@@ -64,7 +64,10 @@ static long nfqr_dev_ioctl(struct file *file, unsigned int cmd,
 {
 	struct nfqr_endpoint *ep = nfqr_file_ep(file);
 	void __user *uarg = (void __user *)arg;
+	struct nfqring_wake_stats wst;
 	struct nfqring_tx_result res;
+	struct nfqring_stall stall;
+	struct nfqring_wake wake;
 	struct nfqring_stats st;
 	struct nl_mmap_req req;
 	int ret;
@@ -74,7 +77,29 @@ static long nfqr_dev_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case NFQRING_GET_VERSION:
-		return NFQRING_ABI_VERSION;
+		return READ_ONCE(ep->v2) ? NFQRING_ABI_VERSION_2 : NFQRING_ABI_VERSION;
+	case NFQRING_SET_VERSION:
+		return nfqr_wake_set_version(ep, arg);
+	case NFQRING_SET_WAKE:
+		if (copy_from_user(&wake, uarg, sizeof(wake)))
+			return -EFAULT;
+		ret = nfqr_wake_set(ep, &wake);
+		if (!ret && copy_to_user(uarg, &wake, sizeof(wake)))
+			return -EFAULT;
+		return ret;
+	case NFQRING_SET_STALL:
+		if (copy_from_user(&stall, uarg, sizeof(stall)))
+			return -EFAULT;
+		return nfqr_stall_set(ep, &stall);
+	case NFQRING_GET_WAKE_STATS:
+		if (!READ_ONCE(ep->v2))
+			return -EOPNOTSUPP;
+		memset(&wst, 0, sizeof(wst));
+		nfqr_wake_stats(ep, &wst);
+		nfqr_stall_stats(ep, &wst);
+		if (copy_to_user(uarg, &wst, sizeof(wst)))
+			return -EFAULT;
+		return 0;
 	case NFQRING_SET_RX_RING:
 	case NFQRING_SET_TX_RING:
 		if (copy_from_user(&req, uarg, sizeof(req)))

@@ -59,7 +59,8 @@ static void nfqr_status_store(struct nl_mmap_hdr *hdr, u32 status)
 	smp_store_release(&hdr->nm_status, status);
 }
 
-static void nfqr_ep_wake(struct nfqr_endpoint *ep)
+/* Wakes whoever sleeps in poll() or read(): version 1, acks. */
+void nfqr_ep_wake(struct nfqr_endpoint *ep)
 {
 	if (wq_has_sleeper(&ep->wq))
 		wake_up_interruptible_poll(&ep->wq, EPOLLIN | EPOLLRDNORM);
@@ -180,6 +181,15 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 	u32 room, len;
 	int err;
 
+	/* The watchdog found the consumer stalled: its verdict, not the ring. */
+	if (unlikely(READ_ONCE(ep->stall.stalled))) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_STALL_REFUSED);
+		atomic64_inc(&ep->stall.verdicts);
+		nfqr_reinject(entry, ep->stall.verdict);
+		nfqr_pkt_free(pkt);
+		return 0;
+	}
+
 	err = nfqr_msg_plan(inst, entry, &plan);
 	if (err) {
 		nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
@@ -281,7 +291,7 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 
 	nfqr_msg_release(&plan);
 	nfqr_backlog_free(spare);
-	nfqr_ep_wake(ep);
+	nfqr_wake_published(ep, slot.hdr);
 	if (doomed) {
 		nfqr_reinject(entry, NF_DROP);
 		nfqr_pkt_free(pkt);
@@ -329,6 +339,8 @@ struct nfqr_endpoint *nfqr_ep_create(struct net *net)
 	spin_lock_init(&ep->ring_lock);
 	spin_lock_init(&ep->backlog_lock);
 	INIT_LIST_HEAD(&ep->backlog);
+	nfqr_wake_init(ep);
+	nfqr_stall_init(ep);
 	return ep;
 }
 
@@ -340,6 +352,9 @@ void nfqr_ep_release(struct nfqr_endpoint *ep)
 	nfqr_peer_drop(ep->net, &ep->peer);
 	/* Enqueues that found an instance before that may still write. */
 	synchronize_rcu();
+	/* Nothing can arm the timers now (wake.c, stall.c). */
+	nfqr_stall_release(ep);
+	nfqr_wake_release(ep);
 
 	list_for_each_entry_safe(bmsg, next, &ep->backlog, list)
 		nfqr_backlog_free(bmsg);
@@ -407,8 +422,10 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		old = ep->tx;
 		WRITE_ONCE(ep->tx, ring);	/* poll() reads it under RCU */
 		WRITE_ONCE(ep->tx_head, 0);
+		WRITE_ONCE(ep->tx_frame_nr, ring ? ring->frame_nr : 0);
 		old_buf = ep->tx_buf;
 		ep->tx_buf = tx_buf;
+		nfqr_wake_reset_tx(ep);
 	} else {
 		old = ep->rx;
 		ep->rx = ring;
@@ -416,6 +433,7 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		ep->rx_tail = 0;
 		ep->rx_used = 0;
 		WRITE_ONCE(ep->rx_room, ring ? nfqr_ring_frame_room(ring) : 0);
+		nfqr_wake_reset_rx(ep);
 	}
 	spin_unlock_bh(&ep->ring_lock);
 unlock:
@@ -450,14 +468,26 @@ static const struct vm_operations_struct nfqr_vm_ops = {
 	.close	= nfqr_vm_close,
 };
 
-/* One mapping of exactly RX + TX, shared, from offset 0. */
+/*
+ * One mapping of exactly RX + TX, shared, from offset 0; or (version 2) the
+ * control page alone at NFQRING_CTRL_OFFSET, which does not count as a ring
+ * mapping: it stays put whatever the rings do.
+ */
 int nfqr_ep_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma)
 {
 	unsigned long size = vma->vm_end - vma->vm_start;
 	size_t rx_size, tx_size;
 	int err = -EINVAL;
 
-	if (vma->vm_pgoff || !(vma->vm_flags & VM_SHARED))
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff == NFQRING_CTRL_OFFSET >> PAGE_SHIFT) {
+		mutex_lock(&ep->ring_mutex);
+		err = nfqr_wake_mmap(ep, vma);
+		mutex_unlock(&ep->ring_mutex);
+		return err;
+	}
+	if (vma->vm_pgoff)
 		return -EINVAL;
 
 	mutex_lock(&ep->ring_mutex);
@@ -583,6 +613,10 @@ static int nfqr_ep_flush_locked(struct nfqr_endpoint *ep,
 		atomic64_add(processed, &ep->stats.tx_frames);
 		atomic64_inc(&ep->stats.tx_flushes);
 	}
+	/* The failed frame was released too. */
+	nfqr_wake_tx_done(ep, processed + !!err);
+	if (processed || err)
+		nfqr_stall_moved(ep);
 	return err ? err : processed;
 }
 
@@ -627,6 +661,7 @@ ssize_t nfqr_ep_write(struct nfqr_endpoint *ep, const char __user *ubuf,
 	err = nfqr_process_msgs(ep->net, &ep->peer, buf, len, &done,
 				nfqr_ep_ack, ep);
 	mutex_unlock(&ep->tx_mutex);
+	nfqr_stall_moved(ep);
 	atomic64_inc(&ep->stats.writes);
 	kvfree(buf);
 
@@ -767,7 +802,11 @@ __poll_t nfqr_ep_poll(struct nfqr_endpoint *ep, struct file *file,
 		mask |= EPOLLERR;
 	if (nfqr_ep_readable(ep))
 		mask |= EPOLLIN | EPOLLRDNORM;
+	/* Pairs with the release in nfqr_wake_set_version(): ctrl is set. */
+	if (smp_load_acquire(&ep->v2))
+		return mask | nfqr_wake_poll(ep);
 
+	/* Version 1: the status words, in at most one lap of each ring. */
 	spin_lock_bh(&ep->ring_lock);
 	nfqr_rx_in_use(ep, &readable);
 	spin_unlock_bh(&ep->ring_lock);

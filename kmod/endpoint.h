@@ -5,6 +5,8 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/timer.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
@@ -19,6 +21,35 @@ struct nfqr_ring;
 
 enum {
 	NFQR_EP_OVERRUN,	/* flags bit: POLLERR until read() says ENOBUFS */
+};
+
+/* Version 2: the control page and wake-up moderation (wake.c). */
+struct nfqr_wake {
+	struct page		*page;		/* the control page */
+	struct nfqring_ctrl	*ctrl;		/* mapped to userspace: hostile */
+	struct nfqring_wake	req;		/* as asked, 0 for defaults */
+	u32			nr;		/* in use, for this ring */
+	u32			watermark;
+	u32			delay_us;
+	atomic_t		rx_prod;	/* the kernel's own rx_prod */
+	u32			tx_cons;	/* under tx_mutex */
+	atomic_t		unannounced;	/* published since NEED_WAKEUP */
+	struct hrtimer		timer;		/* max_delay_us */
+	atomic64_t		wakeups, nr_hits, watermark_hits, timer_wakeups;
+	atomic64_t		skipped;
+};
+
+/* Version 2: the stall watchdog (stall.c). */
+struct nfqr_stall {
+	u32			ms;		/* 0: off */
+	u32			verdict;	/* NF_ACCEPT or NF_DROP */
+	bool			stalled;
+	struct timer_list	timer;
+	unsigned long		last_move;	/* jiffies; the timer's own */
+	u64			seen_moves;	/* the timer's own */
+	u32			seen_cons;	/* the timer's own */
+	atomic64_t		moves;		/* TX frames and messages processed */
+	atomic64_t		stalls, verdicts;
 };
 
 struct nfqr_endpoint {
@@ -46,6 +77,7 @@ struct nfqr_endpoint {
 	u32			rx_tail;	/* oldest frame not seen released */
 	u32			rx_used;	/* frames from rx_tail to rx_head */
 	u32			rx_room;	/* a hint, read without the lock */
+	u32			tx_frame_nr;	/* for poll(), read without the lock */
 
 	struct mutex		tx_mutex;	/* TX processing and write() */
 	u32			tx_head;	/* next TX frame to look at */
@@ -55,6 +87,10 @@ struct nfqr_endpoint {
 	spinlock_t		backlog_lock;
 	struct list_head	backlog;	/* messages for read(), in order */
 	u32			backlog_bytes;
+
+	bool			v2;		/* speaks version 2: wake and stall */
+	struct nfqr_wake	wake;
+	struct nfqr_stall	stall;
 
 	struct {
 		atomic64_t	rx_frames, rx_copy, rx_overruns;
@@ -78,6 +114,28 @@ ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *buf, size_t count,
 __poll_t nfqr_ep_poll(struct nfqr_endpoint *ep, struct file *file,
 		      poll_table *wait);
 void nfqr_ep_stats(struct nfqr_endpoint *ep, struct nfqring_stats *st);
+
+void nfqr_ep_wake(struct nfqr_endpoint *ep);
+
+/* wake.c */
+void nfqr_wake_init(struct nfqr_endpoint *ep);
+void nfqr_wake_release(struct nfqr_endpoint *ep);
+int nfqr_wake_set_version(struct nfqr_endpoint *ep, unsigned long version);
+int nfqr_wake_set(struct nfqr_endpoint *ep, struct nfqring_wake *req);
+void nfqr_wake_reset_rx(struct nfqr_endpoint *ep);
+void nfqr_wake_reset_tx(struct nfqr_endpoint *ep);
+void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n);
+void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame);
+int nfqr_wake_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma);
+__poll_t nfqr_wake_poll(struct nfqr_endpoint *ep);
+void nfqr_wake_stats(struct nfqr_endpoint *ep, struct nfqring_wake_stats *st);
+
+/* stall.c */
+void nfqr_stall_init(struct nfqr_endpoint *ep);
+void nfqr_stall_release(struct nfqr_endpoint *ep);
+int nfqr_stall_set(struct nfqr_endpoint *ep, const struct nfqring_stall *req);
+void nfqr_stall_moved(struct nfqr_endpoint *ep);
+void nfqr_stall_stats(struct nfqr_endpoint *ep, struct nfqring_wake_stats *st);
 
 bool nfqr_peer_is_ring(const struct nfqr_peer *peer);
 void nfqr_ep_show(struct seq_file *s, struct nfqr_peer *peer);

@@ -27,11 +27,13 @@ static const char * const nfqr_stat_names[NFQR_STAT_MAX] = {
 	[NFQR_STAT_VERDICTS]		= "verdicts",
 	[NFQR_STAT_FLUSHED]		= "flushed",
 	[NFQR_STAT_UNDELIVERED]		= "undelivered",
+	[NFQR_STAT_STALL_FLUSHED]	= "stall_flushed",
 	[NFQR_STAT_REFUSED_FULL]	= "refused_full",
 	[NFQR_STAT_REFUSED_OTHER]	= "refused_other",
 	[NFQR_STAT_ALLOC_FAILED]	= "alloc_failed",
 	[NFQR_STAT_NO_LISTENER]		= "no_listener",
 	[NFQR_STAT_FAIL_OPEN]		= "fail_open",
+	[NFQR_STAT_STALL_REFUSED]	= "stall_refused",
 };
 
 /* The stock columns, one line per bound queue, in the stock order. */
@@ -97,7 +99,8 @@ static int nfqr_proc_stats_show(struct seq_file *s, void *v)
 		seq_printf(s, "%s %llu\n", nfqr_stat_names[i], sum[i]);
 	seq_printf(s, "in_flight %lld\n",
 		   (s64)(sum[NFQR_STAT_QUEUED] - sum[NFQR_STAT_VERDICTS] -
-			 sum[NFQR_STAT_FLUSHED] - sum[NFQR_STAT_UNDELIVERED]));
+			 sum[NFQR_STAT_FLUSHED] - sum[NFQR_STAT_UNDELIVERED] -
+			 sum[NFQR_STAT_STALL_FLUSHED]));
 	return 0;
 }
 

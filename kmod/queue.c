@@ -263,34 +263,53 @@ bool nfqr_deliver_failed(struct nfqr_instance *inst, enum nfqr_stat why)
 }
 
 /*
- * Drops the packets of @inst that @match selects (all without one).  A
- * packet still being filled is unlinked and left to its filler to drop.
+ * Gives the packets of @inst that @match selects (all without one)
+ * @verdict, counted as @why; returns how many.  A packet still being
+ * filled is unlinked and left to its filler, which drops it.
  */
-void nfqr_instance_flush(struct nfqr_instance *inst, nfqr_match_fn match,
-			 unsigned long data)
+static u32 nfqr_instance_flush_match(struct nfqr_instance *inst, nfqr_match_fn match,
+				     unsigned long data, u32 verdict,
+				     enum nfqr_stat why)
 {
 	struct nfqr_pkt *pkt, *next;
-	LIST_HEAD(drop);
+	LIST_HEAD(out);
+	u32 n = 0;
 
 	spin_lock_bh(&inst->lock);
 	list_for_each_entry_safe(pkt, next, &inst->pkts, list) {
 		if (match && !match(pkt->entry, data))
 			continue;
-		nfqr_pkt_unlink(inst, pkt, NFQR_STAT_FLUSHED);
+		nfqr_pkt_unlink(inst, pkt, why);
+		n++;
 		if (pkt->state == NFQR_PKT_FILLING)
 			pkt->state = NFQR_PKT_DOOMED;
 		else
-			list_add_tail(&pkt->list, &drop);
+			list_add_tail(&pkt->list, &out);
 	}
 	spin_unlock_bh(&inst->lock);
 
 	/* nfqr_reinject() wants RCU; destroy and close come without it */
 	rcu_read_lock();
-	list_for_each_entry_safe(pkt, next, &drop, list) {
-		nfqr_reinject(pkt->entry, NF_DROP);
+	list_for_each_entry_safe(pkt, next, &out, list) {
+		nfqr_reinject(pkt->entry, verdict);
 		nfqr_pkt_free(pkt);
 	}
 	rcu_read_unlock();
+	return n;
+}
+
+/* Drops the packets of @inst that @match selects (all without one). */
+void nfqr_instance_flush(struct nfqr_instance *inst, nfqr_match_fn match,
+			 unsigned long data)
+{
+	nfqr_instance_flush_match(inst, match, data, NF_DROP, NFQR_STAT_FLUSHED);
+}
+
+/* Gives every packet of @inst @verdict (the stall watchdog). */
+u32 nfqr_instance_flush_verdict(struct nfqr_instance *inst, u32 verdict,
+				enum nfqr_stat why)
+{
+	return nfqr_instance_flush_match(inst, NULL, 0, verdict, why);
 }
 
 /* Every instance of @net.  Takes rcu_read_lock() itself, so it serves both

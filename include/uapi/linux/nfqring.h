@@ -119,6 +119,61 @@
  *   POLLOUT  the TX ring has an UNUSED frame (always without a TX ring);
  *   POLLERR  an RX overrun happened since the last read(); read() clears it.
  *   The kernel wakes pollers when it publishes a frame or queues a message.
+ *
+ * Version 2: the control page, wake-up moderation, the stall watchdog
+ *   An endpoint speaks version 1 (everything above, unchanged) until it
+ *   asks for version 2 with ioctl(fd, NFQRING_SET_VERSION, 2); until then
+ *   NFQRING_GET_VERSION returns 1, so a program written for version 1 never
+ *   sees anything new.  Version 2 adds, per endpoint:
+ *
+ *   The control page (struct nfqring_ctrl): one page, zeroed, mapped with
+ *     mmap(NULL, NFQRING_CTRL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+ *          NFQRING_CTRL_OFFSET)
+ *   independently of the ring mapping (it does not stop ring set-up).  It
+ *   holds four sequence numbers, 32 bits each, that wrap (compare them by
+ *   difference, (__u32)(a - b)), and a flags word:
+ *     rx_prod  kernel: RX frames published (VALID or COPY), incremented with
+ *              a store-release after the frame's status;
+ *     rx_cons  user:   RX frames taken: advanced as the consumer's cursor
+ *              moves past a frame, whether it releases the frame then or
+ *              keeps it (SKIP) for later;
+ *     tx_prod  user:   TX frames made VALID;
+ *     tx_cons  kernel: TX frames processed;
+ *     flags    NFQRING_CTRL_NEED_WAKEUP: set by the consumer before it
+ *              sleeps; cleared by the kernel when it wakes it.
+ *   Setting up a ring sets its two sequence numbers to the same value (not
+ *   necessarily 0: read them after the set-up).  A frame's position stays
+ *   the consumer's own cursor, (i + 1) % frame_nr: sequence numbers count,
+ *   they do not index.  The status words remain the truth for who owns a
+ *   frame: the kernel reads rx_cons, tx_prod and flags once, as hints for
+ *   when to wake and what poll() says, bounds them, and never relies on
+ *   them for memory safety.  poll() is O(1) from them: POLLIN when rx_prod
+ *   differs from rx_cons (or the backlog has a message), POLLOUT when fewer
+ *   than tx_frame_nr TX frames are outstanding (tx_prod - tx_cons).
+ *
+ *   Wake-up moderation: the kernel wakes a version-2 consumer only when it
+ *   asked (NEED_WAKEUP), and then only when wake_nr frames were published
+ *   since, or watermark frames of the RX ring are in use, or max_delay_us
+ *   has passed since the first of them (NFQRING_SET_WAKE).  Overruns and
+ *   acknowledgments wake at once.  So a frame waits at most max_delay_us
+ *   for a sleeping consumer.  The protocol that loses no wake-up:
+ *     consumer: store NEED_WAKEUP; full barrier
+ *               (__atomic_thread_fence(__ATOMIC_SEQ_CST)); look at the next
+ *               frame's status again; sleep in poll() only if it is not
+ *               ready;
+ *     kernel:   store the frame's status (release); full barrier; load
+ *               flags; wake (and clear NEED_WAKEUP) if it is set.
+ *   Either side may see the other's store late, never both.  poll() also
+ *   sets NEED_WAKEUP when it finds nothing to report, so a consumer that
+ *   forgets cannot sleep for ever.  A consumer that is still working needs
+ *   no system call to be told of new frames: it looks at the next status.
+ *
+ *   The stall watchdog (NFQRING_SET_STALL): when packets wait and the
+ *   consumer has neither released an RX frame nor had a verdict taken for
+ *   stall_ms, the kernel applies the stall verdict (NF_ACCEPT or NF_DROP) to
+ *   what waits and to every new packet of the endpoint's queues, until the
+ *   consumer moves again (a verdict, a released frame).  It counts it
+ *   (struct nfqring_wake_stats) and says so once in the kernel log.
  */
 #ifndef _UAPI_LINUX_NFQRING_H
 #define _UAPI_LINUX_NFQRING_H
@@ -130,8 +185,10 @@
 #define NFQRING_DEVICE		"/dev/nfqring"
 #define NFQRING_DEVICE_NAME	"nfqring"
 
-/* Bumped whenever the ABI below changes incompatibly. */
+/* What an endpoint speaks when it is opened (NFQRING_GET_VERSION). */
 #define NFQRING_ABI_VERSION	1
+/* The control page, wake-up moderation, the stall watchdog (above). */
+#define NFQRING_ABI_VERSION_2	2
 
 /* Frame status words: the values of the old enum nl_mmap_status. */
 #define NFQRING_STATUS_UNUSED	0
@@ -189,6 +246,68 @@ struct nfqring_stats {
 /* The largest write(). */
 #define NFQRING_WRITE_MAX	(4U << 20)
 
+/* Version 2: the control page.  Each side's words on their own cache line. */
+#define NFQRING_CTRL_OFFSET	0x40000000U	/* mmap() offset, 1 GiB */
+#define NFQRING_CTRL_SIZE	4096U		/* one page (rounded up to it) */
+#define NFQRING_CTRL_NEED_WAKEUP	(1U << 0)
+
+struct nfqring_ctrl {
+	__u32	rx_prod;	/* kernel */
+	__u32	__pad0[15];
+	__u32	rx_cons;	/* user */
+	__u32	flags;		/* user sets NEED_WAKEUP, the kernel clears it */
+	__u32	__pad1[14];
+	__u32	tx_prod;	/* user */
+	__u32	__pad2[15];
+	__u32	tx_cons;	/* kernel */
+	__u32	__pad3[15];
+};
+
+/*
+ * Wake-up moderation (NFQRING_SET_WAKE).  Zero fields take the defaults;
+ * the kernel clamps what it is given and writes back what it uses:
+ *   wake_nr       1 .. rx frame count (default NFQRING_WAKE_NR, at most the
+ *                 ring's frames; 1 wakes for every frame);
+ *   watermark     1 .. rx frame count (default: half the ring);
+ *   max_delay_us  0 .. NFQRING_WAKE_MAX_DELAY_US (default
+ *                 NFQRING_WAKE_DELAY_US; 0 wakes for every frame).
+ */
+struct nfqring_wake {
+	__u32	wake_nr;
+	__u32	watermark;
+	__u32	max_delay_us;
+	__u32	reserved;	/* 0 */
+};
+
+#define NFQRING_WAKE_NR			16U
+#define NFQRING_WAKE_DELAY_US		50U
+#define NFQRING_WAKE_MAX_DELAY_US	100000U
+
+/*
+ * The stall watchdog (NFQRING_SET_STALL): stall_ms 0 switches it off, else
+ * NFQRING_STALL_MIN_MS .. NFQRING_STALL_MAX_MS; verdict NF_ACCEPT or NF_DROP.
+ */
+struct nfqring_stall {
+	__u32	stall_ms;
+	__u32	verdict;
+};
+
+#define NFQRING_STALL_MIN_MS	10U
+#define NFQRING_STALL_MAX_MS	600000U
+
+/* What moderation and the watchdog did (NFQRING_GET_WAKE_STATS). */
+struct nfqring_wake_stats {
+	__u64	wakeups;	/* wake-ups of sleeping consumers */
+	__u64	wake_nr_hits;	/* ... because wake_nr frames waited */
+	__u64	watermark_hits;	/* ... because the ring passed its watermark */
+	__u64	timer_wakeups;	/* ... because max_delay_us passed */
+	__u64	skipped;	/* frames published with nobody asking to be woken */
+	__u64	stalls;		/* times the watchdog found the consumer stalled */
+	__u64	stall_verdicts;	/* packets the watchdog gave the stall verdict */
+	__u32	stalled;	/* 1 while stalled */
+	__u32	reserved;
+};
+
 /* Returns NFQRING_ABI_VERSION. */
 #define NFQRING_GET_VERSION	_IO(NFQRING_IOC_MAGIC, 0)
 /* Set up or tear down a ring (argument: struct nl_mmap_req). */
@@ -202,5 +321,16 @@ struct nfqring_stats {
  */
 #define NFQRING_TX_FLUSH	_IOR(NFQRING_IOC_MAGIC, 3, struct nfqring_tx_result)
 #define NFQRING_GET_STATS	_IOR(NFQRING_IOC_MAGIC, 4, struct nfqring_stats)
+/* Version 2 (argument: the version wanted, by value).  Returns it, or fails
+ * with EINVAL for a version the module does not speak.  Going back to 1 is
+ * refused (EBUSY) once the control page exists.
+ */
+#define NFQRING_SET_VERSION	_IO(NFQRING_IOC_MAGIC, 5)
+/* Set moderation; the struct comes back with the values in use.  A version-1
+ * endpoint gets EOPNOTSUPP from these three.
+ */
+#define NFQRING_SET_WAKE	_IOWR(NFQRING_IOC_MAGIC, 6, struct nfqring_wake)
+#define NFQRING_SET_STALL	_IOW(NFQRING_IOC_MAGIC, 7, struct nfqring_stall)
+#define NFQRING_GET_WAKE_STATS	_IOR(NFQRING_IOC_MAGIC, 8, struct nfqring_wake_stats)
 
 #endif /* _UAPI_LINUX_NFQRING_H */

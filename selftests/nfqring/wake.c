@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Version 2 of the ring ABI: the control page, wake-up moderation and the
+ * stall watchdog (issue 20), with traffic counted end to end.
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "nfqr_test.h"
+
+#define FRAME	2048
+
+FIXTURE(wake) {
+	struct tep ep;
+	struct nfqring_ctrl *ctrl;
+	int rcv;
+	char buf[MSGBUF];
+};
+
+static struct nfqring_ctrl *ctrl_map(int fd)
+{
+	void *p = mmap(NULL, NFQRING_CTRL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, NFQRING_CTRL_OFFSET);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+FIXTURE_SETUP(wake)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	self->ctrl = NULL;
+	ASSERT_EQ(0, nfqr_modprobe());
+	ASSERT_EQ(0, netns_enter());
+	ASSERT_EQ(0, nft_queue_udp("queue num 0"));
+	self->rcv = udp_receiver();
+	ASSERT_LE(0, self->rcv);
+	ASSERT_EQ(0, tep_open(&self->ep));
+	ASSERT_EQ(NFQRING_ABI_VERSION_2, ioctl(self->ep.fd, NFQRING_SET_VERSION,
+					       NFQRING_ABI_VERSION_2));
+	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(pg, 64, FRAME), ring_req(pg, 16, FRAME)));
+	self->ctrl = ctrl_map(self->ep.fd);
+	ASSERT_NE(NULL, self->ctrl);
+	ASSERT_EQ(0, tep_bind(&self->ep, 0, 0xffff));
+}
+
+FIXTURE_TEARDOWN(wake)
+{
+	if (self->ctrl)
+		munmap(self->ctrl, NFQRING_CTRL_SIZE);
+	tep_close(&self->ep);
+	if (self->rcv >= 0)
+		close(self->rcv);
+}
+
+static uint32_t ld(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void st(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static int set_wake(int fd, uint32_t nr, uint32_t wm, uint32_t delay_us,
+		    struct nfqring_wake *out)
+{
+	struct nfqring_wake w = { .wake_nr = nr, .watermark = wm, .max_delay_us = delay_us };
+
+	if (ioctl(fd, NFQRING_SET_WAKE, &w))
+		return -errno;
+	if (out)
+		*out = w;
+	return 0;
+}
+
+static int wake_stats(int fd, struct nfqring_wake_stats *s)
+{
+	return ioctl(fd, NFQRING_GET_WAKE_STATS, s) ? -errno : 0;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * Consumes every ready frame in ring order, advancing rx_cons; returns how
+ * many and the last id.
+ */
+static int consume(struct tep *ep, struct nfqring_ctrl *c, uint32_t *last)
+{
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	int n = 0;
+
+	while (tep_rx_next(ep, &h)) {
+		if (frame_status(h) == NFQRING_STATUS_VALID &&
+		    tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p) == 0)
+			*last = p.id;
+		frame_release(h, NFQRING_STATUS_UNUSED);
+		st(&c->rx_cons, ld(&c->rx_cons) + 1);
+		n++;
+	}
+	return n;
+}
+
+/* The consumer's half of the protocol; true when poll() may sleep. */
+static bool ask_wakeup(struct tep *ep, struct nfqring_ctrl *c)
+{
+	unsigned int s;
+
+	__atomic_fetch_or(&c->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	s = frame_status(ring_frame(&ep->rx, ep->rx_pos));
+	return s != NFQRING_STATUS_VALID && s != NFQRING_STATUS_COPY;
+}
+
+struct later {
+	int delay_ms, n;
+	pthread_t t;
+};
+
+static void *send_later(void *arg)
+{
+	struct later *l = arg;
+
+	usleep(l->delay_ms * 1000);
+	udp_send(l->n, 64);
+	return NULL;
+}
+
+/* Sends @n datagrams from another thread after @delay_ms. */
+static void send_after(struct later *l, int delay_ms, int n)
+{
+	l->delay_ms = delay_ms;
+	l->n = n;
+	pthread_create(&l->t, NULL, send_later, l);
+}
+
+/* Version 1 is what an endpoint speaks until it asks for more. */
+TEST(versions)
+{
+	struct nfqring_wake w = { 0 };
+	struct nfqring_stall s = { .stall_ms = 100, .verdict = NF_ACCEPT };
+	struct nfqring_wake_stats ws;
+	int fd;
+
+	ASSERT_EQ(0, nfqr_modprobe());
+	fd = open(NFQRING_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(NFQRING_ABI_VERSION, ioctl(fd, NFQRING_GET_VERSION));
+	EXPECT_EQ(NULL, ctrl_map(fd));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(fd, NFQRING_SET_WAKE, &w));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, ioctl(fd, NFQRING_SET_STALL, &s));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, ioctl(fd, NFQRING_GET_WAKE_STATS, &ws));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, ioctl(fd, NFQRING_SET_VERSION, 3));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(fd, NFQRING_SET_VERSION, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(NFQRING_ABI_VERSION, ioctl(fd, NFQRING_SET_VERSION, 1));
+	EXPECT_EQ(NFQRING_ABI_VERSION_2, ioctl(fd, NFQRING_SET_VERSION, 2));
+	EXPECT_EQ(NFQRING_ABI_VERSION_2, ioctl(fd, NFQRING_SET_VERSION, 2));
+	EXPECT_EQ(NFQRING_ABI_VERSION_2, ioctl(fd, NFQRING_GET_VERSION));
+	EXPECT_EQ(-1, ioctl(fd, NFQRING_SET_VERSION, 1));
+	EXPECT_EQ(EBUSY, errno);
+	close(fd);
+}
+
+/* The control page: where it is, what it holds, what it refuses. */
+TEST_F(wake, control_page_mapping)
+{
+	struct nfqring_ctrl *c = self->ctrl;
+	uint32_t seq = ld(&c->rx_prod);
+	void *p;
+
+	EXPECT_EQ(seq, ld(&c->rx_cons));
+	EXPECT_EQ(ld(&c->tx_prod), ld(&c->tx_cons));
+	EXPECT_EQ(seq_start(), seq);
+	/* wrong size, private, not at the offset */
+	p = mmap(NULL, 2 * NFQRING_CTRL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->ep.fd, NFQRING_CTRL_OFFSET);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = mmap(NULL, NFQRING_CTRL_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		 self->ep.fd, NFQRING_CTRL_OFFSET);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = mmap(NULL, NFQRING_CTRL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->ep.fd, NFQRING_CTRL_OFFSET + NFQRING_CTRL_SIZE);
+	EXPECT_EQ(MAP_FAILED, p);
+	/* the page is the same for a second mapping */
+	p = ctrl_map(self->ep.fd);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(seq, ld(&((struct nfqring_ctrl *)p)->rx_prod));
+	munmap(p, NFQRING_CTRL_SIZE);
+	/* and it does not stop ring set-up (the rings' own mapping does) */
+	tep_close(&self->ep);
+	munmap(self->ctrl, NFQRING_CTRL_SIZE);
+	self->ctrl = NULL;
+	ASSERT_EQ(0, tep_open(&self->ep));
+	ASSERT_EQ(2, ioctl(self->ep.fd, NFQRING_SET_VERSION, 2));
+	self->ctrl = ctrl_map(self->ep.fd);
+	ASSERT_NE(NULL, self->ctrl);
+	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(4096, 4, FRAME), ring_req(4096, 2, FRAME)));
+	EXPECT_EQ(seq_start(), ld(&self->ctrl->rx_prod));
+}
+
+/* rx_prod counts published frames, tx_cons processed ones; poll() follows. */
+TEST_F(wake, sequences_and_poll)
+{
+	struct nfqring_ctrl *c = self->ctrl;
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN | POLLOUT };
+	uint32_t prod0 = ld(&c->rx_prod), last = 0, i;
+
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+	/* poll() found nothing to read: it asked for a wake-up itself */
+	EXPECT_EQ(NFQRING_CTRL_NEED_WAKEUP, ld(&c->flags) & NFQRING_CTRL_NEED_WAKEUP);
+
+	ASSERT_EQ(0, udp_send(5, 64));
+	usleep(100000);
+	EXPECT_EQ(5u, ld(&c->rx_prod) - prod0);
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN | POLLOUT, pfd.revents);
+	EXPECT_EQ(5, consume(&self->ep, c, &last));
+	EXPECT_EQ(ID(5), last);
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+
+	/* TX: five frames outstanding, then processed */
+	for (i = 1; i <= 5; i++) {
+		ASSERT_EQ(0, tep_tx_put(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							       0, ID(i), NF_ACCEPT)));
+		st(&c->tx_prod, ld(&c->tx_prod) + 1);
+	}
+	EXPECT_EQ(5u, ld(&c->tx_prod) - ld(&c->tx_cons));
+	EXPECT_EQ(5, tep_flush(&self->ep, NULL));
+	EXPECT_EQ(ld(&c->tx_prod), ld(&c->tx_cons));
+	EXPECT_EQ(5, udp_count(self->rcv, 50));
+	/* all TX frames outstanding (by the counts): no POLLOUT */
+	st(&c->tx_prod, ld(&c->tx_cons) + self->ep.tx.req.nm_frame_nr);
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+}
+
+/* Nobody asked to be woken: no wake-up, whatever arrives. */
+TEST_F(wake, busy_consumer_is_not_woken)
+{
+	struct nfqring_wake_stats ws;
+	uint32_t last = 0;
+
+	__atomic_store_n(&self->ctrl->flags, 0, __ATOMIC_SEQ_CST);
+	ASSERT_EQ(0, udp_send(40, 64));
+	usleep(100000);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(0u, ws.wakeups);
+	EXPECT_EQ(40u, ws.skipped);
+	EXPECT_EQ(40, consume(&self->ep, self->ctrl, &last));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+	EXPECT_EQ(40, udp_count(self->rcv, 50));
+}
+
+/* One packet and a sleeping consumer: woken by the timer, not at once. */
+TEST_F(wake, timer_bounds_the_wait)
+{
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
+	struct nfqring_wake_stats ws;
+	struct timespec t0;
+	struct later l;
+	uint32_t last = 0;
+	long ms;
+
+	ASSERT_EQ(0, set_wake(self->ep.fd, 8, 0, 80000, NULL));
+
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	ASSERT_EQ(0, udp_send(1, 64));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* the frame is there; poll() sees it at once (it checks first) */
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	__atomic_store_n(&self->ctrl->flags, 0, __ATOMIC_SEQ_CST);	/* running */
+	ASSERT_EQ(1, consume(&self->ep, self->ctrl, &last));
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+
+	/* now sleep first, then the packet comes: the timer wakes us */
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	send_after(&l, 100, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ms = ms_since(&t0);
+	TH_LOG("woken after %ld ms (packet at 100 ms, max_delay 80 ms)", ms);
+	EXPECT_LE(170, ms);
+	EXPECT_GT(2000, ms);
+	pthread_join(l.t, NULL);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.timer_wakeups);
+	EXPECT_EQ(0, ld(&self->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP);
+	ASSERT_EQ(1, consume(&self->ep, self->ctrl, &last));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+	EXPECT_EQ(2, udp_count(self->rcv, 50));
+}
+
+/* wake_nr frames wake a sleeping consumer at once, the watermark too. */
+TEST_F(wake, thresholds_wake_at_once)
+{
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
+	struct nfqring_wake_stats ws;
+	struct nl_mmap_hdr *h;
+	struct timespec t0;
+	struct later l;
+	uint32_t last = 0;
+	int i;
+
+	ASSERT_EQ(0, set_wake(self->ep.fd, 4, 60, NFQRING_WAKE_MAX_DELAY_US, NULL));
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	send_after(&l, 0, 4);
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	EXPECT_GT(90, ms_since(&t0));	/* well before the 100 ms timer */
+	pthread_join(l.t, NULL);
+	usleep(50000);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.wake_nr_hits);
+	EXPECT_EQ(4, consume(&self->ep, self->ctrl, &last));
+
+	/* watermark: frames the consumer holds count */
+	__atomic_store_n(&self->ctrl->flags, 0, __ATOMIC_SEQ_CST);
+	ASSERT_EQ(0, set_wake(self->ep.fd, 128, 4, NFQRING_WAKE_MAX_DELAY_US, NULL));
+	ASSERT_EQ(0, udp_send(4, 64));
+	usleep(50000);
+	for (i = 0; i < 4; i++)
+		ASSERT_NE(0u, tep_rx_next(&self->ep, &h));	/* held, not released */
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	ASSERT_EQ(0, udp_send(1, 64));
+	usleep(50000);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.watermark_hits);
+}
+
+/* Bad moderation parameters: refused or clamped, never taken as they are. */
+TEST_F(wake, bad_wake_parameters)
+{
+	struct nfqring_wake w = { .reserved = 1 };
+
+	EXPECT_EQ(-1, ioctl(self->ep.fd, NFQRING_SET_WAKE, &w));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->ep.fd, NFQRING_SET_WAKE, (void *)16));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, set_wake(self->ep.fd, 8, 0, 80000, &w));
+	EXPECT_EQ(80000u, w.max_delay_us);
+	EXPECT_EQ(8u, w.wake_nr);
+	EXPECT_EQ(64u, w.watermark);	/* half of 128 frames */
+	ASSERT_EQ(0, set_wake(self->ep.fd, 1000000, 1000000, 0xffffffff, &w));
+	EXPECT_EQ(128u, w.wake_nr);
+	EXPECT_EQ(128u, w.watermark);
+	EXPECT_EQ(NFQRING_WAKE_MAX_DELAY_US, w.max_delay_us);
+	ASSERT_EQ(0, set_wake(self->ep.fd, 0, 0, 0, &w));
+	EXPECT_EQ(NFQRING_WAKE_NR, w.wake_nr);
+	EXPECT_EQ(NFQRING_WAKE_DELAY_US, w.max_delay_us);
+	ASSERT_EQ(0, set_wake(self->ep.fd, 1, 0, 0, &w));
+	EXPECT_EQ(1u, w.wake_nr);
+	EXPECT_EQ(0u, w.max_delay_us);
+}
+
+struct racer {
+	struct tep *ep;
+	struct nfqring_ctrl *ctrl;
+	volatile bool stop;
+	int sent, got, timeouts_with_work;
+	uint32_t last;
+};
+
+static void *race_sender(void *arg)
+{
+	struct racer *r = arg;
+	unsigned int seed = 7;
+
+	while (r->sent < 3000) {
+		udp_send(1, 64);
+		r->sent++;
+		if (rand_r(&seed) % 4 == 0)
+			usleep(rand_r(&seed) % 300);
+	}
+	r->stop = true;
+	return NULL;
+}
+
+/*
+ * The lost-wake-up race: a consumer that drains, asks to be woken, looks
+ * again and sleeps, against a sender with random gaps.  A poll() that runs
+ * into its timeout while a frame is ready at the consumer's cursor is a
+ * lost wake-up (the timer's 1 ms is far below the 1 s timeout).
+ */
+TEST_F_TIMEOUT(wake, no_lost_wakeup, 300)
+{
+	struct racer r = { .ep = &self->ep, .ctrl = self->ctrl };
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
+	struct nfqring_wake_stats ws;
+	pthread_t t;
+	int idle = 0;
+
+	ASSERT_EQ(0, tep_send(&self->ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 100000)));
+	ASSERT_EQ(0, set_wake(self->ep.fd, 4, 0, 1000, NULL));
+	ASSERT_EQ(0, pthread_create(&t, NULL, race_sender, &r));
+	while (idle < 3) {
+		int n = consume(&self->ep, self->ctrl, &r.last);
+
+		if (n) {
+			r.got += n;
+			idle = 0;
+			tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+							r.last, NF_ACCEPT));
+			continue;
+		}
+		if (ask_wakeup(&self->ep, self->ctrl) && poll(&pfd, 1, 1000) == 0) {
+			unsigned int s = frame_status(ring_frame(&self->ep.rx, self->ep.rx_pos));
+
+			if (s == NFQRING_STATUS_VALID || s == NFQRING_STATUS_COPY)
+				r.timeouts_with_work++;
+			if (r.stop)
+				idle++;
+		}
+		/* running again */
+		__atomic_fetch_and(&self->ctrl->flags, ~NFQRING_CTRL_NEED_WAKEUP,
+				   __ATOMIC_SEQ_CST);
+	}
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	TH_LOG("sent %d got %d; wakeups %llu (wake_nr %llu, timer %llu), skipped %llu",
+	       r.sent, r.got, (unsigned long long)ws.wakeups,
+	       (unsigned long long)ws.wake_nr_hits, (unsigned long long)ws.timer_wakeups,
+	       (unsigned long long)ws.skipped);
+	EXPECT_EQ(0, r.timeouts_with_work);
+	EXPECT_EQ(r.sent, r.got);
+	EXPECT_EQ(r.sent, udp_count(self->rcv, 100));
+}
+
+struct scribble {
+	struct nfqring_ctrl *ctrl;
+	volatile bool stop;
+};
+
+static void *ctrl_scribbler(void *arg)
+{
+	struct scribble *s = arg;
+	uint32_t *w = (uint32_t *)s->ctrl;
+	unsigned int seed = 99;
+
+	while (!s->stop)
+		__atomic_store_n(&w[rand_r(&seed) % (NFQRING_CTRL_SIZE / 4)], rand_r(&seed) *
+				 (rand_r(&seed) % 2 ? 1u : 0x10001u), __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/*
+ * A consumer that scribbles over its control page only hurts itself: every
+ * packet is still judged or counted, and poll() never blocks for ever.
+ */
+TEST_F_TIMEOUT(wake, scribbled_control_page_stays_safe, 180)
+{
+	struct scribble s = { .ctrl = self->ctrl };
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN | POLLOUT };
+	unsigned int total = 1, dropped = 0, user_dropped = 0, seq = 0;
+	struct nfqring_stall stall = { .stall_ms = 50, .verdict = NF_ACCEPT };
+	uint32_t last = 0;
+	pthread_t t;
+	int i, delivered;
+
+	ASSERT_EQ(0, set_wake(self->ep.fd, 3, 5, 2000, NULL));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_STALL, &stall));
+	ASSERT_EQ(0, pthread_create(&t, NULL, ctrl_scribbler, &s));
+	for (i = 0; i < 40; i++) {
+		ASSERT_EQ(0, udp_send(25, 64 + i * 20));
+		poll(&pfd, 1, 20);
+		consume(&self->ep, self->ctrl, &last);
+		tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						last, NF_ACCEPT));
+		tep_flush(&self->ep, NULL);
+	}
+	s.stop = true;
+	pthread_join(t, NULL);
+	delivered = udp_count(self->rcv, 300);
+	ASSERT_EQ(0, proc_queue(0, &total, &dropped, &user_dropped, &seq));
+	TH_LOG("ids %u delivered %d queued %u dropped %u user_dropped %u stall-refused %lld",
+	       ids_since(seq_start(), seq), delivered, total, dropped, user_dropped,
+	       proc_stat("stall_refused"));
+	EXPECT_EQ(1000, (long long)ids_since(seq_start(), seq) + dropped + user_dropped +
+		  proc_stat("stall_refused"));
+	EXPECT_EQ(0, proc_stat("in_flight") - total);
+	EXPECT_EQ(delivered, (long long)ids_since(seq_start(), seq) - total +
+		  proc_stat("stall_refused"));
+	/* the control page's mapping holds the file open too */
+	munmap(self->ctrl, NFQRING_CTRL_SIZE);
+	self->ctrl = NULL;
+	tep_close(&self->ep);
+	EXPECT_EQ(-1, proc_queue(0, NULL, NULL, NULL, NULL));
+}
+
+/* The stall watchdog, accept: what waits and what comes pass; it recovers. */
+TEST_F_TIMEOUT(wake, stall_accept_and_recover, 120)
+{
+	struct nfqring_stall stall = { .stall_ms = 200, .verdict = NF_ACCEPT };
+	struct nfqring_wake_stats ws;
+	uint32_t last = 0;
+
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_STALL, &stall));
+	ASSERT_EQ(0, udp_send(10, 64));
+	usleep(100000);
+	EXPECT_EQ(0, udp_count(self->rcv, 0));	/* queued, consumer hangs */
+	usleep(400000);
+	EXPECT_EQ(10, udp_count(self->rcv, 0));	/* the watchdog let them pass */
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.stalls);
+	EXPECT_EQ(1u, ws.stalled);
+	EXPECT_EQ(10, proc_stat("stall_flushed"));
+	/* still stalled: new packets pass at once, not queued */
+	ASSERT_EQ(0, udp_send(5, 64));
+	EXPECT_EQ(5, udp_count(self->rcv, 50));
+	EXPECT_EQ(5, proc_stat("stall_refused"));
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(15u, ws.stall_verdicts);
+
+	/* the consumer moves (a verdict, even for a packet gone): queued again */
+	EXPECT_EQ(10, consume(&self->ep, self->ctrl, &last));
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+							   0, last, NF_ACCEPT)));
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(0u, ws.stalled);
+	ASSERT_EQ(0, udp_send(3, 64));
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+	EXPECT_EQ(3, consume(&self->ep, self->ctrl, &last));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+	EXPECT_EQ(3, udp_count(self->rcv, 50));
+	EXPECT_EQ(0, proc_stat("in_flight"));
+}
+
+/* The stall watchdog, drop; and its bad parameters. */
+TEST_F_TIMEOUT(wake, stall_drop, 120)
+{
+	struct nfqring_stall stall = { .stall_ms = 100, .verdict = NF_DROP };
+	struct nfqring_stall bad[] = {
+		{ .stall_ms = 100, .verdict = NF_QUEUE },
+		{ .stall_ms = NFQRING_STALL_MIN_MS - 1, .verdict = NF_DROP },
+		{ .stall_ms = NFQRING_STALL_MAX_MS + 1, .verdict = NF_ACCEPT },
+	};
+	struct nfqring_wake_stats ws;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-1, ioctl(self->ep.fd, NFQRING_SET_STALL, &bad[i]));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_STALL, &stall));
+	ASSERT_EQ(0, udp_send(10, 64));
+	usleep(500000);
+	ASSERT_EQ(0, udp_send(5, 64));
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.stalls);
+	EXPECT_EQ(15u, ws.stall_verdicts);
+	EXPECT_EQ(0, proc_stat("in_flight"));
+	/* switched off: nothing is stalled any more, packets queue */
+	stall.stall_ms = 0;
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_STALL, &stall));
+	ASSERT_EQ(0, udp_send(2, 64));
+	usleep(300000);
+	EXPECT_EQ(2, proc_stat("in_flight"));
+}
+
+/*
+ * Both timers armed, then the endpoint closed and the module unloaded
+ * before they would fire: nothing runs afterwards (a debug kernel would
+ * report it), and the module comes back.
+ */
+TEST(timers_after_close_and_rmmod)
+{
+	struct nfqring_stall stall = { .stall_ms = 100, .verdict = NF_ACCEPT };
+	struct nfqring_ctrl *c;
+	char buf[256];
+	struct tep ep;
+	int i, tries;
+
+	ASSERT_EQ(0, nfqr_modprobe());
+	ASSERT_EQ(0, netns_enter());
+	ASSERT_EQ(0, nft_queue_udp("queue num 0"));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, tep_open(&ep));
+		ASSERT_EQ(2, ioctl(ep.fd, NFQRING_SET_VERSION, 2));
+		ASSERT_EQ(0, tep_rings(&ep, ring_req(4096, 4, FRAME), ring_req(4096, 1, FRAME)));
+		c = ctrl_map(ep.fd);
+		ASSERT_NE(NULL, c);
+		ASSERT_EQ(0, set_wake(ep.fd, 8, 0, 80000, NULL));
+		ASSERT_EQ(0, ioctl(ep.fd, NFQRING_SET_STALL, &stall));
+		ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+		__atomic_store_n(&c->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+		ASSERT_EQ(0, udp_send(1, 64));		/* arms the wake timer */
+		if (i % 2)	/* unbind first, then close */
+			ASSERT_EQ(0, tep_send(&ep, msg_cmd(buf, 0, NFQNL_CFG_CMD_UNBIND)));
+		munmap(c, NFQRING_CTRL_SIZE);
+		tep_close(&ep);
+	}
+	/* the last instance's memory goes after a grace period, with its pin */
+	for (tries = 0; tries < 100; tries++) {
+		if (system("rmmod nfqring 2>/dev/null") == 0)
+			break;
+		usleep(10000);
+	}
+	ASSERT_GT(100, tries);
+	usleep(300000);
+	ASSERT_EQ(0, nfqr_modprobe());
+}
+
+TEST_HARNESS_MAIN
