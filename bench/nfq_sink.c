@@ -9,8 +9,13 @@
  *                               MSG_WAITFORONE, one VERDICT_BATCH per receive
  *                               batch, NETLINK_NO_ENOBUFS, 64 MiB receive buffer
  *   nfq_sink ring QUEUE RANGE [gso]   nfqring's rings through libnfqring:
- *                               every packet of the ring, one batch verdict,
- *                               one TX flush per burst
+ *                               nfqring_drain() with its defaults (ABI version
+ *                               2: adaptive spin, then the kernel's wake-up
+ *                               moderation): every packet of the ring, one
+ *                               batch verdict, one TX flush per burst
+ *   nfq_sink ring-v1 QUEUE RANGE [gso]   the same loop on ABI version 1 (a
+ *                               wake-up for every frame a sleeping consumer
+ *                               gets, no spin): the rings as they were
  *   nfq_sink ring-spin QUEUE RANGE [gso]   the same, but before sleeping in
  *                               poll() it keeps looking at the ring for up
  *                               to SPIN_US microseconds (a load per look, no
@@ -208,7 +213,17 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-static int run_ring(uint16_t queue, uint32_t range, bool gso, bool spin, struct figures *f)
+static int count_packet(struct nfqring *h, struct nfqring_packet *pkt, void *arg)
+{
+	struct figures *f = arg;
+
+	(void)h;
+	f->bytes += pkt->payload_len;
+	return 0;
+}
+
+static int run_ring(uint16_t queue, uint32_t range, bool gso, bool spin, bool v1,
+		    struct figures *f)
 {
 	char err[NFQRING_ERRBUF_SIZE];
 	struct nfqring_ring_params p = { 0 };
@@ -225,6 +240,8 @@ static int run_ring(uint16_t queue, uint32_t range, bool gso, bool spin, struct 
 	 * packet bigger than its frame takes the COPY path (read()) */
 	p.rx_frame_size = nfqring_frame_size_for(gso ? range : range > 1600 ? 1600 : range);
 	p.rx_frame_nr = gso ? 256 : (16u << 20) / p.rx_frame_size;
+	if (v1)
+		p.flags |= NFQRING_ABI_V1;
 	if (nfqring_setup(h, &p) < 0 || nfqring_bind(h, queue) < 0 ||
 	    nfqring_set_mode(h, queue, range ? NFQNL_COPY_PACKET : NFQNL_COPY_META, range) < 0 ||
 	    (gso && nfqring_set_flags(h, queue, NFQA_CFG_F_GSO, NFQA_CFG_F_GSO) < 0)) {
@@ -233,11 +250,26 @@ static int run_ring(uint16_t queue, uint32_t range, bool gso, bool spin, struct 
 	}
 	printf("ready\n");
 	fflush(stdout);
-	while (!stop) {
+	while (!stop && !spin) {	/* the library's loop */
+		int n = nfqring_drain(h, 200, NF_ACCEPT, count_packet, f);
+
+		f->recv_calls++;
+		if (n < 0) {
+			if (n != -EINTR)
+				f->errors++;
+			continue;
+		}
+		if (!n)
+			continue;
+		f->verdict_calls++;
+		f->packets += (uint64_t)n;
+		count_batch(f, (uint64_t)n);
+	}
+	while (!stop && spin) {
 		uint64_t got = 0, until;
 		int r = 0;
 
-		if (spin) {	/* nfqring_next() on an empty ring makes no system call */
+		{	/* nfqring_next() on an empty ring makes no system call */
 			/* the clock only every 64 looks: in a guest whose vDSO
 			 * falls back to the system call, each read is one */
 			until = now_ns() + SPIN_US * 1000u;
@@ -287,8 +319,9 @@ int main(int argc, char **argv)
 	bool gso = argc == 5 && !strcmp(argv[4], "gso");
 
 	if ((argc != 4 && !gso) ||
-	    (strcmp(argv[1], "mnl") && strcmp(argv[1], "ring") && strcmp(argv[1], "ring-spin"))) {
-		fprintf(stderr, "usage: nfq_sink mnl|ring|ring-spin QUEUE RANGE [gso]\n");
+	    (strcmp(argv[1], "mnl") && strcmp(argv[1], "ring") && strcmp(argv[1], "ring-spin") &&
+	     strcmp(argv[1], "ring-v1"))) {
+		fprintf(stderr, "usage: nfq_sink mnl|ring|ring-v1|ring-spin QUEUE RANGE [gso]\n");
 		return 2;
 	}
 	/* no SA_RESTART: SIGTERM ends a blocking recvmmsg() */
@@ -299,7 +332,7 @@ int main(int argc, char **argv)
 	rc = !strcmp(argv[1], "mnl") ?
 		run_mnl((uint16_t)atoi(argv[2]), (uint32_t)atoi(argv[3]), gso, &f) :
 		run_ring((uint16_t)atoi(argv[2]), (uint32_t)atoi(argv[3]), gso,
-			 !strcmp(argv[1], "ring-spin"), &f);
+			 !strcmp(argv[1], "ring-spin"), !strcmp(argv[1], "ring-v1"), &f);
 	if (rc)
 		return rc;
 	getrusage(RUSAGE_SELF, &ru);

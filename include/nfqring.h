@@ -19,6 +19,17 @@
  *		nfqring_flush(h);                  // one ioctl for the burst
  *	}
  *
+ * or, the same loop in one call per burst: nfqring_drain().
+ *
+ * Waking up
+ *   On a module that speaks ABI version 2 (the control page) the ring
+ *   backend uses it unless told not to (NFQRING_ABI_V1): nfqring_wait()
+ *   returns at once while frames wait, spins a short adaptive while before
+ *   it sleeps, and then asks the kernel to be woken only when enough
+ *   frames have arrived or the first has waited max_delay_us
+ *   (nfqring_set_wait()).  A consumer that keeps up makes no system call to
+ *   learn of new packets, and the producer pays for no wake-up.
+ *
  * Conventions
  *   Functions returning int return >= 0 on success and a negative errno on
  *   failure; nfqring_errmsg() then says what failed in words.
@@ -158,6 +169,9 @@ struct nfqring_ring_params {
 
 #define NFQRING_NO_RX_RING	(1U << 0)	/* every packet through read() */
 #define NFQRING_NO_TX_RING	(1U << 1)	/* every verdict through write() */
+/* Stay on ABI version 1 even where the module speaks 2: no control page, a
+ * wake-up for every frame a sleeping consumer gets (as before). */
+#define NFQRING_ABI_V1		(1U << 2)
 
 #define NFQRING_DEFAULT_RX_FRAME	4096U
 #define NFQRING_DEFAULT_RX_FRAMES	1024U	/* 4 MiB */
@@ -398,6 +412,70 @@ NFQRING_API short nfqring_poll_events(const struct nfqring *h);
 /* ... then pass the revents here; returns 1 if nfqring_next() may have
  * packets, 0 if not, negative errno on a fatal condition (POLLNVAL). */
 NFQRING_API int nfqring_handle_revents(struct nfqring *h, short revents);
+
+/*
+ * The burst loop in one call: wait (as nfqring_wait) for packets, hand each
+ * ready one to fn, then queue one nfqring_batch_seen(verdict) and flush
+ * once.  fn returns 0 to leave the packet to the batch verdict (after
+ * queuing its own nfqring_verdict(), if it wants another fate), or a
+ * negative errno to stop the burst (the batch still covers what was handed
+ * out; that error is returned).  Returns the packets handed out (0 on
+ * timeout) or a negative errno.
+ */
+typedef int (*nfqring_packet_fn)(struct nfqring *h, struct nfqring_packet *pkt, void *arg);
+NFQRING_API int nfqring_drain(struct nfqring *h, int timeout_ms, uint32_t verdict,
+			      nfqring_packet_fn fn, void *arg);
+
+/*
+ * How nfqring_wait() waits on a version-2 endpoint.  Zero fields take the
+ * defaults; the call writes back what is in use (after the kernel's
+ * clamping).  -EOPNOTSUPP on version 1 (NFQRING_ABI_V1, an older module, the
+ * netlink backend).
+ *   spin_us       the longest spin before sleeping; the spin shortens itself
+ *                 when it keeps finding nothing (default NFQRING_DEFAULT_SPIN_US;
+ *                 NFQRING_NO_SPIN: never spin)
+ *   wake_nr, watermark, max_delay_us: the kernel's moderation, as struct
+ *                 nfqring_wake in <linux/nfqring.h>: a sleeping consumer is
+ *                 woken when wake_nr frames arrived, the ring holds
+ *                 watermark, or the first frame has waited max_delay_us.
+ */
+struct nfqring_wait_params {
+	uint32_t spin_us;
+	uint32_t wake_nr;
+	uint32_t watermark;
+	uint32_t max_delay_us;
+};
+
+#define NFQRING_DEFAULT_SPIN_US	20U
+#define NFQRING_NO_SPIN		UINT32_MAX
+
+NFQRING_API int nfqring_set_wait(struct nfqring *h, struct nfqring_wait_params *p);
+
+/*
+ * The kernel's stall watchdog for this endpoint (version 2): when packets
+ * wait and this handle has neither taken a frame nor had a verdict
+ * processed for stall_ms, the kernel gives what waits and what comes
+ * verdict (NF_ACCEPT or NF_DROP) until it moves again.  stall_ms 0 turns it
+ * off.  Errors: -EINVAL (stall_ms outside NFQRING_STALL_MIN_MS ..
+ * NFQRING_STALL_MAX_MS, another verdict), -EOPNOTSUPP (version 1).
+ */
+NFQRING_API int nfqring_set_stall(struct nfqring *h, uint32_t stall_ms, uint32_t verdict);
+
+/* Version 2 in use on this handle (the control page is mapped)? */
+NFQRING_API bool nfqring_v2(const struct nfqring *h);
+
+struct nfqring_wait_stats {
+	uint64_t waits;			/* nfqring_wait() calls that found nothing ready */
+	uint64_t spin_hits;		/* ... of them, ended by the spin */
+	uint64_t sleeps;		/* ... of them, that slept in poll() */
+	uint64_t kernel_wakeups;	/* the kernel's wake-ups (version 2) */
+	uint64_t kernel_skipped;	/* frames published with nobody to wake */
+	uint64_t stalls;		/* the watchdog found this handle stalled */
+	uint64_t stall_verdicts;	/* packets it gave the stall verdict */
+};
+
+/* Figures of waiting; the kernel's part is read with one ioctl (version 2). */
+NFQRING_API void nfqring_wait_stats(struct nfqring *h, struct nfqring_wait_stats *s);
 
 /* ---- statistics ---------------------------------------------------------------- */
 

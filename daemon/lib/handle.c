@@ -126,6 +126,7 @@ void nfqring_close(struct nfqring *h)
 		nfqring_flush(h);
 	if (h->map)
 		h->ops->munmap(h->map, h->map_size);
+	ctrl_close(h);
 	nl_close(h);
 	if (h->fd >= 0)
 		h->ops->close(h->fd);

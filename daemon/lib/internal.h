@@ -85,6 +85,14 @@ struct nfqring {
 	struct nfqring_lib_stats st;
 	struct nfqring_tx_error tx_err;
 
+	/* ABI version 2 (control.c): the control page, else NULL */
+	struct nfqring_ctrl *ctrl;
+	uint32_t rx_taken;		/* rx_cons, published before waiting */
+	uint32_t tx_made;		/* tx_prod, published at a flush */
+	uint32_t spin_max_ns;		/* nfqring_set_wait()'s spin_us */
+	uint32_t spin_ns;		/* the spin the next wait may take */
+	struct nfqring_wait_stats wst;	/* the library's part */
+
 	struct netlink_state *nl;	/* the netlink backend, else NULL */
 	char err[NFQRING_ERRBUF_SIZE];
 };
@@ -117,6 +125,24 @@ static inline uint16_t nfq_msg_type(uint8_t msg)
 {
 	return (uint16_t)((NFNL_SUBSYS_QUEUE << 8) | msg);
 }
+
+/* control.c: ABI version 2 */
+int ctrl_setup(struct nfqring *h) NFQRING_INTERNAL;
+void ctrl_close(struct nfqring *h) NFQRING_INTERNAL;
+int ctrl_wait(struct nfqring *h, int timeout_ms) NFQRING_INTERNAL;
+
+/* Tell the kernel how far this handle got (version 2; hints for poll()). */
+static inline void ctrl_publish(struct nfqring *h)
+{
+	if (h->ctrl) {
+		__atomic_store_n(&h->ctrl->rx_cons, h->rx_taken, __ATOMIC_RELEASE);
+		__atomic_store_n(&h->ctrl->tx_prod, h->tx_made, __ATOMIC_RELEASE);
+	}
+}
+
+/* poll.c */
+bool head_ready(const struct nfqring *h) NFQRING_INTERNAL;
+int wait_poll(struct nfqring *h, int timeout_ms) NFQRING_INTERNAL;
 
 /* packet.c: parse one PACKET message of len bytes (bounds-checked). */
 int packet_parse(const void *msg, size_t len, struct nfqring_packet *pkt) NFQRING_INTERNAL;

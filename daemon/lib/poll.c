@@ -6,7 +6,7 @@
 #include "internal.h"
 
 /* Ready without a system call: the RX head frame is VALID or COPY. */
-static bool head_ready(const struct nfqring *h)
+bool head_ready(const struct nfqring *h)
 {
 	unsigned int st;
 
@@ -48,17 +48,56 @@ int nfqring_handle_revents(struct nfqring *h, short revents)
 	return (revents & POLLIN) || head_ready(h) ? 1 : 0;
 }
 
-int nfqring_wait(struct nfqring *h, int timeout_ms)
+/* One poll() of the descriptor for POLLIN, its revents handled. */
+int wait_poll(struct nfqring *h, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
-	int n;
+	int n = h->ops->poll(&pfd, 1, timeout_ms);
 
-	if (head_ready(h))
-		return 1;
-	n = h->ops->poll(&pfd, 1, timeout_ms);
 	if (n < 0)
 		return seterr(h, -errno, "poll: %s", strerror(errno));
 	if (n == 0)
 		return 0;
 	return nfqring_handle_revents(h, pfd.revents);
+}
+
+int nfqring_wait(struct nfqring *h, int timeout_ms)
+{
+	if (head_ready(h))
+		return 1;
+	if (h->ctrl)
+		return ctrl_wait(h, timeout_ms);	/* version 2: spin, then ask */
+	return wait_poll(h, timeout_ms);
+}
+
+int nfqring_drain(struct nfqring *h, int timeout_ms, uint32_t verdict,
+		  nfqring_packet_fn fn, void *arg)
+{
+	struct nfqring_packet pkt;
+	int r, n = 0, err = 0;
+
+	r = nfqring_wait(h, timeout_ms);
+	if (r <= 0)
+		return r;
+	while ((r = nfqring_next(h, &pkt)) != 0) {
+		if (r == -EBADMSG)
+			continue;	/* counted and skipped */
+		if (r < 0) {
+			err = r;
+			break;
+		}
+		n++;
+		if (fn && (r = fn(h, &pkt, arg)) < 0) {
+			err = r;
+			break;
+		}
+	}
+	if (n) {
+		r = nfqring_batch_seen(h, verdict);
+		if (r >= 0)
+			r = nfqring_flush(h);
+		if (r < 0 && !err)
+			err = r;
+	}
+	return err ? err : n;
 }

@@ -69,7 +69,7 @@ int nfqring_ring_params_resolve(struct nfqring *h, struct nfqring_ring_params *p
 
 	if (page <= 0)
 		return seterr(h, -EINVAL, "cannot tell the page size");
-	if (p->flags & ~(NFQRING_NO_RX_RING | NFQRING_NO_TX_RING))
+	if (p->flags & ~(NFQRING_NO_RX_RING | NFQRING_NO_TX_RING | NFQRING_ABI_V1))
 		return seterr(h, -EINVAL, "unknown ring flags %#x", p->flags);
 	if (!(p->flags & NFQRING_NO_RX_RING)) {
 		r = resolve_ring(h, "RX", (uint64_t)page, &p->rx_block_size, &p->rx_frame_size,
@@ -191,6 +191,8 @@ int nfqring_setup(struct nfqring *h, struct nfqring_ring_params *p)
 	}
 	if (h->backend == NFQRING_BACKEND_RING) {
 		r = map_rings(h, &q);
+		if (r >= 0 && !(q.flags & NFQRING_ABI_V1))
+			r = ctrl_setup(h);
 		if (r < 0) {
 			free(h->copy_buf);
 			free(h->wbuf);

@@ -111,6 +111,7 @@ int nfqring_next(struct nfqring *h, struct nfqring_packet *pkt)
 	switch (frame_status(hdr)) {
 	case NFQRING_STATUS_VALID:
 		h->rx.head = (i + 1) % h->rx.frame_nr;
+		h->rx_taken++;		/* published before the next wait */
 		/* read nm_len once; never trust it beyond the frame */
 		len = __atomic_load_n(&hdr->nm_len, __ATOMIC_RELAXED);
 		if (len > h->rx.frame_size - NFQRING_HDRLEN) {
@@ -132,6 +133,7 @@ int nfqring_next(struct nfqring *h, struct nfqring_packet *pkt)
 		if (r == -EMSGSIZE)	/* left queued: the frame stays for a retry */
 			return r;
 		h->rx.head = (i + 1) % h->rx.frame_nr;
+		h->rx_taken++;
 		frame_set_status(hdr, NFQRING_STATUS_UNUSED);
 		return r;
 	default:	/* UNUSED, RESERVED, or SKIP: kept by us, the ring is blocked */

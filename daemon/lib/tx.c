@@ -133,6 +133,7 @@ int nfqring_flush(struct nfqring *h)
 {
 	int a = 0, b = 0;
 
+	ctrl_publish(h);
 	if (h->tx_pending)
 		a = flush_ring(h);
 	if (h->wlen)
@@ -170,6 +171,7 @@ static int queue_msg(struct nfqring *h, uint8_t type, const struct nfqring_verdi
 		hdr->nm_len = (unsigned int)len;
 		frame_set_status(hdr, NFQRING_STATUS_VALID);
 		h->tx.head = (h->tx.head + 1) % h->tx.frame_nr;
+		h->tx_made++;		/* published at the flush */
 		h->tx_pending++;
 		return 0;
 	}

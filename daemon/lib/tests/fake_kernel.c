@@ -22,6 +22,8 @@ void fk_reset(void)
 		close(fk.nl_sv[0]);
 		close(fk.nl_sv[1]);
 	}
+	if (fk.ctrl)
+		munmap(fk.ctrl, NFQRING_CTRL_SIZE);
 	memset(&fk, 0, sizeof(fk));
 	fk.version = NFQRING_ABI_VERSION;
 	fk.page_size = 4096;
@@ -133,6 +135,8 @@ int fk_queue_packet(const struct fk_pkt *p)
 		__atomic_store_n(&hdr->nm_status, NFQRING_STATUS_COPY, __ATOMIC_RELEASE);
 	}
 	fk.rx_head = (fk.rx_head + 1) % fk.rx_req.nm_frame_nr;
+	if (fk.ctrl)
+		__atomic_fetch_add(&fk.ctrl->rx_prod, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -288,6 +292,8 @@ static int tx_flush(struct nfqring_tx_result *res)
 	rr.processed = (uint32_t)n;
 	if (res)
 		*res = rr;
+	if (fk.ctrl)
+		__atomic_fetch_add(&fk.ctrl->tx_cons, (uint32_t)n, __ATOMIC_RELEASE);
 	return n;
 }
 
@@ -332,6 +338,29 @@ static int fk_ioctl(int fd, unsigned long req, void *arg)
 		memset(arg, 0, sizeof(struct nfqring_stats));
 		((struct nfqring_stats *)arg)->rx_overruns = fk.overruns;
 		return 0;
+	case NFQRING_SET_VERSION:
+		if (!fk.v2_capable || (uintptr_t)arg != NFQRING_ABI_VERSION_2)
+			break;
+		fk.v2 = true;
+		return NFQRING_ABI_VERSION_2;
+	case NFQRING_SET_WAKE:
+		if (!fk.v2)
+			break;
+		fk.wake = *(struct nfqring_wake *)arg;
+		if (!fk.wake.wake_nr)
+			((struct nfqring_wake *)arg)->wake_nr = NFQRING_WAKE_NR;
+		return 0;
+	case NFQRING_SET_STALL:
+		if (!fk.v2)
+			break;
+		fk.stall = *(struct nfqring_stall *)arg;
+		return 0;
+	case NFQRING_GET_WAKE_STATS:
+		if (!fk.v2)
+			break;
+		memset(arg, 0, sizeof(struct nfqring_wake_stats));
+		((struct nfqring_wake_stats *)arg)->wakeups = fk.polls_asking;
+		return 0;
 	}
 	errno = ENOTTY;
 	return -1;
@@ -344,6 +373,12 @@ static void *fk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 	(void)addr;
 	(void)prot;
 	fk.mmaps++;
+	if (off == NFQRING_CTRL_OFFSET && fk.v2 && len == NFQRING_CTRL_SIZE && !fk.ctrl) {
+		fk.ctrl = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		fk.ctrl->rx_prod = fk.ctrl->rx_cons = fk.ctrl->tx_prod = fk.ctrl->tx_cons = fk.seq0;
+		return fk.ctrl;
+	}
 	if (fd != FK_FD || off || !(flags & MAP_SHARED) || len != want || fk.mem) {
 		errno = EINVAL;
 		return MAP_FAILED;
@@ -358,6 +393,11 @@ static void *fk_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 static int fk_munmap(void *addr, size_t len)
 {
 	fk.munmaps++;
+	if (fk.ctrl && addr == fk.ctrl && len == NFQRING_CTRL_SIZE) {
+		munmap(fk.ctrl, len);
+		fk.ctrl = NULL;
+		return 0;
+	}
 	if (addr != fk.mem || len != fk.mem_size) {
 		errno = EINVAL;
 		return -1;
@@ -420,6 +460,11 @@ static int fk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
 	(void)timeout;
 	fk.polls++;
+	if (fk.ctrl && (__atomic_load_n(&fk.ctrl->flags, __ATOMIC_SEQ_CST) &
+			NFQRING_CTRL_NEED_WAKEUP))
+		fk.polls_asking++;
+	if (fk.on_poll)
+		fk.on_poll();
 	if (fk.nl_open)		/* the real socket; never sleep */
 		return poll(fds, nfds, 0);
 	fds->revents = 0;

@@ -71,6 +71,17 @@ struct fake_kernel {
 
 	unsigned int ioctls, flushes, writes, reads, polls, mmaps, munmaps, closes;
 
+	/* ABI version 2: the control page */
+	bool v2_capable;		/* NFQRING_SET_VERSION(2) succeeds */
+	bool v2;
+	struct nfqring_ctrl *ctrl;	/* mapped once asked for */
+	uint32_t seq0;			/* where the sequences start */
+	struct nfqring_wake wake;
+	struct nfqring_stall stall;
+	unsigned int polls_asking;	/* poll() calls with NEED_WAKEUP set */
+	/* called by poll() before it looks: a packet arriving while asleep */
+	void (*on_poll)(void);
+
 	/* netlink: a SOCK_SEQPACKET pair plays the socket; [0] is the library's */
 	bool no_netlink;		/* nl_socket() fails with EPROTONOSUPPORT */
 	bool no_rcvbufforce;		/* SO_RCVBUFFORCE fails with EPERM */
