@@ -169,16 +169,16 @@ unlock:
 	return err;
 }
 
-static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
+static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 {
 	struct nfqr_endpoint *ep = nfqr_ep(inst->peer);
-	struct nf_queue_entry *entry = pkt->entry;
 	struct nfqr_backlog_msg *bmsg = NULL, *spare = NULL;
 	bool fail_open = false, doomed = false, retried = false, copy;
 	enum nfqr_stat why = NFQR_STAT_REFUSED_OTHER;
+	struct nfqr_pkt *pkt = NULL;
 	struct nfqr_msg_plan plan;
 	struct nfqr_slot slot;
-	u32 room, len;
+	u32 room, len, id;
 	int err;
 
 	/* The watchdog found the consumer stalled: its verdict, not the ring. */
@@ -186,7 +186,6 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 		nfqr_stat_inc(inst->stats, NFQR_STAT_STALL_REFUSED);
 		atomic64_inc(&ep->stall.verdicts);
 		nfqr_reinject(entry, ep->stall.verdict);
-		nfqr_pkt_free(pkt);
 		return 0;
 	}
 
@@ -230,10 +229,18 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 			why = NFQR_STAT_ALLOC_FAILED;
 			break;
 		}
+		pkt = nfqr_pkt_alloc(inst);
+		if (unlikely(!pkt)) {
+			fail_open = nfqr_deliver_failed(inst, NFQR_STAT_ALLOC_FAILED);
+			err = -ENOMEM;
+			goto unlock;
+		}
 		err = nfqr_ep_reserve(ep, plan.size, bmsg, &slot);
 		if (err != -EAGAIN || retried)
 			break;
 		/* The ring changed since the guess: read() takes it after all. */
+		nfqr_pkt_free(inst, pkt);
+		pkt = NULL;
 		spin_unlock(&inst->lock);
 		local_bh_enable();
 		retried = true;
@@ -254,24 +261,28 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 		bmsg = NULL;
 	}
 	/* Cannot fail now: the queue has room (checked above). */
-	nfqr_pkt_link(inst, pkt, NFQR_PKT_FILLING);
+	nfqr_pkt_link(inst, pkt, entry, NFQR_PKT_FILLING);
+	id = pkt->id;
 	spin_unlock(&inst->lock);
 
 	/* Each message fits where nfqr_ep_reserve() put it. */
 	if (bmsg)
-		len = nfqr_backlog_fill(bmsg, &plan, entry, pkt->id);
+		len = nfqr_backlog_fill(bmsg, &plan, entry, id);
 	else
-		len = nfqr_msg_write(&plan, entry, pkt->id,
-				     (void *)slot.hdr + NFQRING_HDRLEN);
+		len = nfqr_msg_write(&plan, entry, id, (void *)slot.hdr + NFQRING_HDRLEN);
 
-	spin_lock(&inst->lock);
-	if (pkt->state == NFQR_PKT_DOOMED)
+	/*
+	 * No second trip through the instance lock: the state leaves FILLING
+	 * by cmpxchg, against a flush that may doom it.  From the moment it is
+	 * visible a verdict may take the packet: neither pkt nor entry is
+	 * touched after that, only the frame and the backlog message.
+	 */
+	if (cmpxchg(&pkt->state, NFQR_PKT_FILLING,
+		    bmsg ? NFQR_PKT_UNSEEN : NFQR_PKT_VISIBLE) != NFQR_PKT_FILLING)
 		doomed = true;
-	else
-		pkt->state = bmsg ? NFQR_PKT_UNSEEN : NFQR_PKT_VISIBLE;
 	if (bmsg) {
 		spin_lock(&ep->backlog_lock);
-		bmsg->id = pkt->id;
+		bmsg->id = id;
 		bmsg->ready = true;
 		spin_unlock(&ep->backlog_lock);
 		atomic64_inc(&ep->stats.backlog_msgs);
@@ -286,26 +297,26 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 						   NFQRING_STATUS_VALID);
 		atomic64_inc(bmsg ? &ep->stats.rx_copy : &ep->stats.rx_frames);
 	}
-	spin_unlock(&inst->lock);
 	local_bh_enable();
 
 	nfqr_msg_release(&plan);
 	nfqr_backlog_free(spare);
 	nfqr_wake_published(ep, slot.hdr);
-	if (doomed) {
+	if (doomed) {		/* flushed meanwhile: unlinked, ours to drop */
 		nfqr_reinject(entry, NF_DROP);
-		nfqr_pkt_free(pkt);
+		nfqr_pkt_free(inst, pkt);
 	}
 	return 0;
 
 unlock:
+	if (pkt)
+		nfqr_pkt_free(inst, pkt);
 	spin_unlock(&inst->lock);
 	local_bh_enable();
 	nfqr_msg_release(&plan);
 	nfqr_backlog_free(bmsg);
 	if (fail_open) {
 		nfqr_reinject(entry, NF_ACCEPT);
-		nfqr_pkt_free(pkt);
 		return 0;
 	}
 	return err;
@@ -687,8 +698,9 @@ static void nfqr_ep_seen(struct nfqr_endpoint *ep,
 	    nfqr_peer_owns(inst, &ep->peer)) {
 		spin_lock_bh(&inst->lock);
 		pkt = nfqr_pkt_find(inst, id);
-		if (pkt && pkt->state == NFQR_PKT_UNSEEN)
-			pkt->state = NFQR_PKT_VISIBLE;
+		/* UNSEEN was set before the message was ready to be read */
+		if (pkt && READ_ONCE(pkt->state) == NFQR_PKT_UNSEEN)
+			WRITE_ONCE(pkt->state, NFQR_PKT_VISIBLE);
 		spin_unlock_bh(&inst->lock);
 	}
 	rcu_read_unlock();

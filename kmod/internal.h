@@ -12,6 +12,7 @@
 
 #include <linux/bits.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/percpu.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -84,13 +85,13 @@ struct page;
  */
 struct nfqr_peer_ops {
 	/*
-	 * Deliver @pkt, which queue.c allocated but did not link.  Called
-	 * under rcu_read_lock() with bottom halves enabled or not.  Returns 0
-	 * when the packet is queued (or was accepted by FAIL_OPEN, or dropped
-	 * and counted), or -errno for nf_queue() to act on (-ESRCH: no
-	 * listener).
+	 * Deliver @entry: take a packet record (nfqr_pkt_alloc()) and link it
+	 * under the instance lock.  Called under rcu_read_lock() with bottom
+	 * halves enabled or not.  Returns 0 when the packet is queued (or was
+	 * accepted by FAIL_OPEN, or dropped and counted), or -errno for
+	 * nf_queue() to act on (-ESRCH: no listener).
 	 */
-	int (*enqueue)(struct nfqr_instance *inst, struct nfqr_pkt *pkt);
+	int (*enqueue)(struct nfqr_instance *inst, struct nf_queue_entry *entry);
 };
 
 struct nfqr_peer {
@@ -121,8 +122,21 @@ struct nfqr_instance {
 	bool			dead;		/* unbound: deliver nothing more */
 	struct list_head	pkts;		/* in id order */
 	struct hlist_head	*ids;		/* NFQR_ID_HASH_SIZE buckets */
+
+	/*
+	 * Spare packet records, so that no packet costs a slab allocation:
+	 * pushed back from anywhere without a lock, taken under ->lock (one
+	 * consumer at a time, as llist_del_first() wants).
+	 */
+	struct llist_head	pool;
+	atomic_t		pool_nr;
 };
 
+/*
+ * A packet leaves FILLING by a cmpxchg(), either to UNSEEN or VISIBLE by
+ * its filler, or to DOOMED by a flush: whoever wins decides who drops it,
+ * and the filler needs no second trip through the instance lock.
+ */
 enum nfqr_pkt_state {
 	NFQR_PKT_FILLING,	/* its message is being written */
 	NFQR_PKT_UNSEEN,	/* its message waits in the read() backlog */
@@ -134,9 +148,10 @@ enum nfqr_pkt_state {
 struct nfqr_pkt {
 	struct list_head	list;
 	struct hlist_node	node;
+	struct llist_node	spare;		/* in the instance's pool */
 	struct nf_queue_entry	*entry;
 	u32			id;
-	u8			state;
+	u32			state;		/* enum nfqr_pkt_state */
 };
 
 struct nfqr_net *nfqr_pernet(struct net *net);
@@ -150,13 +165,17 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 void nfqr_instance_destroy(struct nfqr_instance *inst);
 int nfqr_instance_set_mode(struct nfqr_instance *inst, u8 mode, u32 range);
 
-/* Under inst->lock: queue @pkt with the next id, or -ENOSPC when full. */
-int nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt, u8 state);
+/* Under inst->lock: a packet record, from the pool if it has one. */
+struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst);
+/* Under inst->lock, the queue not full: queue @entry with the next id. */
+void nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
+		   struct nf_queue_entry *entry, u32 state);
 /* @why: NFQR_STAT_VERDICTS, _FLUSHED or _UNDELIVERED. */
 void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
 		     enum nfqr_stat why);
 struct nfqr_pkt *nfqr_pkt_find(struct nfqr_instance *inst, u32 id);
-void nfqr_pkt_free(struct nfqr_pkt *pkt);
+/* Any context, before the instance's grace period: back to its pool. */
+void nfqr_pkt_free(struct nfqr_instance *inst, struct nfqr_pkt *pkt);
 /*
  * Under inst->lock, after a transport could not deliver (@why:
  * NFQR_STAT_REFUSED_FULL, _REFUSED_OTHER or _UNDELIVERED): FAIL_OPEN?

@@ -34,12 +34,12 @@ static noinline struct sk_buff *nfqr_nl_skb_alloc(unsigned int size)
 
 ALLOW_ERROR_INJECTION(nfqr_nl_skb_alloc, NULL);
 
-static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
+static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 {
-	struct nf_queue_entry *entry = pkt->entry;
 	struct nfqnl_msg_packet_hdr *pmsg;
 	struct nfqr_msg_plan plan;
 	bool fail_open = false;
+	struct nfqr_pkt *pkt;
 	struct sk_buff *skb;
 	struct nlattr *nla;
 	u32 hlen = 0;
@@ -84,17 +84,24 @@ static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
 		err = -ESRCH;
 		goto free;
 	}
-	err = nfqr_pkt_link(inst, pkt, NFQR_PKT_VISIBLE);
-	if (err) {
+	if (inst->total >= inst->maxlen) {
 		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_REFUSED_FULL);
 		err = -ENOBUFS;
 		goto free;
 	}
+	pkt = nfqr_pkt_alloc(inst);
+	if (!pkt) {
+		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_ALLOC_FAILED);
+		err = -ENOMEM;
+		goto free;
+	}
+	nfqr_pkt_link(inst, pkt, entry, NFQR_PKT_VISIBLE);
 	pmsg->packet_id = htonl(pkt->id);
 	/* Consumes the skb either way; never sleeps (MSG_DONTWAIT). */
 	err = nfnetlink_unicast(skb, inst->net, inst->peer->portid);
 	if (err < 0) {
 		nfqr_pkt_unlink(inst, pkt, NFQR_STAT_UNDELIVERED);
+		nfqr_pkt_free(inst, pkt);
 		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_UNDELIVERED);
 		goto unlock;
 	}
@@ -107,7 +114,6 @@ unlock:
 	spin_unlock_bh(&inst->lock);
 	if (fail_open) {
 		nfqr_reinject(entry, NF_ACCEPT);
-		nfqr_pkt_free(pkt);
 		return 0;
 	}
 	return err;

@@ -26,6 +26,10 @@
 
 static unsigned int nfqr_net_id __read_mostly;
 static struct kmem_cache *nfqr_pkt_cache __read_mostly;
+/* Spare packet records an instance keeps, and has from its bind on. */
+#define NFQR_POOL_MAX		1024
+#define NFQR_POOL_PREFILL	64
+
 /* Tells the bindings of one queue number apart (64 bits: never wraps). */
 static atomic64_t nfqr_bindings = ATOMIC64_INIT(0);
 
@@ -50,6 +54,46 @@ struct nfqr_instance *nfqr_instance_lookup(struct net *net, u16 queue_num)
 		if (inst->queue_num == queue_num)
 			return inst;
 	return NULL;
+}
+
+/*
+ * Under inst->lock (the pool's one consumer).  Its own function so that
+ * fail_function can make it fail (the debug VM).
+ */
+noinline struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst)
+{
+	struct llist_node *spare;
+
+	lockdep_assert_held(&inst->lock);
+
+	spare = llist_del_first(&inst->pool);
+	if (likely(spare)) {
+		atomic_dec(&inst->pool_nr);
+		return llist_entry(spare, struct nfqr_pkt, spare);
+	}
+	return kmem_cache_alloc(nfqr_pkt_cache, GFP_ATOMIC | __GFP_NOWARN);
+}
+
+ALLOW_ERROR_INJECTION(nfqr_pkt_alloc, NULL);
+
+void nfqr_pkt_free(struct nfqr_instance *inst, struct nfqr_pkt *pkt)
+{
+	/* The count is a bound, not a census: a race costs one record. */
+	if (atomic_read(&inst->pool_nr) < NFQR_POOL_MAX) {
+		atomic_inc(&inst->pool_nr);
+		llist_add(&pkt->spare, &inst->pool);
+		return;
+	}
+	kmem_cache_free(nfqr_pkt_cache, pkt);
+}
+
+/* Once nobody can take or give back a record. */
+static void nfqr_pool_free(struct nfqr_instance *inst)
+{
+	struct nfqr_pkt *pkt, *next;
+
+	llist_for_each_entry_safe(pkt, next, llist_del_all(&inst->pool), spare)
+		kmem_cache_free(nfqr_pkt_cache, pkt);
 }
 
 /*
@@ -95,6 +139,15 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	inst->binding = atomic64_inc_return(&nfqr_bindings);
 	spin_lock_init(&inst->lock);
 	INIT_LIST_HEAD(&inst->pkts);
+	init_llist_head(&inst->pool);
+	for (i = 0; i < NFQR_POOL_PREFILL; i++) {
+		struct nfqr_pkt *pkt = kmem_cache_alloc(nfqr_pkt_cache, GFP_KERNEL_ACCOUNT);
+
+		if (!pkt)
+			break;	/* the enqueue path allocates what is missing */
+		llist_add(&pkt->spare, &inst->pool);
+		atomic_inc(&inst->pool_nr);
+	}
 
 	/* A bound queue pins the module, as with nfnetlink_queue. */
 	if (!try_module_get(THIS_MODULE)) {
@@ -114,6 +167,7 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	return inst;
 
 err_free:
+	nfqr_pool_free(inst);
 	kfree(inst->ids);
 	kfree(inst);
 	return ERR_PTR(err);
@@ -123,7 +177,11 @@ static void nfqr_instance_free_rcu(struct rcu_head *head)
 {
 	struct nfqr_instance *inst = container_of(head, struct nfqr_instance, rcu);
 
-	/* Every packet went out with the flush before the grace period. */
+	/*
+	 * Every packet went out with the flush before the grace period, and
+	 * its record came back to the pool within an RCU read section.
+	 */
+	nfqr_pool_free(inst);
 	kfree(inst->ids);
 	kfree(inst);
 	module_put(THIS_MODULE);
@@ -177,27 +235,27 @@ int nfqr_instance_set_mode(struct nfqr_instance *inst, u8 mode, u32 range)
 }
 
 /*
- * Under inst->lock: accounts @pkt to the queue with the next id, or refuses
- * with -ENOSPC when the queue is full.  Ids follow the order in which the
- * transports take their slots, because both happen under this lock.
+ * Under inst->lock, the caller having checked that the queue has room:
+ * accounts @entry to the queue with the next id.  Ids follow the order in
+ * which the transports take their slots, because both happen under this
+ * lock.
  */
-int nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt, u8 state)
+void nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
+		   struct nf_queue_entry *entry, u32 state)
 {
 	lockdep_assert_held(&inst->lock);
 
-	if (inst->total >= inst->maxlen)
-		return -ENOSPC;
+	pkt->entry = entry;
 	/* 0 is nobody's id: userspace reads it as "none". */
 	pkt->id = ++inst->id_sequence;
 	if (unlikely(!pkt->id))
 		pkt->id = ++inst->id_sequence;
-	pkt->entry->id = pkt->id;
+	entry->id = pkt->id;
 	pkt->state = state;
 	list_add_tail(&pkt->list, &inst->pkts);
 	hlist_add_head(&pkt->node, &inst->ids[pkt->id % NFQR_ID_HASH_SIZE]);
 	inst->total++;
 	nfqr_stat_inc(inst->stats, NFQR_STAT_QUEUED);
-	return 0;
 }
 
 void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
@@ -222,19 +280,6 @@ struct nfqr_pkt *nfqr_pkt_find(struct nfqr_instance *inst, u32 id)
 		if (pkt->id == id)
 			return pkt;
 	return NULL;
-}
-
-/* Its own function so that fail_function can make it fail (the debug VM). */
-static noinline struct nfqr_pkt *nfqr_pkt_alloc(void)
-{
-	return kmem_cache_alloc(nfqr_pkt_cache, GFP_ATOMIC);
-}
-
-ALLOW_ERROR_INJECTION(nfqr_pkt_alloc, NULL);
-
-void nfqr_pkt_free(struct nfqr_pkt *pkt)
-{
-	kmem_cache_free(nfqr_pkt_cache, pkt);
 }
 
 /*
@@ -281,9 +326,9 @@ static u32 nfqr_instance_flush_match(struct nfqr_instance *inst, nfqr_match_fn m
 			continue;
 		nfqr_pkt_unlink(inst, pkt, why);
 		n++;
-		if (pkt->state == NFQR_PKT_FILLING)
-			pkt->state = NFQR_PKT_DOOMED;
-		else
+		/* Still being filled: the filler drops it (see the state enum). */
+		if (cmpxchg(&pkt->state, NFQR_PKT_FILLING, NFQR_PKT_DOOMED) !=
+		    NFQR_PKT_FILLING)
 			list_add_tail(&pkt->list, &out);
 	}
 	spin_unlock_bh(&inst->lock);
@@ -292,7 +337,7 @@ static u32 nfqr_instance_flush_match(struct nfqr_instance *inst, nfqr_match_fn m
 	rcu_read_lock();
 	list_for_each_entry_safe(pkt, next, &out, list) {
 		nfqr_reinject(pkt->entry, verdict);
-		nfqr_pkt_free(pkt);
+		nfqr_pkt_free(inst, pkt);
 	}
 	rcu_read_unlock();
 	return n;
@@ -387,19 +432,7 @@ bool nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry,
 static int nfqr_enqueue_one(struct nfqr_instance *inst,
 			    struct nf_queue_entry *entry)
 {
-	struct nfqr_pkt *pkt;
-	int err;
-
-	pkt = nfqr_pkt_alloc();
-	if (!pkt) {
-		nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
-		return -ENOMEM;
-	}
-	pkt->entry = entry;
-	err = inst->peer->ops->enqueue(inst, pkt);
-	if (err)
-		nfqr_pkt_free(pkt);
-	return err;
+	return inst->peer->ops->enqueue(inst, entry);
 }
 
 static noinline struct nf_queue_entry *nfqr_entry_dup(struct nf_queue_entry *e)

@@ -169,7 +169,7 @@ int nfqr_verdict(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 	spin_lock_bh(&inst->lock);
 	pkt = nfqr_pkt_find(inst, id);
 	/* A packet still being written cannot have been seen. */
-	if (pkt && pkt->state == NFQR_PKT_FILLING)
+	if (pkt && READ_ONCE(pkt->state) == NFQR_PKT_FILLING)
 		pkt = NULL;
 	if (pkt)
 		nfqr_pkt_unlink(inst, pkt, NFQR_STAT_VERDICTS);
@@ -177,7 +177,7 @@ int nfqr_verdict(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 	if (!pkt)
 		return -ENOENT;
 	entry = pkt->entry;
-	nfqr_pkt_free(pkt);
+	nfqr_pkt_free(inst, pkt);
 
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	if (nfqa[NFQA_CT] && nfnl_ct) {
@@ -240,7 +240,7 @@ int nfqr_verdict_batch(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 	list_for_each_entry_safe(pkt, next, &inst->pkts, list) {
 		if (!nfqr_id_upto(pkt->id, maxid))
 			break;
-		if (pkt->state != NFQR_PKT_VISIBLE)
+		if (READ_ONCE(pkt->state) != NFQR_PKT_VISIBLE)
 			continue;
 		nfqr_pkt_unlink(inst, pkt, NFQR_STAT_VERDICTS);
 		list_add_tail(&pkt->list, &batch);
@@ -253,7 +253,7 @@ int nfqr_verdict_batch(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 	list_for_each_entry_safe(pkt, next, &batch, list) {
 		struct nf_queue_entry *entry = pkt->entry;
 
-		nfqr_pkt_free(pkt);
+		nfqr_pkt_free(inst, pkt);
 		nfqr_set_mark_priority(entry->skb, nfqa);
 		nfqr_reinject(entry, verdict);
 	}
