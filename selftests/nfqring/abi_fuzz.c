@@ -2217,7 +2217,8 @@ static void run_op(struct thr *t, const struct op *o)
  *   send     UDP of 64 B to 9 KB and UDP GSO, IPv4 and IPv6, while the
  *            binding cannot change, so that the binding of each packet is
  *            known;
- *   race     the same, mostly 9 KB, at any moment;
+ *   race     the same, mostly 9 KB, at any moment; a packet's binding is
+ *            known when no change began or ended while it was sent;
  *   consume  reads the ring strictly in ring order, without poll() while
  *            frames are ready (as libnfqring), and the read() backlog (at
  *            times late, so that messages of an old binding wait across a
@@ -2262,7 +2263,7 @@ static void run_op(struct thr *t, const struct op *o)
 
 /* What the sender knew of a sequence number (ch.tag): */
 #define TAG_SENT	1u	/* this word is written */
-#define TAG_CERTAIN	2u	/* sent while the binding could not change... */
+#define TAG_CERTAIN	2u	/* sent while the binding did not change... */
 #define TAG_BOUND	4u	/* ... and the queue was bound: TAG_GEN says which binding */
 #define TAG_NSEG(t)	(((t) >> 3) & 63)	/* segments (1 without GSO) */
 #define TAG_GEN(t)	((t) >> 9)
@@ -2279,6 +2280,7 @@ static struct {
 	uint8_t		*map;		/* and our mapping of it */
 	unsigned int	ring_gen;	/* successful ring set-ups */
 	pthread_rwlock_t bindlock;	/* binder writes; send and verdicts read */
+	uint32_t	cfgseq;		/* odd while the binding may change */
 	uint32_t	gen;		/* bindings so far */
 	bool		bound;
 	uint32_t	next_seq;
@@ -2658,41 +2660,47 @@ static void ch_write(const uint8_t *buf, size_t len, const char *what, errset al
 		broken("%s: write of %zu bytes returned %zd", what, len, ret);
 }
 
+/*
+ * BIND or UNBIND by the CONFIG message in @buf.  Holds bindlock, and makes
+ * cfgseq odd while the binding may change, so that the racing sender can
+ * tell afterwards whether it did (a sequence lock).
+ */
+static void ch_rebind(const uint8_t *buf, size_t len, bool bind)
+{
+	ssize_t ret;
+
+	pthread_rwlock_wrlock(&ch.bindlock);
+	__atomic_add_fetch(&ch.cfgseq, 1, __ATOMIC_SEQ_CST);
+	ret = write(ch.fd, buf, len);
+	if (ret == (ssize_t)len) {
+		if (bind)
+			__atomic_store_n(&ch.gen, ch.gen + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&ch.bound, bind, __ATOMIC_RELAXED);
+	} else if (ret >= 0) {
+		broken("%s: write of %zu bytes returned %zd", bind ? "BIND" : "UNBIND", len, ret);
+	} else {
+		expect_errno(bind ? "BIND (churn)" : "UNBIND (churn)", errno, E(ENOMEM));
+	}
+	__atomic_add_fetch(&ch.cfgseq, 1, __ATOMIC_SEQ_CST);
+	pthread_rwlock_unlock(&ch.bindlock);
+}
+
 static void churn_bind(struct rng *r)
 {
 	uint8_t buf[256];
 	size_t len;
-	ssize_t ret;
 
 	while (!ch_stopping(1)) {
 		len = ch_config(r, buf, sizeof(buf), NFQNL_CFG_CMD_BIND, true, chance(r, 50));
-		pthread_rwlock_wrlock(&ch.bindlock);
-		ret = write(ch.fd, buf, len);
-		if (ret == (ssize_t)len) {
-			ch.gen++;
-			ch.bound = true;
-			CNT(ch_binds);
-		} else if (ret >= 0) {
-			broken("BIND: write of %zu bytes returned %zd", len, ret);
-		} else {
-			expect_errno("BIND (churn)", errno, E(ENOMEM));
-		}
-		pthread_rwlock_unlock(&ch.bindlock);
+		ch_rebind(buf, len, true);
+		CNT(ch_binds);
 		ch_pause(r);
 		if (chance(r, 20))	/* long enough for many packets */
 			usleep(5000 + rnd(r, 25000));
 		if (!ch.bound)
 			continue;
 		len = ch_config(r, buf, sizeof(buf), NFQNL_CFG_CMD_UNBIND, false, false);
-		pthread_rwlock_wrlock(&ch.bindlock);
-		ret = write(ch.fd, buf, len);
-		if (ret == (ssize_t)len)
-			ch.bound = false;
-		else if (ret >= 0)
-			broken("UNBIND: write of %zu bytes returned %zd", len, ret);
-		else
-			expect_errno("UNBIND (churn)", errno, E(ENOMEM));
-		pthread_rwlock_unlock(&ch.bindlock);
+		ch_rebind(buf, len, false);
 		ch_pause(r);
 	}
 }
@@ -2753,7 +2761,7 @@ static void churn_send(struct rng *r, bool certain)
 			bool v6 = chance(r, 25);
 			int s = v6 ? s6 : s4;
 			size_t len, gso = 0;
-			uint32_t tag;
+			uint32_t tag, cfg = 1, stable = 0;
 
 			if (seq >= CH_SEQS)
 				goto out;
@@ -2782,6 +2790,13 @@ static void churn_send(struct rng *r, bool certain)
 			if (certain)
 				tag |= TAG_CERTAIN | (ch.bound ? TAG_BOUND | ch.gen << 9 : 0);
 			__atomic_store_n(&ch.tag[seq], tag, __ATOMIC_RELEASE);
+			if (!certain) {	/* the binding as it was, if it stayed */
+				cfg = __atomic_load_n(&ch.cfgseq, __ATOMIC_SEQ_CST);
+				stable = TAG_SENT | nseg << 3 | TAG_CERTAIN;
+				if (__atomic_load_n(&ch.bound, __ATOMIC_RELAXED))
+					stable |= TAG_BOUND |
+						  __atomic_load_n(&ch.gen, __ATOMIC_RELAXED) << 9;
+			}
 			if (setsockopt(s, SOL_SOCKET, SO_MARK, &seq, sizeof(seq)))
 				broken("SO_MARK: %s", strerror(errno));
 			if (gso) {
@@ -2804,12 +2819,15 @@ static void churn_send(struct rng *r, bool certain)
 				sendto(s, buf, len, MSG_DONTWAIT,
 				       v6 ? (void *)&a6 : (void *)&a4, v6 ? sizeof(a6) : sizeof(a4));
 			}
-			if (certain)
+			if (certain) {
 				pthread_rwlock_unlock(&ch.bindlock);
-			if (certain)
 				CNT(ch_sent);
-			else
-				CNT(ch_raced);
+				continue;
+			}
+			/* No change began or ended meanwhile: now it is known. */
+			if (!(cfg & 1) && __atomic_load_n(&ch.cfgseq, __ATOMIC_SEQ_CST) == cfg)
+				__atomic_store_n(&ch.tag[seq], stable, __ATOMIC_RELEASE);
+			CNT(ch_raced);
 		}
 		ch_pause(r);
 	}
@@ -2819,8 +2837,18 @@ out:
 	free(buf);
 }
 
+/* What the consumer did last, shown when a packet was released unread. */
+struct ch_event {
+	char		what;	/* R frame, B read(), b batch, v verdict, N new ring */
+	uint32_t	seq, id, gen;
+};
+
+#define CH_HISTORY	24
+
 /* The consumer's state. */
 struct ch_reader {
+	struct ch_event	hist[CH_HISTORY];
+	unsigned int	nhist;
 	unsigned int	ring_gen;
 	uint32_t	pos;
 	struct ch_order	ring, backlog;
@@ -2831,12 +2859,34 @@ struct ch_reader {
 	uint8_t		*buf;
 };
 
+static void ch_event(struct ch_reader *rd, char what, uint32_t seq, uint32_t id, uint32_t gen)
+{
+	rd->hist[rd->nhist++ % CH_HISTORY] = (struct ch_event){ what, seq, id, gen };
+}
+
+static void ch_history(const struct ch_reader *rd)
+{
+	char line[CH_HISTORY * 40];
+	unsigned int i, n = 0;
+
+	for (i = rd->nhist > CH_HISTORY ? rd->nhist - CH_HISTORY : 0; i < rd->nhist; i++) {
+		const struct ch_event *e = &rd->hist[i % CH_HISTORY];
+
+		n += snprintf(line + n, sizeof(line) - n, " %c:%u/%u@%u", e->what, e->seq,
+			      e->id, e->gen);
+	}
+	dprintf(STDOUT_FILENO,
+		"abi_fuzz: the churn's consumer, last (R frame, B read(), b batch, v verdict, N new ring; packet/id@binding, binding 0 unknown; now binding %u, %s):%s\n",
+		ch.gen, ch.bound ? "bound" : "unbound", n ? line : " nothing");
+}
+
 /* One message read, from a frame or from read(): counted, its order checked. */
 static void ch_took(struct ch_reader *rd, const struct ch_msg *m, bool ring, const char *where)
 {
 	uint32_t t = __atomic_load_n(&ch.tag[m->seq], __ATOMIC_ACQUIRE);
 	const char *bad;
 
+	ch_event(rd, ring ? 'R' : 'B', m->seq, m->id, t & TAG_CERTAIN ? TAG_GEN(t) : 0);
 	if (!(t & TAG_SENT) || m->seq >= __atomic_load_n(&ch.next_seq, __ATOMIC_RELAXED))
 		broken("%s: mark %u, a sequence number not sent yet", where, m->seq);
 	__atomic_add_fetch(&ch.reads[m->seq], m->gso ? TAG_NSEG(t) : 1, __ATOMIC_RELEASE);
@@ -2868,6 +2918,7 @@ static bool ch_read_ring(struct ch_reader *rd)
 	if (rd->ring_gen != ch.ring_gen) {
 		rd->ring_gen = ch.ring_gen;
 		rd->pos = 0;	/* a new ring starts at frame 0 */
+		ch_event(rd, 'N', 0, ch.rx.nm_frame_nr, ch.rx.nm_frame_size);
 	}
 	for (n = 0; ch.map && n < ch.rx.nm_frame_nr; n++) {
 		struct nl_mmap_hdr *h = frame_at(ch.map, &ch.rx, rd->pos);
@@ -2960,11 +3011,13 @@ static void ch_verdicts(struct rng *r, struct ch_reader *rd)
 	pthread_rwlock_rdlock(&ch.bindlock);
 	if (ch.bound && rd->batch && rd->batch_gen == ch.gen) {
 		ch_verdict(NFQNL_MSG_VERDICT_BATCH, rd->batch_id, v);
+		ch_event(rd, 'b', 0, rd->batch_id, ch.gen);
 		CNT(ch_batches);
 	}
 	for (i = 0; ch.bound && i < rd->nv; i++)
 		if (rd->vgen[i] == ch.gen) {
 			ch_verdict(NFQNL_MSG_VERDICT, rd->vid[i], v);
+			ch_event(rd, 'v', 0, rd->vid[i], ch.gen);
 			CNT(ch_verdicts);
 		}
 	pthread_rwlock_unlock(&ch.bindlock);
@@ -2994,8 +3047,10 @@ static bool ch_receive(struct ch_reader *rd)
 		t = __atomic_load_n(&ch.tag[seq], __ATOMIC_ACQUIRE);
 		bad = bad_delivery(seq, ++ch.deliv[seq],
 				   __atomic_load_n(&ch.reads[seq], __ATOMIC_ACQUIRE), t);
-		if (bad)
+		if (bad) {
+			ch_history(rd);
 			broken("%s", bad);
+		}
 		CNT(ch_delivered);
 		progress = true;
 	}
