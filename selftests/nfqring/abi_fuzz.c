@@ -63,6 +63,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -3680,6 +3681,35 @@ static const char *unclean(long base_ref, char *detail, size_t dsz)
 	}
 }
 
+/* The churn's counters, one line. */
+static void churn_summary(void)
+{
+#define CH_COUNTER(f, name) { name, offsetof(struct counters, f) }
+	static const struct {
+		const char *name;
+		size_t off;
+	} c[] = {
+		CH_COUNTER(ch_ring_ok, "rings set"), CH_COUNTER(ch_ring_busy, "EBUSY"),
+		CH_COUNTER(ch_binds, "binds"), CH_COUNTER(ch_params, "copy-range changes"),
+		CH_COUNTER(ch_sent, "sent"), CH_COUNTER(ch_raced, "raced"),
+		CH_COUNTER(ch_valid, "VALID read"), CH_COUNTER(ch_copy, "COPY frames"),
+		CH_COUNTER(ch_backlog, "read()"), CH_COUNTER(ch_overruns, "ENOBUFS"),
+		CH_COUNTER(ch_batches, "batches"), CH_COUNTER(ch_verdicts, "verdicts"),
+		CH_COUNTER(ch_delivered, "received"), CH_COUNTER(ch_proc, "/proc reads"),
+		CH_COUNTER(ch_lines, "lines of its queue"),
+		CH_COUNTER(ch_busy_lines, "with frames in use"),
+		CH_COUNTER(ch_max_in_use, "largest rx_in_use"),
+	};
+#undef CH_COUNTER
+	unsigned int i;
+
+	printf("abi_fuzz: churn:");
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		printf("%s %s %llu", i ? "," : "", c[i].name,
+		       (unsigned long long)*(uint64_t *)((char *)cnt + c[i].off));
+	printf("\n");
+}
+
 /* The test build's race windows (module parameter test_delay_us). */
 static bool set_race_delay(unsigned int us)
 {
@@ -3905,16 +3935,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)cnt->write_err, (unsigned long long)cnt->veth,
 	       (unsigned long long)cnt->nschild, (unsigned long long)cnt->nft);
 	if (opt.churn)
-		printf("abi_fuzz: churn: rings set %llu (EBUSY %llu), binds %llu, copy-range changes %llu, sent %llu + %llu raced, VALID read %llu, COPY frames %llu, read() %llu (overruns %llu), batches %llu, verdicts %llu, received %llu, /proc reads %llu (lines of its queue %llu, %llu with frames in use, at most %llu)\n",
-		       (unsigned long long)cnt->ch_ring_ok, (unsigned long long)cnt->ch_ring_busy,
-		       (unsigned long long)cnt->ch_binds, (unsigned long long)cnt->ch_params,
-		       (unsigned long long)cnt->ch_sent, (unsigned long long)cnt->ch_raced,
-		       (unsigned long long)cnt->ch_valid, (unsigned long long)cnt->ch_copy,
-		       (unsigned long long)cnt->ch_backlog, (unsigned long long)cnt->ch_overruns,
-		       (unsigned long long)cnt->ch_batches, (unsigned long long)cnt->ch_verdicts,
-		       (unsigned long long)cnt->ch_delivered, (unsigned long long)cnt->ch_proc,
-		       (unsigned long long)cnt->ch_lines, (unsigned long long)cnt->ch_busy_lines,
-		       (unsigned long long)cnt->ch_max_in_use);
+		churn_summary();
 
 	if (opt.rmmod) {
 		/* Nothing may pin the module once every round is gone. */
