@@ -2830,6 +2830,8 @@ static void churn_send(struct rng *r, bool certain)
 				__atomic_store_n(&ch.tag[seq], stable, __ATOMIC_RELEASE);
 			CNT(ch_raced);
 		}
+		/* a burst at a time, so that the ops keep most of the machine */
+		usleep(200 + rnd(r, 800));
 		ch_pause(r);
 	}
 out:
