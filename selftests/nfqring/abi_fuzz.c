@@ -3,7 +3,8 @@
  * abi_fuzz: a seeded fuzzer for the /dev/nfqring ABI.
  *
  *   abi_fuzz [--seed N] [--seconds S] [--iterations K] [--threads T]
- *            [--ops N] [--round-timeout S] [--no-rmmod] [--self-test] [-v]
+ *            [--ops N] [--round-timeout S] [--no-rmmod] [--no-churn]
+ *            [--race-delay US] [--self-test] [--check-checkers] [-v]
  *
  * One master seed gives a chain of round seeds (round 0 uses the master
  * seed itself, so `--seed X --iterations 1` replays the round that printed
@@ -13,7 +14,8 @@
  * each other and with the kernel differs.
  *
  * A round runs in a child process (its own process group) inside the
- * fuzzer's private network namespace, where nft queues UDP to queues 0-3.
+ * fuzzer's private network namespace, where nft queues UDP to queues 0-3
+ * (and to the churn's queue 10).
  * The threads share three endpoint slots (fixed descriptor numbers, so a
  * close never lets another file take the number) and up to eight ring
  * mappings, each placed between guard pages.  Operations: ring set-up with
@@ -21,7 +23,14 @@
  * garbage through write() and the TX ring, TX flushes, read(), poll(),
  * stats, traffic (also GSO and IPv6), RX consumption, status scribbling,
  * close/reopen, a veth deleted with packets queued, a child that binds a
- * queue in its own namespace and exits, and an nft reload.
+ * queue in its own namespace and exits, and an nft reload.  Beside them, in
+ * every round unless --no-churn, "the churn" (see there) replaces the RX
+ * ring of an endpoint of its own, binds and unbinds its queue and changes
+ * its copy range while UDP of 64 B to 9 KB and UDP GSO flows, and checks
+ * every frame and message it reads, the ring order, the ids per binding,
+ * that no packet is released unread, and /proc's ring figures.  In a test
+ * build of the module a round may widen the module's race windows
+ * (test_delay_us, drawn from the round seed unless --race-delay).
  *
  * Invariants (any break fails the round and prints its seed): only the
  * errnos the ABI documents for each call; invalid ring requests fail with
@@ -33,6 +42,10 @@
  * traffic has stopped; after the round no queue is left in /proc, the
  * module's reference count is back, and the kernel logged no report.  At
  * the end, rmmod nfqring and modprobe nfqring must work.
+ *
+ * --self-test makes the run fail on purpose (a bogus expectation) after
+ * showing that each of the churn's checks fires on forged input;
+ * --check-checkers does only the latter, without the module.
  *
  * The namespace child is this program again (abi_fuzz --nschild SEED
  * VARIANT, internal), so that it starts without the round's locks.
@@ -50,6 +63,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +112,7 @@ static const char nft_rules[] =
 	"    udp dport 40002 queue num 2\n"
 	"    udp dport 40003 queue num 0-3\n"
 	"    udp dport 40004 queue num 3 bypass\n"
+	"    udp dport 40010 queue num 10\n"	/* the churn's */
 	"  }\n"
 	"}\n";
 /* The port whose rule queues to queue q without bypass or balancing. */
@@ -110,8 +125,10 @@ static const uint16_t queue_set[] = { 0, 1, 2, 3, 7, 65535 };
 static struct {
 	uint64_t seed;
 	unsigned int seconds, iterations, threads, ops, round_timeout;
-	bool verbose, self_test, rmmod;
-} opt = { .threads = 4, .ops = 160, .round_timeout = 120, .rmmod = true };
+	int race_delay;		/* -1: drawn per round */
+	bool verbose, self_test, rmmod, churn, check_checkers;
+} opt = { .threads = 4, .ops = 160, .round_timeout = 120, .rmmod = true, .churn = true,
+	  .race_delay = -1 };
 
 static long page_sz;
 
@@ -120,6 +137,10 @@ struct counters {
 	uint64_t ops, skipped, rx_valid, rx_copy, rx_checked, reads_pkt, reads_ack,
 		 tx_frames, flush_ok, flush_err, write_ok, write_err, ring_ok,
 		 ring_einval, ring_ebusy, maps, sends, veth, nschild, nft;
+	/* the churn */
+	uint64_t ch_ring_ok, ch_ring_busy, ch_binds, ch_params, ch_sent, ch_raced,
+		 ch_valid, ch_copy, ch_backlog, ch_overruns, ch_batches, ch_verdicts,
+		 ch_delivered, ch_proc, ch_lines, ch_busy_lines, ch_max_in_use;
 };
 /* What each thread is doing, for hang reports. */
 struct progress {
@@ -200,9 +221,14 @@ struct op {
 	uint64_t	seed;	/* everything else the op draws */
 };
 
+/* The churn's threads (see "the churn" below). */
+enum { CT_RING, CT_BIND, CT_COPY, CT_SEND, CT_RACE, CT_CONSUME, CT_PROBE, CT_NR };
+
 struct program {
 	unsigned int	nops[64];
 	struct op	*ops[64];
+	uint64_t	churn_seed[CT_NR];
+	unsigned int	race_delay;	/* test build: test_delay_us */
 	uint32_t	hash;
 	unsigned int	total;
 };
@@ -265,6 +291,18 @@ static void gen_program(struct program *p, uint64_t seed)
 		p->hash = fnv(p->ops[t], p->nops[t] * sizeof(struct op), p->hash);
 		p->total += p->nops[t];
 	}
+	/* Drawn after the ops: a seed's ops are what they were before the churn. */
+	if (opt.churn) {
+		static const unsigned int delay[] = { 50, 300, 1000, 3000 };
+
+		for (t = 0; t < CT_NR; t++)
+			p->churn_seed[t] = splitmix(&r.s);
+		p->race_delay = chance(&r, 50) ? 0 : delay[rnd(&r, 4)];
+		if (opt.race_delay >= 0)
+			p->race_delay = opt.race_delay;
+		p->hash = fnv(p->churn_seed, sizeof(p->churn_seed), p->hash);
+		p->hash = fnv(&p->race_delay, sizeof(p->race_delay), p->hash);
+	}
 }
 
 static void free_program(struct program *p)
@@ -280,6 +318,12 @@ static void free_program(struct program *p)
 static unsigned int cur_round;
 static uint64_t cur_seed;
 static __thread int cur_thread = -1, cur_op = -1, cur_type = -1;
+static __thread const char *cur_name;	/* a churn thread's name */
+
+static const char *cur_what(void)
+{
+	return cur_name ? cur_name : cur_type >= 0 ? op_names[cur_type] : "-";
+}
 
 static void __attribute__((noreturn, format(printf, 1, 2))) broken(const char *fmt, ...)
 {
@@ -292,8 +336,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) broken(const char *f
 	/* One write, so that lines of racing threads do not mix. */
 	dprintf(STDOUT_FILENO,
 		"abi_fuzz: BROKEN round %u seed 0x%016llx thread %d op %d (%s): %s\n",
-		cur_round, (unsigned long long)cur_seed, cur_thread, cur_op,
-		cur_type >= 0 ? op_names[cur_type] : "-", msg);
+		cur_round, (unsigned long long)cur_seed, cur_thread, cur_op, cur_what(), msg);
 	_exit(EXIT_BROKEN);
 }
 
@@ -307,8 +350,7 @@ static void vlog(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	dprintf(STDOUT_FILENO, "  t%d #%d %s: %s\n", cur_thread, cur_op,
-		cur_type >= 0 ? op_names[cur_type] : "-", msg);
+	dprintf(STDOUT_FILENO, "  t%d #%d %s: %s\n", cur_thread, cur_op, cur_what(), msg);
 }
 
 /* errno sets: a call may fail only with what the ABI documents for it. */
@@ -664,8 +706,11 @@ static size_t gen_msgs(struct rng *r, uint8_t *buf, size_t cap, bool config_only
 
 /* ---------- checking what the kernel publishes ---------- */
 
-/* NULL when @m (@len bytes) is a well-formed PACKET message. */
-static const char *bad_packet(const uint8_t *m, uint32_t len)
+/*
+ * NULL when @m (@len bytes) is a well-formed PACKET message of @queue, or
+ * with @queue < 0 of a queue the ops can bind.
+ */
+static const char *bad_packet_of(const uint8_t *m, uint32_t len, int queue)
 {
 	const struct nlmsghdr *nlh = (const void *)m;
 	const struct nfgenmsg *nfg = (const void *)(m + NLMSG_HDRLEN);
@@ -686,10 +731,11 @@ static const char *bad_packet(const uint8_t *m, uint32_t len)
 	if (nfg->version != NFNETLINK_V0 ||
 	    (nfg->nfgen_family != NFPROTO_IPV4 && nfg->nfgen_family != NFPROTO_IPV6))
 		return "bad nfgenmsg";
-	for (i = 0; i < sizeof(queue_set) / sizeof(queue_set[0]); i++)
+	for (i = 0; queue < 0 && i < sizeof(queue_set) / sizeof(queue_set[0]); i++)
 		if (ntohs(nfg->res_id) == queue_set[i])
 			break;
-	if (i == sizeof(queue_set) / sizeof(queue_set[0]))
+	if (queue >= 0 ? ntohs(nfg->res_id) != queue :
+	    i == sizeof(queue_set) / sizeof(queue_set[0]))
 		return "res_id is a queue nobody can have bound";
 	while (off + NLA_HDRLEN <= len) {
 		const struct nlattr *a = (const void *)(m + off);
@@ -734,21 +780,41 @@ static const char *bad_packet(const uint8_t *m, uint32_t len)
 	return NULL;
 }
 
-static uint32_t packet_id(const uint8_t *m, uint32_t len, uint16_t *queue)
+static const char *bad_packet(const uint8_t *m, uint32_t len)
 {
-	uint32_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)), id;
+	return bad_packet_of(m, len, -1);
+}
 
-	*queue = ntohs(((const struct nfgenmsg *)(m + NLMSG_HDRLEN))->res_id);
+/*
+ * The first 32 bits (network order) of attribute @type of a message that
+ * bad_packet_of() passed, into *@v; false when it has no such attribute.
+ */
+static bool packet_u32(const uint8_t *m, uint32_t len, uint16_t type, uint32_t *v)
+{
+	uint32_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+
 	while (off + NLA_HDRLEN <= len) {
 		const struct nlattr *a = (const void *)(m + off);
 
-		if ((a->nla_type & NLA_TYPE_MASK) == NFQA_PACKET_HDR) {
-			memcpy(&id, m + off + NLA_HDRLEN, 4);
-			return ntohl(id);
+		if (a->nla_len < NLA_HDRLEN)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == type && a->nla_len >= NLA_HDRLEN + 4) {
+			memcpy(v, m + off + NLA_HDRLEN, 4);
+			*v = ntohl(*v);
+			return true;
 		}
 		off += NLA_ALIGN(a->nla_len);
 	}
-	return 0;
+	return false;
+}
+
+static uint32_t packet_id(const uint8_t *m, uint32_t len, uint16_t *queue)
+{
+	uint32_t id = 0;
+
+	*queue = ntohs(((const struct nfgenmsg *)(m + NLMSG_HDRLEN))->res_id);
+	packet_u32(m, len, NFQA_PACKET_HDR, &id);
+	return id;
 }
 
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v, size_t *where)
@@ -1753,6 +1819,27 @@ static void op_poll(struct rng *r, unsigned int s)
 		broken("poll revents 0x%x has bits the ABI does not document", p.revents);
 }
 
+/* NULL when the figures of NFQRING_GET_STATS are possible at all. */
+static const char *bad_stats(const struct nfqring_stats *st)
+{
+	static __thread char msg[160];
+
+	if (st->backlog_bytes > NFQRING_BACKLOG_BYTES)
+		snprintf(msg, sizeof(msg), "backlog_bytes %u over NFQRING_BACKLOG_BYTES",
+			 st->backlog_bytes);
+	else if (st->tx_last_error > 0 || st->tx_last_error < -4095)
+		snprintf(msg, sizeof(msg), "tx_last_error %d", st->tx_last_error);
+	else if (st->tx_flushes > st->tx_frames)
+		snprintf(msg, sizeof(msg), "tx_flushes %llu > tx_frames %llu",
+			 (unsigned long long)st->tx_flushes, (unsigned long long)st->tx_frames);
+	else if (!st->rx_frame_nr != !st->rx_frame_size || !st->tx_frame_nr != !st->tx_frame_size)
+		snprintf(msg, sizeof(msg), "a ring of rx %u x %u, tx %u x %u bytes",
+			 st->rx_frame_nr, st->rx_frame_size, st->tx_frame_nr, st->tx_frame_size);
+	else
+		return NULL;
+	return msg;
+}
+
 static void op_stats(unsigned int s, unsigned int variant)
 {
 	struct slot *sl = &slots[s % NSLOT];
@@ -1761,6 +1848,7 @@ static void op_stats(unsigned int s, unsigned int variant)
 		uint8_t canary[32];
 	} b;
 	struct epo *e = NULL;
+	const char *bad;
 	size_t where;
 	int ret;
 
@@ -1788,14 +1876,9 @@ static void op_stats(unsigned int s, unsigned int variant)
 	}
 	if (!all_bytes(b.canary, sizeof(b.canary), RDC_BYTE, &where))
 		broken("GET_STATS wrote past struct nfqring_stats");
-	if (b.st.backlog_bytes > NFQRING_BACKLOG_BYTES)
-		broken("backlog_bytes %u over NFQRING_BACKLOG_BYTES", b.st.backlog_bytes);
-	if (b.st.tx_last_error > 0 || b.st.tx_last_error < -4095)
-		broken("tx_last_error %d", b.st.tx_last_error);
-	if (b.st.tx_errors > b.st.tx_frames + b.st.tx_errors ||
-	    b.st.tx_flushes > b.st.tx_frames)
-		broken("tx_flushes %llu > tx_frames %llu",
-		       (unsigned long long)b.st.tx_flushes, (unsigned long long)b.st.tx_frames);
+	bad = bad_stats(&b.st);
+	if (bad)
+		broken("GET_STATS: %s", bad);
 	if (e && (b.st.rx_frame_nr != e->rx.nm_frame_nr ||
 		  b.st.tx_frame_nr != e->tx.nm_frame_nr ||
 		  (e->rx.nm_block_nr && b.st.rx_frame_size != e->rx.nm_frame_size) ||
@@ -2121,6 +2204,1171 @@ static void run_op(struct thr *t, const struct op *o)
 	}
 }
 
+/* ---------- the churn: rings replaced and queues rebound under traffic ---------- */
+
+/*
+ * Beside the ops, in every round (unless --no-churn), seven threads work on
+ * an endpoint and a queue of their own (CH_QUEUE, whose rule no op's
+ * message can name), so that their checks can be exact:
+ *   ring     replaces the RX ring (munmap, SET_RX_RING, mmap): frames of 16
+ *            KiB and 4 KiB one-frame blocks by turns, now and then three
+ *            frames (no power of two) or no ring at all;
+ *   bind     BIND+PARAMS, a while bound, UNBIND, a while unbound;
+ *   copy     PARAMS with other copy ranges and modes, bound or not;
+ *   send     UDP of 64 B to 9 KB and UDP GSO, IPv4 and IPv6, while the
+ *            binding cannot change, so that the binding of each packet is
+ *            known;
+ *   race     the same, mostly 9 KB, at any moment; a packet's binding is
+ *            known when no change began or ended while it was sent;
+ *   consume  reads the ring strictly in ring order, without poll() while
+ *            frames are ready (as libnfqring), and the read() backlog (at
+ *            times late, so that messages of an old binding wait across a
+ *            rebind); gives verdicts; drains the receiver of the packets
+ *            accepted;
+ *   probe    at random moments: /proc/net/netfilter/nfqring, GET_STATS and
+ *            poll() of the endpoint.
+ * Each packet carries a sequence number as its mark (NFQA_MARK of its
+ * message, whatever the copy range) and at the start of each segment's
+ * payload (what the receiver sees).  In a test build of the module (the
+ * parameter test_delay_us) a round may also widen the module's race
+ * windows, by a delay drawn from its seed.
+ *
+ * Invariants:
+ *  - every frame read: nm_len within the frame; a VALID frame holds a
+ *    well-formed PACKET message of CH_QUEUE inside nm_len, marked with a
+ *    sequence number that was sent;
+ *  - ring order: no frame after the reader's position is taken while the
+ *    frame at it is still UNUSED;
+ *  - per binding, ids increase (with wrap-around) in ring order and in
+ *    read() order, and no packet of a binding follows one of a later one;
+ *    a packet sent while the queue was unbound is never queued;
+ *  - no packet released unread: the receiver never gets a packet more often
+ *    than its message was read.  The consumer gives only verdicts that
+ *    release nothing unread from a correct kernel: a batch up to the last
+ *    VALID frame read, and single verdicts for read() messages, both only
+ *    for packets of the binding bound at that moment;
+ *  - every ring line of /proc/net/netfilter/nfqring: rx_in_use <=
+ *    rx_frame_nr, and a geometry the ABI allows;
+ *  - GET_STATS: backlog_bytes <= NFQRING_BACKLOG_BYTES, one queue at most;
+ *  - poll() answers only documented bits; no frame is left RESERVED once
+ *    the traffic stopped.
+ * --self-test and --check-checkers show that each of these checks fires
+ * on a forged frame, /proc text, figure or count.
+ */
+
+#define CH_QUEUE	10
+#define CH_PORT		40010	/* queued to CH_QUEUE, without bypass */
+#define CH_FD		910	/* its endpoint, beyond the slots' numbers */
+#define CH_SEQS		(1U << 18)	/* packets a round may send */
+#define DELAY_PARAM	"/sys/module/nfqring/parameters/test_delay_us"
+
+/* What the sender knew of a sequence number (ch.tag): */
+#define TAG_SENT	1u	/* this word is written */
+#define TAG_CERTAIN	2u	/* sent while the binding did not change... */
+#define TAG_BOUND	4u	/* ... and the queue was bound: TAG_GEN says which binding */
+#define TAG_NSEG(t)	(((t) >> 3) & 63)	/* segments (1 without GSO) */
+#define TAG_GEN(t)	((t) >> 9)
+
+static const char *const churn_names[CT_NR] = {
+	"churn-ring", "churn-bind", "churn-copy", "churn-send", "churn-race",
+	"churn-consume", "churn-probe",
+};
+
+static struct {
+	int		fd, rcv;
+	pthread_rwlock_t maplock;	/* ring thread writes, consumer reads */
+	struct nl_mmap_req rx;		/* the RX ring the kernel has */
+	uint8_t		*map;		/* and our mapping of it */
+	unsigned int	ring_gen;	/* successful ring set-ups */
+	pthread_rwlock_t bindlock;	/* binder writes; send and verdicts read */
+	uint32_t	cfgseq;		/* odd while the binding may change */
+	uint32_t	gen;		/* bindings so far */
+	bool		bound;
+	uint32_t	next_seq;
+	uint32_t	*tag;		/* per sequence number: TAG_* */
+	uint16_t	*reads, *deliv;	/* messages read, datagrams received */
+	int		stop;		/* 1: churn stops; 2: consumer too */
+	pthread_t	tid[CT_NR];
+} ch;
+
+static bool ch_stopping(int level)
+{
+	return __atomic_load_n(&ch.stop, __ATOMIC_ACQUIRE) >= level;
+}
+
+static void ch_pause(struct rng *r)
+{
+	switch (rnd(r, 10)) {
+	case 0 ... 2:	break;
+	case 3 ... 7:	usleep(rnd(r, 500)); break;
+	default:	usleep(rnd(r, 3000)); break;
+	}
+}
+
+/* ---- the checks, pure functions so that --check-checkers can forge input ---- */
+
+struct ch_msg {
+	uint32_t	id, seq;
+	bool		gso;	/* the message stands for every segment */
+};
+
+/* NULL when @m (@len bytes) is a message the churn can get; fills @out. */
+static const char *bad_churn_msg(const uint8_t *m, uint32_t len, struct ch_msg *out)
+{
+	static __thread char msg[160];
+	const char *bad = bad_packet_of(m, len, CH_QUEUE);
+	uint32_t info = 0;
+	uint16_t queue;
+
+	if (bad)
+		return bad;
+	out->id = packet_id(m, len, &queue);
+	if (!packet_u32(m, len, NFQA_MARK, &out->seq))
+		return "no NFQA_MARK: not a packet the churn sent";
+	if (out->seq == 0 || out->seq >= CH_SEQS) {
+		snprintf(msg, sizeof(msg), "NFQA_MARK %u is no sequence number of the churn",
+			 out->seq);
+		return msg;
+	}
+	out->gso = packet_u32(m, len, NFQA_SKB_INFO, &info) && (info & NFQA_SKB_GSO);
+	return NULL;
+}
+
+/* NULL when a frame of @frame_size bytes whose status is @st is sound. */
+static const char *bad_churn_frame(const struct nl_mmap_hdr *h, uint32_t frame_size,
+				   uint32_t st, struct ch_msg *out)
+{
+	static __thread char msg[160];
+	uint32_t room = frame_size - NFQRING_HDRLEN;
+
+	if (st == NFQRING_STATUS_COPY) {
+		if (!h->nm_len || h->nm_len > 0x10000 + 4096) {
+			snprintf(msg, sizeof(msg), "COPY with nm_len %u", h->nm_len);
+			return msg;
+		}
+		return NULL;
+	}
+	if (st != NFQRING_STATUS_VALID) {
+		snprintf(msg, sizeof(msg), "status %u, which the kernel never publishes", st);
+		return msg;
+	}
+	if (h->nm_len > room) {
+		snprintf(msg, sizeof(msg),
+			 "VALID with nm_len %u in a frame of %u bytes of room: the message overflowed its frame",
+			 h->nm_len, room);
+		return msg;
+	}
+	return bad_churn_msg((const uint8_t *)h + NFQRING_HDRLEN, h->nm_len, out);
+}
+
+/*
+ * Frame @pos (the reader's position) was UNUSED: NULL unless a frame after
+ * it is taken while it is still UNUSED.  The kernel takes frames in ring
+ * order from its head, and the reader has released every frame before
+ * @pos, so a frame after it can only be taken once @pos is.
+ */
+static const char *bad_ring_order(uint8_t *ring, const struct nl_mmap_req *q, uint32_t pos)
+{
+	static __thread char msg[200];
+	uint32_t j, st;
+
+	for (j = 1; j < q->nm_frame_nr; j++) {
+		st = status_load(frame_at(ring, q, pos + j));
+		if (st == NFQRING_STATUS_UNUSED)
+			continue;
+		/* loaded after the later frame: taken first, it shows now */
+		if (status_load(frame_at(ring, q, pos)) != NFQRING_STATUS_UNUSED)
+			return NULL;
+		snprintf(msg, sizeof(msg),
+			 "frame %u has status %u while frame %u, before it in ring order, is still UNUSED: the kernel left ring order",
+			 (pos + j) % q->nm_frame_nr, st, pos % q->nm_frame_nr);
+		return msg;
+	}
+	return NULL;
+}
+
+/* Where a sequence of packets of known bindings got to. */
+struct ch_order {
+	bool		have;
+	uint32_t	gen, id;
+};
+
+/* NULL when packet @id of binding @gen may come next after what @o saw. */
+static const char *bad_order(struct ch_order *o, uint32_t gen, uint32_t id)
+{
+	static __thread char msg[160];
+
+	if (o->have && gen < o->gen) {
+		snprintf(msg, sizeof(msg), "a packet of binding %u after one of binding %u",
+			 gen, o->gen);
+		return msg;
+	}
+	if (o->have && gen == o->gen && (int32_t)(id - o->id) <= 0) {
+		snprintf(msg, sizeof(msg), "id %u after id %u in the same binding (%u)",
+			 id, o->id, gen);
+		return msg;
+	}
+	o->have = true;
+	o->gen = gen;
+	o->id = id;
+	return NULL;
+}
+
+/* NULL unless packet @seq reached the receiver more often than it was read. */
+static const char *bad_delivery(uint32_t seq, unsigned int delivered, unsigned int read,
+				uint32_t tag)
+{
+	static __thread char msg[300];
+
+	if (delivered <= read)
+		return NULL;
+	snprintf(msg, sizeof(msg),
+		 "packet %u (%u segment(s), sent %s%s, binding %u) reached the receiver %u times but its message was read %u times: a verdict released a packet nobody read",
+		 seq, TAG_NSEG(tag), tag & TAG_CERTAIN ? "while the binding was stable" : "at any moment",
+		 tag & TAG_CERTAIN ? (tag & TAG_BOUND ? " and bound" : " and unbound") : "",
+		 TAG_GEN(tag), delivered, read);
+	return msg;
+}
+
+enum { PC_QUEUE, PC_TRANSPORT, PC_RXNR, PC_RXSZ, PC_TXNR, PC_TXSZ, PC_INUSE,
+       PC_TXFRAMES, PC_TXBATCHES, PC_NR };
+static const char *const proc_cols[PC_NR] = {
+	"queue", "transport", "rx_frame_nr", "rx_frame_size", "tx_frame_nr",
+	"tx_frame_size", "rx_in_use", "tx_frames", "tx_batches",
+};
+
+/* NULL when a ring's frame count and size are ones the ABI allows. */
+static const char *bad_geometry(unsigned long long nr, unsigned long long size)
+{
+	if (!nr != !size)
+		return "a frame count without a frame size, or the reverse";
+	if (nr && (size < NFQRING_HDRLEN || size % NFQRING_FRAME_ALIGN))
+		return "a frame size the ABI refuses";
+	if (nr > NFQRING_MAX_FRAMES || nr * size > NFQRING_MAX_RING_BYTES)
+		return "more frames or bytes than a ring may have";
+	return NULL;
+}
+
+/*
+ * NULL when the text of /proc/net/netfilter/nfqring is sound: a header
+ * naming the columns, then per queue a line; in a ring line the figures
+ * stay within the ring's geometry.  @seen (may be NULL) gathers the ring
+ * lines of queue @queue.
+ */
+struct proc_seen {
+	unsigned long long lines, busy, max_in_use;
+};
+
+static const char *bad_proc_text(const char *text, unsigned int queue, struct proc_seen *seen)
+{
+	static __thread char msg[600];
+	int col[PC_NR], ncol = 0, i, k;
+	const char *p = text, *why = NULL;
+	char raw[512], line[512];
+
+	for (k = 0; k < PC_NR; k++)
+		col[k] = -1;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		unsigned long long v[PC_NR];
+		char *tok[40], *save, *t;
+		int ntok = 0;
+
+		snprintf(raw, sizeof(raw), "%.*s", (int)n, p);
+		memcpy(line, raw, sizeof(line));
+		p += n + (p[n] == '\n');
+		for (t = strtok_r(line, " \t", &save); t && ntok < 40; t = strtok_r(NULL, " \t", &save))
+			tok[ntok++] = t;
+		if (!ntok)
+			continue;
+		if (!strcmp(tok[0], "#") && ntok > 1 && !strcmp(tok[1], proc_cols[PC_QUEUE])) {
+			for (i = 1; i < ntok; i++)
+				for (k = 0; k < PC_NR; k++)
+					if (!strcmp(tok[i], proc_cols[k]))
+						col[k] = i - 1;
+			for (k = 0; k < PC_NR; k++)
+				if (col[k] < 0) {
+					snprintf(msg, sizeof(msg), "the header names no column %s",
+						 proc_cols[k]);
+					return msg;
+				}
+			ncol = ntok - 1;
+			continue;
+		}
+		if (tok[0][0] == '#')
+			continue;
+		if (!ncol) {
+			why = "a queue line before the header that names the columns";
+			goto bad;
+		}
+		if (ntok <= col[PC_TRANSPORT])
+			goto short_line;
+		if (strcmp(tok[col[PC_TRANSPORT]], "ring"))
+			continue;	/* netlink PORTID */
+		if (ntok != ncol) {
+short_line:
+			why = "not as many fields as the header names";
+			goto bad;
+		}
+		for (k = 0; k < PC_NR; k++) {
+			char *end;
+
+			if (k == PC_TRANSPORT)
+				continue;
+			errno = 0;
+			v[k] = strtoull(tok[col[k]], &end, 10);
+			if (errno || *end || end == tok[col[k]] || tok[col[k]][0] == '-') {
+				why = "a field that is no number";
+				goto bad;
+			}
+		}
+		if (v[PC_INUSE] > v[PC_RXNR])
+			why = "rx_in_use above rx_frame_nr: more frames in use than the ring has";
+		else
+			why = bad_geometry(v[PC_RXNR], v[PC_RXSZ]) ?: bad_geometry(v[PC_TXNR], v[PC_TXSZ]);
+		if (!why && v[PC_TXBATCHES] > v[PC_TXFRAMES])
+			why = "tx_batches above tx_frames";
+		if (why)
+			goto bad;
+		if (seen && v[PC_QUEUE] == queue) {
+			seen->lines++;
+			seen->busy += v[PC_INUSE] > 0;
+			if (v[PC_INUSE] > seen->max_in_use)
+				seen->max_in_use = v[PC_INUSE];
+		}
+	}
+	return NULL;
+bad:
+	snprintf(msg, sizeof(msg), "%s: '%s'", why, raw);
+	return msg;
+}
+
+/* ---- the threads ---- */
+
+static void ch_unmap(void)
+{
+	if (ch.map && munmap(ch.map, ring_bytes(&ch.rx)))
+		broken("munmap of the churn's ring: %s", strerror(errno));
+	ch.map = NULL;
+}
+
+static void ch_map(void)
+{
+	void *p;
+
+	if (!ch.rx.nm_block_nr)
+		return;
+	p = mmap(NULL, ring_bytes(&ch.rx), PROT_READ | PROT_WRITE, MAP_SHARED, ch.fd, 0);
+	if (p == MAP_FAILED) {
+		expect_errno("mmap of the churn's ring", errno, E(ENOMEM));
+		return;
+	}
+	ch.map = p;
+}
+
+/*
+ * The k-th ring: 16 KiB frames (room for 9 KB) and 4 KiB one-frame blocks
+ * by turns; at times three frames in one block or three blocks (no power
+ * of two), or no ring.
+ */
+static struct nl_mmap_req ch_geometry(struct rng *r, unsigned int k)
+{
+	struct nl_mmap_req q = { 0 };
+
+	switch (rnd(r, 20)) {
+	case 0 ... 1:	/* none: everything goes to read() */
+		return q;
+	case 2:		/* three small frames in one page */
+		q = (struct nl_mmap_req){ page_sz, 1, (page_sz / 3) & ~3u, 3 };
+		return q;
+	case 3:		/* three blocks of one 16 KiB frame */
+		q = (struct nl_mmap_req){ 4 * page_sz, 3, 4 * page_sz, 3 };
+		return q;
+	}
+	if (k % 2)
+		q = (struct nl_mmap_req){ page_sz, 1, page_sz, 1 };
+	else
+		q = (struct nl_mmap_req){ 4 * page_sz, 1 << rnd(r, 3), 4 * page_sz, 0 },
+		q.nm_frame_nr = q.nm_block_nr;
+	return q;
+}
+
+static void churn_ring(struct rng *r)
+{
+	unsigned int k;
+	int ret;
+
+	for (k = 0; !ch_stopping(1); k++) {
+		struct nl_mmap_req q = ch_geometry(r, k);
+
+		pthread_rwlock_wrlock(&ch.maplock);
+		ch_unmap();
+		ret = ioctl(ch.fd, NFQRING_SET_RX_RING, &q);
+		if (ret == 0) {
+			ch.rx = q;
+			ch.ring_gen++;
+			CNT(ch_ring_ok);
+		} else {
+			/* EBUSY: bound; the old ring stays */
+			expect_errno("SET_RX_RING (churn)", errno, E(EBUSY) | E(ENOMEM));
+			CNT(ch_ring_busy);
+		}
+		ch_map();
+		pthread_rwlock_unlock(&ch.maplock);
+		ch_pause(r);
+	}
+}
+
+/* One CONFIG message for CH_QUEUE: a command and/or parameters. */
+static size_t ch_config(struct rng *r, uint8_t *buf, size_t cap, int cmd, bool params,
+			bool flags)
+{
+	static const uint32_t range[] = { 0, 24, 40, 64, 300, 1500, 4000, 9000, 0xffff };
+	struct mb b = { .buf = buf, .cap = cap };
+	struct nlmsghdr *nlh = mb_start(&b, NFQNL_MSG_CONFIG, NLM_F_REQUEST, CH_QUEUE);
+
+	if (cmd >= 0) {
+		struct nfqnl_msg_config_cmd c = { .command = cmd, .pf = htons(AF_INET) };
+
+		mb_attr(&b, NFQA_CFG_CMD, &c, sizeof(c));
+	}
+	if (params) {
+		struct nfqnl_msg_config_params pa = { .copy_mode = NFQNL_COPY_PACKET };
+
+		switch (rnd(r, 30)) {
+		case 0:	pa.copy_mode = NFQNL_COPY_NONE; break;
+		case 1 ... 3: pa.copy_mode = NFQNL_COPY_META; break;
+		}
+		pa.copy_range = htonl(range[rnd(r, sizeof(range) / sizeof(range[0]))]);
+		mb_attr(&b, NFQA_CFG_PARAMS, &pa, sizeof(pa));
+	}
+	/* Never FAIL_OPEN: it accepts packets nobody read, on purpose. */
+	if (flags) {
+		mb_u32(&b, NFQA_CFG_FLAGS, chance(r, 40) ? NFQA_CFG_F_GSO : 0);
+		mb_u32(&b, NFQA_CFG_MASK, NFQA_CFG_F_GSO);
+	}
+	mb_end(&b, nlh);
+	return b.len;
+}
+
+static void ch_write(const uint8_t *buf, size_t len, const char *what, errset allowed)
+{
+	ssize_t ret = write(ch.fd, buf, len);
+
+	if (ret < 0)
+		expect_errno(what, errno, allowed);
+	else if ((size_t)ret != len)
+		broken("%s: write of %zu bytes returned %zd", what, len, ret);
+}
+
+/*
+ * BIND or UNBIND by the CONFIG message in @buf.  Holds bindlock, and makes
+ * cfgseq odd while the binding may change, so that the racing sender can
+ * tell afterwards whether it did (a sequence lock).
+ */
+static void ch_rebind(const uint8_t *buf, size_t len, bool bind)
+{
+	ssize_t ret;
+
+	pthread_rwlock_wrlock(&ch.bindlock);
+	__atomic_add_fetch(&ch.cfgseq, 1, __ATOMIC_SEQ_CST);
+	ret = write(ch.fd, buf, len);
+	if (ret == (ssize_t)len) {
+		if (bind)
+			__atomic_store_n(&ch.gen, ch.gen + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&ch.bound, bind, __ATOMIC_RELAXED);
+	} else if (ret >= 0) {
+		broken("%s: write of %zu bytes returned %zd", bind ? "BIND" : "UNBIND", len, ret);
+	} else {
+		expect_errno(bind ? "BIND (churn)" : "UNBIND (churn)", errno, E(ENOMEM));
+	}
+	__atomic_add_fetch(&ch.cfgseq, 1, __ATOMIC_SEQ_CST);
+	pthread_rwlock_unlock(&ch.bindlock);
+}
+
+static void churn_bind(struct rng *r)
+{
+	uint8_t buf[256];
+	size_t len;
+
+	while (!ch_stopping(1)) {
+		len = ch_config(r, buf, sizeof(buf), NFQNL_CFG_CMD_BIND, true, chance(r, 50));
+		ch_rebind(buf, len, true);
+		CNT(ch_binds);
+		ch_pause(r);
+		if (chance(r, 20))	/* long enough for many packets */
+			usleep(5000 + rnd(r, 25000));
+		if (!ch.bound)
+			continue;
+		len = ch_config(r, buf, sizeof(buf), NFQNL_CFG_CMD_UNBIND, false, false);
+		ch_rebind(buf, len, false);
+		ch_pause(r);
+	}
+}
+
+/* Copy ranges and modes change under the traffic, bound or not. */
+static void churn_copy(struct rng *r)
+{
+	uint8_t buf[256];
+	size_t len;
+
+	while (!ch_stopping(1)) {
+		len = ch_config(r, buf, sizeof(buf), -1, true, false);
+		ch_write(buf, len, "PARAMS (churn)", E(ENODEV) | E(ENOMEM));
+		CNT(ch_params);
+		ch_pause(r);
+		ch_pause(r);
+	}
+}
+
+/* The tag of packet @seq at every segment start of @buf. */
+static void ch_tag_payload(uint8_t *buf, size_t len, size_t seg, uint32_t seq)
+{
+	uint32_t inv = ~seq;
+	size_t off;
+
+	for (off = 0; off + 8 <= len; off += seg) {
+		memcpy(buf + off, &seq, 4);
+		memcpy(buf + off + 4, &inv, 4);
+	}
+}
+
+/*
+ * UDP to CH_PORT.  @certain: holding bindlock, so that the binding of each
+ * packet is known (the enqueue runs in sendmsg() on LOCAL_OUT).
+ */
+static void churn_send(struct rng *r, bool certain)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(CH_PORT),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(CH_PORT),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int s4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int big = 16 << 20;
+	uint8_t *buf = malloc(16384);
+
+	if (s4 < 0 || s6 < 0 || !buf)
+		broken("churn sender: socket/malloc: %s", strerror(errno));
+	setsockopt(s4, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	setsockopt(s6, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	memset(buf, 'c', 16384);
+	while (!ch_stopping(1)) {
+		unsigned int k, n = 1 + rnd(r, 16);
+
+		for (k = 0; k < n; k++) {
+			uint32_t seq = __atomic_fetch_add(&ch.next_seq, 1, __ATOMIC_RELAXED);
+			unsigned int kind = rnd(r, 100), nseg = 1;
+			bool v6 = chance(r, 25);
+			int s = v6 ? s6 : s4;
+			size_t len, gso = 0;
+			uint32_t tag, cfg = 1, stable = 0;
+
+			if (seq >= CH_SEQS)
+				goto out;
+			if (!certain)	/* the racer: mostly 9 KB */
+				kind = kind < 20 ? 0 : kind < 85 ? 70 : 95;
+			if (kind < 45) {
+				len = 64 + rnd(r, 537);
+			} else if (kind < 60) {
+				len = 600 + rnd(r, 901);
+			} else if (kind < 85) {
+				len = 8900 + rnd(r, 101);
+			} else {	/* GSO: 2-8 segments, the last one at least 8 bytes */
+				gso = 150 + rnd(r, 1250);
+				nseg = 2 + rnd(r, 7);
+				len = gso * (nseg - 1) + 8 + rnd(r, gso - 7);
+			}
+			ch_tag_payload(buf, len, gso ? gso : len, seq);
+			if (certain)
+				pthread_rwlock_rdlock(&ch.bindlock);
+			/* unbound: now and then one, which must be dropped */
+			if (certain && !ch.bound && !chance(r, 10)) {
+				pthread_rwlock_unlock(&ch.bindlock);
+				continue;
+			}
+			tag = TAG_SENT | nseg << 3;
+			if (certain)
+				tag |= TAG_CERTAIN | (ch.bound ? TAG_BOUND | ch.gen << 9 : 0);
+			__atomic_store_n(&ch.tag[seq], tag, __ATOMIC_RELEASE);
+			if (!certain) {	/* the binding as it was, if it stayed */
+				cfg = __atomic_load_n(&ch.cfgseq, __ATOMIC_SEQ_CST);
+				stable = TAG_SENT | nseg << 3 | TAG_CERTAIN;
+				if (__atomic_load_n(&ch.bound, __ATOMIC_RELAXED))
+					stable |= TAG_BOUND |
+						  __atomic_load_n(&ch.gen, __ATOMIC_RELAXED) << 9;
+			}
+			if (setsockopt(s, SOL_SOCKET, SO_MARK, &seq, sizeof(seq)))
+				broken("SO_MARK: %s", strerror(errno));
+			if (gso) {
+				char cbuf[CMSG_SPACE(sizeof(uint16_t))] = { 0 };
+				struct iovec iov = { buf, len };
+				struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+						     .msg_control = cbuf,
+						     .msg_controllen = sizeof(cbuf) };
+				struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+				uint16_t g = gso;
+
+				mh.msg_name = v6 ? (void *)&a6 : (void *)&a4;
+				mh.msg_namelen = v6 ? sizeof(a6) : sizeof(a4);
+				c->cmsg_level = SOL_UDP;
+				c->cmsg_type = UDP_SEGMENT;
+				c->cmsg_len = CMSG_LEN(sizeof(g));
+				memcpy(CMSG_DATA(c), &g, sizeof(g));
+				sendmsg(s, &mh, MSG_DONTWAIT);
+			} else {
+				sendto(s, buf, len, MSG_DONTWAIT,
+				       v6 ? (void *)&a6 : (void *)&a4, v6 ? sizeof(a6) : sizeof(a4));
+			}
+			if (certain) {
+				pthread_rwlock_unlock(&ch.bindlock);
+				CNT(ch_sent);
+				continue;
+			}
+			/* No change began or ended meanwhile: now it is known. */
+			if (!(cfg & 1) && __atomic_load_n(&ch.cfgseq, __ATOMIC_SEQ_CST) == cfg)
+				__atomic_store_n(&ch.tag[seq], stable, __ATOMIC_RELEASE);
+			CNT(ch_raced);
+		}
+		/* a burst at a time, so that the ops keep most of the machine */
+		usleep(200 + rnd(r, 800));
+		ch_pause(r);
+	}
+out:
+	close(s4);
+	close(s6);
+	free(buf);
+}
+
+/* What the consumer did last, shown when a packet was released unread. */
+struct ch_event {
+	char		what;	/* R frame, B read(), b batch, v verdict, N new ring */
+	uint32_t	seq, id, gen;
+};
+
+#define CH_HISTORY	24
+
+/* The consumer's state. */
+struct ch_reader {
+	struct ch_event	hist[CH_HISTORY];
+	unsigned int	nhist;
+	unsigned int	ring_gen;
+	uint32_t	pos;
+	struct ch_order	ring, backlog;
+	bool		batch;		/* a VALID frame of a known binding read: */
+	uint32_t	batch_id, batch_gen;	/* the last one */
+	unsigned int	nv;		/* read() messages of a known binding */
+	uint32_t	vid[64], vgen[64];
+	uint8_t		*buf;
+};
+
+static void ch_event(struct ch_reader *rd, char what, uint32_t seq, uint32_t id, uint32_t gen)
+{
+	rd->hist[rd->nhist++ % CH_HISTORY] = (struct ch_event){ what, seq, id, gen };
+}
+
+static void ch_history(const struct ch_reader *rd)
+{
+	char line[CH_HISTORY * 40];
+	unsigned int i, n = 0;
+
+	for (i = rd->nhist > CH_HISTORY ? rd->nhist - CH_HISTORY : 0; i < rd->nhist; i++) {
+		const struct ch_event *e = &rd->hist[i % CH_HISTORY];
+
+		n += snprintf(line + n, sizeof(line) - n, " %c:%u/%u@%u", e->what, e->seq,
+			      e->id, e->gen);
+	}
+	dprintf(STDOUT_FILENO,
+		"abi_fuzz: the churn's consumer, last (R frame, B read(), b batch, v verdict, N new ring; packet/id@binding, binding 0 unknown; now binding %u, %s):%s\n",
+		ch.gen, ch.bound ? "bound" : "unbound", n ? line : " nothing");
+}
+
+/* One message read, from a frame or from read(): counted, its order checked. */
+static void ch_took(struct ch_reader *rd, const struct ch_msg *m, bool ring, const char *where)
+{
+	uint32_t t = __atomic_load_n(&ch.tag[m->seq], __ATOMIC_ACQUIRE);
+	const char *bad;
+
+	ch_event(rd, ring ? 'R' : 'B', m->seq, m->id, t & TAG_CERTAIN ? TAG_GEN(t) : 0);
+	if (!(t & TAG_SENT) || m->seq >= __atomic_load_n(&ch.next_seq, __ATOMIC_RELAXED))
+		broken("%s: mark %u, a sequence number not sent yet", where, m->seq);
+	__atomic_add_fetch(&ch.reads[m->seq], m->gso ? TAG_NSEG(t) : 1, __ATOMIC_RELEASE);
+	if (!(t & TAG_CERTAIN))
+		return;
+	if (!(t & TAG_BOUND))
+		broken("%s: packet %u (id %u) was sent while its queue was unbound, yet it was queued",
+		       where, m->seq, m->id);
+	bad = bad_order(ring ? &rd->ring : &rd->backlog, TAG_GEN(t), m->id);
+	if (bad)
+		broken("%s: packet %u: %s", where, m->seq, bad);
+	if (ring) {
+		rd->batch = true;
+		rd->batch_id = m->id;
+		rd->batch_gen = TAG_GEN(t);
+	} else if (rd->nv < 64) {
+		rd->vid[rd->nv] = m->id;
+		rd->vgen[rd->nv++] = TAG_GEN(t);
+	}
+}
+
+/* Reads the ring from the reader's position while frames are ready. */
+static bool ch_read_ring(struct ch_reader *rd)
+{
+	bool progress = false;
+	uint32_t n, st;
+
+	pthread_rwlock_rdlock(&ch.maplock);
+	if (rd->ring_gen != ch.ring_gen) {
+		rd->ring_gen = ch.ring_gen;
+		rd->pos = 0;	/* a new ring starts at frame 0 */
+		ch_event(rd, 'N', 0, ch.rx.nm_frame_nr, ch.rx.nm_frame_size);
+	}
+	for (n = 0; ch.map && n < ch.rx.nm_frame_nr; n++) {
+		struct nl_mmap_hdr *h = frame_at(ch.map, &ch.rx, rd->pos);
+		struct ch_msg m;
+		const char *bad;
+		char where[96];
+
+		st = status_load(h);
+		if (st == NFQRING_STATUS_UNUSED) {
+			bad = bad_ring_order(ch.map, &ch.rx, rd->pos);
+			if (bad)
+				broken("churn ring of %u x %u: %s", ch.rx.nm_frame_nr,
+				       ch.rx.nm_frame_size, bad);
+			break;
+		}
+		if (st == NFQRING_STATUS_RESERVED)
+			break;
+		snprintf(where, sizeof(where), "churn RX frame %u of %u x %u", rd->pos,
+			 ch.rx.nm_frame_nr, ch.rx.nm_frame_size);
+		bad = bad_churn_frame(h, ch.rx.nm_frame_size, st, &m);
+		if (bad)
+			broken("%s (nm_len %u): %s", where, h->nm_len, bad);
+		if (st == NFQRING_STATUS_VALID) {
+			ch_took(rd, &m, true, where);
+			CNT(ch_valid);
+		} else {
+			CNT(ch_copy);
+		}
+		status_store(h, NFQRING_STATUS_UNUSED);
+		rd->pos = (rd->pos + 1) % ch.rx.nm_frame_nr;
+		progress = true;
+	}
+	pthread_rwlock_unlock(&ch.maplock);
+	return progress;
+}
+
+/* read() up to @max messages; true when one came. */
+static bool ch_read_backlog(struct ch_reader *rd, unsigned int max)
+{
+	bool progress = false;
+	unsigned int k;
+
+	for (k = 0; k < max; k++) {
+		ssize_t ret = read(ch.fd, rd->buf, BUFSZ);
+		struct ch_msg m;
+		const char *bad;
+
+		if (ret < 0) {
+			if (errno == EAGAIN)
+				break;
+			expect_errno("read (churn)", errno, E(ENOBUFS));
+			CNT(ch_overruns);
+			continue;
+		}
+		bad = bad_churn_msg(rd->buf, ret, &m);
+		if (bad)
+			broken("churn read() of %zd bytes: %s", ret, bad);
+		ch_took(rd, &m, false, "churn read()");
+		CNT(ch_backlog);
+		progress = true;
+	}
+	return progress;
+}
+
+static void ch_verdict(uint8_t type, uint32_t id, uint32_t verdict)
+{
+	struct nfqnl_msg_verdict_hdr vh = { .verdict = htonl(verdict), .id = htonl(id) };
+	uint8_t buf[64];
+	struct mb b = { .buf = buf, .cap = sizeof(buf) };
+	struct nlmsghdr *nlh = mb_start(&b, type, NLM_F_REQUEST, CH_QUEUE);
+
+	mb_attr(&b, NFQA_VERDICT_HDR, &vh, sizeof(vh));
+	mb_end(&b, nlh);
+	/* ENOENT: flushed meanwhile (a hook went), or released by a batch */
+	ch_write(buf, b.len, type == NFQNL_MSG_VERDICT ? "VERDICT (churn)" :
+		 "VERDICT_BATCH (churn)", E(ENOENT) | E(ENOMEM));
+}
+
+/*
+ * Verdicts only for packets of the binding bound now (bindlock keeps it):
+ * a batch up to the last VALID frame read releases what was read before
+ * it in ring order (or waits unseen in read()), a single verdict exactly
+ * its packet.
+ */
+static void ch_verdicts(struct rng *r, struct ch_reader *rd)
+{
+	uint32_t v = chance(r, 90) ? NF_ACCEPT : NF_DROP;
+	unsigned int i;
+
+	pthread_rwlock_rdlock(&ch.bindlock);
+	if (ch.bound && rd->batch && rd->batch_gen == ch.gen) {
+		ch_verdict(NFQNL_MSG_VERDICT_BATCH, rd->batch_id, v);
+		ch_event(rd, 'b', 0, rd->batch_id, ch.gen);
+		CNT(ch_batches);
+	}
+	for (i = 0; ch.bound && i < rd->nv; i++)
+		if (rd->vgen[i] == ch.gen) {
+			ch_verdict(NFQNL_MSG_VERDICT, rd->vid[i], v);
+			ch_event(rd, 'v', 0, rd->vid[i], ch.gen);
+			CNT(ch_verdicts);
+		}
+	pthread_rwlock_unlock(&ch.bindlock);
+	rd->batch = false;
+	rd->nv = 0;
+}
+
+/* What reached the receiver was read: at most as often. */
+static bool ch_receive(struct ch_reader *rd)
+{
+	bool progress = false;
+
+	for (;;) {
+		ssize_t n = recv(ch.rcv, rd->buf, BUFSZ, MSG_DONTWAIT);
+		uint32_t seq, inv, t;
+		const char *bad;
+
+		if (n < 0) {
+			if (errno != EAGAIN)
+				broken("recv (churn receiver): %s", strerror(errno));
+			return progress;
+		}
+		memcpy(&seq, rd->buf, 4);
+		memcpy(&inv, rd->buf + 4, 4);
+		if (n < 8 || inv != ~seq || !seq || seq >= CH_SEQS)
+			broken("a datagram of %zd bytes without the churn's tag reached its receiver", n);
+		t = __atomic_load_n(&ch.tag[seq], __ATOMIC_ACQUIRE);
+		bad = bad_delivery(seq, ++ch.deliv[seq],
+				   __atomic_load_n(&ch.reads[seq], __ATOMIC_ACQUIRE), t);
+		if (bad) {
+			ch_history(rd);
+			broken("%s", bad);
+		}
+		CNT(ch_delivered);
+		progress = true;
+	}
+}
+
+static void churn_consume(struct rng *r)
+{
+	struct ch_reader rd = { .buf = malloc(BUFSZ) };
+	unsigned int lag = 0, spin = 0;
+	short ok = POLLIN | POLLRDNORM | POLLERR;
+
+	if (!rd.buf)
+		broken("malloc");
+	while (!ch_stopping(2)) {
+		bool progress = ch_read_ring(&rd);
+
+		/* at times late, so that messages of old bindings wait */
+		if (lag)
+			lag--;
+		else if (ch_read_backlog(&rd, 1 + rnd(r, chance(r, 50) ? 2 : 32)))
+			progress = true;
+		if (!lag && chance(r, 2))
+			lag = rnd(r, 300);
+		if (rd.batch || rd.nv)
+			ch_verdicts(r, &rd);
+		if (ch_receive(&rd))
+			progress = true;
+		/* at times a consumer that never polls: it spins, or naps */
+		if (chance(r, 1))
+			spin = rnd(r, 3);
+		if (!progress && spin) {
+			if (spin == 1)
+				sched_yield();
+			else
+				usleep(rnd(r, 400));
+		} else if (!progress) {	/* poll() only when nothing is ready */
+			struct pollfd p[2] = { { .fd = ch.fd, .events = POLLIN },
+					       { .fd = ch.rcv, .events = POLLIN } };
+
+			if (poll(p, 2, 1 + rnd(r, 2)) < 0)
+				broken("poll (churn): %s", strerror(errno));
+			if (p[0].revents & ~ok)
+				broken("poll of the churn's endpoint: revents 0x%x", p[0].revents);
+		}
+	}
+	free(rd.buf);
+}
+
+static void churn_probe(struct rng *r)
+{
+	static char text[32768];
+	struct proc_seen seen = { 0 };
+	struct nfqring_stats st;
+	const char *bad;
+
+	while (!ch_stopping(1)) {
+		FILE *f = fopen("/proc/net/netfilter/nfqring", "r");
+		size_t n;
+
+		if (!f)
+			broken("/proc/net/netfilter/nfqring: %s", strerror(errno));
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+		text[n] = 0;
+		bad = bad_proc_text(text, CH_QUEUE, &seen);
+		if (bad)
+			broken("/proc/net/netfilter/nfqring: %s", bad);
+		CNT(ch_proc);
+		if (chance(r, 30)) {
+			if (ioctl(ch.fd, NFQRING_GET_STATS, &st))
+				broken("GET_STATS (churn): %s", strerror(errno));
+			bad = bad_stats(&st);
+			if (!bad && st.queues > 1)
+				bad = "more than one queue bound through the churn's endpoint";
+			if (bad)
+				broken("GET_STATS (churn): %s", bad);
+		}
+		if (chance(r, 30)) {
+			struct pollfd p = { .fd = ch.fd, .events = POLLIN | POLLOUT };
+			short ok = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR;
+
+			if (poll(&p, 1, 0) < 0 || (p.revents & ~ok))
+				broken("poll (churn probe): %d, revents 0x%x", errno, p.revents);
+		}
+		ch_pause(r);
+		if (chance(r, 30))	/* at times long enough for the ring to lap */
+			usleep(2000 + rnd(r, 20000));
+	}
+	__atomic_add_fetch(&cnt->ch_lines, seen.lines, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cnt->ch_busy_lines, seen.busy, __ATOMIC_RELAXED);
+	if (seen.max_in_use > cnt->ch_max_in_use)
+		cnt->ch_max_in_use = seen.max_in_use;
+}
+
+struct ch_thread {
+	int		kind;
+	uint64_t	seed;
+};
+
+static void *churn_main(void *arg)
+{
+	struct ch_thread *ct = arg;
+	struct rng r = { ct->seed };
+
+	cur_thread = 100 + ct->kind;
+	cur_name = churn_names[ct->kind];
+	switch (ct->kind) {
+	case CT_RING:	 churn_ring(&r); break;
+	case CT_BIND:	 churn_bind(&r); break;
+	case CT_COPY:	 churn_copy(&r); break;
+	case CT_SEND:	 churn_send(&r, true); break;
+	case CT_RACE:	 churn_send(&r, false); break;
+	case CT_CONSUME: churn_consume(&r); break;
+	case CT_PROBE:	 churn_probe(&r); break;
+	}
+	free(ct);
+	return NULL;
+}
+
+static void churn_start(const struct program *p)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(CH_PORT),
+				  .sin6_addr = IN6ADDR_ANY_INIT };
+	pthread_rwlockattr_t wa;
+	int fd, off = 0, big = 8 << 20, k;
+
+	ch.tag = calloc(CH_SEQS, sizeof(*ch.tag));
+	ch.reads = calloc(CH_SEQS, sizeof(*ch.reads));
+	ch.deliv = calloc(CH_SEQS, sizeof(*ch.deliv));
+	if (!ch.tag || !ch.reads || !ch.deliv)
+		broken("calloc");
+	ch.next_seq = 1;	/* a mark of 0 is no mark */
+	pthread_rwlockattr_init(&wa);
+	/* the binder and the ring thread must get their turns */
+	pthread_rwlockattr_setkind_np(&wa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&ch.maplock, &wa);
+	pthread_rwlock_init(&ch.bindlock, &wa);
+	fd = open(NFQRING_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || dup3(fd, CH_FD, O_CLOEXEC) < 0)
+		broken("the churn's endpoint: %s", strerror(errno));
+	close(fd);
+	ch.fd = CH_FD;
+	ch.rcv = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ch.rcv < 0 ||
+	    setsockopt(ch.rcv, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	    setsockopt(ch.rcv, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) ||
+	    bind(ch.rcv, (void *)&a, sizeof(a)))
+		broken("the churn's receiver: %s", strerror(errno));
+	for (k = 0; k < CT_NR; k++) {
+		struct ch_thread *ct = malloc(sizeof(*ct));
+
+		if (!ct)
+			broken("malloc");
+		ct->kind = k;
+		ct->seed = p->churn_seed[k];
+		if (pthread_create(&ch.tid[k], NULL, churn_main, ct))
+			broken("pthread_create");
+	}
+}
+
+/* Stops the churn once the ops are done; a last look at its ring. */
+static void churn_stop(void)
+{
+	uint32_t i;
+	int k;
+
+	__atomic_store_n(&ch.stop, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < CT_NR; k++)
+		if (k != CT_CONSUME)
+			pthread_join(ch.tid[k], NULL);
+	usleep(100000);		/* the consumer takes what is left */
+	__atomic_store_n(&ch.stop, 2, __ATOMIC_RELEASE);
+	pthread_join(ch.tid[CT_CONSUME], NULL);
+	cur_name = "churn-end";
+	for (i = 0; ch.map && i < ch.rx.nm_frame_nr; i++)
+		if (status_load(frame_at(ch.map, &ch.rx, i)) == NFQRING_STATUS_RESERVED)
+			broken("churn RX frame %u is still RESERVED after the traffic stopped", i);
+	ch_unmap();
+	close(ch.fd);
+	close(ch.rcv);
+	cur_name = NULL;
+}
+
+/* ---------- --check-checkers: every check of the churn fires on a forgery ---------- */
+
+static unsigned int checks_missed;
+
+static void expect_fire(const char *what, const char *bad, bool want)
+{
+	if (!bad != !want) {
+		printf("abi_fuzz: self-test: %s: %s%s\n", what, want ? "DID NOT FIRE" : "fired on sound input: ",
+		       want ? "" : bad);
+		checks_missed++;
+	} else if (bad) {
+		printf("abi_fuzz: self-test: %s: fired: %s\n", what, bad);
+	}
+}
+
+/* A PACKET message of CH_QUEUE as the kernel writes one; its length. */
+static uint32_t forge_packet(uint8_t *buf, size_t cap, uint32_t id, uint32_t mark)
+{
+	struct nfqnl_msg_packet_hdr ph = { .packet_id = htonl(id), .hw_protocol = htons(0x0800),
+					   .hook = NF_INET_LOCAL_OUT };
+	struct mb b = { .buf = buf, .cap = cap };
+	struct nlmsghdr *nlh = mb_start(&b, NFQNL_MSG_PACKET, 0, CH_QUEUE);
+	uint8_t ip[28] = { 0x45 };
+
+	((struct nfgenmsg *)NLMSG_DATA(nlh))->nfgen_family = NFPROTO_IPV4;
+	mb_attr(&b, NFQA_PACKET_HDR, &ph, sizeof(ph));
+	if (mark)
+		mb_u32(&b, NFQA_MARK, mark);
+	mb_attr(&b, NFQA_PAYLOAD, ip, sizeof(ip));
+	mb_end(&b, nlh);
+	return b.len;
+}
+
+/* Returns the number of checks that did not do what they should. */
+static unsigned int check_checkers(void)
+{
+	static const char head[] =
+		"# nfqring abi 1\n"
+		"# queue transport pid rx_frame_nr rx_frame_size tx_frame_nr tx_frame_size rx_in_use rx_frames rx_copy rx_overruns backlog_drops tx_frames tx_errors tx_batches\n"
+		"3 netlink 4242\n";
+	static const struct {
+		const char *what, *line;
+		bool fires;
+	} proc[] = {
+		{ "/proc: a sound ring line", "10 ring 77 4 16384 4 4096 4 9 1 0 0 5 0 2", false },
+		{ "/proc: rx_in_use above rx_frame_nr", "10 ring 77 4 16384 0 0 5 9 1 0 0 0 0 0", true },
+		{ "/proc: rx_in_use without an RX ring", "10 ring 77 0 0 0 0 1 9 1 0 0 0 0 0", true },
+		{ "/proc: a frame size the ABI refuses", "10 ring 77 4 4094 0 0 0 9 1 0 0 0 0 0", true },
+		{ "/proc: tx_batches above tx_frames", "10 ring 77 1 4096 4 4096 0 0 0 0 0 1 0 2", true },
+		{ "/proc: a ring line cut short", "10 ring 77 4 16384 0 0 5", true },
+	};
+	uint8_t frame[4096] __attribute__((aligned(8))), *ring;
+	struct nl_mmap_hdr *h = (struct nl_mmap_hdr *)frame;
+	struct nl_mmap_req q = { 4096, 3, 4096, 3 };
+	uint32_t room = sizeof(frame) - NFQRING_HDRLEN;
+	struct ch_order o = { 0 };
+	struct nfqring_stats st;
+	struct ch_msg m;
+	char text[1024];
+	unsigned int i;
+
+	checks_missed = 0;
+	/* frames */
+	memset(frame, 0, sizeof(frame));
+	h->nm_len = forge_packet(frame + NFQRING_HDRLEN, room, 7, 5);
+	expect_fire("frame: a sound VALID frame",
+		    bad_churn_frame(h, sizeof(frame), NFQRING_STATUS_VALID, &m), false);
+	if (m.id != 7 || m.seq != 5 || m.gso)
+		expect_fire("frame: id and mark of a sound frame", "read wrong", false);
+	h->nm_len = room + 1;
+	expect_fire("frame: nm_len past the frame",
+		    bad_churn_frame(h, sizeof(frame), NFQRING_STATUS_VALID, &m), true);
+	h->nm_len = forge_packet(frame + NFQRING_HDRLEN, room, 7, 5) - 8;
+	expect_fire("frame: a message longer than nm_len",
+		    bad_churn_frame(h, sizeof(frame), NFQRING_STATUS_VALID, &m), true);
+	h->nm_len = forge_packet(frame + NFQRING_HDRLEN, room, 7, 0);
+	expect_fire("frame: a packet without the churn's mark",
+		    bad_churn_frame(h, sizeof(frame), NFQRING_STATUS_VALID, &m), true);
+	h->nm_len = forge_packet(frame + NFQRING_HDRLEN, room, 7, CH_SEQS);
+	expect_fire("frame: a mark the churn never sent",
+		    bad_churn_frame(h, sizeof(frame), NFQRING_STATUS_VALID, &m), true);
+	h->nm_len = 0;
+	expect_fire("frame: COPY with nm_len 0",
+		    bad_churn_frame(h, sizeof(frame), NFQRING_STATUS_COPY, &m), true);
+	expect_fire("frame: a status the kernel never publishes",
+		    bad_churn_frame(h, sizeof(frame), NFQRING_STATUS_SKIP, &m), true);
+	/* ids per binding, with wrap-around */
+	expect_fire("order: first id of a binding", bad_order(&o, 3, 0xfffffffeU), false);
+	expect_fire("order: across the wrap of the ids", bad_order(&o, 3, 1), false);
+	expect_fire("order: the same id again", bad_order(&o, 3, 1), true);
+	expect_fire("order: ids restart in a new binding", bad_order(&o, 4, 1), false);
+	expect_fire("order: an id below the last one", bad_order(&o, 4, 0xffffff00U), true);
+	expect_fire("order: a packet of an older binding", bad_order(&o, 3, 9), true);
+	/* ring order */
+	ring = calloc(3, 4096);
+	if (!ring)
+		return 1;
+	expect_fire("ring order: all frames free", bad_ring_order(ring, &q, 1), false);
+	status_store(frame_at(ring, &q, 2), NFQRING_STATUS_VALID);
+	expect_fire("ring order: the frame after the position taken first",
+		    bad_ring_order(ring, &q, 1), true);
+	status_store(frame_at(ring, &q, 1), NFQRING_STATUS_RESERVED);
+	expect_fire("ring order: the position taken meanwhile", bad_ring_order(ring, &q, 1), false);
+	free(ring);
+	/* deliveries */
+	expect_fire("delivery: a packet read and accepted",
+		    bad_delivery(5, 1, 1, TAG_SENT | TAG_CERTAIN | TAG_BOUND | 1 << 3 | 2 << 9), false);
+	expect_fire("delivery: a packet accepted unread",
+		    bad_delivery(5, 1, 0, TAG_SENT | TAG_CERTAIN | TAG_BOUND | 1 << 3 | 2 << 9), true);
+	expect_fire("delivery: one segment more than read",
+		    bad_delivery(6, 3, 2, TAG_SENT | 3 << 3), true);
+	/* /proc */
+	expect_fire("/proc: the header alone", bad_proc_text(head, 0, NULL), false);
+	for (i = 0; i < sizeof(proc) / sizeof(proc[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s\n", head, proc[i].line);
+		expect_fire(proc[i].what, bad_proc_text(text, 0, NULL), proc[i].fires);
+	}
+	expect_fire("/proc: a ring line before any header",
+		    bad_proc_text(proc[0].line, 0, NULL), true);
+	/* GET_STATS */
+	memset(&st, 0, sizeof(st));
+	expect_fire("stats: nothing set", bad_stats(&st), false);
+	st.backlog_bytes = NFQRING_BACKLOG_BYTES + 1;
+	expect_fire("stats: backlog over NFQRING_BACKLOG_BYTES", bad_stats(&st), true);
+	st.backlog_bytes = 0;
+	st.rx_frame_nr = 3;
+	expect_fire("stats: frames without a frame size", bad_stats(&st), true);
+	printf("abi_fuzz: self-test of the checks: %s\n",
+	       checks_missed ? "FAILED" : "each fired on its forgery and kept quiet on sound input");
+	return checks_missed;
+}
+
 /* ---------- a round, in its own process ---------- */
 
 /*
@@ -2135,7 +3383,7 @@ static void crash_report(int sig, siginfo_t *si, void *uctx)
 	(void)uctx;
 	dprintf(STDOUT_FILENO,
 		"abi_fuzz: round %u thread %d op %d (%s): signal %d code %d at address %p\n",
-		cur_round, cur_thread, cur_op, cur_type >= 0 ? op_names[cur_type] : "-",
+		cur_round, cur_thread, cur_op, cur_what(),
 		sig, si->si_code, si->si_addr);
 	for (i = 0; i < MAXMAP; i++)
 		if (maps[i].used)
@@ -2232,6 +3480,8 @@ static int round_child(const struct program *p, uint64_t seed)
 	cur_thread = 0;
 	cur_type = -1;
 	round_prelude(&r);
+	if (opt.churn)
+		churn_start(p);
 	for (t = 0; t < opt.threads; t++) {
 		thr[t] = calloc(1, sizeof(struct thr));
 		if (!thr[t])
@@ -2242,6 +3492,9 @@ static int round_child(const struct program *p, uint64_t seed)
 	}
 	for (t = 0; t < opt.threads; t++)
 		pthread_join(tid[t], NULL);
+	cur_thread = -1;
+	if (opt.churn)
+		churn_stop();
 
 	/* Traffic has stopped: a last look at every ring, then release all. */
 	cur_thread = -1;
@@ -2430,11 +3683,52 @@ static const char *unclean(long base_ref, char *detail, size_t dsz)
 	}
 }
 
+/* The churn's counters, one line. */
+static void churn_summary(void)
+{
+#define CH_COUNTER(f, name) { name, offsetof(struct counters, f) }
+	static const struct {
+		const char *name;
+		size_t off;
+	} c[] = {
+		CH_COUNTER(ch_ring_ok, "rings set"), CH_COUNTER(ch_ring_busy, "EBUSY"),
+		CH_COUNTER(ch_binds, "binds"), CH_COUNTER(ch_params, "copy-range changes"),
+		CH_COUNTER(ch_sent, "sent"), CH_COUNTER(ch_raced, "raced"),
+		CH_COUNTER(ch_valid, "VALID read"), CH_COUNTER(ch_copy, "COPY frames"),
+		CH_COUNTER(ch_backlog, "read()"), CH_COUNTER(ch_overruns, "ENOBUFS"),
+		CH_COUNTER(ch_batches, "batches"), CH_COUNTER(ch_verdicts, "verdicts"),
+		CH_COUNTER(ch_delivered, "received"), CH_COUNTER(ch_proc, "/proc reads"),
+		CH_COUNTER(ch_lines, "lines of its queue"),
+		CH_COUNTER(ch_busy_lines, "with frames in use"),
+		CH_COUNTER(ch_max_in_use, "largest rx_in_use"),
+	};
+#undef CH_COUNTER
+	unsigned int i;
+
+	printf("abi_fuzz: churn:");
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		printf("%s %s %llu", i ? "," : "", c[i].name,
+		       (unsigned long long)*(uint64_t *)((char *)cnt + c[i].off));
+	printf("\n");
+}
+
+/* The test build's race windows (module parameter test_delay_us). */
+static bool set_race_delay(unsigned int us)
+{
+	FILE *f = fopen(DELAY_PARAM, "w");
+
+	if (!f)
+		return false;
+	fprintf(f, "%u\n", us);
+	return fclose(f) == 0;
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--seed N] [--seconds S] [--iterations K] [--threads T] [--ops N]\n"
-		"          [--round-timeout S] [--no-rmmod] [--self-test] [-v]\n", argv0);
+		"          [--round-timeout S] [--no-rmmod] [--no-churn] [--race-delay US]\n"
+		"          [--self-test] [--check-checkers] [-v]\n", argv0);
 	exit(2);
 }
 
@@ -2449,6 +3743,9 @@ static void parse_args(int argc, char **argv)
 		{ "round-timeout", required_argument, NULL, 'T' },
 		{ "no-rmmod", no_argument, NULL, 'R' },
 		{ "self-test", no_argument, NULL, 'X' },
+		{ "check-checkers", no_argument, NULL, 'C' },
+		{ "no-churn", no_argument, NULL, 'N' },
+		{ "race-delay", required_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2465,11 +3762,15 @@ static void parse_args(int argc, char **argv)
 		case 'T': opt.round_timeout = atoi(optarg); break;
 		case 'R': opt.rmmod = false; break;
 		case 'X': opt.self_test = true; break;
+		case 'C': opt.check_checkers = true; break;
+		case 'N': opt.churn = false; break;
+		case 'D': opt.race_delay = atoi(optarg); break;
 		case 'v': opt.verbose = true; break;
 		default: usage(argv[0]);
 		}
 	}
-	if (optind != argc || opt.threads < 1 || opt.threads > 64 || opt.ops < 2)
+	if (optind != argc || opt.threads < 1 || opt.threads > 64 || opt.ops < 2 ||
+	    opt.race_delay < -1)
 		usage(argv[0]);
 	if (!have_seconds && !opt.iterations)
 		opt.seconds = 60;
@@ -2484,9 +3785,9 @@ static void parse_args(int argc, char **argv)
 
 static void replay_hint(uint64_t seed)
 {
-	printf("abi_fuzz: FAILED in round %u; replay with: abi_fuzz --seed 0x%016llx --iterations 1 --threads %u --ops %u%s\n",
+	printf("abi_fuzz: FAILED in round %u; replay with: abi_fuzz --seed 0x%016llx --iterations 1 --threads %u --ops %u%s%s\n",
 	       cur_round, (unsigned long long)seed, opt.threads, opt.ops,
-	       opt.self_test ? " --self-test" : "");
+	       opt.self_test ? " --self-test" : "", opt.churn ? "" : " --no-churn");
 	printf("abi_fuzz: replay-seed 0x%016llx\n", (unsigned long long)seed);
 }
 
@@ -2494,6 +3795,7 @@ int main(int argc, char **argv)
 {
 	uint64_t seed, ops_total = 0;
 	double start, t0;
+	bool test_build;
 	long base_ref;
 	unsigned int r;
 
@@ -2509,9 +3811,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	prog = (struct progress *)(cnt + 1);
-	printf("abi_fuzz: seed 0x%016llx, %u s, %u iterations, %u threads, %u ops%s\n",
+	if (opt.check_checkers || opt.self_test) {
+		if (check_checkers())
+			return 2;
+		if (opt.check_checkers)
+			return 0;
+	}
+	test_build = access(DELAY_PARAM, W_OK) == 0;
+	printf("abi_fuzz: seed 0x%016llx, %u s, %u iterations, %u threads, %u ops%s%s%s\n",
 	       (unsigned long long)opt.seed, opt.seconds, opt.iterations, opt.threads,
-	       opt.ops, opt.self_test ? ", self-test (a bogus expectation)" : "");
+	       opt.ops, opt.churn ? ", churn" : ", no churn",
+	       opt.churn && test_build ? " (test build: race windows widened by a delay per round)" : "",
+	       opt.self_test ? ", self-test (a bogus expectation)" : "");
 
 	if (system("modprobe nfqring")) {
 		printf("abi_fuzz: modprobe nfqring failed\n");
@@ -2548,8 +3859,13 @@ int main(int argc, char **argv)
 		cur_seed = seed;
 		gen_program(&p, seed);
 		/* Printed before it runs: a crash or hang still names it. */
-		printf("abi_fuzz: round %u seed 0x%016llx ops %u hash 0x%08x\n", r,
+		printf("abi_fuzz: round %u seed 0x%016llx ops %u hash 0x%08x", r,
 		       (unsigned long long)seed, p.total, p.hash);
+		if (opt.churn && test_build)
+			printf(" race delay %u us", p.race_delay);
+		printf("\n");
+		if (opt.churn && test_build && !set_race_delay(p.race_delay))
+			printf("abi_fuzz: could not set %s\n", DELAY_PARAM);
 		memset(prog, 0, sizeof(*prog));
 		fflush(stdout);
 		t0 = now();
@@ -2575,6 +3891,8 @@ int main(int argc, char **argv)
 			usleep(20000);
 		}
 		reap_all(pid);
+		if (opt.churn && test_build)
+			set_race_delay(0);
 		if (!why && WIFSIGNALED(status)) {
 			snprintf(detail, sizeof(detail), "killed by signal %d", WTERMSIG(status));
 			why = detail;
@@ -2594,7 +3912,7 @@ int main(int argc, char **argv)
 			why = "the kernel logged a report";
 		free_program(&p);
 		if (why) {
-			printf("abi_fuzz: round %u: %s\n", r, why);
+			printf("abi_fuzz: round %u: %s, %.1f s into the run\n", r, why, now() - start);
 			replay_hint(seed);
 			return 1;
 		}
@@ -2618,6 +3936,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)cnt->flush_err, (unsigned long long)cnt->write_ok,
 	       (unsigned long long)cnt->write_err, (unsigned long long)cnt->veth,
 	       (unsigned long long)cnt->nschild, (unsigned long long)cnt->nft);
+	if (opt.churn)
+		churn_summary();
 
 	if (opt.rmmod) {
 		/* Nothing may pin the module once every round is gone. */

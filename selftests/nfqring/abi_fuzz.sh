@@ -5,8 +5,15 @@
 #   NFQR_FUZZ_SEED        master seed (random, printed)
 #   NFQR_FUZZ_ITERATIONS  at most this many rounds (no limit)
 #   NFQR_FUZZ_THREADS     threads per round (4)
-#   NFQR_FUZZ_ARGS        more abi_fuzz options, e.g. --self-test or -v
-# A failure names the round's seed, which replays that round alone.
+#   NFQR_FUZZ_ARGS        more abi_fuzz options, e.g. --self-test, -v,
+#                         --no-churn (the ops alone) or --race-delay US
+#                         (with a test build: every round's delay)
+# Every round also runs the churn (rings replaced and queues rebound under
+# traffic, with its invariants); its checks are first shown to fire on
+# forged input (--check-checkers).  With a test build of the module
+# (make module-test, NFQR_MODULE in run-in-vm.sh) a round may widen the
+# module's race windows.  A failure names the round's seed, which replays
+# that round alone.
 source "$(dirname "$0")/lib.sh"
 set -u
 
@@ -23,6 +30,10 @@ command -v ip >/dev/null || skip "ip is not installed"
 unload_backends
 modprobe nfqring || fail "modprobe nfqring"
 kmsg_mark
+echo "abi_fuzz: nfqring srcversion $(modinfo -F srcversion nfqring)," \
+	"$(modinfo -F parm nfqring | grep -c '^test_') test-build parameters"
+"$NFQR_BIN/abi_fuzz" --check-checkers >/dev/null ||
+	fail "abi_fuzz --check-checkers: a check of the fuzzer did not fire on its forged input"
 
 args=(--seed "$seed" --seconds "$secs" --threads "$threads")
 [ "$iters" = 0 ] || args+=(--iterations "$iters")

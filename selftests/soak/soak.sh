@@ -24,7 +24,10 @@
 #                       also on a slow debug kernel)
 #   NFQR_SOAK_FAULT     to see the soak fail: "unbooked" sends 5 datagrams
 #                       that the books do not record; "holdmod" keeps
-#                       /dev/nfqring open so that the final rmmod is refused
+#                       /dev/nfqring open so that the final rmmod is refused;
+#                       "ringfig" adds a forged line (rx_in_use above
+#                       rx_frame_nr) to one reading of the ring figures
+#   NFQR_SOAK_RUSH      datagrams of each rush (below; default 400, 0: none)
 #
 # Layout: namespace soaks sends; namespace soakd receives, queues and runs
 # the daemons.  Two veth pairs join them:
@@ -40,6 +43,12 @@
 #   11003 stable  nfqringd fills with "h"    receiver checks every byte
 #   11010 flap    nfqringd accepts (batch)   receiver checks the data
 #   11020 stable  queue 2: a second nfqringd, started and stopped
+# While the traffic runs, the ring figures of /proc/net/netfilter/nfqring
+# are read at random moments and must stay within each ring's geometry
+# (rx_in_use <= rx_frame_nr, ...; issue 19).  Every 4 s a rush of
+# NFQR_SOAK_RUSH datagrams to 11002, back to back, keeps nfqringd's ring
+# busy for a while, so that it reads frame after frame without poll():
+# the figures are read during each rush too.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -53,6 +62,7 @@ MEM_KB=${NFQR_SOAK_MEM_KB:-16384}
 CG_KB=${NFQR_SOAK_CG_KB:-1024}
 SLAB_OBJS=${NFQR_SOAK_SLAB_OBJS:-1024}
 FAULT=${NFQR_SOAK_FAULT:-}
+RUSH=${NFQR_SOAK_RUSH:-400}
 STATS=/proc/net/netfilter/nfqring_stats
 PORTS="11001 11002 11003 11010 11020"
 RECV_PORTS="11001 11003 11010 11020"
@@ -61,7 +71,7 @@ FIRST_MS=$((QUIET_MS * 2 > 120000 ? QUIET_MS * 2 : 120000))	# ... or before the 
 PARK=10			# datagrams parked in queue 0 before each down of sb1
 
 fails=0
-mpid='' q2pid='' spid='' holder=''
+mpid='' q2pid='' spid='' holder='' wpid='' rushpid=''
 T='' CG=''
 CGRUN=()	# prefix that starts a command in the cgroup CG
 
@@ -96,13 +106,15 @@ done
 for c in nft nsenter timeout ip; do
 	command -v "$c" >/dev/null || die "$c missing (apt-get install nftables util-linux coreutils iproute2)"
 done
-case $FAULT in "" | unbooked | holdmod) ;; *) die "NFQR_SOAK_FAULT: unbooked or holdmod, not '$FAULT'" ;; esac
-for n in SECS MAXPKTS BURST MEM_KB CG_KB SLAB_OBJS QUIET_MS; do
+case $FAULT in "" | unbooked | holdmod | ringfig) ;; *) die "NFQR_SOAK_FAULT: unbooked, holdmod or ringfig, not '$FAULT'" ;; esac
+for n in SECS MAXPKTS BURST MEM_KB CG_KB SLAB_OBJS QUIET_MS RUSH; do
 	[[ ${!n} =~ ^[0-9]+$ ]] || die "$n: '${!n}' is not a number"
 done
 
 cleanup() {
 	set +e
+	[ -n "$wpid" ] && kill "$wpid"
+	[ -n "$rushpid" ] && kill "$rushpid"
 	[ -n "$mpid" ] && kill -CONT "$mpid" && kill -KILL "$mpid"
 	[ -n "$q2pid" ] && kill -KILL "$q2pid"
 	[ -n "$spid" ] && kill -- -"$spid" 2>/dev/null
@@ -175,6 +187,108 @@ ctr() { D nft list counter inet soak "$1" | sed -n 's/.*packets \([0-9]*\) .*/\1
 # module counters of soakd: "name value" lines; absent file = old module
 D test -r $STATS || die "$STATS missing: this nfqring predates the per-namespace counters; reinstall it (scripts/dkms-install) and rerun"
 mstat() { D awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "missing" }' $STATS; }
+
+# ---- the ring figures (issue 19).  RINGFIG_AWK reads the text of
+# /proc/net/netfilter/nfqring and prints "bad: WHY: LINE" for each ring line
+# whose figures leave its ring's geometry, then "seen RINGLINES MAX_IN_USE".
+# shellcheck disable=SC2016 # an awk program
+RINGFIG_AWK='
+		$1 == "#" && $2 == "queue" {
+			split("", c)
+			for (i = 2; i <= NF; i++)
+				c[$i] = i - 1
+			ncol = NF - 1
+			n = split("transport rx_frame_nr rx_frame_size tx_frame_nr tx_frame_size rx_in_use tx_frames tx_batches", need)
+			for (i = 1; i <= n; i++)
+				if (!(need[i] in c))
+					print "bad: the header names no column " need[i] ": " $0
+			next
+		}
+		/^#/ || NF == 0 { next }
+		!ncol { print "bad: a queue line before the header naming the columns: " $0; next }
+		$c["transport"] != "ring" { next }
+		NF != ncol { print "bad: not as many fields as the header names: " $0; next }
+		{
+			for (i = 2; i <= n; i++)
+				if ($c[need[i]] !~ /^[0-9]+$/) {
+					print "bad: " need[i] " is no number: " $0
+					next
+				}
+			nr = $c["rx_frame_nr"] + 0; sz = $c["rx_frame_size"] + 0
+			tnr = $c["tx_frame_nr"] + 0; tsz = $c["tx_frame_size"] + 0
+			use = $c["rx_in_use"] + 0
+			why = ""
+			if (use > nr)
+				why = "rx_in_use " use " above rx_frame_nr " nr ": more frames in use than the ring has"
+			else if ((nr == 0) != (sz == 0) || (tnr == 0) != (tsz == 0))
+				why = "a frame count without a frame size, or the reverse"
+			else if ((nr && (sz < hdrlen || sz % 4)) || (tnr && (tsz < hdrlen || tsz % 4)))
+				why = "a frame size the ABI refuses"
+			else if (nr > maxframes || tnr > maxframes || nr * sz > maxbytes || tnr * tsz > maxbytes)
+				why = "more frames or bytes than a ring may have"
+			else if ($c["tx_batches"] + 0 > $c["tx_frames"] + 0)
+				why = "tx_batches above tx_frames"
+			if (why != "") {
+				print "bad: " why ": " $0
+				next
+			}
+			lines++
+			if (use > max)
+				max = use
+		}
+		END { print "seen", lines + 0, max + 0 }'
+# ring_sample WHEN: one reading of soakd's ring figures (one process);
+# violations go to $T/ringfig.bad (and are shown at once), what was seen to
+# $T/ringfig.seen.  NFQR_SOAK_FAULT=ringfig forges a line into the first.
+ring_sample() {
+	local out line forged=/dev/null
+	if [ "$FAULT" = ringfig ] && [ ! -e "$T/ringfig.forged" ]; then
+		echo '0 ring 1 4 4096 0 0 5 0 0 0 0 0 0 0' >"$T/ringfig.forged"	# 5 of 4 frames in use
+		forged=$T/ringfig.forged
+	fi
+	if ! out=$(D awk -v hdrlen=24 -v maxframes=65536 -v maxbytes=268435456 "$RINGFIG_AWK" \
+		   /proc/net/netfilter/nfqring "$forged" 2>&1); then
+		echo "$1: cannot read /proc/net/netfilter/nfqring: $out" | tee -a "$T/ringfig.bad"
+		return 0
+	fi
+	while read -r line; do
+		case $line in
+		"bad: "*) echo "$1: ${line#bad: }" >>"$T/ringfig.bad"
+			  echo "# ring figures: $1: ${line#bad: }" ;;
+		"seen "*) echo "$line" >>"$T/ringfig.seen" ;;
+		esac
+	done <<<"$out"
+}
+# rush N, in the background: NFQR_SOAK_RUSH datagrams to 11002 (dropped by
+# nfqringd), back to back, so that the daemon reads frame after frame and
+# skips poll() while one is ready; the ring figures are read three times
+# meanwhile; the datagrams are booked once all went out
+rush() {
+	local rpid rc=0 k
+	S timeout 60 "$TRAFFIC" send 10.77.0.2 11002 "$RUSH" 200 &
+	rpid=$!
+	for k in 1 2 3; do
+		sleep "0.$((RANDOM % 4))"
+		if kill -0 $rpid 2>/dev/null; then ring_sample "in rush $1 ($k)"; fi
+	done
+	wait $rpid || rc=$?
+	if [ $rc = 0 ]; then
+		echo "11002 $RUSH" >>"$T/sent"
+	else
+		echo "rush $1 to 11002: exit $rc, its count is unknown" >>"$T/rush.err"
+	fi
+}
+# in the background until $T/ringfig.stop exists: a reading every 0-2 s
+ring_watch() {
+	local t0=$SECONDS d
+	while [ ! -e "$T/ringfig.stop" ]; do
+		printf -v d '%d.%03d' $((RANDOM % 2)) $((RANDOM % 1000))
+		sleep "$d"
+		ring_sample "at $((SECONDS - t0)) s" || true
+	done
+}
+: >"$T/ringfig.bad"
+: >"$T/ringfig.seen"
 
 udp_errs() {	# the UDP error counters of soakd, IPv4 and IPv6, summed
 	D awk '
@@ -364,8 +478,10 @@ set +m
 say "traffic for ${SECS} s (at most ${MAXPKTS} datagrams), $BURST per flow per round, ${#FLOWS[@]} flows"
 
 # ---- the disturbances, once a second while the sender runs
-start=$(date +%s) tick=0 reloads_sock=0 reloads_hup=0 flaps=0 last_rules=a down_at=-1
+start=$(date +%s) tick=0 reloads_sock=0 reloads_hup=0 flaps=0 last_rules=a down_at=-1 rushes=0
 q2_start
+ring_watch &
+wpid=$!
 while kill -0 $spid 2>/dev/null; do
 	tick=$((tick + 1))
 	kill -0 $mpid 2>/dev/null || { fail "nfqringd on queues 0-1 died: $(tail -n 3 "$T/main.log" | tr '\n' '|')"; break; }
@@ -419,7 +535,20 @@ while kill -0 $spid 2>/dev/null; do
 		D ip link set sb1 up
 		down_at=-1
 	fi
+	# every 4 s a rush (one at a time)
+	if [ "$RUSH" -gt 0 ] && [ $((tick % 4)) = 2 ] &&
+		{ [ -z "$rushpid" ] || ! kill -0 "$rushpid" 2>/dev/null; }; then
+		rushes=$((rushes + 1))
+		rush $rushes &
+		rushpid=$!
+	fi
 done
+[ -n "$rushpid" ] && wait "$rushpid"
+rushpid=''
+: >"$T/ringfig.stop"
+wait $wpid || true
+wpid=''
+[ -s "$T/rush.err" ] && fail "$(cat "$T/rush.err")"
 src=0
 wait $spid || src=$?
 spid=
@@ -427,7 +556,7 @@ spid=
 q2_stop
 [ $src = 0 ] || fail "sender: exit $src: $(cat "$T/sender.err" 2>/dev/null)"
 say "traffic over after $(($(date +%s) - start)) s: $tick ticks, $reloads_sock reloads by socket," \
-	"$reloads_hup by SIGHUP, $flaps flaps of sb1, $q2runs runs of the queue-2 consumer"
+	"$reloads_hup by SIGHUP, $flaps flaps of sb1, $q2runs runs of the queue-2 consumer, $rushes rushes"
 [ "$FAULT" = holdmod ] && { sleep 100000 9</dev/nfqring & holder=$!; }
 
 # ---- receivers end QUIET_MS after their last datagram
@@ -628,6 +757,17 @@ check_eq "queue-2 consumer runs that failed" "$q2fail" 0
 [ "$q2runs" -ge 2 ] && pass "queue 2 bound and unbound $q2runs times" || fail "queue 2 bound only $q2runs times"
 [ "$flaps" -ge 2 ] && pass "sb1 went down $flaps times" || fail "sb1 went down only $flaps times"
 check_eq "queues left in /proc/net/netfilter/nfnetlink_queue" "$(grep -c . <<<"$left" || true)" 0
+# the ring figures, read at random moments and in each rush, stayed within
+# each ring's geometry (and the readings saw rings, so the check can fail)
+nsamples=$(grep -c . "$T/ringfig.seen" || true)
+read -r nlines maxuse < <(awk '{ l += $2; if ($3 > m) m = $3 } END { print l + 0, m + 0 }' "$T/ringfig.seen")
+if [ -s "$T/ringfig.bad" ]; then
+	fail "ring figures out of their ring's geometry in $(grep -c . "$T/ringfig.bad") of $nsamples readings of /proc/net/netfilter/nfqring: $(head -n 3 "$T/ringfig.bad" | tr '\n' '|')"
+elif [ "$nlines" -gt 0 ]; then
+	pass "ring figures within each ring's geometry in $nsamples readings at random moments and in $rushes rushes ($nlines ring lines, largest rx_in_use $maxuse)"
+else
+	fail "ring figures: no ring line in $nsamples readings of /proc/net/netfilter/nfqring"
+fi
 # memory back to its baseline: what the daemons' rings were charged to is
 # released (exact to a page or so: a leaked ring is 4 MiB), and the
 # system's figures are within a tolerance of the start
