@@ -1907,7 +1907,7 @@ static void op_ioctl(struct rng *r, unsigned int s, unsigned int variant)
 			broken("GET_VERSION returned %d", ret);
 		return;
 	case 1:	/* our magic, a number or a size that is not ours */
-		cmd = rnd(r, 2) ? _IO(NFQRING_IOC_MAGIC, 5 + rnd(r, 250)) :
+		cmd = rnd(r, 2) ? _IO(NFQRING_IOC_MAGIC, 9 + rnd(r, 246)) :
 			_IOW(NFQRING_IOC_MAGIC, 1, uint32_t);
 		break;
 	default:	/* a known number with the wrong direction */
