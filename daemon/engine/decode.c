@@ -14,6 +14,13 @@ static void fail(struct nfqr_decoded *d, enum nfqr_dec_error e)
 	d->error = (uint8_t)e;
 }
 
+/* The capture stops inside a header the IP length says is there: the copy
+ * range was too short for this packet, which is no fault of the packet. */
+static void capture_short(struct nfqr_decoded *d)
+{
+	d->status = NFQR_DEC_CAPTURE_SHORT;
+}
+
 /* A header that does not fit: in a first fragment that is RFC 7112's case
  * (the header chain must be in the first fragment), otherwise truncation. */
 static void short_header(struct nfqr_decoded *d)
@@ -49,7 +56,7 @@ static void decode_l4(const uint8_t *p, struct nfqr_decoded *d)
 		return;
 	}
 	if (d->end < off + need) {                      /* capture too short */
-		fail(d, NFQR_DERR_TRUNCATED);
+		capture_short(d);
 		return;
 	}
 	hdr = need;
@@ -65,7 +72,7 @@ static void decode_l4(const uint8_t *p, struct nfqr_decoded *d)
 			return;
 		}
 		if (d->end < off + hdr) {
-			fail(d, NFQR_DERR_TRUNCATED);
+			capture_short(d);
 			return;
 		}
 		d->tcp_flags = p[off + 13];
@@ -76,8 +83,12 @@ static void decode_l4(const uint8_t *p, struct nfqr_decoded *d)
 		break;
 	case 33:
 		hdr = (uint32_t)p[off + 4] * 4;
-		if (hdr < 12 || avail_decl < hdr || d->end < off + hdr) {
+		if (hdr < 12 || avail_decl < hdr) {
 			fail(d, hdr < 12 ? NFQR_DERR_L4HDR : NFQR_DERR_TRUNCATED);
+			return;
+		}
+		if (d->end < off + hdr) {
+			capture_short(d);
 			return;
 		}
 		break;
@@ -102,8 +113,13 @@ static void decode_ipv4(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 {
 	uint32_t ihl, tot, frag;
 
-	if (caplen < 20)
-		{ fail(d, NFQR_DERR_TRUNCATED); return; }
+	if (caplen < 20) {
+		if (pkt_len >= 20)
+			capture_short(d);
+		else
+			fail(d, NFQR_DERR_TRUNCATED);
+		return;
+	}
 	if ((p[0] >> 4) != 4)
 		{ fail(d, NFQR_DERR_VERSION); return; }
 	ihl = (uint32_t)(p[0] & 0x0f) * 4;
@@ -115,11 +131,11 @@ static void decode_ipv4(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 		tot = pkt_len;
 	if (tot < ihl || tot > pkt_len)
 		{ fail(d, NFQR_DERR_LENGTH); return; }
-	if (caplen < ihl)                 /* options cut by the capture */
-		{ fail(d, NFQR_DERR_TRUNCATED); return; }
 	d->family = 4;
 	memcpy(d->saddr, p + 12, 4);
 	memcpy(d->daddr, p + 16, 4);
+	if (caplen < ihl)                 /* options cut by the capture */
+		{ capture_short(d); return; }
 	d->l4proto = p[9];
 	d->ip_end = tot;
 	d->end = tot < caplen ? tot : (uint32_t)caplen;
@@ -143,8 +159,13 @@ static void decode_ipv6(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 	uint8_t nh;
 	unsigned n;
 
-	if (caplen < 40)
-		{ fail(d, NFQR_DERR_TRUNCATED); return; }
+	if (caplen < 40) {
+		if (pkt_len >= 40)
+			capture_short(d);
+		else
+			fail(d, NFQR_DERR_TRUNCATED);
+		return;
+	}
 	if ((p[0] >> 4) != 6)
 		{ fail(d, NFQR_DERR_VERSION); return; }
 	plen = rd16(p + 4);
@@ -187,18 +208,22 @@ static void decode_ipv6(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 			{ short_header(d); return; }
 		}
 		if (off + 8 > d->end)
-			{ fail(d, NFQR_DERR_TRUNCATED); return; }
+			{ capture_short(d); return; }
 		if (nh == 44) {
 			uint16_t fo = rd16(p + off + 2);
 
-			d->is_fragment = 1;
 			if (fo & 0xfff8) {
+				d->is_fragment = 1;
 				d->status = NFQR_DEC_NONFIRST_FRAG;
 				d->l4proto = p[off];
 				d->l4_off = off + 8;
 				d->payload_off = off + 8;
 				return;
 			}
+			/* offset 0: a first fragment when more follow, else an
+			 * atomic fragment, a whole packet (RFC 6946) */
+			if (fo & 1)
+				d->is_fragment = 1;
 			len = 8;
 		} else {
 			len = ((uint32_t)p[off + 1] + 1) * 8;
@@ -208,7 +233,7 @@ static void decode_ipv6(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 			{ short_header(d); return; }
 		}
 		if (off + len > d->end)
-			{ fail(d, NFQR_DERR_TRUNCATED); return; }
+			{ capture_short(d); return; }
 		nh = p[off];
 		off += len;
 	}
@@ -222,8 +247,13 @@ void nfqr_decode(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 	memset(d, 0, sizeof(*d));
 	if (pkt_len < caplen)
 		pkt_len = (uint32_t)caplen;
-	if (caplen < 1)
-		{ fail(d, NFQR_DERR_TRUNCATED); return; }
+	if (caplen < 1) {
+		if (pkt_len)
+			capture_short(d);
+		else
+			fail(d, NFQR_DERR_TRUNCATED);
+		return;
+	}
 	version = p[0] >> 4;
 	if ((hw_protocol == ETH_P_IP_ && version != 4) ||
 	    (hw_protocol == ETH_P_IPV6_ && version != 6))

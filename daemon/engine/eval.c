@@ -44,7 +44,34 @@ struct nfqr_scratch {
 /* (nfproto, l4proto) of a packet: both are always present. */
 static uint32_t l4_slot(const struct nfqr_decoded *d)
 {
-	return (d->family == 4 ? 0 : 256) | d->l4proto;
+	return nfqr_need_slot(d->family, d->l4proto);
+}
+
+/*
+ * The capture ends before the bytes that the rules which may apply to this
+ * packet read (rs->need): judged as they would judge the whole packet, it
+ * might meet another fate, so `policy truncated` decides.  Only a header
+ * chain longer than the copy range's allowance, or a copy range cut by the
+ * capture (or by NFQR_CAPTURE_MAX: a GSO superframe), gets here.
+ */
+static bool capture_short_for_rules(const struct nfqr_ruleset *rs, const struct nfqr_decoded *d)
+{
+	const struct nfqr_need *n;
+	uint64_t want, end = d->ip_end < NFQR_CAPTURE_MAX ? d->ip_end : NFQR_CAPTURE_MAX;
+
+	if (!rs->need || d->end >= end)
+		return false;
+	n = &rs->need[l4_slot(d)];
+	want = n->nh;
+	if (d->status == NFQR_DEC_OK) {
+		if (n->th && (uint64_t)d->l4_off + n->th > want)
+			want = (uint64_t)d->l4_off + n->th;
+		if (n->pl == NFQR_NEED_ALL)
+			want = end;
+		else if (n->pl && (uint64_t)d->payload_off + n->pl > want)
+			want = (uint64_t)d->payload_off + n->pl;
+	}
+	return (want < end ? want : end) > d->end;
 }
 
 /*
@@ -194,6 +221,7 @@ const char *nfqr_stat_name(enum nfqr_stat s)
 		[NFQR_STAT_FRAGMENT] = "fragment",
 		[NFQR_STAT_MALFORMED] = "malformed",
 		[NFQR_STAT_FRAG_NO_L4] = "fragment_no_l4",
+		[NFQR_STAT_TRUNCATED] = "truncated",
 		[NFQR_STAT_REWRITE_DONE] = "rewrite_done",
 		[NFQR_STAT_REWRITE_REFUSED_TRUNC] = "rewrite_refused_truncated",
 		[NFQR_STAT_REWRITE_REFUSED_GSO] = "rewrite_refused_gso",
@@ -599,6 +627,15 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 		sc->stats[NFQR_STAT_FRAGMENT]++;
 		res->reason = NFQR_REASON_FRAGMENT;
 		res->verdict = fixed_verdict(rs, sc, res, verdict_code(rs->policy_fragment));
+		goto done;
+	case NFQR_DEC_CAPTURE_SHORT:
+		goto truncated;
+	}
+	if (capture_short_for_rules(rs, &d)) {
+truncated:
+		sc->stats[NFQR_STAT_TRUNCATED]++;
+		res->reason = NFQR_REASON_TRUNCATED;
+		res->verdict = fixed_verdict(rs, sc, res, verdict_code(rs->policy_truncated));
 		goto done;
 	}
 	memset(&st, 0, sizeof(st));

@@ -49,6 +49,7 @@ void nfqr_ruleset_free(struct nfqr_ruleset *rs)
 	for (uint32_t i = 0; i < rs->n_rules; i++)
 		nfqr_rule_free(&rs->rules[i]);
 	free(rs->rules);
+	free(rs->need);
 	nfqr_classifier_free(rs->cls);
 	for (uint32_t i = 0; i < rs->n_patterns; i++) {
 		free((void *)rs->patterns[i].bytes);

@@ -134,7 +134,7 @@ struct nfqr_ifnames {
 struct nfqr_ruleset {
 	struct nfqr_rule *rules;
 	uint32_t n_rules;
-	struct nfqr_verdict policy, policy_fragment, policy_malformed;
+	struct nfqr_verdict policy, policy_fragment, policy_malformed, policy_truncated;
 
 	struct nfqr_classifier *cls;
 
@@ -164,12 +164,27 @@ struct nfqr_ruleset {
 	bool     uses_uid_gid;              /* meta skuid/skgid: F_UID_GID */
 	bool     uses_raw_match;            /* @nh/@th: a rewrite changes what they read */
 	uint32_t copy_range;
+	/* What the rules that may apply to a packet read past its headers, per
+	 * (nfproto, l4proto) slot (NFQR_NEED_SLOT); NULL: nothing past them.
+	 * A capture that ends before it is judged by `policy truncated`. */
+	struct nfqr_need *need;
 	uint32_t log_rate, log_burst;       /* per worker, lines per second */
 	uint32_t reject_mark;               /* the reject field (load opts) */
 	bool     uses_reject;               /* some rule rejects: the field is reserved */
 	uint32_t ct_mark_bits;              /* ct mark bits some `ct mark set` may set */
 	bool     detect_only;               /* load option: every rule and policy detects */
 };
+
+/* Bytes the rules read: from the network header (@nh), from the transport
+ * header (@th) and from the payload (content offset + depth; NFQR_NEED_ALL:
+ * to its end).  0: nothing. */
+#define NFQR_NEED_ALL UINT32_MAX
+struct nfqr_need { uint32_t nh, th, pl; };
+#define NFQR_NEED_SLOTS 512
+static inline uint32_t nfqr_need_slot(uint8_t family, uint8_t l4proto)
+{
+	return (family == 4 ? 0u : 256u) | l4proto;
+}
 
 /* Key of a field (arg: pred.arg) for the current packet state; false when
  * absent. */

@@ -86,6 +86,17 @@ void nfqr_queue_set(struct nfqr_load_opts *opts, uint16_t first, uint16_t last);
 
 /* ---- what the daemon must configure ------------------------------------ */
 
+/*
+ * The copy range the rules need: headers up to NFQR_HDR_ALLOWANCE bytes,
+ * then the deepest content window or raw field; NFQR_COPY_ALL (the most the
+ * kernel copies) for content without a depth and for rewrites.  A packet
+ * whose capture still ends before what the rules that may apply to it read
+ * (a longer header chain, a copy range cut by the capture) is not judged
+ * by the rules: `policy truncated` decides it (NFQR_REASON_TRUNCATED).
+ */
+#define NFQR_HDR_ALLOWANCE 512u
+#define NFQR_COPY_ALL      0xffffu
+#define NFQR_CAPTURE_MAX   65531u     /* NFQNL_MAX_COPY_RANGE: the most NFQUEUE copies */
 uint32_t    nfqr_ruleset_copy_range(const struct nfqr_ruleset *rs); /* bytes */
 bool        nfqr_ruleset_needs_conntrack(const struct nfqr_ruleset *rs); /* F_CONNTRACK */
 bool        nfqr_ruleset_needs_uid_gid(const struct nfqr_ruleset *rs);   /* F_UID_GID */
@@ -227,6 +238,8 @@ enum nfqr_reason {
 	NFQR_REASON_MALFORMED,     /* undecodable headers: `policy malformed` */
 	NFQR_REASON_FRAG_NO_L4,    /* first fragment without L4 header: drop (RFC 7112) */
 	NFQR_REASON_REJECT_LOOP,   /* arrived with reject mark bits set: drop, see above */
+	NFQR_REASON_TRUNCATED,     /* the capture ends before what the rules read: `policy
+				      truncated` (see nfqr_ruleset_copy_range) */
 };
 
 #define NFQR_MAX_LOG 8
@@ -288,6 +301,7 @@ enum nfqr_stat {
 	NFQR_STAT_FRAGMENT,
 	NFQR_STAT_MALFORMED,
 	NFQR_STAT_FRAG_NO_L4,
+	NFQR_STAT_TRUNCATED,               /* capture ends before what the rules read */
 	NFQR_STAT_REWRITE_DONE,
 	NFQR_STAT_REWRITE_REFUSED_TRUNC,   /* capture truncated (NFQA_CAP_LEN) */
 	NFQR_STAT_REWRITE_REFUSED_GSO,     /* GSO superframe */

@@ -14,10 +14,6 @@
 #include "parser.h"
 #include "ruleset.h"
 
-/* Header bytes the copy range always covers: IPv4 with options (60) or IPv6
- * with a reasonable extension-header chain, plus a TCP header with options. */
-#define NFQR_HDR_ALLOWANCE 512
-
 static bool is_prefix_of(const char *p, const char *s)
 {
 	return strncmp(p, s, strlen(p)) == 0;
@@ -198,41 +194,106 @@ static int build_content(struct nfqr_ruleset *rs, const struct nfqr_load_opts *o
 	return build_stream(rs, opts, err, errlen);
 }
 
-/* The copy range: the headers, the content windows and the raw payload
- * fields, or everything for rewrites and content without a depth. */
+/* What rule r reads past the headers (struct nfqr_need); false: nothing. */
+static bool rule_need(const struct nfqr_ruleset *rs, const struct nfqr_rule *rule,
+		      struct nfqr_need *n)
+{
+	memset(n, 0, sizeof(*n));
+	for (uint32_t i = 0; i < rule->n_content; i++) {
+		const struct nfqr_cm_pattern *p = &rs->patterns[rule->content[i]];
+		uint64_t end = (uint64_t)p->offset + p->depth;
+
+		if (p->depth == 0 || end > NFQR_CAPTURE_MAX)
+			n->pl = NFQR_NEED_ALL;
+		else if (end > n->pl)
+			n->pl = (uint32_t)end;
+	}
+	for (uint32_t i = 0; i < rule->n_preds; i++) {
+		const struct nfqr_pred *p = &rule->preds[i];
+		uint32_t end = (nfqr_raw_off(p->arg) + nfqr_raw_len(p->arg) + 7) / 8;
+
+		if (p->field == NFQR_F_RAW_TH && end > n->th)
+			n->th = end;
+		if (p->field == NFQR_F_RAW_NH && end > n->nh)
+			n->nh = end;
+	}
+	return n->nh || n->th || n->pl;
+}
+
+static void need_merge(struct nfqr_need *to, const struct nfqr_need *n)
+{
+	if (n->nh > to->nh)
+		to->nh = n->nh;
+	if (n->th > to->th)
+		to->th = n->th;
+	if (n->pl > to->pl)
+		to->pl = n->pl;
+}
+
+/*
+ * rs->need: per (nfproto, l4proto) slot, what the rules that may apply to
+ * such a packet read, by their `meta nfproto` and `meta l4proto` matches
+ * (and those that `tcp dport` and the like imply).  A packet whose capture
+ * ends before that goes to `policy truncated`, whatever the other matches.
+ */
+static int build_need(struct nfqr_ruleset *rs)
+{
+	struct nfqr_need n;
+
+	for (uint32_t r = 0; r < rs->n_rules; r++) {
+		const struct nfqr_rule *rule = &rs->rules[r];
+		bool some = false;
+
+		if (!rule_need(rs, rule, &n))
+			continue;
+		if (!rs->need && !(rs->need = calloc(NFQR_NEED_SLOTS, sizeof(*rs->need))))
+			return -1;
+		for (uint32_t i = 0; i < rule->n_preds && !some; i++)
+			some = rule->preds[i].field == NFQR_F_NFPROTO ||
+			       rule->preds[i].field == NFQR_F_L4PROTO;
+		for (uint32_t slot = 0; slot < NFQR_NEED_SLOTS; slot++) {
+			struct nfqr_key nfproto = nfqr_key_u32(slot < 256 ? 2 : 10);
+			struct nfqr_key l4proto = nfqr_key_u32(slot & 255);
+			bool holds = true;
+
+			for (uint32_t i = 0; some && i < rule->n_preds && holds; i++) {
+				const struct nfqr_pred *p = &rule->preds[i];
+
+				if (p->field == NFQR_F_NFPROTO)
+					holds = nfqr_pred_match(p, nfproto);
+				else if (p->field == NFQR_F_L4PROTO)
+					holds = nfqr_pred_match(p, l4proto);
+			}
+			if (holds)
+				need_merge(&rs->need[slot], &n);
+		}
+	}
+	return 0;
+}
+
+/* The copy range: the headers and, past them, the deepest content window or
+ * raw field; the whole packet for rewrites and content without a depth. */
 static uint32_t copy_range(const struct nfqr_ruleset *rs)
 {
-	uint64_t need = 0, need_nh = 0;
+	struct nfqr_need all = { 0 }, n;
+	uint64_t need;
 
-	for (uint32_t r = 0; r < rs->n_rules; r++)
+	for (uint32_t r = 0; r < rs->n_rules; r++) {
 		for (uint32_t i = 0; i < rs->rules[r].n_stmts; i++)
 			if (rs->rules[r].stmts[i].kind == NFQR_S_PAYLOAD_FILL ||
 			    rs->rules[r].stmts[i].kind == NFQR_S_PAYLOAD_REPLACE)
-				return 0xffff;   /* checksums need the whole packet */
-	for (uint32_t i = 0; i < rs->n_patterns; i++) {
-		const struct nfqr_cm_pattern *p = &rs->patterns[i];
-
-		if (p->depth == 0)
-			return 0xffff;
-		if ((uint64_t)p->offset + p->depth > need)
-			need = (uint64_t)p->offset + p->depth;
+				return NFQR_COPY_ALL;   /* checksums need the whole packet */
+		if (rule_need(rs, &rs->rules[r], &n))
+			need_merge(&all, &n);
 	}
+	if (all.pl == NFQR_NEED_ALL)
+		return NFQR_COPY_ALL;
 	/* @th counts from the transport header, which the allowance covers the
 	 * way to, as for the payload; @nh from the first byte */
-	for (uint32_t r = 0; r < rs->n_rules; r++)
-		for (uint32_t i = 0; i < rs->rules[r].n_preds; i++) {
-			const struct nfqr_pred *p = &rs->rules[r].preds[i];
-			uint64_t end = ((uint64_t)nfqr_raw_off(p->arg) + nfqr_raw_len(p->arg) + 7) / 8;
-
-			if (p->field == NFQR_F_RAW_TH && end > need)
-				need = end;
-			if (p->field == NFQR_F_RAW_NH && end > need_nh)
-				need_nh = end;
-		}
-	need += NFQR_HDR_ALLOWANCE;
-	if (need_nh > need)
-		need = need_nh;
-	return need > 0xffff ? 0xffff : (uint32_t)need;
+	need = (uint64_t)(all.pl > all.th ? all.pl : all.th) + NFQR_HDR_ALLOWANCE;
+	if (all.nh > need)
+		need = all.nh;
+	return need > NFQR_COPY_ALL ? NFQR_COPY_ALL : (uint32_t)need;
 }
 
 /*
@@ -277,6 +338,8 @@ struct nfqr_ruleset *nfqr_ruleset_parse(const char *name, const char *text, size
 	if (build_content(rs, opts, err, sizeof(err)))
 		goto fail;
 	rs->copy_range = copy_range(rs);
+	if (build_need(rs))
+		goto fail;
 	rs->detect_only = opts && opts->detect_only;
 	if (bind_sets(rs, opts))
 		goto fail;

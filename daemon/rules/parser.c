@@ -94,7 +94,7 @@ struct parser {
 	struct named_set *sets;
 	size_t n_sets;
 	unsigned depth;           /* define expansion nesting */
-	bool seen_policy[3];
+	bool seen_policy[4];
 	char **comments;          /* rule comments so far, for uniqueness */
 	uint32_t *comment_lines;
 	uint32_t raw_bits;        /* VT_RAW: the width of the @th/@nh field being parsed */
@@ -2035,16 +2035,21 @@ static bool parse_policy(struct parser *p)
 	} else if (accept_word(p, "malformed")) {
 		v = &p->rs->policy_malformed;
 		which = 2;
+	} else if (accept_word(p, "truncated")) {
+		v = &p->rs->policy_truncated;
+		which = 3;
 	}
 	if (accept_word(p, "accept"))
 		v->kind = NFQR_V_ACCEPT;
 	else if (accept_word(p, "drop"))
 		v->kind = NFQR_V_DROP;
 	else
-		return expected(p, which ? "'accept' or 'drop'" : "'accept', 'drop', 'fragment' or 'malformed'");
+		return expected(p, which ? "'accept' or 'drop'"
+				  : "'accept', 'drop', 'fragment', 'malformed' or 'truncated'");
 	if (p->seen_policy[which])
 		return error_at(p, kw, "expected one 'policy%s' line, got a second one",
-				which == 1 ? " fragment" : which == 2 ? " malformed" : "");
+				which == 1 ? " fragment" : which == 2 ? " malformed" :
+				which == 3 ? " truncated" : "");
 	p->seen_policy[which] = true;
 	return true;
 }
@@ -2077,6 +2082,7 @@ unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
 	}
 	rs->policy.kind = NFQR_V_ACCEPT;          /* nft's default chain policy */
 	rs->policy_malformed.kind = NFQR_V_DROP;
+	rs->policy_truncated.kind = NFQR_V_DROP;  /* fail closed: see nfqr_ruleset_copy_range */
 	if (nfqr_lex(file, src, len, &p.t, diag)) {
 		nfqr_tokens_free(&p.t);
 		return 1;

@@ -16,7 +16,7 @@ void nfqd_usage(FILE *f)
 		"Usage: nfqringd -c FILE -q N[-M] [--backend ring|netlink|auto] [--fail-open] [--cpu-pin]\n"
 		"                [--gso] [--copy-range N] [--ring-frames N] [--socket PATH]\n"
 		"       nfqringd --check FILE [-q N[-M]] [--matcher NAME]\n"
-		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--mark N]\n"
+		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--copy-range N] [--mark N]\n"
 		"                [--ct-mark N] [--ct-state S] [--uid N] [--gid N] CAPTURE\n"
 		"       nfqringd --print-nft -c FILE -q N[-M] [--hooks LIST] [--bypass] [--fanout]\n"
 		"                [--table NAME] [--ct-bypass-mark MASK] [--fail-open]\n"
@@ -30,7 +30,8 @@ void nfqd_usage(FILE *f)
 		"      --fail-open       the kernel accepts packets when a queue is full (F_FAIL_OPEN)\n"
 		"      --cpu-pin         pin the worker of queue N to CPU N (modulo the CPUs allowed)\n"
 		"      --gso             take GSO superframes unsegmented (F_GSO); refused with rewrite rules\n"
-		"      --copy-range N    bytes of each packet to copy (default: what the rules need)\n"
+		"      --copy-range N    bytes of each packet to copy (default: what the rules need);\n"
+		"                        --test cuts each packet to it as the kernel would\n"
 		"      --ring-frames N   RX frames per queue (ring backend)\n"
 		"      --log-format F    packet log lines (the log statement): text (default) or json,\n"
 		"                        one JSON object per line\n"
@@ -427,8 +428,7 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			o->gso = true;
 			serving = "--gso";
 			break;
-		case O_COPY_RANGE:
-			serving = "--copy-range";
+		case O_COPY_RANGE:			/* serving and --test */
 			if (parse_u32(optarg, NFQRING_MAX_COPY_RANGE + 4, &o->copy_range) || !o->copy_range)
 				return fail(err, errlen, "--copy-range: expected 1-65535 bytes, got '%s'", optarg);
 			if (o->copy_range > NFQRING_MAX_COPY_RANGE)

@@ -39,6 +39,7 @@ static const char *const reason_name[] = {
 	[NFQR_REASON_MALFORMED] = "policy malformed",
 	[NFQR_REASON_FRAG_NO_L4] = "fragment without transport header",
 	[NFQR_REASON_REJECT_LOOP] = "reject loop guard",
+	[NFQR_REASON_TRUNCATED] = "policy truncated",
 };
 
 struct replay {
@@ -49,6 +50,7 @@ struct replay {
 	FILE *out;
 	uint8_t *buf;			/* the packet as the engine gets it: ours to rewrite */
 	size_t cap;
+	uint32_t copy_range;		/* what the kernel would copy of each packet */
 	uint64_t frames, packets, skipped, verdicts[V_KINDS];
 };
 
@@ -150,8 +152,10 @@ static void flow_of(const struct nfqr_decoded *d, struct flow *fl)
 	inet_ntop(af, d->saddr, fl->src, sizeof(fl->src));
 	inet_ntop(af, d->daddr, fl->dst, sizeof(fl->dst));
 	/* a malformed packet's transport protocol is not to be trusted, and a
-	 * first fragment cut inside IPv6 extension headers has none yet */
-	if (fl->malformed || (d->status == NFQR_DEC_FRAG_NO_L4 && !d->l4proto))
+	 * first fragment cut inside IPv6 extension headers, or a capture cut
+	 * there, has none yet */
+	if (fl->malformed || (d->status == NFQR_DEC_FRAG_NO_L4 && !d->l4proto) ||
+	    (d->status == NFQR_DEC_CAPTURE_SHORT && !d->l4_off))
 		fl->proto = d->family == 4 ? "ip" : "ip6";
 	else
 		fl->proto = nfqd_l4_name(d->l4proto, fl->nbuf, sizeof(fl->nbuf));
@@ -336,6 +340,9 @@ static int frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *d
 	caplen = h->caplen - off;
 	len = h->len > off && h->len - off > caplen ? h->len - off : caplen;
 	trim_padding(data + off, meta.hw_protocol, &caplen, &len);
+	/* what the kernel hands over: no more than the copy range */
+	if (caplen > r->copy_range)
+		caplen = r->copy_range;
 	meta.pkt_len = len;
 	if (caplen > r->cap) {
 		uint8_t *nb = realloc(r->buf, caplen);
@@ -464,6 +471,18 @@ int nfqd_replay(const struct nfqd_opts *o)
 		return NFQD_EXIT_RULES;
 	}
 	r.rs = rs;
+	/* the daemon's copy range, as nfqring_set_mode() gets it, and as the
+	 * kernel clamps it (NFQNL_MAX_COPY_RANGE) */
+	r.copy_range = o->copy_range ? o->copy_range : nfqr_ruleset_copy_range(rs);
+	if (!nfqd_copy_range_covers(r.copy_range, nfqr_ruleset_copy_range(rs))) {
+		ERR("--copy-range %u is smaller than the %u bytes the rules need: raise it or drop "
+		    "the option (the daemon would refuse to start)\n", r.copy_range,
+		    nfqr_ruleset_copy_range(rs));
+		nfqr_ruleset_free(rs);
+		return NFQD_EXIT_CONFIG;
+	}
+	if (r.copy_range > NFQRING_MAX_COPY_RANGE)
+		r.copy_range = NFQRING_MAX_COPY_RANGE;
 	r.sc = nfqr_scratch_new(rs);
 	if (!r.sc) {
 		ERR("out of memory\n");

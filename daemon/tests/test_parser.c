@@ -197,7 +197,7 @@ static void test_invalid(void)
 	invalid("meta mark set foo", "t.nft:1:15: expected a 32-bit value, 'meta mark' or 'ct mark', got 'foo'");
 	invalid("log level loud", "t.nft:1:11: expected a log level (emerg, alert, crit, err, warn, "
 		"notice, info, debug), got 'loud'");
-	invalid("policy maybe", "t.nft:1:8: expected 'accept', 'drop', 'fragment' or 'malformed', got 'maybe'");
+	invalid("policy maybe", "t.nft:1:8: expected 'accept', 'drop', 'fragment', 'malformed' or 'truncated', got 'maybe'");
 	invalid("policy accept\npolicy drop", "t.nft:2:1: expected one 'policy' line, got a second one");
 	invalid("policy fragment queue", "t.nft:1:17: expected 'accept' or 'drop', got 'queue'");
 	invalid("policy accept extra", "t.nft:1:15: expected end of line, got 'extra'");
@@ -333,7 +333,7 @@ static void test_reject(void)
 		"admin-prohibited), got 'frag-needed'");
 	invalid("reject accept", "t.nft:1:8: expected end of rule after the verdict, got 'accept'");
 	invalid("reject with tcp reset drop", "t.nft:1:23: expected end of rule after the verdict, got 'drop'");
-	invalid("policy reject", "t.nft:1:8: expected 'accept', 'drop', 'fragment' or 'malformed', got 'reject'");
+	invalid("policy reject", "t.nft:1:8: expected 'accept', 'drop', 'fragment', 'malformed' or 'truncated', got 'reject'");
 	/* the protocol nft makes the kind depend on */
 	invalid("udp dport 53 reject with tcp reset",
 		"t.nft:1:26: expected matches that let TCP packets through before 'reject with tcp "

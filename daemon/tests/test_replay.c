@@ -394,7 +394,7 @@ static const char *raw_lines[] = {
 		" rewrite line 7",
 	"19 " T "19 ip 10.0.0.1 > 10.0.0.2 malformed (l4hdr) len 40 verdict drop by policy malformed",
 	"summary: frames 19 packets 19 skipped 0 accept 9 drop 8 repeat 1 queue 1 reject 0",
-	"engine: policy 3 fragment 1 malformed 2 fragment_no_l4 1 rewrite_done 1"
+	"engine: policy 3 fragment 1 malformed 2 fragment_no_l4 1 truncated 0 rewrite_done 1"
 		" rewrite_refused_truncated 1 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 		" ct_no_connection 1 log_suppressed 0 reject 0 reject_loop 0"
 			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0"
@@ -493,7 +493,7 @@ static void test_json(void)
 	ok(has(out, "\"len\": 1028, \"caplen\": 100,"), "  packet 17: truncated capture");
 	ok(has(out, "{\"summary\": {\"frames\": 19, \"packets\": 19, \"skipped\": 0, \"accept\": 9, "
 		    "\"drop\": 8, \"repeat\": 1, \"queue\": 1, \"reject\": 0, \"engine\": {\"policy\": 3, "
-		    "\"fragment\": 1, \"malformed\": 2, \"fragment_no_l4\": 1, \"rewrite_done\": 1, "
+		    "\"fragment\": 1, \"malformed\": 2, \"fragment_no_l4\": 1, \"truncated\": 0, \"rewrite_done\": 1, "
 		    "\"rewrite_refused_truncated\": 1, \"rewrite_refused_gso\": 0, "
 		    "\"rewrite_refused_protocol\": 0, \"ct_no_connection\": 1, \"log_suppressed\": 0, "
 		    "\"reject\": 0, \"reject_loop\": 0, \"detect_drop\": 0, \"detect_reject\": 0, "
@@ -728,7 +728,7 @@ static void test_reject(void)
 			" admin-prohibited by rule admin line 3 mark set 0xc000100",
 		"4 " T "04 udp [2001:db8:bad::5]:33002 > [2001:db8::2]:1234 len 48 verdict accept by policy",
 		"summary: frames 4 packets 4 skipped 0 accept 1 drop 0 repeat 0 queue 0 reject 3",
-		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
+		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 truncated 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 			" ct_no_connection 0 log_suppressed 0 reject 3 reject_loop 0"
 			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0"
@@ -740,7 +740,7 @@ static void test_reject(void)
 		"4 " T "04 udp [2001:db8:bad::5]:33002 > [2001:db8::2]:1234 len 48 verdict drop by reject"
 			" loop guard",
 		"summary: frames 4 packets 4 skipped 0 accept 0 drop 4 repeat 0 queue 0 reject 0",
-		"engine: policy 0 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
+		"engine: policy 0 fragment 0 malformed 0 fragment_no_l4 0 truncated 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 			" ct_no_connection 0 log_suppressed 0 reject 0 reject_loop 4"
 			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0"
@@ -804,7 +804,7 @@ static void test_detect(void)
 			" real line 3",
 		"4 " T "04 udp 10.0.0.1:33000 > 10.0.0.2:55 len 28 verdict accept by policy",
 		"summary: frames 4 packets 4 skipped 0 accept 4 drop 0 repeat 0 queue 0 reject 0",
-		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
+		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 truncated 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 			" ct_no_connection 0 log_suppressed 0 reject 0 reject_loop 0"
 			" detect_drop 2 detect_reject 1 detect_repeat 0 detect_queue 0 detect_mark 1 detect_rewrite 0"
@@ -836,6 +836,162 @@ static void test_detect(void)
 	is_int(run(NULL, "--test", "-c", path("bad.nft"), path("detect.pcap"), NULL), NFQD_EXIT_RULES,
 	       "detect with nothing to detect: exit %d", NFQD_EXIT_RULES);
 	says(has(err, "bad.nft:1:14: expected a verdict other than accept"), "  says which rule");
+}
+
+/* ---- evasions through the copy range (issue 21) ----------------------------------- */
+
+/*
+ * IPv6 TCP 2001:db8::66:40000 -> 2001:db8::2:80 behind `ext` bytes of
+ * Destination Options (PadN, a multiple of 8; 0: none), after an atomic
+ * fragment header (offset 0, no more fragments) when `atomic`; sequence
+ * number seq, a correct checksum.
+ */
+static size_t tcp6_ext(uint8_t *b, size_t ext, bool atomic, uint8_t flags, uint32_t seq,
+		       const void *payload, size_t plen)
+{
+	uint8_t hdrs[2048], l4[2048];
+	size_t n = 0, l = l4_tcp(l4, 40000, 80, flags, payload, plen), len;
+	uint8_t first = ext ? 60 : 6;
+
+	if (atomic) {
+		memset(hdrs, 0, 8);
+		hdrs[0] = first;	/* next header; offset 0, M 0; id 0x21 */
+		hdrs[7] = 0x21;
+		first = 44;
+		n = 8;
+	}
+	if (ext) {
+		size_t r = ext - 2;
+
+		hdrs[n] = 6;
+		hdrs[n + 1] = (uint8_t)(ext / 8 - 1);
+		n += 2;
+		while (r) {		/* PadN options of up to 257 bytes, Pad1 for one */
+			size_t c = r == 1 ? 1 : r > 257 ? (r - 257 == 1 ? 256 : 257) : r;
+
+			memset(hdrs + n, 0, c);
+			if (c > 1) {
+				hdrs[n] = 1;
+				hdrs[n + 1] = (uint8_t)(c - 2);
+			}
+			n += c;
+			r -= c;
+		}
+	}
+	l4[4] = (uint8_t)(seq >> 24); l4[5] = (uint8_t)(seq >> 16);
+	l4[6] = (uint8_t)(seq >> 8);  l4[7] = (uint8_t)seq;
+	len = pkt_ipv6(b, "2001:db8::66", "2001:db8::2", first, hdrs, n, l4, l);
+	ref_l4_csum_set(b, len, 40 + n, 6, 40 + n + 16);
+	return len;
+}
+
+/* A line of out for packet n that says `verdict`, shown when it does not. */
+static void verdict_is(int n, const char *want, const char *what)
+{
+	char key[32];
+	const char *l;
+
+	snprintf(key, sizeof(key), "%d " T "%02d ", n, n);
+	l = strstr(out, key);
+	if (!ok(l && (l == out || l[-1] == '\n') && has(l, want) &&
+		strstr(l, want) < (strchr(l, '\n') ? strchr(l, '\n') : l + strlen(l)), "%s", what))
+		printf("#   want '%s' in line %d of:\n%s", want, n, out);
+}
+
+static void test_evasions(void)
+{
+	char pl[256];
+	uint8_t p[2048];
+	struct cap c;
+	size_t n;
+
+	/* 1: a content within depth 100 pushed past the 612 bytes asked for by
+	 * a 472-byte Destination Options header */
+	write_file("ev1.nft", "tcp dport 80 @payload content \"EVIL\" depth 100 drop\n");
+	memset(pl, 'x', sizeof(pl));
+	memcpy(pl, "GET /", 5);
+	memcpy(pl + 80, "EVIL", 4);
+	cap_open(&c, "ev1.pcap", DLT_RAW);
+	n = tcp6_ext(p, 472, false, 0x18, 1, pl, 84);
+	cap_add_cut(&c, p, 612, (uint32_t)n);		/* 1: as the kernel delivers it */
+	cap_add(&c, p, n);				/* 2: whole */
+	cap_add(&c, p, tcp6_ext(p, 0, false, 0x18, 1, pl, 84));	/* 3: no options */
+	cap_add(&c, p, tcp6_ext(p, 472, false, 0x18, 1, pl, 80));	/* 4: 612 bytes, no EVIL */
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ev1.nft"), path("ev1.pcap"), NULL), NFQD_EXIT_OK,
+	       "evasion 1 (content behind IPv6 options): exit 0");
+	verdict_is(1, "verdict drop by policy truncated", "  cut to the copy range: drop, by policy truncated");
+	verdict_is(2, "caplen 612 verdict drop by policy truncated",
+		   "  whole in the capture: cut to the copy range 612 as live, the same");
+	verdict_is(3, "verdict drop by rule", "  without the options: drop by the rule");
+	verdict_is(4, "len 612 verdict accept by policy",
+		   "  a long header chain within the copy range is judged as usual");
+	says(has(out, " truncated 2 "), "  counted as truncated");
+
+	/* 1b: @th,352,32 behind 480 bytes of options (copy range 560) */
+	write_file("ev1b.nft", "tcp dport 80 @th,352,32 0x45564c21 drop\n");
+	memcpy(pl, "xxxxxxxxxxxxxxxxxxxxxxxxEVL!", 28);
+	cap_open(&c, "ev1b.pcap", DLT_RAW);
+	n = tcp6_ext(p, 480, false, 0x18, 1, pl, 28);
+	cap_add_cut(&c, p, 560, (uint32_t)n);
+	cap_add(&c, p, tcp6_ext(p, 0, false, 0x18, 1, pl, 28));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ev1b.nft"), path("ev1b.pcap"), NULL), NFQD_EXIT_OK,
+	       "evasion 1 (@th behind IPv6 options): exit 0");
+	verdict_is(1, "verdict drop by policy truncated", "  @th past the capture: drop, by policy truncated");
+	verdict_is(2, "verdict drop by rule", "  without the options: drop by the rule");
+
+	/* 2: cut inside the header chain by our own copy range is not malformed */
+	write_file("ev2.nft", "tcp dport 80 @payload content \"EVIL\" depth 100 drop\n"
+			      "policy malformed accept\n");
+	cap_open(&c, "ev2.pcap", DLT_RAW);
+	n = tcp6_ext(p, 600, false, 0x18, 1, pl, 84);
+	cap_add_cut(&c, p, 612, (uint32_t)n);
+	n = tcp6_ext(p, 0, false, 0x18, 1, pl, 84);
+	p[40 + 12] = 4 << 4;				/* 2: TCP data offset 4: malformed */
+	cap_add(&c, p, n);
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ev2.nft"), path("ev2.pcap"), NULL), NFQD_EXIT_OK,
+	       "evasion 2 (policy malformed accept): exit 0");
+	verdict_is(1, "verdict drop by policy truncated",
+		   "  cut in its headers by the copy range: truncated, not malformed");
+	verdict_is(2, "verdict accept by policy malformed", "  malformed on the wire: policy malformed");
+	write_file("ev2b.nft", "tcp dport 80 @payload content \"EVIL\" depth 100 drop\n"
+			       "policy truncated accept\n");
+	is_int(run(NULL, "--test", "-c", path("ev2b.nft"), path("ev2.pcap"), NULL), NFQD_EXIT_OK,
+	       "policy truncated accept: exit 0");
+	verdict_is(1, "verdict accept by policy truncated", "  the operator's choice");
+
+	/* 3: --test cuts each packet to the copy range, or to --copy-range */
+	write_file("ev3.nft", "udp dport 7 @payload content \"X\" depth 10 drop\n");
+	cap_open(&c, "ev3.pcap", DLT_RAW);
+	cap_add(&c, p, udp4(p, 33000, 9, 1000));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ev3.nft"), path("ev3.pcap"), NULL), NFQD_EXIT_OK,
+	       "evasion 3 (copy range in --test): exit 0");
+	verdict_is(1, "len 1028 caplen 522 verdict accept by policy",
+		   "  cut to the rules' copy range, 522 bytes");
+	is_int(run(NULL, "--test", "--copy-range", "2000", "-c", path("ev3.nft"), path("ev3.pcap"),
+		   NULL), NFQD_EXIT_OK, "--test --copy-range 2000: exit 0");
+	verdict_is(1, "len 1028 verdict accept by policy", "  whole");
+	is_int(run(NULL, "--test", "--copy-range", "100", "-c", path("ev3.nft"), path("ev3.pcap"),
+		   NULL), NFQD_EXIT_CONFIG, "--test --copy-range 100: exit %d, as the daemon",
+	       NFQD_EXIT_CONFIG);
+	says(has(err, "--copy-range 100") && has(err, "522"), "  says what the rules need");
+
+	/* 4: atomic fragments (offset 0, no more fragments) are no fragments */
+	write_file("ev4.nft", "tcp dport 80 @payload content \"GET /admin\" stream drop\n");
+	cap_open(&c, "ev4.pcap", DLT_RAW);
+	cap_add(&c, p, tcp6_ext(p, 0, true, 0x02, 499, "", 0));
+	cap_add(&c, p, tcp6_ext(p, 0, true, 0x18, 500, "hello GET /ad", 13));
+	cap_add(&c, p, tcp6_ext(p, 0, true, 0x18, 513, "min HTTP/1.1", 12));
+	cap_add(&c, p, tcp6_ext(p, 16, true, 0x18, 525, "GET /admin", 10));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ev4.nft"), path("ev4.pcap"), NULL), NFQD_EXIT_OK,
+	       "evasion 4 (atomic fragments): exit 0");
+	verdict_is(2, "verdict accept by policy", "  first half passes");
+	verdict_is(3, "verdict drop by rule", "  the second half completes it: drop");
+	ok(!has(out, " fragment len"), "  none of them shown as a fragment");
 }
 
 /* ---- errors: each with its message and exit code ------------------------------- */
@@ -944,6 +1100,7 @@ int main(int argc, char **argv)
 	test_ct_state_uid();
 	test_reject();
 	test_detect();
+	test_evasions();
 	test_errors();
 
 	/* TEST_REPLAY_KEEP=1 keeps the captures and rules to look at */
@@ -954,6 +1111,8 @@ int main(int argc, char **argv)
 			"rules.nft", "bad.nft", "raw.pcap", "eth.pcap", "sll.pcap", "sll2.pcap",
 			"ipv4.pcap", "ipv6.pcap", "marks.pcap", "ppp.pcap", "stdout", "stderr",
 			"reject.nft", "reject.pcap", "detect.nft", "detect.pcap",
+			"ev1.nft", "ev1.pcap", "ev1b.nft", "ev1b.pcap", "ev2.nft", "ev2b.nft", "ev2.pcap",
+			"ev3.nft", "ev3.pcap", "ev4.nft", "ev4.pcap", "ct.nft", "ct.pcap",
 		};
 
 		for (size_t i = 0; i < N(files); i++)
