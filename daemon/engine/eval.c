@@ -624,10 +624,10 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 		res->verdict = fixed_verdict(rs, sc, res, NF_DROP);
 		goto done;
 	case NFQR_DEC_NONFIRST_FRAG:
-		sc->stats[NFQR_STAT_FRAGMENT]++;
-		res->reason = NFQR_REASON_FRAGMENT;
-		res->verdict = fixed_verdict(rs, sc, res, verdict_code(rs->policy_fragment));
-		goto done;
+		/* as in nft: the rules judge it, and every match on the transport
+		 * header (ports, flags, ICMP, @th, content) fails; `policy
+		 * fragment` decides what no rule decided */
+		break;
 	case NFQR_DEC_CAPTURE_SHORT:
 		goto truncated;
 	}
@@ -648,7 +648,7 @@ truncated:
 	st.v.iif_class = nfqr_ifnames_lookup(rs->ifn, meta->iif);
 	st.v.oif_class = nfqr_ifnames_lookup(rs->ifn, meta->oif);
 	st.payload = buf + d.payload_off;
-	st.payload_len = d.end > d.payload_off ? d.end - d.payload_off : 0;
+	st.payload_len = d.end > d.payload_off && d.status == NFQR_DEC_OK ? d.end - d.payload_off : 0;
 	/* stream contents: before the rules, on the payload as it arrived */
 	sc->stream_found = sc->stream ? nfqr_stream_prepare(rs, sc->stream, buf, &d, sc->stats)
 				      : NULL;
@@ -697,6 +697,12 @@ truncated:
 			for (i = 0; i < nc && sc->cand[i] <= r; i++)
 				;
 		}
+	}
+	if (d.status == NFQR_DEC_NONFIRST_FRAG) {
+		sc->stats[NFQR_STAT_FRAGMENT]++;
+		res->reason = NFQR_REASON_FRAGMENT;
+		res->verdict = fixed_verdict(rs, sc, res, verdict_code(rs->policy_fragment));
+		goto out;
 	}
 	sc->stats[NFQR_STAT_POLICY]++;
 	res->reason = NFQR_REASON_POLICY;

@@ -134,6 +134,8 @@ bool nfqr_field_key(uint8_t field, uint32_t arg, const struct nfqr_view *v, stru
 	case NFQR_F_RAW_NH:
 		return raw_bits(v, 0, arg, k);
 	case NFQR_F_RAW_TH:                /* l4_off: after IPv4 options, IPv6 ext headers */
+		if (d->status == NFQR_DEC_NONFIRST_FRAG)
+			return false;      /* nft: no transport header in a later fragment */
 		return raw_bits(v, d->l4_off, arg, k);
 	}
 	return false;

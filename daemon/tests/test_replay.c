@@ -994,6 +994,40 @@ static void test_evasions(void)
 	ok(!has(out, " fragment len"), "  none of them shown as a fragment");
 }
 
+/* ---- non-first fragments: judged by the rules that need no transport header ------- */
+
+static void test_fragments(void)
+{
+	uint8_t p[256], l4[64], frag[8] = { 17, 0, 0x00, 0xa0, 0, 0, 0, 7 };	/* offset 20 */
+	static const uint8_t data[16] = { 0, 53, 0, 53, 0, 16 };	/* looks like UDP to 53 */
+	struct cap c;
+	size_t n;
+
+	write_file("frag.nft", "ip saddr 192.0.2.66 drop comment \"host\"\n"
+			       "udp dport 53 drop comment \"dns\"\n"
+			       "@th,0,8 0 drop comment \"th\"\n"
+			       "ip6 saddr 2001:db8::66 meta l4proto udp drop comment \"l4\"\n"
+			       "@payload content \"5\" drop comment \"content\"\n");
+	cap_open(&c, "frag.pcap", DLT_RAW);
+	n = pkt_ipv4(p, "192.0.2.66", "10.0.0.2", 17, data, sizeof(data));
+	p[7] = 100;				/* 1: offset 800 */
+	cap_add(&c, p, n);
+	n = pkt_ipv4(p, "10.0.0.1", "10.0.0.2", 17, data, sizeof(data));
+	p[7] = 100;				/* 2 */
+	cap_add(&c, p, n);
+	memcpy(l4, data, sizeof(data));
+	cap_add(&c, p, pkt_ipv6(p, "2001:db8::66", "2001:db8::2", 44, frag, 8, l4, 16));	/* 3 */
+	cap_add(&c, p, pkt_ipv6(p, "2001:db8::1", "2001:db8::2", 44, frag, 8, l4, 16));	/* 4 */
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("frag.nft"), path("frag.pcap"), NULL), NFQD_EXIT_OK,
+	       "non-first fragments: exit 0");
+	verdict_is(1, "fragment len 36 verdict drop by rule host line 1", "  ip saddr judges them, as in nft");
+	verdict_is(2, "fragment len 36 verdict accept by policy fragment",
+		   "  udp dport, @th and content do not: policy fragment decides");
+	verdict_is(3, "fragment len 64 verdict drop by rule l4 line 4", "  ip6 saddr and meta l4proto do");
+	verdict_is(4, "fragment len 64 verdict accept by policy fragment", "  the others: policy fragment");
+}
+
 /* ---- errors: each with its message and exit code ------------------------------- */
 
 static void test_errors(void)
@@ -1101,6 +1135,7 @@ int main(int argc, char **argv)
 	test_reject();
 	test_detect();
 	test_evasions();
+	test_fragments();
 	test_errors();
 
 	/* TEST_REPLAY_KEEP=1 keeps the captures and rules to look at */
@@ -1113,6 +1148,7 @@ int main(int argc, char **argv)
 			"reject.nft", "reject.pcap", "detect.nft", "detect.pcap",
 			"ev1.nft", "ev1.pcap", "ev1b.nft", "ev1b.pcap", "ev2.nft", "ev2b.nft", "ev2.pcap",
 			"ev3.nft", "ev3.pcap", "ev4.nft", "ev4.pcap", "ct.nft", "ct.pcap",
+			"frag.nft", "frag.pcap",
 		};
 
 		for (size_t i = 0; i < N(files); i++)
