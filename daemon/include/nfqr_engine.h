@@ -73,7 +73,10 @@ struct nfqr_diag {
 };
 void nfqr_diag_free(struct nfqr_diag *d);
 
-/* Returns NULL and fills diag when the file has any error: a bad file never loads. */
+/* Returns NULL and fills diag when the file has any error: a bad file never
+ * loads.  Neither does one that cannot be read whole: not a regular file, a
+ * read error, or more than NFQR_RULES_MAX_BYTES. */
+#define NFQR_RULES_MAX_BYTES (64u << 20)
 struct nfqr_ruleset *nfqr_ruleset_load(const char *path,
 				       const struct nfqr_load_opts *opts,
 				       struct nfqr_diag *diag);

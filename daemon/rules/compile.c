@@ -5,10 +5,13 @@
  * range the daemon must ask the kernel for.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "parser.h"
@@ -352,35 +355,109 @@ fail:
 	return NULL;
 }
 
-struct nfqr_ruleset *nfqr_ruleset_load(const char *path, const struct nfqr_load_opts *opts,
-				       struct nfqr_diag *diag)
+/* What a file that is not a regular file is, for the message. */
+static const char *file_kind(mode_t m)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	struct nfqr_ruleset *rs;
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" :
+	       S_ISCHR(m) ? "a character device (not a regular file)" :
+	       S_ISBLK(m) ? "a block device (not a regular file)" : "not a regular file";
+}
 
-	if (!f) {
+/*
+ * The whole file or nothing: a directory, a device, a read error or a file
+ * over NFQR_RULES_MAX_BYTES is an error, never an empty or cut ruleset (the
+ * daemon's start and its reloads share this reader: an empty ruleset would
+ * accept everything).
+ */
+static char *read_whole(const char *path, size_t *lenp, struct nfqr_diag *diag)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	size_t len = 0, cap;
+	struct stat st;
+	char *buf;
+
+	if (fd < 0) {
 		nfqr_diag_add(diag, path, 0, 0, "expected a readable rule file, got %s", strerror(errno));
 		return NULL;
 	}
-	do {
-		if (len == cap) {
-			char *nb = realloc(buf, cap ? cap * 2 : 65536);
+	if (fstat(fd, &st)) {
+		nfqr_diag_add(diag, path, 0, 0, "expected a readable rule file, got %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		nfqr_diag_add(diag, path, 0, 0, "expected a regular rule file, got %s (give the "
+			      "file itself, e.g. -c /etc/nfqring/rules.nft)", file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > (off_t)NFQR_RULES_MAX_BYTES)
+		goto too_big;
+	cap = (size_t)st.st_size + 1;      /* +1: the read that sees the end */
+	buf = malloc(cap);
+	if (!buf) {
+		nfqr_diag_add(diag, path, 0, 0, "expected memory for %zu bytes of rules, got none",
+			      cap);
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {          /* it grew while being read */
+			char *nb = cap > NFQR_RULES_MAX_BYTES ? NULL : realloc(buf, cap * 2);
 
 			if (!nb) {
 				free(buf);
-				fclose(f);
+				if (cap > NFQR_RULES_MAX_BYTES)
+					goto too_big;
+				nfqr_diag_add(diag, path, 0, 0, "expected memory for the rules, got none");
+				close(fd);
 				return NULL;
 			}
 			buf = nb;
-			cap = cap ? cap * 2 : 65536;
+			cap *= 2;
 		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0 && len < (64u << 20));
-	fclose(f);
-	rs = nfqr_ruleset_parse(path, buf ? buf : "", len, opts, diag);
+		n = read(fd, buf + len, cap - len);
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			nfqr_diag_add(diag, path, 0, 0, "expected to read the rule file whole, got %s "
+				      "after %zu bytes", strerror(errno), len);
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > NFQR_RULES_MAX_BYTES) {
+		free(buf);
+		goto too_big_closed;
+	}
+	*lenp = len;
+	return buf;
+too_big:
+	close(fd);
+too_big_closed:
+	nfqr_diag_add(diag, path, 0, 0, "expected a rule file of at most %u MiB, got %lld bytes "
+		      "(split it, or move large address lists into sets loaded with --load-set)",
+		      NFQR_RULES_MAX_BYTES >> 20, (long long)st.st_size);
+	return NULL;
+}
+
+struct nfqr_ruleset *nfqr_ruleset_load(const char *path, const struct nfqr_load_opts *opts,
+				       struct nfqr_diag *diag)
+{
+	size_t len = 0;
+	char *buf = read_whole(path, &len, diag);
+	struct nfqr_ruleset *rs;
+
+	if (!buf)
+		return NULL;
+	rs = nfqr_ruleset_parse(path, buf, len, opts, diag);
 	free(buf);
 	return rs;
 }

@@ -1028,6 +1028,47 @@ static void test_fragments(void)
 	verdict_is(4, "fragment len 64 verdict accept by policy fragment", "  the others: policy fragment");
 }
 
+/* ---- rule files that cannot be read whole are refused (issue 21) ------------------ */
+
+static void test_rule_files(void)
+{
+	FILE *f;
+	char sock[128];
+
+	/* a directory: "OK, 0 rules" would start an IPS that accepts everything */
+	mkdir(path("rules.d"), 0755);
+	is_int(run(NULL, "--check", path("rules.d"), NULL), NFQD_EXIT_RULES,
+	       "--check DIRECTORY: exit %d (rules)", NFQD_EXIT_RULES);
+	says(has(err, "rules.d") && has(err, "directory") && !has(out, "OK"),
+	     "  says it is a directory, not OK");
+	snprintf(sock, sizeof(sock), "%s", path("sock"));
+	is_int(run(NULL, "-c", path("rules.d"), "-q", "0", "--socket", sock, NULL), NFQD_EXIT_RULES,
+	       "serving -c DIRECTORY: exit %d before anything else", NFQD_EXIT_RULES);
+	says(has(err, "directory") && has(err, "not loaded"), "  says why");
+	is_int(run(NULL, "--check", "/dev/null", NULL), NFQD_EXIT_RULES,
+	       "--check /dev/null: exit %d", NFQD_EXIT_RULES);
+	says(has(err, "regular file"), "  not a regular file");
+
+	/* more than the limit: refused with it, not cut off at it */
+	f = fopen(path("big.nft"), "w");
+	if (f) {
+		static char comment[1 << 16];
+
+		memset(comment, ' ', sizeof(comment));
+		comment[0] = '#';
+		comment[sizeof(comment) - 1] = '\n';
+		for (int i = 0; i < 1024; i++)
+			fwrite(comment, 1, sizeof(comment), f);
+		fputs("tcp dport 22 drop\n", f);
+		fclose(f);
+	}
+	is_int(run(NULL, "--check", path("big.nft"), NULL), NFQD_EXIT_RULES,
+	       "--check of 64 MiB of comments and then a rule: exit %d", NFQD_EXIT_RULES);
+	says(has(err, "64 MiB") && !has(out, "OK"), "  refused with the limit in the message");
+	unlink(path("big.nft"));
+	rmdir(path("rules.d"));
+}
+
 /* ---- errors: each with its message and exit code ------------------------------- */
 
 static void test_errors(void)
@@ -1136,6 +1177,7 @@ int main(int argc, char **argv)
 	test_detect();
 	test_evasions();
 	test_fragments();
+	test_rule_files();
 	test_errors();
 
 	/* TEST_REPLAY_KEEP=1 keeps the captures and rules to look at */
