@@ -61,6 +61,15 @@ int nfqr_lex(const char *file, const char *src, size_t n, struct tokens *out,
 	uint32_t line = 1, col = 1, depth = 0;
 	size_t i = 0;
 
+	/* one allocation for most files: a rule or set element takes 5 bytes
+	 * or more per token ("ip saddr 10.0.0.1 drop"), so grow only past 4 */
+	if (!out->cap && n > 4096) {
+		out->v = malloc((n / 4 + 16) * sizeof(*out->v));
+		if (!out->v)
+			return -1;
+		out->cap = n / 4 + 16;
+	}
+
 	while (i < n) {
 		char c = src[i];
 		struct token tk = { .line = line, .col = col, .text = src + i, .len = 1 };
@@ -91,10 +100,15 @@ int nfqr_lex(const char *file, const char *src, size_t n, struct tokens *out,
 			continue;
 		}
 		if (c == '"') {
-			uint8_t *s = malloc(n - i + 1);
+			size_t j = i + 1, end = i + 1;
 			uint32_t sl = 0;
-			size_t j = i + 1;
+			uint8_t *s;
 
+			/* the decoded bytes are no more than the text up to the
+			 * line's end (not the rest of the file: one block per string) */
+			while (end < n && src[end] != '\n')
+				end++;
+			s = malloc(end - i);
 			if (!s)
 				return -1;
 			while (j < n && src[j] != '"' && src[j] != '\n') {

@@ -20,13 +20,13 @@ enum tok_kind {
 	TK_SETREF,                /* @name */
 };
 
-struct token {
-	enum tok_kind kind;
-	uint32_t line, col;
+struct token {                    /* 40 bytes: files of millions of tokens */
 	const char *text;         /* source text, not NUL-terminated */
-	uint32_t len;
 	uint8_t *str;             /* TK_STRING: decoded bytes */
+	uint32_t len;
 	uint32_t str_len;
+	uint32_t line, col;
+	enum tok_kind kind;
 };
 
 struct tokens {

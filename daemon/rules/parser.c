@@ -80,6 +80,58 @@ struct named_set {
 	uint32_t live_idx;
 };
 
+/* An index of strings (rule comments, content terms) by hash: open
+ * addressing over entry numbers + 1, the caller compares the candidates. */
+struct index {
+	uint32_t *slot;
+	uint32_t cap, n;
+};
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *d = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ d[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Entry numbers with hash h, one by one: *k starts at UINT32_MAX; returns an
+ * entry number, or UINT32_MAX at the free slot where h goes (in *k). */
+static uint32_t index_next(const struct index *x, uint64_t h, uint32_t *k)
+{
+	*k = *k == UINT32_MAX ? (uint32_t)(h ^ h >> 32) & (x->cap - 1) : (*k + 1) & (x->cap - 1);
+	return x->slot[*k] ? x->slot[*k] - 1 : UINT32_MAX;
+}
+
+/* Room for one more entry (rehashing by the caller's hash of each entry). */
+static bool index_grow(struct index *x, uint64_t (*hash)(const void *ctx, uint32_t e),
+		       const void *ctx)
+{
+	uint32_t ncap = x->cap ? x->cap * 2 : 256, *ns;
+
+	if (2 * (x->n + 1) <= x->cap)
+		return true;
+	ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return false;
+	for (uint32_t i = 0; i < x->cap; i++) {
+		uint64_t h;
+		uint32_t k;
+
+		if (!x->slot[i])
+			continue;
+		h = hash(ctx, x->slot[i] - 1);
+		for (k = (uint32_t)(h ^ h >> 32) & (ncap - 1); ns[k]; k = (k + 1) & (ncap - 1))
+			;
+		ns[k] = x->slot[i];
+	}
+	free(x->slot);
+	x->slot = ns;
+	x->cap = ncap;
+	return true;
+}
+
 struct parser {
 	const char *file;
 	struct tokens t;
@@ -97,6 +149,8 @@ struct parser {
 	bool seen_policy[4];
 	char **comments;          /* rule comments so far, for uniqueness */
 	uint32_t *comment_lines;
+	struct index comment_idx; /* of the rules with a comment */
+	struct index pattern_idx; /* of rs->patterns */
 	uint32_t raw_bits;        /* VT_RAW: the width of the @th/@nh field being parsed */
 	char raw_what[40];        /* VT_RAW: "a 16-bit number" */
 	uint32_t reject_field;    /* the reject mark field (load opts) */
@@ -1016,12 +1070,28 @@ static bool parse_bytes(struct parser *p, uint8_t **out, uint32_t *len, const ch
 	return expected(p, what);
 }
 
+static uint64_t pattern_hash(const struct nfqr_cm_pattern *q)
+{
+	uint64_t h = fnv1a(1469598103934665603ULL, q->bytes, q->len);
+	uint32_t w[4] = { q->offset, q->depth, q->nocase, q->stream };
+
+	return fnv1a(h, w, sizeof(w));
+}
+
+static uint64_t pattern_hash_at(const void *rs, uint32_t e)
+{
+	return pattern_hash(&((const struct nfqr_ruleset *)rs)->patterns[e]);
+}
+
 static bool add_content(struct parser *p, struct rb *b, struct nfqr_cm_pattern *pat)
 {
 	struct nfqr_ruleset *rs = p->rs;
-	uint32_t i;
+	uint64_t h = pattern_hash(pat);
+	uint32_t i, k = UINT32_MAX;
 
-	for (i = 0; i < rs->n_patterns; i++) {
+	if (!index_grow(&p->pattern_idx, pattern_hash_at, rs))
+		return false;
+	while ((i = index_next(&p->pattern_idx, h, &k)) != UINT32_MAX) {
 		struct nfqr_cm_pattern *q = &rs->patterns[i];
 
 		if (q->len == pat->len && q->nocase == pat->nocase && q->offset == pat->offset &&
@@ -1029,12 +1099,15 @@ static bool add_content(struct parser *p, struct rb *b, struct nfqr_cm_pattern *
 		    memcmp(q->bytes, pat->bytes, pat->len) == 0)
 			break;
 	}
-	if (i < rs->n_patterns) {
+	if (i != UINT32_MAX) {
 		free((void *)pat->bytes);
 	} else {
 		if (!grow((void **)&rs->patterns, &p->cap_pats, rs->n_patterns, sizeof(*pat)))
 			return false;
+		i = rs->n_patterns;
 		rs->patterns[rs->n_patterns++] = *pat;
+		p->pattern_idx.slot[k] = i + 1;
+		p->pattern_idx.n++;
 	}
 	for (uint32_t j = 0; j < b->r.n_content; j++)
 		if (b->r.content[j] == i)
@@ -1626,16 +1699,6 @@ static bool parse_statement(struct parser *p, struct rb *b, bool *found)
 	return true;
 }
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *d = data;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ d[i]) * 1099511628211ULL;
-	return h;
-}
-
-
 /* Loop checks, once the whole rule is known. */
 static bool check_rule(struct parser *p, struct rb *b)
 {
@@ -1723,10 +1786,18 @@ static void check_field_uses(struct parser *p)
 	}
 }
 
+static uint64_t comment_hash_at(const void *ctx, uint32_t e)
+{
+	const char *c = ((const struct parser *)ctx)->comments[e];
+
+	return fnv1a(1469598103934665603ULL, c, strlen(c));
+}
+
 static bool parse_rule(struct parser *p)
 {
 	struct rb b;
 	size_t first = p->pos, i;
+	uint32_t comment_slot = 0;
 	bool ok = true, found;
 	uint64_t h = 1469598103934665603ULL;
 	char idbuf[32];
@@ -1792,13 +1863,18 @@ static bool parse_rule(struct parser *p)
 	if (ok && b.r.detect)
 		ok = check_detect(p, &b);
 	if (ok && b.comment) {
-		for (i = 0; i < p->rs->n_rules; i++)
-			if (p->comments[i] && strcmp(p->comments[i], b.comment) == 0) {
+		uint64_t h = fnv1a(1469598103934665603ULL, b.comment, strlen(b.comment));
+		uint32_t k = UINT32_MAX, e;
+
+		ok = index_grow(&p->comment_idx, comment_hash_at, p);
+		while (ok && (e = index_next(&p->comment_idx, h, &k)) != UINT32_MAX)
+			if (strcmp(p->comments[e], b.comment) == 0) {
 				ok = error_at(p, b.comment_tok, "expected a unique rule comment (it is the "
 					      "rule's id), got \"%s\" again (first on line %u)",
-					      b.comment, p->comment_lines[i]);
+					      b.comment, p->comment_lines[e]);
 				break;
 			}
+		comment_slot = k;
 	}
 	if (!ok) {
 		free(b.comment);
@@ -1832,6 +1908,10 @@ static bool parse_rule(struct parser *p)
 	}
 	p->comments[p->rs->n_rules] = b.comment;
 	p->comment_lines[p->rs->n_rules] = b.r.line;
+	if (b.comment) {
+		p->comment_idx.slot[comment_slot] = p->rs->n_rules + 1;
+		p->comment_idx.n++;
+	}
 	p->rs->rules[p->rs->n_rules++] = b.r;
 	return true;
 }
@@ -2126,6 +2206,8 @@ unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
 	free(p.sets);
 	free(p.comments);
 	free(p.comment_lines);
+	free(p.comment_idx.slot);
+	free(p.pattern_idx.slot);
 	nfqr_tokens_free(&p.t);
 	return p.errors;
 }

@@ -1065,6 +1065,18 @@ static void test_rule_files(void)
 	is_int(run(NULL, "--check", path("big.nft"), NULL), NFQD_EXIT_RULES,
 	       "--check of 64 MiB of comments and then a rule: exit %d", NFQD_EXIT_RULES);
 	says(has(err, "64 MiB") && !has(out, "OK"), "  refused with the limit in the message");
+	/* a big file that loads: --check says how long it took and the memory */
+	f = fopen(path("big.nft"), "w");
+	if (f) {
+		for (int i = 0; i < 40000; i++)
+			fprintf(f, "ip saddr 10.%d.%d.%d tcp dport %d drop # padding to a MiB\n",
+				i >> 16, (i >> 8) & 255, i & 255, 1 + i % 1000);
+		fclose(f);
+	}
+	is_int(run(NULL, "--check", path("big.nft"), NULL), NFQD_EXIT_OK,
+	       "--check of 40,000 rules (1.8 MiB): exit 0");
+	ok(has(out, "OK, 40000 rules") && has(out, "big.nft: loaded in ") && has(out, " MiB peak memory"),
+	   "  with the load time and the peak memory");
 	unlink(path("big.nft"));
 	rmdir(path("rules.d"));
 }
