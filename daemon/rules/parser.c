@@ -247,6 +247,18 @@ static bool expect_word(struct parser *p, const char *w)
 	return expected(p, what);
 }
 
+/* String token t decoded, NUL-terminated, malloc'd; NULL: no memory. */
+static uint8_t *tok_bytes(const struct token *t, uint32_t *n)
+{
+	uint8_t *s = malloc(t->len + 1);
+
+	if (s) {
+		*n = nfqr_tok_str(t, s);
+		s[*n] = 0;
+	}
+	return s;
+}
+
 static char *tok_strdup(const struct token *t, size_t skip)
 {
 	char *s = malloc(t->len - skip + 1);
@@ -263,7 +275,11 @@ static bool grow(void **v, size_t *cap, size_t n, size_t size)
 	if (n < *cap)
 		return true;
 	size_t nc = *cap ? *cap * 2 : 4;
-	void *nv = realloc(*v, nc * size);
+	void *nv;
+
+	while (nc <= n)
+		nc *= 2;
+	nv = realloc(*v, nc * size);
 
 	if (!nv)
 		return false;
@@ -453,23 +469,20 @@ static bool parse_element(struct parser *p, enum vtype vt, struct vlist *vl)
 	if (vt == VT_IFNAME) {
 		size_t cap = vl->capn;
 		const struct token *t = cur(p);
-		char *s;
+		uint32_t n = 0;
+		uint8_t *s = t->kind == TK_STRING ? tok_bytes(t, &n) : NULL;
+		const void *star = s ? memchr(s, '*', n) : NULL;
 
-		if (t->kind != TK_STRING || t->str_len == 0 || t->str_len > 15 ||
-		    memchr(t->str, 0, t->str_len) ||
-		    (memchr(t->str, '*', t->str_len) && t->str[t->str_len - 1] != '*') ||
-		    (memchr(t->str, '*', t->str_len) != (void *)&t->str[t->str_len - 1] &&
-		     memchr(t->str, '*', t->str_len)))
+		if (!s || n == 0 || n > 15 || memchr(s, 0, n) || (star && star != &s[n - 1])) {
+			free(s);
 			return expected(p, "an interface name in quotes (1-15 characters, '*' only at the end)");
-		if (!grow((void **)&vl->names, &cap, vl->nn, sizeof(char *)))
+		}
+		if (!grow((void **)&vl->names, &cap, vl->nn, sizeof(char *))) {
+			free(s);
 			return false;
+		}
 		vl->capn = (uint32_t)cap;
-		s = malloc(t->str_len + 1);
-		if (!s)
-			return false;
-		memcpy(s, t->str, t->str_len);
-		s[t->str_len] = 0;
-		vl->names[vl->nn++] = s;
+		vl->names[vl->nn++] = (char *)s;
 		p->pos++;
 		return true;
 	}
@@ -581,9 +594,15 @@ static bool parse_values(struct parser *p, enum vtype vt, struct vlist *vl)
 			return error_at(p, t, "expected %s, got @%s of type %s", what, s->name,
 					vt_name[s->type]);
 		}
-		for (uint32_t i = 0; i < s->n; i++)
-			if (!vl_add(vl, s->r[i].lo, s->r[i].hi))
+		if (s->n) {                  /* all at once: sets may hold millions */
+			size_t cap = vl->cap;
+
+			if (!grow((void **)&vl->r, &cap, (size_t)vl->n + s->n - 1, sizeof(*vl->r)))
 				return false;
+			vl->cap = (uint32_t)cap;
+			memcpy(vl->r + vl->n, s->r, s->n * sizeof(*vl->r));
+			vl->n += s->n;
+		}
 		for (uint32_t i = 0; i < s->nn; i++) {
 			size_t cap = vl->capn;
 
@@ -1036,12 +1055,10 @@ static bool parse_bytes(struct parser *p, uint8_t **out, uint32_t *len, const ch
 {
 	const struct token *t = cur(p);
 
-	if (t->kind == TK_STRING && t->str_len > 0) {
-		*out = malloc(t->str_len);
+	if (t->kind == TK_STRING && t->len > 2) {
+		*out = tok_bytes(t, len);
 		if (!*out)
 			return false;
-		memcpy(*out, t->str, t->str_len);
-		*len = t->str_len;
 		p->pos++;
 		return true;
 	}
@@ -1322,10 +1339,11 @@ static bool parse_log(struct parser *p, struct rb *b)
 				free(s.log_prefix);      /* a second prefix */
 				return expected(p, "a prefix string");
 			}
-			s.log_prefix = calloc(1, t->str_len + 1);
+			uint32_t n;
+
+			s.log_prefix = (char *)tok_bytes(t, &n);
 			if (!s.log_prefix)
 				return false;
-			memcpy(s.log_prefix, t->str, t->str_len);
 			p->pos++;
 		} else if (accept_word(p, "level")) {
 			int i;
@@ -1841,13 +1859,16 @@ static bool parse_rule(struct parser *p)
 	if (ok && accept_word(p, "comment")) {
 		const struct token *t = cur(p);
 
-		if (t->kind != TK_STRING || t->str_len == 0 || memchr(t->str, 0, t->str_len))
+		uint32_t n = 0;
+		uint8_t *c = t->kind == TK_STRING ? tok_bytes(t, &n) : NULL;
+
+		if (t->kind == TK_STRING && !c) {
+			ok = false;
+		} else if (!c || n == 0 || memchr(c, 0, n)) {
+			free(c);
 			ok = expected(p, "a comment string");
-		else {
-			b.comment = calloc(1, t->str_len + 1);
-			ok = b.comment != NULL;
-			if (ok)
-				memcpy(b.comment, t->str, t->str_len);
+		} else {
+			b.comment = (char *)c;
 			b.comment_tok = t;
 			p->pos++;
 		}

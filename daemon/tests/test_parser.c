@@ -594,6 +594,23 @@ static void test_detect(void)
 	nfqr_diag_free(&d);
 }
 
+/* ---- issue 21: strings mean what they say ----------------------------------------- */
+
+static void test_escapes(void)
+{
+	valid("tcp dport 80 @payload content \"\\x41\\n\\t\\\"\\\\\\0\\r\" drop\n", 1,
+	      "every documented escape");
+	invalid("tcp dport 80 @payload content \"a\\qb\" drop\n",
+		"t.nft:1:33: expected an escape in a string (\\\", \\\\, \\n, \\r, \\t, \\0, "
+		"\\xHH), got '\\q'");
+	invalid("tcp dport 80 @payload content \"a\\x4\" drop\n",
+		"t.nft:1:33: expected an escape in a string (\\\", \\\\, \\n, \\r, \\t, \\0, "
+		"\\xHH), got '\\x4\"'");
+	invalid("tcp dport 80 log prefix \"C:\\Users\" drop\n",
+		"t.nft:1:28: expected an escape in a string (\\\", \\\\, \\n, \\r, \\t, \\0, "
+		"\\xHH), got '\\U'");
+}
+
 int main(void)
 {
 	test_valid();
@@ -603,5 +620,6 @@ int main(void)
 	test_multiple_errors_and_ids();
 	test_derived_settings();
 	test_detect();
+	test_escapes();
 	return tap_done();
 }
