@@ -187,8 +187,7 @@ int nfqr_lex(const char *file, const char *src, size_t n, struct tokens *out,
 			case '^': tk.kind = TK_CARET; break;
 			case ';': tk.kind = TK_NL; break;
 			case '=': if (d == '=') { tk.kind = TK_EQ; len = 2; } else tk.kind = TK_ASSIGN; break;
-			case '!': if (d == '=') { tk.kind = TK_NE; len = 2; break; }
-				/* fall through */
+			case '!': if (d == '=') { tk.kind = TK_NE; len = 2; } else tk.kind = TK_NOT; break;
 			case '<': if (c == '<') { if (d == '=') { tk.kind = TK_LE; len = 2; } else tk.kind = TK_LT; break; }
 				/* fall through */
 			case '>': if (c == '>') { if (d == '=') { tk.kind = TK_GE; len = 2; } else tk.kind = TK_GT; break; }

@@ -16,6 +16,7 @@ enum tok_kind {
 	TK_COMMA, TK_SLASH, TK_DASH, TK_ASSIGN,
 	TK_EQ, TK_NE, TK_LT, TK_GT, TK_LE, TK_GE,
 	TK_AMP, TK_PIPE, TK_CARET,
+	TK_NOT,                   /* '!' alone: nft's negation of flags */
 	TK_VAR,                   /* $name */
 	TK_SETREF,                /* @name */
 };

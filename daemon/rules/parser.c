@@ -354,33 +354,61 @@ static bool ct_state_name(struct parser *p, const struct token *t, uint32_t *bit
 	return true;
 }
 
-/* TCP flags (VT_TCPFLAGS) or conntrack states (VT_CTBITS): flag ('|' flag)*,
- * names or numbers */
-static bool parse_flags(struct parser *p, enum vtype vt, uint32_t *out)
+/*
+ * TCP flags (VT_TCPFLAGS) or conntrack states (VT_CTBITS): term ('|' term)*,
+ * a term a name, a number or, as nft allows, '(' flags ')'; with `list`,
+ * also ',' between terms: nft's list of flags, their OR.
+ */
+static bool parse_flags_list(struct parser *p, enum vtype vt, uint32_t *out, bool list);
+
+/* One term: a name, a number, or '(' flags ')'. */
+static bool parse_flags_term(struct parser *p, enum vtype vt, uint32_t *out)
 {
-	uint32_t v = 0;
+	const struct token *t = cur(p);
+	uint64_t n;
+	uint32_t bit;
+	int f = t->kind != TK_WORD ? -1 : vt == VT_TCPFLAGS ? nfqr_tcp_flag(t->text, t->len)
+							: nfqr_ct_state(t->text, t->len);
+
+	if (t->kind == TK_LPAREN) {
+		p->pos++;
+		if (!parse_flags_list(p, vt, out, false))
+			return false;
+		if (cur(p)->kind != TK_RPAREN)
+			return expected(p, "'|' or ')'");
+		p->pos++;
+		return true;
+	}
+	if (f >= 0 && vt == VT_CTBITS) {
+		if (!ct_state_name(p, t, &bit))     /* untracked */
+			return false;
+	} else if (f < 0 && !(t->kind == TK_WORD && nfqr_parse_uint(t->text, t->len, 0xff, &n))) {
+		return expected(p, vt_expect[vt]);
+	}
+	*out = f >= 0 ? (uint32_t)f : (uint32_t)n;
+	p->pos++;
+	return true;
+}
+
+static bool parse_flags_list(struct parser *p, enum vtype vt, uint32_t *out, bool list)
+{
+	uint32_t v = 0, t;
 
 	for (;;) {
-		const struct token *t = cur(p);
-		uint64_t n;
-		uint32_t bit;
-		int f = t->kind != TK_WORD ? -1 : vt == VT_TCPFLAGS ? nfqr_tcp_flag(t->text, t->len)
-								: nfqr_ct_state(t->text, t->len);
-
-		if (f >= 0 && vt == VT_CTBITS) {
-			if (!ct_state_name(p, t, &bit))     /* untracked */
-				return false;
-		} else if (f < 0 && !(t->kind == TK_WORD && nfqr_parse_uint(t->text, t->len, 0xff, &n))) {
-			return expected(p, vt_expect[vt]);
-		}
-		v |= f >= 0 ? (uint32_t)f : (uint32_t)n;
-		p->pos++;
-		if (cur(p)->kind != TK_PIPE)
+		if (!parse_flags_term(p, vt, &t))
+			return false;
+		v |= t;
+		if (cur(p)->kind != TK_PIPE && !(list && cur(p)->kind == TK_COMMA))
 			break;
 		p->pos++;
 	}
 	*out = v;
 	return true;
+}
+
+static bool parse_flags(struct parser *p, enum vtype vt, uint32_t *out)
+{
+	return parse_flags_list(p, vt, out, false);
 }
 
 static bool parse_scalar(struct parser *p, enum vtype vt, struct nfqr_key *k)
@@ -830,6 +858,9 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 	struct nfqr_pred *pr;
 	const struct token *vstart;
 
+	if (op == TK_NOT)
+		return error_at(p, cur(p), "expected '!=', got '!' (as in nft, '!' negates flags only: "
+				"tcp flags ! syn, ct state ! established)");
 	if (op == TK_EQ || op == TK_NE || op == TK_LT || op == TK_GT || op == TK_LE || op == TK_GE)
 		p->pos++;
 	else
@@ -904,67 +935,112 @@ static bool parse_mask(struct parser *p, uint32_t *mask, unsigned bits)
 	return true;
 }
 
-/* tcp flags: `syn` (any of), `== syn` / `!= syn` (exact), `{ syn, syn|ack }`,
- * `& (syn|ack) == syn`, `syn / syn,ack` */
-static bool parse_tcp_flags(struct parser *p, struct rb *b)
+/* A value compared with flags may go on as nft's list: `!= syn,ack` is
+ * `!= syn|ack`.  Folds the list into the predicate just parsed. */
+static bool flags_list_tail(struct parser *p, struct rb *b, enum vtype vt)
 {
-	struct nfqr_pred *pr;
-	uint32_t mask = 0xff, val;
-	bool neg = false, paren = false;
-	const struct token *vstart;
+	struct nfqr_pred *pr = &b->r.preds[b->r.n_preds - 1];
+	uint32_t more;
 
-	if (cur(p)->kind == TK_AMP) {
-		p->pos++;
-		paren = cur(p)->kind == TK_LPAREN;
-		if (paren)
-			p->pos++;
-		if (!parse_flags(p, VT_TCPFLAGS, &mask))
-			return false;
-		if (paren && cur(p)->kind != TK_RPAREN)
-			return expected(p, "')'");
-		if (paren)
-			p->pos++;
-		return parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, mask);
-	}
-	if (cur(p)->kind == TK_EQ || cur(p)->kind == TK_NE || cur(p)->kind == TK_LBRACE ||
-	    cur(p)->kind == TK_VAR || cur(p)->kind == TK_SETREF)
-		return parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, 0xff);
-	vstart = cur(p);
-	if (!parse_flags(p, VT_TCPFLAGS, &val))
+	if (cur(p)->kind != TK_COMMA)
+		return true;
+	if (pr->n_ranges != 1 || nfqr_key_cmp(pr->ranges[0].lo, pr->ranges[0].hi))
+		return expected(p, "the end of the match (a list of flags is one value, not a set)");
+	p->pos++;
+	if (!parse_flags_list(p, vt, &more, true))
 		return false;
-	if (cur(p)->kind == TK_SLASH) {       /* value / mask: (flags & mask) == value */
-		p->pos++;
-		if (!parse_flags(p, VT_TCPFLAGS, &mask))
-			return false;
-		while (cur(p)->kind == TK_COMMA) {
-			uint32_t more;
+	pr->ranges[0].lo.lo |= more;
+	pr->ranges[0].hi = pr->ranges[0].lo;
+	return true;
+}
 
-			p->pos++;
-			if (!parse_flags(p, VT_TCPFLAGS, &more))
-				return false;
-			mask |= more;
-		}
-		if (val & ~mask)
-			return error_at(p, vstart, "expected flags within the mask 0x%x, got 0x%x", mask, val);
-	} else {                              /* implicit: (flags & value) != 0 */
-		mask = val;
-		val = 0;
-		neg = true;
-	}
-	pr = add_pred(b, NFQR_F_TCP_FLAGS, mask, neg);
+/*
+ * `& MASK`: a flag, a number or a parenthesized OR.  nft reads `& syn|ack`
+ * as `(tcp flags & syn) | ack`, which is not what it looks like: refused.
+ */
+static bool parse_flags_mask(struct parser *p, enum vtype vt, uint32_t *mask)
+{
+	const struct token *m = cur(p), *last;
+
+	if (!parse_flags_term(p, vt, mask))
+		return false;
+	if (cur(p)->kind != TK_PIPE)
+		return true;
+	for (last = cur(p); peek(p, 1)->kind == TK_WORD || peek(p, 1)->kind == TK_PIPE ||
+			    peek(p, 1)->kind == TK_LPAREN || peek(p, 1)->kind == TK_RPAREN;)
+		last = &p->t.v[++p->pos];
+	return error_at(p, m, "expected a mask in parentheses, '& (%.*s)', got '& %.*s' (nft "
+			"reads that as '(flags & %.*s) | ...', which tests something else)",
+			(int)(last->text + last->len - m->text), m->text,
+			(int)(last->text + last->len - m->text), m->text, (int)m->len, m->text);
+}
+
+/* A single flags predicate: (flags & mask) == value, or != with neg. */
+static bool add_flags_pred(struct rb *b, uint8_t field, uint32_t mask, uint32_t value, bool neg)
+{
+	struct nfqr_pred *pr = add_pred(b, field, mask, neg);
+
 	if (!pr || !(pr->ranges = malloc(sizeof(*pr->ranges))))
 		return false;
 	pr->n_ranges = 1;
-	pr->ranges[0].lo = pr->ranges[0].hi = nfqr_key_u32(val);
+	pr->ranges[0].lo = pr->ranges[0].hi = nfqr_key_u32(value);
 	return true;
+}
+
+/*
+ * tcp flags, every form nft 1.0.6 takes: `syn`, `syn,ack`, `syn|ack`,
+ * `(syn|ack)` (any of them: flags & them != 0), `! syn,ack` (none of them),
+ * `== syn|ack` / `!= syn,ack` (all flags exactly), `{ syn, syn|ack }`,
+ * `& (syn|ack) == syn` (under a mask, with any operator or a set), and
+ * `syn / syn,ack` (flags & syn,ack == syn).
+ */
+static bool parse_tcp_flags(struct parser *p, struct rb *b)
+{
+	uint32_t mask = 0xff, val;
+	const struct token *vstart;
+	enum tok_kind k = cur(p)->kind;
+
+	if (k == TK_AMP) {
+		p->pos++;
+		if (!parse_flags_mask(p, VT_TCPFLAGS, &mask) ||
+		    !parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, mask))
+			return false;
+		return flags_list_tail(p, b, VT_TCPFLAGS);
+	}
+	if (k == TK_NOT) {                    /* none of them: flags & them == 0 */
+		p->pos++;
+		if (!parse_flags_list(p, VT_TCPFLAGS, &val, true))
+			return false;
+		return add_flags_pred(b, NFQR_F_TCP_FLAGS, val, 0, false);
+	}
+	if (k == TK_EQ || k == TK_NE || k == TK_LBRACE || k == TK_VAR || k == TK_SETREF)
+		return parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, 0xff) &&
+		       flags_list_tail(p, b, VT_TCPFLAGS);
+	vstart = cur(p);
+	if (!parse_flags_list(p, VT_TCPFLAGS, &val, true))
+		return false;
+	if (cur(p)->kind == TK_SLASH) {       /* value / mask: (flags & mask) == value */
+		p->pos++;
+		if (cur(p)->kind == TK_LPAREN)
+			return expected(p, "flags after '/' (a list: syn,ack; nft takes no parentheses "
+					"there)");
+		if (!parse_flags_list(p, VT_TCPFLAGS, &mask, true))
+			return false;
+		if (val & ~mask)
+			return error_at(p, vstart, "expected flags within the mask 0x%x, got 0x%x", mask, val);
+		return add_flags_pred(b, NFQR_F_TCP_FLAGS, mask, val, false);
+	}
+	/* implicit: (flags & value) != 0 */
+	return add_flags_pred(b, NFQR_F_TCP_FLAGS, val, 0, true);
 }
 
 /*
  * ct state, as nft: `established` or `established,related` (also written
  * `established|related`: nft's implicit `ct state & (established|related)
  * != 0`), `== new`, `!= invalid`, `{ established, related }`, and under a
- * mask `& (established|related) != 0`.  A packet is in exactly one state, so
- * a list of states is a set of them.
+ * mask `& (established|related) != 0`, and `! established,related` (in none
+ * of them).  A packet is in exactly one state, so a list of states is a set
+ * of them.
  */
 static bool parse_ct_state(struct parser *p, struct rb *b)
 {
@@ -972,20 +1048,17 @@ static bool parse_ct_state(struct parser *p, struct rb *b)
 	struct nfqr_pred *pr;
 	struct vlist vl = { 0 };
 	uint32_t mask;
-	bool paren;
 
 	if (k == TK_AMP) {
 		p->pos++;
-		paren = cur(p)->kind == TK_LPAREN;
-		if (paren)
-			p->pos++;
-		if (!parse_flags(p, VT_CTBITS, &mask))
+		if (!parse_flags_mask(p, VT_CTBITS, &mask))
 			return false;
-		if (paren && cur(p)->kind != TK_RPAREN)
-			return expected(p, "')'");
-		if (paren)
-			p->pos++;
 		return parse_rhs(p, b, NFQR_F_CT_STATE, VT_CTBITS, mask);
+	}
+	if (k == TK_NOT) {                    /* nft: ct state & (them) == 0 */
+		p->pos++;
+		return parse_flags_list(p, VT_CTBITS, &mask, true) &&
+		       add_flags_pred(b, NFQR_F_CT_STATE, mask, 0, false);
 	}
 	if (k == TK_EQ || k == TK_NE || k == TK_LT || k == TK_GT || k == TK_LE || k == TK_GE ||
 	    k == TK_LBRACE || k == TK_VAR || k == TK_SETREF) {

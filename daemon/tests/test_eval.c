@@ -1185,6 +1185,102 @@ static void test_detect_only(void)
 	nfqr_ruleset_free(rs);
 }
 
+/* ---- issue 21: every form of tcp flags nft 1.0.6 accepts, with nft's meaning ---- */
+
+/* The forms and what nft compiles each to (nft --debug=netlink): the flags
+ * under a mask, compared with a value (== or !=), or looked up in a set. */
+static const struct flags_form {
+	const char *rule;
+	unsigned mask, value;
+	bool neq;
+	unsigned set[2];          /* a lookup when set[0] | set[1] */
+} flags_forms[] = {
+	{ "tcp flags & (fin|syn) == (fin|syn)", 0x03, 0x03, false, { 0, 0 } },
+	{ "tcp flags & (fin|syn) == fin|syn", 0x03, 0x03, false, { 0, 0 } },
+	{ "tcp flags & (syn|ack) == syn|ack", 0x12, 0x12, false, { 0, 0 } },
+	{ "tcp flags & (syn | ack) == syn", 0x12, 0x02, false, { 0, 0 } },
+	{ "tcp flags & (syn|fin) != (syn|fin)", 0x03, 0x03, true, { 0, 0 } },
+	{ "tcp flags & (syn|rst) != 0", 0x06, 0, true, { 0, 0 } },
+	{ "tcp flags & syn == 0", 0x02, 0, false, { 0, 0 } },
+	{ "tcp flags & 0x3 == 0x3", 0x03, 0x03, false, { 0, 0 } },
+	{ "tcp flags syn", 0x02, 0, true, { 0, 0 } },
+	{ "tcp flags syn,ack", 0x12, 0, true, { 0, 0 } },
+	{ "tcp flags syn|ack", 0x12, 0, true, { 0, 0 } },
+	{ "tcp flags (syn|ack)", 0x12, 0, true, { 0, 0 } },
+	{ "tcp flags ! syn", 0x02, 0, false, { 0, 0 } },
+	{ "tcp flags == syn|ack", 0xff, 0x12, false, { 0, 0 } },
+	{ "tcp flags == (syn|ack)", 0xff, 0x12, false, { 0, 0 } },
+	{ "tcp flags == 0x12", 0xff, 0x12, false, { 0, 0 } },
+	{ "tcp flags != syn", 0xff, 0x02, true, { 0, 0 } },
+	{ "tcp flags != syn,ack", 0xff, 0x12, true, { 0, 0 } },
+	{ "tcp flags syn / syn,ack", 0x12, 0x02, false, { 0, 0 } },
+	{ "tcp flags syn,ack / syn,ack,rst", 0x16, 0x12, false, { 0, 0 } },
+	{ "tcp flags { syn, syn|ack }", 0xff, 0, false, { 0x02, 0x12 } },
+	{ "tcp flags == { syn, ack }", 0xff, 0, false, { 0x02, 0x10 } },
+	{ "tcp flags != { syn, ack }", 0xff, 0, true, { 0x02, 0x10 } },
+};
+
+static bool flags_want(const struct flags_form *ff, unsigned f)
+{
+	bool in = ff->set[0] | ff->set[1] ? f == ff->set[0] || f == ff->set[1]
+					 : (f & ff->mask) == ff->value;
+
+	return in != ff->neq;
+}
+
+static void test_tcp_flags_forms(void)
+{
+	for (size_t i = 0; i < sizeof(flags_forms) / sizeof(flags_forms[0]); i++) {
+		const struct flags_form *ff = &flags_forms[i];
+		char text[160];
+		struct nfqr_ruleset *rs;
+		struct nfqr_scratch *sc;
+		unsigned bad = 0, f;
+
+		snprintf(text, sizeof(text), "%s drop\n", ff->rule);
+		rs = load(text);
+		if (!ok(rs != NULL, "nft's form loads: %s", ff->rule))
+			continue;
+		sc = nfqr_scratch_new(rs);
+		for (f = 0; f < 256; f++) {
+			size_t n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 6, l4,
+					    l4_tcp(l4, 40000, 80, (uint8_t)f, NULL, 0));
+			struct nfqr_pkt_meta m = meta(n);
+			struct nfqr_result r;
+
+			if ((nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP) != flags_want(ff, f) && !bad++)
+				printf("#   flags 0x%02x: %s, nft: %s\n", f, r.verdict == NF_DROP ?
+				       "matches" : "does not", flags_want(ff, f) ? "matches" : "does not");
+		}
+		is_int(bad, 0, "  as nft over all 256 flag values: %s", ff->rule);
+		nfqr_scratch_free(sc);
+		nfqr_ruleset_free(rs);
+	}
+	/* ct state ! established,related: in neither state (nft: & (them) == 0) */
+	{
+		struct nfqr_ruleset *rs = load("ct state ! established,related drop\n");
+		struct nfqr_scratch *sc = rs ? nfqr_scratch_new(rs) : NULL;
+		static const struct { bool ct; uint8_t info; bool drop; } c[] = {
+			{ false, 0, true }, { true, IP_CT_NEW, true },
+			{ true, IP_CT_ESTABLISHED, false }, { true, IP_CT_RELATED_REPLY, false },
+		};
+		unsigned bad = 0;
+
+		for (size_t i = 0; sc && i < sizeof(c) / sizeof(c[0]); i++) {
+			size_t n = tcp4(80, "");
+			struct nfqr_pkt_meta m = meta(n);
+			struct nfqr_result r;
+
+			m.ct_present = m.ct_info_present = c[i].ct;
+			m.ct_info = c[i].info;
+			bad += (nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP) != c[i].drop;
+		}
+		ok(sc && !bad, "ct state ! established,related: invalid and new, not the others");
+		nfqr_scratch_free(sc);
+		nfqr_ruleset_free(rs);
+	}
+}
+
 int main(void)
 {
 	test_example();
@@ -1199,6 +1295,7 @@ int main(void)
 	test_reject();
 	test_detect();
 	test_detect_only();
+	test_tcp_flags_forms();
 	srand(4321);
 	test_random_vs_reference();
 	return tap_done();

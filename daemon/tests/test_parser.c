@@ -239,7 +239,7 @@ static void test_invalid_new_matches(void)
 	invalid("ct state established|bogus accept",
 		"t.nft:1:22: expected a conntrack state (new, established, related, invalid), got 'bogus'");
 	invalid("ct state < new", "t.nft:1:12: expected '==' or '!=' for this field (no ordering), got 'new'");
-	invalid("ct state & (established|related accept", "t.nft:1:33: expected ')', got 'accept'");
+	invalid("ct state & (established|related accept", "t.nft:1:33: expected '|' or ')', got 'accept'");
 	invalid("ct state & bogus != 0",
 		"t.nft:1:12: expected conntrack states (new|established|related|invalid) or a number, got 'bogus'");
 	invalid("ct state & established == related",
@@ -611,6 +611,25 @@ static void test_escapes(void)
 		"\\xHH), got '\\U'");
 }
 
+/* ---- issue 21: nft's flags forms, and what nft reads otherwise ------------------- */
+
+static void test_flags_forms(void)
+{
+	valid("tcp flags & (fin|syn) == (fin|syn) drop\ntcp flags syn,ack drop\n"
+	      "tcp flags ! syn,ack drop\ntcp flags != syn,ack drop\n"
+	      "ct state ! established,related drop\nct state & (new|invalid) != 0 drop\n", 6,
+	      "nft's flag forms: parentheses, lists, !");
+	invalid("tcp flags & syn|ack == syn drop\n",
+		"t.nft:1:13: expected a mask in parentheses, '& (syn|ack)', got '& syn|ack' (nft "
+		"reads that as '(flags & syn) | ...', which tests something else)");
+	invalid("tcp dport ! 22 drop\n",
+		"t.nft:1:11: expected '!=', got '!' (as in nft, '!' negates flags only: tcp flags "
+		"! syn, ct state ! established)");
+	invalid("tcp flags syn / (syn|ack) drop\n",
+		"t.nft:1:17: expected flags after '/' (a list: syn,ack; nft takes no parentheses "
+		"there), got '('");
+}
+
 int main(void)
 {
 	test_valid();
@@ -621,5 +640,6 @@ int main(void)
 	test_derived_settings();
 	test_detect();
 	test_escapes();
+	test_flags_forms();
 	return tap_done();
 }
