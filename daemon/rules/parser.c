@@ -184,6 +184,12 @@ struct rb {
 	char *comment;
 	const struct token *comment_tok;
 	const struct token *stream_tok;     /* first `stream` of a content */
+	/* nft's protocol context, as its matches set it in order: `ip`/`ip6`
+	 * headers and `meta nfproto X`; `tcp`/`udp`/`icmp`/`icmpv6` headers and
+	 * `meta l4proto X` (one value).  A header of another protocol after
+	 * them is refused, as nft refuses it (conflicting protocols). */
+	uint8_t net_ctx;                    /* 0, 4, 6 */
+	int16_t l4_ctx;                     /* -1: none, else the protocol */
 };
 
 static const struct token *cur(const struct parser *p)
@@ -1637,6 +1643,74 @@ static bool is_verdict_word(const struct parser *p)
 	       is(p, "queue");
 }
 
+static const char *proto_word(int proto)
+{
+	switch (proto) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 1: return "icmp";
+	case 58: return "icmpv6";
+	case 136: return "udplite";
+	case 132: return "sctp";
+	case 33: return "dccp";
+	case 50: return "esp";
+	case 51: return "ah";
+	}
+	return "unknown";     /* as nft says for a protocol it has no header for */
+}
+
+/* The header at token t is of network protocol fam (4, 6): nft's check
+ * against what earlier matches said, then the context. */
+static bool net_context(struct parser *p, struct rb *b, const struct token *t, uint8_t fam)
+{
+	if (b->net_ctx && b->net_ctx != fam)
+		return error_at(p, t, "expected matches of one network protocol, got %s after %s "
+				"(nft: conflicting protocols specified: %s vs. %s; write a rule for "
+				"each)", fam == 4 ? "ip" : "ip6", b->net_ctx == 4 ? "ip" : "ip6",
+				b->net_ctx == 4 ? "ip" : "ip6", fam == 4 ? "ip" : "ip6");
+	b->net_ctx = fam;
+	return true;
+}
+
+/* The same for a transport header of protocol proto at token t. */
+static bool l4_context(struct parser *p, struct rb *b, const struct token *t, int proto)
+{
+	if (b->l4_ctx >= 0 && b->l4_ctx != proto) {
+		const struct token *f = peek(p, 0), *v = peek(p, 1);
+		char hint[96] = "write a rule for each";
+
+		/* ports of both: one rule for both protocols */
+		if ((proto == 6 || proto == 17) && (b->l4_ctx == 6 || b->l4_ctx == 17) &&
+		    (nfqr_tok_is(f, "sport") || nfqr_tok_is(f, "dport")) && v->kind == TK_WORD)
+			snprintf(hint, sizeof(hint), "to match both: meta l4proto { %s, %s } th %.*s %.*s",
+				 proto_word(b->l4_ctx), proto_word(proto), (int)f->len, f->text,
+				 (int)v->len, v->text);
+		return error_at(p, t, "expected matches of one transport protocol, got %s after %s "
+				"(nft: conflicting protocols specified: %s vs. %s; %s)",
+				proto_word(proto), proto_word(b->l4_ctx), proto_word(b->l4_ctx),
+				proto_word(proto), hint);
+	}
+	b->l4_ctx = (int16_t)proto;
+	return true;
+}
+
+/* After `meta l4proto X` / `meta nfproto X`: one value compared with == sets
+ * nft's context (a set of one element too), anything else leaves it. */
+static void meta_context(struct rb *b, uint8_t field)
+{
+	const struct nfqr_pred *pr = &b->r.preds[b->r.n_preds - 1];
+	uint32_t v;
+
+	if (pr->negated || pr->n_ranges != 1 || pr->mask != 0xffffffff ||
+	    nfqr_key_cmp(pr->ranges[0].lo, pr->ranges[0].hi))
+		return;
+	v = (uint32_t)pr->ranges[0].lo.lo;
+	if (field == NFQR_F_L4PROTO && b->l4_ctx < 0)
+		b->l4_ctx = (int16_t)v;
+	else if (field == NFQR_F_NFPROTO && !b->net_ctx)
+		b->net_ctx = v == 2 ? 4 : 6;
+}
+
 /* matches; returns false with an error, or true with *matched unchanged if
  * the current token starts no match */
 static bool parse_match(struct parser *p, struct rb *b, bool *matched)
@@ -1648,6 +1722,9 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 	if (accept_word(p, "ip") || accept_word(p, "ip6")) {
 		bool v6 = nfqr_tok_is(t, "ip6");
 
+		if (!net_context(p, b, t, v6 ? 6 : 4))
+			return false;
+
 		if (accept_word(p, "saddr"))
 			return parse_rhs(p, b, v6 ? NFQR_F_IP6_SADDR : NFQR_F_IP_SADDR, v6 ? VT_IPV6 : VT_IPV4, 0xffffffff);
 		if (accept_word(p, "daddr"))
@@ -1657,6 +1734,8 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 	if (accept_word(p, "th") || accept_word(p, "tcp") || accept_word(p, "udp")) {
 		uint8_t proto = nfqr_tok_is(t, "tcp") ? 6 : nfqr_tok_is(t, "udp") ? 17 : 0;
 
+		if (proto && !l4_context(p, b, t, proto))
+			return false;
 		if (proto == 6 && accept_word(p, "flags"))
 			return add_proto_dep(b, 6) && parse_tcp_flags(p, b);
 		if (proto && !add_proto_dep(b, proto))
@@ -1669,6 +1748,9 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 	}
 	if (accept_word(p, "icmp") || accept_word(p, "icmpv6")) {
 		bool v6 = nfqr_tok_is(t, "icmpv6");
+
+		if (!l4_context(p, b, t, v6 ? 58 : 1))
+			return false;
 
 		if (accept_word(p, "type"))
 			return parse_rhs(p, b, v6 ? NFQR_F_ICMP6_TYPE : NFQR_F_ICMP_TYPE, v6 ? VT_ICMP6 : VT_ICMP, 0xffffffff);
@@ -1703,10 +1785,15 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 			return parse_rhs(p, b, NFQR_F_IIFNAME, VT_IFNAME, 0xffffffff);
 		if (accept_word(p, "oifname"))
 			return parse_rhs(p, b, NFQR_F_OIFNAME, VT_IFNAME, 0xffffffff);
-		if (meta && accept_word(p, "l4proto"))
-			return parse_rhs(p, b, NFQR_F_L4PROTO, VT_PROTO, 0xffffffff);
-		if (meta && accept_word(p, "nfproto"))
-			return parse_rhs(p, b, NFQR_F_NFPROTO, VT_NFPROTO, 0xffffffff);
+		if (meta && (is(p, "l4proto") || is(p, "nfproto"))) {
+			uint8_t f = is(p, "l4proto") ? NFQR_F_L4PROTO : NFQR_F_NFPROTO;
+
+			p->pos++;
+			if (!parse_rhs(p, b, f, f == NFQR_F_L4PROTO ? VT_PROTO : VT_NFPROTO, 0xffffffff))
+				return false;
+			meta_context(b, f);
+			return true;
+		}
 		if (meta && accept_word(p, "length"))
 			return parse_rhs(p, b, NFQR_F_LENGTH, VT_LEN, 0xffffffff);
 		return expected(p, "'mark', 'l4proto', 'nfproto', 'length', 'iifname', 'oifname', "
@@ -1894,6 +1981,7 @@ static bool parse_rule(struct parser *p)
 	char idbuf[32];
 
 	memset(&b, 0, sizeof(b));
+	b.l4_ctx = -1;
 	b.r.line = cur(p)->line;
 	while (ok && !is_end(cur(p))) {
 		const struct token *t = cur(p);

@@ -8,6 +8,7 @@
 #include "decode.h"
 #include "nfqr_engine.h"
 #include "naive_content.h"
+#include "nftctx.h"
 #include "pkt.h"
 #include "ruleset.h"
 #include "tap.h"
@@ -72,9 +73,12 @@ static char *gen_rules(unsigned n)
 		unsigned k = 1 + rnd(3), i;
 		char m[256];
 		/* match-only payload rules come first on the line, as the syntax wants */
+		struct nftctx ctx = { 0, 0 };
+
 		for (i = 0; i < k; i++) {
 			gen_match(m, sizeof(m));
-			len += (size_t)snprintf(t + len, cap - len, "%s ", m);
+			if (nftctx_take(&ctx, m))	/* not after another protocol */
+				len += (size_t)snprintf(t + len, cap - len, "%s ", m);
 		}
 		len += (size_t)snprintf(t + len, cap - len, "%s\n",
 					(const char *[]){ "accept", "drop", "counter", "queue num 100" }[rnd(4)]);
@@ -156,11 +160,13 @@ static char *gen_wide_rules(unsigned n)
 
 	for (unsigned r = 0; r < n; r++) {
 		unsigned k = 2 + rnd(2);
+		struct nftctx ctx = { 0, 0 };
 		char m[256];
 
 		for (unsigned i = 0; i < k; i++) {
 			gen_wide_match(m, sizeof(m));
-			len += (size_t)snprintf(t + len, cap - len, "%s ", m);
+			if (nftctx_take(&ctx, m))	/* not after another protocol */
+				len += (size_t)snprintf(t + len, cap - len, "%s ", m);
 		}
 		len += (size_t)snprintf(t + len, cap - len, "%s\n", rnd(2) ? "accept" : "drop");
 	}

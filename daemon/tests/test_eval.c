@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "nfqr_engine.h"
 #include "naive_content.h"
+#include "nftctx.h"
 #include "pkt.h"
 #include "ruleset.h"
 #include "tap.h"
@@ -794,9 +795,15 @@ static void test_random_vs_reference(void)
 			const char *st = rand_stmts[rnd(sizeof(rand_stmts) / sizeof(*rand_stmts))];
 			const char *verdict = (const char *[]){ "accept", "drop", "" }[rnd(3)];
 
-			for (i = 0; i < k; i++)
-				len += (size_t)snprintf(text + len, cap - len, "%s ",
-					rand_matches[rnd(sizeof(rand_matches) / sizeof(*rand_matches) - 4)]);
+			struct nftctx ctx = { 0, 0 };
+
+			for (i = 0; i < k; i++) {
+				const char *m = rand_matches[rnd(sizeof(rand_matches) /
+								 sizeof(*rand_matches) - 4)];
+
+				if (nftctx_take(&ctx, m))	/* not after another protocol */
+					len += (size_t)snprintf(text + len, cap - len, "%s ", m);
+			}
 			/* content terms last, as the syntax wants */
 			if (rnd(2))
 				len += (size_t)snprintf(text + len, cap - len, "%s ",

@@ -630,6 +630,33 @@ static void test_flags_forms(void)
 		"there), got '('");
 }
 
+/* ---- issue 21: rules nft refuses as never matching ----------------------------------- */
+
+static void test_conflicting_protocols(void)
+{
+	invalid("tcp dport 22 udp dport 22 drop\n",
+		"t.nft:1:14: expected matches of one transport protocol, got udp after tcp (nft: "
+		"conflicting protocols specified: tcp vs. udp; to match both: meta l4proto "
+		"{ tcp, udp } th dport 22)");
+	invalid("ip saddr 192.0.2.1 ip6 saddr 2001:db8::1 drop\n",
+		"t.nft:1:20: expected matches of one network protocol, got ip6 after ip (nft: "
+		"conflicting protocols specified: ip vs. ip6; write a rule for each)");
+	invalid("meta l4proto udp tcp dport 22 drop\n",
+		"t.nft:1:18: expected matches of one transport protocol, got tcp after udp (nft: "
+		"conflicting protocols specified: udp vs. tcp; to match both: meta l4proto "
+		"{ udp, tcp } th dport 22)");
+	invalid("meta nfproto ipv6 ip daddr 192.0.2.1 drop\n",
+		"t.nft:1:19: expected matches of one network protocol, got ip after ip6 (nft: "
+		"conflicting protocols specified: ip6 vs. ip; write a rule for each)");
+	invalid("tcp flags syn icmp type echo-request drop\n",
+		"t.nft:1:15: expected matches of one transport protocol, got icmp after tcp (nft: "
+		"conflicting protocols specified: tcp vs. icmp; write a rule for each)");
+	/* what nft takes, nfqringd takes: they never match there either */
+	valid("meta l4proto != udp tcp dport 22 drop\nip6 saddr ::1 icmp type echo-request drop\n"
+	      "tcp dport 22 meta l4proto udp drop\nmeta l4proto { tcp, udp } th dport 22 drop\n"
+	      "udp dport 1 th dport 2 drop\n", 5, "what nft does not call conflicting");
+}
+
 int main(void)
 {
 	test_valid();
@@ -641,5 +668,6 @@ int main(void)
 	test_detect();
 	test_escapes();
 	test_flags_forms();
+	test_conflicting_protocols();
 	return tap_done();
 }
