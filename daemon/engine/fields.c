@@ -72,10 +72,15 @@ bool nfqr_field_key(uint8_t field, uint32_t arg, const struct nfqr_view *v, stru
 		return true;
 	case NFQR_F_SPORT:
 	case NFQR_F_DPORT:
-		if (!d->has_ports)
-			return false;
-		*k = nfqr_key_u32(field == NFQR_F_SPORT ? d->sport : d->dport);
-		return true;
+		if (d->has_ports) {
+			*k = nfqr_key_u32(field == NFQR_F_SPORT ? d->sport : d->dport);
+			return true;
+		}
+		/* nft's th sport/dport are @th,0,16 and @th,16,16: the first bytes
+		 * of any transport header (ICMP's type and code, GRE's protocol);
+		 * `tcp dport` and `udp dport` add their protocol */
+		return d->status == NFQR_DEC_OK &&
+		       raw_bits(v, d->l4_off, nfqr_raw_arg(field == NFQR_F_SPORT ? 0 : 16, 16), k);
 	case NFQR_F_TCP_FLAGS:
 		if (d->l4proto != 6 || !d->l4_present)
 			return false;

@@ -197,9 +197,12 @@ static int build_content(struct nfqr_ruleset *rs, const struct nfqr_load_opts *o
 	return build_stream(rs, opts, err, errlen);
 }
 
-/* What rule r reads past the headers (struct nfqr_need); false: nothing. */
+/* What rule r reads past the headers (struct nfqr_need); false: nothing.
+ * With ports, `th dport` counts too (the first 4 bytes of a transport
+ * header: within the copy range's allowance for headers, but not within a
+ * capture that ends inside a long header chain). */
 static bool rule_need(const struct nfqr_ruleset *rs, const struct nfqr_rule *rule,
-		      struct nfqr_need *n)
+		      struct nfqr_need *n, bool ports)
 {
 	memset(n, 0, sizeof(*n));
 	for (uint32_t i = 0; i < rule->n_content; i++) {
@@ -215,7 +218,10 @@ static bool rule_need(const struct nfqr_ruleset *rs, const struct nfqr_rule *rul
 		const struct nfqr_pred *p = &rule->preds[i];
 		uint32_t end = (nfqr_raw_off(p->arg) + nfqr_raw_len(p->arg) + 7) / 8;
 
-		if (p->field == NFQR_F_RAW_TH && end > n->th)
+		if (p->field == NFQR_F_SPORT || p->field == NFQR_F_DPORT)   /* see fields.c */
+			end = !ports ? 0 : p->field == NFQR_F_SPORT ? 2 : 4;
+		if ((p->field == NFQR_F_RAW_TH || p->field == NFQR_F_SPORT ||
+		     p->field == NFQR_F_DPORT) && end > n->th)
 			n->th = end;
 		if (p->field == NFQR_F_RAW_NH && end > n->nh)
 			n->nh = end;
@@ -247,7 +253,7 @@ static int build_need(struct nfqr_ruleset *rs)
 		const struct nfqr_rule *rule = &rs->rules[r];
 		bool some = false;
 
-		if (!rule_need(rs, rule, &n))
+		if (!rule_need(rs, rule, &n, true))
 			continue;
 		if (!rs->need && !(rs->need = calloc(NFQR_NEED_SLOTS, sizeof(*rs->need))))
 			return -1;
@@ -286,7 +292,7 @@ static uint32_t copy_range(const struct nfqr_ruleset *rs)
 			if (rs->rules[r].stmts[i].kind == NFQR_S_PAYLOAD_FILL ||
 			    rs->rules[r].stmts[i].kind == NFQR_S_PAYLOAD_REPLACE)
 				return NFQR_COPY_ALL;   /* checksums need the whole packet */
-		if (rule_need(rs, &rs->rules[r], &n))
+		if (rule_need(rs, &rs->rules[r], &n, false))
 			need_merge(&all, &n);
 	}
 	if (all.pl == NFQR_NEED_ALL)

@@ -78,6 +78,7 @@ struct named_set {
 	uint32_t nn;
 	bool live;                /* flags timeout/dynamic: rs->ldecl[live_idx] */
 	uint32_t live_idx;
+	bool broken;              /* its declaration had an error (said once) */
 };
 
 /* An index of strings (rule comments, content terms) by hash: open
@@ -151,6 +152,7 @@ struct parser {
 	uint32_t *comment_lines;
 	struct index comment_idx; /* of the rules with a comment */
 	struct index pattern_idx; /* of rs->patterns */
+	struct index id_idx;      /* of every rule's id */
 	uint32_t raw_bits;        /* VT_RAW: the width of the @th/@nh field being parsed */
 	char raw_what[40];        /* VT_RAW: "a 16-bit number" */
 	uint32_t reject_field;    /* the reject mark field (load opts) */
@@ -233,6 +235,18 @@ static bool expected_at(struct parser *p, const struct token *t, const char *wha
 static bool expected(struct parser *p, const char *what)
 {
 	return expected_at(p, cur(p), what);
+}
+
+/* expected_at, and where to go instead when hint is not NULL */
+static bool expected_hint(struct parser *p, const struct token *t, const char *what,
+			  const char *hint)
+{
+	char got[80];
+
+	if (!hint)
+		return expected_at(p, t, what);
+	nfqr_tok_describe(t, got, sizeof(got));
+	return error_at(p, t, "expected %s, got %s (%s)", what, got, hint);
 }
 
 static bool accept_word(struct parser *p, const char *w)
@@ -619,6 +633,8 @@ static bool parse_values(struct parser *p, enum vtype vt, struct vlist *vl)
 
 		if (!s)
 			return expected(p, "a set declared above");
+		if (s->broken)
+			return false;                /* its error was said at the declaration */
 		if (s->live)
 			return error_at(p, t, "expected values or a constant set, got live set @%s (a "
 					"live set stands alone after the match: `ip saddr @%s`)",
@@ -877,6 +893,8 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 	if ((op == TK_EQ || op == TK_NE) && vstart->kind == TK_SETREF) {
 		struct named_set *s = find_set(p, vstart);
 
+		if (s && s->broken)
+			return false;                /* its error was said at the declaration */
 		if (s && s->live)
 			return live_pred(p, b, field, vt, mask, op == TK_NE, s);
 	}
@@ -1227,6 +1245,11 @@ static bool parse_content(struct parser *p, struct rb *b)
 	content_tok = cur(p);
 	if (!parse_bytes(p, &bytes, &pat.len, "a non-empty string or hex bytes (0x...)"))
 		return false;
+	if (pat.len > NFQR_CM_MAX_LEN) {
+		free(bytes);
+		return error_at(p, content_tok, "expected a content of at most %u bytes (what the "
+				"content matchers take), got %u bytes", NFQR_CM_MAX_LEN, pat.len);
+	}
 	pat.bytes = bytes;
 	for (;;) {
 		uint64_t v;
@@ -1729,7 +1752,10 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 			return parse_rhs(p, b, v6 ? NFQR_F_IP6_SADDR : NFQR_F_IP_SADDR, v6 ? VT_IPV6 : VT_IPV4, 0xffffffff);
 		if (accept_word(p, "daddr"))
 			return parse_rhs(p, b, v6 ? NFQR_F_IP6_DADDR : NFQR_F_IP_DADDR, v6 ? VT_IPV6 : VT_IPV4, 0xffffffff);
-		return expected(p, "'saddr' or 'daddr'");
+		return expected_hint(p, cur(p), "'saddr' or 'daddr'",
+				     is(p, "protocol") || is(p, "nexthdr")
+				     ? "for the protocol: meta l4proto tcp, after IPv6 extension "
+				       "headers too; with meta nfproto ipv4 for IPv4 alone" : NULL);
 	}
 	if (accept_word(p, "th") || accept_word(p, "tcp") || accept_word(p, "udp")) {
 		uint8_t proto = nfqr_tok_is(t, "tcp") ? 6 : nfqr_tok_is(t, "udp") ? 17 : 0;
@@ -1877,6 +1903,21 @@ static bool parse_statement(struct parser *p, struct rb *b, bool *found)
 	return true;
 }
 
+/* Where an nft keyword nfqringd does not have sends the reader instead. */
+static const char *nft_only_hint(const struct token *t)
+{
+	if (nfqr_tok_is(t, "limit") || nfqr_tok_is(t, "meter") || nfqr_tok_is(t, "quota"))
+		return "rate limits, meters and quotas belong in the nft chain, before its queue rule";
+	if (nfqr_tok_is(t, "include"))
+		return "nfqringd reads one file: put the rules in it, e.g. cat a.nft b.nft > rules.nft";
+	if (nfqr_tok_is(t, "table") || nfqr_tok_is(t, "chain") || nfqr_tok_is(t, "flush"))
+		return "the file is one chain: give the rules of the chain alone, without table "
+		       "and chain";
+	if (nfqr_tok_is(t, "jump") || nfqr_tok_is(t, "goto") || nfqr_tok_is(t, "return"))
+		return "the file is one chain, with no jumps: write the rules in order";
+	return NULL;
+}
+
 /* Loop checks, once the whole rule is known. */
 static bool check_rule(struct parser *p, struct rb *b)
 {
@@ -1964,6 +2005,42 @@ static void check_field_uses(struct parser *p)
 	}
 }
 
+static uint64_t id_hash_at(const void *ctx, uint32_t e)
+{
+	const char *id = ((const struct parser *)ctx)->rs->rules[e].id;
+
+	return fnv1a(1469598103934665603ULL, id, strlen(id));
+}
+
+/* Some rule so far has this id (p->id_idx: every rule's). */
+static bool rule_id_taken(struct parser *p, const char *id)
+{
+	uint64_t h = fnv1a(1469598103934665603ULL, id, strlen(id));
+	uint32_t k = UINT32_MAX, e;
+
+	if (!p->id_idx.cap)
+		return false;
+	while ((e = index_next(&p->id_idx, h, &k)) != UINT32_MAX)
+		if (!strcmp(p->rs->rules[e].id, id))
+			return true;
+	return false;
+}
+
+static bool rule_id_add(struct parser *p, uint32_t rule)
+{
+	const char *id = p->rs->rules[rule].id;
+	uint64_t h = fnv1a(1469598103934665603ULL, id, strlen(id));
+	uint32_t k = UINT32_MAX;
+
+	if (!index_grow(&p->id_idx, id_hash_at, p))
+		return false;
+	while (index_next(&p->id_idx, h, &k) != UINT32_MAX)
+		;
+	p->id_idx.slot[k] = rule + 1;
+	p->id_idx.n++;
+	return true;
+}
+
 static uint64_t comment_hash_at(const void *ctx, uint32_t e)
 {
 	const char *c = ((const struct parser *)ctx)->comments[e];
@@ -2015,7 +2092,7 @@ static bool parse_rule(struct parser *p)
 			ok = error_at(p, t, "expected a statement or verdict here (matches come before "
 				      "statements in nfqringd rules), got '%.*s'", (int)t->len, t->text);
 		if (ok && !found)
-			ok = expected(p, "a match, statement or verdict");
+			ok = expected_hint(p, t, "a match, statement or verdict", nft_only_hint(t));
 	}
 	if (ok && accept_word(p, "comment")) {
 		const struct token *t = cur(p);
@@ -2076,6 +2153,10 @@ static bool parse_rule(struct parser *p)
 		h = fnv1a(h, " ", 1);
 	}
 	snprintf(idbuf, sizeof(idbuf), "r-%016llx", (unsigned long long)h);
+	/* a rule repeated without a comment: the id and its number (r-...-2,
+	 * -3), so that each keeps counters of its own */
+	for (unsigned k = 2; !b.comment && rule_id_taken(p, idbuf); k++)
+		snprintf(idbuf, sizeof(idbuf), "r-%016llx-%u", (unsigned long long)h, k);
 	b.r.id = b.comment ? b.comment : strdup(idbuf);
 	{
 		size_t cap = p->cap_rules, capc = p->cap_rules;
@@ -2095,6 +2176,8 @@ static bool parse_rule(struct parser *p)
 		p->comment_idx.n++;
 	}
 	p->rs->rules[p->rs->n_rules++] = b.r;
+	if (!rule_id_add(p, p->rs->n_rules - 1))
+		return error_at(p, cur(p), "expected memory, got none");
 	return true;
 }
 
@@ -2249,7 +2332,11 @@ static bool parse_set_decl(struct parser *p)
 				 : !parse_values(p, s.type, &vl))
 				goto fail;
 		} else {
-			expected(p, "'type', 'flags', 'timeout', 'elements' or '}'");
+			expected_hint(p, cur(p), "'type', 'flags', 'timeout', 'elements' or '}'",
+				      is(p, "size") || is(p, "policy") || is(p, "counter") ||
+				      is(p, "auto-merge") || is(p, "comment") || is(p, "gc-interval")
+				      ? "nfqringd's sets hold what the file and --load-set give them: "
+					"no size, policy, counter or auto-merge" : NULL);
 			goto fail;
 		}
 	}
@@ -2282,6 +2369,18 @@ static bool parse_set_decl(struct parser *p)
 fail:
 	free(lel);
 	vl_free(&vl);
+	/* one error per declaration: skip to its closing brace, and remember
+	 * the name, so that neither the rest nor the rules using it say more */
+	for (unsigned depth = 1; cur(p)->kind != TK_EOF && depth;) {
+		depth += cur(p)->kind == TK_LBRACE;
+		depth -= cur(p)->kind == TK_RBRACE;
+		p->pos++;
+	}
+	if (grow((void **)&p->sets, &cap, p->n_sets, sizeof(s))) {
+		s = (struct named_set){ .name = tok_strdup(name, 0), .type = s.type, .broken = true };
+		if (s.name)
+			p->sets[p->n_sets++] = s;
+	}
 	return false;
 }
 
@@ -2390,6 +2489,7 @@ unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
 	free(p.comment_lines);
 	free(p.comment_idx.slot);
 	free(p.pattern_idx.slot);
+	free(p.id_idx.slot);
 	nfqr_tokens_free(&p.t);
 	return p.errors;
 }

@@ -15,7 +15,7 @@ void nfqd_usage(FILE *f)
 	fprintf(f,
 		"Usage: nfqringd -c FILE -q N[-M] [--backend ring|netlink|auto] [--fail-open] [--cpu-pin]\n"
 		"                [--gso] [--copy-range N] [--ring-frames N] [--socket PATH]\n"
-		"       nfqringd --check FILE [-q N[-M]] [--matcher NAME]\n"
+		"       nfqringd --check -c FILE [-q N[-M]] [--matcher NAME]   (or --check FILE)\n"
 		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--copy-range N] [--mark N]\n"
 		"                [--ct-mark N] [--ct-state S] [--uid N] [--gid N] CAPTURE\n"
 		"       nfqringd --print-nft -c FILE -q N[-M] [--hooks LIST] [--bypass] [--fanout]\n"
@@ -46,7 +46,8 @@ void nfqd_usage(FILE *f)
 		"                        %u, rounded down to a power of two; memory: see nfqringd(8))\n"
 		"  -m, --matcher NAME    content matcher: auto (default), hyperscan, aho-corasick\n"
 		"  -s, --socket PATH     control socket (default " NFQD_DEFAULT_SOCKET ")\n"
-		"      --check FILE      validate FILE and say what the daemon would configure\n"
+		"      --check           validate -c FILE (or --check FILE) and say what the daemon\n"
+		"                        would configure\n"
 		"      --reload          make the running daemon reload its rule file; prints the result\n"
 		"      --stats [--json]  print the running daemon's statistics\n"
 		"      --control COMMAND a command on the running daemon's live sets: 'add element\n"
@@ -204,7 +205,7 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "queue", required_argument, NULL, 'q' },
 		{ "matcher", required_argument, NULL, 'm' },
 		{ "socket", required_argument, NULL, 's' },
-		{ "check", required_argument, NULL, O_CHECK },
+		{ "check", no_argument, NULL, O_CHECK },	/* the file: -c FILE, or after */
 		{ "reload", no_argument, NULL, O_RELOAD },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "control", required_argument, NULL, O_CONTROL },
@@ -282,7 +283,6 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			break;
 		case O_CHECK:
 			o->mode = NFQD_CHECK;
-			o->config = optarg;
 			modes++;
 			break;
 		case O_RELOAD:
@@ -464,6 +464,15 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			    "--print-nft (a running daemon keeps the one it started with)", rules);
 	if (o->mode == NFQD_TEST)
 		return test_opts(o, argc, argv, serving, err, errlen);
+	if (o->mode == NFQD_CHECK) {		/* --check FILE, or -c FILE as everywhere */
+		if (optind < argc && o->config)
+			return fail(err, errlen, "--check: two rule files, '%s' and -c '%s': give one",
+				    argv[optind], o->config);
+		if (optind < argc)
+			o->config = argv[optind++];
+		if (!o->config)
+			return fail(err, errlen, "--check: no rule file: give -c FILE (or --check FILE)");
+	}
 	if (o->mode == NFQD_LOAD_SET) {
 		if (optind == argc)
 			return fail(err, errlen, "--load-set %s: no file: give the file of elements "

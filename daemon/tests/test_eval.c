@@ -1288,6 +1288,116 @@ static void test_tcp_flags_forms(void)
 	}
 }
 
+/* ---- issue 21: th sport/dport read any transport header, as nft's @th,0,16 ------- */
+
+static void test_th_ports_any_protocol(void)
+{
+	struct nfqr_ruleset *rs = load("th sport 2048 drop comment \"echo\"\n"
+				       "th dport 0x6558 drop comment \"gre\"\n");
+	struct nfqr_scratch *sc = rs ? nfqr_scratch_new(rs) : NULL;
+	struct nfqr_result r;
+	struct nfqr_pkt_meta m;
+	size_t n;
+
+	if (!ok(sc != NULL, "th ports load"))
+		return;
+	/* ICMP echo request: type 8, code 0 are the first 16 bits */
+	n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 1, l4, l4_icmp(l4, 8, 0, "x", 1));
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 0,
+	   "th sport 2048 matches an ICMP echo request (type 8 code 0), as in nft");
+	/* GRE: flags/version 0, protocol 0x6558 (transparent Ethernet bridging) */
+	memcpy(l4, "\x00\x00\x65\x58", 4);
+	n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 47, l4, 4);
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 1,
+	   "th dport 0x6558 matches GRE's protocol field, as in nft");
+	/* a GRE header cut to 3 bytes: the field is not there */
+	n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 47, l4, 3);
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT, "  not when the header is shorter");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
+/* ---- issue 21: the examples of nfqringd.rules(5) load, and every rule is reached -- */
+
+static void test_man_examples(void)
+{
+	FILE *f = fopen("man/nfqringd.rules.5", "r");
+	static char page[1 << 17], text[4096];
+	size_t n = f ? fread(page, 1, sizeof(page) - 1, f) : 0;
+	const char *a, *b;
+	struct nfqr_ruleset *rs;
+	struct nfqr_scratch *sc;
+	uint8_t dns[12] = { 0, 1, 0x81, 0x80 };      /* a response: QR set */
+	/* one packet aimed at each rule, in order: proto, dport, payload, source,
+	 * input interface, mark, connection state (-1: none), socket uid */
+	static const struct { uint8_t proto; uint16_t dport; const char *pl, *src;
+			      uint32_t iif, mark; int ct, uid; } t[] = {
+		{ 17, 10086, "x", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 10010, "x", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 5, "x", "10.1.2.3", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 5, "x", "2001:db8::1", 0, 0, IP_CT_NEW, -1 },
+		{ 6, 22, "GET /admin", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 5, "x", "198.51.100.1", 7, 0x10, IP_CT_NEW, -1 },
+		{ 6, 443, "", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 5, "x", "198.51.100.1", 0, 0, -1, -1 },
+		{ 17, 5, "x", "198.51.100.1", 0, 0, IP_CT_ESTABLISHED, -1 },
+		{ 6, 8443, "", "198.51.100.1", 0, 0, IP_CT_NEW, 1000 },
+		{ 17, 53, NULL, "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 6, 23, "", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 69, "x", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 6, 25, "", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+	};
+	unsigned missed = 0;
+
+	if (f)
+		fclose(f);
+	page[n] = 0;
+	a = strstr(page, ".SH EXAMPLES\n.nf\n");
+	b = a ? strstr(a, "\n.fi\n") : NULL;
+	if (!ok(a && b && b - a < (long)sizeof(text), "nfqringd.rules(5) has its EXAMPLES"))
+		return;
+	a += strlen(".SH EXAMPLES\n.nf\n");
+	snprintf(text, sizeof(text), "%.*s\n", (int)(b - a), a);
+	rs = load(text);
+	if (!ok(rs != NULL, "  they load") ||
+	    !is_int(nfqr_ruleset_rule_count(rs), sizeof(t) / sizeof(t[0]), "  %zu rules",
+		    sizeof(t) / sizeof(t[0]))) {
+		nfqr_ruleset_free(rs);
+		return;
+	}
+	nfqr_ruleset_ifname_set(rs, 7, "veth0");
+	sc = nfqr_scratch_new(rs);
+	for (uint32_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		bool v6 = strchr(t[i].src, ':') != NULL;
+		size_t l = t[i].proto == 6 ? l4_tcp(l4, 40000, t[i].dport, 0x02, t[i].pl, strlen(t[i].pl))
+			 : t[i].pl ? l4_udp(l4, 40000, t[i].dport, t[i].pl, strlen(t[i].pl))
+			 : l4_udp(l4, 40000, t[i].dport, dns, sizeof(dns));
+		size_t len = v6 ? pkt_ipv6(buf, t[i].src, "2001:db8:1::2", t[i].proto, NULL, 0, l4, l)
+				: pkt_ipv4(buf, t[i].src, "192.0.2.100", t[i].proto, l4, l);
+		struct nfqr_pkt_meta m = meta(len);
+		struct nfqr_result r;
+
+		m.iif = t[i].iif;
+		m.mark = t[i].mark;
+		m.ct_present = m.ct_info_present = t[i].ct >= 0;
+		m.ct_info = (uint8_t)(t[i].ct >= 0 ? t[i].ct : 0);
+		m.uid_present = t[i].uid >= 0;
+		m.uid = (uint32_t)t[i].uid;
+		nfqr_eval(rs, sc, buf, len, &m, &r);
+		if (r.rule != (int32_t)i) {
+			missed++;
+			printf("#   rule %u (line %u) not reached: decided by %d\n", i,
+			       nfqr_ruleset_rule_line(rs, i), r.rule);
+		}
+	}
+	is_int(missed, 0, "  every rule reached by a packet aimed at it");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
 int main(void)
 {
 	test_example();
@@ -1303,6 +1413,8 @@ int main(void)
 	test_detect();
 	test_detect_only();
 	test_tcp_flags_forms();
+	test_th_ports_any_protocol();
+	test_man_examples();
 	srand(4321);
 	test_random_vs_reference();
 	return tap_done();
