@@ -580,9 +580,18 @@ static enum exec_result exec_stmts(const struct nfqr_ruleset *rs, struct nfqr_sc
 				changed |= rs->uses_raw_match;
 				break;
 			case NFQR_RW_UNCHANGED: break;
-			case NFQR_RW_REFUSED_TRUNC: sc->stats[NFQR_STAT_REWRITE_REFUSED_TRUNC]++; break;
-			case NFQR_RW_REFUSED_GSO: sc->stats[NFQR_STAT_REWRITE_REFUSED_GSO]++; break;
-			case NFQR_RW_REFUSED_PROTO: sc->stats[NFQR_STAT_REWRITE_REFUSED_PROTO]++; break;
+			case NFQR_RW_REFUSED_TRUNC:
+				sc->stats[NFQR_STAT_REWRITE_REFUSED_TRUNC]++;
+				res->rewrite_refused = NFQR_RWR_TRUNCATED;
+				break;
+			case NFQR_RW_REFUSED_GSO:
+				sc->stats[NFQR_STAT_REWRITE_REFUSED_GSO]++;
+				res->rewrite_refused = NFQR_RWR_GSO;
+				break;
+			case NFQR_RW_REFUSED_PROTO:
+				sc->stats[NFQR_STAT_REWRITE_REFUSED_PROTO]++;
+				res->rewrite_refused = NFQR_RWR_PROTOCOL;
+				break;
 			}
 			break;
 		}

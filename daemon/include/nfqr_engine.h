@@ -104,6 +104,9 @@ uint32_t    nfqr_ruleset_copy_range(const struct nfqr_ruleset *rs); /* bytes */
 bool        nfqr_ruleset_needs_conntrack(const struct nfqr_ruleset *rs); /* F_CONNTRACK */
 bool        nfqr_ruleset_needs_uid_gid(const struct nfqr_ruleset *rs);   /* F_UID_GID */
 bool        nfqr_ruleset_uses_ifnames(const struct nfqr_ruleset *rs);
+/* The line of the first rule that matches on conntrack (ct state, ct
+ * direction, ct mark), 0 if none: --test warns without a connection. */
+uint32_t    nfqr_ruleset_ct_match_line(const struct nfqr_ruleset *rs);
 const char *nfqr_ruleset_backend(const struct nfqr_ruleset *rs); /* "hyperscan", ... */
 uint32_t    nfqr_ruleset_rule_count(const struct nfqr_ruleset *rs);
 bool        nfqr_ruleset_detect_only(const struct nfqr_ruleset *rs); /* loaded with detect_only */
@@ -262,6 +265,15 @@ enum {
 	NFQR_DETECT_REWRITE = 8,   /* a payload rewrite would have changed the packet */
 };
 
+/* Why a `payload fill` / `payload replace` left a packet alone (counted as
+ * NFQR_STAT_REWRITE_REFUSED_*). */
+enum nfqr_rw_refusal {
+	NFQR_RWR_NONE = 0,
+	NFQR_RWR_TRUNCATED,        /* the capture was cut short (copy range, snap length) */
+	NFQR_RWR_GSO,              /* a GSO superframe */
+	NFQR_RWR_PROTOCOL,         /* a fragment, or a protocol without a known checksum */
+};
+
 struct nfqr_result {
 	uint32_t verdict;          /* ready for nfqnl: NF_ACCEPT, NF_DROP, NF_REPEAT,
 	                              NF_QUEUE_NR(n) [| NF_VERDICT_FLAG_QUEUE_BYPASS] */
@@ -272,6 +284,7 @@ struct nfqr_result {
 	bool     ct_mark_set;      /* send NFQA_CT { CTA_MARK = ct_mark, CTA_MARK_MASK = ct_mask } */
 	uint32_t ct_mark, ct_mask;
 	bool     payload_rewritten;/* send NFQA_PAYLOAD: the buffer was modified in place */
+	uint8_t  rewrite_refused;  /* a rewrite was refused: enum nfqr_rw_refusal, the last */
 	enum nfqr_reject reject;   /* a reject: verdict NF_REPEAT, its code in mark */
 	uint32_t n_log;            /* rules whose `log` fired (after rate limiting) */
 	uint32_t log_rules[NFQR_MAX_LOG];

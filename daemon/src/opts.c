@@ -17,7 +17,8 @@ void nfqd_usage(FILE *f)
 		"                [--gso] [--copy-range N] [--ring-frames N] [--socket PATH]\n"
 		"       nfqringd --check -c FILE [-q N[-M]] [--matcher NAME]   (or --check FILE)\n"
 		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--copy-range N] [--mark N]\n"
-		"                [--ct-mark N] [--ct-state S] [--uid N] [--gid N] CAPTURE\n"
+		"                [--ct-mark N] [--ct-state S] [--uid N] [--gid N] [--iifname NAME]\n"
+		"                [--oifname NAME] [--write-pcap FILE] CAPTURE\n"
 		"       nfqringd --print-nft -c FILE -q N[-M] [--hooks LIST] [--bypass] [--fanout]\n"
 		"                [--table NAME] [--ct-bypass-mark MASK] [--fail-open]\n"
 		"       nfqringd --reload | --stats [--json]   [--socket PATH]\n"
@@ -64,6 +65,10 @@ void nfqd_usage(FILE *f)
 		"                        established, related, established-reply, related-reply\n"
 		"      --uid N, --gid N  --test: every packet comes from a local socket of user N,\n"
 		"                        group N (meta skuid, skgid)\n"
+		"      --iifname NAME, --oifname NAME  --test: every packet's input, output interface\n"
+		"                        (default: a pcapng capture's own, else none)\n"
+		"      --write-pcap FILE --test: write the packets that leave, as the verdicts leave\n"
+		"                        them (rewritten; dropped and rejected ones left out)\n"
 		"      --print-nft       print the nft table that queues to -q N[-M] and rejects what\n"
 		"                        the rules of -c FILE reject (load it with nft -f)\n"
 		"      --hooks LIST      --print-nft: input, forward, output (default input,forward)\n"
@@ -196,7 +201,7 @@ enum { O_CHECK = 256, O_RELOAD, O_STATS, O_JSON, O_BACKEND, O_FAIL_OPEN, O_CPU_P
        O_GSO, O_COPY_RANGE, O_RING_FRAMES, O_TEST, O_MARK, O_CT_MARK, O_PRINT_NFT,
        O_REJECT_MARK, O_HOOKS, O_BYPASS, O_FANOUT, O_TABLE, O_CT_BYPASS_MARK,
        O_LOG_FORMAT, O_LOG_ONCE, O_DETECT_ONLY, O_CONTROL, O_LOAD_SET, O_STREAM_SLOTS,
-       O_CT_STATE, O_UID, O_GID };
+       O_CT_STATE, O_UID, O_GID, O_IIFNAME, O_OIFNAME, O_WRITE_PCAP };
 
 int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -223,6 +228,9 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "ct-state", required_argument, NULL, O_CT_STATE },
 		{ "uid", required_argument, NULL, O_UID },
 		{ "gid", required_argument, NULL, O_GID },
+		{ "iifname", required_argument, NULL, O_IIFNAME },
+		{ "oifname", required_argument, NULL, O_OIFNAME },
+		{ "write-pcap", required_argument, NULL, O_WRITE_PCAP },
 		{ "print-nft", no_argument, NULL, O_PRINT_NFT },
 		{ "reject-mark", required_argument, NULL, O_REJECT_MARK },
 		{ "detect-only", no_argument, NULL, O_DETECT_ONLY },
@@ -388,6 +396,19 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 					    c == O_UID ? "uid" : "gid", optarg);
 			*(c == O_UID ? &o->uid_present : &o->gid_present) = true;
 			packet = c == O_UID ? "--uid" : "--gid";
+			break;
+		case O_IIFNAME:
+		case O_OIFNAME:
+			if (!*optarg || strlen(optarg) > 15)
+				return fail(err, errlen, "--%s: expected an interface name of 1 to 15 "
+					    "bytes, got '%s'", c == O_IIFNAME ? "iifname" : "oifname",
+					    optarg);
+			*(c == O_IIFNAME ? &o->iifname : &o->oifname) = optarg;
+			packet = c == O_IIFNAME ? "--iifname" : "--oifname";
+			break;
+		case O_WRITE_PCAP:
+			o->write_pcap = optarg;
+			packet = "--write-pcap";
 			break;
 		case O_BACKEND:
 			serving = "--backend";

@@ -391,7 +391,7 @@ static const char *raw_lines[] = {
 		" transport header",
 	"17 " T "17 udp 10.0.0.1:33007 > 10.0.0.2:7777 len 1028 caplen 100 verdict accept by policy",
 	"18 " T "18 udp 10.0.0.1:33008 > 10.0.0.2:10010 len 1028 caplen 100 verdict accept by rule"
-		" rewrite line 7",
+		" rewrite line 7 rewrite refused (capture cut short)",
 	"19 " T "19 ip 10.0.0.1 > 10.0.0.2 malformed (l4hdr) len 40 verdict drop by policy malformed",
 	"summary: frames 19 packets 19 skipped 0 accept 9 drop 8 repeat 1 queue 1 reject 0",
 	"engine: policy 3 fragment 1 malformed 2 fragment_no_l4 1 truncated 0 rewrite_done 1"
@@ -1081,6 +1081,134 @@ static void test_rule_files(void)
 	rmdir(path("rules.d"));
 }
 
+/* ---- replay as a pre-deployment test (issue 21) ---------------------------------- */
+
+/* A pcapng file by hand (libpcap writes pcap only): a section, an interface
+ * named `ifname` of link type RAW, and enhanced packet blocks with the
+ * direction flag (1 inbound, 2 outbound). */
+static void pcapng_write(const char *name, const char *ifname, const uint8_t *const *pkts,
+			 const size_t *lens, const unsigned *dirs, int n)
+{
+	FILE *f = fopen(path(name), "wb");
+	uint8_t b[4096];
+	uint32_t l, *w = (uint32_t *)b;
+	size_t nl = strlen(ifname), pad = (4 - nl % 4) % 4;
+
+	if (!f) {
+		printf("Bail out! cannot write %s\n", name);
+		exit(1);
+	}
+	/* SHB: type, length, byte-order magic, version 1.0, section length -1 */
+	w[0] = 0x0a0d0d0a; w[1] = 28; w[2] = 0x1a2b3c4d; w[3] = 1; w[4] = 0xffffffff;
+	w[5] = 0xffffffff; w[6] = 28;
+	fwrite(b, 1, 28, f);
+	/* IDB: link type 101 (RAW), snaplen 0, option if_name (2), end */
+	l = (uint32_t)(20 + 4 + nl + pad + 4);
+	memset(b, 0, sizeof(b));
+	w[0] = 1; w[1] = l; w[2] = 101; w[3] = 0;
+	b[16] = 2; b[17] = 0; b[18] = (uint8_t)nl; b[19] = 0;
+	memcpy(b + 20, ifname, nl);
+	memcpy(b + l - 4, &l, 4);
+	fwrite(b, 1, l, f);
+	for (int i = 0; i < n; i++) {
+		size_t plen = lens[i], ppad = (4 - plen % 4) % 4;
+
+		/* EPB: interface 0, time, lengths, data, option epb_flags (2), end */
+		l = (uint32_t)(28 + plen + ppad + 8 + 4 + 4);
+		memset(b, 0, sizeof(b));
+		uint64_t ts = 1700000000000000ull + (uint64_t)i + 1;	/* microseconds */
+
+		w[0] = 6; w[1] = l; w[2] = 0; w[3] = (uint32_t)(ts >> 32); w[4] = (uint32_t)ts;
+		w[5] = (uint32_t)plen; w[6] = (uint32_t)plen;
+		memcpy(b + 28, pkts[i], plen);
+		b[28 + plen + ppad] = 2;
+		b[28 + plen + ppad + 2] = 4;
+		memcpy(b + 28 + plen + ppad + 4, &dirs[i], 4);
+		memcpy(b + l - 4, &l, 4);
+		fwrite(b, 1, l, f);
+	}
+	fclose(f);
+}
+
+static void test_replay_features(void)
+{
+	uint8_t p[3][256];
+	const uint8_t *pk[3] = { p[0], p[1], p[2] };
+	size_t len[3];
+	unsigned dirs[3] = { 1, 2, 1 };
+	struct cap c;
+	pcap_t *in;
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int n = 0, rewritten_ok = 0;
+
+	/* interfaces: --iifname / --oifname, or the capture's own (pcapng) */
+	write_file("if.nft", "iifname \"eth1\" udp dport 53 drop comment \"in-eth1\"\n"
+			     "oifname \"eth1\" udp dport 54 drop comment \"out-eth1\"\n");
+	cap_open(&c, "if.pcap", DLT_RAW);
+	cap_add(&c, p[0], udp4(p[0], 33000, 53, 0));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("if.nft"), path("if.pcap"), NULL), NFQD_EXIT_OK,
+	       "no interface: exit 0");
+	verdict_is(1, "verdict accept by policy", "  iifname does not match");
+	is_int(run(NULL, "--test", "--iifname", "eth1", "-c", path("if.nft"), path("if.pcap"), NULL),
+	       NFQD_EXIT_OK, "--iifname eth1: exit 0");
+	verdict_is(1, "verdict drop by rule in-eth1", "  iifname \"eth1\" matches");
+	len[0] = udp4(p[0], 33000, 53, 0);
+	len[1] = udp4(p[1], 33000, 54, 0);
+	len[2] = udp4(p[2], 33000, 54, 0);
+	pcapng_write("if.pcapng", "eth1", pk, len, dirs, 3);
+	is_int(run(NULL, "--test", "-c", path("if.nft"), path("if.pcapng"), NULL), NFQD_EXIT_OK,
+	       "pcapng with interface eth1: exit 0");
+	verdict_is(1, "verdict drop by rule in-eth1", "  an inbound packet: iifname from the capture");
+	verdict_is(2, "verdict drop by rule out-eth1", "  an outbound one: oifname from the capture");
+	verdict_is(3, "verdict accept by policy", "  inbound to 54: not oifname");
+
+	/* --write-pcap: what leaves, rewritten; the dropped left out */
+	cap_open(&c, "w.pcap", DLT_RAW);
+	len[0] = udp4(p[0], 33001, 10010, 6);			/* rewritten */
+	ref_l4_csum_set(p[0], len[0], 20, 17, 26);		/* with a checksum */
+	cap_add(&c, p[0], len[0]);
+	cap_add(&c, p[0], udp4(p[0], 33004, 9999, 0));		/* dropped */
+	cap_add(&c, p[0], udp4(p[0], 33005, 7777, 3));		/* accepted */
+	cap_close(&c);
+	is_int(run(NULL, "--test", "--write-pcap", path("out.pcap"), "-c", path("rules.nft"),
+		   path("w.pcap"), NULL), NFQD_EXIT_OK, "--write-pcap: exit 0");
+	in = pcap_open_offline(path("out.pcap"), errbuf);
+	if (ok(in != NULL, "  the output is a capture")) {
+		while (pcap_next_ex(in, &h, &data) == 1) {
+			n++;
+			if (n == 1 && h->caplen == 34 && !memcmp(data + 28, "hhhhhh", 6) &&
+			    ref_l4_csum_ok(data, h->caplen, 20, 17))
+				rewritten_ok = 1;
+		}
+		is_int(pcap_datalink(in), DLT_RAW, "  of the capture's link type");
+		pcap_close(in);
+	}
+	is_int(n, 2, "  two packets: the dropped one left out");
+	ok(rewritten_ok, "  the first rewritten to 'h', its UDP checksum right");
+
+	/* a refused rewrite says why */
+	cap_open(&c, "rr.pcap", DLT_RAW);
+	cap_add_cut(&c, p[0], 100, (uint32_t)udp4(p[0], 33008, 10010, 1000));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("rules.nft"), path("rr.pcap"), NULL), NFQD_EXIT_OK,
+	       "a rewrite of a cut capture: exit 0");
+	verdict_is(1, "by rule rewrite line 7 rewrite refused (capture cut short)",
+		   "  the line says the rewrite was refused, and why");
+
+	/* rules that read conntrack, replayed without a connection: a warning */
+	write_file("ctw.nft", "ct state established accept\nudp dport 53 drop\n");
+	is_int(run(NULL, "--test", "-c", path("ctw.nft"), path("if.pcap"), NULL), NFQD_EXIT_OK,
+	       "rules reading ct state without --ct-state: exit 0");
+	says(has(err, "line 1") && has(err, "--ct-state") && has(err, "invalid"),
+	     "  warns that every packet has no connection, and names --ct-state");
+	is_int(run(NULL, "--test", "--ct-state", "new", "-c", path("ctw.nft"), path("if.pcap"), NULL),
+	       NFQD_EXIT_OK, "with --ct-state: exit 0");
+	is_str(err, "", "  no warning");
+}
+
 /* ---- errors: each with its message and exit code ------------------------------- */
 
 static void test_errors(void)
@@ -1190,6 +1318,7 @@ int main(int argc, char **argv)
 	test_evasions();
 	test_fragments();
 	test_rule_files();
+	test_replay_features();
 	test_errors();
 
 	/* TEST_REPLAY_KEEP=1 keeps the captures and rules to look at */
@@ -1202,7 +1331,8 @@ int main(int argc, char **argv)
 			"reject.nft", "reject.pcap", "detect.nft", "detect.pcap",
 			"ev1.nft", "ev1.pcap", "ev1b.nft", "ev1b.pcap", "ev2.nft", "ev2b.nft", "ev2.pcap",
 			"ev3.nft", "ev3.pcap", "ev4.nft", "ev4.pcap", "ct.nft", "ct.pcap",
-			"frag.nft", "frag.pcap",
+			"frag.nft", "frag.pcap", "if.nft", "if.pcap", "if.pcapng", "w.pcap", "out.pcap",
+			"rr.pcap", "ctw.nft",
 		};
 
 		for (size_t i = 0; i < N(files); i++)
