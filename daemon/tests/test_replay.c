@@ -1132,7 +1132,7 @@ static void pcapng_write(const char *name, const char *ifname, const uint8_t *co
 
 static void test_replay_features(void)
 {
-	uint8_t p[3][256];
+	static uint8_t p[3][2048];
 	const uint8_t *pk[3] = { p[0], p[1], p[2] };
 	size_t len[3];
 	unsigned dirs[3] = { 1, 2, 1 };
