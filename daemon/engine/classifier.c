@@ -363,8 +363,15 @@ static int collect(struct nfqr_classifier *c, const struct nfqr_rule *rules, uin
 			}
 			d->dp[d->n_dp++] = (struct dpred){ r, p, q->negated, 0 };
 		}
-	for (j = 0; j < c->n_dims; j++)
-		qsort(de[j].ev, de[j].n_ev, sizeof(*de[j].ev), event_cmp);
+	for (j = 0; j < c->n_dims; j++) {
+		uint32_t k = 1;
+
+		/* one set in ascending order gives its edges in order: no sort */
+		while (k < de[j].n_ev && nfqr_key_cmp(de[j].ev[k - 1].at, de[j].ev[k].at) <= 0)
+			k++;
+		if (k < de[j].n_ev)
+			qsort(de[j].ev, de[j].n_ev, sizeof(*de[j].ev), event_cmp);
+	}
 	return 0;
 }
 
@@ -410,9 +417,16 @@ static uint32_t rmq_max(const struct rmq *q, uint32_t a, uint32_t b)
 static int crowding(struct sweep *sw, struct dimev *de, uint32_t n, uint32_t *crowd)
 {
 	uint32_t n_int = 0, cnt = 0, n_spans = 0, cap = 64, i = 0, *counts, *start, *most;
-	struct { uint32_t rule, a, b; } *spans = malloc(cap * sizeof(*spans));
+	struct { uint32_t rule, a, b; } *spans;
 	struct rmq q = { 0, NULL };
 	int rc = -1;
+
+	if (de->n_rules == 1) {      /* alone here: no other rule to share an interval with */
+		for (uint32_t k = 0; k < de->n_dp; k++)
+			crowd[de->dp[k].pred] = 1;
+		return 0;
+	}
+	spans = malloc(cap * sizeof(*spans));
 
 	counts = malloc(((size_t)de->n_ev + 1) * sizeof(uint32_t));
 	start = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));

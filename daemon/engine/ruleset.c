@@ -8,7 +8,8 @@
 void nfqr_rule_free(struct nfqr_rule *r)
 {
 	for (uint32_t i = 0; i < r->n_preds; i++) {
-		free(r->preds[i].ranges);
+		if (!r->preds[i].ranges_borrowed)
+			free(r->preds[i].ranges);
 		for (uint32_t j = 0; j < r->preds[i].n_names; j++)
 			free(r->preds[i].names[j]);
 		free(r->preds[i].names);
@@ -50,6 +51,9 @@ void nfqr_ruleset_free(struct nfqr_ruleset *rs)
 		nfqr_rule_free(&rs->rules[i]);
 	free(rs->rules);
 	free(rs->need);
+	for (uint32_t i = 0; i < rs->n_set_ranges; i++)
+		free(rs->set_ranges[i]);
+	free(rs->set_ranges);
 	nfqr_classifier_free(rs->cls);
 	for (uint32_t i = 0; i < rs->n_patterns; i++) {
 		free((void *)rs->patterns[i].bytes);

@@ -62,6 +62,7 @@ struct nfqr_pred {
 	uint32_t arg;            /* which one of a parametrized field (raw payload), else 0 */
 	uint32_t n_ranges;
 	struct nfqr_range *ranges;
+	bool     ranges_borrowed;/* a named set's, owned by ruleset.set_ranges */
 	char   **names;          /* iifname/oifname while compiling: "eth0", "veth*" */
 	uint32_t n_names;
 };
@@ -152,6 +153,10 @@ struct nfqr_ruleset {
 	uint32_t stream_slots;              /* flow table entries per worker */
 
 	struct nfqr_ifnames *ifn;           /* NULL if no iifname/oifname */
+	/* the elements of named sets that rules match in place (one copy
+	 * however many rules use a set of a million addresses) */
+	struct nfqr_range **set_ranges;
+	uint32_t n_set_ranges;
 
 	/* live sets: as declared, and the store entries they are bound to */
 	struct nfqr_lset_decl *ldecl;

@@ -79,6 +79,7 @@ struct named_set {
 	bool live;                /* flags timeout/dynamic: rs->ldecl[live_idx] */
 	uint32_t live_idx;
 	bool broken;              /* its declaration had an error (said once) */
+	bool lent;                /* rules match r in place: rs->set_ranges owns it */
 };
 
 /* An index of strings (rule comments, content terms) by hash: open
@@ -169,6 +170,7 @@ struct vlist {
 	char **names;
 	uint32_t nn, capn;
 	const struct token *interval_tok;   /* first prefix/range element */
+	bool lent;                          /* r is a named set's (lend_set) */
 };
 
 /* Rule being built. */
@@ -871,6 +873,27 @@ static bool add_proto_dep(struct rb *b, uint8_t proto)
 	return true;
 }
 
+/*
+ * `field @set` with the set alone on the right: the predicate takes the
+ * set's elements in place (a set of a million addresses is not copied for
+ * each rule using it).  Only a constant set of ranges, of the right type,
+ * with more than one element (a predicate of one value may be changed in
+ * place: flags_list_tail).  false: parse it as usual.
+ */
+static bool lend_set(struct parser *p, enum vtype vt, struct vlist *vl)
+{
+	struct named_set *s = find_set(p, cur(p));
+
+	if (!s || s->live || s->broken || s->nn || s->n < 2 || s->type != vt)
+		return false;
+	vl->r = s->r;
+	vl->n = vl->cap = s->n;
+	vl->lent = true;
+	s->lent = true;
+	p->pos++;
+	return true;
+}
+
 /* [== | != | < | > | <= | >=] values  ->  one predicate */
 static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype vt,
 		      uint32_t mask)
@@ -913,6 +936,8 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 		case TK_GT: if (k.lo < max) vl_add(&vl, nfqr_key_u32((uint32_t)k.lo + 1), nfqr_key_u32((uint32_t)max)); break;
 		default:    vl_add(&vl, k, nfqr_key_u32((uint32_t)max)); break;
 		}
+	} else if (vstart->kind == TK_SETREF && lend_set(p, vt, &vl)) {
+		/* `field @set` alone: its elements in place, not a copy */
 	} else if (!parse_values(p, vt, &vl)) {
 		vl_free(&vl);
 		return false;
@@ -923,16 +948,19 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 			unsigned long long bad = vl.r[i].lo.lo & ~(uint64_t)mask ? vl.r[i].lo.lo : vl.r[i].hi.lo;
 
 			snprintf(what, sizeof(what), "values within the mask 0x%x", mask);
-			vl_free(&vl);
+			if (!vl.lent)
+				vl_free(&vl);
 			return error_at(p, vstart, "expected %s, got 0x%llx", what, bad);
 		}
 	pr = add_pred(b, field, mask, op == TK_NE);
 	if (!pr) {
-		vl_free(&vl);
+		if (!vl.lent)
+			vl_free(&vl);
 		return false;
 	}
 	pr->ranges = vl.r;
 	pr->n_ranges = vl.n;
+	pr->ranges_borrowed = vl.lent;
 	pr->names = vl.names;
 	pr->n_names = vl.nn;
 	return true;
@@ -2421,6 +2449,20 @@ static void sync_line(struct parser *p)
 		p->pos++;
 }
 
+/* The ruleset keeps a named set's elements that rules match in place. */
+static bool keep_set_ranges(struct nfqr_ruleset *rs, struct nfqr_range *r)
+{
+	struct nfqr_range **n = realloc(rs->set_ranges, (rs->n_set_ranges + 1) * sizeof(*n));
+
+	if (!n) {
+		free(r);
+		return false;
+	}
+	rs->set_ranges = n;
+	n[rs->n_set_ranges++] = r;
+	return true;
+}
+
 unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
 			  const struct nfqr_load_opts *opts, struct nfqr_ruleset *rs,
 			  struct nfqr_diag *diag)
@@ -2479,7 +2521,10 @@ unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
 	free(p.defs);
 	for (i = 0; i < p.n_sets; i++) {
 		free(p.sets[i].name);
-		free(p.sets[i].r);
+		if (p.sets[i].lent && !keep_set_ranges(rs, p.sets[i].r))
+			p.errors++;          /* out of memory: the rules cannot keep them */
+		else if (!p.sets[i].lent)
+			free(p.sets[i].r);
 		for (uint32_t j = 0; j < p.sets[i].nn; j++)
 			free(p.sets[i].names[j]);
 		free(p.sets[i].names);
