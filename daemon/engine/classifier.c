@@ -414,10 +414,33 @@ static uint32_t rmq_max(const struct rmq *q, uint32_t a, uint32_t b)
  * 22 ip daddr 172.x.0.0/16` would all be listed under dport 22, and a packet
  * to port 22 would check 600 candidates.
  */
+/* The intervals [a, b) over which a rule held, for crowding(). */
+struct spans {
+	struct { uint32_t rule, a, b; } *v;
+	uint32_t n, cap;
+};
+
+static bool span_add(struct spans *sp, uint32_t rule, uint32_t a, uint32_t b)
+{
+	if (sp->n == sp->cap) {
+		uint32_t nc = sp->cap ? 2 * sp->cap : 64;
+		void *nv = realloc(sp->v, nc * sizeof(*sp->v));
+
+		if (!nv)
+			return false;
+		sp->v = nv;
+		sp->cap = nc;
+	}
+	sp->v[sp->n].rule = rule;
+	sp->v[sp->n].a = a;
+	sp->v[sp->n++].b = b;
+	return true;
+}
+
 static int crowding(struct sweep *sw, struct dimev *de, uint32_t n, uint32_t *crowd)
 {
-	uint32_t n_int = 0, cnt = 0, n_spans = 0, cap = 64, i = 0, *counts, *start, *most;
-	struct { uint32_t rule, a, b; } *spans;
+	uint32_t n_int = 0, cnt = 0, i = 0, *counts, *start, *most;
+	struct spans sp = { NULL, 0, 0 };
 	struct rmq q = { 0, NULL };
 	int rc = -1;
 
@@ -426,12 +449,10 @@ static int crowding(struct sweep *sw, struct dimev *de, uint32_t n, uint32_t *cr
 			crowd[de->dp[k].pred] = 1;
 		return 0;
 	}
-	spans = malloc(cap * sizeof(*spans));
-
 	counts = malloc(((size_t)de->n_ev + 1) * sizeof(uint32_t));
 	start = malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
 	most = start;                        /* the same array, once the spans are in */
-	if (!spans || !counts || !start)
+	if (!counts || !start)
 		goto out;
 	sweep_start(sw, de);
 	if (de->n_ev && nfqr_key_cmp(de->ev[0].at, (struct nfqr_key){ 0, 0 }) == 0)
@@ -452,56 +473,34 @@ static int crowding(struct sweep *sw, struct dimev *de, uint32_t n, uint32_t *cr
 			if (rule_holds(sw, r)) {
 				start[r] = n_int;
 				cnt++;
-				continue;
-			}
-			cnt--;
-			if (n_spans == cap) {
-				void *nsp = realloc(spans, 2 * cap * sizeof(*spans));
-
-				if (!nsp)
+			} else {
+				cnt--;
+				if (!span_add(&sp, r, start[r], n_int))
 					goto out;
-				spans = nsp;
-				cap *= 2;
 			}
-			spans[n_spans].rule = r;
-			spans[n_spans].a = start[r];
-			spans[n_spans++].b = n_int;
 		}
 		counts[n_int++] = cnt;
 	}
-	for (uint32_t k = 0; k < de->n_rules; k++) {    /* open to the end */
-		uint32_t r = de->rules[k];
-
-		if (!rule_holds(sw, r))
-			continue;
-		if (n_spans == cap) {
-			void *nsp = realloc(spans, 2 * cap * sizeof(*spans));
-
-			if (!nsp)
-				goto out;
-			spans = nsp;
-			cap *= 2;
-		}
-		spans[n_spans].rule = r;
-		spans[n_spans].a = start[r];
-		spans[n_spans++].b = n_int;
-	}
+	for (uint32_t k = 0; k < de->n_rules; k++)      /* open to the end */
+		if (rule_holds(sw, de->rules[k]) &&
+		    !span_add(&sp, de->rules[k], start[de->rules[k]], n_int))
+			goto out;
 	if (rmq_build(&q, counts, n_int))
 		goto out;
 	for (uint32_t k = 0; k < de->n_rules; k++)
 		most[de->rules[k]] = 0;
-	for (uint32_t k = 0; k < n_spans; k++) {
-		uint32_t m = rmq_max(&q, spans[k].a, spans[k].b);
+	for (uint32_t k = 0; k < sp.n; k++) {
+		uint32_t m = rmq_max(&q, sp.v[k].a, sp.v[k].b);
 
-		if (m > most[spans[k].rule])
-			most[spans[k].rule] = m;
+		if (m > most[sp.v[k].rule])
+			most[sp.v[k].rule] = m;
 	}
 	for (uint32_t k = 0; k < de->n_dp; k++)
 		crowd[de->dp[k].pred] = most[de->dp[k].rule];
 	rc = 0;
 out:
 	free(q.t);
-	free(spans);
+	free(sp.v);
 	free(counts);
 	free(start);
 	return rc;

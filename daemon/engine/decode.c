@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "decode.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define ETH_P_IP_   0x0800
@@ -19,6 +20,20 @@ static void fail(struct nfqr_decoded *d, enum nfqr_dec_error e)
 static void capture_short(struct nfqr_decoded *d)
 {
 	d->status = NFQR_DEC_CAPTURE_SHORT;
+}
+
+/* The capture holds fewer than the `need` bytes of a fixed IP header: cut
+ * by the copy range when the packet is longer, else malformed. */
+static bool fixed_header_short(struct nfqr_decoded *d, size_t caplen, uint32_t pkt_len,
+			       uint32_t need)
+{
+	if (caplen >= need)
+		return false;
+	if (pkt_len >= need)
+		capture_short(d);
+	else
+		fail(d, NFQR_DERR_TRUNCATED);
+	return true;
 }
 
 /* A header that does not fit: in a first fragment that is RFC 7112's case
@@ -113,13 +128,8 @@ static void decode_ipv4(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 {
 	uint32_t ihl, tot, frag;
 
-	if (caplen < 20) {
-		if (pkt_len >= 20)
-			capture_short(d);
-		else
-			fail(d, NFQR_DERR_TRUNCATED);
+	if (fixed_header_short(d, caplen, pkt_len, 20))
 		return;
-	}
 	if ((p[0] >> 4) != 4)
 		{ fail(d, NFQR_DERR_VERSION); return; }
 	ihl = (uint32_t)(p[0] & 0x0f) * 4;
@@ -159,13 +169,8 @@ static void decode_ipv6(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 	uint8_t nh;
 	unsigned n;
 
-	if (caplen < 40) {
-		if (pkt_len >= 40)
-			capture_short(d);
-		else
-			fail(d, NFQR_DERR_TRUNCATED);
+	if (fixed_header_short(d, caplen, pkt_len, 40))
 		return;
-	}
 	if ((p[0] >> 4) != 6)
 		{ fail(d, NFQR_DERR_VERSION); return; }
 	plen = rd16(p + 4);
@@ -247,13 +252,8 @@ void nfqr_decode(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 	memset(d, 0, sizeof(*d));
 	if (pkt_len < caplen)
 		pkt_len = (uint32_t)caplen;
-	if (caplen < 1) {
-		if (pkt_len)
-			capture_short(d);
-		else
-			fail(d, NFQR_DERR_TRUNCATED);
+	if (fixed_header_short(d, caplen, pkt_len, 1))
 		return;
-	}
 	version = p[0] >> 4;
 	if ((hw_protocol == ETH_P_IP_ && version != 4) ||
 	    (hw_protocol == ETH_P_IPV6_ && version != 6))

@@ -98,19 +98,9 @@ static void l4_tables(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc)
 				memset(sc->l4_holds, 0xff, sizeof(sc->l4_holds));
 			continue;
 		}
-		for (uint32_t slot = 0; slot < 512; slot++) {
-			struct nfqr_key nfproto = nfqr_key_u32(slot < 256 ? 2 : 10);
-			struct nfqr_key l4proto = nfqr_key_u32(slot & 255);
-			bool holds = true;
+		for (uint32_t slot = 0; slot < NFQR_NEED_SLOTS; slot++) {
+			bool holds = nfqr_rule_allows_slot(rule, slot);
 
-			for (uint32_t i = 0; i < rule->n_preds && holds; i++) {
-				const struct nfqr_pred *p = &rule->preds[i];
-
-				if (p->field == NFQR_F_NFPROTO)
-					holds = nfqr_pred_match(p, nfproto);
-				else if (p->field == NFQR_F_L4PROTO)
-					holds = nfqr_pred_match(p, l4proto);
-			}
 			if (holds)
 				bv_set(sc->l4_may, slot);
 			if (holds && only_l4)

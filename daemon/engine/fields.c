@@ -176,3 +176,18 @@ const char *nfqr_field_name(uint8_t field)
 	};
 	return field < NFQR_F_COUNT ? names[field] : "?";
 }
+
+bool nfqr_rule_allows_slot(const struct nfqr_rule *rule, uint32_t slot)
+{
+	struct nfqr_key nfproto = nfqr_key_u32(slot < 256 ? 2 : 10);
+	struct nfqr_key l4proto = nfqr_key_u32(slot & 255);
+
+	for (uint32_t i = 0; i < rule->n_preds; i++) {
+		const struct nfqr_pred *p = &rule->preds[i];
+
+		if ((p->field == NFQR_F_NFPROTO && !nfqr_pred_match(p, nfproto)) ||
+		    (p->field == NFQR_F_L4PROTO && !nfqr_pred_match(p, l4proto)))
+			return false;
+	}
+	return true;
+}

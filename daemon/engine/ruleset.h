@@ -191,6 +191,10 @@ static inline uint32_t nfqr_need_slot(uint8_t family, uint8_t l4proto)
 	return (family == 4 ? 0u : 256u) | l4proto;
 }
 
+/* Rule r's `meta nfproto` and `meta l4proto` matches (those `tcp dport` and
+ * the like add too) let packets of (nfproto, l4proto) slot through. */
+bool nfqr_rule_allows_slot(const struct nfqr_rule *rule, uint32_t slot);
+
 /* Key of a field (arg: pred.arg) for the current packet state; false when
  * absent. */
 struct nfqr_decoded;

@@ -108,41 +108,6 @@ struct rec {
 
 static const uint16_t ports[] = { 80, 443, 22, 53, 8080, 10010, 81, 9 };
 
-/* IPv6 extension headers of `units` x 8 bytes (PadN), after an atomic
- * fragment header when asked; returns the chain length, *first its type */
-static size_t ext_chain(uint8_t *h, unsigned units, bool atomic, uint8_t proto, uint8_t *first)
-{
-	size_t n = 0;
-
-	*first = units ? 60 : proto;
-	if (atomic) {
-		memset(h, 0, 8);
-		h[0] = *first;
-		h[7] = 1;
-		*first = 44;
-		n = 8;
-	}
-	if (units) {
-		size_t len = units * 8u, r = len - 2;
-
-		memset(h + n, 0, len);
-		h[n] = proto;
-		h[n + 1] = (uint8_t)(units - 1);
-		n += 2;
-		while (r) {
-			size_t c = r == 1 ? 1 : r > 257 ? (r - 257 == 1 ? 256 : 257) : r;
-
-			if (c > 1) {
-				h[n] = 1;
-				h[n + 1] = (uint8_t)(c - 2);
-			}
-			n += c;
-			r -= c;
-		}
-	}
-	return n;
-}
-
 /* The packet of record r into buf (65535 bytes); returns its length and
  * where its L4 header starts (0: none to check). */
 static size_t build(const struct rec *r, const uint8_t *pl, uint32_t *seqs, uint8_t *buf,
@@ -187,8 +152,8 @@ static size_t build(const struct rec *r, const uint8_t *pl, uint32_t *seqs, uint
 			*l4off = 0;
 		}
 	} else {
-		size_t e = ext_chain(hdrs, (r->kind >> 3) & 3 ? ((r->kind >> 3) & 3) * 20u - 1 : 0,
-				     r->kind & 0x20, *proto, &first);
+		size_t e = pkt_ext_chain(hdrs, (r->kind >> 3) & 3 ? (((r->kind >> 3) & 3) * 20u - 1) * 8 : 0,
+					 r->kind & 0x20, *proto, &first);
 
 		len = pkt_ipv6(buf, "2001:db8::66", "2001:db8::2", first, hdrs, e, l4, n);
 		*l4off = 40 + e;

@@ -260,22 +260,9 @@ static int build_need(struct nfqr_ruleset *rs)
 		for (uint32_t i = 0; i < rule->n_preds && !some; i++)
 			some = rule->preds[i].field == NFQR_F_NFPROTO ||
 			       rule->preds[i].field == NFQR_F_L4PROTO;
-		for (uint32_t slot = 0; slot < NFQR_NEED_SLOTS; slot++) {
-			struct nfqr_key nfproto = nfqr_key_u32(slot < 256 ? 2 : 10);
-			struct nfqr_key l4proto = nfqr_key_u32(slot & 255);
-			bool holds = true;
-
-			for (uint32_t i = 0; some && i < rule->n_preds && holds; i++) {
-				const struct nfqr_pred *p = &rule->preds[i];
-
-				if (p->field == NFQR_F_NFPROTO)
-					holds = nfqr_pred_match(p, nfproto);
-				else if (p->field == NFQR_F_L4PROTO)
-					holds = nfqr_pred_match(p, l4proto);
-			}
-			if (holds)
+		for (uint32_t slot = 0; slot < NFQR_NEED_SLOTS; slot++)
+			if (!some || nfqr_rule_allows_slot(rule, slot))
 				need_merge(&rs->need[slot], &n);
-		}
 	}
 	return 0;
 }

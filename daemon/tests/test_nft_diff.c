@@ -45,6 +45,17 @@ static void put(char **buf, size_t *len, unsigned *map, unsigned *n, const char 
 		map[(*n)++] = line;
 }
 
+/* The n lines of text (from split()) into p->nft, with their lines in the file. */
+static void put_lines(struct pair *p, const char *text, const unsigned *map, unsigned n)
+{
+	for (unsigned k = 0; text && k < n; k++) {
+		size_t l = strcspn(text, "\n");
+
+		put(&p->nft, &p->nft_len, p->nft_line, &p->nft_n, text, l, map[k]);
+		text += l + 1;
+	}
+}
+
 static bool word_in(const char *s, size_t n, const char *w)
 {
 	size_t wl = strlen(w);
@@ -111,27 +122,9 @@ static void split(const char *text, struct pair *p)
 		first = line;
 	}
 	/* nft: the defines, then a table with the sets and one chain */
-	if (defs) {
-		char *d = defs;
-
-		for (unsigned k = 0; k < ndefs; k++) {
-			size_t l = strcspn(d, "\n");
-
-			put(&p->nft, &p->nft_len, p->nft_line, &p->nft_n, d, l, map_defs[k]);
-			d += l + 1;
-		}
-	}
+	put_lines(p, defs, map_defs, ndefs);
 	put(&p->nft, &p->nft_len, p->nft_line, &p->nft_n, "table inet nfqr_diff {", 22, 0);
-	if (sets) {
-		char *d = sets;
-
-		for (unsigned k = 0; k < nsets; k++) {
-			size_t l = strcspn(d, "\n");
-
-			put(&p->nft, &p->nft_len, p->nft_line, &p->nft_n, d, l, map_sets[k]);
-			d += l + 1;
-		}
-	}
+	put_lines(p, sets, map_sets, nsets);
 	put(&p->nft, &p->nft_len, p->nft_line, &p->nft_n, "chain c {", 9, 0);
 	{
 		char hdr[96];
@@ -140,16 +133,7 @@ static void split(const char *text, struct pair *p)
 
 		put(&p->nft, &p->nft_len, p->nft_line, &p->nft_n, hdr, (size_t)hl, 0);
 	}
-	if (rules) {
-		char *d = rules;
-
-		for (unsigned k = 0; k < nrules; k++) {
-			size_t l = strcspn(d, "\n");
-
-			put(&p->nft, &p->nft_len, p->nft_line, &p->nft_n, d, l, map_rules[k]);
-			d += l + 1;
-		}
-	}
+	put_lines(p, rules, map_rules, nrules);
 	put(&p->nft, &p->nft_len, p->nft_line, &p->nft_n, "}\n}", 3, 0);
 	free(defs);
 	free(sets);

@@ -849,35 +849,10 @@ static void test_detect(void)
 static size_t tcp6_ext(uint8_t *b, size_t ext, bool atomic, uint8_t flags, uint32_t seq,
 		       const void *payload, size_t plen)
 {
-	uint8_t hdrs[2048], l4[2048];
-	size_t n = 0, l = l4_tcp(l4, 40000, 80, flags, payload, plen), len;
-	uint8_t first = ext ? 60 : 6;
+	uint8_t hdrs[2048], l4[2048], first;
+	size_t n = pkt_ext_chain(hdrs, ext, atomic, 6, &first), len;
+	size_t l = l4_tcp(l4, 40000, 80, flags, payload, plen);
 
-	if (atomic) {
-		memset(hdrs, 0, 8);
-		hdrs[0] = first;	/* next header; offset 0, M 0; id 0x21 */
-		hdrs[7] = 0x21;
-		first = 44;
-		n = 8;
-	}
-	if (ext) {
-		size_t r = ext - 2;
-
-		hdrs[n] = 6;
-		hdrs[n + 1] = (uint8_t)(ext / 8 - 1);
-		n += 2;
-		while (r) {		/* PadN options of up to 257 bytes, Pad1 for one */
-			size_t c = r == 1 ? 1 : r > 257 ? (r - 257 == 1 ? 256 : 257) : r;
-
-			memset(hdrs + n, 0, c);
-			if (c > 1) {
-				hdrs[n] = 1;
-				hdrs[n + 1] = (uint8_t)(c - 2);
-			}
-			n += c;
-			r -= c;
-		}
-	}
 	l4[4] = (uint8_t)(seq >> 24); l4[5] = (uint8_t)(seq >> 16);
 	l4[6] = (uint8_t)(seq >> 8);  l4[7] = (uint8_t)seq;
 	len = pkt_ipv6(b, "2001:db8::66", "2001:db8::2", first, hdrs, n, l4, l);

@@ -49,6 +49,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "pkt.h"
+
 /* ADDR and FROM: IPv4 or IPv6; FROM "-" lets the kernel choose */
 static int fill_addr(const char *str, int port, struct sockaddr_in6 *a6, socklen_t *len)
 {
@@ -345,84 +347,29 @@ static int do_udp_connect(const char *addr, int port, int timeout_ms)
 	return 0;
 }
 
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
+/* built with daemon/tests/pkt.c, the host tests' packet builders */
 static int do_tcp6_raw(const char *src, const char *dst, int dport, int ext, int atomic,
 		       unsigned flags, uint32_t seq, const char *payload)
 {
-	static uint8_t pkt[65536];
+	static uint8_t pkt[65536], hdrs[4096], l4[65536];
 	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
-	size_t plen = strlen(payload), off = 40, l4;
-	uint8_t first = ext ? 60 : 6, *t;
-	uint32_t s;
+	size_t plen = strlen(payload), n, l, len;
+	uint8_t first;
 	int fd;
 
-	if (ext % 8 || ext > 2048 || plen > 60000) {
-		fprintf(stderr, "tcp6-raw: EXT a multiple of 8 up to 2048, a shorter payload\n");
+	if (ext % 8 || ext > 2048 || plen > 60000 || inet_pton(AF_INET6, dst, &to.sin6_addr) != 1) {
+		fprintf(stderr, "tcp6-raw: EXT a multiple of 8 up to 2048, an IPv6 DST, a shorter "
+			"payload\n");
 		return 2;
 	}
-	memset(pkt, 0, sizeof(pkt));
-	pkt[0] = 0x60;
-	pkt[7] = 64;
-	if (inet_pton(AF_INET6, src, pkt + 8) != 1 || inet_pton(AF_INET6, dst, pkt + 24) != 1 ||
-	    inet_pton(AF_INET6, dst, &to.sin6_addr) != 1) {
-		fprintf(stderr, "tcp6-raw: bad address\n");
-		return 2;
-	}
-	if (atomic) {
-		pkt[off] = first;
-		pkt[off + 7] = 0x21;		/* id; offset 0, M 0 */
-		first = 44;
-		off += 8;
-	}
-	if (ext) {
-		size_t r = (size_t)ext - 2, n = off + 2;
-
-		pkt[off] = 6;
-		pkt[off + 1] = (uint8_t)(ext / 8 - 1);
-		while (r) {			/* PadN of up to 257 bytes, Pad1 for one */
-			size_t c = r == 1 ? 1 : r > 257 ? (r - 257 == 1 ? 256 : 257) : r;
-
-			if (c > 1) {
-				pkt[n] = 1;
-				pkt[n + 1] = (uint8_t)(c - 2);
-			}
-			n += c;
-			r -= c;
-		}
-		off += (size_t)ext;
-	}
-	pkt[6] = first;
-	l4 = off;
-	t = pkt + l4;
-	t[0] = 0x9c; t[1] = 0x40;		/* source port 40000 */
-	t[2] = (uint8_t)(dport >> 8); t[3] = (uint8_t)dport;
-	t[4] = (uint8_t)(seq >> 24); t[5] = (uint8_t)(seq >> 16);
-	t[6] = (uint8_t)(seq >> 8); t[7] = (uint8_t)seq;
-	t[12] = 5 << 4;
-	t[13] = (uint8_t)flags;
-	t[14] = 0xff; t[15] = 0xff;
-	memcpy(t + 20, payload, plen);
-	off += 20 + plen;
-	pkt[4] = (uint8_t)((off - 40) >> 8);
-	pkt[5] = (uint8_t)(off - 40);
-	/* the TCP checksum over the pseudo-header */
-	s = sum16(pkt + 8, 32, 0) + (uint32_t)(off - l4) + 6;
-	s = sum16(t, off - l4, s);
-	while (s > 0xffff)
-		s = (s >> 16) + (s & 0xffff);
-	s = ~s & 0xffff;
-	t[16] = (uint8_t)(s >> 8);
-	t[17] = (uint8_t)s;
+	n = pkt_ext_chain(hdrs, (size_t)ext, atomic, 6, &first);
+	l = l4_tcp(l4, 40000, (uint16_t)dport, (uint8_t)flags, payload, plen);
+	l4[4] = (uint8_t)(seq >> 24); l4[5] = (uint8_t)(seq >> 16);
+	l4[6] = (uint8_t)(seq >> 8); l4[7] = (uint8_t)seq;
+	len = pkt_ipv6(pkt, src, dst, first, hdrs, n, l4, l);
+	ref_l4_csum_set(pkt, len, 40 + n, 6, 40 + n + 16);
 	fd = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);	/* the header is ours */
-	if (fd < 0 || sendto(fd, pkt, off, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)off) {
+	if (fd < 0 || sendto(fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)len) {
 		perror("tcp6-raw");
 		return 1;
 	}
