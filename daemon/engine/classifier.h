@@ -2,19 +2,21 @@
 /*
  * First-match packet classifier by intervals per field (Lakshman/Stiliadis):
  * each distinct (field, mask) is a dimension; its values are cut into
- * elementary intervals at every range/prefix edge used by any rule, and each
- * interval maps to a class: the bit vector of rules that accept it.  For
+ * elementary intervals at every range/prefix edge used by any rule.  For
  * address prefixes this is a longest-prefix-match table in range form.
  *
- * A packet does not AND whole bit vectors (n/64 words per dimension, the
- * cost would grow with the rules).  Every rule is indexed under one primary
- * dimension, where the fewest other rules share a class with it (then its
- * most selective predicate); each class keeps the list of the primary rules
- * it admits.  A packet costs one interval lookup per primary dimension (a
- * bucket table on the key makes it nearly constant time), a merge of the
- * lists its classes give, and for each listed rule one bit test per other
- * dimension the rule tests, looked up on first use: proportional to the
- * rules the packet can match, not to the size of the rule file.
+ * Every rule is indexed under one primary dimension, where the fewest other
+ * rules share an interval with it (then its most selective predicate); each
+ * interval maps to a class: the sorted list of the primary rules it admits
+ * (deduplicated, so equal lists are stored once).  A packet costs one
+ * interval lookup per primary dimension (a bucket table on the key makes it
+ * nearly constant time), a merge of the lists its classes give, and for
+ * each listed rule a test of its other predicates on the packet's keys,
+ * each a binary search in the predicate's sorted ranges (a key looked up on
+ * first use): proportional to the rules the packet can match, not to the
+ * size of the rule file.  Building it costs about the number of range
+ * edges times log of that, and memory grows with the ranges and the lists,
+ * not with the square of the rules.
  *
  * A rule with content terms and no selective match (`meta l4proto udp
  * @payload content ...`) is listed nowhere: it is indexed by its content
@@ -25,6 +27,7 @@
 #define NFQR_CLASSIFIER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "key.h"
@@ -52,5 +55,8 @@ bool nfqr_classifier_holds(const struct nfqr_classifier *c, struct nfqr_cls_scra
 			   uint32_t rule);
 uint32_t nfqr_classifier_dims(const struct nfqr_classifier *c);
 uint32_t nfqr_classifier_classes(const struct nfqr_classifier *c);
+/* Bytes the classifier holds (tests: memory must grow with the rules, not
+ * with their square). */
+size_t nfqr_classifier_bytes(const struct nfqr_classifier *c);
 
 #endif

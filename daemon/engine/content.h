@@ -11,6 +11,10 @@
 
 #include "nfqr_engine.h"
 
+/* The longest content: Hyperscan's limit for a literal, and so, that a file
+ * is valid or not whatever matcher runs it, every matcher's. */
+#define NFQR_CM_MAX_LEN 16000u
+
 struct nfqr_cm_pattern {
 	const uint8_t *bytes;
 	uint32_t len;              /* > 0 */

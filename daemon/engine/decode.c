@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "decode.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define ETH_P_IP_   0x0800
@@ -12,6 +13,27 @@ static void fail(struct nfqr_decoded *d, enum nfqr_dec_error e)
 {
 	d->status = NFQR_DEC_MALFORMED;
 	d->error = (uint8_t)e;
+}
+
+/* The capture stops inside a header the IP length says is there: the copy
+ * range was too short for this packet, which is no fault of the packet. */
+static void capture_short(struct nfqr_decoded *d)
+{
+	d->status = NFQR_DEC_CAPTURE_SHORT;
+}
+
+/* The capture holds fewer than the `need` bytes of a fixed IP header: cut
+ * by the copy range when the packet is longer, else malformed. */
+static bool fixed_header_short(struct nfqr_decoded *d, size_t caplen, uint32_t pkt_len,
+			       uint32_t need)
+{
+	if (caplen >= need)
+		return false;
+	if (pkt_len >= need)
+		capture_short(d);
+	else
+		fail(d, NFQR_DERR_TRUNCATED);
+	return true;
 }
 
 /* A header that does not fit: in a first fragment that is RFC 7112's case
@@ -49,7 +71,7 @@ static void decode_l4(const uint8_t *p, struct nfqr_decoded *d)
 		return;
 	}
 	if (d->end < off + need) {                      /* capture too short */
-		fail(d, NFQR_DERR_TRUNCATED);
+		capture_short(d);
 		return;
 	}
 	hdr = need;
@@ -65,7 +87,7 @@ static void decode_l4(const uint8_t *p, struct nfqr_decoded *d)
 			return;
 		}
 		if (d->end < off + hdr) {
-			fail(d, NFQR_DERR_TRUNCATED);
+			capture_short(d);
 			return;
 		}
 		d->tcp_flags = p[off + 13];
@@ -76,8 +98,12 @@ static void decode_l4(const uint8_t *p, struct nfqr_decoded *d)
 		break;
 	case 33:
 		hdr = (uint32_t)p[off + 4] * 4;
-		if (hdr < 12 || avail_decl < hdr || d->end < off + hdr) {
+		if (hdr < 12 || avail_decl < hdr) {
 			fail(d, hdr < 12 ? NFQR_DERR_L4HDR : NFQR_DERR_TRUNCATED);
+			return;
+		}
+		if (d->end < off + hdr) {
+			capture_short(d);
 			return;
 		}
 		break;
@@ -102,8 +128,8 @@ static void decode_ipv4(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 {
 	uint32_t ihl, tot, frag;
 
-	if (caplen < 20)
-		{ fail(d, NFQR_DERR_TRUNCATED); return; }
+	if (fixed_header_short(d, caplen, pkt_len, 20))
+		return;
 	if ((p[0] >> 4) != 4)
 		{ fail(d, NFQR_DERR_VERSION); return; }
 	ihl = (uint32_t)(p[0] & 0x0f) * 4;
@@ -115,11 +141,11 @@ static void decode_ipv4(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 		tot = pkt_len;
 	if (tot < ihl || tot > pkt_len)
 		{ fail(d, NFQR_DERR_LENGTH); return; }
-	if (caplen < ihl)                 /* options cut by the capture */
-		{ fail(d, NFQR_DERR_TRUNCATED); return; }
 	d->family = 4;
 	memcpy(d->saddr, p + 12, 4);
 	memcpy(d->daddr, p + 16, 4);
+	if (caplen < ihl)                 /* options cut by the capture */
+		{ capture_short(d); return; }
 	d->l4proto = p[9];
 	d->ip_end = tot;
 	d->end = tot < caplen ? tot : (uint32_t)caplen;
@@ -143,8 +169,8 @@ static void decode_ipv6(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 	uint8_t nh;
 	unsigned n;
 
-	if (caplen < 40)
-		{ fail(d, NFQR_DERR_TRUNCATED); return; }
+	if (fixed_header_short(d, caplen, pkt_len, 40))
+		return;
 	if ((p[0] >> 4) != 6)
 		{ fail(d, NFQR_DERR_VERSION); return; }
 	plen = rd16(p + 4);
@@ -187,18 +213,22 @@ static void decode_ipv6(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 			{ short_header(d); return; }
 		}
 		if (off + 8 > d->end)
-			{ fail(d, NFQR_DERR_TRUNCATED); return; }
+			{ capture_short(d); return; }
 		if (nh == 44) {
 			uint16_t fo = rd16(p + off + 2);
 
-			d->is_fragment = 1;
 			if (fo & 0xfff8) {
+				d->is_fragment = 1;
 				d->status = NFQR_DEC_NONFIRST_FRAG;
 				d->l4proto = p[off];
 				d->l4_off = off + 8;
 				d->payload_off = off + 8;
 				return;
 			}
+			/* offset 0: a first fragment when more follow, else an
+			 * atomic fragment, a whole packet (RFC 6946) */
+			if (fo & 1)
+				d->is_fragment = 1;
 			len = 8;
 		} else {
 			len = ((uint32_t)p[off + 1] + 1) * 8;
@@ -208,7 +238,7 @@ static void decode_ipv6(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 			{ short_header(d); return; }
 		}
 		if (off + len > d->end)
-			{ fail(d, NFQR_DERR_TRUNCATED); return; }
+			{ capture_short(d); return; }
 		nh = p[off];
 		off += len;
 	}
@@ -222,8 +252,8 @@ void nfqr_decode(const uint8_t *p, size_t caplen, uint32_t pkt_len,
 	memset(d, 0, sizeof(*d));
 	if (pkt_len < caplen)
 		pkt_len = (uint32_t)caplen;
-	if (caplen < 1)
-		{ fail(d, NFQR_DERR_TRUNCATED); return; }
+	if (fixed_header_short(d, caplen, pkt_len, 1))
+		return;
 	version = p[0] >> 4;
 	if ((hw_protocol == ETH_P_IP_ && version != 4) ||
 	    (hw_protocol == ETH_P_IPV6_ && version != 6))

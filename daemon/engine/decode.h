@@ -15,11 +15,14 @@ enum nfqr_dec_status {
 	NFQR_DEC_MALFORMED,      /* see .error */
 	NFQR_DEC_NONFIRST_FRAG,  /* L3 fields valid, no L4 */
 	NFQR_DEC_FRAG_NO_L4,     /* first fragment without the whole L4 header (RFC 7112) */
+	NFQR_DEC_CAPTURE_SHORT,  /* the capture (copy range) ends inside the headers that
+				  * the IP length says are there: l4_off 0 when it ends in
+				  * the IP header or the IPv6 extension headers */
 };
 
 enum nfqr_dec_error {
 	NFQR_DERR_NONE = 0,
-	NFQR_DERR_TRUNCATED,     /* header cut short by capture or by the IP length */
+	NFQR_DERR_TRUNCATED,     /* header cut short by the IP length */
 	NFQR_DERR_VERSION,       /* not 4/6, or disagrees with hw_protocol */
 	NFQR_DERR_IHL,           /* IPv4 IHL < 5 */
 	NFQR_DERR_LENGTH,        /* IP length fields inconsistent */
@@ -32,7 +35,8 @@ struct nfqr_decoded {
 	uint8_t  error;          /* enum nfqr_dec_error */
 	uint8_t  family;         /* 4 or 6 (0 if unknown) */
 	uint8_t  l4proto;        /* final protocol, after IPv6 ext headers */
-	uint8_t  is_fragment;    /* any fragment (first or not) */
+	uint8_t  is_fragment;    /* any fragment (first or not); an IPv6 atomic fragment
+				  * (offset 0, no more fragments: RFC 6946) is none */
 	uint8_t  l4_present;     /* the L4 header below is complete */
 	uint8_t  has_ports;      /* TCP, UDP, UDP-Lite, SCTP, DCCP */
 	uint8_t  tcp_flags;

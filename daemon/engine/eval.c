@@ -44,7 +44,34 @@ struct nfqr_scratch {
 /* (nfproto, l4proto) of a packet: both are always present. */
 static uint32_t l4_slot(const struct nfqr_decoded *d)
 {
-	return (d->family == 4 ? 0 : 256) | d->l4proto;
+	return nfqr_need_slot(d->family, d->l4proto);
+}
+
+/*
+ * The capture ends before the bytes that the rules which may apply to this
+ * packet read (rs->need): judged as they would judge the whole packet, it
+ * might meet another fate, so `policy truncated` decides.  Only a header
+ * chain longer than the copy range's allowance, or a copy range cut by the
+ * capture (or by NFQR_CAPTURE_MAX: a GSO superframe), gets here.
+ */
+static bool capture_short_for_rules(const struct nfqr_ruleset *rs, const struct nfqr_decoded *d)
+{
+	const struct nfqr_need *n;
+	uint64_t want, end = d->ip_end < NFQR_CAPTURE_MAX ? d->ip_end : NFQR_CAPTURE_MAX;
+
+	if (!rs->need || d->end >= end)
+		return false;
+	n = &rs->need[l4_slot(d)];
+	want = n->nh;
+	if (d->status == NFQR_DEC_OK) {
+		if (n->th && (uint64_t)d->l4_off + n->th > want)
+			want = (uint64_t)d->l4_off + n->th;
+		if (n->pl == NFQR_NEED_ALL)
+			want = end;
+		else if (n->pl && (uint64_t)d->payload_off + n->pl > want)
+			want = (uint64_t)d->payload_off + n->pl;
+	}
+	return (want < end ? want : end) > d->end;
 }
 
 /*
@@ -71,19 +98,9 @@ static void l4_tables(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc)
 				memset(sc->l4_holds, 0xff, sizeof(sc->l4_holds));
 			continue;
 		}
-		for (uint32_t slot = 0; slot < 512; slot++) {
-			struct nfqr_key nfproto = nfqr_key_u32(slot < 256 ? 2 : 10);
-			struct nfqr_key l4proto = nfqr_key_u32(slot & 255);
-			bool holds = true;
+		for (uint32_t slot = 0; slot < NFQR_NEED_SLOTS; slot++) {
+			bool holds = nfqr_rule_allows_slot(rule, slot);
 
-			for (uint32_t i = 0; i < rule->n_preds && holds; i++) {
-				const struct nfqr_pred *p = &rule->preds[i];
-
-				if (p->field == NFQR_F_NFPROTO)
-					holds = nfqr_pred_match(p, nfproto);
-				else if (p->field == NFQR_F_L4PROTO)
-					holds = nfqr_pred_match(p, l4proto);
-			}
 			if (holds)
 				bv_set(sc->l4_may, slot);
 			if (holds && only_l4)
@@ -194,6 +211,7 @@ const char *nfqr_stat_name(enum nfqr_stat s)
 		[NFQR_STAT_FRAGMENT] = "fragment",
 		[NFQR_STAT_MALFORMED] = "malformed",
 		[NFQR_STAT_FRAG_NO_L4] = "fragment_no_l4",
+		[NFQR_STAT_TRUNCATED] = "truncated",
 		[NFQR_STAT_REWRITE_DONE] = "rewrite_done",
 		[NFQR_STAT_REWRITE_REFUSED_TRUNC] = "rewrite_refused_truncated",
 		[NFQR_STAT_REWRITE_REFUSED_GSO] = "rewrite_refused_gso",
@@ -552,9 +570,18 @@ static enum exec_result exec_stmts(const struct nfqr_ruleset *rs, struct nfqr_sc
 				changed |= rs->uses_raw_match;
 				break;
 			case NFQR_RW_UNCHANGED: break;
-			case NFQR_RW_REFUSED_TRUNC: sc->stats[NFQR_STAT_REWRITE_REFUSED_TRUNC]++; break;
-			case NFQR_RW_REFUSED_GSO: sc->stats[NFQR_STAT_REWRITE_REFUSED_GSO]++; break;
-			case NFQR_RW_REFUSED_PROTO: sc->stats[NFQR_STAT_REWRITE_REFUSED_PROTO]++; break;
+			case NFQR_RW_REFUSED_TRUNC:
+				sc->stats[NFQR_STAT_REWRITE_REFUSED_TRUNC]++;
+				res->rewrite_refused = NFQR_RWR_TRUNCATED;
+				break;
+			case NFQR_RW_REFUSED_GSO:
+				sc->stats[NFQR_STAT_REWRITE_REFUSED_GSO]++;
+				res->rewrite_refused = NFQR_RWR_GSO;
+				break;
+			case NFQR_RW_REFUSED_PROTO:
+				sc->stats[NFQR_STAT_REWRITE_REFUSED_PROTO]++;
+				res->rewrite_refused = NFQR_RWR_PROTOCOL;
+				break;
 			}
 			break;
 		}
@@ -596,9 +623,18 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 		res->verdict = fixed_verdict(rs, sc, res, NF_DROP);
 		goto done;
 	case NFQR_DEC_NONFIRST_FRAG:
-		sc->stats[NFQR_STAT_FRAGMENT]++;
-		res->reason = NFQR_REASON_FRAGMENT;
-		res->verdict = fixed_verdict(rs, sc, res, verdict_code(rs->policy_fragment));
+		/* as in nft: the rules judge it, and every match on the transport
+		 * header (ports, flags, ICMP, @th, content) fails; `policy
+		 * fragment` decides what no rule decided */
+		break;
+	case NFQR_DEC_CAPTURE_SHORT:
+		goto truncated;
+	}
+	if (capture_short_for_rules(rs, &d)) {
+truncated:
+		sc->stats[NFQR_STAT_TRUNCATED]++;
+		res->reason = NFQR_REASON_TRUNCATED;
+		res->verdict = fixed_verdict(rs, sc, res, verdict_code(rs->policy_truncated));
 		goto done;
 	}
 	memset(&st, 0, sizeof(st));
@@ -611,7 +647,7 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 	st.v.iif_class = nfqr_ifnames_lookup(rs->ifn, meta->iif);
 	st.v.oif_class = nfqr_ifnames_lookup(rs->ifn, meta->oif);
 	st.payload = buf + d.payload_off;
-	st.payload_len = d.end > d.payload_off ? d.end - d.payload_off : 0;
+	st.payload_len = d.end > d.payload_off && d.status == NFQR_DEC_OK ? d.end - d.payload_off : 0;
 	/* stream contents: before the rules, on the payload as it arrived */
 	sc->stream_found = sc->stream ? nfqr_stream_prepare(rs, sc->stream, buf, &d, sc->stats)
 				      : NULL;
@@ -660,6 +696,12 @@ uint32_t nfqr_eval(const struct nfqr_ruleset *rs, struct nfqr_scratch *sc,
 			for (i = 0; i < nc && sc->cand[i] <= r; i++)
 				;
 		}
+	}
+	if (d.status == NFQR_DEC_NONFIRST_FRAG) {
+		sc->stats[NFQR_STAT_FRAGMENT]++;
+		res->reason = NFQR_REASON_FRAGMENT;
+		res->verdict = fixed_verdict(rs, sc, res, verdict_code(rs->policy_fragment));
+		goto out;
 	}
 	sc->stats[NFQR_STAT_POLICY]++;
 	res->reason = NFQR_REASON_POLICY;

@@ -72,10 +72,15 @@ bool nfqr_field_key(uint8_t field, uint32_t arg, const struct nfqr_view *v, stru
 		return true;
 	case NFQR_F_SPORT:
 	case NFQR_F_DPORT:
-		if (!d->has_ports)
-			return false;
-		*k = nfqr_key_u32(field == NFQR_F_SPORT ? d->sport : d->dport);
-		return true;
+		if (d->has_ports) {
+			*k = nfqr_key_u32(field == NFQR_F_SPORT ? d->sport : d->dport);
+			return true;
+		}
+		/* nft's th sport/dport are @th,0,16 and @th,16,16: the first bytes
+		 * of any transport header (ICMP's type and code, GRE's protocol);
+		 * `tcp dport` and `udp dport` add their protocol */
+		return d->status == NFQR_DEC_OK &&
+		       raw_bits(v, d->l4_off, nfqr_raw_arg(field == NFQR_F_SPORT ? 0 : 16, 16), k);
 	case NFQR_F_TCP_FLAGS:
 		if (d->l4proto != 6 || !d->l4_present)
 			return false;
@@ -134,6 +139,8 @@ bool nfqr_field_key(uint8_t field, uint32_t arg, const struct nfqr_view *v, stru
 	case NFQR_F_RAW_NH:
 		return raw_bits(v, 0, arg, k);
 	case NFQR_F_RAW_TH:                /* l4_off: after IPv4 options, IPv6 ext headers */
+		if (d->status == NFQR_DEC_NONFIRST_FRAG)
+			return false;      /* nft: no transport header in a later fragment */
 		return raw_bits(v, d->l4_off, arg, k);
 	}
 	return false;
@@ -168,4 +175,19 @@ const char *nfqr_field_name(uint8_t field)
 		[NFQR_F_RAW_NH] = "@nh", [NFQR_F_RAW_TH] = "@th",
 	};
 	return field < NFQR_F_COUNT ? names[field] : "?";
+}
+
+bool nfqr_rule_allows_slot(const struct nfqr_rule *rule, uint32_t slot)
+{
+	struct nfqr_key nfproto = nfqr_key_u32(slot < 256 ? 2 : 10);
+	struct nfqr_key l4proto = nfqr_key_u32(slot & 255);
+
+	for (uint32_t i = 0; i < rule->n_preds; i++) {
+		const struct nfqr_pred *p = &rule->preds[i];
+
+		if ((p->field == NFQR_F_NFPROTO && !nfqr_pred_match(p, nfproto)) ||
+		    (p->field == NFQR_F_L4PROTO && !nfqr_pred_match(p, l4proto)))
+			return false;
+	}
+	return true;
 }

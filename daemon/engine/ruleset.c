@@ -8,7 +8,8 @@
 void nfqr_rule_free(struct nfqr_rule *r)
 {
 	for (uint32_t i = 0; i < r->n_preds; i++) {
-		free(r->preds[i].ranges);
+		if (!r->preds[i].ranges_borrowed)
+			free(r->preds[i].ranges);
 		for (uint32_t j = 0; j < r->preds[i].n_names; j++)
 			free(r->preds[i].names[j]);
 		free(r->preds[i].names);
@@ -49,6 +50,10 @@ void nfqr_ruleset_free(struct nfqr_ruleset *rs)
 	for (uint32_t i = 0; i < rs->n_rules; i++)
 		nfqr_rule_free(&rs->rules[i]);
 	free(rs->rules);
+	free(rs->need);
+	for (uint32_t i = 0; i < rs->n_set_ranges; i++)
+		free(rs->set_ranges[i]);
+	free(rs->set_ranges);
 	nfqr_classifier_free(rs->cls);
 	for (uint32_t i = 0; i < rs->n_patterns; i++) {
 		free((void *)rs->patterns[i].bytes);
@@ -104,6 +109,23 @@ int nfqr_ruleset_activate_sets(const struct nfqr_ruleset *rs, uint64_t now_ns)
 uint32_t nfqr_ruleset_live_sets(const struct nfqr_ruleset *rs) { return rs->n_lsets; }
 
 uint32_t nfqr_ruleset_copy_range(const struct nfqr_ruleset *rs) { return rs->copy_range; }
+
+uint32_t nfqr_ruleset_ct_match_line(const struct nfqr_ruleset *rs)
+{
+	for (uint32_t r = 0; r < rs->n_rules; r++) {
+		const struct nfqr_rule *rule = &rs->rules[r];
+
+		for (uint32_t i = 0; i < rule->n_preds; i++)
+			if (rule->preds[i].field == NFQR_F_CT_STATE ||
+			    rule->preds[i].field == NFQR_F_CT_DIRECTION ||
+			    rule->preds[i].field == NFQR_F_CT_MARK)
+				return rule->line;
+		for (uint32_t i = 0; i < rule->n_lpreds; i++)
+			if (rule->lpreds[i].field == NFQR_F_CT_MARK)
+				return rule->line;
+	}
+	return 0;
+}
 bool nfqr_ruleset_needs_conntrack(const struct nfqr_ruleset *rs) { return rs->uses_ct; }
 bool nfqr_ruleset_needs_uid_gid(const struct nfqr_ruleset *rs) { return rs->uses_uid_gid; }
 bool nfqr_ruleset_uses_ifnames(const struct nfqr_ruleset *rs) { return rs->ifn != NULL; }

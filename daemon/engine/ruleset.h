@@ -62,6 +62,7 @@ struct nfqr_pred {
 	uint32_t arg;            /* which one of a parametrized field (raw payload), else 0 */
 	uint32_t n_ranges;
 	struct nfqr_range *ranges;
+	bool     ranges_borrowed;/* a named set's, owned by ruleset.set_ranges */
 	char   **names;          /* iifname/oifname while compiling: "eth0", "veth*" */
 	uint32_t n_names;
 };
@@ -134,7 +135,7 @@ struct nfqr_ifnames {
 struct nfqr_ruleset {
 	struct nfqr_rule *rules;
 	uint32_t n_rules;
-	struct nfqr_verdict policy, policy_fragment, policy_malformed;
+	struct nfqr_verdict policy, policy_fragment, policy_malformed, policy_truncated;
 
 	struct nfqr_classifier *cls;
 
@@ -152,6 +153,10 @@ struct nfqr_ruleset {
 	uint32_t stream_slots;              /* flow table entries per worker */
 
 	struct nfqr_ifnames *ifn;           /* NULL if no iifname/oifname */
+	/* the elements of named sets that rules match in place (one copy
+	 * however many rules use a set of a million addresses) */
+	struct nfqr_range **set_ranges;
+	uint32_t n_set_ranges;
 
 	/* live sets: as declared, and the store entries they are bound to */
 	struct nfqr_lset_decl *ldecl;
@@ -164,12 +169,31 @@ struct nfqr_ruleset {
 	bool     uses_uid_gid;              /* meta skuid/skgid: F_UID_GID */
 	bool     uses_raw_match;            /* @nh/@th: a rewrite changes what they read */
 	uint32_t copy_range;
+	/* What the rules that may apply to a packet read past its headers, per
+	 * (nfproto, l4proto) slot (NFQR_NEED_SLOT); NULL: nothing past them.
+	 * A capture that ends before it is judged by `policy truncated`. */
+	struct nfqr_need *need;
 	uint32_t log_rate, log_burst;       /* per worker, lines per second */
 	uint32_t reject_mark;               /* the reject field (load opts) */
 	bool     uses_reject;               /* some rule rejects: the field is reserved */
 	uint32_t ct_mark_bits;              /* ct mark bits some `ct mark set` may set */
 	bool     detect_only;               /* load option: every rule and policy detects */
 };
+
+/* Bytes the rules read: from the network header (@nh), from the transport
+ * header (@th) and from the payload (content offset + depth; NFQR_NEED_ALL:
+ * to its end).  0: nothing. */
+#define NFQR_NEED_ALL UINT32_MAX
+struct nfqr_need { uint32_t nh, th, pl; };
+#define NFQR_NEED_SLOTS 512
+static inline uint32_t nfqr_need_slot(uint8_t family, uint8_t l4proto)
+{
+	return (family == 4 ? 0u : 256u) | l4proto;
+}
+
+/* Rule r's `meta nfproto` and `meta l4proto` matches (those `tcp dport` and
+ * the like add too) let packets of (nfproto, l4proto) slot through. */
+bool nfqr_rule_allows_slot(const struct nfqr_rule *rule, uint32_t slot);
 
 /* Key of a field (arg: pred.arg) for the current packet state; false when
  * absent. */

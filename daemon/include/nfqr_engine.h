@@ -73,7 +73,10 @@ struct nfqr_diag {
 };
 void nfqr_diag_free(struct nfqr_diag *d);
 
-/* Returns NULL and fills diag when the file has any error: a bad file never loads. */
+/* Returns NULL and fills diag when the file has any error: a bad file never
+ * loads.  Neither does one that cannot be read whole: not a regular file, a
+ * read error, or more than NFQR_RULES_MAX_BYTES. */
+#define NFQR_RULES_MAX_BYTES (64u << 20)
 struct nfqr_ruleset *nfqr_ruleset_load(const char *path,
 				       const struct nfqr_load_opts *opts,
 				       struct nfqr_diag *diag);
@@ -86,10 +89,24 @@ void nfqr_queue_set(struct nfqr_load_opts *opts, uint16_t first, uint16_t last);
 
 /* ---- what the daemon must configure ------------------------------------ */
 
+/*
+ * The copy range the rules need: headers up to NFQR_HDR_ALLOWANCE bytes,
+ * then the deepest content window or raw field; NFQR_COPY_ALL (the most the
+ * kernel copies) for content without a depth and for rewrites.  A packet
+ * whose capture still ends before what the rules that may apply to it read
+ * (a longer header chain, a copy range cut by the capture) is not judged
+ * by the rules: `policy truncated` decides it (NFQR_REASON_TRUNCATED).
+ */
+#define NFQR_HDR_ALLOWANCE 512u
+#define NFQR_COPY_ALL      0xffffu
+#define NFQR_CAPTURE_MAX   65531u     /* NFQNL_MAX_COPY_RANGE: the most NFQUEUE copies */
 uint32_t    nfqr_ruleset_copy_range(const struct nfqr_ruleset *rs); /* bytes */
 bool        nfqr_ruleset_needs_conntrack(const struct nfqr_ruleset *rs); /* F_CONNTRACK */
 bool        nfqr_ruleset_needs_uid_gid(const struct nfqr_ruleset *rs);   /* F_UID_GID */
 bool        nfqr_ruleset_uses_ifnames(const struct nfqr_ruleset *rs);
+/* The line of the first rule that matches on conntrack (ct state, ct
+ * direction, ct mark), 0 if none: --test warns without a connection. */
+uint32_t    nfqr_ruleset_ct_match_line(const struct nfqr_ruleset *rs);
 const char *nfqr_ruleset_backend(const struct nfqr_ruleset *rs); /* "hyperscan", ... */
 uint32_t    nfqr_ruleset_rule_count(const struct nfqr_ruleset *rs);
 bool        nfqr_ruleset_detect_only(const struct nfqr_ruleset *rs); /* loaded with detect_only */
@@ -227,6 +244,8 @@ enum nfqr_reason {
 	NFQR_REASON_MALFORMED,     /* undecodable headers: `policy malformed` */
 	NFQR_REASON_FRAG_NO_L4,    /* first fragment without L4 header: drop (RFC 7112) */
 	NFQR_REASON_REJECT_LOOP,   /* arrived with reject mark bits set: drop, see above */
+	NFQR_REASON_TRUNCATED,     /* the capture ends before what the rules read: `policy
+				      truncated` (see nfqr_ruleset_copy_range) */
 };
 
 #define NFQR_MAX_LOG 8
@@ -246,6 +265,15 @@ enum {
 	NFQR_DETECT_REWRITE = 8,   /* a payload rewrite would have changed the packet */
 };
 
+/* Why a `payload fill` / `payload replace` left a packet alone (counted as
+ * NFQR_STAT_REWRITE_REFUSED_*). */
+enum nfqr_rw_refusal {
+	NFQR_RWR_NONE = 0,
+	NFQR_RWR_TRUNCATED,        /* the capture was cut short (copy range, snap length) */
+	NFQR_RWR_GSO,              /* a GSO superframe */
+	NFQR_RWR_PROTOCOL,         /* a fragment, or a protocol without a known checksum */
+};
+
 struct nfqr_result {
 	uint32_t verdict;          /* ready for nfqnl: NF_ACCEPT, NF_DROP, NF_REPEAT,
 	                              NF_QUEUE_NR(n) [| NF_VERDICT_FLAG_QUEUE_BYPASS] */
@@ -256,6 +284,7 @@ struct nfqr_result {
 	bool     ct_mark_set;      /* send NFQA_CT { CTA_MARK = ct_mark, CTA_MARK_MASK = ct_mask } */
 	uint32_t ct_mark, ct_mask;
 	bool     payload_rewritten;/* send NFQA_PAYLOAD: the buffer was modified in place */
+	uint8_t  rewrite_refused;  /* a rewrite was refused: enum nfqr_rw_refusal, the last */
 	enum nfqr_reject reject;   /* a reject: verdict NF_REPEAT, its code in mark */
 	uint32_t n_log;            /* rules whose `log` fired (after rate limiting) */
 	uint32_t log_rules[NFQR_MAX_LOG];
@@ -288,6 +317,7 @@ enum nfqr_stat {
 	NFQR_STAT_FRAGMENT,
 	NFQR_STAT_MALFORMED,
 	NFQR_STAT_FRAG_NO_L4,
+	NFQR_STAT_TRUNCATED,               /* capture ends before what the rules read */
 	NFQR_STAT_REWRITE_DONE,
 	NFQR_STAT_REWRITE_REFUSED_TRUNC,   /* capture truncated (NFQA_CAP_LEN) */
 	NFQR_STAT_REWRITE_REFUSED_GSO,     /* GSO superframe */

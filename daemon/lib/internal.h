@@ -169,8 +169,19 @@ struct config_req {
 };
 size_t msg_config(void *buf, size_t cap, uint32_t seq, uint32_t nlflags,
 		  const struct config_req *c) NFQRING_INTERNAL;
-/* Read queue/id/type back from a verdict message we built (error reports). */
+/* Read queue/id/type back from a verdict message we built (error reports);
+ * reads nothing past len, whatever the message says. */
 void msg_describe(const void *msg, size_t len, struct nfqring_tx_error *e) NFQRING_INTERNAL;
+/* The nlmsg_len of the message at msg when it holds a header and fits in the
+ * len bytes there, else 0. */
+uint32_t msg_len_in(const void *msg, size_t len) NFQRING_INTERNAL;
+/* Calls cb for each attribute of the message's first mlen bytes from offset
+ * off (type without flags, payload length); an attribute shorter than its
+ * header or running past mlen stops the walk: -1.  Returns 1 when all were
+ * walked, else what cb returned to stop it (<= 0). */
+int msg_attrs(const void *msg, uint32_t mlen, size_t off,
+	      int (*cb)(const struct nlattr *a, uint16_t type, uint16_t plen, void *data),
+	      void *data) NFQRING_INTERNAL;
 
 /* rx.c: hand out one PACKET message; note an NLMSG_ERROR for a message we sent. */
 int rx_hand_out(struct nfqring *h, const void *msg, size_t len,

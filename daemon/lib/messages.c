@@ -99,26 +99,71 @@ size_t msg_config(void *buf, size_t cap, uint32_t seq, uint32_t nlflags,
 	return nlh->nlmsg_len;
 }
 
+/* ---- reading messages: every length bounded by the bytes that are there ---- */
+
+uint32_t msg_len_in(const void *msg, size_t len)
+{
+	struct nlmsghdr h;
+
+	/* not mnl_nlmsg_ok(): it casts nlmsg_len to int, so 2^31 and more pass */
+	if (len < sizeof(h))
+		return 0;
+	memcpy(&h, msg, sizeof(h));
+	if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len)
+		return 0;
+	return h.nlmsg_len;
+}
+
+int msg_attrs(const void *msg, uint32_t mlen, size_t off,
+	      int (*cb)(const struct nlattr *a, uint16_t type, uint16_t plen, void *data),
+	      void *data)
+{
+	const unsigned char *m = msg;
+
+	/* not mnl_attr_for_each(): it walks to the aligned end, up to three
+	 * bytes past nlmsg_len and past the buffer */
+	while (off + sizeof(struct nlattr) <= mlen) {
+		struct nlattr a;
+		int r;
+
+		memcpy(&a, m + off, sizeof(a));
+		if (a.nla_len < sizeof(a) || a.nla_len > mlen - off)
+			return -1;
+		r = cb((const struct nlattr *)(const void *)(m + off), a.nla_type & NLA_TYPE_MASK,
+		       (uint16_t)(a.nla_len - sizeof(a)), data);
+		if (r <= 0)
+			return r;
+		off += MNL_ALIGN(a.nla_len);
+	}
+	return 1;
+}
+
+static int describe_attr(const struct nlattr *a, uint16_t type, uint16_t plen, void *data)
+{
+	struct nfqring_tx_error *e = data;
+	struct nfqnl_msg_verdict_hdr vh;
+
+	if (type == NFQA_VERDICT_HDR && plen >= sizeof(vh)) {
+		memcpy(&vh, mnl_attr_get_payload(a), sizeof(vh));
+		e->id = ntohl(vh.id);
+	}
+	return 1;
+}
+
 void msg_describe(const void *msg, size_t len, struct nfqring_tx_error *e)
 {
-	const struct nlmsghdr *nlh = msg;
-	const struct nlattr *a;
+	uint32_t mlen = msg_len_in(msg, len);
+	struct nlmsghdr h;
+	struct nfgenmsg g;
 
 	e->queue = 0;
 	e->id = 0;
 	e->msg_type = 0;
-	if (!mnl_nlmsg_ok(nlh, (int)len) ||
-	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
+	if (mlen < MNL_NLMSG_HDRLEN + sizeof(g))
 		return;
-	e->msg_type = nlh->nlmsg_type & 0xff;
-	e->queue = ntohs(((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->res_id);
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		if (mnl_attr_get_type(a) == NFQA_VERDICT_HDR &&
-		    mnl_attr_get_payload_len(a) >= sizeof(struct nfqnl_msg_verdict_hdr)) {
-			struct nfqnl_msg_verdict_hdr vh;
-
-			memcpy(&vh, mnl_attr_get_payload(a), sizeof(vh));
-			e->id = ntohl(vh.id);
-		}
-	}
+	memcpy(&h, msg, sizeof(h));
+	memcpy(&g, (const unsigned char *)msg + MNL_NLMSG_HDRLEN, sizeof(g));
+	e->msg_type = h.nlmsg_type & 0xff;
+	e->queue = ntohs(g.res_id);
+	msg_attrs(msg, mlen, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(g)), describe_attr, e);
 }

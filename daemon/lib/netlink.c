@@ -172,21 +172,24 @@ int nl_next(struct nfqring *h, struct nfqring_packet *pkt)
 				next_slot(nl);
 				continue;
 			}
-			if (!mnl_nlmsg_ok(nlh, (int)rest)) {
+			uint32_t mlen = msg_len_in(nlh, rest);
+
+			if (!mlen) {	/* the rest of the datagram cannot be walked */
 				next_slot(nl);
 				h->st.bad_msgs++;
 				return seterr(h, -EBADMSG, "malformed netlink datagram (%zu bytes) "
 					      "skipped", rest);
 			}
-			nl->off += MNL_ALIGN(nlh->nlmsg_len);
+			/* mlen <= rest <= the buffer: the offset moves on, without wrapping */
+			nl->off += MNL_ALIGN(mlen);
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				rx_note_ack(h, nlh, nlh->nlmsg_len);
+				rx_note_ack(h, nlh, mlen);
 				continue;
 			}
 			if (nlh->nlmsg_type != nfq_msg_type(NFQNL_MSG_PACKET))
 				continue;	/* NLMSG_NOOP: an answer config took */
 			pkt->frame_ = NO_FRAME;
-			return rx_hand_out(h, nlh, nlh->nlmsg_len, pkt);
+			return rx_hand_out(h, nlh, mlen, pkt);
 		}
 		nl->slot = nl->count = nl->off = 0;
 		int n = fill(h, 0);
@@ -232,16 +235,19 @@ static bool find_ack(struct nfqring *h, uint32_t from, uint32_t to, uint32_t seq
 	struct netlink_state *nl = h->nl;
 
 	for (uint32_t i = from; i < to; i++) {
-		struct nlmsghdr *nlh = nl->iov[i].iov_base;
-		int rest = (int)nl->msgs[i].msg_len;
+		unsigned char *d = nl->iov[i].iov_base;
+		size_t len = nl->msgs[i].msg_len, off = 0;
+		uint32_t mlen;
 
 		if (nl->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 			continue;
-		for (; mnl_nlmsg_ok(nlh, rest); nlh = mnl_nlmsg_next(nlh, &rest)) {
+		/* each message bounded by the datagram (msg_len_in), as in nl_next */
+		for (; off < len && (mlen = msg_len_in(d + off, len - off)); off += MNL_ALIGN(mlen)) {
+			struct nlmsghdr *nlh = (struct nlmsghdr *)(d + off);
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
 			if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_seq != seq ||
-			    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*e))
+			    mlen < MNL_NLMSG_HDRLEN + sizeof(*e))
 				continue;
 			*err = e->error;
 			nlh->nlmsg_type = NLMSG_NOOP;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Parsing one NFQNL_MSG_PACKET message into struct nfqring_packet.  Every
  * read is bounded by the length the caller vouches for (nm_len, already
- * bounded by the frame, or the read() count). */
+ * bounded by the frame, or the read() count): nlmsg_len by it, each
+ * attribute by nlmsg_len (msg_len_in, msg_attrs). */
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
@@ -30,23 +31,19 @@ static const uint16_t min_len[NFQA_MAX + 1] = {
 
 struct attrs {
 	const struct nlattr *tb[NFQA_MAX + 1];
-	const char *end;		/* nlh + nlmsg_len */
 };
 
-static int attr_cb(const struct nlattr *a, void *data)
+/* msg_attrs() bounds each attribute by nlmsg_len, itself by the frame */
+static int attr_cb(const struct nlattr *a, uint16_t type, uint16_t plen, void *data)
 {
 	struct attrs *at = data;
-	uint16_t type = mnl_attr_get_type(a);
 
-	/* libmnl bounds attributes by the aligned message end; be stricter */
-	if ((const char *)a + a->nla_len > at->end)
-		return MNL_CB_ERROR;
 	if (type > NFQA_MAX)
-		return MNL_CB_OK;	/* newer kernel: ignore */
-	if (mnl_attr_get_payload_len(a) < min_len[type])
-		return MNL_CB_ERROR;
+		return 1;		/* newer kernel: ignore */
+	if (plen < min_len[type])
+		return -1;
 	at->tb[type] = a;
-	return MNL_CB_OK;
+	return 1;
 }
 
 static uint32_t be32_at(const struct nlattr *a)
@@ -91,20 +88,18 @@ int packet_parse(const void *msg, size_t len, struct nfqring_packet *pkt)
 	struct attrs at;
 	uint32_t frame = pkt->frame_;
 
+	uint32_t mlen = msg_len_in(msg, len);
+
 	memset(&at, 0, sizeof(at));
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->frame_ = frame;
-	if (len > INT32_MAX || !mnl_nlmsg_ok(nlh, (int)len))
-		return -EBADMSG;
-	if (nlh->nlmsg_type != nfq_msg_type(NFQNL_MSG_PACKET) ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg))
+	if (!mlen || nlh->nlmsg_type != nfq_msg_type(NFQNL_MSG_PACKET) ||
+	    mlen < MNL_NLMSG_HDRLEN + sizeof(*nfg))
 		return -EBADMSG;
 	nfg = mnl_nlmsg_get_payload(nlh);
 	pkt->family = nfg->nfgen_family;
 	pkt->queue = ntohs(nfg->res_id);
-	at.end = (const char *)nlh + nlh->nlmsg_len;
-	/* mnl_attr_parse checks every attribute against nlmsg_len, itself <= len */
-	if (mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, &at) != MNL_CB_OK)
+	if (msg_attrs(msg, mlen, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*nfg)), attr_cb, &at) != 1)
 		return -EBADMSG;
 	if (!at.tb[NFQA_PACKET_HDR])
 		return -EBADMSG;

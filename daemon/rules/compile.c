@@ -5,18 +5,17 @@
  * range the daemon must ask the kernel for.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "parser.h"
 #include "ruleset.h"
-
-/* Header bytes the copy range always covers: IPv4 with options (60) or IPv6
- * with a reasonable extension-header chain, plus a TCP header with options. */
-#define NFQR_HDR_ALLOWANCE 512
 
 static bool is_prefix_of(const char *p, const char *s)
 {
@@ -198,41 +197,99 @@ static int build_content(struct nfqr_ruleset *rs, const struct nfqr_load_opts *o
 	return build_stream(rs, opts, err, errlen);
 }
 
-/* The copy range: the headers, the content windows and the raw payload
- * fields, or everything for rewrites and content without a depth. */
+/* What rule r reads past the headers (struct nfqr_need); false: nothing.
+ * With ports, `th dport` counts too (the first 4 bytes of a transport
+ * header: within the copy range's allowance for headers, but not within a
+ * capture that ends inside a long header chain). */
+static bool rule_need(const struct nfqr_ruleset *rs, const struct nfqr_rule *rule,
+		      struct nfqr_need *n, bool ports)
+{
+	memset(n, 0, sizeof(*n));
+	for (uint32_t i = 0; i < rule->n_content; i++) {
+		const struct nfqr_cm_pattern *p = &rs->patterns[rule->content[i]];
+		uint64_t end = (uint64_t)p->offset + p->depth;
+
+		if (p->depth == 0 || end > NFQR_CAPTURE_MAX)
+			n->pl = NFQR_NEED_ALL;
+		else if (end > n->pl)
+			n->pl = (uint32_t)end;
+	}
+	for (uint32_t i = 0; i < rule->n_preds; i++) {
+		const struct nfqr_pred *p = &rule->preds[i];
+		uint32_t end = (nfqr_raw_off(p->arg) + nfqr_raw_len(p->arg) + 7) / 8;
+
+		if (p->field == NFQR_F_SPORT || p->field == NFQR_F_DPORT)   /* see fields.c */
+			end = !ports ? 0 : p->field == NFQR_F_SPORT ? 2 : 4;
+		if ((p->field == NFQR_F_RAW_TH || p->field == NFQR_F_SPORT ||
+		     p->field == NFQR_F_DPORT) && end > n->th)
+			n->th = end;
+		if (p->field == NFQR_F_RAW_NH && end > n->nh)
+			n->nh = end;
+	}
+	return n->nh || n->th || n->pl;
+}
+
+static void need_merge(struct nfqr_need *to, const struct nfqr_need *n)
+{
+	if (n->nh > to->nh)
+		to->nh = n->nh;
+	if (n->th > to->th)
+		to->th = n->th;
+	if (n->pl > to->pl)
+		to->pl = n->pl;
+}
+
+/*
+ * rs->need: per (nfproto, l4proto) slot, what the rules that may apply to
+ * such a packet read, by their `meta nfproto` and `meta l4proto` matches
+ * (and those that `tcp dport` and the like imply).  A packet whose capture
+ * ends before that goes to `policy truncated`, whatever the other matches.
+ */
+static int build_need(struct nfqr_ruleset *rs)
+{
+	struct nfqr_need n;
+
+	for (uint32_t r = 0; r < rs->n_rules; r++) {
+		const struct nfqr_rule *rule = &rs->rules[r];
+		bool some = false;
+
+		if (!rule_need(rs, rule, &n, true))
+			continue;
+		if (!rs->need && !(rs->need = calloc(NFQR_NEED_SLOTS, sizeof(*rs->need))))
+			return -1;
+		for (uint32_t i = 0; i < rule->n_preds && !some; i++)
+			some = rule->preds[i].field == NFQR_F_NFPROTO ||
+			       rule->preds[i].field == NFQR_F_L4PROTO;
+		for (uint32_t slot = 0; slot < NFQR_NEED_SLOTS; slot++)
+			if (!some || nfqr_rule_allows_slot(rule, slot))
+				need_merge(&rs->need[slot], &n);
+	}
+	return 0;
+}
+
+/* The copy range: the headers and, past them, the deepest content window or
+ * raw field; the whole packet for rewrites and content without a depth. */
 static uint32_t copy_range(const struct nfqr_ruleset *rs)
 {
-	uint64_t need = 0, need_nh = 0;
+	struct nfqr_need all = { 0 }, n;
+	uint64_t need;
 
-	for (uint32_t r = 0; r < rs->n_rules; r++)
+	for (uint32_t r = 0; r < rs->n_rules; r++) {
 		for (uint32_t i = 0; i < rs->rules[r].n_stmts; i++)
 			if (rs->rules[r].stmts[i].kind == NFQR_S_PAYLOAD_FILL ||
 			    rs->rules[r].stmts[i].kind == NFQR_S_PAYLOAD_REPLACE)
-				return 0xffff;   /* checksums need the whole packet */
-	for (uint32_t i = 0; i < rs->n_patterns; i++) {
-		const struct nfqr_cm_pattern *p = &rs->patterns[i];
-
-		if (p->depth == 0)
-			return 0xffff;
-		if ((uint64_t)p->offset + p->depth > need)
-			need = (uint64_t)p->offset + p->depth;
+				return NFQR_COPY_ALL;   /* checksums need the whole packet */
+		if (rule_need(rs, &rs->rules[r], &n, false))
+			need_merge(&all, &n);
 	}
+	if (all.pl == NFQR_NEED_ALL)
+		return NFQR_COPY_ALL;
 	/* @th counts from the transport header, which the allowance covers the
 	 * way to, as for the payload; @nh from the first byte */
-	for (uint32_t r = 0; r < rs->n_rules; r++)
-		for (uint32_t i = 0; i < rs->rules[r].n_preds; i++) {
-			const struct nfqr_pred *p = &rs->rules[r].preds[i];
-			uint64_t end = ((uint64_t)nfqr_raw_off(p->arg) + nfqr_raw_len(p->arg) + 7) / 8;
-
-			if (p->field == NFQR_F_RAW_TH && end > need)
-				need = end;
-			if (p->field == NFQR_F_RAW_NH && end > need_nh)
-				need_nh = end;
-		}
-	need += NFQR_HDR_ALLOWANCE;
-	if (need_nh > need)
-		need = need_nh;
-	return need > 0xffff ? 0xffff : (uint32_t)need;
+	need = (uint64_t)(all.pl > all.th ? all.pl : all.th) + NFQR_HDR_ALLOWANCE;
+	if (all.nh > need)
+		need = all.nh;
+	return need > NFQR_COPY_ALL ? NFQR_COPY_ALL : (uint32_t)need;
 }
 
 /*
@@ -277,6 +334,8 @@ struct nfqr_ruleset *nfqr_ruleset_parse(const char *name, const char *text, size
 	if (build_content(rs, opts, err, sizeof(err)))
 		goto fail;
 	rs->copy_range = copy_range(rs);
+	if (build_need(rs))
+		goto fail;
 	rs->detect_only = opts && opts->detect_only;
 	if (bind_sets(rs, opts))
 		goto fail;
@@ -289,35 +348,109 @@ fail:
 	return NULL;
 }
 
-struct nfqr_ruleset *nfqr_ruleset_load(const char *path, const struct nfqr_load_opts *opts,
-				       struct nfqr_diag *diag)
+/* What a file that is not a regular file is, for the message. */
+static const char *file_kind(mode_t m)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	struct nfqr_ruleset *rs;
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" :
+	       S_ISCHR(m) ? "a character device (not a regular file)" :
+	       S_ISBLK(m) ? "a block device (not a regular file)" : "not a regular file";
+}
 
-	if (!f) {
+/*
+ * The whole file or nothing: a directory, a device, a read error or a file
+ * over NFQR_RULES_MAX_BYTES is an error, never an empty or cut ruleset (the
+ * daemon's start and its reloads share this reader: an empty ruleset would
+ * accept everything).
+ */
+static char *read_whole(const char *path, size_t *lenp, struct nfqr_diag *diag)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	size_t len = 0, cap;
+	struct stat st;
+	char *buf;
+
+	if (fd < 0) {
 		nfqr_diag_add(diag, path, 0, 0, "expected a readable rule file, got %s", strerror(errno));
 		return NULL;
 	}
-	do {
-		if (len == cap) {
-			char *nb = realloc(buf, cap ? cap * 2 : 65536);
+	if (fstat(fd, &st)) {
+		nfqr_diag_add(diag, path, 0, 0, "expected a readable rule file, got %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		nfqr_diag_add(diag, path, 0, 0, "expected a regular rule file, got %s (give the "
+			      "file itself, e.g. -c /etc/nfqring/rules.nft)", file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > (off_t)NFQR_RULES_MAX_BYTES)
+		goto too_big;
+	cap = (size_t)st.st_size + 1;      /* +1: the read that sees the end */
+	buf = malloc(cap);
+	if (!buf) {
+		nfqr_diag_add(diag, path, 0, 0, "expected memory for %zu bytes of rules, got none",
+			      cap);
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {          /* it grew while being read */
+			char *nb = cap > NFQR_RULES_MAX_BYTES ? NULL : realloc(buf, cap * 2);
 
 			if (!nb) {
 				free(buf);
-				fclose(f);
+				if (cap > NFQR_RULES_MAX_BYTES)
+					goto too_big;
+				nfqr_diag_add(diag, path, 0, 0, "expected memory for the rules, got none");
+				close(fd);
 				return NULL;
 			}
 			buf = nb;
-			cap = cap ? cap * 2 : 65536;
+			cap *= 2;
 		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0 && len < (64u << 20));
-	fclose(f);
-	rs = nfqr_ruleset_parse(path, buf ? buf : "", len, opts, diag);
+		n = read(fd, buf + len, cap - len);
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			nfqr_diag_add(diag, path, 0, 0, "expected to read the rule file whole, got %s "
+				      "after %zu bytes", strerror(errno), len);
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > NFQR_RULES_MAX_BYTES) {
+		free(buf);
+		goto too_big_closed;
+	}
+	*lenp = len;
+	return buf;
+too_big:
+	close(fd);
+too_big_closed:
+	nfqr_diag_add(diag, path, 0, 0, "expected a rule file of at most %u MiB, got %lld bytes "
+		      "(split it, or move large address lists into sets loaded with --load-set)",
+		      NFQR_RULES_MAX_BYTES >> 20, (long long)st.st_size);
+	return NULL;
+}
+
+struct nfqr_ruleset *nfqr_ruleset_load(const char *path, const struct nfqr_load_opts *opts,
+				       struct nfqr_diag *diag)
+{
+	size_t len = 0;
+	char *buf = read_whole(path, &len, diag);
+	struct nfqr_ruleset *rs;
+
+	if (!buf)
+		return NULL;
+	rs = nfqr_ruleset_parse(path, buf, len, opts, diag);
 	free(buf);
 	return rs;
 }

@@ -2,6 +2,7 @@
 #include "lexer.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,47 @@ static int hexval(int c)
 	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
 	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
 	return -1;
+}
+
+/* The escape at s[0] = '\\' is one the strings know: \" \\ \n \r \t \0 \xHH.
+ * Anything else is refused, not read as the letter (a "\q" is a typo). */
+static bool escape_ok(const char *s, size_t n)
+{
+	if (n < 2)
+		return false;
+	switch (s[1]) {
+	case '"': case '\\': case 'n': case 'r': case 't': case '0':
+		return true;
+	case 'x':
+		return n >= 4 && hexval(s[2]) >= 0 && hexval(s[3]) >= 0;
+	}
+	return false;
+}
+
+uint32_t nfqr_tok_str(const struct token *t, uint8_t *out)
+{
+	const char *s = t->text + 1, *end = t->text + t->len - 1;   /* inside the quotes */
+	uint32_t n = 0;
+
+	while (s < end) {
+		if (*s != '\\') {
+			out[n++] = (uint8_t)*s++;
+			continue;
+		}
+		switch (s[1]) {
+		case 'x':
+			out[n++] = (uint8_t)(hexval(s[2]) * 16 + hexval(s[3]));
+			s += 4;
+			continue;
+		case 'n': out[n++] = '\n'; break;
+		case 'r': out[n++] = '\r'; break;
+		case 't': out[n++] = '\t'; break;
+		case '0': out[n++] = '\0'; break;
+		default:  out[n++] = (uint8_t)s[1]; break;     /* \" and \\ */
+		}
+		s += 2;
+	}
+	return n;
 }
 
 /* Word characters.  '-' joins words that start with a letter and hold no ':'
@@ -61,6 +103,15 @@ int nfqr_lex(const char *file, const char *src, size_t n, struct tokens *out,
 	uint32_t line = 1, col = 1, depth = 0;
 	size_t i = 0;
 
+	/* one allocation for most files: a rule or set element takes 5 bytes
+	 * or more per token ("ip saddr 10.0.0.1 drop"), so grow only past 4 */
+	if (!out->cap && n > 4096) {
+		out->v = malloc((n / 4 + 16) * sizeof(*out->v));
+		if (!out->v)
+			return -1;
+		out->cap = n / 4 + 16;
+	}
+
 	while (i < n) {
 		char c = src[i];
 		struct token tk = { .line = line, .col = col, .text = src + i, .len = 1 };
@@ -91,38 +142,27 @@ int nfqr_lex(const char *file, const char *src, size_t n, struct tokens *out,
 			continue;
 		}
 		if (c == '"') {
-			uint8_t *s = malloc(n - i + 1);
-			uint32_t sl = 0;
 			size_t j = i + 1;
 
-			if (!s)
-				return -1;
 			while (j < n && src[j] != '"' && src[j] != '\n') {
-				if (src[j] == '\\' && j + 1 < n) {
-					char e = src[j + 1];
+				if (src[j] == '\\' && !escape_ok(src + j, n - j)) {
+					size_t k = j + 1 < n && src[j + 1] == 'x' ? 4 : 2;
 
-					if (e == 'x' && j + 3 < n && hexval(src[j + 2]) >= 0 &&
-					    hexval(src[j + 3]) >= 0) {
-						s[sl++] = (uint8_t)(hexval(src[j + 2]) * 16 + hexval(src[j + 3]));
-						j += 4;
-						continue;
-					}
-					s[sl++] = (uint8_t)(e == 'n' ? '\n' : e == 'r' ? '\r' :
-							    e == 't' ? '\t' : e == '0' ? '\0' : e);
-					j += 2;
-					continue;
+					while (k > 2 && (j + k > n || src[j + k - 1] == '\n'))
+						k--;
+					nfqr_diag_add(diag, file, line, col + (uint32_t)(j - i),
+						      "expected an escape in a string (\\\", \\\\, \\n, "
+						      "\\r, \\t, \\0, \\xHH), got '%.*s'", (int)k, src + j);
+					return -1;
 				}
-				s[sl++] = (uint8_t)src[j++];
+				j += src[j] == '\\' ? (src[j + 1] == 'x' ? 4 : 2) : 1;
 			}
 			if (j >= n || src[j] != '"') {
 				nfqr_diag_add(diag, file, line, col,
 					      "expected '\"' to close the string, got end of line");
-				free(s);
 				return -1;
 			}
 			tk.kind = TK_STRING;
-			tk.str = s;
-			tk.str_len = sl;
 			len = j + 1 - i;
 		} else if (isalnum((unsigned char)c) || c == '_' || c == ':') {
 			tk.kind = TK_WORD;
@@ -147,8 +187,7 @@ int nfqr_lex(const char *file, const char *src, size_t n, struct tokens *out,
 			case '^': tk.kind = TK_CARET; break;
 			case ';': tk.kind = TK_NL; break;
 			case '=': if (d == '=') { tk.kind = TK_EQ; len = 2; } else tk.kind = TK_ASSIGN; break;
-			case '!': if (d == '=') { tk.kind = TK_NE; len = 2; break; }
-				/* fall through */
+			case '!': if (d == '=') { tk.kind = TK_NE; len = 2; } else tk.kind = TK_NOT; break;
 			case '<': if (c == '<') { if (d == '=') { tk.kind = TK_LE; len = 2; } else tk.kind = TK_LT; break; }
 				/* fall through */
 			case '>': if (c == '>') { if (d == '=') { tk.kind = TK_GE; len = 2; } else tk.kind = TK_GT; break; }
@@ -165,10 +204,8 @@ int nfqr_lex(const char *file, const char *src, size_t n, struct tokens *out,
 			}
 		}
 		tk.len = (uint32_t)len;
-		if (push(out, tk)) {
-			free(tk.str);
+		if (push(out, tk))
 			return -1;
-		}
 		i += len;
 		col += (uint32_t)len;
 	}
@@ -181,8 +218,6 @@ int nfqr_lex(const char *file, const char *src, size_t n, struct tokens *out,
 
 void nfqr_tokens_free(struct tokens *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		free(t->v[i].str);
 	free(t->v);
 	t->v = NULL;
 	t->n = t->cap = 0;

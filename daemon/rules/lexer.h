@@ -16,17 +16,17 @@ enum tok_kind {
 	TK_COMMA, TK_SLASH, TK_DASH, TK_ASSIGN,
 	TK_EQ, TK_NE, TK_LT, TK_GT, TK_LE, TK_GE,
 	TK_AMP, TK_PIPE, TK_CARET,
+	TK_NOT,                   /* '!' alone: nft's negation of flags */
 	TK_VAR,                   /* $name */
 	TK_SETREF,                /* @name */
 };
 
-struct token {
-	enum tok_kind kind;
-	uint32_t line, col;
-	const char *text;         /* source text, not NUL-terminated */
+struct token {                    /* 24 bytes: files of millions of tokens */
+	const char *text;         /* source text, not NUL-terminated; a string's
+				     with its quotes (nfqr_tok_str decodes it) */
 	uint32_t len;
-	uint8_t *str;             /* TK_STRING: decoded bytes */
-	uint32_t str_len;
+	uint32_t line, col;
+	enum tok_kind kind;
 };
 
 struct tokens {
@@ -38,6 +38,9 @@ struct tokens {
 int nfqr_lex(const char *file, const char *src, size_t len, struct tokens *out,
 	     struct nfqr_diag *diag);
 void nfqr_tokens_free(struct tokens *t);
+/* The bytes of TK_STRING token t, its escapes decoded (the lexer checked
+ * them), into out, which has room for t->len bytes; returns how many. */
+uint32_t nfqr_tok_str(const struct token *t, uint8_t *out);
 /* "'foo'", "end of line", "string \"x\"" - the "got Y" of error messages */
 void nfqr_tok_describe(const struct token *t, char *buf, size_t len);
 int  nfqr_tok_is(const struct token *t, const char *word);

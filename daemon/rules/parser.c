@@ -78,7 +78,61 @@ struct named_set {
 	uint32_t nn;
 	bool live;                /* flags timeout/dynamic: rs->ldecl[live_idx] */
 	uint32_t live_idx;
+	bool broken;              /* its declaration had an error (said once) */
+	bool lent;                /* rules match r in place: rs->set_ranges owns it */
 };
+
+/* An index of strings (rule comments, content terms) by hash: open
+ * addressing over entry numbers + 1, the caller compares the candidates. */
+struct index {
+	uint32_t *slot;
+	uint32_t cap, n;
+};
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *d = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ d[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Entry numbers with hash h, one by one: *k starts at UINT32_MAX; returns an
+ * entry number, or UINT32_MAX at the free slot where h goes (in *k). */
+static uint32_t index_next(const struct index *x, uint64_t h, uint32_t *k)
+{
+	*k = *k == UINT32_MAX ? (uint32_t)(h ^ h >> 32) & (x->cap - 1) : (*k + 1) & (x->cap - 1);
+	return x->slot[*k] ? x->slot[*k] - 1 : UINT32_MAX;
+}
+
+/* Room for one more entry (rehashing by the caller's hash of each entry). */
+static bool index_grow(struct index *x, uint64_t (*hash)(const void *ctx, uint32_t e),
+		       const void *ctx)
+{
+	uint32_t ncap = x->cap ? x->cap * 2 : 256, *ns;
+
+	if (2 * (x->n + 1) <= x->cap)
+		return true;
+	ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return false;
+	for (uint32_t i = 0; i < x->cap; i++) {
+		uint64_t h;
+		uint32_t k;
+
+		if (!x->slot[i])
+			continue;
+		h = hash(ctx, x->slot[i] - 1);
+		for (k = (uint32_t)(h ^ h >> 32) & (ncap - 1); ns[k]; k = (k + 1) & (ncap - 1))
+			;
+		ns[k] = x->slot[i];
+	}
+	free(x->slot);
+	x->slot = ns;
+	x->cap = ncap;
+	return true;
+}
 
 struct parser {
 	const char *file;
@@ -94,9 +148,12 @@ struct parser {
 	struct named_set *sets;
 	size_t n_sets;
 	unsigned depth;           /* define expansion nesting */
-	bool seen_policy[3];
+	bool seen_policy[4];
 	char **comments;          /* rule comments so far, for uniqueness */
 	uint32_t *comment_lines;
+	struct index comment_idx; /* of the rules with a comment */
+	struct index pattern_idx; /* of rs->patterns */
+	struct index id_idx;      /* of every rule's id */
 	uint32_t raw_bits;        /* VT_RAW: the width of the @th/@nh field being parsed */
 	char raw_what[40];        /* VT_RAW: "a 16-bit number" */
 	uint32_t reject_field;    /* the reject mark field (load opts) */
@@ -113,6 +170,7 @@ struct vlist {
 	char **names;
 	uint32_t nn, capn;
 	const struct token *interval_tok;   /* first prefix/range element */
+	bool lent;                          /* r is a named set's (lend_set) */
 };
 
 /* Rule being built. */
@@ -130,6 +188,12 @@ struct rb {
 	char *comment;
 	const struct token *comment_tok;
 	const struct token *stream_tok;     /* first `stream` of a content */
+	/* nft's protocol context, as its matches set it in order: `ip`/`ip6`
+	 * headers and `meta nfproto X`; `tcp`/`udp`/`icmp`/`icmpv6` headers and
+	 * `meta l4proto X` (one value).  A header of another protocol after
+	 * them is refused, as nft refuses it (conflicting protocols). */
+	uint8_t net_ctx;                    /* 0, 4, 6 */
+	int16_t l4_ctx;                     /* -1: none, else the protocol */
 };
 
 static const struct token *cur(const struct parser *p)
@@ -175,6 +239,18 @@ static bool expected(struct parser *p, const char *what)
 	return expected_at(p, cur(p), what);
 }
 
+/* expected_at, and where to go instead when hint is not NULL */
+static bool expected_hint(struct parser *p, const struct token *t, const char *what,
+			  const char *hint)
+{
+	char got[80];
+
+	if (!hint)
+		return expected_at(p, t, what);
+	nfqr_tok_describe(t, got, sizeof(got));
+	return error_at(p, t, "expected %s, got %s (%s)", what, got, hint);
+}
+
 static bool accept_word(struct parser *p, const char *w)
 {
 	if (!is(p, w))
@@ -193,6 +269,18 @@ static bool expect_word(struct parser *p, const char *w)
 	return expected(p, what);
 }
 
+/* String token t decoded, NUL-terminated, malloc'd; NULL: no memory. */
+static uint8_t *tok_bytes(const struct token *t, uint32_t *n)
+{
+	uint8_t *s = malloc(t->len + 1);
+
+	if (s) {
+		*n = nfqr_tok_str(t, s);
+		s[*n] = 0;
+	}
+	return s;
+}
+
 static char *tok_strdup(const struct token *t, size_t skip)
 {
 	char *s = malloc(t->len - skip + 1);
@@ -209,7 +297,11 @@ static bool grow(void **v, size_t *cap, size_t n, size_t size)
 	if (n < *cap)
 		return true;
 	size_t nc = *cap ? *cap * 2 : 4;
-	void *nv = realloc(*v, nc * size);
+	void *nv;
+
+	while (nc <= n)
+		nc *= 2;
+	nv = realloc(*v, nc * size);
 
 	if (!nv)
 		return false;
@@ -284,33 +376,61 @@ static bool ct_state_name(struct parser *p, const struct token *t, uint32_t *bit
 	return true;
 }
 
-/* TCP flags (VT_TCPFLAGS) or conntrack states (VT_CTBITS): flag ('|' flag)*,
- * names or numbers */
-static bool parse_flags(struct parser *p, enum vtype vt, uint32_t *out)
+/*
+ * TCP flags (VT_TCPFLAGS) or conntrack states (VT_CTBITS): term ('|' term)*,
+ * a term a name, a number or, as nft allows, '(' flags ')'; with `list`,
+ * also ',' between terms: nft's list of flags, their OR.
+ */
+static bool parse_flags_list(struct parser *p, enum vtype vt, uint32_t *out, bool list);
+
+/* One term: a name, a number, or '(' flags ')'. */
+static bool parse_flags_term(struct parser *p, enum vtype vt, uint32_t *out)
 {
-	uint32_t v = 0;
+	const struct token *t = cur(p);
+	uint64_t n;
+	uint32_t bit;
+	int f = t->kind != TK_WORD ? -1 : vt == VT_TCPFLAGS ? nfqr_tcp_flag(t->text, t->len)
+							: nfqr_ct_state(t->text, t->len);
+
+	if (t->kind == TK_LPAREN) {
+		p->pos++;
+		if (!parse_flags_list(p, vt, out, false))
+			return false;
+		if (cur(p)->kind != TK_RPAREN)
+			return expected(p, "'|' or ')'");
+		p->pos++;
+		return true;
+	}
+	if (f >= 0 && vt == VT_CTBITS) {
+		if (!ct_state_name(p, t, &bit))     /* untracked */
+			return false;
+	} else if (f < 0 && !(t->kind == TK_WORD && nfqr_parse_uint(t->text, t->len, 0xff, &n))) {
+		return expected(p, vt_expect[vt]);
+	}
+	*out = f >= 0 ? (uint32_t)f : (uint32_t)n;
+	p->pos++;
+	return true;
+}
+
+static bool parse_flags_list(struct parser *p, enum vtype vt, uint32_t *out, bool list)
+{
+	uint32_t v = 0, t;
 
 	for (;;) {
-		const struct token *t = cur(p);
-		uint64_t n;
-		uint32_t bit;
-		int f = t->kind != TK_WORD ? -1 : vt == VT_TCPFLAGS ? nfqr_tcp_flag(t->text, t->len)
-								: nfqr_ct_state(t->text, t->len);
-
-		if (f >= 0 && vt == VT_CTBITS) {
-			if (!ct_state_name(p, t, &bit))     /* untracked */
-				return false;
-		} else if (f < 0 && !(t->kind == TK_WORD && nfqr_parse_uint(t->text, t->len, 0xff, &n))) {
-			return expected(p, vt_expect[vt]);
-		}
-		v |= f >= 0 ? (uint32_t)f : (uint32_t)n;
-		p->pos++;
-		if (cur(p)->kind != TK_PIPE)
+		if (!parse_flags_term(p, vt, &t))
+			return false;
+		v |= t;
+		if (cur(p)->kind != TK_PIPE && !(list && cur(p)->kind == TK_COMMA))
 			break;
 		p->pos++;
 	}
 	*out = v;
 	return true;
+}
+
+static bool parse_flags(struct parser *p, enum vtype vt, uint32_t *out)
+{
+	return parse_flags_list(p, vt, out, false);
 }
 
 static bool parse_scalar(struct parser *p, enum vtype vt, struct nfqr_key *k)
@@ -399,23 +519,20 @@ static bool parse_element(struct parser *p, enum vtype vt, struct vlist *vl)
 	if (vt == VT_IFNAME) {
 		size_t cap = vl->capn;
 		const struct token *t = cur(p);
-		char *s;
+		uint32_t n = 0;
+		uint8_t *s = t->kind == TK_STRING ? tok_bytes(t, &n) : NULL;
+		const void *star = s ? memchr(s, '*', n) : NULL;
 
-		if (t->kind != TK_STRING || t->str_len == 0 || t->str_len > 15 ||
-		    memchr(t->str, 0, t->str_len) ||
-		    (memchr(t->str, '*', t->str_len) && t->str[t->str_len - 1] != '*') ||
-		    (memchr(t->str, '*', t->str_len) != (void *)&t->str[t->str_len - 1] &&
-		     memchr(t->str, '*', t->str_len)))
+		if (!s || n == 0 || n > 15 || memchr(s, 0, n) || (star && star != &s[n - 1])) {
+			free(s);
 			return expected(p, "an interface name in quotes (1-15 characters, '*' only at the end)");
-		if (!grow((void **)&vl->names, &cap, vl->nn, sizeof(char *)))
+		}
+		if (!grow((void **)&vl->names, &cap, vl->nn, sizeof(char *))) {
+			free(s);
 			return false;
+		}
 		vl->capn = (uint32_t)cap;
-		s = malloc(t->str_len + 1);
-		if (!s)
-			return false;
-		memcpy(s, t->str, t->str_len);
-		s[t->str_len] = 0;
-		vl->names[vl->nn++] = s;
+		vl->names[vl->nn++] = (char *)s;
 		p->pos++;
 		return true;
 	}
@@ -518,6 +635,8 @@ static bool parse_values(struct parser *p, enum vtype vt, struct vlist *vl)
 
 		if (!s)
 			return expected(p, "a set declared above");
+		if (s->broken)
+			return false;                /* its error was said at the declaration */
 		if (s->live)
 			return error_at(p, t, "expected values or a constant set, got live set @%s (a "
 					"live set stands alone after the match: `ip saddr @%s`)",
@@ -527,9 +646,15 @@ static bool parse_values(struct parser *p, enum vtype vt, struct vlist *vl)
 			return error_at(p, t, "expected %s, got @%s of type %s", what, s->name,
 					vt_name[s->type]);
 		}
-		for (uint32_t i = 0; i < s->n; i++)
-			if (!vl_add(vl, s->r[i].lo, s->r[i].hi))
+		if (s->n) {                  /* all at once: sets may hold millions */
+			size_t cap = vl->cap;
+
+			if (!grow((void **)&vl->r, &cap, (size_t)vl->n + s->n - 1, sizeof(*vl->r)))
 				return false;
+			vl->cap = (uint32_t)cap;
+			memcpy(vl->r + vl->n, s->r, s->n * sizeof(*vl->r));
+			vl->n += s->n;
+		}
 		for (uint32_t i = 0; i < s->nn; i++) {
 			size_t cap = vl->capn;
 
@@ -748,6 +873,27 @@ static bool add_proto_dep(struct rb *b, uint8_t proto)
 	return true;
 }
 
+/*
+ * `field @set` with the set alone on the right: the predicate takes the
+ * set's elements in place (a set of a million addresses is not copied for
+ * each rule using it).  Only a constant set of ranges, of the right type,
+ * with more than one element (a predicate of one value may be changed in
+ * place: flags_list_tail).  false: parse it as usual.
+ */
+static bool lend_set(struct parser *p, enum vtype vt, struct vlist *vl)
+{
+	struct named_set *s = find_set(p, cur(p));
+
+	if (!s || s->live || s->broken || s->nn || s->n < 2 || s->type != vt)
+		return false;
+	vl->r = s->r;
+	vl->n = vl->cap = s->n;
+	vl->lent = true;
+	s->lent = true;
+	p->pos++;
+	return true;
+}
+
 /* [== | != | < | > | <= | >=] values  ->  one predicate */
 static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype vt,
 		      uint32_t mask)
@@ -757,6 +903,9 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 	struct nfqr_pred *pr;
 	const struct token *vstart;
 
+	if (op == TK_NOT)
+		return error_at(p, cur(p), "expected '!=', got '!' (as in nft, '!' negates flags only: "
+				"tcp flags ! syn, ct state ! established)");
 	if (op == TK_EQ || op == TK_NE || op == TK_LT || op == TK_GT || op == TK_LE || op == TK_GE)
 		p->pos++;
 	else
@@ -767,6 +916,8 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 	if ((op == TK_EQ || op == TK_NE) && vstart->kind == TK_SETREF) {
 		struct named_set *s = find_set(p, vstart);
 
+		if (s && s->broken)
+			return false;                /* its error was said at the declaration */
 		if (s && s->live)
 			return live_pred(p, b, field, vt, mask, op == TK_NE, s);
 	}
@@ -785,6 +936,8 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 		case TK_GT: if (k.lo < max) vl_add(&vl, nfqr_key_u32((uint32_t)k.lo + 1), nfqr_key_u32((uint32_t)max)); break;
 		default:    vl_add(&vl, k, nfqr_key_u32((uint32_t)max)); break;
 		}
+	} else if (vstart->kind == TK_SETREF && lend_set(p, vt, &vl)) {
+		/* `field @set` alone: its elements in place, not a copy */
 	} else if (!parse_values(p, vt, &vl)) {
 		vl_free(&vl);
 		return false;
@@ -795,16 +948,19 @@ static bool parse_rhs(struct parser *p, struct rb *b, uint8_t field, enum vtype 
 			unsigned long long bad = vl.r[i].lo.lo & ~(uint64_t)mask ? vl.r[i].lo.lo : vl.r[i].hi.lo;
 
 			snprintf(what, sizeof(what), "values within the mask 0x%x", mask);
-			vl_free(&vl);
+			if (!vl.lent)
+				vl_free(&vl);
 			return error_at(p, vstart, "expected %s, got 0x%llx", what, bad);
 		}
 	pr = add_pred(b, field, mask, op == TK_NE);
 	if (!pr) {
-		vl_free(&vl);
+		if (!vl.lent)
+			vl_free(&vl);
 		return false;
 	}
 	pr->ranges = vl.r;
 	pr->n_ranges = vl.n;
+	pr->ranges_borrowed = vl.lent;
 	pr->names = vl.names;
 	pr->n_names = vl.nn;
 	return true;
@@ -831,67 +987,112 @@ static bool parse_mask(struct parser *p, uint32_t *mask, unsigned bits)
 	return true;
 }
 
-/* tcp flags: `syn` (any of), `== syn` / `!= syn` (exact), `{ syn, syn|ack }`,
- * `& (syn|ack) == syn`, `syn / syn,ack` */
-static bool parse_tcp_flags(struct parser *p, struct rb *b)
+/* A value compared with flags may go on as nft's list: `!= syn,ack` is
+ * `!= syn|ack`.  Folds the list into the predicate just parsed. */
+static bool flags_list_tail(struct parser *p, struct rb *b, enum vtype vt)
 {
-	struct nfqr_pred *pr;
-	uint32_t mask = 0xff, val;
-	bool neg = false, paren = false;
-	const struct token *vstart;
+	struct nfqr_pred *pr = &b->r.preds[b->r.n_preds - 1];
+	uint32_t more;
 
-	if (cur(p)->kind == TK_AMP) {
-		p->pos++;
-		paren = cur(p)->kind == TK_LPAREN;
-		if (paren)
-			p->pos++;
-		if (!parse_flags(p, VT_TCPFLAGS, &mask))
-			return false;
-		if (paren && cur(p)->kind != TK_RPAREN)
-			return expected(p, "')'");
-		if (paren)
-			p->pos++;
-		return parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, mask);
-	}
-	if (cur(p)->kind == TK_EQ || cur(p)->kind == TK_NE || cur(p)->kind == TK_LBRACE ||
-	    cur(p)->kind == TK_VAR || cur(p)->kind == TK_SETREF)
-		return parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, 0xff);
-	vstart = cur(p);
-	if (!parse_flags(p, VT_TCPFLAGS, &val))
+	if (cur(p)->kind != TK_COMMA)
+		return true;
+	if (pr->n_ranges != 1 || nfqr_key_cmp(pr->ranges[0].lo, pr->ranges[0].hi))
+		return expected(p, "the end of the match (a list of flags is one value, not a set)");
+	p->pos++;
+	if (!parse_flags_list(p, vt, &more, true))
 		return false;
-	if (cur(p)->kind == TK_SLASH) {       /* value / mask: (flags & mask) == value */
-		p->pos++;
-		if (!parse_flags(p, VT_TCPFLAGS, &mask))
-			return false;
-		while (cur(p)->kind == TK_COMMA) {
-			uint32_t more;
+	pr->ranges[0].lo.lo |= more;
+	pr->ranges[0].hi = pr->ranges[0].lo;
+	return true;
+}
 
-			p->pos++;
-			if (!parse_flags(p, VT_TCPFLAGS, &more))
-				return false;
-			mask |= more;
-		}
-		if (val & ~mask)
-			return error_at(p, vstart, "expected flags within the mask 0x%x, got 0x%x", mask, val);
-	} else {                              /* implicit: (flags & value) != 0 */
-		mask = val;
-		val = 0;
-		neg = true;
-	}
-	pr = add_pred(b, NFQR_F_TCP_FLAGS, mask, neg);
+/*
+ * `& MASK`: a flag, a number or a parenthesized OR.  nft reads `& syn|ack`
+ * as `(tcp flags & syn) | ack`, which is not what it looks like: refused.
+ */
+static bool parse_flags_mask(struct parser *p, enum vtype vt, uint32_t *mask)
+{
+	const struct token *m = cur(p), *last;
+
+	if (!parse_flags_term(p, vt, mask))
+		return false;
+	if (cur(p)->kind != TK_PIPE)
+		return true;
+	for (last = cur(p); peek(p, 1)->kind == TK_WORD || peek(p, 1)->kind == TK_PIPE ||
+			    peek(p, 1)->kind == TK_LPAREN || peek(p, 1)->kind == TK_RPAREN;)
+		last = &p->t.v[++p->pos];
+	return error_at(p, m, "expected a mask in parentheses, '& (%.*s)', got '& %.*s' (nft "
+			"reads that as '(flags & %.*s) | ...', which tests something else)",
+			(int)(last->text + last->len - m->text), m->text,
+			(int)(last->text + last->len - m->text), m->text, (int)m->len, m->text);
+}
+
+/* A single flags predicate: (flags & mask) == value, or != with neg. */
+static bool add_flags_pred(struct rb *b, uint8_t field, uint32_t mask, uint32_t value, bool neg)
+{
+	struct nfqr_pred *pr = add_pred(b, field, mask, neg);
+
 	if (!pr || !(pr->ranges = malloc(sizeof(*pr->ranges))))
 		return false;
 	pr->n_ranges = 1;
-	pr->ranges[0].lo = pr->ranges[0].hi = nfqr_key_u32(val);
+	pr->ranges[0].lo = pr->ranges[0].hi = nfqr_key_u32(value);
 	return true;
+}
+
+/*
+ * tcp flags, every form nft 1.0.6 takes: `syn`, `syn,ack`, `syn|ack`,
+ * `(syn|ack)` (any of them: flags & them != 0), `! syn,ack` (none of them),
+ * `== syn|ack` / `!= syn,ack` (all flags exactly), `{ syn, syn|ack }`,
+ * `& (syn|ack) == syn` (under a mask, with any operator or a set), and
+ * `syn / syn,ack` (flags & syn,ack == syn).
+ */
+static bool parse_tcp_flags(struct parser *p, struct rb *b)
+{
+	uint32_t mask = 0xff, val;
+	const struct token *vstart;
+	enum tok_kind k = cur(p)->kind;
+
+	if (k == TK_AMP) {
+		p->pos++;
+		if (!parse_flags_mask(p, VT_TCPFLAGS, &mask) ||
+		    !parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, mask))
+			return false;
+		return flags_list_tail(p, b, VT_TCPFLAGS);
+	}
+	if (k == TK_NOT) {                    /* none of them: flags & them == 0 */
+		p->pos++;
+		if (!parse_flags_list(p, VT_TCPFLAGS, &val, true))
+			return false;
+		return add_flags_pred(b, NFQR_F_TCP_FLAGS, val, 0, false);
+	}
+	if (k == TK_EQ || k == TK_NE || k == TK_LBRACE || k == TK_VAR || k == TK_SETREF)
+		return parse_rhs(p, b, NFQR_F_TCP_FLAGS, VT_TCPFLAGS, 0xff) &&
+		       flags_list_tail(p, b, VT_TCPFLAGS);
+	vstart = cur(p);
+	if (!parse_flags_list(p, VT_TCPFLAGS, &val, true))
+		return false;
+	if (cur(p)->kind == TK_SLASH) {       /* value / mask: (flags & mask) == value */
+		p->pos++;
+		if (cur(p)->kind == TK_LPAREN)
+			return expected(p, "flags after '/' (a list: syn,ack; nft takes no parentheses "
+					"there)");
+		if (!parse_flags_list(p, VT_TCPFLAGS, &mask, true))
+			return false;
+		if (val & ~mask)
+			return error_at(p, vstart, "expected flags within the mask 0x%x, got 0x%x", mask, val);
+		return add_flags_pred(b, NFQR_F_TCP_FLAGS, mask, val, false);
+	}
+	/* implicit: (flags & value) != 0 */
+	return add_flags_pred(b, NFQR_F_TCP_FLAGS, val, 0, true);
 }
 
 /*
  * ct state, as nft: `established` or `established,related` (also written
  * `established|related`: nft's implicit `ct state & (established|related)
  * != 0`), `== new`, `!= invalid`, `{ established, related }`, and under a
- * mask `& (established|related) != 0`.  A packet is in exactly one state, so
- * a list of states is a set of them.
+ * mask `& (established|related) != 0`, and `! established,related` (in none
+ * of them).  A packet is in exactly one state, so a list of states is a set
+ * of them.
  */
 static bool parse_ct_state(struct parser *p, struct rb *b)
 {
@@ -899,20 +1100,17 @@ static bool parse_ct_state(struct parser *p, struct rb *b)
 	struct nfqr_pred *pr;
 	struct vlist vl = { 0 };
 	uint32_t mask;
-	bool paren;
 
 	if (k == TK_AMP) {
 		p->pos++;
-		paren = cur(p)->kind == TK_LPAREN;
-		if (paren)
-			p->pos++;
-		if (!parse_flags(p, VT_CTBITS, &mask))
+		if (!parse_flags_mask(p, VT_CTBITS, &mask))
 			return false;
-		if (paren && cur(p)->kind != TK_RPAREN)
-			return expected(p, "')'");
-		if (paren)
-			p->pos++;
 		return parse_rhs(p, b, NFQR_F_CT_STATE, VT_CTBITS, mask);
+	}
+	if (k == TK_NOT) {                    /* nft: ct state & (them) == 0 */
+		p->pos++;
+		return parse_flags_list(p, VT_CTBITS, &mask, true) &&
+		       add_flags_pred(b, NFQR_F_CT_STATE, mask, 0, false);
 	}
 	if (k == TK_EQ || k == TK_NE || k == TK_LT || k == TK_GT || k == TK_LE || k == TK_GE ||
 	    k == TK_LBRACE || k == TK_VAR || k == TK_SETREF) {
@@ -982,12 +1180,10 @@ static bool parse_bytes(struct parser *p, uint8_t **out, uint32_t *len, const ch
 {
 	const struct token *t = cur(p);
 
-	if (t->kind == TK_STRING && t->str_len > 0) {
-		*out = malloc(t->str_len);
+	if (t->kind == TK_STRING && t->len > 2) {
+		*out = tok_bytes(t, len);
 		if (!*out)
 			return false;
-		memcpy(*out, t->str, t->str_len);
-		*len = t->str_len;
 		p->pos++;
 		return true;
 	}
@@ -1016,12 +1212,28 @@ static bool parse_bytes(struct parser *p, uint8_t **out, uint32_t *len, const ch
 	return expected(p, what);
 }
 
+static uint64_t pattern_hash(const struct nfqr_cm_pattern *q)
+{
+	uint64_t h = fnv1a(1469598103934665603ULL, q->bytes, q->len);
+	uint32_t w[4] = { q->offset, q->depth, q->nocase, q->stream };
+
+	return fnv1a(h, w, sizeof(w));
+}
+
+static uint64_t pattern_hash_at(const void *rs, uint32_t e)
+{
+	return pattern_hash(&((const struct nfqr_ruleset *)rs)->patterns[e]);
+}
+
 static bool add_content(struct parser *p, struct rb *b, struct nfqr_cm_pattern *pat)
 {
 	struct nfqr_ruleset *rs = p->rs;
-	uint32_t i;
+	uint64_t h = pattern_hash(pat);
+	uint32_t i, k = UINT32_MAX;
 
-	for (i = 0; i < rs->n_patterns; i++) {
+	if (!index_grow(&p->pattern_idx, pattern_hash_at, rs))
+		return false;
+	while ((i = index_next(&p->pattern_idx, h, &k)) != UINT32_MAX) {
 		struct nfqr_cm_pattern *q = &rs->patterns[i];
 
 		if (q->len == pat->len && q->nocase == pat->nocase && q->offset == pat->offset &&
@@ -1029,12 +1241,15 @@ static bool add_content(struct parser *p, struct rb *b, struct nfqr_cm_pattern *
 		    memcmp(q->bytes, pat->bytes, pat->len) == 0)
 			break;
 	}
-	if (i < rs->n_patterns) {
+	if (i != UINT32_MAX) {
 		free((void *)pat->bytes);
 	} else {
 		if (!grow((void **)&rs->patterns, &p->cap_pats, rs->n_patterns, sizeof(*pat)))
 			return false;
+		i = rs->n_patterns;
 		rs->patterns[rs->n_patterns++] = *pat;
+		p->pattern_idx.slot[k] = i + 1;
+		p->pattern_idx.n++;
 	}
 	for (uint32_t j = 0; j < b->r.n_content; j++)
 		if (b->r.content[j] == i)
@@ -1058,6 +1273,11 @@ static bool parse_content(struct parser *p, struct rb *b)
 	content_tok = cur(p);
 	if (!parse_bytes(p, &bytes, &pat.len, "a non-empty string or hex bytes (0x...)"))
 		return false;
+	if (pat.len > NFQR_CM_MAX_LEN) {
+		free(bytes);
+		return error_at(p, content_tok, "expected a content of at most %u bytes (what the "
+				"content matchers take), got %u bytes", NFQR_CM_MAX_LEN, pat.len);
+	}
 	pat.bytes = bytes;
 	for (;;) {
 		uint64_t v;
@@ -1249,10 +1469,11 @@ static bool parse_log(struct parser *p, struct rb *b)
 				free(s.log_prefix);      /* a second prefix */
 				return expected(p, "a prefix string");
 			}
-			s.log_prefix = calloc(1, t->str_len + 1);
+			uint32_t n;
+
+			s.log_prefix = (char *)tok_bytes(t, &n);
 			if (!s.log_prefix)
 				return false;
-			memcpy(s.log_prefix, t->str, t->str_len);
 			p->pos++;
 		} else if (accept_word(p, "level")) {
 			int i;
@@ -1473,6 +1694,74 @@ static bool is_verdict_word(const struct parser *p)
 	       is(p, "queue");
 }
 
+static const char *proto_word(int proto)
+{
+	switch (proto) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 1: return "icmp";
+	case 58: return "icmpv6";
+	case 136: return "udplite";
+	case 132: return "sctp";
+	case 33: return "dccp";
+	case 50: return "esp";
+	case 51: return "ah";
+	}
+	return "unknown";     /* as nft says for a protocol it has no header for */
+}
+
+/* The header at token t is of network protocol fam (4, 6): nft's check
+ * against what earlier matches said, then the context. */
+static bool net_context(struct parser *p, struct rb *b, const struct token *t, uint8_t fam)
+{
+	if (b->net_ctx && b->net_ctx != fam)
+		return error_at(p, t, "expected matches of one network protocol, got %s after %s "
+				"(nft: conflicting protocols specified: %s vs. %s; write a rule for "
+				"each)", fam == 4 ? "ip" : "ip6", b->net_ctx == 4 ? "ip" : "ip6",
+				b->net_ctx == 4 ? "ip" : "ip6", fam == 4 ? "ip" : "ip6");
+	b->net_ctx = fam;
+	return true;
+}
+
+/* The same for a transport header of protocol proto at token t. */
+static bool l4_context(struct parser *p, struct rb *b, const struct token *t, int proto)
+{
+	if (b->l4_ctx >= 0 && b->l4_ctx != proto) {
+		const struct token *f = peek(p, 0), *v = peek(p, 1);
+		char hint[96] = "write a rule for each";
+
+		/* ports of both: one rule for both protocols */
+		if ((proto == 6 || proto == 17) && (b->l4_ctx == 6 || b->l4_ctx == 17) &&
+		    (nfqr_tok_is(f, "sport") || nfqr_tok_is(f, "dport")) && v->kind == TK_WORD)
+			snprintf(hint, sizeof(hint), "to match both: meta l4proto { %s, %s } th %.*s %.*s",
+				 proto_word(b->l4_ctx), proto_word(proto), (int)f->len, f->text,
+				 (int)v->len, v->text);
+		return error_at(p, t, "expected matches of one transport protocol, got %s after %s "
+				"(nft: conflicting protocols specified: %s vs. %s; %s)",
+				proto_word(proto), proto_word(b->l4_ctx), proto_word(b->l4_ctx),
+				proto_word(proto), hint);
+	}
+	b->l4_ctx = (int16_t)proto;
+	return true;
+}
+
+/* After `meta l4proto X` / `meta nfproto X`: one value compared with == sets
+ * nft's context (a set of one element too), anything else leaves it. */
+static void meta_context(struct rb *b, uint8_t field)
+{
+	const struct nfqr_pred *pr = &b->r.preds[b->r.n_preds - 1];
+	uint32_t v;
+
+	if (pr->negated || pr->n_ranges != 1 || pr->mask != 0xffffffff ||
+	    nfqr_key_cmp(pr->ranges[0].lo, pr->ranges[0].hi))
+		return;
+	v = (uint32_t)pr->ranges[0].lo.lo;
+	if (field == NFQR_F_L4PROTO && b->l4_ctx < 0)
+		b->l4_ctx = (int16_t)v;
+	else if (field == NFQR_F_NFPROTO && !b->net_ctx)
+		b->net_ctx = v == 2 ? 4 : 6;
+}
+
 /* matches; returns false with an error, or true with *matched unchanged if
  * the current token starts no match */
 static bool parse_match(struct parser *p, struct rb *b, bool *matched)
@@ -1484,15 +1773,23 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 	if (accept_word(p, "ip") || accept_word(p, "ip6")) {
 		bool v6 = nfqr_tok_is(t, "ip6");
 
+		if (!net_context(p, b, t, v6 ? 6 : 4))
+			return false;
+
 		if (accept_word(p, "saddr"))
 			return parse_rhs(p, b, v6 ? NFQR_F_IP6_SADDR : NFQR_F_IP_SADDR, v6 ? VT_IPV6 : VT_IPV4, 0xffffffff);
 		if (accept_word(p, "daddr"))
 			return parse_rhs(p, b, v6 ? NFQR_F_IP6_DADDR : NFQR_F_IP_DADDR, v6 ? VT_IPV6 : VT_IPV4, 0xffffffff);
-		return expected(p, "'saddr' or 'daddr'");
+		return expected_hint(p, cur(p), "'saddr' or 'daddr'",
+				     is(p, "protocol") || is(p, "nexthdr")
+				     ? "for the protocol: meta l4proto tcp, after IPv6 extension "
+				       "headers too; with meta nfproto ipv4 for IPv4 alone" : NULL);
 	}
 	if (accept_word(p, "th") || accept_word(p, "tcp") || accept_word(p, "udp")) {
 		uint8_t proto = nfqr_tok_is(t, "tcp") ? 6 : nfqr_tok_is(t, "udp") ? 17 : 0;
 
+		if (proto && !l4_context(p, b, t, proto))
+			return false;
 		if (proto == 6 && accept_word(p, "flags"))
 			return add_proto_dep(b, 6) && parse_tcp_flags(p, b);
 		if (proto && !add_proto_dep(b, proto))
@@ -1505,6 +1802,9 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 	}
 	if (accept_word(p, "icmp") || accept_word(p, "icmpv6")) {
 		bool v6 = nfqr_tok_is(t, "icmpv6");
+
+		if (!l4_context(p, b, t, v6 ? 58 : 1))
+			return false;
 
 		if (accept_word(p, "type"))
 			return parse_rhs(p, b, v6 ? NFQR_F_ICMP6_TYPE : NFQR_F_ICMP_TYPE, v6 ? VT_ICMP6 : VT_ICMP, 0xffffffff);
@@ -1539,10 +1839,15 @@ static bool parse_match(struct parser *p, struct rb *b, bool *matched)
 			return parse_rhs(p, b, NFQR_F_IIFNAME, VT_IFNAME, 0xffffffff);
 		if (accept_word(p, "oifname"))
 			return parse_rhs(p, b, NFQR_F_OIFNAME, VT_IFNAME, 0xffffffff);
-		if (meta && accept_word(p, "l4proto"))
-			return parse_rhs(p, b, NFQR_F_L4PROTO, VT_PROTO, 0xffffffff);
-		if (meta && accept_word(p, "nfproto"))
-			return parse_rhs(p, b, NFQR_F_NFPROTO, VT_NFPROTO, 0xffffffff);
+		if (meta && (is(p, "l4proto") || is(p, "nfproto"))) {
+			uint8_t f = is(p, "l4proto") ? NFQR_F_L4PROTO : NFQR_F_NFPROTO;
+
+			p->pos++;
+			if (!parse_rhs(p, b, f, f == NFQR_F_L4PROTO ? VT_PROTO : VT_NFPROTO, 0xffffffff))
+				return false;
+			meta_context(b, f);
+			return true;
+		}
 		if (meta && accept_word(p, "length"))
 			return parse_rhs(p, b, NFQR_F_LENGTH, VT_LEN, 0xffffffff);
 		return expected(p, "'mark', 'l4proto', 'nfproto', 'length', 'iifname', 'oifname', "
@@ -1626,15 +1931,20 @@ static bool parse_statement(struct parser *p, struct rb *b, bool *found)
 	return true;
 }
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+/* Where an nft keyword nfqringd does not have sends the reader instead. */
+static const char *nft_only_hint(const struct token *t)
 {
-	const uint8_t *d = data;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ d[i]) * 1099511628211ULL;
-	return h;
+	if (nfqr_tok_is(t, "limit") || nfqr_tok_is(t, "meter") || nfqr_tok_is(t, "quota"))
+		return "rate limits, meters and quotas belong in the nft chain, before its queue rule";
+	if (nfqr_tok_is(t, "include"))
+		return "nfqringd reads one file: put the rules in it, e.g. cat a.nft b.nft > rules.nft";
+	if (nfqr_tok_is(t, "table") || nfqr_tok_is(t, "chain") || nfqr_tok_is(t, "flush"))
+		return "the file is one chain: give the rules of the chain alone, without table "
+		       "and chain";
+	if (nfqr_tok_is(t, "jump") || nfqr_tok_is(t, "goto") || nfqr_tok_is(t, "return"))
+		return "the file is one chain, with no jumps: write the rules in order";
+	return NULL;
 }
-
 
 /* Loop checks, once the whole rule is known. */
 static bool check_rule(struct parser *p, struct rb *b)
@@ -1723,15 +2033,60 @@ static void check_field_uses(struct parser *p)
 	}
 }
 
+static uint64_t id_hash_at(const void *ctx, uint32_t e)
+{
+	const char *id = ((const struct parser *)ctx)->rs->rules[e].id;
+
+	return fnv1a(1469598103934665603ULL, id, strlen(id));
+}
+
+/* Some rule so far has this id (p->id_idx: every rule's). */
+static bool rule_id_taken(struct parser *p, const char *id)
+{
+	uint64_t h = fnv1a(1469598103934665603ULL, id, strlen(id));
+	uint32_t k = UINT32_MAX, e;
+
+	if (!p->id_idx.cap)
+		return false;
+	while ((e = index_next(&p->id_idx, h, &k)) != UINT32_MAX)
+		if (!strcmp(p->rs->rules[e].id, id))
+			return true;
+	return false;
+}
+
+static bool rule_id_add(struct parser *p, uint32_t rule)
+{
+	const char *id = p->rs->rules[rule].id;
+	uint64_t h = fnv1a(1469598103934665603ULL, id, strlen(id));
+	uint32_t k = UINT32_MAX;
+
+	if (!index_grow(&p->id_idx, id_hash_at, p))
+		return false;
+	while (index_next(&p->id_idx, h, &k) != UINT32_MAX)
+		;
+	p->id_idx.slot[k] = rule + 1;
+	p->id_idx.n++;
+	return true;
+}
+
+static uint64_t comment_hash_at(const void *ctx, uint32_t e)
+{
+	const char *c = ((const struct parser *)ctx)->comments[e];
+
+	return fnv1a(1469598103934665603ULL, c, strlen(c));
+}
+
 static bool parse_rule(struct parser *p)
 {
 	struct rb b;
 	size_t first = p->pos, i;
+	uint32_t comment_slot = 0;
 	bool ok = true, found;
 	uint64_t h = 1469598103934665603ULL;
 	char idbuf[32];
 
 	memset(&b, 0, sizeof(b));
+	b.l4_ctx = -1;
 	b.r.line = cur(p)->line;
 	while (ok && !is_end(cur(p))) {
 		const struct token *t = cur(p);
@@ -1765,18 +2120,21 @@ static bool parse_rule(struct parser *p)
 			ok = error_at(p, t, "expected a statement or verdict here (matches come before "
 				      "statements in nfqringd rules), got '%.*s'", (int)t->len, t->text);
 		if (ok && !found)
-			ok = expected(p, "a match, statement or verdict");
+			ok = expected_hint(p, t, "a match, statement or verdict", nft_only_hint(t));
 	}
 	if (ok && accept_word(p, "comment")) {
 		const struct token *t = cur(p);
 
-		if (t->kind != TK_STRING || t->str_len == 0 || memchr(t->str, 0, t->str_len))
+		uint32_t n = 0;
+		uint8_t *c = t->kind == TK_STRING ? tok_bytes(t, &n) : NULL;
+
+		if (t->kind == TK_STRING && !c) {
+			ok = false;
+		} else if (!c || n == 0 || memchr(c, 0, n)) {
+			free(c);
 			ok = expected(p, "a comment string");
-		else {
-			b.comment = calloc(1, t->str_len + 1);
-			ok = b.comment != NULL;
-			if (ok)
-				memcpy(b.comment, t->str, t->str_len);
+		} else {
+			b.comment = (char *)c;
 			b.comment_tok = t;
 			p->pos++;
 		}
@@ -1792,13 +2150,18 @@ static bool parse_rule(struct parser *p)
 	if (ok && b.r.detect)
 		ok = check_detect(p, &b);
 	if (ok && b.comment) {
-		for (i = 0; i < p->rs->n_rules; i++)
-			if (p->comments[i] && strcmp(p->comments[i], b.comment) == 0) {
+		uint64_t h = fnv1a(1469598103934665603ULL, b.comment, strlen(b.comment));
+		uint32_t k = UINT32_MAX, e;
+
+		ok = index_grow(&p->comment_idx, comment_hash_at, p);
+		while (ok && (e = index_next(&p->comment_idx, h, &k)) != UINT32_MAX)
+			if (strcmp(p->comments[e], b.comment) == 0) {
 				ok = error_at(p, b.comment_tok, "expected a unique rule comment (it is the "
 					      "rule's id), got \"%s\" again (first on line %u)",
-					      b.comment, p->comment_lines[i]);
+					      b.comment, p->comment_lines[e]);
 				break;
 			}
+		comment_slot = k;
 	}
 	if (!ok) {
 		free(b.comment);
@@ -1818,6 +2181,10 @@ static bool parse_rule(struct parser *p)
 		h = fnv1a(h, " ", 1);
 	}
 	snprintf(idbuf, sizeof(idbuf), "r-%016llx", (unsigned long long)h);
+	/* a rule repeated without a comment: the id and its number (r-...-2,
+	 * -3), so that each keeps counters of its own */
+	for (unsigned k = 2; !b.comment && rule_id_taken(p, idbuf); k++)
+		snprintf(idbuf, sizeof(idbuf), "r-%016llx-%u", (unsigned long long)h, k);
 	b.r.id = b.comment ? b.comment : strdup(idbuf);
 	{
 		size_t cap = p->cap_rules, capc = p->cap_rules;
@@ -1832,7 +2199,13 @@ static bool parse_rule(struct parser *p)
 	}
 	p->comments[p->rs->n_rules] = b.comment;
 	p->comment_lines[p->rs->n_rules] = b.r.line;
+	if (b.comment) {
+		p->comment_idx.slot[comment_slot] = p->rs->n_rules + 1;
+		p->comment_idx.n++;
+	}
 	p->rs->rules[p->rs->n_rules++] = b.r;
+	if (!rule_id_add(p, p->rs->n_rules - 1))
+		return error_at(p, cur(p), "expected memory, got none");
 	return true;
 }
 
@@ -1987,7 +2360,11 @@ static bool parse_set_decl(struct parser *p)
 				 : !parse_values(p, s.type, &vl))
 				goto fail;
 		} else {
-			expected(p, "'type', 'flags', 'timeout', 'elements' or '}'");
+			expected_hint(p, cur(p), "'type', 'flags', 'timeout', 'elements' or '}'",
+				      is(p, "size") || is(p, "policy") || is(p, "counter") ||
+				      is(p, "auto-merge") || is(p, "comment") || is(p, "gc-interval")
+				      ? "nfqringd's sets hold what the file and --load-set give them: "
+					"no size, policy, counter or auto-merge" : NULL);
 			goto fail;
 		}
 	}
@@ -2020,6 +2397,18 @@ static bool parse_set_decl(struct parser *p)
 fail:
 	free(lel);
 	vl_free(&vl);
+	/* one error per declaration: skip to its closing brace, and remember
+	 * the name, so that neither the rest nor the rules using it say more */
+	for (unsigned depth = 1; cur(p)->kind != TK_EOF && depth;) {
+		depth += cur(p)->kind == TK_LBRACE;
+		depth -= cur(p)->kind == TK_RBRACE;
+		p->pos++;
+	}
+	if (grow((void **)&p->sets, &cap, p->n_sets, sizeof(s))) {
+		s = (struct named_set){ .name = tok_strdup(name, 0), .type = s.type, .broken = true };
+		if (s.name)
+			p->sets[p->n_sets++] = s;
+	}
 	return false;
 }
 
@@ -2035,16 +2424,21 @@ static bool parse_policy(struct parser *p)
 	} else if (accept_word(p, "malformed")) {
 		v = &p->rs->policy_malformed;
 		which = 2;
+	} else if (accept_word(p, "truncated")) {
+		v = &p->rs->policy_truncated;
+		which = 3;
 	}
 	if (accept_word(p, "accept"))
 		v->kind = NFQR_V_ACCEPT;
 	else if (accept_word(p, "drop"))
 		v->kind = NFQR_V_DROP;
 	else
-		return expected(p, which ? "'accept' or 'drop'" : "'accept', 'drop', 'fragment' or 'malformed'");
+		return expected(p, which ? "'accept' or 'drop'"
+				  : "'accept', 'drop', 'fragment', 'malformed' or 'truncated'");
 	if (p->seen_policy[which])
 		return error_at(p, kw, "expected one 'policy%s' line, got a second one",
-				which == 1 ? " fragment" : which == 2 ? " malformed" : "");
+				which == 1 ? " fragment" : which == 2 ? " malformed" :
+				which == 3 ? " truncated" : "");
 	p->seen_policy[which] = true;
 	return true;
 }
@@ -2053,6 +2447,20 @@ static void sync_line(struct parser *p)
 {
 	while (!is_end(cur(p)))
 		p->pos++;
+}
+
+/* The ruleset keeps a named set's elements that rules match in place. */
+static bool keep_set_ranges(struct nfqr_ruleset *rs, struct nfqr_range *r)
+{
+	struct nfqr_range **n = realloc(rs->set_ranges, (rs->n_set_ranges + 1) * sizeof(*n));
+
+	if (!n) {
+		free(r);
+		return false;
+	}
+	rs->set_ranges = n;
+	n[rs->n_set_ranges++] = r;
+	return true;
 }
 
 unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
@@ -2077,6 +2485,7 @@ unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
 	}
 	rs->policy.kind = NFQR_V_ACCEPT;          /* nft's default chain policy */
 	rs->policy_malformed.kind = NFQR_V_DROP;
+	rs->policy_truncated.kind = NFQR_V_DROP;  /* fail closed: see nfqr_ruleset_copy_range */
 	if (nfqr_lex(file, src, len, &p.t, diag)) {
 		nfqr_tokens_free(&p.t);
 		return 1;
@@ -2112,7 +2521,10 @@ unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
 	free(p.defs);
 	for (i = 0; i < p.n_sets; i++) {
 		free(p.sets[i].name);
-		free(p.sets[i].r);
+		if (p.sets[i].lent && !keep_set_ranges(rs, p.sets[i].r))
+			p.errors++;          /* out of memory: the rules cannot keep them */
+		else if (!p.sets[i].lent)
+			free(p.sets[i].r);
 		for (uint32_t j = 0; j < p.sets[i].nn; j++)
 			free(p.sets[i].names[j]);
 		free(p.sets[i].names);
@@ -2120,6 +2532,9 @@ unsigned nfqr_parse_rules(const char *file, const char *src, size_t len,
 	free(p.sets);
 	free(p.comments);
 	free(p.comment_lines);
+	free(p.comment_idx.slot);
+	free(p.pattern_idx.slot);
+	free(p.id_idx.slot);
 	nfqr_tokens_free(&p.t);
 	return p.errors;
 }

@@ -17,8 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
@@ -30,10 +33,32 @@
 
 #define ERR(...) fprintf(stderr, "nfqringd: " __VA_ARGS__)
 
+/* --check of a big file (1 MiB or more, or a load of 0.1 s or more): how
+ * long the load took and the process's peak memory, which a reload needs
+ * again beside the rules in force. */
+static void report_load(const struct nfqd_opts *o, const struct timespec *t0)
+{
+	struct timespec t1;
+	struct rusage ru;
+	struct stat st;
+	double s;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	if ((stat(o->config, &st) || st.st_size < (1 << 20)) && s < 0.1)
+		return;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%s: loaded in %.2f s, %ld MiB peak memory (a reload needs as much again "
+	       "while the old rules serve)\n", o->config, s, ru.ru_maxrss / 1024);
+}
+
 static int run_check(const struct nfqd_opts *o)
 {
-	struct nfqr_ruleset *rs = nfqd_opts_rules(o);
+	struct timespec t0;
+	struct nfqr_ruleset *rs;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rs = nfqd_opts_rules(o);
 	if (!rs)
 		return NFQD_EXIT_RULES;
 	printf("%s: OK, %u rules; copy range %u bytes; conntrack %s; socket uid/gid %s; "
@@ -62,6 +87,7 @@ static int run_check(const struct nfqd_opts *o)
 			printf("%s: %u rule%s only detect%s (detect): accepted, logged and counted\n",
 			       o->config, n, n == 1 ? "" : "s", n == 1 ? "s" : "");
 	}
+	report_load(o, &t0);
 	nfqr_ruleset_free(rs);
 	return NFQD_EXIT_OK;
 }

@@ -15,9 +15,10 @@ void nfqd_usage(FILE *f)
 	fprintf(f,
 		"Usage: nfqringd -c FILE -q N[-M] [--backend ring|netlink|auto] [--fail-open] [--cpu-pin]\n"
 		"                [--gso] [--copy-range N] [--ring-frames N] [--socket PATH]\n"
-		"       nfqringd --check FILE [-q N[-M]] [--matcher NAME]\n"
-		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--mark N]\n"
-		"                [--ct-mark N] [--ct-state S] [--uid N] [--gid N] CAPTURE\n"
+		"       nfqringd --check -c FILE [-q N[-M]] [--matcher NAME]   (or --check FILE)\n"
+		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--copy-range N] [--mark N]\n"
+		"                [--ct-mark N] [--ct-state S] [--uid N] [--gid N] [--iifname NAME]\n"
+		"                [--oifname NAME] [--write-pcap FILE] CAPTURE\n"
 		"       nfqringd --print-nft -c FILE -q N[-M] [--hooks LIST] [--bypass] [--fanout]\n"
 		"                [--table NAME] [--ct-bypass-mark MASK] [--fail-open]\n"
 		"       nfqringd --reload | --stats [--json]   [--socket PATH]\n"
@@ -30,7 +31,8 @@ void nfqd_usage(FILE *f)
 		"      --fail-open       the kernel accepts packets when a queue is full (F_FAIL_OPEN)\n"
 		"      --cpu-pin         pin the worker of queue N to CPU N (modulo the CPUs allowed)\n"
 		"      --gso             take GSO superframes unsegmented (F_GSO); refused with rewrite rules\n"
-		"      --copy-range N    bytes of each packet to copy (default: what the rules need)\n"
+		"      --copy-range N    bytes of each packet to copy (default: what the rules need);\n"
+		"                        --test cuts each packet to it as the kernel would\n"
 		"      --ring-frames N   RX frames per queue (ring backend)\n"
 		"      --log-format F    packet log lines (the log statement): text (default) or json,\n"
 		"                        one JSON object per line\n"
@@ -45,7 +47,8 @@ void nfqd_usage(FILE *f)
 		"                        %u, rounded down to a power of two; memory: see nfqringd(8))\n"
 		"  -m, --matcher NAME    content matcher: auto (default), hyperscan, aho-corasick\n"
 		"  -s, --socket PATH     control socket (default " NFQD_DEFAULT_SOCKET ")\n"
-		"      --check FILE      validate FILE and say what the daemon would configure\n"
+		"      --check           validate -c FILE (or --check FILE) and say what the daemon\n"
+		"                        would configure\n"
 		"      --reload          make the running daemon reload its rule file; prints the result\n"
 		"      --stats [--json]  print the running daemon's statistics\n"
 		"      --control COMMAND a command on the running daemon's live sets: 'add element\n"
@@ -62,6 +65,10 @@ void nfqd_usage(FILE *f)
 		"                        established, related, established-reply, related-reply\n"
 		"      --uid N, --gid N  --test: every packet comes from a local socket of user N,\n"
 		"                        group N (meta skuid, skgid)\n"
+		"      --iifname NAME, --oifname NAME  --test: every packet's input, output interface\n"
+		"                        (default: a pcapng capture's own, else none)\n"
+		"      --write-pcap FILE --test: write the packets that leave, as the verdicts leave\n"
+		"                        them (rewritten; dropped and rejected ones left out)\n"
 		"      --print-nft       print the nft table that queues to -q N[-M] and rejects what\n"
 		"                        the rules of -c FILE reject (load it with nft -f)\n"
 		"      --hooks LIST      --print-nft: input, forward, output (default input,forward)\n"
@@ -194,7 +201,7 @@ enum { O_CHECK = 256, O_RELOAD, O_STATS, O_JSON, O_BACKEND, O_FAIL_OPEN, O_CPU_P
        O_GSO, O_COPY_RANGE, O_RING_FRAMES, O_TEST, O_MARK, O_CT_MARK, O_PRINT_NFT,
        O_REJECT_MARK, O_HOOKS, O_BYPASS, O_FANOUT, O_TABLE, O_CT_BYPASS_MARK,
        O_LOG_FORMAT, O_LOG_ONCE, O_DETECT_ONLY, O_CONTROL, O_LOAD_SET, O_STREAM_SLOTS,
-       O_CT_STATE, O_UID, O_GID };
+       O_CT_STATE, O_UID, O_GID, O_IIFNAME, O_OIFNAME, O_WRITE_PCAP };
 
 int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -203,7 +210,7 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "queue", required_argument, NULL, 'q' },
 		{ "matcher", required_argument, NULL, 'm' },
 		{ "socket", required_argument, NULL, 's' },
-		{ "check", required_argument, NULL, O_CHECK },
+		{ "check", no_argument, NULL, O_CHECK },	/* the file: -c FILE, or after */
 		{ "reload", no_argument, NULL, O_RELOAD },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "control", required_argument, NULL, O_CONTROL },
@@ -221,6 +228,9 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "ct-state", required_argument, NULL, O_CT_STATE },
 		{ "uid", required_argument, NULL, O_UID },
 		{ "gid", required_argument, NULL, O_GID },
+		{ "iifname", required_argument, NULL, O_IIFNAME },
+		{ "oifname", required_argument, NULL, O_OIFNAME },
+		{ "write-pcap", required_argument, NULL, O_WRITE_PCAP },
 		{ "print-nft", no_argument, NULL, O_PRINT_NFT },
 		{ "reject-mark", required_argument, NULL, O_REJECT_MARK },
 		{ "detect-only", no_argument, NULL, O_DETECT_ONLY },
@@ -281,7 +291,6 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			break;
 		case O_CHECK:
 			o->mode = NFQD_CHECK;
-			o->config = optarg;
 			modes++;
 			break;
 		case O_RELOAD:
@@ -388,6 +397,19 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			*(c == O_UID ? &o->uid_present : &o->gid_present) = true;
 			packet = c == O_UID ? "--uid" : "--gid";
 			break;
+		case O_IIFNAME:
+		case O_OIFNAME:
+			if (!*optarg || strlen(optarg) > 15)
+				return fail(err, errlen, "--%s: expected an interface name of 1 to 15 "
+					    "bytes, got '%s'", c == O_IIFNAME ? "iifname" : "oifname",
+					    optarg);
+			*(c == O_IIFNAME ? &o->iifname : &o->oifname) = optarg;
+			packet = c == O_IIFNAME ? "--iifname" : "--oifname";
+			break;
+		case O_WRITE_PCAP:
+			o->write_pcap = optarg;
+			packet = "--write-pcap";
+			break;
 		case O_BACKEND:
 			serving = "--backend";
 			if (!strcmp(optarg, "ring"))
@@ -427,8 +449,7 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			o->gso = true;
 			serving = "--gso";
 			break;
-		case O_COPY_RANGE:
-			serving = "--copy-range";
+		case O_COPY_RANGE:			/* serving and --test */
 			if (parse_u32(optarg, NFQRING_MAX_COPY_RANGE + 4, &o->copy_range) || !o->copy_range)
 				return fail(err, errlen, "--copy-range: expected 1-65535 bytes, got '%s'", optarg);
 			if (o->copy_range > NFQRING_MAX_COPY_RANGE)
@@ -464,6 +485,15 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			    "--print-nft (a running daemon keeps the one it started with)", rules);
 	if (o->mode == NFQD_TEST)
 		return test_opts(o, argc, argv, serving, err, errlen);
+	if (o->mode == NFQD_CHECK) {		/* --check FILE, or -c FILE as everywhere */
+		if (optind < argc && o->config)
+			return fail(err, errlen, "--check: two rule files, '%s' and -c '%s': give one",
+				    argv[optind], o->config);
+		if (optind < argc)
+			o->config = argv[optind++];
+		if (!o->config)
+			return fail(err, errlen, "--check: no rule file: give -c FILE (or --check FILE)");
+	}
 	if (o->mode == NFQD_LOAD_SET) {
 		if (optind == argc)
 			return fail(err, errlen, "--load-set %s: no file: give the file of elements "

@@ -42,6 +42,8 @@ struct nfqd_opts {
 	int ct_info;			/* --test --ct-state: enum ip_conntrack_info, -1 = none */
 	bool uid_present, gid_present;	/* --test --uid / --gid */
 	uint32_t uid, gid;
+	const char *iifname, *oifname;	/* --test --iifname / --oifname: each packet's */
+	const char *write_pcap;		/* --test --write-pcap FILE: what leaves */
 	uint16_t q_first, q_last;	/* -q N[-M] */
 	bool queues_set;
 	bool fail_open, cpu_pin, gso, json;

@@ -20,6 +20,7 @@
 
 #include "decode.h"
 #include "exitcodes.h"
+#include "pcapng.h"
 #include "pktlog.h"
 #include "replay.h"
 #include "stats.h"
@@ -39,6 +40,7 @@ static const char *const reason_name[] = {
 	[NFQR_REASON_MALFORMED] = "policy malformed",
 	[NFQR_REASON_FRAG_NO_L4] = "fragment without transport header",
 	[NFQR_REASON_REJECT_LOOP] = "reject loop guard",
+	[NFQR_REASON_TRUNCATED] = "policy truncated",
 };
 
 struct replay {
@@ -49,8 +51,52 @@ struct replay {
 	FILE *out;
 	uint8_t *buf;			/* the packet as the engine gets it: ours to rewrite */
 	size_t cap;
+	uint32_t copy_range;		/* what the kernel would copy of each packet */
 	uint64_t frames, packets, skipped, verdicts[V_KINDS];
+	/* interfaces: ifindex 1 --iifname, 2 --oifname, 3 on: a pcapng's, by name */
+	struct nfqd_pcapng *ng;
+	char (*ifs)[16];
+	uint32_t n_ifs;
+	/* --write-pcap: what leaves */
+	pcap_t *dead;
+	pcap_dumper_t *dump;
+	uint8_t *frame;
+	size_t frame_cap;
 };
+
+/* The index nfqringd gives interface `name` of a capture (a name each). */
+static uint32_t capture_ifindex(struct replay *r, const char *name)
+{
+	char (*n)[16];
+	uint32_t i;
+
+	for (i = 0; i < r->n_ifs; i++)
+		if (!strcmp(r->ifs[i], name))
+			return 3 + i;
+	n = realloc(r->ifs, (r->n_ifs + 1) * sizeof(*n));
+	if (!n)
+		return 0;
+	r->ifs = n;
+	snprintf(r->ifs[r->n_ifs], sizeof(r->ifs[0]), "%s", name);
+	nfqr_ruleset_ifname_set((struct nfqr_ruleset *)r->rs, 3 + r->n_ifs, name);
+	return 3 + r->n_ifs++;
+}
+
+static const char *ifname_of(const struct replay *r, uint32_t index)
+{
+	return index == 1 ? r->o->iifname : index == 2 ? r->o->oifname :
+	       index >= 3 && index - 3 < r->n_ifs ? r->ifs[index - 3] : NULL;
+}
+
+static const char *refusal(uint8_t why)
+{
+	switch (why) {
+	case NFQR_RWR_TRUNCATED: return "capture cut short";
+	case NFQR_RWR_GSO: return "GSO superframe";
+	case NFQR_RWR_PROTOCOL: return "fragment, or a protocol without a known checksum";
+	}
+	return NULL;
+}
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
@@ -150,8 +196,10 @@ static void flow_of(const struct nfqr_decoded *d, struct flow *fl)
 	inet_ntop(af, d->saddr, fl->src, sizeof(fl->src));
 	inet_ntop(af, d->daddr, fl->dst, sizeof(fl->dst));
 	/* a malformed packet's transport protocol is not to be trusted, and a
-	 * first fragment cut inside IPv6 extension headers has none yet */
-	if (fl->malformed || (d->status == NFQR_DEC_FRAG_NO_L4 && !d->l4proto))
+	 * first fragment cut inside IPv6 extension headers, or a capture cut
+	 * there, has none yet */
+	if (fl->malformed || (d->status == NFQR_DEC_FRAG_NO_L4 && !d->l4proto) ||
+	    (d->status == NFQR_DEC_CAPTURE_SHORT && !d->l4_off))
 		fl->proto = d->family == 4 ? "ip" : "ip6";
 	else
 		fl->proto = nfqd_l4_name(d->l4proto, fl->nbuf, sizeof(fl->nbuf));
@@ -202,8 +250,9 @@ static void put_skipped(struct replay *r, const struct pcap_pkthdr *h, const cha
 
 static void put_text(struct replay *r, const struct pcap_pkthdr *h, const struct flow *fl,
 		     const struct nfqr_decoded *d, uint32_t caplen, uint32_t len,
-		     const struct nfqr_result *res)
+		     const struct nfqr_pkt_meta *m, const struct nfqr_result *res)
 {
+	uint32_t in = m->iif, outif = m->oif;
 	FILE *f = r->out;
 	struct nfqd_detect dt;
 	char vb[64];
@@ -222,6 +271,10 @@ static void put_text(struct replay *r, const struct pcap_pkthdr *h, const struct
 		fprintf(f, " fragment");
 	if (fl->malformed)
 		fprintf(f, " malformed (%s)", fl->malformed);
+	if (ifname_of(r, in))
+		fprintf(f, " in %s", ifname_of(r, in));
+	if (ifname_of(r, outif))
+		fprintf(f, " out %s", ifname_of(r, outif));
 	fprintf(f, " len %u", len);
 	if (caplen < len)
 		fprintf(f, " caplen %u", caplen);
@@ -242,6 +295,8 @@ static void put_text(struct replay *r, const struct pcap_pkthdr *h, const struct
 		fprintf(f, " ct mark set 0x%x mask 0x%x", res->ct_mark & res->ct_mask, res->ct_mask);
 	if (res->payload_rewritten)
 		fprintf(f, " payload rewritten");
+	if (refusal(res->rewrite_refused))
+		fprintf(f, " rewrite refused (%s)", refusal(res->rewrite_refused));
 	for (uint32_t i = 0; i < res->n_log && i < NFQR_MAX_LOG; i++) {
 		fprintf(f, " log ");
 		nfqd_put_id(f, nfqr_ruleset_rule_id(r->rs, res->log_rules[i]));
@@ -251,7 +306,7 @@ static void put_text(struct replay *r, const struct pcap_pkthdr *h, const struct
 
 static void put_json(struct replay *r, const struct pcap_pkthdr *h, const struct flow *fl,
 		     const struct nfqr_decoded *d, uint32_t caplen, uint32_t len,
-		     const struct nfqr_result *res)
+		     const struct nfqr_pkt_meta *m, const struct nfqr_result *res)
 {
 	FILE *f = r->out;
 	struct nfqd_detect dt;
@@ -273,6 +328,14 @@ static void put_json(struct replay *r, const struct pcap_pkthdr *h, const struct
 		fprintf(f, ", \"fragment\": true");
 	if (fl->malformed)
 		fprintf(f, ", \"malformed\": \"%s\"", fl->malformed);
+	if (ifname_of(r, m->iif)) {
+		fprintf(f, ", \"in\": ");
+		nfqd_json_str(f, ifname_of(r, m->iif));
+	}
+	if (ifname_of(r, m->oif)) {
+		fprintf(f, ", \"out\": ");
+		nfqd_json_str(f, ifname_of(r, m->oif));
+	}
 	fprintf(f, ", \"verdict\": \"%s\"", verdict_words(res, vb, sizeof(vb)));
 	nfqd_detect_of(&dt, res);
 	nfqd_detect_json(f, &dt, true);
@@ -289,6 +352,8 @@ static void put_json(struct replay *r, const struct pcap_pkthdr *h, const struct
 			res->ct_mask);
 	if (res->payload_rewritten)
 		fprintf(f, ", \"rewritten\": true");
+	if (refusal(res->rewrite_refused))
+		fprintf(f, ", \"rewrite_refused\": \"%s\"", refusal(res->rewrite_refused));
 	if (res->n_log) {
 		fprintf(f, ", \"log\": [");
 		for (uint32_t i = 0; i < res->n_log && i < NFQR_MAX_LOG; i++) {
@@ -298,6 +363,28 @@ static void put_json(struct replay *r, const struct pcap_pkthdr *h, const struct
 		fprintf(f, "]");
 	}
 	fprintf(f, "}\n");
+}
+
+/* --write-pcap: the frame as it leaves, its network layer from r->buf (the
+ * first caplen bytes after off: rewritten when the rules rewrote it). */
+static int write_frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *data,
+		       uint32_t off, uint32_t caplen)
+{
+	if (!r->dump)
+		return 0;
+	if (h->caplen > r->frame_cap) {
+		uint8_t *nf = realloc(r->frame, h->caplen);
+
+		if (!nf)
+			return -1;
+		r->frame = nf;
+		r->frame_cap = h->caplen;
+	}
+	memcpy(r->frame, data, h->caplen);
+	if (caplen)
+		memcpy(r->frame + off, r->buf, caplen);
+	pcap_dump((u_char *)r->dump, h, r->frame);
+	return 0;
 }
 
 static int frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *data)
@@ -324,18 +411,35 @@ static int frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *d
 	char why[64];
 	uint32_t off, caplen, len;
 
+	char ifname[16];
+	int dir;
+
 	/* live sets: the file's timeouts count from the first packet */
 	if (!r->frames++ && nfqr_ruleset_activate_sets(r->rs, meta.now_ns))
 		return -ENOMEM;
+	/* the interfaces: the options, else the capture's (pcapng) */
+	if (r->ng && nfqd_pcapng_next(r->ng, ifname, &dir) && ifname[0]) {
+		if (dir == 2)
+			meta.oif = capture_ifindex(r, ifname);
+		else
+			meta.iif = capture_ifindex(r, ifname);
+	}
+	if (r->o->iifname)
+		meta.iif = 1;
+	if (r->o->oifname)
+		meta.oif = 2;
 	skip = network_layer(r->dlt, data, h->caplen, &off, &meta.hw_protocol, why, sizeof(why));
 	if (skip) {
 		r->skipped++;
 		put_skipped(r, h, skip);
-		return 0;
+		return write_frame(r, h, data, 0, 0);	/* not for NFQUEUE: it passes */
 	}
 	caplen = h->caplen - off;
 	len = h->len > off && h->len - off > caplen ? h->len - off : caplen;
 	trim_padding(data + off, meta.hw_protocol, &caplen, &len);
+	/* what the kernel hands over: no more than the copy range */
+	if (caplen > r->copy_range)
+		caplen = r->copy_range;
 	meta.pkt_len = len;
 	if (caplen > r->cap) {
 		uint8_t *nb = realloc(r->buf, caplen);
@@ -355,9 +459,11 @@ static int frame(struct replay *r, const struct pcap_pkthdr *h, const uint8_t *d
 	r->packets++;
 	r->verdicts[vkind(&res)]++;
 	if (r->o->json)
-		put_json(r, h, &fl, &d, caplen, len, &res);
+		put_json(r, h, &fl, &d, caplen, len, &meta, &res);
 	else
-		put_text(r, h, &fl, &d, caplen, len, &res);
+		put_text(r, h, &fl, &d, caplen, len, &meta, &res);
+	if (vkind(&res) != V_DROP && vkind(&res) != V_REJECT)
+		return write_frame(r, h, data, off, caplen);
 	return 0;
 }
 
@@ -464,12 +570,33 @@ int nfqd_replay(const struct nfqd_opts *o)
 		return NFQD_EXIT_RULES;
 	}
 	r.rs = rs;
+	/* the daemon's copy range, as nfqring_set_mode() gets it, and as the
+	 * kernel clamps it (NFQNL_MAX_COPY_RANGE) */
+	r.copy_range = o->copy_range ? o->copy_range : nfqr_ruleset_copy_range(rs);
+	if (!nfqd_copy_range_covers(r.copy_range, nfqr_ruleset_copy_range(rs))) {
+		ERR("--copy-range %u is smaller than the %u bytes the rules need: raise it or drop "
+		    "the option (the daemon would refuse to start)\n", r.copy_range,
+		    nfqr_ruleset_copy_range(rs));
+		nfqr_ruleset_free(rs);
+		return NFQD_EXIT_CONFIG;
+	}
+	if (r.copy_range > NFQRING_MAX_COPY_RANGE)
+		r.copy_range = NFQRING_MAX_COPY_RANGE;
 	r.sc = nfqr_scratch_new(rs);
 	if (!r.sc) {
 		ERR("out of memory\n");
 		nfqr_ruleset_free(rs);
 		return NFQD_EXIT_RUNTIME;
 	}
+	if (nfqr_ruleset_ct_match_line(rs) && !o->ct_present)
+		ERR("--test: the rules match on conntrack (line %u), and without --ct-state or "
+		    "--ct-mark no replayed packet has a connection: ct state sees each as invalid\n",
+		    nfqr_ruleset_ct_match_line(rs));
+	if (o->iifname)
+		nfqr_ruleset_ifname_set(rs, 1, o->iifname);
+	if (o->oifname)
+		nfqr_ruleset_ifname_set(rs, 2, o->oifname);
+	r.ng = nfqd_pcapng_open(o->capture);
 	/* from a pipe (tcpdump -U -w -), show each packet as it comes */
 	if (!strcmp(o->capture, "-"))
 		setvbuf(stdout, NULL, _IOLBF, 0);
@@ -478,10 +605,23 @@ int nfqd_replay(const struct nfqd_opts *o)
 		ERR("--test: cannot read %s: %s; give a pcap or pcapng capture (e.g. written by "
 		    "tcpdump -w FILE)\n", o->capture, pcap_msg(errbuf, o->capture));
 		rc = NFQD_EXIT_INPUT;
+	} else if (o->write_pcap && (!(r.dead = pcap_open_dead(pcap_datalink(p), 262144)) ||
+				     !(r.dump = pcap_dump_open(r.dead, o->write_pcap)))) {
+		ERR("--write-pcap: cannot write %s: %s\n", o->write_pcap,
+		    r.dead ? pcap_geterr(r.dead) : "out of memory");
+		rc = NFQD_EXIT_INPUT;
+		pcap_close(p);
 	} else {
 		rc = replay(&r, p);
 		pcap_close(p);
 	}
+	if (r.dump)
+		pcap_dump_close(r.dump);
+	if (r.dead)
+		pcap_close(r.dead);
+	nfqd_pcapng_close(r.ng);
+	free(r.ifs);
+	free(r.frame);
 	if (fflush(stdout) && rc == NFQD_EXIT_OK) {
 		ERR("--test: writing the output failed\n");
 		rc = NFQD_EXIT_RUNTIME;

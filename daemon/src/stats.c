@@ -13,7 +13,7 @@ static const char *const qctr_name[Q_COUNT] = {
 	[Q_BATCHES] = "batches", [Q_COPIES] = "copy_fallbacks", [Q_OVERRUNS] = "ring_overruns",
 	[Q_BAD_MSGS] = "bad_messages", [Q_VERDICT_ERRORS] = "verdict_errors",
 	[Q_NO_TSTAMP] = "no_timestamp", [Q_DRAINED] = "drained_at_stop",
-	[Q_LOG_ONCE] = "log_once_suppressed",
+	[Q_LOG_ONCE] = "log_once_suppressed", [Q_FAIL_CLOSED] = "failed_closed",
 };
 
 unsigned int nfqd_batch_bucket(uint32_t n)

@@ -22,6 +22,8 @@ enum nfqd_qctr {
 	Q_NO_TSTAMP,				/* packets without a kernel timestamp */
 	Q_DRAINED,				/* judged after SIGTERM */
 	Q_LOG_ONCE,				/* log lines left out: flow already logged */
+	Q_FAIL_CLOSED,				/* batches dropped: a verdict other than
+						   accept could not be queued */
 	Q_COUNT
 };
 

@@ -79,6 +79,36 @@ static void reject_loop(struct nfqd_worker *w, const struct nfqd_gen *g,
 	w->loop_quiet = 0;
 }
 
+/*
+ * A verdict other than accept that could not be queued, even after a flush
+ * to make room: the batch accept must not cover its packet, or a drop would
+ * turn into an accept.  The packets before it get their batch accept now
+ * and it gets its verdict as a batch of one; when that cannot be queued
+ * either, the batch fails closed: it ends with NF_DROP, not NF_ACCEPT.
+ */
+static void verdict_not_queued(struct nfqd_worker *w, const struct nfqring_packet *p,
+			       const struct nfqring_verdict *vd)
+{
+	struct nfqring_verdict b = { .queue = p->queue, .id = p->id - 1, .verdict = NF_ACCEPT };
+
+	if (!w->batch_accepts || nfqring_verdict_batch(w->h, &b) == 0) {
+		w->batch_accepts = 0;
+		b.id = p->id;
+		b.verdict = vd->verdict;
+		b.flags = vd->flags & NFQRING_V_MARK;	/* a reject's code */
+		b.mark = vd->mark;
+		if (nfqring_verdict_batch(w->h, &b) == 0)
+			return;
+	}
+	if (!w->fail_closed) {
+		w->fail_closed = true;
+		nfqd_ctr_add(&w->st.c[Q_FAIL_CLOSED], 1);
+		nfqd_logring_push(&w->log, "queue %u: verdict for packet %u cannot be queued: %s; "
+				  "the packets of this batch are dropped", p->queue, p->id,
+				  nfqring_errmsg(w->h));
+	}
+}
+
 static void judge(struct nfqd_worker *w, const struct nfqd_gen *g,
 		  struct nfqring_packet *p, uint64_t now_ns, uint64_t now_real)
 {
@@ -126,8 +156,10 @@ static void judge(struct nfqd_worker *w, const struct nfqd_gen *g,
 		log_packet(w, g, p, &meta, &res, v, now_real);
 	if (res.reason == NFQR_REASON_REJECT_LOOP)
 		reject_loop(w, g, p, now_ns);
-	if (v == NF_ACCEPT && !res.mark_set && !res.ct_mark_set && !res.payload_rewritten)
+	if (v == NF_ACCEPT && !res.mark_set && !res.ct_mark_set && !res.payload_rewritten) {
+		w->batch_accepts++;
 		return;		/* the batch accept covers it */
+	}
 
 	struct nfqring_verdict vd = { .queue = p->queue, .id = p->id, .verdict = v };
 
@@ -153,18 +185,30 @@ static void judge(struct nfqd_worker *w, const struct nfqd_gen *g,
 	}
 	int r = nfqring_verdict(w->h, &vd);
 
+	if (r < 0) {			/* e.g. the TX ring full: flush to make room, once */
+		nfqring_flush(w->h);
+		r = nfqring_verdict(w->h, &vd);
+	}
 	if (r < 0) {
 		nfqd_ctr_add(&w->st.c[Q_VERDICT_ERRORS], 1);
 		nfqd_logring_push(&w->log, "queue %u: verdict for packet %u failed: %s",
 				  p->queue, p->id, nfqring_errmsg(w->h));
+		if ((v & NF_VERDICT_MASK) != NF_ACCEPT)
+			verdict_not_queued(w, p, &vd);
+		else
+			w->batch_accepts++;	/* accepted without its changes */
 	}
 }
 
 /* Send what the batch decided: single verdicts were queued first, then one
- * batch accept up to the last packet handed out. */
+ * batch accept up to the last packet handed out (a batch drop when the
+ * batch failed closed, see verdict_not_queued). */
 static void flush(struct nfqd_worker *w)
 {
-	int r = nfqring_batch_seen(w->h, NF_ACCEPT);
+	int r = nfqring_batch_seen(w->h, w->fail_closed ? NF_DROP : NF_ACCEPT);
+
+	w->fail_closed = false;
+	w->batch_accepts = 0;
 
 	if (r >= 0)
 		r = nfqring_flush(w->h);

@@ -39,6 +39,10 @@ struct nfqd_worker {
 	uint64_t t0[NFQD_BATCH_MAX];	/* enqueue times of the batch, ns realtime */
 	struct nfqd_logring log;
 	struct nfqd_flowonce *once;	/* --log-once-per-flow; NULL: log every packet */
+	uint32_t batch_accepts;		/* packets judged since the last batch verdict that
+					   the batch accept is to cover */
+	bool fail_closed;		/* a verdict other than accept could not be queued:
+					   this batch ends with NF_DROP, not NF_ACCEPT */
 	uint64_t loop_logged_ns;	/* last reject-loop line, CLOCK_MONOTONIC */
 	uint64_t loop_quiet;		/* reject loops since, not logged */
 };

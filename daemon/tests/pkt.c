@@ -66,6 +66,39 @@ size_t pkt_ipv6(uint8_t *buf, const char *src, const char *dst, uint8_t nh,
 	return 40 + plen;
 }
 
+size_t pkt_ext_chain(uint8_t *h, size_t ext, bool atomic, uint8_t proto, uint8_t *first)
+{
+	size_t n = 0;
+
+	*first = ext ? 60 : proto;
+	if (atomic) {
+		memset(h, 0, 8);
+		h[0] = *first;
+		h[7] = 0x21;                  /* id; offset 0, M 0 */
+		*first = 44;
+		n = 8;
+	}
+	if (ext) {
+		size_t r = ext - 2;
+
+		memset(h + n, 0, ext);
+		h[n] = proto;
+		h[n + 1] = (uint8_t)(ext / 8 - 1);
+		n += 2;
+		while (r) {                   /* PadN of up to 257 bytes, Pad1 for one */
+			size_t c = r == 1 ? 1 : r > 257 ? (r - 257 == 1 ? 256 : 257) : r;
+
+			if (c > 1) {
+				h[n] = 1;
+				h[n + 1] = (uint8_t)(c - 2);
+			}
+			n += c;
+			r -= c;
+		}
+	}
+	return n;
+}
+
 size_t l4_udp(uint8_t *out, uint16_t sport, uint16_t dport, const void *payload, size_t plen)
 {
 	uint16_t len = (uint16_t)(8 + plen);

@@ -14,6 +14,11 @@ size_t pkt_ipv4(uint8_t *buf, const char *src, const char *dst, uint8_t proto,
 /* IPv6 header + ext[] (already chained, first next header = nh) + l4[]. */
 size_t pkt_ipv6(uint8_t *buf, const char *src, const char *dst, uint8_t nh,
 		const uint8_t *ext, size_t extlen, const uint8_t *l4, size_t l4len);
+/* IPv6 extension headers before upper-layer protocol proto into h: an
+ * atomic fragment header (offset 0, no more fragments) when asked, then
+ * `ext` bytes of Destination Options (PadN; a multiple of 8, 0: none).
+ * Returns the chain's length; *first is the next header that starts it. */
+size_t pkt_ext_chain(uint8_t *h, size_t ext, bool atomic, uint8_t proto, uint8_t *first);
 size_t l4_udp(uint8_t *out, uint16_t sport, uint16_t dport,
 	      const void *payload, size_t plen);
 size_t l4_tcp(uint8_t *out, uint16_t sport, uint16_t dport, uint8_t flags,

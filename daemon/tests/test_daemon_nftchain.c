@@ -11,6 +11,8 @@
 
 #include "tap.h"
 
+#include "nft.h"
+
 #include "nftchain.h"
 #include "opts.h"
 
@@ -217,76 +219,7 @@ static const char want_all[] =
 
 /* ---- nft -c -f ---------------------------------------------------------------- */
 
-static char nft[64];
 static const char *nft_unusable;	/* why nft -c cannot check here */
-
-static int nft_check(const char *text, char **msgs);
-
-static void find_nft(void)
-{
-	static const char *const paths[] = { "/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft" };
-	char *msgs = NULL;
-
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (!access(paths[i], X_OK)) {
-			snprintf(nft, sizeof(nft), "%s", paths[i]);
-			break;
-		}
-	if (!nft[0])
-		nft_unusable = "nft not installed";
-	else if (geteuid() != 0)
-		nft_unusable = "not root";
-	else if (nft_check("table inet nfqr_probe {\n}\n", &msgs) != 0)
-		nft_unusable = "nf_tables unusable here";	/* no kernel support at all */
-	free(msgs);
-}
-
-/* `nft -c -f` on text: its exit status, its messages in *msgs */
-static int nft_check(const char *text, char **msgs)
-{
-	char path[] = "/tmp/nfqr-nft-XXXXXX", cmd[160];
-	int fd = mkstemp(path), rc = -1;
-	size_t len = 0, n;
-	FILE *p;
-
-	*msgs = calloc(1, 65536);
-	if (fd < 0 || !*msgs || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-		if (fd >= 0)
-			close(fd);
-		unlink(path);
-		return -1;
-	}
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "%s -c -f %s 2>&1", nft, path);
-	p = popen(cmd, "r");
-	if (p) {
-		while (len < 65535 && (n = fread(*msgs + len, 1, 65535 - len, p)) > 0)
-			len += n;
-		rc = pclose(p);
-		rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	}
-	unlink(path);
-	return rc;
-}
-
-/* Every error of nft's is the kernel not knowing the queue expression
- * (nft_queue not built or loadable here), on a queue rule. */
-static bool only_queue_missing(const char *msgs)
-{
-	const char *l = msgs;
-	int errors = 0;
-
-	while ((l = strstr(l, "Error: "))) {
-		const char *next = strchr(l, '\n');
-
-		if (strncmp(l, "Error: Could not process rule: No such file or directory", 56) ||
-		    !next || strncmp(next + 1, "\t\tqueue ", 8))
-			return false;
-		errors++;
-		l = next;
-	}
-	return errors > 0;
-}
 
 /* text without its queue rules */
 static char *without_queue(const char *text)
@@ -322,7 +255,7 @@ static void nft_accepts(const char *text, const char *what)
 	rc = nft_check(text, &msgs);
 	if (rc == 0) {
 		ok(1, "%s: nft -c -f accepts it", what);
-	} else if (rc > 0 && only_queue_missing(msgs)) {
+	} else if (rc > 0 && nft_only_queue_missing(msgs)) {
 		rest = without_queue(text);
 		rc = rest ? nft_check(rest, &msgs2) : -1;
 		if (!ok(rc == 0, "%s: nft -c -f accepts it (this kernel has no nft_queue: the queue "
@@ -341,8 +274,8 @@ int main(void)
 {
 	char *out, *warn;
 
-	find_nft();
-	printf("# nft: %s%s%s\n", nft[0] ? nft : "-", nft_unusable ? ", unusable: " : "",
+	nft_unusable = nft_find();
+	printf("# nft: %s%s%s\n", nft_path()[0] ? nft_path() : "-", nft_unusable ? ", unusable: " : "",
 	       nft_unusable ? nft_unusable : "");
 
 	is_int(opts("--print-nft", "-c", "rules.nft", "-q", "0-3", NULL), 0, "default options");
@@ -396,7 +329,7 @@ int main(void)
 				   "priority filter; policy accept;\n\t\tqueue flags fanout to 5\n\t}\n}\n",
 				   &msgs);
 
-		ok(rc > 0 && !only_queue_missing(msgs), "nft -c -f refuses fanout to one queue: the "
+		ok(rc > 0 && !nft_only_queue_missing(msgs), "nft -c -f refuses fanout to one queue: the "
 		   "check can fail (%d)", rc);
 		free(msgs);
 	} else {

@@ -103,6 +103,17 @@ int main(void)
 	is_int(parse(&o, err, "--check", "f.nft", "-m", "aho-corasick", NULL), 0, "--check FILE");
 	ok(o.mode == NFQD_CHECK && !strcmp(o.config, "f.nft") && o.matcher == NFQR_CM_AHO_CORASICK,
 	   "  check mode, matcher");
+	/* -c FILE everywhere, as with --test and --print-nft (issue 21) */
+	is_int(parse(&o, err, "--check", "-c", "f.nft", "-q", "0-3", NULL), 0, "--check -c FILE");
+	ok(o.mode == NFQD_CHECK && o.config && !strcmp(o.config, "f.nft") && o.queues_set,
+	   "  check mode, the file of -c");
+	is_int(parse(&o, err, "-c", "f.nft", "--check", NULL), 0, "-c FILE --check");
+	ok(o.mode == NFQD_CHECK && o.config && !strcmp(o.config, "f.nft"), "  check mode, the file");
+	is_int(parse(&o, err, "--check", "a.nft", "-c", "b.nft", NULL), NFQD_EXIT_USAGE,
+	       "--check A -c B");
+	ok(strstr(err, "a.nft") && strstr(err, "b.nft"), "  names both: %s", err);
+	is_int(parse(&o, err, "--check", NULL), NFQD_EXIT_USAGE, "--check without a file");
+	ok(strstr(err, "-c FILE") != NULL, "  says to give one: %s", err);
 
 	/* --test: offline replay */
 	is_int(parse(&o, err, "--test", "-c", "r.nft", "cap.pcap", NULL), 0, "--test -c FILE CAPTURE");

@@ -187,11 +187,133 @@ static void test_full_batches(const char *name, uint32_t flags)
 	fk_reset();
 }
 
+/* ---- a drop that cannot be queued never becomes an accept -------------------- */
+
+static unsigned int flush_failures;	/* TX_FLUSH calls still to fail */
+
+static int failing_ioctl(int fd, unsigned long req, void *arg)
+{
+	if (req == NFQRING_TX_FLUSH && flush_failures) {
+		flush_failures--;
+		errno = EIO;		/* nothing processed, nothing released */
+		return -1;
+	}
+	return fk_ops.ioctl(fd, req, arg);
+}
+
+/* What each packet id got from the verdicts the fake kernel took, in order:
+ * a single verdict its own, a batch every queued id up to it left. */
+static void fates(uint32_t *fate, uint32_t n)
+{
+	bool done[64] = { false };
+
+	for (uint32_t i = 0; i < n; i++)
+		fate[i] = UINT32_MAX;
+	for (unsigned int i = 0; i < fk.nrecs; i++) {
+		const struct fk_rec *r = &fk.recs[i];
+
+		if (r->type == NFQNL_MSG_VERDICT && r->id < n && !done[r->id]) {
+			fate[r->id] = r->verdict;
+			done[r->id] = true;
+		} else if (r->type == NFQNL_MSG_VERDICT_BATCH) {
+			for (uint32_t id = 1; id <= r->id && id < n; id++)
+				if (!done[id]) {
+					fate[id] = r->verdict;
+					done[id] = true;
+				}
+		}
+	}
+}
+
+static void test_drop_not_queued(void)
+{
+	static struct nfqd_worker w;
+	struct nfqring_ring_params rp = { .rx_frame_nr = 64, .tx_block_size = 4096,
+					  .tx_frame_nr = 16 };
+	struct nfqring_ops ops = fk_ops;
+	struct nfqd_gen *g = generation();
+	uint32_t fate[41];
+	struct nfqring *h;
+	bool drops = true, accepts = true;
+
+	fk_reset();
+	fk.track_ids = true;
+	ops.ioctl = failing_ioctl;
+	flush_failures = 0;
+	if (!ok(g && nfqring_open_ops(&h, &ops, NULL, 0) == 0, "handle on the fake kernel"))
+		return;
+	ok(nfqring_setup(h, &rp) == 0 && rp.tx_frame_nr == 16, "16 TX frames");
+	nfqring_bind(h, QUEUE);
+	memset(&w, 0, sizeof(w));
+	w.queue = QUEUE;
+	w.cpu = -1;
+	w.h = h;
+	nfqd_logring_init(&w.log);
+	/* 1-5 accepted, 6-30 dropped by single verdicts, 31-40 accepted: the
+	 * 17th drop (22) finds the TX ring full, and the flushes that would
+	 * make room fail three times: the worker's retry fails too */
+	for (uint32_t id = 1; id <= 40; id++) {
+		bool drop = id >= 6 && id <= 30;
+		struct fk_pkt p = { .queue = QUEUE, .id = id, .hw_protocol = 0x0800, .hook = 1,
+				    .payload = drop ? pkt_drop : pkt_accept,
+				    .payload_len = (uint32_t)(drop ? pkt_drop_len : pkt_accept_len) };
+
+		fk_queue_packet(&p);
+	}
+	flush_failures = 3;
+	is_int(nfqd_worker_run_batch(&w, g, false), 40, "40 packets judged");
+	fates(fate, 41);
+	for (uint32_t id = 1; id <= 40; id++) {
+		bool drop = id >= 6 && id <= 30;
+
+		if (drop && fate[id] != NF_DROP) {
+			drops = false;
+			printf("#   packet %u: verdict %d, want drop\n", id, (int)fate[id]);
+		}
+		if (!drop && fate[id] != NF_ACCEPT) {
+			accepts = false;
+			printf("#   packet %u: verdict %d, want accept\n", id, (int)fate[id]);
+		}
+	}
+	ok(drops, "every drop left as a drop, the one that could not be queued too");
+	ok(accepts, "every other packet accepted");
+	is_int(queued(), 0, "no packet left without a verdict");
+	ok(atomic_load(&w.st.c[Q_VERDICT_ERRORS]) >= 1, "the failure counted");
+
+	/* the TX ring stays broken: the batch fails closed */
+	for (uint32_t id = 41; id <= 60; id++) {
+		bool drop = id >= 43;
+		struct fk_pkt p = { .queue = QUEUE, .id = id, .hw_protocol = 0x0800, .hook = 1,
+				    .payload = drop ? pkt_drop : pkt_accept,
+				    .payload_len = (uint32_t)(drop ? pkt_drop_len : pkt_accept_len) };
+
+		fk_queue_packet(&p);
+	}
+	flush_failures = 1000;
+	fk.nrecs = 0;
+	is_int(nfqd_worker_run_batch(&w, g, false), 20, "20 more judged while no flush works");
+	flush_failures = 0;
+	nfqring_flush(h);
+	{
+		bool none_accepted = true;
+
+		for (unsigned int i = 0; i < fk.nrecs; i++)
+			if (fk.recs[i].verdict == NF_ACCEPT && fk.recs[i].id >= 43)
+				none_accepted = false;
+		ok(none_accepted, "no accept that covers a drop reached the kernel");
+	}
+	ok(atomic_load(&w.st.c[Q_FAIL_CLOSED]) >= 1, "the batch that failed closed counted");
+	nfqring_close(h);
+	nfqd_gen_free(g);
+	fk_reset();
+}
+
 int main(void)
 {
 	pkt_accept_len = udp_pkt(pkt_accept, 80);
 	pkt_drop_len = udp_pkt(pkt_drop, DROP_PORT);
 	test_full_batches("TX ring: verdicts leave with NFQRING_TX_FLUSH", 0);
 	test_full_batches("no TX ring: verdicts leave with write()", NFQRING_NO_TX_RING);
+	test_drop_not_queued();
 	return tap_done();
 }

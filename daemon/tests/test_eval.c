@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "nfqr_engine.h"
 #include "naive_content.h"
+#include "nftctx.h"
 #include "pkt.h"
 #include "ruleset.h"
 #include "tap.h"
@@ -794,9 +795,15 @@ static void test_random_vs_reference(void)
 			const char *st = rand_stmts[rnd(sizeof(rand_stmts) / sizeof(*rand_stmts))];
 			const char *verdict = (const char *[]){ "accept", "drop", "" }[rnd(3)];
 
-			for (i = 0; i < k; i++)
-				len += (size_t)snprintf(text + len, cap - len, "%s ",
-					rand_matches[rnd(sizeof(rand_matches) / sizeof(*rand_matches) - 4)]);
+			struct nftctx ctx = { 0, 0 };
+
+			for (i = 0; i < k; i++) {
+				const char *m = rand_matches[rnd(sizeof(rand_matches) /
+								 sizeof(*rand_matches) - 4)];
+
+				if (nftctx_take(&ctx, m))	/* not after another protocol */
+					len += (size_t)snprintf(text + len, cap - len, "%s ", m);
+			}
 			/* content terms last, as the syntax wants */
 			if (rnd(2))
 				len += (size_t)snprintf(text + len, cap - len, "%s ",
@@ -1185,6 +1192,212 @@ static void test_detect_only(void)
 	nfqr_ruleset_free(rs);
 }
 
+/* ---- issue 21: every form of tcp flags nft 1.0.6 accepts, with nft's meaning ---- */
+
+/* The forms and what nft compiles each to (nft --debug=netlink): the flags
+ * under a mask, compared with a value (== or !=), or looked up in a set. */
+static const struct flags_form {
+	const char *rule;
+	unsigned mask, value;
+	bool neq;
+	unsigned set[2];          /* a lookup when set[0] | set[1] */
+} flags_forms[] = {
+	{ "tcp flags & (fin|syn) == (fin|syn)", 0x03, 0x03, false, { 0, 0 } },
+	{ "tcp flags & (fin|syn) == fin|syn", 0x03, 0x03, false, { 0, 0 } },
+	{ "tcp flags & (syn|ack) == syn|ack", 0x12, 0x12, false, { 0, 0 } },
+	{ "tcp flags & (syn | ack) == syn", 0x12, 0x02, false, { 0, 0 } },
+	{ "tcp flags & (syn|fin) != (syn|fin)", 0x03, 0x03, true, { 0, 0 } },
+	{ "tcp flags & (syn|rst) != 0", 0x06, 0, true, { 0, 0 } },
+	{ "tcp flags & syn == 0", 0x02, 0, false, { 0, 0 } },
+	{ "tcp flags & 0x3 == 0x3", 0x03, 0x03, false, { 0, 0 } },
+	{ "tcp flags syn", 0x02, 0, true, { 0, 0 } },
+	{ "tcp flags syn,ack", 0x12, 0, true, { 0, 0 } },
+	{ "tcp flags syn|ack", 0x12, 0, true, { 0, 0 } },
+	{ "tcp flags (syn|ack)", 0x12, 0, true, { 0, 0 } },
+	{ "tcp flags ! syn", 0x02, 0, false, { 0, 0 } },
+	{ "tcp flags == syn|ack", 0xff, 0x12, false, { 0, 0 } },
+	{ "tcp flags == (syn|ack)", 0xff, 0x12, false, { 0, 0 } },
+	{ "tcp flags == 0x12", 0xff, 0x12, false, { 0, 0 } },
+	{ "tcp flags != syn", 0xff, 0x02, true, { 0, 0 } },
+	{ "tcp flags != syn,ack", 0xff, 0x12, true, { 0, 0 } },
+	{ "tcp flags syn / syn,ack", 0x12, 0x02, false, { 0, 0 } },
+	{ "tcp flags syn,ack / syn,ack,rst", 0x16, 0x12, false, { 0, 0 } },
+	{ "tcp flags { syn, syn|ack }", 0xff, 0, false, { 0x02, 0x12 } },
+	{ "tcp flags == { syn, ack }", 0xff, 0, false, { 0x02, 0x10 } },
+	{ "tcp flags != { syn, ack }", 0xff, 0, true, { 0x02, 0x10 } },
+};
+
+static bool flags_want(const struct flags_form *ff, unsigned f)
+{
+	bool in = ff->set[0] | ff->set[1] ? f == ff->set[0] || f == ff->set[1]
+					 : (f & ff->mask) == ff->value;
+
+	return in != ff->neq;
+}
+
+static void test_tcp_flags_forms(void)
+{
+	for (size_t i = 0; i < sizeof(flags_forms) / sizeof(flags_forms[0]); i++) {
+		const struct flags_form *ff = &flags_forms[i];
+		char text[160];
+		struct nfqr_ruleset *rs;
+		struct nfqr_scratch *sc;
+		unsigned bad = 0, f;
+
+		snprintf(text, sizeof(text), "%s drop\n", ff->rule);
+		rs = load(text);
+		if (!ok(rs != NULL, "nft's form loads: %s", ff->rule))
+			continue;
+		sc = nfqr_scratch_new(rs);
+		for (f = 0; f < 256; f++) {
+			size_t n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 6, l4,
+					    l4_tcp(l4, 40000, 80, (uint8_t)f, NULL, 0));
+			struct nfqr_pkt_meta m = meta(n);
+			struct nfqr_result r;
+
+			if ((nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP) != flags_want(ff, f) && !bad++)
+				printf("#   flags 0x%02x: %s, nft: %s\n", f, r.verdict == NF_DROP ?
+				       "matches" : "does not", flags_want(ff, f) ? "matches" : "does not");
+		}
+		is_int(bad, 0, "  as nft over all 256 flag values: %s", ff->rule);
+		nfqr_scratch_free(sc);
+		nfqr_ruleset_free(rs);
+	}
+	/* ct state ! established,related: in neither state (nft: & (them) == 0) */
+	{
+		struct nfqr_ruleset *rs = load("ct state ! established,related drop\n");
+		struct nfqr_scratch *sc = rs ? nfqr_scratch_new(rs) : NULL;
+		static const struct { bool ct; uint8_t info; bool drop; } c[] = {
+			{ false, 0, true }, { true, IP_CT_NEW, true },
+			{ true, IP_CT_ESTABLISHED, false }, { true, IP_CT_RELATED_REPLY, false },
+		};
+		unsigned bad = 0;
+
+		for (size_t i = 0; sc && i < sizeof(c) / sizeof(c[0]); i++) {
+			size_t n = tcp4(80, "");
+			struct nfqr_pkt_meta m = meta(n);
+			struct nfqr_result r;
+
+			m.ct_present = m.ct_info_present = c[i].ct;
+			m.ct_info = c[i].info;
+			bad += (nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP) != c[i].drop;
+		}
+		ok(sc && !bad, "ct state ! established,related: invalid and new, not the others");
+		nfqr_scratch_free(sc);
+		nfqr_ruleset_free(rs);
+	}
+}
+
+/* ---- issue 21: th sport/dport read any transport header, as nft's @th,0,16 ------- */
+
+static void test_th_ports_any_protocol(void)
+{
+	struct nfqr_ruleset *rs = load("th sport 2048 drop comment \"echo\"\n"
+				       "th dport 0x6558 drop comment \"gre\"\n");
+	struct nfqr_scratch *sc = rs ? nfqr_scratch_new(rs) : NULL;
+	struct nfqr_result r;
+	struct nfqr_pkt_meta m;
+	size_t n;
+
+	if (!ok(sc != NULL, "th ports load"))
+		return;
+	/* ICMP echo request: type 8, code 0 are the first 16 bits */
+	n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 1, l4, l4_icmp(l4, 8, 0, "x", 1));
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 0,
+	   "th sport 2048 matches an ICMP echo request (type 8 code 0), as in nft");
+	/* GRE: flags/version 0, protocol 0x6558 (transparent Ethernet bridging) */
+	memcpy(l4, "\x00\x00\x65\x58", 4);
+	n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 47, l4, 4);
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_DROP && r.rule == 1,
+	   "th dport 0x6558 matches GRE's protocol field, as in nft");
+	/* a GRE header cut to 3 bytes: the field is not there */
+	n = pkt_ipv4(buf, "198.51.100.1", "192.0.2.100", 47, l4, 3);
+	m = meta(n);
+	ok(nfqr_eval(rs, sc, buf, n, &m, &r) == NF_ACCEPT, "  not when the header is shorter");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
+/* ---- issue 21: the examples of nfqringd.rules(5) load, and every rule is reached -- */
+
+static void test_man_examples(void)
+{
+	FILE *f = fopen("man/nfqringd.rules.5", "r");
+	static char page[1 << 17], text[4096];
+	size_t n = f ? fread(page, 1, sizeof(page) - 1, f) : 0;
+	const char *a, *b;
+	struct nfqr_ruleset *rs;
+	struct nfqr_scratch *sc;
+	uint8_t dns[12] = { 0, 1, 0x81, 0x80 };      /* a response: QR set */
+	/* one packet aimed at each rule, in order: proto, dport, payload, source,
+	 * input interface, mark, connection state (-1: none), socket uid */
+	static const struct { uint8_t proto; uint16_t dport; const char *pl, *src;
+			      uint32_t iif, mark; int ct, uid; } t[] = {
+		{ 17, 10086, "x", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 10010, "x", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 5, "x", "10.1.2.3", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 5, "x", "2001:db8::1", 0, 0, IP_CT_NEW, -1 },
+		{ 6, 22, "GET /admin", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 5, "x", "198.51.100.1", 7, 0x10, IP_CT_NEW, -1 },
+		{ 6, 443, "", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 5, "x", "198.51.100.1", 0, 0, -1, -1 },
+		{ 17, 5, "x", "198.51.100.1", 0, 0, IP_CT_ESTABLISHED, -1 },
+		{ 6, 8443, "", "198.51.100.1", 0, 0, IP_CT_NEW, 1000 },
+		{ 17, 53, NULL, "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 6, 23, "", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 17, 69, "x", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+		{ 6, 25, "", "198.51.100.1", 0, 0, IP_CT_NEW, -1 },
+	};
+	unsigned missed = 0;
+
+	if (f)
+		fclose(f);
+	page[n] = 0;
+	a = strstr(page, ".SH EXAMPLES\n.nf\n");
+	b = a ? strstr(a, "\n.fi\n") : NULL;
+	if (!ok(a && b && b - a < (long)sizeof(text), "nfqringd.rules(5) has its EXAMPLES"))
+		return;
+	a += strlen(".SH EXAMPLES\n.nf\n");
+	snprintf(text, sizeof(text), "%.*s\n", (int)(b - a), a);
+	rs = load(text);
+	if (!ok(rs != NULL, "  they load") ||
+	    !is_int(nfqr_ruleset_rule_count(rs), sizeof(t) / sizeof(t[0]), "  %zu rules",
+		    sizeof(t) / sizeof(t[0]))) {
+		nfqr_ruleset_free(rs);
+		return;
+	}
+	nfqr_ruleset_ifname_set(rs, 7, "veth0");
+	sc = nfqr_scratch_new(rs);
+	for (uint32_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		bool v6 = strchr(t[i].src, ':') != NULL;
+		size_t l = t[i].proto == 6 ? l4_tcp(l4, 40000, t[i].dport, 0x02, t[i].pl, strlen(t[i].pl))
+			 : t[i].pl ? l4_udp(l4, 40000, t[i].dport, t[i].pl, strlen(t[i].pl))
+			 : l4_udp(l4, 40000, t[i].dport, dns, sizeof(dns));
+		size_t len = v6 ? pkt_ipv6(buf, t[i].src, "2001:db8:1::2", t[i].proto, NULL, 0, l4, l)
+				: pkt_ipv4(buf, t[i].src, "192.0.2.100", t[i].proto, l4, l);
+		struct nfqr_pkt_meta m = meta(len);
+		struct nfqr_result r;
+
+		m.iif = t[i].iif;
+		m.mark = t[i].mark;
+		m.ct_present = m.ct_info_present = t[i].ct >= 0;
+		m.ct_info = (uint8_t)(t[i].ct >= 0 ? t[i].ct : 0);
+		m.uid_present = t[i].uid >= 0;
+		m.uid = (uint32_t)t[i].uid;
+		nfqr_eval(rs, sc, buf, len, &m, &r);
+		if (r.rule != (int32_t)i) {
+			missed++;
+			printf("#   rule %u (line %u) not reached: decided by %d\n", i,
+			       nfqr_ruleset_rule_line(rs, i), r.rule);
+		}
+	}
+	is_int(missed, 0, "  every rule reached by a packet aimed at it");
+	nfqr_scratch_free(sc);
+	nfqr_ruleset_free(rs);
+}
+
 int main(void)
 {
 	test_example();
@@ -1199,6 +1412,9 @@ int main(void)
 	test_reject();
 	test_detect();
 	test_detect_only();
+	test_tcp_flags_forms();
+	test_th_ports_any_protocol();
+	test_man_examples();
 	srand(4321);
 	test_random_vs_reference();
 	return tap_done();

@@ -155,7 +155,7 @@ static void test_invalid(void)
 		"uid, gid), got 'color'");
 	invalid("ip saddr @nope drop", "t.nft:1:10: expected a set declared above, got '@nope'");
 	invalid("foo bar", "t.nft:1:1: expected a match, statement or verdict, got 'foo'");
-	invalid("tcp dport 22 jump x", "t.nft:1:14: expected a match, statement or verdict, got 'jump'");
+	invalid("tcp dport 22 jump x", "t.nft:1:14: expected a match, statement or verdict, got 'jump' (the file is one chain, with no jumps: write the rules in order)");
 	invalid("tcp dport 22 accept drop", "t.nft:1:21: expected end of rule after the verdict, got 'drop'");
 	invalid("counter ip saddr 1.2.3.4 accept",
 		"t.nft:1:9: expected a statement or verdict here (matches come before statements in "
@@ -197,7 +197,7 @@ static void test_invalid(void)
 	invalid("meta mark set foo", "t.nft:1:15: expected a 32-bit value, 'meta mark' or 'ct mark', got 'foo'");
 	invalid("log level loud", "t.nft:1:11: expected a log level (emerg, alert, crit, err, warn, "
 		"notice, info, debug), got 'loud'");
-	invalid("policy maybe", "t.nft:1:8: expected 'accept', 'drop', 'fragment' or 'malformed', got 'maybe'");
+	invalid("policy maybe", "t.nft:1:8: expected 'accept', 'drop', 'fragment', 'malformed' or 'truncated', got 'maybe'");
 	invalid("policy accept\npolicy drop", "t.nft:2:1: expected one 'policy' line, got a second one");
 	invalid("policy fragment queue", "t.nft:1:17: expected 'accept' or 'drop', got 'queue'");
 	invalid("policy accept extra", "t.nft:1:15: expected end of line, got 'extra'");
@@ -239,7 +239,7 @@ static void test_invalid_new_matches(void)
 	invalid("ct state established|bogus accept",
 		"t.nft:1:22: expected a conntrack state (new, established, related, invalid), got 'bogus'");
 	invalid("ct state < new", "t.nft:1:12: expected '==' or '!=' for this field (no ordering), got 'new'");
-	invalid("ct state & (established|related accept", "t.nft:1:33: expected ')', got 'accept'");
+	invalid("ct state & (established|related accept", "t.nft:1:33: expected '|' or ')', got 'accept'");
 	invalid("ct state & bogus != 0",
 		"t.nft:1:12: expected conntrack states (new|established|related|invalid) or a number, got 'bogus'");
 	invalid("ct state & established == related",
@@ -333,7 +333,7 @@ static void test_reject(void)
 		"admin-prohibited), got 'frag-needed'");
 	invalid("reject accept", "t.nft:1:8: expected end of rule after the verdict, got 'accept'");
 	invalid("reject with tcp reset drop", "t.nft:1:23: expected end of rule after the verdict, got 'drop'");
-	invalid("policy reject", "t.nft:1:8: expected 'accept', 'drop', 'fragment' or 'malformed', got 'reject'");
+	invalid("policy reject", "t.nft:1:8: expected 'accept', 'drop', 'fragment', 'malformed' or 'truncated', got 'reject'");
 	/* the protocol nft makes the kind depend on */
 	invalid("udp dport 53 reject with tcp reset",
 		"t.nft:1:26: expected matches that let TCP packets through before 'reject with tcp "
@@ -444,7 +444,8 @@ static void test_multiple_errors_and_ids(void)
 
 		is_str(nfqr_ruleset_rule_id(rs, 0), "ssh", "comment is the id");
 		ok(strncmp(a, "r-", 2) == 0 && strlen(a) == 18, "uncommented rule gets a text hash id");
-		is_str(a, b, "same text, same hash id");
+		ok(!strncmp(a, b, strlen(a)) && !strcmp(b + strlen(a), "-2"),
+		   "same text again: the same hash, and its number (%s)", b);
 		is_int(nfqr_ruleset_find_rule(rs, "ssh"), 0, "find by id");
 	}
 	nfqr_ruleset_free(rs);
@@ -594,6 +595,153 @@ static void test_detect(void)
 	nfqr_diag_free(&d);
 }
 
+/* ---- issue 21: strings mean what they say ----------------------------------------- */
+
+static void test_escapes(void)
+{
+	valid("tcp dport 80 @payload content \"\\x41\\n\\t\\\"\\\\\\0\\r\" drop\n", 1,
+	      "every documented escape");
+	invalid("tcp dport 80 @payload content \"a\\qb\" drop\n",
+		"t.nft:1:33: expected an escape in a string (\\\", \\\\, \\n, \\r, \\t, \\0, "
+		"\\xHH), got '\\q'");
+	invalid("tcp dport 80 @payload content \"a\\x4\" drop\n",
+		"t.nft:1:33: expected an escape in a string (\\\", \\\\, \\n, \\r, \\t, \\0, "
+		"\\xHH), got '\\x4\"'");
+	invalid("tcp dport 80 log prefix \"C:\\Users\" drop\n",
+		"t.nft:1:28: expected an escape in a string (\\\", \\\\, \\n, \\r, \\t, \\0, "
+		"\\xHH), got '\\U'");
+}
+
+/* ---- issue 21: nft's flags forms, and what nft reads otherwise ------------------- */
+
+static void test_flags_forms(void)
+{
+	valid("tcp flags & (fin|syn) == (fin|syn) drop\ntcp flags syn,ack drop\n"
+	      "tcp flags ! syn,ack drop\ntcp flags != syn,ack drop\n"
+	      "ct state ! established,related drop\nct state & (new|invalid) != 0 drop\n", 6,
+	      "nft's flag forms: parentheses, lists, !");
+	invalid("tcp flags & syn|ack == syn drop\n",
+		"t.nft:1:13: expected a mask in parentheses, '& (syn|ack)', got '& syn|ack' (nft "
+		"reads that as '(flags & syn) | ...', which tests something else)");
+	invalid("tcp dport ! 22 drop\n",
+		"t.nft:1:11: expected '!=', got '!' (as in nft, '!' negates flags only: tcp flags "
+		"! syn, ct state ! established)");
+	invalid("tcp flags syn / (syn|ack) drop\n",
+		"t.nft:1:17: expected flags after '/' (a list: syn,ack; nft takes no parentheses "
+		"there), got '('");
+}
+
+/* ---- issue 21: rules nft refuses as never matching ----------------------------------- */
+
+static void test_conflicting_protocols(void)
+{
+	invalid("tcp dport 22 udp dport 22 drop\n",
+		"t.nft:1:14: expected matches of one transport protocol, got udp after tcp (nft: "
+		"conflicting protocols specified: tcp vs. udp; to match both: meta l4proto "
+		"{ tcp, udp } th dport 22)");
+	invalid("ip saddr 192.0.2.1 ip6 saddr 2001:db8::1 drop\n",
+		"t.nft:1:20: expected matches of one network protocol, got ip6 after ip (nft: "
+		"conflicting protocols specified: ip vs. ip6; write a rule for each)");
+	invalid("meta l4proto udp tcp dport 22 drop\n",
+		"t.nft:1:18: expected matches of one transport protocol, got tcp after udp (nft: "
+		"conflicting protocols specified: udp vs. tcp; to match both: meta l4proto "
+		"{ udp, tcp } th dport 22)");
+	invalid("meta nfproto ipv6 ip daddr 192.0.2.1 drop\n",
+		"t.nft:1:19: expected matches of one network protocol, got ip after ip6 (nft: "
+		"conflicting protocols specified: ip6 vs. ip; write a rule for each)");
+	invalid("tcp flags syn icmp type echo-request drop\n",
+		"t.nft:1:15: expected matches of one transport protocol, got icmp after tcp (nft: "
+		"conflicting protocols specified: tcp vs. icmp; write a rule for each)");
+	/* what nft takes, nfqringd takes: they never match there either */
+	valid("meta l4proto != udp tcp dport 22 drop\nip6 saddr ::1 icmp type echo-request drop\n"
+	      "tcp dport 22 meta l4proto udp drop\nmeta l4proto { tcp, udp } th dport 22 drop\n"
+	      "udp dport 1 th dport 2 drop\n", 5, "what nft does not call conflicting");
+}
+
+/* ---- issue 21: smaller things ----------------------------------------------------- */
+
+static void content_limit(enum nfqr_cm_backend be, const char *name)
+{
+	struct nfqr_load_opts o = { .backend = be };
+	static const char pre[] = "tcp dport 80 @payload content \"";
+	size_t l = sizeof(pre) - 1, n = 17000;
+	char *t = malloc(l + n + 64);
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *rs;
+
+	memcpy(t, pre, l);
+	memset(t + l, 'a', n);
+	snprintf(t + l + n, 34, "\" drop\n");
+	invalid_o(t, "t.nft:1:31: expected a content of at most 16000 bytes (what the content "
+		  "matchers take), got 17000 bytes", &o);
+	printf("#   (with %s)\n", name);
+	snprintf(t + l + 16000, 34, "\" drop\n");
+	rs = load(t, &d, &o);
+	ok(rs != NULL, "16,000 bytes load with %s", name);
+	for (size_t i = 0; i < d.n; i++)
+		printf("#   %s\n", d.msgs[i]);
+	nfqr_ruleset_free(rs);
+	nfqr_diag_free(&d);
+	free(t);
+}
+
+static void test_smaller(void)
+{
+	struct nfqr_diag d = { 0 };
+	struct nfqr_ruleset *rs;
+
+	/* the same limit whatever the matcher, at the string */
+	content_limit(NFQR_CM_AHO_CORASICK, "aho-corasick");
+	content_limit(NFQR_CM_AUTO, "the default matcher");
+
+	/* identical rules without a comment: an id each, so counters stay apart */
+	rs = load("tcp dport 22 drop\nudp dport 53 accept\ntcp dport 22 drop\ntcp  dport 22  drop\n",
+		  &d, NULL);
+	if (ok(rs != NULL, "identical rules load")) {
+		const char *a = nfqr_ruleset_rule_id(rs, 0), *b = nfqr_ruleset_rule_id(rs, 2),
+			   *c = nfqr_ruleset_rule_id(rs, 3);
+
+		ok(strcmp(a, b) && strcmp(a, c) && strcmp(b, c), "  three ids: %s %s %s", a, b, c);
+		ok(nfqr_ruleset_find_rule(rs, a) == 0 && nfqr_ruleset_find_rule(rs, b) == 2 &&
+		   nfqr_ruleset_find_rule(rs, c) == 3, "  each finds its rule");
+		ok(!strncmp(b, a, strlen(a)), "  the repeat's id is the first's and its number: %s", b);
+	}
+	nfqr_ruleset_free(rs);
+	nfqr_diag_free(&d);
+
+	/* one unsupported set property: one error */
+	rs = load("set s { type ipv4_addr; size 100; elements = { 192.0.2.1 } }\nip saddr @s drop\n",
+		  &d, NULL);
+	ok(rs == NULL && d.n == 1, "an unsupported set property: one error (%zu)", d.n);
+	if (d.n)
+		is_str(d.msgs[0], "t.nft:1:25: expected 'type', 'flags', 'timeout', 'elements' or '}', "
+		       "got 'size' (nfqringd's sets hold what the file and --load-set give them: no "
+		       "size, policy, counter or auto-merge)", "  message");
+	nfqr_ruleset_free(rs);
+	nfqr_diag_free(&d);
+
+	/* what nft has and nfqringd does not: where to go instead */
+	invalid("tcp dport 22 limit rate 10/second accept\n",
+		"t.nft:1:14: expected a match, statement or verdict, got 'limit' (rate limits, "
+		"meters and quotas belong in the nft chain, before its queue rule)");
+	invalid("ip saddr 192.0.2.1 meter m { ip saddr limit rate 1/second } accept\n",
+		"t.nft:1:20: expected a match, statement or verdict, got 'meter' (rate limits, "
+		"meters and quotas belong in the nft chain, before its queue rule)");
+	invalid("quota 10 mbytes drop\n",
+		"t.nft:1:1: expected a match, statement or verdict, got 'quota' (rate limits, "
+		"meters and quotas belong in the nft chain, before its queue rule)");
+	invalid("include \"more.nft\"\n",
+		"t.nft:1:1: expected a match, statement or verdict, got 'include' (nfqringd reads "
+		"one file: put the rules in it, e.g. cat a.nft b.nft > rules.nft)");
+	invalid("table inet filter {\n chain input {\n  tcp dport 22 drop\n }\n}\n",
+		"t.nft:1:1: expected a match, statement or verdict, got 'table' (the file is one "
+		"chain: give the rules of the chain alone, without table and chain)");
+	invalid("ip protocol tcp drop\n",
+		"t.nft:1:4: expected 'saddr' or 'daddr', got 'protocol' (for the protocol: meta "
+		"l4proto tcp, after IPv6 extension headers too; with meta nfproto ipv4 for IPv4 "
+		"alone)");
+}
+
 int main(void)
 {
 	test_valid();
@@ -603,5 +751,9 @@ int main(void)
 	test_multiple_errors_and_ids();
 	test_derived_settings();
 	test_detect();
+	test_escapes();
+	test_flags_forms();
+	test_conflicting_protocols();
+	test_smaller();
 	return tap_done();
 }

@@ -391,10 +391,10 @@ static const char *raw_lines[] = {
 		" transport header",
 	"17 " T "17 udp 10.0.0.1:33007 > 10.0.0.2:7777 len 1028 caplen 100 verdict accept by policy",
 	"18 " T "18 udp 10.0.0.1:33008 > 10.0.0.2:10010 len 1028 caplen 100 verdict accept by rule"
-		" rewrite line 7",
+		" rewrite line 7 rewrite refused (capture cut short)",
 	"19 " T "19 ip 10.0.0.1 > 10.0.0.2 malformed (l4hdr) len 40 verdict drop by policy malformed",
 	"summary: frames 19 packets 19 skipped 0 accept 9 drop 8 repeat 1 queue 1 reject 0",
-	"engine: policy 3 fragment 1 malformed 2 fragment_no_l4 1 rewrite_done 1"
+	"engine: policy 3 fragment 1 malformed 2 fragment_no_l4 1 truncated 0 rewrite_done 1"
 		" rewrite_refused_truncated 1 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 		" ct_no_connection 1 log_suppressed 0 reject 0 reject_loop 0"
 			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0"
@@ -493,7 +493,7 @@ static void test_json(void)
 	ok(has(out, "\"len\": 1028, \"caplen\": 100,"), "  packet 17: truncated capture");
 	ok(has(out, "{\"summary\": {\"frames\": 19, \"packets\": 19, \"skipped\": 0, \"accept\": 9, "
 		    "\"drop\": 8, \"repeat\": 1, \"queue\": 1, \"reject\": 0, \"engine\": {\"policy\": 3, "
-		    "\"fragment\": 1, \"malformed\": 2, \"fragment_no_l4\": 1, \"rewrite_done\": 1, "
+		    "\"fragment\": 1, \"malformed\": 2, \"fragment_no_l4\": 1, \"truncated\": 0, \"rewrite_done\": 1, "
 		    "\"rewrite_refused_truncated\": 1, \"rewrite_refused_gso\": 0, "
 		    "\"rewrite_refused_protocol\": 0, \"ct_no_connection\": 1, \"log_suppressed\": 0, "
 		    "\"reject\": 0, \"reject_loop\": 0, \"detect_drop\": 0, \"detect_reject\": 0, "
@@ -728,7 +728,7 @@ static void test_reject(void)
 			" admin-prohibited by rule admin line 3 mark set 0xc000100",
 		"4 " T "04 udp [2001:db8:bad::5]:33002 > [2001:db8::2]:1234 len 48 verdict accept by policy",
 		"summary: frames 4 packets 4 skipped 0 accept 1 drop 0 repeat 0 queue 0 reject 3",
-		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
+		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 truncated 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 			" ct_no_connection 0 log_suppressed 0 reject 3 reject_loop 0"
 			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0"
@@ -740,7 +740,7 @@ static void test_reject(void)
 		"4 " T "04 udp [2001:db8:bad::5]:33002 > [2001:db8::2]:1234 len 48 verdict drop by reject"
 			" loop guard",
 		"summary: frames 4 packets 4 skipped 0 accept 0 drop 4 repeat 0 queue 0 reject 0",
-		"engine: policy 0 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
+		"engine: policy 0 fragment 0 malformed 0 fragment_no_l4 0 truncated 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 			" ct_no_connection 0 log_suppressed 0 reject 0 reject_loop 4"
 			" detect_drop 0 detect_reject 0 detect_repeat 0 detect_queue 0 detect_mark 0 detect_rewrite 0"
@@ -804,7 +804,7 @@ static void test_detect(void)
 			" real line 3",
 		"4 " T "04 udp 10.0.0.1:33000 > 10.0.0.2:55 len 28 verdict accept by policy",
 		"summary: frames 4 packets 4 skipped 0 accept 4 drop 0 repeat 0 queue 0 reject 0",
-		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 rewrite_done 0"
+		"engine: policy 1 fragment 0 malformed 0 fragment_no_l4 0 truncated 0 rewrite_done 0"
 			" rewrite_refused_truncated 0 rewrite_refused_gso 0 rewrite_refused_protocol 0"
 			" ct_no_connection 0 log_suppressed 0 reject 0 reject_loop 0"
 			" detect_drop 2 detect_reject 1 detect_repeat 0 detect_queue 0 detect_mark 1 detect_rewrite 0"
@@ -836,6 +836,352 @@ static void test_detect(void)
 	is_int(run(NULL, "--test", "-c", path("bad.nft"), path("detect.pcap"), NULL), NFQD_EXIT_RULES,
 	       "detect with nothing to detect: exit %d", NFQD_EXIT_RULES);
 	says(has(err, "bad.nft:1:14: expected a verdict other than accept"), "  says which rule");
+}
+
+/* ---- evasions through the copy range (issue 21) ----------------------------------- */
+
+/*
+ * IPv6 TCP 2001:db8::66:40000 -> 2001:db8::2:80 behind `ext` bytes of
+ * Destination Options (PadN, a multiple of 8; 0: none), after an atomic
+ * fragment header (offset 0, no more fragments) when `atomic`; sequence
+ * number seq, a correct checksum.
+ */
+static size_t tcp6_ext(uint8_t *b, size_t ext, bool atomic, uint8_t flags, uint32_t seq,
+		       const void *payload, size_t plen)
+{
+	uint8_t hdrs[2048], l4[2048], first;
+	size_t n = pkt_ext_chain(hdrs, ext, atomic, 6, &first), len;
+	size_t l = l4_tcp(l4, 40000, 80, flags, payload, plen);
+
+	l4[4] = (uint8_t)(seq >> 24); l4[5] = (uint8_t)(seq >> 16);
+	l4[6] = (uint8_t)(seq >> 8);  l4[7] = (uint8_t)seq;
+	len = pkt_ipv6(b, "2001:db8::66", "2001:db8::2", first, hdrs, n, l4, l);
+	ref_l4_csum_set(b, len, 40 + n, 6, 40 + n + 16);
+	return len;
+}
+
+/* A line of out for packet n that says `verdict`, shown when it does not. */
+static void verdict_is(int n, const char *want, const char *what)
+{
+	char key[32];
+	const char *l;
+
+	snprintf(key, sizeof(key), "%d " T "%02d ", n, n);
+	l = strstr(out, key);
+	if (!ok(l && (l == out || l[-1] == '\n') && has(l, want) &&
+		strstr(l, want) < (strchr(l, '\n') ? strchr(l, '\n') : l + strlen(l)), "%s", what))
+		printf("#   want '%s' in line %d of:\n%s", want, n, out);
+}
+
+static void test_evasions(void)
+{
+	char pl[256];
+	uint8_t p[2048];
+	struct cap c;
+	size_t n;
+
+	/* 1: a content within depth 100 pushed past the 612 bytes asked for by
+	 * a 472-byte Destination Options header */
+	write_file("ev1.nft", "tcp dport 80 @payload content \"EVIL\" depth 100 drop\n");
+	memset(pl, 'x', sizeof(pl));
+	memcpy(pl, "GET /", 5);
+	memcpy(pl + 80, "EVIL", 4);
+	cap_open(&c, "ev1.pcap", DLT_RAW);
+	n = tcp6_ext(p, 472, false, 0x18, 1, pl, 84);
+	cap_add_cut(&c, p, 612, (uint32_t)n);		/* 1: as the kernel delivers it */
+	cap_add(&c, p, n);				/* 2: whole */
+	cap_add(&c, p, tcp6_ext(p, 0, false, 0x18, 1, pl, 84));	/* 3: no options */
+	cap_add(&c, p, tcp6_ext(p, 472, false, 0x18, 1, pl, 80));	/* 4: 612 bytes, no EVIL */
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ev1.nft"), path("ev1.pcap"), NULL), NFQD_EXIT_OK,
+	       "evasion 1 (content behind IPv6 options): exit 0");
+	verdict_is(1, "verdict drop by policy truncated", "  cut to the copy range: drop, by policy truncated");
+	verdict_is(2, "caplen 612 verdict drop by policy truncated",
+		   "  whole in the capture: cut to the copy range 612 as live, the same");
+	verdict_is(3, "verdict drop by rule", "  without the options: drop by the rule");
+	verdict_is(4, "len 612 verdict accept by policy",
+		   "  a long header chain within the copy range is judged as usual");
+	says(has(out, " truncated 2 "), "  counted as truncated");
+
+	/* 1b: @th,352,32 behind 480 bytes of options (copy range 560) */
+	write_file("ev1b.nft", "tcp dport 80 @th,352,32 0x45564c21 drop\n");
+	memcpy(pl, "xxxxxxxxxxxxxxxxxxxxxxxxEVL!", 28);
+	cap_open(&c, "ev1b.pcap", DLT_RAW);
+	n = tcp6_ext(p, 480, false, 0x18, 1, pl, 28);
+	cap_add_cut(&c, p, 560, (uint32_t)n);
+	cap_add(&c, p, tcp6_ext(p, 0, false, 0x18, 1, pl, 28));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ev1b.nft"), path("ev1b.pcap"), NULL), NFQD_EXIT_OK,
+	       "evasion 1 (@th behind IPv6 options): exit 0");
+	verdict_is(1, "verdict drop by policy truncated", "  @th past the capture: drop, by policy truncated");
+	verdict_is(2, "verdict drop by rule", "  without the options: drop by the rule");
+
+	/* 2: cut inside the header chain by our own copy range is not malformed */
+	write_file("ev2.nft", "tcp dport 80 @payload content \"EVIL\" depth 100 drop\n"
+			      "policy malformed accept\n");
+	cap_open(&c, "ev2.pcap", DLT_RAW);
+	n = tcp6_ext(p, 600, false, 0x18, 1, pl, 84);
+	cap_add_cut(&c, p, 612, (uint32_t)n);
+	n = tcp6_ext(p, 0, false, 0x18, 1, pl, 84);
+	p[40 + 12] = 4 << 4;				/* 2: TCP data offset 4: malformed */
+	cap_add(&c, p, n);
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ev2.nft"), path("ev2.pcap"), NULL), NFQD_EXIT_OK,
+	       "evasion 2 (policy malformed accept): exit 0");
+	verdict_is(1, "verdict drop by policy truncated",
+		   "  cut in its headers by the copy range: truncated, not malformed");
+	verdict_is(2, "verdict accept by policy malformed", "  malformed on the wire: policy malformed");
+	write_file("ev2b.nft", "tcp dport 80 @payload content \"EVIL\" depth 100 drop\n"
+			       "policy truncated accept\n");
+	is_int(run(NULL, "--test", "-c", path("ev2b.nft"), path("ev2.pcap"), NULL), NFQD_EXIT_OK,
+	       "policy truncated accept: exit 0");
+	verdict_is(1, "verdict accept by policy truncated", "  the operator's choice");
+
+	/* 3: --test cuts each packet to the copy range, or to --copy-range */
+	write_file("ev3.nft", "udp dport 7 @payload content \"X\" depth 10 drop\n");
+	cap_open(&c, "ev3.pcap", DLT_RAW);
+	cap_add(&c, p, udp4(p, 33000, 9, 1000));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ev3.nft"), path("ev3.pcap"), NULL), NFQD_EXIT_OK,
+	       "evasion 3 (copy range in --test): exit 0");
+	verdict_is(1, "len 1028 caplen 522 verdict accept by policy",
+		   "  cut to the rules' copy range, 522 bytes");
+	is_int(run(NULL, "--test", "--copy-range", "2000", "-c", path("ev3.nft"), path("ev3.pcap"),
+		   NULL), NFQD_EXIT_OK, "--test --copy-range 2000: exit 0");
+	verdict_is(1, "len 1028 verdict accept by policy", "  whole");
+	is_int(run(NULL, "--test", "--copy-range", "100", "-c", path("ev3.nft"), path("ev3.pcap"),
+		   NULL), NFQD_EXIT_CONFIG, "--test --copy-range 100: exit %d, as the daemon",
+	       NFQD_EXIT_CONFIG);
+	says(has(err, "--copy-range 100") && has(err, "522"), "  says what the rules need");
+
+	/* 4: atomic fragments (offset 0, no more fragments) are no fragments */
+	write_file("ev4.nft", "tcp dport 80 @payload content \"GET /admin\" stream drop\n");
+	cap_open(&c, "ev4.pcap", DLT_RAW);
+	cap_add(&c, p, tcp6_ext(p, 0, true, 0x02, 499, "", 0));
+	cap_add(&c, p, tcp6_ext(p, 0, true, 0x18, 500, "hello GET /ad", 13));
+	cap_add(&c, p, tcp6_ext(p, 0, true, 0x18, 513, "min HTTP/1.1", 12));
+	cap_add(&c, p, tcp6_ext(p, 16, true, 0x18, 525, "GET /admin", 10));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("ev4.nft"), path("ev4.pcap"), NULL), NFQD_EXIT_OK,
+	       "evasion 4 (atomic fragments): exit 0");
+	verdict_is(2, "verdict accept by policy", "  first half passes");
+	verdict_is(3, "verdict drop by rule", "  the second half completes it: drop");
+	ok(!has(out, " fragment len"), "  none of them shown as a fragment");
+}
+
+/* ---- non-first fragments: judged by the rules that need no transport header ------- */
+
+static void test_fragments(void)
+{
+	uint8_t p[256], l4[64], frag[8] = { 17, 0, 0x00, 0xa0, 0, 0, 0, 7 };	/* offset 20 */
+	static const uint8_t data[16] = { 0, 53, 0, 53, 0, 16 };	/* looks like UDP to 53 */
+	struct cap c;
+	size_t n;
+
+	write_file("frag.nft", "ip saddr 192.0.2.66 drop comment \"host\"\n"
+			       "udp dport 53 drop comment \"dns\"\n"
+			       "@th,0,8 0 drop comment \"th\"\n"
+			       "ip6 saddr 2001:db8::66 meta l4proto udp drop comment \"l4\"\n"
+			       "@payload content \"5\" drop comment \"content\"\n");
+	cap_open(&c, "frag.pcap", DLT_RAW);
+	n = pkt_ipv4(p, "192.0.2.66", "10.0.0.2", 17, data, sizeof(data));
+	p[7] = 100;				/* 1: offset 800 */
+	cap_add(&c, p, n);
+	n = pkt_ipv4(p, "10.0.0.1", "10.0.0.2", 17, data, sizeof(data));
+	p[7] = 100;				/* 2 */
+	cap_add(&c, p, n);
+	memcpy(l4, data, sizeof(data));
+	cap_add(&c, p, pkt_ipv6(p, "2001:db8::66", "2001:db8::2", 44, frag, 8, l4, 16));	/* 3 */
+	cap_add(&c, p, pkt_ipv6(p, "2001:db8::1", "2001:db8::2", 44, frag, 8, l4, 16));	/* 4 */
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("frag.nft"), path("frag.pcap"), NULL), NFQD_EXIT_OK,
+	       "non-first fragments: exit 0");
+	verdict_is(1, "fragment len 36 verdict drop by rule host line 1", "  ip saddr judges them, as in nft");
+	verdict_is(2, "fragment len 36 verdict accept by policy fragment",
+		   "  udp dport, @th and content do not: policy fragment decides");
+	verdict_is(3, "fragment len 64 verdict drop by rule l4 line 4", "  ip6 saddr and meta l4proto do");
+	verdict_is(4, "fragment len 64 verdict accept by policy fragment", "  the others: policy fragment");
+}
+
+/* ---- rule files that cannot be read whole are refused (issue 21) ------------------ */
+
+static void test_rule_files(void)
+{
+	FILE *f;
+	char sock[128];
+
+	/* a directory: "OK, 0 rules" would start an IPS that accepts everything */
+	mkdir(path("rules.d"), 0755);
+	is_int(run(NULL, "--check", path("rules.d"), NULL), NFQD_EXIT_RULES,
+	       "--check DIRECTORY: exit %d (rules)", NFQD_EXIT_RULES);
+	says(has(err, "rules.d") && has(err, "directory") && !has(out, "OK"),
+	     "  says it is a directory, not OK");
+	snprintf(sock, sizeof(sock), "%s", path("sock"));
+	is_int(run(NULL, "-c", path("rules.d"), "-q", "0", "--socket", sock, NULL), NFQD_EXIT_RULES,
+	       "serving -c DIRECTORY: exit %d before anything else", NFQD_EXIT_RULES);
+	says(has(err, "directory") && has(err, "not loaded"), "  says why");
+	is_int(run(NULL, "--check", "/dev/null", NULL), NFQD_EXIT_RULES,
+	       "--check /dev/null: exit %d", NFQD_EXIT_RULES);
+	says(has(err, "regular file"), "  not a regular file");
+
+	/* more than the limit: refused with it, not cut off at it */
+	f = fopen(path("big.nft"), "w");
+	if (f) {
+		static char comment[1 << 16];
+
+		memset(comment, ' ', sizeof(comment));
+		comment[0] = '#';
+		comment[sizeof(comment) - 1] = '\n';
+		for (int i = 0; i < 1024; i++)
+			fwrite(comment, 1, sizeof(comment), f);
+		fputs("tcp dport 22 drop\n", f);
+		fclose(f);
+	}
+	is_int(run(NULL, "--check", path("big.nft"), NULL), NFQD_EXIT_RULES,
+	       "--check of 64 MiB of comments and then a rule: exit %d", NFQD_EXIT_RULES);
+	says(has(err, "64 MiB") && !has(out, "OK"), "  refused with the limit in the message");
+	/* a big file that loads: --check says how long it took and the memory */
+	f = fopen(path("big.nft"), "w");
+	if (f) {
+		for (int i = 0; i < 40000; i++)
+			fprintf(f, "ip saddr 10.%d.%d.%d tcp dport %d drop # padding to a MiB\n",
+				i >> 16, (i >> 8) & 255, i & 255, 1 + i % 1000);
+		fclose(f);
+	}
+	is_int(run(NULL, "--check", path("big.nft"), NULL), NFQD_EXIT_OK,
+	       "--check of 40,000 rules (1.8 MiB): exit 0");
+	ok(has(out, "OK, 40000 rules") && has(out, "big.nft: loaded in ") && has(out, " MiB peak memory"),
+	   "  with the load time and the peak memory");
+	unlink(path("big.nft"));
+	rmdir(path("rules.d"));
+}
+
+/* ---- replay as a pre-deployment test (issue 21) ---------------------------------- */
+
+/* A pcapng file by hand (libpcap writes pcap only): a section, an interface
+ * named `ifname` of link type RAW, and enhanced packet blocks with the
+ * direction flag (1 inbound, 2 outbound). */
+static void pcapng_write(const char *name, const char *ifname, const uint8_t *const *pkts,
+			 const size_t *lens, const unsigned *dirs, int n)
+{
+	FILE *f = fopen(path(name), "wb");
+	uint8_t b[4096];
+	uint32_t l, *w = (uint32_t *)b;
+	size_t nl = strlen(ifname), pad = (4 - nl % 4) % 4;
+
+	if (!f) {
+		printf("Bail out! cannot write %s\n", name);
+		exit(1);
+	}
+	/* SHB: type, length, byte-order magic, version 1.0, section length -1 */
+	w[0] = 0x0a0d0d0a; w[1] = 28; w[2] = 0x1a2b3c4d; w[3] = 1; w[4] = 0xffffffff;
+	w[5] = 0xffffffff; w[6] = 28;
+	fwrite(b, 1, 28, f);
+	/* IDB: link type 101 (RAW), snaplen 0, option if_name (2), end */
+	l = (uint32_t)(20 + 4 + nl + pad + 4);
+	memset(b, 0, sizeof(b));
+	w[0] = 1; w[1] = l; w[2] = 101; w[3] = 0;
+	b[16] = 2; b[17] = 0; b[18] = (uint8_t)nl; b[19] = 0;
+	memcpy(b + 20, ifname, nl);
+	memcpy(b + l - 4, &l, 4);
+	fwrite(b, 1, l, f);
+	for (int i = 0; i < n; i++) {
+		size_t plen = lens[i], ppad = (4 - plen % 4) % 4;
+
+		/* EPB: interface 0, time, lengths, data, option epb_flags (2), end */
+		l = (uint32_t)(28 + plen + ppad + 8 + 4 + 4);
+		memset(b, 0, sizeof(b));
+		uint64_t ts = 1700000000000000ull + (uint64_t)i + 1;	/* microseconds */
+
+		w[0] = 6; w[1] = l; w[2] = 0; w[3] = (uint32_t)(ts >> 32); w[4] = (uint32_t)ts;
+		w[5] = (uint32_t)plen; w[6] = (uint32_t)plen;
+		memcpy(b + 28, pkts[i], plen);
+		b[28 + plen + ppad] = 2;
+		b[28 + plen + ppad + 2] = 4;
+		memcpy(b + 28 + plen + ppad + 4, &dirs[i], 4);
+		memcpy(b + l - 4, &l, 4);
+		fwrite(b, 1, l, f);
+	}
+	fclose(f);
+}
+
+static void test_replay_features(void)
+{
+	static uint8_t p[3][2048];
+	const uint8_t *pk[3] = { p[0], p[1], p[2] };
+	size_t len[3];
+	unsigned dirs[3] = { 1, 2, 1 };
+	struct cap c;
+	pcap_t *in;
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int n = 0, rewritten_ok = 0;
+
+	/* interfaces: --iifname / --oifname, or the capture's own (pcapng) */
+	write_file("if.nft", "iifname \"eth1\" udp dport 53 drop comment \"in-eth1\"\n"
+			     "oifname \"eth1\" udp dport 54 drop comment \"out-eth1\"\n");
+	cap_open(&c, "if.pcap", DLT_RAW);
+	cap_add(&c, p[0], udp4(p[0], 33000, 53, 0));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("if.nft"), path("if.pcap"), NULL), NFQD_EXIT_OK,
+	       "no interface: exit 0");
+	verdict_is(1, "verdict accept by policy", "  iifname does not match");
+	is_int(run(NULL, "--test", "--iifname", "eth1", "-c", path("if.nft"), path("if.pcap"), NULL),
+	       NFQD_EXIT_OK, "--iifname eth1: exit 0");
+	verdict_is(1, "verdict drop by rule in-eth1", "  iifname \"eth1\" matches");
+	len[0] = udp4(p[0], 33000, 53, 0);
+	len[1] = udp4(p[1], 33000, 54, 0);
+	len[2] = udp4(p[2], 33000, 54, 0);
+	pcapng_write("if.pcapng", "eth1", pk, len, dirs, 3);
+	is_int(run(NULL, "--test", "-c", path("if.nft"), path("if.pcapng"), NULL), NFQD_EXIT_OK,
+	       "pcapng with interface eth1: exit 0");
+	verdict_is(1, "verdict drop by rule in-eth1", "  an inbound packet: iifname from the capture");
+	verdict_is(2, "verdict drop by rule out-eth1", "  an outbound one: oifname from the capture");
+	verdict_is(3, "verdict accept by policy", "  inbound to 54: not oifname");
+
+	/* --write-pcap: what leaves, rewritten; the dropped left out */
+	cap_open(&c, "w.pcap", DLT_RAW);
+	len[0] = udp4(p[0], 33001, 10010, 6);			/* rewritten */
+	ref_l4_csum_set(p[0], len[0], 20, 17, 26);		/* with a checksum */
+	cap_add(&c, p[0], len[0]);
+	cap_add(&c, p[0], udp4(p[0], 33004, 9999, 0));		/* dropped */
+	cap_add(&c, p[0], udp4(p[0], 33005, 7777, 3));		/* accepted */
+	cap_close(&c);
+	is_int(run(NULL, "--test", "--write-pcap", path("out.pcap"), "-c", path("rules.nft"),
+		   path("w.pcap"), NULL), NFQD_EXIT_OK, "--write-pcap: exit 0");
+	in = pcap_open_offline(path("out.pcap"), errbuf);
+	if (ok(in != NULL, "  the output is a capture")) {
+		while (pcap_next_ex(in, &h, &data) == 1) {
+			n++;
+			if (n == 1 && h->caplen == 34 && !memcmp(data + 28, "hhhhhh", 6) &&
+			    ref_l4_csum_ok(data, h->caplen, 20, 17))
+				rewritten_ok = 1;
+		}
+		is_int(pcap_datalink(in), DLT_RAW, "  of the capture's link type");
+		pcap_close(in);
+	}
+	is_int(n, 2, "  two packets: the dropped one left out");
+	ok(rewritten_ok, "  the first rewritten to 'h', its UDP checksum right");
+
+	/* a refused rewrite says why */
+	cap_open(&c, "rr.pcap", DLT_RAW);
+	cap_add_cut(&c, p[0], 100, (uint32_t)udp4(p[0], 33008, 10010, 1000));
+	cap_close(&c);
+	is_int(run(NULL, "--test", "-c", path("rules.nft"), path("rr.pcap"), NULL), NFQD_EXIT_OK,
+	       "a rewrite of a cut capture: exit 0");
+	verdict_is(1, "by rule rewrite line 7 rewrite refused (capture cut short)",
+		   "  the line says the rewrite was refused, and why");
+
+	/* rules that read conntrack, replayed without a connection: a warning */
+	write_file("ctw.nft", "ct state established accept\nudp dport 53 drop\n");
+	is_int(run(NULL, "--test", "-c", path("ctw.nft"), path("if.pcap"), NULL), NFQD_EXIT_OK,
+	       "rules reading ct state without --ct-state: exit 0");
+	says(has(err, "line 1") && has(err, "--ct-state") && has(err, "invalid"),
+	     "  warns that every packet has no connection, and names --ct-state");
+	is_int(run(NULL, "--test", "--ct-state", "new", "-c", path("ctw.nft"), path("if.pcap"), NULL),
+	       NFQD_EXIT_OK, "with --ct-state: exit 0");
+	is_str(err, "", "  no warning");
 }
 
 /* ---- errors: each with its message and exit code ------------------------------- */
@@ -944,6 +1290,10 @@ int main(int argc, char **argv)
 	test_ct_state_uid();
 	test_reject();
 	test_detect();
+	test_evasions();
+	test_fragments();
+	test_rule_files();
+	test_replay_features();
 	test_errors();
 
 	/* TEST_REPLAY_KEEP=1 keeps the captures and rules to look at */
@@ -954,6 +1304,10 @@ int main(int argc, char **argv)
 			"rules.nft", "bad.nft", "raw.pcap", "eth.pcap", "sll.pcap", "sll2.pcap",
 			"ipv4.pcap", "ipv6.pcap", "marks.pcap", "ppp.pcap", "stdout", "stderr",
 			"reject.nft", "reject.pcap", "detect.nft", "detect.pcap",
+			"ev1.nft", "ev1.pcap", "ev1b.nft", "ev1b.pcap", "ev2.nft", "ev2b.nft", "ev2.pcap",
+			"ev3.nft", "ev3.pcap", "ev4.nft", "ev4.pcap", "ct.nft", "ct.pcap",
+			"frag.nft", "frag.pcap", "if.nft", "if.pcap", "if.pcapng", "w.pcap", "out.pcap",
+			"rr.pcap", "ctw.nft",
 		};
 
 		for (size_t i = 0; i < N(files); i++)

@@ -36,6 +36,11 @@
 #            steady flow lose nothing; bad commands answered clearly
 #   multiqueue  -q 0-1 --cpu-pin: one pinned worker per queue, both used
 #   nomodule ring requested without nfqring: exit 3 and what to install
+#   evasions IPv6 segments built by hand (traffic tcp6-raw): a content pushed
+#            past the copy range by a long Destination Options header, or a
+#            copy cut inside the header chain, is dropped by policy truncated
+#            (not accepted, not "malformed" with policy malformed accept);
+#            stream contents joined across atomic fragments (issue 21)
 # The daemon's log and stats are printed as "# " diagnostics.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=${NFQR_BIN:-$TOP/build/selftests/daemon}
@@ -744,11 +749,67 @@ scenario_nomodule() {
 	[ -e "$SOCK" ] && fail "control socket left behind"
 }
 
+# packets counted by nft after the queue (priority 10): what the daemon let through
+after_queue() {	# after_queue PORT
+	D nft list chain inet ev after | awk -v p="dport $1 " 'index($0, p) {
+		for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
+scenario_evasions() {
+	local evil x80 a=fd00:99::1 b=fd00:99::2
+	setup || { fail "setup"; return; }
+	S ip -6 addr add $a/64 dev v0 nodad && D ip -6 addr add $b/64 dev v1 nodad ||
+		{ fail "IPv6 addresses"; return; }
+	D nft -f - <<-'NFT' || { fail "nft"; return; }
+	table inet ev {
+		chain in { type filter hook input priority 0;
+			tcp dport { 80, 81 } queue num 0
+		}
+		chain after { type filter hook input priority 10;
+			tcp dport 80 counter
+			tcp dport 81 counter
+		}
+	}
+	NFT
+	x80=$(printf 'x%.0s' $(seq 75))
+	evil="GET /${x80}EVIL"
+	# copy range 612: 512 bytes of headers and the window of 100
+	printf 'tcp dport 80 @payload content "EVIL" depth 100 drop comment "evil"\npolicy malformed accept\n' \
+		>"$T/rules.nft"
+	start_daemon "$T/rules.nft" || return
+	S "$TRAFFIC" tcp6-raw $a $b 80 472 0 18 1 "$evil" || fail "send"	# past the copy range
+	S "$TRAFFIC" tcp6-raw $a $b 80 600 0 18 1 "$evil" || fail "send"	# cut in the options
+	S "$TRAFFIC" tcp6-raw $a $b 80 0 0 18 1 "$evil" || fail "send"		# no options: the rule
+	S "$TRAFFIC" tcp6-raw $a $b 80 472 0 18 1 "GET /${x80}" || fail "send"	# 612 bytes: judged
+	sleep 0.5
+	j=$(json)
+	"$NFQRINGD" --stats --socket "$SOCK" | sed 's/^/# stats: /'
+	expect_eq "$(after_queue 80)" 1 "port 80: segments let through (only the one without EVIL)"
+	grep -q '"truncated": 2,' <<<"$j" || fail "stats: 2 judged by policy truncated"
+	grep -q '"malformed": 0,' <<<"$j" || fail "stats: none malformed"
+	grep -q '{"id": "evil", "line": 1, "hits": 1,' <<<"$j" || fail "rule evil: 1 hit"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+	# stream contents across atomic fragments: the second half is dropped
+	printf 'tcp dport 81 @payload content "GET /admin" stream drop comment "admin"\n' >"$T/rules.nft"
+	start_daemon "$T/rules.nft" || return
+	S "$TRAFFIC" tcp6-raw $a $b 81 0 1 02 499 "" || fail "send"
+	S "$TRAFFIC" tcp6-raw $a $b 81 0 1 18 500 "hello GET /ad" || fail "send"
+	S "$TRAFFIC" tcp6-raw $a $b 81 0 1 18 513 "min HTTP/1.1" || fail "send"
+	sleep 0.5
+	j=$(json)
+	expect_eq "$(after_queue 81)" 2 "port 81: SYN and the first half let through"
+	grep -q '"stream_joins": 1,' <<<"$j" || fail "stats: one stream join"
+	grep -q '{"id": "admin", "line": 1, "hits": 1,' <<<"$j" || fail "rule admin: 1 hit"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
 case $scenario in
-basic | reload | sigterm | ctmark | ctstate | reject | fragments | gso | pktgen | links | livesets | multiqueue | nomodule)
+basic | reload | sigterm | ctmark | ctstate | reject | fragments | gso | pktgen | links | livesets | multiqueue | nomodule | evasions)
 	"scenario_$scenario"
 	[ $? -eq 4 ] && exit 4
 	;;
-*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|reject|fragments|gso|pktgen|links|livesets|multiqueue|nomodule [ring|netlink]"; exit 2 ;;
+*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|reject|fragments|gso|pktgen|links|livesets|multiqueue|nomodule|evasions [ring|netlink]"; exit 2 ;;
 esac
 [ "$fails" -eq 0 ]

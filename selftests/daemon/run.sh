@@ -15,7 +15,7 @@ SCENARIOS="batch single write copy norx mark payload overrun"
 NL_SCENARIOS="batch single copy mark payload overrun"
 # nfqringd itself (nfqringd-test.sh): on the rings, on the stock module's
 # netlink (plus "nomodule"), and on nfqring's netlink.  Set to "" to skip.
-D_SCENARIOS="${NFQRINGD_SCENARIOS-basic reload sigterm ctmark ctstate reject fragments gso pktgen links livesets multiqueue}"
+D_SCENARIOS="${NFQRINGD_SCENARIOS-basic reload sigterm ctmark ctstate reject fragments gso pktgen links livesets multiqueue evasions}"
 # the daemon's logic is the same on both backends: here what differs
 D_NL_SCENARIOS="${NFQRINGD_NL_SCENARIOS-basic reload sigterm ctmark ctstate}"
 D_NLQ_SCENARIOS="${NFQRINGD_NLQ_SCENARIOS-basic}"
@@ -78,6 +78,7 @@ plan=$(( $(wc -w <<<"$SCENARIOS") + 3 + $(wc -w <<<"$NL_SCENARIOS") + 3 + \
 	 $(wc -w <<<"$D_SCENARIOS") + $(wc -w <<<"$D_NL_SCENARIOS") + \
 	 $(wc -w <<<"$D_NLQ_SCENARIOS") ))
 [ -n "$D_SCENARIOS$D_NL_SCENARIOS" ] && plan=$((plan + 1))
+[ -n "$D_SCENARIOS" ] && plan=$((plan + 1))
 echo "TAP version 13"
 echo "1..$plan"
 echo "# kernel $(uname -r)"
@@ -99,6 +100,11 @@ NFQR_EXPECT=ring run "ring: nfqring-example unchanged (AUTO picks the ring)" \
 for s in $D_SCENARIOS; do
 	RUN_TIMEOUT=$D_TIMEOUT run "nfqringd(ring): $s" "$DTEST" "$s" ring
 done
+# the loader against nft -c, on a kernel with nf_tables and nft_queue (the
+# host may lack them: there the comparisons skip)
+[ -n "$D_SCENARIOS" ] &&
+	run "nfqringd: rule files accepted and refused as nft -c does (test_nft_diff)" \
+		sh -c "cd '$TOP/daemon' && build/tests/test_nft_diff"
 echo "# phase 1: $((SECONDS - start)) s"
 
 # ---- phase 2: netlink backend on the stock nfnetlink_queue ----

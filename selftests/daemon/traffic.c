@@ -25,12 +25,18 @@
  *       one datagram and waits for an answer; prints "reply MS", "refused MS"
  *       (ICMP port unreachable), "unreachable MS" (host unreachable or
  *       administratively prohibited), "timeout MS" or "error ERRNO MS"
+ *   traffic tcp6-raw SRC DST DPORT EXT ATOMIC FLAGS SEQ PAYLOAD   one IPv6 TCP
+ *       segment built by hand and sent through a raw socket: after an atomic
+ *       fragment header (offset 0, no more fragments) when ATOMIC is 1, and
+ *       EXT bytes of Destination Options (PadN; a multiple of 8, 0: none),
+ *       TCP flags FLAGS (hex), sequence number SEQ, PAYLOAD as given
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +48,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include "pkt.h"
 
 /* ADDR and FROM: IPv4 or IPv6; FROM "-" lets the kernel choose */
 static int fill_addr(const char *str, int port, struct sockaddr_in6 *a6, socklen_t *len)
@@ -339,6 +347,36 @@ static int do_udp_connect(const char *addr, int port, int timeout_ms)
 	return 0;
 }
 
+/* built with daemon/tests/pkt.c, the host tests' packet builders */
+static int do_tcp6_raw(const char *src, const char *dst, int dport, int ext, int atomic,
+		       unsigned flags, uint32_t seq, const char *payload)
+{
+	static uint8_t pkt[65536], hdrs[4096], l4[65536];
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
+	size_t plen = strlen(payload), n, l, len;
+	uint8_t first;
+	int fd;
+
+	if (ext % 8 || ext > 2048 || plen > 60000 || inet_pton(AF_INET6, dst, &to.sin6_addr) != 1) {
+		fprintf(stderr, "tcp6-raw: EXT a multiple of 8 up to 2048, an IPv6 DST, a shorter "
+			"payload\n");
+		return 2;
+	}
+	n = pkt_ext_chain(hdrs, (size_t)ext, atomic, 6, &first);
+	l = l4_tcp(l4, 40000, (uint16_t)dport, (uint8_t)flags, payload, plen);
+	l4[4] = (uint8_t)(seq >> 24); l4[5] = (uint8_t)(seq >> 16);
+	l4[6] = (uint8_t)(seq >> 8); l4[7] = (uint8_t)seq;
+	len = pkt_ipv6(pkt, src, dst, first, hdrs, n, l4, l);
+	ref_l4_csum_set(pkt, len, 40 + n, 6, 40 + n + 16);
+	fd = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);	/* the header is ours */
+	if (fd < 0 || sendto(fd, pkt, len, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)len) {
+		perror("tcp6-raw");
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int csum_off(const char *ifname)
 {
 	struct ethtool_value v = { .data = 0 };
@@ -384,9 +422,14 @@ int main(int argc, char **argv)
 		return do_tcp_connect(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "udp-connect"))
 		return do_udp_connect(argv[2], atoi(argv[3]), atoi(argv[4]));
+	if (argc == 10 && !strcmp(argv[1], "tcp6-raw"))
+		return do_tcp6_raw(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]),
+				   (unsigned)strtoul(argv[7], NULL, 16),
+				   (uint32_t)strtoul(argv[8], NULL, 0), argv[9]);
 	fprintf(stderr, "usage: traffic send ADDR PORT COUNT SIZE [GAP_US [FROM [TEXT]]] | "
 		"send-gso ADDR PORT COUNT SEGSIZE NSEGS | recv PORT QUIET_MS d|h|- [FIRST_MS [EXPECT]] | "
 		"echo PORT QUIET_MS [FIRST_MS] | tcp-listen PORT QUIET_MS [FIRST_MS] | "
-		"tcp-connect ADDR PORT TIMEOUT_MS | udp-connect ADDR PORT TIMEOUT_MS | csum-off IFNAME\n");
+		"tcp-connect ADDR PORT TIMEOUT_MS | udp-connect ADDR PORT TIMEOUT_MS | csum-off IFNAME | "
+		"tcp6-raw SRC DST DPORT EXT ATOMIC FLAGS SEQ PAYLOAD\n");
 	return 2;
 }

@@ -188,6 +188,23 @@ static void test_overrun_and_cut(void)
 	queue_n(5, 1, 100);
 	is_int(nfqring_next(h, &pkt), -EBADMSG, "a malformed datagram: -EBADMSG");
 	ok(nfqring_next(h, &pkt) == 1 && pkt.id == 5, "then the next packet");
+	{
+		/* nlmsg_len 2^32-1: aligned, it wraps to 0, and the offset into the
+		 * datagram must still move on (a worker would retry for ever) */
+		unsigned char wrap[64] = { 0xff, 0xff, 0xff, 0xff,
+					   NFQNL_MSG_PACKET, NFNL_SUBSYS_QUEUE };
+		int r = 0, calls;
+
+		fk_nl_put(wrap, sizeof(wrap));
+		wrap[4] = NLMSG_NOOP;
+		wrap[5] = 0;
+		fk_nl_put(wrap, sizeof(wrap));
+		queue_n(6, 1, 100);
+		for (calls = 0; calls < 8 && (r = nfqring_next(h, &pkt)) != 1; calls++)
+			;
+		ok(r == 1 && pkt.id == 6 && calls <= 2,
+		   "nlmsg_len 2^32-1: skipped and counted, then the next packet (%d calls)", calls);
+	}
 	nfqring_close(h);
 
 	p = (struct nfqring_ring_params){ .rx_frame_nr = 2000 };

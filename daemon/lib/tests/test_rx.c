@@ -294,12 +294,70 @@ static void test_hostile(void)
 	is_int(nfqring_next(h, &pkt), -EBADMSG, "not a PACKET message: -EBADMSG");
 	fk_put_raw(buf, 8, 8);
 	is_int(nfqring_next(h, &pkt), -EBADMSG, "8 bytes: -EBADMSG");
+	/* nlmsg_len of 2^31 or more, which libmnl's check (a cast to int)
+	 * lets through; after the message, a payload attribute that runs past
+	 * the frame, which the parser must never reach */
+	len = fk_build_packet(buf, sizeof(buf), &fp);
+	{
+		struct nlattr *extra = (struct nlattr *)(buf + MNL_ALIGN(len));
+		const unsigned char *frame = (const unsigned char *)fk_rx_frame(fk.rx_head);
+		int r;
+
+		extra->nla_type = NFQA_PAYLOAD;
+		extra->nla_len = 2000;
+		nlh->nlmsg_len = (uint32_t)len | 0x80000000u;
+		fk_put_raw(buf, (uint32_t)MNL_ALIGN(len) + 4, (uint32_t)MNL_ALIGN(len) + 4);
+		r = nfqring_next(h, &pkt);
+		is_int(r, -EBADMSG, "nlmsg_len of 2^31 and more: -EBADMSG");
+		ok(r < 0 || (pkt.payload >= frame && pkt.payload + pkt.payload_len <= frame + 1024),
+		   "  never a payload beyond the frame");
+		nlh->nlmsg_len = 0xffffffffu;
+		fk_put_raw(buf, (uint32_t)len, (uint32_t)len);
+		is_int(nfqring_next(h, &pkt), -EBADMSG, "nlmsg_len 2^32-1: -EBADMSG");
+	}
 	fk_queue_packet(&fp);
 	is_int(nfqring_next(h, &pkt), 1, "a good packet after them");
 	is_int(pkt.id, 9, "id 9");
 	nfqring_lib_stats(h, &st);
-	is_int(st.bad_msgs, 6, "6 bad messages counted");
+	is_int(st.bad_msgs, 8, "8 bad messages counted");
 	nfqring_close(h);
+}
+
+/*
+ * msg_describe() reads a verdict back from the bytes the kernel echoes in an
+ * NLMSG_ERROR: never past the length it is given, whatever nlmsg_len says.
+ * Each cut is copied to a heap block of exactly that size, so that the
+ * sanitizer build sees any read beyond it.
+ */
+static void test_describe_bounds(void)
+{
+	struct nfqring_verdict v = { .queue = 7, .id = 4242, .verdict = NF_DROP,
+				     .flags = NFQRING_V_MARK, .mark = 1 };
+	unsigned char msg[256];
+	size_t len = msg_verdict(msg, sizeof(msg), 1, NFQNL_MSG_VERDICT, &v), cut;
+	struct nfqring_tx_error e;
+	bool all = true, whole = false;
+
+	for (cut = 0; cut <= len; cut++) {
+		for (int lie = 0; lie < 3; lie++) {
+			unsigned char *b = malloc(cut ? cut : 1);
+			struct nlmsghdr *n = (struct nlmsghdr *)b;
+
+			memcpy(b, msg, cut);
+			if (cut >= sizeof(*n))
+				n->nlmsg_len = lie == 0 ? (uint32_t)cut : lie == 1 ? (uint32_t)len
+					     : 0x80000000u | (uint32_t)cut;
+			memset(&e, 0xa5, sizeof(e));
+			msg_describe(b, cut, &e);
+			if (cut == len && lie == 0)
+				whole = e.id == 4242 && e.queue == 7 && e.msg_type == NFQNL_MSG_VERDICT;
+			else if (e.id != 0 && e.id != 4242)
+				all = false;
+			free(b);
+		}
+	}
+	ok(whole, "the whole verdict described: queue 7, id 4242");
+	ok(all, "every cut and lying nlmsg_len: no id but the real one (no read past the end)");
 }
 
 int main(void)
@@ -311,6 +369,7 @@ int main(void)
 	test_no_rx_ring();
 	test_attributes();
 	test_hostile();
+	test_describe_bounds();
 	fk_reset();
 	return tap_done();
 }
