@@ -9,9 +9,11 @@
 #
 # In the guest (this script with --guest), insn_mark runs:
 #   loop N       2N user instructions between the marks, on one vCPU
+#   spin N       N turns of a wait loop (PAUSE): 3N user instructions, as
+#                good as all of them spinning
 #   syscalls N   N getppid() calls: kernel instructions, mostly in the
 #                system call path and sys_getppid
-#   the coprocess protocol: "start", a "write" to a file, "stop"
+#   the coprocess protocol: "start", "stop"
 # and each window file is kept with the guest's /proc/kallsyms.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,12 +31,12 @@ if [ "${1:-}" = --guest ]; then
 	# keep WINDOW NAME: the window the plugin just wrote, as NAME
 	keep() { mv "$win" "$out/$1" 2>/dev/null || echo "no window file after $1"; }
 	"$mark" loop "$loop_n" && keep loop
+	"$mark" spin "$loop_n" && keep spin
 	taskset -c 1 "$mark" syscalls "$sys_n" && keep syscalls
-	: >"$out/written"	# insn_mark writes to files that exist (pgctrl)
 	coproc M { "$mark"; }
 	read -r -t 30 -u "${M[0]}" ready
 	echo "insn_mark: $ready"
-	for c in start "write $out/written hello" stop; do
+	for c in start stop; do
 		echo "$c" >&"${M[1]}"
 		read -r -t 30 -u "${M[0]}" reply
 		echo "$c: $reply"
@@ -61,20 +63,31 @@ sed 's/^/# /' "$vm/output.log"
 ! grep -q '^no window\|^a window file' "$vm/output.log"
 ok $? "  every window written, and none after a lone closing mark"
 
-# cpu V K U: vCPU V's kernel and user instructions in window W
-cpu() { awk -v v="$2" '$1 == "cpu" && $2 == v { print $4, $6 }' "$vm/$1"; }
-# sum of user instructions over the vCPUs
-users() { awk '$1 == "cpu" { s += $6 } END { print s + 0 }' "$vm/$1"; }
+# cpu W V: vCPU V's kernel and user instructions in window W, and their
+# spinning ones
+cpu() { awk -v v="$2" '$1 == "cpu" && $2 == v { print $4, $6, $8, $10 }' "$vm/$1"; }
+# users W [SPIN]: the user instructions of all vCPUs (SPIN: the spinning ones)
+users() { awk -v c="$([ -n "${2:-}" ] && echo 10 || echo 6)" '$1 == "cpu" { s += $c } END { print s + 0 }' "$vm/$1"; }
 within() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
 
 u=$(users loop)
 within "$u" $((2 * loop_n)) $((2 * loop_n + 20000))
 ok $? "loop $loop_n: user instructions $u, 2N plus a little (2N..2N+20000)"
-read -r k1 u1 < <(cpu syscalls 1)
+s=$(users loop spin)
+[ "$s" = 0 ]
+ok $? "  none of them spinning: $s"
+u=$(users spin)
+s=$(users spin spin)
+# an interrupt between two turns makes one of them count as work
+within "$u" $((3 * loop_n)) $((3 * loop_n + 20000)) && within "$s" $((3 * loop_n * 999 / 1000)) "$u"
+ok $? "spin $loop_n: user instructions $u, 3N plus a little; spinning $s (99.9 % of 3N at least)"
+read -r k1 u1 ks1 _ < <(cpu syscalls 1)
 within "$((u1 / sys_n))" 5 200
 ok $? "getppid x $sys_n on vCPU 1: $((u1 / sys_n)) user instructions per call (5..200)"
 within "$((k1 / sys_n))" 30 5000
 ok $? "  $((k1 / sys_n)) kernel instructions per call (30..5000)"
+within "$ks1" 0 $((k1 / 100))
+ok $? "  $ks1 of them spinning (under 1 %: nothing to wait for)"
 python3 "$here/insn/insn_funcs.py" "$vm/syscalls" "$vm/kallsyms" >"$tmp/funcs"
 ok $? "insn_funcs.py on the getppid window"
 head -n 8 "$tmp/funcs" | sed 's/^/# /'
@@ -88,14 +101,12 @@ q=$(awk '$1 == "?" { s += $2 + $3 } NR > 1 && $1 != "?" { t += $2 + $3 } END { p
 read -r unk known <<<"$q"
 within "$unk" 0 $((known / 1000))
 ok $? "  blocks outside any function: $unk instructions of $known (under 0.1 %)"
-grep -qx 'hello' "$vm/written" && grep -q '^write .*: written$' "$vm/output.log"
-ok $? "coprocess: 'write FILE TEXT' wrote TEXT and answered 'written'"
 grep -q '^start: started$' "$vm/output.log" && grep -q '^stop: stopped$' "$vm/output.log" &&
-	[ "$(awk '$1 == "window" { print $2 }' "$vm/coproc")" = 3 ]
-ok $? "  start and stop answered, the window file of the third window"
+	[ "$(awk '$1 == "window" { print $2 }' "$vm/coproc")" = 4 ]
+ok $? "coprocess: start and stop answered, the window file of the fourth window"
 c=$(users coproc)
 within "$c" 0 2000000
-ok $? "  a window around one write: $c user instructions (under 2M: no exec inside)"
+ok $? "  a window around two builtins: $c user instructions (under 2M: no exec inside)"
 
 # the plugin refuses what it cannot do, and QEMU says why
 "$top/selftests/vm/vm-run" -q -k "$kver" -o "$tmp/bad" -t 120 --plugin "$plugin" -- true >"$tmp/bad.out" 2>&1

@@ -15,9 +15,14 @@
  *
  *   window N                    the Nth window of this QEMU process
  *   vcpus V
- *   cpu I kernel K user U       per vCPU: instructions in the window
- *   tb ADDR C0 C1 ...           per kernel translation block start address
- *                               (hex): instructions each vCPU executed there
+ *   cpu I kernel K user U kernel_spin KS user_spin US
+ *                               per vCPU: instructions in the window, and
+ *                               how many of them were spin-waiting (below)
+ *   tb ADDR LEN C0 .. CV-1 S0 .. SV-1
+ *                               per kernel translation block (start
+ *                               address in hex, instructions): instructions
+ *                               each vCPU executed there, then how many of
+ *                               those were spinning
  *
  * Kernel or user is told by the block's virtual address: x86_64 kernels
  * live in the upper half (top bit set), user space in the lower half.
@@ -27,6 +32,15 @@
  * holds the closing mark after: both errors are a few instructions per
  * window.  The counters are the vCPU's own (an execution callback gets the
  * vCPU's index; QEMU 7.2's inline counters are shared by all vCPUs).
+ *
+ * Spin-waiting executes instructions by the clock, not by the work: a vCPU
+ * that waits for a lock whose holder's host thread the host has put aside
+ * spins for as long as that lasts.  So the plugin tells it apart: a block
+ * that holds a PAUSE (what cpu_relax() is on x86) executing again within
+ * SPIN_SPAN blocks of its last execution closes a turn of a wait loop, and
+ * the instructions of that turn (the blocks since, the PAUSE block
+ * included) count as spin as well.  The first turn of a loop counts as
+ * work: it is the attempt; the turns after it are the waiting.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -36,34 +50,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define INSN_MARK_NO_CODE	/* the plugin runs on the host */
 #include "insn_mark.h"
 #include "qemu_plugin_api.h"
 
 NFQR_PLUGIN_EXPORT int qemu_plugin_version = NFQR_QEMU_PLUGIN_API;
 
-/* a vCPU's totals, each on its own cache line: only that vCPU's thread
- * writes them (relaxed: a plain add), the closing mark reads them */
-struct vcpu_total {
-	_Atomic uint64_t kernel, user;
-	char pad[64 - 2 * sizeof(uint64_t)];
-};
+#define SPIN_SPAN	16	/* blocks in a turn of a wait loop, at most */
 
-/* one kernel translation block (start address and length) and the
- * instructions each vCPU executed in it during the window */
+/* a kernel translation block (start address and length), or a user block
+ * that holds a PAUSE: the instructions each vCPU executed in it during the
+ * window (kernel blocks only), then those of them that were spinning */
 struct tb_count {
 	uint64_t vaddr;
 	uint64_t insns;
-	_Atomic uint64_t per_vcpu[];
+	bool kernel, pause;
+	_Atomic uint64_t per_vcpu[];	/* 2 * nvcpus */
 };
 
+/* A vCPU's figures: only its own thread writes them (relaxed: a plain
+ * add), the closing mark reads the totals.  turn[] holds the blocks
+ * executed since the last PAUSE block (n > SPIN_SPAN: too many to be a
+ * turn of a wait loop). */
+struct vcpu_state {
+	_Atomic uint64_t kernel, user, kernel_spin, user_spin;
+	unsigned int gen;		/* the window the tracking below belongs to */
+	const struct tb_count *last_pause;
+	unsigned int n;
+	struct {
+		struct tb_count *tb;	/* NULL: a user block without a record */
+		uint64_t insns;
+		bool kernel;
+	} turn[SPIN_SPAN];
+} __attribute__((aligned(64)));
+
 static unsigned int nvcpus;
-static struct vcpu_total *totals;
+static struct vcpu_state *vcpus;
 static atomic_bool counting;
-static unsigned int windows;
+static _Atomic unsigned int windows;
 static char *out_path;
 
-/* the kernel blocks, by (address, length): a block translated again (after
- * a flush, or kernel text patching) keeps counting in the same place */
+/* the blocks with a record, by (address, length): a block translated again
+ * (after a flush, or kernel text patching) keeps counting in the same place */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tb_count **table;
 static size_t table_size, table_used;
@@ -96,7 +124,7 @@ static size_t slot_of(uint64_t vaddr, uint64_t insns, size_t size)
 }
 
 /* Under the lock: the block's record, made if new; NULL without memory. */
-static struct tb_count *tb_record(uint64_t vaddr, uint64_t insns)
+static struct tb_count *tb_record(uint64_t vaddr, uint64_t insns, bool pause)
 {
 	struct tb_count *r;
 	size_t i;
@@ -120,37 +148,65 @@ static struct tb_count *tb_record(uint64_t vaddr, uint64_t insns)
 		table_size = size;
 	}
 	for (i = slot_of(vaddr, insns, table_size); table[i]; i = (i + 1) & (table_size - 1)) {
-		if (table[i]->vaddr == vaddr && table[i]->insns == insns)
+		if (table[i]->vaddr == vaddr && table[i]->insns == insns &&
+		    table[i]->pause == pause)
 			return table[i];
 	}
-	r = calloc(1, sizeof(*r) + nvcpus * sizeof(r->per_vcpu[0]));
+	r = calloc(1, sizeof(*r) + 2 * nvcpus * sizeof(r->per_vcpu[0]));
 	if (!r)
 		return NULL;
 	r->vaddr = vaddr;
 	r->insns = insns;
+	r->kernel = vaddr >> 63;
+	r->pause = pause;
 	table[i] = r;
 	table_used++;
 	return r;
 }
 
 /*
- * A block's execution.  User blocks carry their length in the callback's
- * pointer (odd: length * 2 + 1), kernel blocks their record (aligned, so
- * even).
+ * A block's execution.  Blocks without a record (user blocks without a
+ * PAUSE) carry their length in the callback's pointer (odd: length * 2 + 1),
+ * the others their record (aligned, so even).
  */
 static void on_tb_exec(unsigned int vcpu, void *udata)
 {
 	uintptr_t u = (uintptr_t)udata;
-	struct tb_count *r = udata;
+	struct tb_count *r = u & 1 ? NULL : udata;
+	uint64_t insns = r ? r->insns : u >> 1;
+	bool kernel = r && r->kernel;
+	unsigned int gen = atomic_load_explicit(&windows, memory_order_relaxed);
+	struct vcpu_state *v;
 
 	if (!atomic_load_explicit(&counting, memory_order_relaxed) || vcpu >= nvcpus)
 		return;
-	if (u & 1) {
-		add(&totals[vcpu].user, u >> 1);
-		return;
+	v = &vcpus[vcpu];
+	add(kernel ? &v->kernel : &v->user, insns);
+	if (kernel)
+		add(&r->per_vcpu[vcpu], insns);
+	if (v->gen != gen) {	/* a new window: no turn carries over */
+		v->gen = gen;
+		v->last_pause = NULL;
+		v->n = SPIN_SPAN + 1;
 	}
-	add(&totals[vcpu].kernel, r->insns);
-	add(&r->per_vcpu[vcpu], r->insns);
+	if (v->n < SPIN_SPAN) {
+		v->turn[v->n].tb = r;
+		v->turn[v->n].insns = insns;
+		v->turn[v->n].kernel = kernel;
+	}
+	if (v->n <= SPIN_SPAN)
+		v->n++;
+	if (!r || !r->pause)
+		return;
+	if (v->last_pause == r && v->n <= SPIN_SPAN) {	/* a turn of a wait loop */
+		for (unsigned int i = 0; i < v->n; i++) {
+			add(v->turn[i].kernel ? &v->kernel_spin : &v->user_spin, v->turn[i].insns);
+			if (v->turn[i].kernel)
+				add(&v->turn[i].tb->per_vcpu[nvcpus + vcpu], v->turn[i].insns);
+		}
+	}
+	v->last_pause = r;
+	v->n = 0;
 }
 
 /* Under the lock: this window's figures to out_path. */
@@ -166,22 +222,23 @@ static void write_window(void)
 		fprintf(stderr, "insn_count: %s: %s\n", tmp, strerror(errno));
 		return;
 	}
-	fprintf(f, "window %u\nvcpus %u\n", windows, nvcpus);
+	fprintf(f, "window %u\nvcpus %u\n", atomic_load(&windows), nvcpus);
 	for (unsigned int v = 0; v < nvcpus; v++)
-		fprintf(f, "cpu %u kernel %" PRIu64 " user %" PRIu64 "\n", v,
-			get(&totals[v].kernel), get(&totals[v].user));
+		fprintf(f, "cpu %u kernel %" PRIu64 " user %" PRIu64 " kernel_spin %" PRIu64
+			" user_spin %" PRIu64 "\n", v, get(&vcpus[v].kernel), get(&vcpus[v].user),
+			get(&vcpus[v].kernel_spin), get(&vcpus[v].user_spin));
 	for (size_t i = 0; i < table_size; i++) {
 		struct tb_count *r = table[i];
 		uint64_t sum = 0;
 
-		if (!r)
+		if (!r || !r->kernel)
 			continue;
 		for (unsigned int v = 0; v < nvcpus; v++)
 			sum += get(&r->per_vcpu[v]);
 		if (!sum)
 			continue;
-		fprintf(f, "tb %" PRIx64, r->vaddr);
-		for (unsigned int v = 0; v < nvcpus; v++)
+		fprintf(f, "tb %" PRIx64 " %" PRIu64, r->vaddr, r->insns);
+		for (unsigned int v = 0; v < 2 * nvcpus; v++)
 			fprintf(f, " %" PRIu64, get(&r->per_vcpu[v]));
 		fputc('\n', f);
 	}
@@ -205,14 +262,16 @@ static void on_mark(unsigned int vcpu, void *udata)
 	if (start) {
 		atomic_store(&counting, false);
 		for (unsigned int v = 0; v < nvcpus; v++) {
-			atomic_store(&totals[v].kernel, 0);
-			atomic_store(&totals[v].user, 0);
+			atomic_store(&vcpus[v].kernel, 0);
+			atomic_store(&vcpus[v].user, 0);
+			atomic_store(&vcpus[v].kernel_spin, 0);
+			atomic_store(&vcpus[v].user_spin, 0);
 		}
 		for (size_t i = 0; i < table_size; i++) {
-			for (unsigned int v = 0; table[i] && v < nvcpus; v++)
+			for (unsigned int v = 0; table[i] && v < 2 * nvcpus; v++)
 				atomic_store(&table[i]->per_vcpu[v], 0);
 		}
-		windows++;
+		atomic_fetch_add(&windows, 1);
 		atomic_store(&counting, true);
 	} else if (atomic_exchange(&counting, false)) {
 		write_window();
@@ -224,16 +283,21 @@ static void on_mark(unsigned int vcpu, void *udata)
 
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
+	static const unsigned char pause_insn[2] = { 0xf3, 0x90 };
 	size_t n = qemu_plugin_tb_n_insns(tb);
 	uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
+	bool pause = false;
 	void *udata;
 
 	(void)id;
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		const void *bytes = qemu_plugin_insn_data(insn);
+		size_t size = qemu_plugin_insn_size(insn);
 
-		if (qemu_plugin_insn_size(insn) != INSN_MARK_LEN)
+		if (size == sizeof(pause_insn) && !memcmp(bytes, pause_insn, size))
+			pause = true;
+		if (size != INSN_MARK_LEN)
 			continue;
 		if (!memcmp(bytes, mark_start, INSN_MARK_LEN))
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark, QEMU_PLUGIN_CB_NO_REGS,
@@ -242,12 +306,12 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark, QEMU_PLUGIN_CB_NO_REGS,
 							       (void *)mark_stop);
 	}
-	if (vaddr >> 63) {
+	if (vaddr >> 63 || pause) {
 		pthread_mutex_lock(&lock);
-		udata = tb_record(vaddr, n);
+		udata = tb_record(vaddr, n, pause);
 		pthread_mutex_unlock(&lock);
 		if (!udata) {
-			fprintf(stderr, "insn_count: out of memory: a kernel block goes uncounted\n");
+			fprintf(stderr, "insn_count: out of memory: a block goes uncounted\n");
 			return;
 		}
 	} else {
@@ -262,7 +326,7 @@ static void at_qemu_exit(qemu_plugin_id_t id, void *udata)
 	(void)udata;
 	if (atomic_load(&counting))
 		fprintf(stderr, "insn_count: QEMU exits with window %u still open: not written\n",
-			windows);
+			atomic_load(&windows));
 }
 
 NFQR_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
@@ -291,12 +355,12 @@ NFQR_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		return -1;
 	}
 	nvcpus = info->system.max_vcpus > 0 ? (unsigned int)info->system.max_vcpus : 1;
-	totals = aligned_alloc(64, nvcpus * sizeof(*totals));
-	if (!totals) {
+	vcpus = aligned_alloc(64, nvcpus * sizeof(*vcpus));
+	if (!vcpus) {
 		fprintf(stderr, "insn_count: out of memory\n");
 		return -1;
 	}
-	memset(totals, 0, nvcpus * sizeof(*totals));
+	memset(vcpus, 0, nvcpus * sizeof(*vcpus));
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);
 	qemu_plugin_register_atexit_cb(id, at_qemu_exit, NULL);
 	return 0;

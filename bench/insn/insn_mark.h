@@ -16,4 +16,23 @@
 #define INSN_MARK_START		0x4171666eu	/* "nfqA" */
 #define INSN_MARK_STOP		0x5a71666eu	/* "nfqZ" */
 
+#ifndef INSN_MARK_NO_CODE
+#define INSN_MARK_STR_(...) #__VA_ARGS__
+#define INSN_MARK_STR(...) INSN_MARK_STR_(__VA_ARGS__)
+/* a mark in the guest: the prefix bytes, then the displacement as an
+ * immediate (%c: without the '$') */
+#define INSN_MARK(disp) __asm__ volatile(".byte " INSN_MARK_STR(INSN_MARK_PREFIX) \
+					 "\n\t.long %c0" : : "i"(disp) : "memory")
+
+static inline void insn_mark_start(void)
+{
+	INSN_MARK(INSN_MARK_START);
+}
+
+static inline void insn_mark_stop(void)
+{
+	INSN_MARK(INSN_MARK_STOP);
+}
+#endif
+
 #endif
