@@ -42,7 +42,6 @@ INSN_CPUS = {"split": (0, 1), "rps": (1, 1)}    # placement: (enqueue CPU, consu
 INSN_AGREE = 2.0    # percent: two runs of a configuration must agree this well
 INSN_BARS = (0.8, 0.5)  # rings / stock: enqueue CPU, consumer CPU (split)
 INSN_TOP = 20       # functions in the per-function table
-INSN_MIN = 1000     # instructions per packet: a CPU with fewer does none of the packet's work
 LABEL = {
     "none": "no queue (accept)",
     "stock-mnl": "stock nfnetlink_queue, libmnl client",
@@ -337,8 +336,9 @@ def insn_report(d, bad):
            "a busy vCPU (ticks per packet times what a tick costs a vCPU busy in user space, "
            "measured in the same boot), both shown apart.  The enqueue CPU is CPU 0 in `split` "
            "(the sender and the receive path), CPU 1 in `rps`; the consumer CPU is CPU 1.  "
-           "'agree': the largest difference between the runs of a configuration (on either "
-           f"CPU that does more than {INSN_MIN} instructions per packet, against their median)."]
+           "'agree': the largest difference between the runs of a configuration, on either "
+           "CPU that does the packet's work (in `split` without a queue: CPU 0 only), against "
+           "their median."]
     for k in sorted(cost):
         out.append(f"A tick costs a busy vCPU {', '.join(f'{c:.0f} (CPU {v})' for v, c in sorted(cost[k].items()))} "
                    f"kernel instructions ({os.path.relpath(k, d)}).")
@@ -363,9 +363,11 @@ def insn_report(d, bad):
             if not xs:
                 continue
             m = meds[g + (c,)]
-            # on the CPUs that do the packet's work (no queue: not CPU 1)
+            # on the CPUs that do the packet's work: in split without a
+            # queue, CPU 1 has nothing to do with it
+            work = (enq,) if c == "none" and g[1] == "split" else (0, 1)
             spread = max([(max(x[f"w{v}"] for x in xs) - min(x[f"w{v}"] for x in xs)) / m[f"w{v}"]
-                          for v in (0, 1) if m[f"w{v}"] >= INSN_MIN] + [0]) * 100
+                          for v in work if m[f"w{v}"]] + [0]) * 100
             if len(xs) > 1:
                 agree.append((spread, c, g))
             b = meds.get(g + ("stock-mnl",))
@@ -386,7 +388,7 @@ def insn_report(d, bad):
                             f"{s[f'w{cpu}']:.0f} (bar {bar}x): {'met' if x <= bar else 'not met'}")
         a = meds.get(g + ("stock-mnl-aa",))
         if s and a:
-            d0, d1 = (abs(a[f"w{v}"] - s[f"w{v}"]) / s[f"w{v}"] * 100 if s[f"w{v}"] >= INSN_MIN else 0
+            d0, d1 = (abs(a[f"w{v}"] - s[f"w{v}"]) / s[f"w{v}"] * 100 if s[f"w{v}"] else 0
                       for v in (0, 1))
             agree.append((max(d0, d1), "stock-mnl-aa", g))
             bars.append(f"- {g[0]}, {g[1]}, {case_name(*g[2:5])}: instructions per packet, stock "

@@ -259,6 +259,7 @@ w() {
 }
 st=nfnetlink_queue:__nfqnl_enqueue_packet ri=nfqring:nfqr_ep_enqueue
 w none 1 "$st" 12000000 100000 0 100000 0 0 40 0 0
+w none 2 "$st" 12000000 100000 0 2100000 0 0 40 0 0
 w stock-mnl 1 "$st" 21000000 100000 1000000 15000000 2000000 500000 50 100 300000
 w stock-mnl 2 "$st" 21200000 100000 1000000 15100000 2000000 500000 50 100 300000
 w stock-mnl-aa 1 "$st" 21100000 100000 1000000 15050000 2000000 500000 50 100 300000
@@ -269,6 +270,7 @@ win busy-cpu1 "$st" 0 0 0 200000 100000000 0 0 100 0
 {
 	echo "$ihdr"
 	irow none 1
+	irow none 2
 	for r in 1 2; do irow stock-mnl $r; irow nfqring-ring $r; done
 	irow stock-mnl-aa 1
 } >"$I/insn.csv"
@@ -290,8 +292,8 @@ check "  stock: medians per packet without spinning and ticks, spinning, ticks, 
 	line insn "| $K | split | IPv4 64 B full | stock nfnetlink_queue, libmnl client | 19950 | 100 | 14350 | 2000 | 20050 | 1.00x | 16350 | 1.00x | 1000 / 500 | 0.050 / 0.100 | 1.0 % | 2 |"
 check "  rings: 0.77x stock's on the enqueue CPU, 0.66x on the consumer's" \
 	line insn "| $K | split | IPv4 64 B full | nfqring rings, libnfqring | 15350 | 100 | 9800 | 1000 | 15450 | 0.77x | 10800 | 0.66x | 0 / 0 | 0.050 / 0.100 | 0.0 % | 2 |"
-check "  no queue: one run, no agreement figure" \
-	line insn "| $K | split | IPv4 64 B full | no queue (accept) | 11880 | 100 | 100 | 0 | 11980 | 0.60x | 100 | 0.01x | 0 / 0 | 0.040 / 0.000 | - | 1 |"
+check "  no queue: its runs agree on CPU 0; CPU 1 (100 and 2100: none of the packet's work) does not count" \
+	line insn "| $K | split | IPv4 64 B full | no queue (accept) | 11880 | 100 | 1100 | 0 | 11980 | 0.60x | 1100 | 0.07x | 0 / 0 | 0.040 / 0.000 | 0.0 % | 2 |"
 check "  bars: the enqueue CPU's 0.77x meets 0.8x" \
 	line insn "- $K, split, IPv4 64 B full: nfqring rings, libnfqring, enqueue CPU 15450 instructions per packet, 0.77x stock's 20050 (bar 0.8x): met"
 check "  bars: the consumer CPU's 0.66x misses 0.5x" \
