@@ -22,6 +22,8 @@
 #   stock-mnl    stock nfnetlink_queue, the best libmnl client (bench/nfq_sink mnl)
 #   nfqring-mnl  nfqring's netlink transport, the same client
 #   nfqring-ring nfqring's rings through libnfqring (bench/nfq_sink ring)
+#   nfqring-ring-v1  the same on ABI version 1 (nfq_sink ring-v1): only when
+#                BENCH_CONFIGS names it, and always in the instruction pass
 #   nfqring-ring-spin  the same loop looking at the ring for up to 50 us
 #                before it sleeps in poll() (nfq_sink ring-spin): busy
 #                polling, which a shared ring makes free of system calls
@@ -85,7 +87,9 @@
 #   first placement only),
 #   BENCH_PLACEMENTS ("split rps"), BENCH_LATENCY (1), BENCH_LAT_RATE (5000),
 #   BENCH_DAEMON (1), BENCH_SEARCH (1), BENCH_SEARCH_WINDOW (2),
-#   BENCH_SEARCH_STEPS (6), BENCH_CONFIGS (all: a subset of the names above)
+#   BENCH_SEARCH_STEPS (6), BENCH_CONFIGS (all: a subset of the names above),
+#   BENCH_PASS (main; insn: the instruction pass alone, bench/insn/pass.sh,
+#   in a boot with QEMU's insn_count plugin; its knobs are there)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 sink=$top/build/bench/nfq_sink
@@ -114,13 +118,25 @@ replay=$top/build/bench/udp_replay
 rules=$out/daemon/rules	# rulegen's .nft and .corpus, made once per results folder
 sock=/run/nfqringd-bench.sock
 nft_table="inet bench"	# the table of the counting chain (nft_rules, nft_daemon_rules)
-only() {	# only NAME...: the names BENCH_CONFIGS keeps (all when unset)
+# BENCH_PASS: main (every pass but the instruction pass) or insn (the
+# instruction pass alone: a boot with the insn_count plugin, bench/insn/)
+pass=${BENCH_PASS:-main}
+case $pass in main | insn) ;; *) echo "bench: BENCH_PASS=$pass: main or insn" >&2; exit 1 ;; esac
+# only NAME...: the names BENCH_CONFIGS keeps: all when it is unset, but
+# for those marked "+NAME", which only run when BENCH_CONFIGS names them
+only() {
 	local c
 	for c in "$@"; do
-		[ -z "${BENCH_CONFIGS:-}" ] || [[ " $BENCH_CONFIGS " == *" $c "* ]] && echo "$c"
+		if [ -z "${BENCH_CONFIGS:-}" ]; then
+			[[ $c == +* ]] || echo "$c"
+		elif [[ " $BENCH_CONFIGS " == *" ${c#+} "* ]]; then
+			echo "${c#+}"
+		fi
 	done
 }
-configs=$(only none stock-mnl nfqring-mnl nfqring-ring nfqring-ring-spin stock-mnl-aa)
+configs=$(only none stock-mnl nfqring-mnl nfqring-ring +nfqring-ring-v1 nfqring-ring-spin stock-mnl-aa)
+# the instruction pass (bench/insn/pass.sh): the version-1 rings too
+insn_configs=$(only none stock-mnl nfqring-mnl nfqring-ring nfqring-ring-v1 nfqring-ring-spin stock-mnl-aa)
 daemon_configs=$(only nfqringd-ring nfqringd-nl-stock)
 kernel=$(uname -r)
 T=/sys/kernel/tracing
@@ -133,6 +149,9 @@ tcsv=$out/tcp.csv
 [ -s "$tcsv" ] || echo "kernel,placement,config,gso,rep,goodput_mbps,busy0_us_per_mb,busy1_us_per_mb,packets,bytes_per_pkt,copies,retransmits,queue_total_after,errors" >"$tcsv"
 
 die() { echo "bench: $*" >&2; exit 1; }
+
+# the instruction pass (BENCH_PASS=insn; writes insn.csv's header)
+. "$top/bench/insn/pass.sh"
 
 backend() {	# backend stock|nfqring: the one queue backend loaded
 	local want=$1 before after
@@ -349,6 +368,7 @@ start_config() {
 	stock-mnl | stock-mnl-aa) backend stock; mode=mnl ;;
 	nfqring-mnl) backend nfqring; mode=mnl ;;
 	nfqring-ring) backend nfqring; mode=ring ;;
+	nfqring-ring-v1) backend nfqring; mode=ring-v1 ;;
 	nfqring-ring-spin) backend nfqring; mode=ring-spin ;;
 	nfqringd-ring) backend nfqring; mode=daemon; dbackend=ring ;;
 	nfqringd-nl-stock) backend stock; mode=daemon; dbackend=netlink ;;
@@ -824,7 +844,7 @@ run_search() {
 
 # resuming after a guest crash: unit NAME ... unit_done around each unit
 # of work (bench/units.sh)
-units_dir=$out units_files="$csv $lcsv $tcsv"
+units_dir=$out units_files="$csv $lcsv $tcsv $icsv $bcsv"
 units_crash() { echo c >/proc/sysrq-trigger; }
 . "$top/bench/units.sh"
 
@@ -835,9 +855,14 @@ trace_list=$(hist_triggers)
 sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1	# perf: kernel symbols
 modprobe pktgen || die "no pktgen"
 [ -x "$sink" ] || die "$sink missing: make -C bench"
-echo "# kernel $kernel, $(nproc) CPUs, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+echo "# kernel $kernel, $(nproc --all) CPUs, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 echo "# cpu: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
-[ "$latency" = 0 ] || [ -x "$lat_recv" ] || die "$lat_recv missing: make -C bench"
+if [ "$pass" = insn ]; then
+	insn_pass
+	placements=	# the instruction pass has this boot to itself
+	daemon_configs=
+fi
+[ "$pass" = insn ] || [ "$latency" = 0 ] || [ -x "$lat_recv" ] || die "$lat_recv missing: make -C bench"
 if [ "$daemon" != 0 ] && [ -n "$daemon_configs" ]; then
 	[ -x "$nfqringd" ] || die "$nfqringd missing: make userspace"
 	[ -x "$replay" ] || die "$replay missing: make -C bench"
@@ -848,7 +873,7 @@ else
 	daemon_configs=
 fi
 [ "$search" != 0 ] || search_steps=0
-if [ "$tcp" != 0 ]; then
+if [ "$tcp" != 0 ] && [ "$pass" = main ]; then
 	command -v iperf3 >/dev/null || die "iperf3 missing (the TCP pass; BENCH_TCP=0 skips it)"
 	command -v python3 >/dev/null || die "python3 missing (the TCP pass)"
 fi

@@ -205,6 +205,15 @@ static int run_mnl(uint16_t queue, uint32_t range, bool gso, struct figures *f)
 
 /* ---- libnfqring on the rings ---------------------------------------------- */
 
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec t;
@@ -271,11 +280,15 @@ static int run_ring(uint16_t queue, uint32_t range, bool gso, bool spin, bool v1
 
 		{	/* nfqring_next() on an empty ring makes no system call */
 			/* the clock only every 64 looks: in a guest whose vDSO
-			 * falls back to the system call, each read is one */
+			 * falls back to the system call, each read is one; a
+			 * PAUSE between looks, as in any wait loop (and as
+			 * libnfqring's own spin does: the instruction pass
+			 * tells spin-waiting apart by it) */
 			until = now_ns() + SPIN_US * 1000u;
 			for (unsigned int i = 1; !stop; i++) {
 				if ((r = nfqring_next(h, &pkt)) != 0)
 					break;
+				relax();
 				if (!(i % 64) && now_ns() >= until)
 					break;
 			}

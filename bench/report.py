@@ -14,24 +14,40 @@ per packet at a fixed rate, the consumer's system calls, wake-ups and
 context switches, kernel allocations (system-wide) and busy time per vCPU.
 nfqringd rows (size 0, family "mix": the rulegen corpus) are compared with
 nfqringd-nl-stock.  tcp.csv and latency.csv get tables of their own.  The
-correctness figures of every row (queue empty afterwards, every packet
-counted or dropped where we look, consumer errors) are summed up, and the
-issue's bars are checked against the medians.
+instruction pass (vm-*/data/insn.csv of the boots with the insn_count
+plugin, bench/insn/) gives instructions per packet per vCPU, kernel and
+user, without spin-waiting, the agreement of repeated runs, and the
+enqueue CPU's kernel instructions per function (the window files and the
+guest's kallsyms beside insn.csv).  The correctness figures of every row
+(queue empty afterwards, every packet counted or dropped where we look,
+consumer errors; in the instruction pass also every packet back) are
+summed up, and the issue's bars are checked against the medians.
 """
 import csv
+import functools
+import glob
 import os
 import statistics
 import sys
 from collections import defaultdict
 
-CONFIGS = ["none", "stock-mnl", "nfqring-mnl", "nfqring-ring", "nfqring-ring-spin", "stock-mnl-aa"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "insn"))
+import insn_funcs  # noqa: E402  (bench/insn/insn_funcs.py)
+
+CONFIGS = ["none", "stock-mnl", "nfqring-mnl", "nfqring-ring", "nfqring-ring-v1",
+           "nfqring-ring-spin", "stock-mnl-aa"]
 DAEMON = ["nfqringd-ring", "nfqringd-nl-stock"]
 MAX_LOSS = 0.1      # percent: the loss-free bound, guest.sh's max_loss
+INSN_CPUS = {"split": (0, 1), "rps": (1, 1)}    # placement: (enqueue CPU, consumer CPU)
+INSN_AGREE = 2.0    # percent: two runs of a configuration must agree this well
+INSN_BARS = (0.8, 0.5)  # rings / stock: enqueue CPU, consumer CPU (split)
+INSN_TOP = 20       # functions in the per-function table
 LABEL = {
     "none": "no queue (accept)",
     "stock-mnl": "stock nfnetlink_queue, libmnl client",
     "nfqring-mnl": "nfqring netlink, same client",
     "nfqring-ring": "nfqring rings, libnfqring",
+    "nfqring-ring-v1": "nfqring rings, ABI version 1",
     "nfqring-ring-spin": "nfqring rings, 50 us busy poll",
     "stock-mnl-aa": "stock again (A/A)",
     "nfqringd-ring": "nfqringd, nfqring rings",
@@ -90,37 +106,9 @@ def main(d):
     groups = sorted({k[:5] for k in list(tp) + list(search)},
                     key=lambda g: (g[0], g[1], g[2] == "mix", g[2], g[3], -g[4]))
     out, ratios = [], defaultdict(dict)
-    out.append("Saturation (the sender as fast as it can: verdicted packets per second, median "
-               "(min-max) of the repetitions) and the loss-free rate (the highest offered rate with "
-               "at most 0.1 % loss, found by bisection; '(s)': no loss at saturation, so the "
-               "sender's own limit, the saturation's offered rate); ratios are of medians against "
-               "the stock backend (nfqringd: against itself on the stock module's netlink) in the "
-               "same run.")
-    out.append("")
-    out.append("| kernel | placement | traffic | configuration | saturation pps | vs stock | loss-free pps | vs stock | n |")
-    out.append("|---|---|---|---|---|---|---|---|---|")
     plot = defaultdict(list)    # (kernel, placement) -> rows of the rate plot
-    for g in groups:
-        for c in CONFIGS + DAEMON:
-            v, s = tp.get(g + (c,)), search.get(g + (c,))
-            if not v and not s:
-                continue
-            b = tp.get(g + (BASE[c],))
-            sat = f"{fmt(med(v))} ({fmt(min(v))}-{fmt(max(v))})" if v else "-"
-            sr = f"{med(v)/med(b):.2f}x" if v and b else "-"
-            lf, lr = "-", "-"
-            if s:
-                bs = search.get(g + (BASE[c],))
-                # steps 0: no loss at saturation, the sender's limit
-                lf = fmt(float(s["offered_pps"])) + (" (s)" if s["rep"] == "0" else "")
-                if bs and float(bs["offered_pps"]) > 0:
-                    x = float(s["offered_pps"]) / float(bs["offered_pps"])
-                    lr = f"{x:.2f}x"
-                    ratios[g][c] = x
-            out.append(f"| {g[0]} | {g[1]} | {case_name(*g[2:5])} | {LABEL[c]} | {sat} | {sr} | "
-                       f"{lf} | {lr} | {len(v) if v else 0} |")
-            if v:
-                plot[g[:2]].append((case_name(*g[2:5]), c, med(v), min(v), max(v)))
+    if groups:
+        saturation_table(groups, tp, search, ratios, plot, out)
     if counts:
         out.append("")
         out.append(f"Per packet at a fixed offered rate every configuration sustains (the counts "
@@ -199,26 +187,262 @@ def main(d):
                        f"{LABEL.get(r['config'], r['config'])} | {r['p50_us']} | {r['p90_us']} | "
                        f"{r['p99_us']} | {r['p999_us']} | {r['max_us']} | {added('p50_us')} | "
                        f"{added('p99_us')} | {r['lost']} |")
+    iout, ibars, irows, iplot = insn_report(d, bad)
+    out += iout
     out.append("")
-    out += bars(ratios, counts)
+    out += bars(ratios, counts) + ibars
     out.append("")
     if bad:
         out.append(f"Correctness: {len(bad)} problem(s):")
         out += [f"- {b}" for b in bad]
     else:
-        n = len(rows) + len(tcp)
+        n = len(rows) + len(tcp) + irows
         out.append(f"Correctness: all {n} rows clean: every queue empty afterwards, every packet "
                    f"sent counted after the queue or dropped where it is counted (receive backlog, "
                    f"queue full, failed delivery), no consumer errors.")
     open(f"{d}/summary.md", "w").write("\n".join(out) + "\n")
-    plots(d, plot, ratios)
+    plots(d, plot, ratios, iplot)
     print("\n".join(out))
     return 1 if bad else 0
 
 
+def saturation_table(groups, tp, search, ratios, plot, out):
+    """The saturation and loss-free table: into out, ratios and plot."""
+    out.append("Saturation (the sender as fast as it can: verdicted packets per second, median "
+               "(min-max) of the repetitions) and the loss-free rate (the highest offered rate with "
+               "at most 0.1 % loss, found by bisection; '(s)': no loss at saturation, so the "
+               "sender's own limit, the saturation's offered rate); ratios are of medians against "
+               "the stock backend (nfqringd: against itself on the stock module's netlink) in the "
+               "same run.")
+    out.append("")
+    out.append("| kernel | placement | traffic | configuration | saturation pps | vs stock | loss-free pps | vs stock | n |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    for g in groups:
+        for c in CONFIGS + DAEMON:
+            v, s = tp.get(g + (c,)), search.get(g + (c,))
+            if not v and not s:
+                continue
+            b = tp.get(g + (BASE[c],))
+            sat = f"{fmt(med(v))} ({fmt(min(v))}-{fmt(max(v))})" if v else "-"
+            sr = f"{med(v)/med(b):.2f}x" if v and b else "-"
+            lf, lr = "-", "-"
+            if s:
+                bs = search.get(g + (BASE[c],))
+                # steps 0: no loss at saturation, the sender's limit
+                lf = fmt(float(s["offered_pps"])) + (" (s)" if s["rep"] == "0" else "")
+                if bs and float(bs["offered_pps"]) > 0:
+                    x = float(s["offered_pps"]) / float(bs["offered_pps"])
+                    lr = f"{x:.2f}x"
+                    ratios[g][c] = x
+            out.append(f"| {g[0]} | {g[1]} | {case_name(*g[2:5])} | {LABEL[c]} | {sat} | {sr} | "
+                       f"{lf} | {lr} | {len(v) if v else 0} |")
+            if v:
+                plot[g[:2]].append((case_name(*g[2:5]), c, med(v), min(v), max(v)))
+
+
+INSN_FIELDS = ("cpu0_kernel", "cpu0_user", "cpu1_kernel", "cpu1_user",
+               "cpu0_kernel_spin", "cpu0_user_spin", "cpu1_kernel_spin", "cpu1_user_spin")
+
+
+TICK_FUNCS = ("tick_sched_timer", "tick_nohz_handler")   # the tick's hrtimer callback (6.1, 6.12)
+
+
+@functools.lru_cache(maxsize=None)
+def core_symbols(path):
+    """A boot's kernel symbols but the modules' (sorted once)."""
+    return tuple(insn_funcs.text_symbols(path, modules=False))
+
+
+def insn_window(r):
+    """A window of the row r (insn.csv or insn-busy.csv, with its folder in
+    r["_dir"]): (vCPUs, the plugin's per-vCPU figures, its blocks, the
+    symbols, the ticks per vCPU: executions of the tick's first block)."""
+    nv, cpus, tbs = insn_funcs.read_window(os.path.join(r["_dir"], r["tb_file"]))
+    syms = sorted(core_symbols(os.path.join(r["_dir"], r["symbols"])) +
+                  tuple(insn_funcs.text_symbols(os.path.join(r["_dir"], r["modules"]))))
+    ticks = [0.0] * nv
+    at = {a for a, f in syms if f in TICK_FUNCS}
+    for a, n, c in tbs:
+        if a in at:
+            for v in range(nv):
+                ticks[v] += c[v] / n
+    return nv, cpus, tbs, syms, ticks
+
+
+def insn_functions_of(r):
+    """The window's kernel work (spinning left out) per function and vCPU:
+    {function: [per vCPU]}, per packet."""
+    nv, _, tbs, syms, _ = insn_window(r)
+    n = int(r["packets"])
+    return {f: [(c[v] - c[nv + v]) / n for v in range(nv)]
+            for f, c in insn_funcs.functions(tbs, syms).items()}
+
+
+def tick_costs(d):
+    """{data folder: {vCPU: kernel instructions per tick of a vCPU busy in
+    user space}} from the busy windows (insn-busy.csv)."""
+    out = {}
+    for f in glob.glob(f"{d}/vm-*/data/insn-busy.csv"):
+        for r in read(f):
+            r["_dir"] = os.path.dirname(f)
+            _, cpus, _, _, ticks = insn_window(r)
+            v = int(r["cpu"])
+            if ticks[v] >= 10:
+                c = cpus[v]
+                out.setdefault(r["_dir"], {})[v] = (c["kernel"] - c["kernel_spin"]) / ticks[v]
+    return out
+
+
+def insn_report(d, bad):
+    """The instruction pass: its tables, its bars' lines and its row count;
+    its correctness problems go to bad."""
+    rows = []
+    for f in sorted(glob.glob(f"{d}/vm-*/data/insn.csv")):
+        for r in read(f):
+            r["_dir"] = os.path.dirname(f)
+            rows.append(r)
+    if not rows:
+        return [], [], 0, {}
+    cost = tick_costs(d)
+    per = defaultdict(list)     # (kernel, placement, family, size, range, config) -> figures per run
+    for r in rows:
+        key = (r["kernel"], r["placement"], r["family"], int(r["size"]), int(r["range"]), r["config"])
+        n = int(r["packets"])
+        for f in ("queue_total_after", "errors", "unaccounted"):
+            if (r.get(f) or "0") not in ("0", ""):
+                bad.append(f"{key}: instructions rep {r['rep']}: {f} = {r[f]}")
+        if r["received"] != r["packets"] or r["counted"] != r["packets"]:
+            bad.append(f"{key}: instructions rep {r['rep']}: {r['packets']} sent, "
+                       f"{r['received']} back, {r['counted']} counted")
+            continue
+        x = {f: int(r[f]) / n for f in INSN_FIELDS}
+        ticks = insn_window(r)[4]
+        for c in (0, 1):
+            # work: without spinning, and without the ticks (at what a
+            # tick costs a busy vCPU) where the boot measured that cost
+            x[f"t{c}"] = ticks[c] / n
+            tc = cost.get(r["_dir"], {}).get(c, 0)
+            x[f"w{c}kernel"] = x[f"cpu{c}_kernel"] - x[f"cpu{c}_kernel_spin"] - x[f"t{c}"] * tc
+            x[f"w{c}user"] = x[f"cpu{c}_user"] - x[f"cpu{c}_user_spin"]
+            x[f"w{c}"] = x[f"w{c}kernel"] + x[f"w{c}user"]
+            x[f"s{c}"] = x[f"cpu{c}_kernel_spin"] + x[f"cpu{c}_user_spin"]
+        x["row"] = r
+        per[key].append(x)
+    out = ["", "Instructions per packet (the instruction pass: QEMU's insn_count plugin counts "
+           "each vCPU's instructions in a window around a fixed number of packets sent one at a "
+           "time, each when the one before has come through, at a moderate rate; bench/insn/), "
+           "medians of the runs, kernel and user mode apart, the time's own instructions left "
+           "out: spin-waiting (the turns of wait loops after the first) and the timer ticks of "
+           "a busy vCPU (ticks per packet times what a tick costs a vCPU busy in user space, "
+           "measured in the same boot), both shown apart.  The enqueue CPU is CPU 0 in `split` "
+           "(the sender and the receive path), CPU 1 in `rps`; the consumer CPU is CPU 1.  "
+           "'agree': the largest difference between the runs of a configuration, on either "
+           "CPU that does the packet's work (in `split` without a queue: CPU 0 only), against "
+           "their median."]
+    for k in sorted(cost):
+        out.append(f"A tick costs a busy vCPU {', '.join(f'{c:.0f} (CPU {v})' for v, c in sorted(cost[k].items()))} "
+                   f"kernel instructions ({os.path.relpath(k, d)}).")
+    missing = sorted({os.path.relpath(r["_dir"], d) for r in rows if r["_dir"] not in cost})
+    if missing:
+        out.append(f"No busy windows in {', '.join(missing)}: ticks left in there.")
+    out += ["", "| kernel | placement | traffic | configuration | CPU 0 kernel | CPU 0 user | "
+            "CPU 1 kernel | CPU 1 user | enqueue CPU | vs stock | consumer CPU | vs stock | "
+            "spinning CPU 0 / 1 | ticks CPU 0 / 1 | agree | n |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    groups = sorted({k[:5] for k in per}, key=lambda g: (g[0], g[1], g[2], g[3], -g[4]))
+    bars, agree = [], []
+    meds, plot = {}, defaultdict(list)
+    for g in groups:
+        enq, con = INSN_CPUS.get(g[1], (0, 1))
+        for c in CONFIGS:
+            xs = per.get(g + (c,))
+            if xs:
+                meds[g + (c,)] = {f: med([x[f] for x in xs]) for f in xs[0] if f != "row"}
+        for c in CONFIGS:
+            xs = per.get(g + (c,))
+            if not xs:
+                continue
+            m = meds[g + (c,)]
+            # on the CPUs that do the packet's work: in split without a
+            # queue, CPU 1 has nothing to do with it
+            work = (enq,) if c == "none" and g[1] == "split" else (0, 1)
+            spread = max([(max(x[f"w{v}"] for x in xs) - min(x[f"w{v}"] for x in xs)) / m[f"w{v}"]
+                          for v in work if m[f"w{v}"]] + [0]) * 100
+            if len(xs) > 1:
+                agree.append((spread, c, g))
+            b = meds.get(g + ("stock-mnl",))
+            r_enq = f"{m[f'w{enq}'] / b[f'w{enq}']:.2f}x" if b and b[f"w{enq}"] else "-"
+            r_con = f"{m[f'w{con}'] / b[f'w{con}']:.2f}x" if b and b[f"w{con}"] else "-"
+            out.append(f"| {g[0]} | {g[1]} | {case_name(*g[2:5])} | {LABEL[c]} | "
+                       f"{m['w0kernel']:.0f} | {m['w0user']:.0f} | {m['w1kernel']:.0f} | "
+                       f"{m['w1user']:.0f} | {m[f'w{enq}']:.0f} | {r_enq} | {m[f'w{con}']:.0f} | "
+                       f"{r_con} | {m['s0']:.0f} / {m['s1']:.0f} | {m['t0']:.3f} / {m['t1']:.3f} | "
+                       f"{f'{spread:.1f} %' if len(xs) > 1 else '-'} | {len(xs)} |")
+            plot[g[:2]].append((case_name(*g[2:5]), c, m[f"w{enq}"], m[f"w{con}"]))
+        s, r = meds.get(g + ("stock-mnl",)), meds.get(g + ("nfqring-ring",))
+        if s and r and g[1] == "split" and s[f"w{enq}"] and s[f"w{con}"]:
+            for what, cpu, bar in (("enqueue CPU", enq, INSN_BARS[0]), ("consumer CPU", con, INSN_BARS[1])):
+                x = r[f"w{cpu}"] / s[f"w{cpu}"]
+                bars.append(f"- {g[0]}, {g[1]}, {case_name(*g[2:5])}: {LABEL['nfqring-ring']}, "
+                            f"{what} {r[f'w{cpu}']:.0f} instructions per packet, {x:.2f}x stock's "
+                            f"{s[f'w{cpu}']:.0f} (bar {bar}x): {'met' if x <= bar else 'not met'}")
+        a = meds.get(g + ("stock-mnl-aa",))
+        if s and a:
+            d0, d1 = (abs(a[f"w{v}"] - s[f"w{v}"]) / s[f"w{v}"] * 100 if s[f"w{v}"] else 0
+                      for v in (0, 1))
+            agree.append((max(d0, d1), "stock-mnl-aa", g))
+            bars.append(f"- {g[0]}, {g[1]}, {case_name(*g[2:5])}: instructions per packet, stock "
+                        f"against stock again (A/A): CPU 0 {d0:.1f} %, CPU 1 {d1:.1f} % apart")
+    if agree:
+        worst = max(agree)
+        bars.append(f"- instructions per packet: two runs of one configuration agree within "
+                    f"{worst[0]:.1f} % (worst: {LABEL[worst[1]]}, {worst[2][0]}, "
+                    f"{case_name(*worst[2][2:5])}; bar {INSN_AGREE:.0f} %): "
+                    f"{'met' if worst[0] <= INSN_AGREE else 'not met'}")
+    out += insn_functions(groups, per)
+    return out, bars, len(rows), plot
+
+
+def insn_functions(groups, per):
+    """Where the enqueue CPU's kernel instructions go: per function, stock
+    against the rings (and no queue, version 1), medians of the runs."""
+    out = []
+    shown = ("none", "stock-mnl", "nfqring-ring", "nfqring-ring-v1")
+    for g in groups:
+        enq = INSN_CPUS.get(g[1], (0, 1))[0]
+        if not per.get(g + ("stock-mnl",)) or not per.get(g + ("nfqring-ring",)):
+            continue
+        cols = [c for c in shown if per.get(g + (c,))]
+        funcs = {}
+        for c in cols:
+            runs = [insn_functions_of(x["row"]) for x in per[g + (c,)]]
+            names = set().union(*runs)
+            funcs[c] = {f: med([w.get(f, [0] * (enq + 1))[enq] for w in runs]) for f in names}
+        names = set().union(*(funcs[c] for c in cols))
+        top = sorted(names, key=lambda f: (-max(funcs["stock-mnl"].get(f, 0),
+                                                funcs["nfqring-ring"].get(f, 0)), f))[:INSN_TOP]
+        out += ["", f"Where the enqueue CPU's kernel instructions go ({g[0]}, {g[1]}, "
+                f"{case_name(*g[2:5])}, CPU {enq}): per packet and function (the function "
+                f"a translation block starts in, by the guest's kallsyms), without spinning "
+                f"but with the ticks, the {len(top)} largest of stock or the rings:", "",
+                "| function | " + " | ".join(LABEL[c] for c in cols) + " | rings - stock |",
+                "|---|" + "---|" * (len(cols) + 1)]
+        for f in top + ["(other functions)", "(all functions)"]:
+            if f == "(all functions)":
+                v = {c: sum(funcs[c].values()) for c in cols}
+            elif f == "(other functions)":
+                v = {c: sum(x for k, x in funcs[c].items() if k not in top) for c in cols}
+            else:
+                v = {c: funcs[c].get(f, 0) for c in cols}
+            out.append(f"| {f} | " + " | ".join(f"{v[c]:.0f}" for c in cols) +
+                       f" | {v['nfqring-ring'] - v['stock-mnl']:+.0f} |")
+    return out
+
+
 def bars(ratios, counts):
     """The issue's bars, on the loss-free rates of this run."""
-    out = ["The bars (loss-free rate, ratio of this run's figures):", ""]
+    out = ["The bars (ratios of this run's figures: loss-free rates, counts per packet, "
+           "instructions per packet):", ""]
     for g in sorted(ratios):
         name = case_name(*g[2:5])
         for cfg, want, what in (("nfqring-ring", 1.5, "IPv4 64 B full"),
@@ -242,9 +466,10 @@ def bars(ratios, counts):
     return out
 
 
-def plots(d, plot, ratios):
+def plots(d, plot, ratios, iplot):
     """Per kernel and placement: the loss-free ratio to stock per traffic case
-    (clustered by configuration) and the saturation rates with min-max."""
+    (clustered by configuration), the saturation rates with min-max, and the
+    instructions per packet on the enqueue and the consumer CPU."""
     gp = ["set terminal pngcairo size 1000,500 font ',10'",
           "set style fill solid 0.7 border -1", "set key outside right top", "set yrange [0:*]",
           "set grid ytics", "set xtics rotate by -25"]
@@ -279,6 +504,18 @@ def plots(d, plot, ratios):
                    f"plot '{d}/rates-{tag}.dat' using 1:3:xtic(2) with boxes notitle, "
                    "'' using 1:3:4:5 with yerrorbars lc rgb 'black' pt 0 notitle",
                    "set xtics rotate by -25 font ',10'"]
+    for kp in sorted(iplot):
+        tag = f"{kp[0]}-{kp[1]}"
+        with open(f"{d}/insn-{tag}.dat", "w") as f:
+            for case, c, enq, con in iplot[kp]:
+                f.write(f'"{case}: {c}" {enq:.0f} {con:.0f}\n')
+        gp += [f"set output '{d}/insn-{tag}.png'",
+               f"set title 'instructions per packet, {kp[0]}, {kp[1]} (without spinning and ticks)'",
+               "set style data histograms", "set style histogram clustered gap 1",
+               "set xtics rotate by -60 font ',7'",
+               f"plot '{d}/insn-{tag}.dat' using 2:xtic(1) title 'enqueue CPU', "
+               "'' using 3 title 'consumer CPU'",
+               "set xtics rotate by -25 font ',10'"]
     open(f"{d}/plots.gp", "w").write("\n".join(gp) + "\n")
 
 

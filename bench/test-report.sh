@@ -5,7 +5,9 @@
 # must make of them: medians without the warm-up, ratios against stock, the
 # bars' verdicts, the TCP and latency tables, and the exit status make bench
 # relies on (1 when a row of a checked pass left the queue non-empty, had
-# consumer errors or lost packets where we do not look).  REPORT=path tests
+# consumer errors or lost packets where we do not look), and the
+# instruction pass' tables (bench/insn/: per packet, without spinning and
+# ticks, the agreement of runs, the bars, the functions).  REPORT=path tests
 # another report.py (a broken copy, to see the tests fail).  TAP on stdout.
 # shellcheck disable=SC2317	# the helpers are called through check
 set -uo pipefail
@@ -203,4 +205,134 @@ run tcpbad
 check "errors 4 on a tcp.csv row: exit 1, named" \
 	eval "rc_is tcpbad 1 && has tcpbad 'Correctness: 1 problem(s):' &&
 		line tcpbad '- tcp nfqring-ring gso on rep 2: queue 0, errors 4'"
+
+# The instruction pass (vm-*/data/insn.csv of the boot with the plugin,
+# the window files and symbols beside it; bench/insn/pass.sh), alone as
+# with BENCH_INSN=only: no results.csv.  1000 packets a window.  Symbols:
+# fast_func, the tick's first block (tick_sched_timer, 20 instructions),
+# the lock slow path (all spinning here), and at ffffffffc0001000 a module
+# function that each window's module symbols name (the boot's kallsyms
+# has a stale one there).  A busy window per vCPU: a tick costs 3000
+# instructions on CPU 0, 2000 on CPU 1.
+ihdr=kernel,placement,family,config,size,range,rep,gap_us,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols
+bhdr=kernel,cpu,turns,seconds,tb_file,modules,symbols
+check "the canned insn.csv and insn-busy.csv headers are the pass' (bench/insn/pass.sh)" \
+	eval "grep -qF -e '\"$ihdr\"' '$here/insn/pass.sh' && grep -qF -e '\"$bhdr\"' '$here/insn/pass.sh'"
+I=$tmp/insn/vm-$K-insn/data
+mkdir -p "$I/insn"
+printf '%s\n' "ffffffff81000000 T _text" "ffffffff81001000 T fast_func" \
+	"ffffffff81002000 T tick_sched_timer" "ffffffff81004000 T native_queued_spin_lock_slowpath" \
+	"ffffffff81005000 D some_data" "ffffffffc0001000 t stale_func	[oldmod]" >"$I/insn/kallsyms-b.txt"
+# win NAME MODULE K0 U0 KS0 K1 U1 KS1 T0 T1 M0: a window file NAME.tb and
+# its module symbols NAME.mods (MODULE's function at ffffffffc0001000, M0
+# instructions on CPU 0 there); ticks T0 and T1, spinning (all in the lock
+# slow path) KS0 and KS1, the rest of the kernel's in fast_func, and a
+# block 3 MiB past the last function (not in any: '?')
+win() {
+	local f=$I/insn/$1
+	printf 'ffffffffc0001000 t %s\t[%s]\n' "${2#*:}" "${2%%:*}" >"$f.mods"
+	{
+		echo "window 1"
+		echo "vcpus 2"
+		echo "cpu 0 kernel $3 user $4 kernel_spin $5 user_spin 0"
+		echo "cpu 1 kernel $6 user $7 kernel_spin $8 user_spin 0"
+		echo "tb ffffffff81002000 20 $((${9} * 20)) $((${10} * 20)) 0 0"
+		echo "tb ffffffff81004000 5 $5 $8 $5 $8"
+		echo "tb ffffffffc0001000 4 ${11} 0 0 0"
+		echo "tb ffffffff81300000 2 1000 0 0 0"
+		echo "tb ffffffff81001000 9 $(($3 - ${9} * 20 - $5 - ${11} - 1000)) $(($6 - ${10} * 20 - $8)) 0 0"
+	} >"$f.tb"
+}
+# irow CONFIG REP [RECEIVED [QUEUE_AFTER]]: its insn.csv row (window CONFIG-REP)
+irow() {
+	local w=$1-$2 k
+	read -r -a k <"$I/insn/$w.args"
+	echo "$K,split,4,$1,64,65535,$2,500,1000,${3:-1000},1000,${k[0]},${k[1]},${k[3]},${k[4]},${k[2]},0,${k[5]},0,1.5,1.0,1000:0:0:0:0:0:0:0,${4:-0},0,0,insn/$w.tb,insn/$w.mods,insn/kallsyms-b.txt"
+}
+# w CONFIG REP MODULE K0 U0 KS0 K1 U1 KS1 T0 T1 M0: window and its figures
+w() {
+	local n=$1-$2
+	shift 2
+	win "$n" "$@"
+	shift
+	echo "$@" >"$I/insn/$n.args"
+}
+st=nfnetlink_queue:__nfqnl_enqueue_packet ri=nfqring:nfqr_ep_enqueue
+w none 1 "$st" 12000000 100000 0 100000 0 0 40 0 0
+w none 2 "$st" 12000000 100000 0 2100000 0 0 40 0 0
+w stock-mnl 1 "$st" 21000000 100000 1000000 15000000 2000000 500000 50 100 300000
+w stock-mnl 2 "$st" 21200000 100000 1000000 15100000 2000000 500000 50 100 300000
+w stock-mnl-aa 1 "$st" 21100000 100000 1000000 15050000 2000000 500000 50 100 300000
+w nfqring-ring 1 "$ri" 15500000 100000 0 10000000 1000000 0 50 100 800000
+w nfqring-ring 2 "$ri" 15500000 100000 0 10000000 1000000 0 50 100 800000
+win busy-cpu0 "$st" 300000 100000000 0 0 0 0 100 0 0
+win busy-cpu1 "$st" 0 0 0 200000 100000000 0 0 100 0
+{
+	echo "$ihdr"
+	irow none 1
+	irow none 2
+	for r in 1 2; do irow stock-mnl $r; irow nfqring-ring $r; done
+	irow stock-mnl-aa 1
+} >"$I/insn.csv"
+{
+	echo "$bhdr"
+	echo "$K,0,50000000,1.1,insn/busy-cpu0.tb,insn/busy-cpu0.mods,insn/kallsyms-b.txt"
+	echo "$K,1,50000000,1.1,insn/busy-cpu1.tb,insn/busy-cpu1.mods,insn/kallsyms-b.txt"
+} >"$I/insn-busy.csv"
+run insn
+IN=$(($(wc -l <"$I/insn.csv") - 1))
+check "instructions alone (no results.csv): exit 0, all $IN rows clean, no saturation table" \
+	eval "rc_is insn 0 && has insn 'Correctness: all $IN rows clean:' && ! has insn 'Saturation'"
+check "  the instruction plot: its data (enqueue and consumer CPU per configuration) and PNG" \
+	eval "grep -qFx '\"IPv4 64 B full: nfqring-ring\" 15450 10800' '$tmp/insn/insn-$K-split.dat' &&
+		grep -qF \"set output '$tmp/insn/insn-$K-split.png'\" '$tmp/insn/plots.gp'"
+check "  what a tick costs a busy vCPU, from the busy windows" \
+	line insn "A tick costs a busy vCPU 3000 (CPU 0), 2000 (CPU 1) kernel instructions (vm-$K-insn/data)."
+check "  stock: medians per packet without spinning and ticks, spinning, ticks, runs 1.0 % apart" \
+	line insn "| $K | split | IPv4 64 B full | stock nfnetlink_queue, libmnl client | 19950 | 100 | 14350 | 2000 | 20050 | 1.00x | 16350 | 1.00x | 1000 / 500 | 0.050 / 0.100 | 1.0 % | 2 |"
+check "  rings: 0.77x stock's on the enqueue CPU, 0.66x on the consumer's" \
+	line insn "| $K | split | IPv4 64 B full | nfqring rings, libnfqring | 15350 | 100 | 9800 | 1000 | 15450 | 0.77x | 10800 | 0.66x | 0 / 0 | 0.050 / 0.100 | 0.0 % | 2 |"
+check "  no queue: its runs agree on CPU 0; CPU 1 (100 and 2100: none of the packet's work) does not count" \
+	line insn "| $K | split | IPv4 64 B full | no queue (accept) | 11880 | 100 | 1100 | 0 | 11980 | 0.60x | 1100 | 0.07x | 0 / 0 | 0.040 / 0.000 | 0.0 % | 2 |"
+check "  bars: the enqueue CPU's 0.77x meets 0.8x" \
+	line insn "- $K, split, IPv4 64 B full: nfqring rings, libnfqring, enqueue CPU 15450 instructions per packet, 0.77x stock's 20050 (bar 0.8x): met"
+check "  bars: the consumer CPU's 0.66x misses 0.5x" \
+	line insn "- $K, split, IPv4 64 B full: nfqring rings, libnfqring, consumer CPU 10800 instructions per packet, 0.66x stock's 16350 (bar 0.5x): not met"
+check "  A/A: stock again lands on stock's medians" \
+	line insn "- $K, split, IPv4 64 B full: instructions per packet, stock against stock again (A/A): CPU 0 0.0 %, CPU 1 0.0 % apart"
+check "  runs agree within 1.0 %, the bar of 2 % met" \
+	line insn "- instructions per packet: two runs of one configuration agree within 1.0 % (worst: stock nfnetlink_queue, libmnl client, $K, IPv4 64 B full; bar 2 %): met"
+check "functions: the enqueue CPU's per packet, ticks in, spinning out; rings - stock" \
+	line insn "| fast_func | 11998 | 19798 | 14698 | -5100 |"
+check "  a module's function by the window's own module symbols (stock)" \
+	line insn "| __nfqnl_enqueue_packet [nfnetlink_queue] | 0 | 300 | 0 | -300 |"
+check "  ... (rings, at the same address)" \
+	line insn "| nfqr_ep_enqueue [nfqring] | 0 | 0 | 800 | +800 |"
+check "  the boot's stale module symbol never named, the lock slow path at 0 (all spinning)" \
+	eval "! has insn 'stale_func' && line insn '| native_queued_spin_lock_slowpath | 0 | 0 | 0 | +0 |'"
+check "  a block 3 MiB past the last function: '?'" line insn "| ? | 1 | 1 | 1 | +0 |"
+check "  the tick's block and the sum of all" \
+	eval "line insn '| tick_sched_timer | 1 | 1 | 1 | +0 |' && line insn '| (all functions) | 12000 | 20100 | 15500 | -4600 |'"
+variant insn-aa insn
+sed -i "s/^\($K,split,4,stock-mnl-aa,64,65535,1,500,1000,1000,1000,\)21100000,/\121700000,/" "$tmp/insn-aa/vm-$K-insn/data/insn.csv"
+run insn-aa
+check "stock again 600 more on CPU 0: A/A 3.0 %, the 2 % bar not met (exit 0: no correctness failure)" \
+	eval "rc_is insn-aa 0 && line insn-aa '- $K, split, IPv4 64 B full: instructions per packet, stock against stock again (A/A): CPU 0 3.0 %, CPU 1 0.0 % apart' &&
+		line insn-aa '- instructions per packet: two runs of one configuration agree within 3.0 % (worst: stock again (A/A), $K, IPv4 64 B full; bar 2 %): not met'"
+variant insn-loss insn
+{ echo "$ihdr"; irow nfqring-ring 1; irow nfqring-ring 2 999; irow stock-mnl 1 1000 3; irow stock-mnl 2; } \
+	>"$tmp/insn-loss/vm-$K-insn/data/insn.csv"
+run insn-loss
+check "a packet that did not come back, a queue left non-empty: exit 1, 2 problem(s), both named" \
+	eval "rc_is insn-loss 1 && has insn-loss 'Correctness: 2 problem(s):' &&
+		problem insn-loss nfqring-ring 'instructions rep 2: 1000 sent, 999 back, 1000 counted' &&
+		problem insn-loss stock-mnl 'instructions rep 1: queue_total_after = 3'"
+check "  the run without its packet left out of the medians (rings: n 1)" \
+	has insn-loss "| nfqring rings, libnfqring | 15350 | 100 | 9800 | 1000 | 15450 | 0.77x | 10800 | 0.66x | 0 / 0 | 0.050 / 0.100 | - | 1 |"
+variant insn-nobusy insn
+rm "$tmp/insn-nobusy/vm-$K-insn/data/insn-busy.csv"
+run insn-nobusy
+check "no busy windows: said so, the ticks stay in (stock CPU 0 kernel 20100)" \
+	eval "line insn-nobusy 'No busy windows in vm-$K-insn/data: ticks left in there.' &&
+		has insn-nobusy '| stock nfnetlink_queue, libmnl client | 20100 | 100 | 14550 | 2000 |'"
 tap_end
