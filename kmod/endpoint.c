@@ -181,8 +181,11 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 	u32 room, len, id;
 	int err;
 
-	/* The watchdog found the consumer stalled: its verdict, not the ring. */
-	if (unlikely(READ_ONCE(ep->stall.stalled))) {
+	/*
+	 * The watchdog found the consumer stalled: its verdict, not the ring.
+	 * Not for a queue being unbound: that one is as if it never was.
+	 */
+	if (unlikely(READ_ONCE(ep->stall.stalled)) && !READ_ONCE(inst->dead)) {
 		nfqr_stat_inc(inst->stats, NFQR_STAT_STALL_REFUSED);
 		atomic64_inc(&ep->stall.verdicts);
 		nfqr_reinject(entry, ep->stall.verdict);
@@ -231,7 +234,8 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 		}
 		pkt = nfqr_pkt_alloc(inst);
 		if (unlikely(!pkt)) {
-			fail_open = nfqr_deliver_failed(inst, NFQR_STAT_ALLOC_FAILED);
+			/* As nfnetlink_queue's own -ENOMEM: no FAIL_OPEN. */
+			nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
 			err = -ENOMEM;
 			goto unlock;
 		}
@@ -297,11 +301,13 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 						   NFQRING_STATUS_VALID);
 		atomic64_inc(bmsg ? &ep->stats.rx_copy : &ep->stats.rx_frames);
 	}
+	nfqr_test_window(NFQR_WIN_PUBLISH);
+	/* Before bottom halves come back: no softirq delays the wake-up. */
+	nfqr_wake_published(ep, slot.hdr);
 	local_bh_enable();
 
 	nfqr_msg_release(&plan);
 	nfqr_backlog_free(spare);
-	nfqr_wake_published(ep, slot.hdr);
 	if (doomed) {		/* flushed meanwhile: unlinked, ours to drop */
 		nfqr_reinject(entry, NF_DROP);
 		nfqr_pkt_free(inst, pkt);
@@ -428,10 +434,18 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		goto unlock;
 	}
 	nfqr_test_window(NFQR_WIN_SET_RING);
+	/*
+	 * An enqueue of a queue unbound just before may still be between its
+	 * frame and its publish (both under RCU): let it finish on the old
+	 * ring, so that it counts in the old sequences, not the new ones.
+	 * No BIND can come meanwhile (the nfnl lock).
+	 */
+	if (!tx)
+		synchronize_rcu();
 	spin_lock_bh(&ep->ring_lock);
 	if (tx) {
 		old = ep->tx;
-		WRITE_ONCE(ep->tx, ring);	/* poll() reads it under RCU */
+		smp_store_release(&ep->tx, ring);	/* poll() reads it under RCU */
 		WRITE_ONCE(ep->tx_head, 0);
 		WRITE_ONCE(ep->tx_frame_nr, ring ? ring->frame_nr : 0);
 		old_buf = ep->tx_buf;
@@ -770,6 +784,7 @@ ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *ubuf, size_t count,
 	if (bmsg->binding)
 		nfqr_ep_seen(ep, bmsg);
 	nfqr_backlog_free(bmsg);
+	nfqr_stall_moved(ep);
 out:
 	mutex_unlock(&ep->read_mutex);
 	return ret;

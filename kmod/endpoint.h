@@ -12,6 +12,7 @@
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/nfqring.h>
 
 #include "internal.h"
@@ -34,6 +35,7 @@ struct nfqr_wake {
 	atomic_t		rx_prod;	/* the kernel's own rx_prod */
 	u32			tx_cons;	/* under tx_mutex */
 	atomic_t		unannounced;	/* published since NEED_WAKEUP */
+	atomic_t		armed;		/* the timer is pending */
 	struct hrtimer		timer;		/* max_delay_us */
 	atomic64_t		wakeups, nr_hits, watermark_hits, timer_wakeups;
 	atomic64_t		skipped;
@@ -45,6 +47,7 @@ struct nfqr_stall {
 	u32			verdict;	/* NF_ACCEPT or NF_DROP */
 	bool			stalled;
 	struct timer_list	timer;
+	struct work_struct	work;		/* gives the queued the verdict */
 	unsigned long		last_move;	/* jiffies; the timer's own */
 	u64			seen_moves;	/* the timer's own */
 	u32			seen_cons;	/* the timer's own */

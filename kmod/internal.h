@@ -45,12 +45,13 @@ enum nfqr_stat {
 	NFQR_STAT_VERDICTS,	/* left by a verdict */
 	NFQR_STAT_FLUSHED,	/* left by unbind, close, device down, hook removal */
 	NFQR_STAT_UNDELIVERED,	/* left at once: the netlink send failed */
-	NFQR_STAT_STALL_FLUSHED, /* left with the stall watchdog's verdict */
 	NFQR_STAT_REFUSED_FULL,	/* not queued: queue full */
 	NFQR_STAT_REFUSED_OTHER, /* not queued: overrun, backlog limit, no copy mode */
 	NFQR_STAT_ALLOC_FAILED,	/* not queued: an allocation failed */
 	NFQR_STAT_NO_LISTENER,	/* not queued: no queue bound */
 	NFQR_STAT_FAIL_OPEN,	/* refused or undelivered, then accepted (FAIL_OPEN) */
+	/* Version 2, after the older ones: /proc keeps their order. */
+	NFQR_STAT_STALL_FLUSHED, /* left with the stall watchdog's verdict */
 	NFQR_STAT_STALL_REFUSED, /* not queued: the consumer stalled (watchdog) */
 	NFQR_STAT_MAX
 };
@@ -186,7 +187,7 @@ typedef bool (*nfqr_match_fn)(struct nf_queue_entry *entry, unsigned long data);
 void nfqr_instance_flush(struct nfqr_instance *inst, nfqr_match_fn match,
 			 unsigned long data);
 u32 nfqr_instance_flush_verdict(struct nfqr_instance *inst, u32 verdict,
-				enum nfqr_stat why);
+				enum nfqr_stat why, u32 max);
 void nfqr_net_flush(struct net *net, nfqr_match_fn match, unsigned long data);
 bool nfqr_entry_uses_dev(struct nf_queue_entry *entry, unsigned long ifindex);
 bool nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry,

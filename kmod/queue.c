@@ -308,13 +308,13 @@ bool nfqr_deliver_failed(struct nfqr_instance *inst, enum nfqr_stat why)
 }
 
 /*
- * Gives the packets of @inst that @match selects (all without one)
- * @verdict, counted as @why; returns how many.  A packet still being
+ * Gives the packets of @inst that @match selects (all without one), at most
+ * @max of them, @verdict, counted as @why; returns how many.  A packet still being
  * filled is unlinked and left to its filler, which drops it.
  */
 static u32 nfqr_instance_flush_match(struct nfqr_instance *inst, nfqr_match_fn match,
 				     unsigned long data, u32 verdict,
-				     enum nfqr_stat why)
+				     enum nfqr_stat why, u32 max)
 {
 	struct nfqr_pkt *pkt, *next;
 	LIST_HEAD(out);
@@ -322,6 +322,8 @@ static u32 nfqr_instance_flush_match(struct nfqr_instance *inst, nfqr_match_fn m
 
 	spin_lock_bh(&inst->lock);
 	list_for_each_entry_safe(pkt, next, &inst->pkts, list) {
+		if (n == max)
+			break;
 		if (match && !match(pkt->entry, data))
 			continue;
 		nfqr_pkt_unlink(inst, pkt, why);
@@ -347,14 +349,14 @@ static u32 nfqr_instance_flush_match(struct nfqr_instance *inst, nfqr_match_fn m
 void nfqr_instance_flush(struct nfqr_instance *inst, nfqr_match_fn match,
 			 unsigned long data)
 {
-	nfqr_instance_flush_match(inst, match, data, NF_DROP, NFQR_STAT_FLUSHED);
+	nfqr_instance_flush_match(inst, match, data, NF_DROP, NFQR_STAT_FLUSHED, U32_MAX);
 }
 
-/* Gives every packet of @inst @verdict (the stall watchdog). */
+/* Gives the oldest @max packets of @inst @verdict (the stall watchdog). */
 u32 nfqr_instance_flush_verdict(struct nfqr_instance *inst, u32 verdict,
-				enum nfqr_stat why)
+				enum nfqr_stat why, u32 max)
 {
-	return nfqr_instance_flush_match(inst, NULL, 0, verdict, why);
+	return nfqr_instance_flush_match(inst, NULL, 0, verdict, why, max);
 }
 
 /* Every instance of @net.  Takes rcu_read_lock() itself, so it serves both

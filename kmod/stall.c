@@ -4,11 +4,12 @@
  * that hangs must not take the host's traffic down with it.
  *
  * A timer looks every quarter of stall_ms.  The consumer moved when a TX
- * frame or write() message of it was processed (whatever its result) or
- * when its rx_cons changed; nothing waiting is not a stall.  When packets
- * waited through a whole stall_ms without a move, the endpoint is stalled:
- * what its queues hold gets the stall verdict, and so does every new packet
- * in nfqr_ep_enqueue(), until the consumer moves again.
+ * frame or write() message of it was processed (whatever its result), a
+ * message of it was read() or its rx_cons changed; nothing waiting is not a
+ * stall, nor is waiting for a wake-up the kernel owes.  When packets waited
+ * through a whole stall_ms without a move, the endpoint is stalled: what its
+ * queues hold gets the stall verdict (a work item, in batches), and so does
+ * every new packet in nfqr_ep_enqueue(), until the consumer moves again.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,6 +17,8 @@
 #include <linux/netfilter.h>
 #include <linux/printk.h>
 #include <linux/timer.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/workqueue.h>
 
 #include "endpoint.h"
 
@@ -37,22 +40,60 @@ static bool nfqr_stall_waiting(struct nfqr_endpoint *ep)
 	return waiting;
 }
 
-/* Gives what the endpoint's queues hold the stall verdict. */
-static void nfqr_stall_flush(struct nfqr_endpoint *ep, u32 verdict)
+/* Packets given the stall verdict between two looks for a reschedule. */
+#define NFQR_STALL_BATCH	256U
+
+/*
+ * Gives what the endpoint's queues hold the stall verdict, in process
+ * context: a queue may hold many thousands of packets, too many to reinject
+ * in one softirq.  The nfnl lock keeps the instances (bind, unbind, close
+ * and netns exit change the table under it); batches with a reschedule
+ * between them keep the CPU's other work going.  It stops as soon as the
+ * consumer moves again.
+ */
+static void nfqr_stall_work(struct work_struct *work)
 {
+	struct nfqr_endpoint *ep = container_of(work, struct nfqr_endpoint, stall.work);
 	struct nfqr_net *qn = nfqr_pernet(ep->net);
+	struct nfqr_stall *s = &ep->stall;
+	u32 verdict = READ_ONCE(s->verdict), k, n = 0;
 	struct nfqr_instance *inst;
 	unsigned int i;
-	u32 n = 0;
 
-	rcu_read_lock();
-	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
-		hlist_for_each_entry_rcu(inst, &qn->table[i], node)
-			if (nfqr_peer_owns(inst, &ep->peer))
-				n += nfqr_instance_flush_verdict(inst, verdict,
-								 NFQR_STAT_STALL_FLUSHED);
-	rcu_read_unlock();
-	atomic64_add(n, &ep->stall.verdicts);
+	nfnl_lock(NFNL_SUBSYS_QUEUE);
+	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++) {
+		hlist_for_each_entry(inst, &qn->table[i], node) {
+			if (!nfqr_peer_owns(inst, &ep->peer))
+				continue;
+			do {
+				if (!READ_ONCE(s->stalled))
+					goto out;
+				k = nfqr_instance_flush_verdict(inst, verdict,
+								NFQR_STAT_STALL_FLUSHED,
+								NFQR_STALL_BATCH);
+				n += k;
+				cond_resched();
+			} while (k == NFQR_STALL_BATCH);
+		}
+	}
+out:
+	nfnl_unlock(NFNL_SUBSYS_QUEUE);
+	atomic64_add(n, &s->verdicts);
+}
+
+/*
+ * Whether the kernel owes the consumer a wake-up: it asked for one and
+ * frames it has not seen wait.  Moderation may hold that wake-up for up to
+ * max_delay_us, which can be longer than stall_ms: a consumer that waits
+ * for the kernel is not stalled.  (A consumer that sleeps on packets it has
+ * seen and not answered is: then no frame is unseen.)
+ */
+static bool nfqr_stall_owed_wakeup(struct nfqr_endpoint *ep, u32 cons)
+{
+	struct nfqr_wake *w = &ep->wake;
+
+	return (READ_ONCE(w->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP) &&
+	       (u32)atomic_read(&w->rx_prod) != cons;
 }
 
 static void nfqr_stall_timer(struct timer_list *t)
@@ -74,16 +115,28 @@ static void nfqr_stall_timer(struct timer_list *t)
 			pr_info_ratelimited("consumer pid %d moves again: its queues take packets again\n",
 					    ep->pid);
 		}
-	} else if (!nfqr_stall_waiting(ep)) {
-		s->last_move = jiffies;		/* idle is not a stall */
-	} else if (!READ_ONCE(s->stalled) &&
-		   time_after_eq(jiffies, s->last_move + msecs_to_jiffies(ms))) {
+	} else if (!nfqr_stall_waiting(ep) || nfqr_stall_owed_wakeup(ep, cons)) {
+		s->last_move = jiffies;		/* idle, or waiting for us */
+	} else if (READ_ONCE(s->stalled)) {
+		/* Packets that raced past the stalled check got queued. */
+		schedule_work(&s->work);
+	} else if (time_after_eq(jiffies, s->last_move + msecs_to_jiffies(ms))) {
 		WRITE_ONCE(s->stalled, true);
-		atomic64_inc(&s->stalls);
-		pr_warn_ratelimited("consumer pid %d stalled for %u ms with packets waiting: they and new ones are %s until it moves again\n",
-				    ep->pid, ms,
-				    s->verdict == NF_ACCEPT ? "accepted" : "dropped");
-		nfqr_stall_flush(ep, s->verdict);
+		/*
+		 * Pairs with nfqr_stall_moved(): a move that came after the
+		 * count was read either sees stalled and clears it, or is seen
+		 * here; no packet is flushed for a consumer that moved.
+		 */
+		smp_mb();
+		if (atomic64_read(&s->moves) != moves) {
+			WRITE_ONCE(s->stalled, false);
+		} else {
+			atomic64_inc(&s->stalls);
+			pr_warn_ratelimited("consumer pid %d stalled for %u ms with packets waiting: they and new ones are %s until it moves again\n",
+					    ep->pid, ms,
+					    s->verdict == NF_ACCEPT ? "accepted" : "dropped");
+			schedule_work(&s->work);
+		}
 	}
 	mod_timer(&s->timer, jiffies + msecs_to_jiffies(max(ms / 4, 1U)));
 }
@@ -91,6 +144,7 @@ static void nfqr_stall_timer(struct timer_list *t)
 void nfqr_stall_init(struct nfqr_endpoint *ep)
 {
 	timer_setup(&ep->stall.timer, nfqr_stall_timer, 0);
+	INIT_WORK(&ep->stall.work, nfqr_stall_work);
 }
 
 /* After the last enqueue and verdict (see endpoint.c). */
@@ -98,6 +152,7 @@ void nfqr_stall_release(struct nfqr_endpoint *ep)
 {
 	WRITE_ONCE(ep->stall.ms, 0);	/* the callback re-arms no more */
 	del_timer_sync(&ep->stall.timer);
+	cancel_work_sync(&ep->stall.work);	/* only the timer queues it */
 }
 
 int nfqr_stall_set(struct nfqr_endpoint *ep, const struct nfqring_stall *req)
@@ -113,9 +168,11 @@ int nfqr_stall_set(struct nfqr_endpoint *ep, const struct nfqring_stall *req)
 		return -EINVAL;
 
 	mutex_lock(&ep->ring_mutex);
+	WRITE_ONCE(s->ms, 0);
 	del_timer_sync(&s->timer);
 	WRITE_ONCE(s->stalled, false);
-	s->verdict = req->verdict;
+	cancel_work_sync(&s->work);	/* takes the nfnl lock, never ring_mutex */
+	WRITE_ONCE(s->verdict, req->verdict);
 	WRITE_ONCE(s->ms, ms);
 	if (ms) {
 		s->seen_moves = atomic64_read(&s->moves);
@@ -127,7 +184,10 @@ int nfqr_stall_set(struct nfqr_endpoint *ep, const struct nfqring_stall *req)
 	return 0;
 }
 
-/* The consumer did something: a TX frame or a write() message processed. */
+/*
+ * The consumer did something: a TX frame or a write() message processed, a
+ * message read().
+ */
 void nfqr_stall_moved(struct nfqr_endpoint *ep)
 {
 	struct nfqr_stall *s = &ep->stall;
@@ -135,6 +195,7 @@ void nfqr_stall_moved(struct nfqr_endpoint *ep)
 	if (!READ_ONCE(s->ms))
 		return;
 	atomic64_inc(&s->moves);
+	smp_mb__after_atomic();		/* pairs with the timer's smp_mb() */
 	if (READ_ONCE(s->stalled))
 		WRITE_ONCE(s->stalled, false);	/* at once, not at the next look */
 }

@@ -13,7 +13,7 @@
 static unsigned int test_delay_us[NFQR_WIN_MAX];
 module_param_array(test_delay_us, uint, NULL, 0644);
 MODULE_PARM_DESC(test_delay_us,
-		 "test build: widen the race windows (microseconds each: enqueue guess, unbind, ring set-up, reserve)");
+		 "test build: widen the race windows (microseconds each: enqueue guess, unbind, ring set-up, reserve, publish)");
 
 /* The first value of every sequence, for tests that check the wrap. */
 static unsigned int test_seq_start = NFQR_SEQ_START;

@@ -12,7 +12,8 @@
  *   publish the frame (store-release of its status, then of rx_prod);
  *   full barrier; load flags; if NEED_WAKEUP: count the frame as
  *   unannounced and wake when wake_nr are, or the ring passes its
- *   watermark; else arm the timer for max_delay_us with the first one.
+ *   watermark; else arm the timer for max_delay_us unless it is pending.
+ * Messages for read() alone are not moderated (nfqr_wake_published()).
  * The timer is a per-endpoint hrtimer in softirq mode, armed from the
  * enqueue path; it touches only the endpoint, and nfqr_wake_release()
  * cancels it once no enqueue can arm it again.  Queues unbinding and
@@ -54,6 +55,8 @@ static enum hrtimer_restart nfqr_wake_timer(struct hrtimer *t)
 	struct nfqr_endpoint *ep = nfqr_timer_ep(t);
 	struct nfqr_wake *w = &ep->wake;
 
+	/* From here on a publish arms the timer again. */
+	atomic_set(&w->armed, 0);
 	/* Pairs with the consumer's barrier after it set the flag. */
 	smp_mb();
 	if ((READ_ONCE(w->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP) &&
@@ -93,6 +96,7 @@ static void nfqr_wake_apply(struct nfqr_endpoint *ep)
 int nfqr_wake_set_version(struct nfqr_endpoint *ep, unsigned long version)
 {
 	struct page *page;
+	int ret = NFQRING_ABI_VERSION_2;
 
 	if (version != NFQRING_ABI_VERSION && version != NFQRING_ABI_VERSION_2)
 		return -EINVAL;
@@ -101,11 +105,13 @@ int nfqr_wake_set_version(struct nfqr_endpoint *ep, unsigned long version)
 		mutex_unlock(&ep->ring_mutex);
 		return ep->wake.page ? -EBUSY : NFQRING_ABI_VERSION;
 	}
+	/* tx_mutex: a TX flush updates tx_cons under it (lock order: ring_mutex, tx_mutex). */
+	mutex_lock(&ep->tx_mutex);
 	if (!ep->wake.page) {
 		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!page) {
-			mutex_unlock(&ep->ring_mutex);
-			return -ENOMEM;
+			ret = -ENOMEM;
+			goto unlock;
 		}
 		spin_lock_bh(&ep->ring_lock);
 		ep->wake.page = page;
@@ -117,8 +123,10 @@ int nfqr_wake_set_version(struct nfqr_endpoint *ep, unsigned long version)
 		/* Published last: enqueue and poll test ->v2 alone. */
 		smp_store_release(&ep->v2, true);
 	}
+unlock:
+	mutex_unlock(&ep->tx_mutex);
 	mutex_unlock(&ep->ring_mutex);
-	return NFQRING_ABI_VERSION_2;
+	return ret;
 }
 
 int nfqr_wake_set(struct nfqr_endpoint *ep, struct nfqring_wake *req)
@@ -170,16 +178,21 @@ void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n)
 {
 	struct nfqr_wake *w = &ep->wake;
 
-	if (!READ_ONCE(ep->v2) || !n)
+	/* Pairs with the release in nfqr_wake_set_version(): ctrl is set. */
+	if (!n || !smp_load_acquire(&ep->v2))
 		return;
-	w->tx_cons += n;
+	WRITE_ONCE(w->tx_cons, w->tx_cons + n);
 	/* The frames were released (UNUSED) before the count says so. */
 	smp_store_release(&w->ctrl->tx_cons, w->tx_cons);
 }
 
 /*
  * After a packet's frame (@frame) or read() message was published: tell the
- * consumer, now, later or not at all.  Any context, no lock held.
+ * consumer, now, later or not at all.  Any context, bottom halves off.
+ * A message for read() alone is not moderated: the sequences do not count
+ * it, so neither poll() nor a consumer looking at them would see it, and a
+ * reader blocked in read() never sets NEED_WAKEUP.  Such messages are rare
+ * (no RX ring, or a packet too big for a frame that also took one).
  */
 void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame)
 {
@@ -187,15 +200,13 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame)
 	u32 n;
 
 	/* Pairs with the release in nfqr_wake_set_version(). */
-	if (!smp_load_acquire(&ep->v2)) {
+	if (!smp_load_acquire(&ep->v2) || !frame) {
 		nfqr_ep_wake(ep);
 		return;
 	}
-	if (frame) {
-		/* Ordered after the status store (release semantics). */
-		atomic_add_return_release(1, (atomic_t *)&w->ctrl->rx_prod);
-		atomic_inc(&w->rx_prod);
-	}
+	/* Ordered after the status store (release semantics). */
+	atomic_add_return_release(1, (atomic_t *)&w->ctrl->rx_prod);
+	atomic_inc(&w->rx_prod);
 	/* Publish, then look at the flag: pairs with the consumer's barrier. */
 	smp_mb();
 	if (!(READ_ONCE(w->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP)) {
@@ -207,7 +218,13 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame)
 		nfqr_wake_now(ep, &w->nr_hits);
 	} else if (READ_ONCE(ep->rx_used) >= READ_ONCE(w->watermark)) {
 		nfqr_wake_now(ep, &w->watermark_hits);
-	} else if (n == 1) {
+	} else if (!atomic_xchg(&w->armed, 1)) {
+		/*
+		 * Not "n == 1": the count may be stale when the consumer set
+		 * the flag itself, and a consumer that sleeps in epoll_wait()
+		 * never calls poll() to reset it.  The timer then wakes it
+		 * early, never late.
+		 */
 		hrtimer_start(&w->timer, ns_to_ktime((u64)READ_ONCE(w->delay_us) * NSEC_PER_USEC),
 			      HRTIMER_MODE_REL_SOFT);
 	}
@@ -238,7 +255,8 @@ __poll_t nfqr_wake_poll(struct nfqr_endpoint *ep)
 	u32 tx_nr;
 
 	tx_nr = READ_ONCE(ep->tx_frame_nr);
-	if (!tx_nr || (u32)(READ_ONCE(w->ctrl->tx_prod) - READ_ONCE(w->ctrl->tx_cons)) < tx_nr)
+	/* tx_cons: the kernel's own count, not the shared copy. */
+	if (!tx_nr || (u32)(READ_ONCE(w->ctrl->tx_prod) - READ_ONCE(w->tx_cons)) < tx_nr)
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	if (atomic_read(&w->rx_prod) != READ_ONCE(w->ctrl->rx_cons))
 		return mask | EPOLLIN | EPOLLRDNORM;

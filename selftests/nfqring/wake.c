@@ -4,7 +4,9 @@
  * stall watchdog (issue 20), with traffic counted end to end.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
+#include <sys/epoll.h>
 
 #include "kselftest_harness.h"
 #include "nfqr_test.h"
@@ -575,6 +577,202 @@ TEST_F_TIMEOUT(wake, stall_drop, 120)
 	ASSERT_EQ(0, udp_send(2, 64));
 	usleep(300000);
 	EXPECT_EQ(2, proc_stat("in_flight"));
+}
+
+/*
+ * A consumer that sets NEED_WAKEUP itself and sleeps in epoll_wait() (which
+ * does not call poll() again) after a round in which it cleared the flag
+ * itself: the kernel's count of unannounced frames is stale then, and the
+ * next packet must still arm the timer.
+ */
+TEST_F(wake, epoll_consumer_after_stale_count)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	struct timespec t0;
+	struct later l;
+	uint32_t last = 0;
+	int efd, n;
+	long ms;
+
+	ASSERT_EQ(0, set_wake(self->ep.fd, 64, 0, 20000, NULL));
+	efd = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, epoll_ctl(efd, EPOLL_CTL_ADD, self->ep.fd, &ev));
+
+	/* round 1: asks, then finds the frame while spinning and runs */
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	ASSERT_EQ(0, udp_send(1, 64));
+	__atomic_store_n(&self->ctrl->flags, 0, __ATOMIC_SEQ_CST);
+	ASSERT_EQ(1, consume(&self->ep, self->ctrl, &last));
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+	usleep(100000);		/* the timer fired and found the flag clear */
+	/* drain what epoll has queued from round 1, if anything */
+	while (epoll_wait(efd, &out, 1, 0) > 0)
+		;
+
+	/* round 2: asks, sleeps in epoll_wait(); the packet comes later */
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	send_after(&l, 50, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = epoll_wait(efd, &out, 1, 3000);
+	ms = ms_since(&t0);
+	pthread_join(l.t, NULL);
+	TH_LOG("epoll_wait returned %d after %ld ms (packet at 50 ms, max_delay 20 ms)", n, ms);
+	EXPECT_EQ(1, n);
+	EXPECT_GT(1000, ms);
+	EXPECT_EQ(1, consume(&self->ep, self->ctrl, &last));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+	EXPECT_EQ(2, udp_count(self->rcv, 50));
+	close(efd);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A version-2 endpoint without an RX ring: every message goes to read(),
+ * and a reader blocked there (it never sets NEED_WAKEUP) is woken for it;
+ * poll() reports it too.
+ */
+TEST(v2_read_wakes_blocked_reader)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct pollfd pfd = { .events = POLLIN };
+	struct timespec t0;
+	struct later l;
+	struct tpkt p;
+	char *buf = malloc(MSGBUF);
+	struct tep ep;
+	int rcv;
+	ssize_t n;
+	long ms;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, nfqr_modprobe());
+	ASSERT_EQ(0, netns_enter());
+	ASSERT_EQ(0, nft_queue_udp("queue num 0"));
+	rcv = udp_receiver();
+	ASSERT_LE(0, rcv);
+	ASSERT_EQ(0, tep_open(&ep));
+	ASSERT_EQ(NFQRING_ABI_VERSION_2, ioctl(ep.fd, NFQRING_SET_VERSION,
+					       NFQRING_ABI_VERSION_2));
+	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+
+	send_after(&l, 100, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	alarm(3);
+	n = read(ep.fd, buf, MSGBUF);
+	alarm(0);
+	ms = ms_since(&t0);
+	pthread_join(l.t, NULL);
+	TH_LOG("read() returned %zd after %ld ms (packet at 100 ms)", n, ms);
+	/* woken by the message, not found at the alarm (3 s) */
+	EXPECT_GT(1500, ms);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, tpkt_parse(buf, n, &p));
+	EXPECT_EQ(0, tep_send(&ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT)));
+
+	/* poll() sleeps first, the message comes later */
+	pfd.fd = ep.fd;
+	send_after(&l, 100, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(1, poll(&pfd, 1, 3000));
+	EXPECT_GT(1500, ms_since(&t0));
+	pthread_join(l.t, NULL);
+	n = read(ep.fd, buf, MSGBUF);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, tpkt_parse(buf, n, &p));
+	EXPECT_EQ(0, tep_send(&ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT)));
+	EXPECT_EQ(2, udp_count(rcv, 50));
+	tep_close(&ep);
+	close(rcv);
+	free(buf);
+}
+
+/*
+ * A consumer that asked to be woken and waits for the kernel's moderated
+ * wake-up (max_delay_us longer than stall_ms) is not stalled.
+ */
+TEST_F_TIMEOUT(wake, waiting_for_a_wakeup_is_no_stall, 60)
+{
+	struct nfqring_stall stall = { .stall_ms = 20, .verdict = NF_DROP };
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
+	struct nfqring_wake_stats ws;
+	uint32_t last = 0;
+	int round;
+
+	ASSERT_EQ(0, set_wake(self->ep.fd, 64, 0, 100000, NULL));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_STALL, &stall));
+	for (round = 0; round < 5; round++) {
+		struct later l;
+
+		ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+		send_after(&l, 10, 1);
+		ASSERT_EQ(1, poll(&pfd, 1, 3000));	/* the 100 ms timer */
+		pthread_join(l.t, NULL);
+		ASSERT_EQ(1, consume(&self->ep, self->ctrl, &last));
+		EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+							     0, last, NF_ACCEPT)));
+	}
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(0u, ws.stalls);
+	EXPECT_EQ(0u, ws.stall_verdicts);
+	EXPECT_EQ(5, udp_count(self->rcv, 50));
+}
+
+#define DELAY_PARAM	"/sys/module/nfqring/parameters/test_delay_us"
+
+/* The test build's race windows, in the order of kmod/testing.h. */
+static bool race_delay(const char *us)
+{
+	FILE *f = fopen(DELAY_PARAM, "w");
+
+	if (!f)
+		return false;
+	fprintf(f, "%s\n", us);
+	return fclose(f) == 0;
+}
+
+static void *send_one(void *arg)
+{
+	(void)arg;
+	udp_send(1, 64);
+	return NULL;
+}
+
+/*
+ * Test build: an enqueue whose queue is unbound while it is between its
+ * frame and its sequence number, then the RX ring set up again: the new
+ * ring's sequences start equal (nothing of the old ring counts in them),
+ * or poll() would report a frame that is not there for ever.
+ */
+TEST_F_TIMEOUT(wake, new_ring_sequences_after_unbind_race, 60)
+{
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
+	long pg = sysconf(_SC_PAGESIZE);
+	struct nl_mmap_req rx = ring_req(pg, 32, FRAME);
+	pthread_t t;
+	char buf[256];
+
+	if (!race_delay("0,0,0,0,300000"))
+		SKIP(return, "not a test build (make module-test)");
+	ASSERT_EQ(0, pthread_create(&t, NULL, send_one, NULL));
+	usleep(100000);		/* the sender is in the window now */
+	ASSERT_EQ(0, tep_send(&self->ep, msg_cmd(buf, 0, NFQNL_CFG_CMD_UNBIND)));
+	munmap(self->ep.map, self->ep.map_len);
+	self->ep.map = NULL;
+	EXPECT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_RX_RING, &rx));
+	pthread_join(t, NULL);
+	race_delay("0,0,0,0,0");
+	TH_LOG("rx_prod %u rx_cons %u", ld(&self->ctrl->rx_prod), ld(&self->ctrl->rx_cons));
+	EXPECT_EQ(ld(&self->ctrl->rx_prod), ld(&self->ctrl->rx_cons));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ(0, proc_stat("in_flight"));
 }
 
 /*

@@ -269,8 +269,9 @@ struct nfqring_ctrl {
  *   wake_nr       1 .. rx frame count (default NFQRING_WAKE_NR, at most the
  *                 ring's frames; 1 wakes for every frame);
  *   watermark     1 .. rx frame count (default: half the ring);
- *   max_delay_us  0 .. NFQRING_WAKE_MAX_DELAY_US (default
- *                 NFQRING_WAKE_DELAY_US; 0 wakes for every frame).
+ *   max_delay_us  1 .. NFQRING_WAKE_MAX_DELAY_US (default
+ *                 NFQRING_WAKE_DELAY_US; it is 0, no timer, when wake_nr
+ *                 is 1 and max_delay_us was left 0).
  */
 struct nfqring_wake {
 	__u32	wake_nr;
