@@ -91,7 +91,8 @@ static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 	}
 	pkt = nfqr_pkt_alloc(inst);
 	if (!pkt) {
-		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_ALLOC_FAILED);
+		/* As nfnetlink_queue's own -ENOMEM: no FAIL_OPEN. */
+		nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
 		err = -ENOMEM;
 		goto free;
 	}

@@ -148,6 +148,24 @@ TEST_F(fault, packet_alloc)
 }
 
 /*
+ * A packet record that cannot be allocated is nfnetlink_queue's own -ENOMEM:
+ * the packet is dropped even with FAIL_OPEN, which covers a full queue and
+ * a message the consumer's side refused, not the kernel's own allocations.
+ */
+TEST_F(fault, packet_alloc_not_fail_open)
+{
+	unsigned int user_dropped = 1;
+	SKIPPED_IN_SETUP();
+
+	ASSERT_EQ(0, tep_send(&self->ep, msg_flags(self->buf, 0, NFQA_CFG_F_FAIL_OPEN,
+						   NFQA_CFG_F_FAIL_OPEN)));
+	packet_path(_metadata, &self->ep, self->rcv, self->buf, "nfqr_pkt_alloc");
+	EXPECT_EQ(0, proc_stat("fail_open"));
+	ASSERT_EQ(0, proc_queue(0, NULL, NULL, &user_dropped, NULL));
+	EXPECT_EQ(0u, user_dropped);
+}
+
+/*
  * Every message is COPY (frames too small): the backlog message fails.
  */
 TEST_F(fault, backlog_alloc)
