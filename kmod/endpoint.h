@@ -132,6 +132,7 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame);
 int nfqr_wake_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma);
 __poll_t nfqr_wake_poll(struct nfqr_endpoint *ep);
 void nfqr_wake_stats(struct nfqr_endpoint *ep, struct nfqring_wake_stats *st);
+void nfqr_wake_owed(struct nfqr_endpoint *ep);
 
 /* stall.c */
 void nfqr_stall_init(struct nfqr_endpoint *ep);

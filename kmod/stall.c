@@ -85,8 +85,11 @@ out:
  * Whether the kernel owes the consumer a wake-up: it asked for one and
  * frames it has not seen wait.  Moderation may hold that wake-up for up to
  * max_delay_us, which can be longer than stall_ms: a consumer that waits
- * for the kernel is not stalled.  (A consumer that sleeps on packets it has
- * seen and not answered is: then no frame is unseen.)
+ * for the kernel is not stalled.  The watchdog then delivers the wake-up
+ * itself and counts from there: a consumer that set the flag and hung
+ * before it slept gets the flag cleared and is judged by its moves.  (A
+ * consumer that sleeps on packets it has seen and not answered is stalled:
+ * then no frame is unseen.)
  */
 static bool nfqr_stall_owed_wakeup(struct nfqr_endpoint *ep, u32 cons)
 {
@@ -115,8 +118,11 @@ static void nfqr_stall_timer(struct timer_list *t)
 			pr_info_ratelimited("consumer pid %d moves again: its queues take packets again\n",
 					    ep->pid);
 		}
-	} else if (!nfqr_stall_waiting(ep) || nfqr_stall_owed_wakeup(ep, cons)) {
-		s->last_move = jiffies;		/* idle, or waiting for us */
+	} else if (!nfqr_stall_waiting(ep)) {
+		s->last_move = jiffies;		/* idle is not a stall */
+	} else if (nfqr_stall_owed_wakeup(ep, cons)) {
+		nfqr_wake_owed(ep);		/* waiting for us: wake it now */
+		s->last_move = jiffies;
 	} else if (READ_ONCE(s->stalled)) {
 		/* Packets that raced past the stalled check got queued. */
 		schedule_work(&s->work);

@@ -65,6 +65,12 @@ static enum hrtimer_restart nfqr_wake_timer(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/* The stall watchdog found a consumer waiting for a wake-up (stall.c). */
+void nfqr_wake_owed(struct nfqr_endpoint *ep)
+{
+	nfqr_wake_now(ep, &ep->wake.timer_wakeups);
+}
+
 void nfqr_wake_init(struct nfqr_endpoint *ep)
 {
 	hrtimer_init(&ep->wake.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);

@@ -725,6 +725,29 @@ TEST_F_TIMEOUT(wake, waiting_for_a_wakeup_is_no_stall, 60)
 	EXPECT_EQ(5, udp_count(self->rcv, 50));
 }
 
+/*
+ * A consumer that asked to be woken with a frame already there and then
+ * hung without sleeping: no publish arms the timer, so the watchdog clears
+ * the flag itself and judges the consumer by its moves: stalled.
+ */
+TEST_F_TIMEOUT(wake, hung_with_the_flag_set_is_a_stall, 60)
+{
+	struct nfqring_stall stall = { .stall_ms = 50, .verdict = NF_DROP };
+	struct nfqring_wake_stats ws;
+
+	ASSERT_EQ(0, set_wake(self->ep.fd, 64, 0, 100000, NULL));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_STALL, &stall));
+	ASSERT_EQ(0, udp_send(1, 64));
+	EXPECT_FALSE(ask_wakeup(&self->ep, self->ctrl));	/* the frame is there */
+	usleep(600000);						/* and it hangs */
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(0, ld(&self->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP);
+	EXPECT_EQ(1u, ws.stalls);
+	EXPECT_EQ(1u, ws.stall_verdicts);
+	EXPECT_EQ(0, proc_stat("in_flight"));
+	EXPECT_EQ(0, udp_count(self->rcv, 50));
+}
+
 #define DELAY_PARAM	"/sys/module/nfqring/parameters/test_delay_us"
 
 /* The test build's race windows, in the order of kmod/testing.h. */
