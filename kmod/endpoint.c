@@ -429,19 +429,28 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 	nfnl_lock(NFNL_SUBSYS_QUEUE);
 	if (atomic_read(&ep->mapped) || nfqr_ep_queues(ep)) {
 		err = -EBUSY;
-		old = ring;
-		old_buf = tx_buf;
-		goto unlock;
+		goto busy;
+	}
+	if (!tx) {
+		/*
+		 * An enqueue of a queue unbound just before may still be
+		 * between its frame and its publish (both under RCU): let it
+		 * finish on the old ring, so that it counts in the old
+		 * sequences, not the new ones.  Not under the nfnl lock, which
+		 * every namespace shares: a queue bound meanwhile (the count
+		 * moved) makes the set-up fail as if it had been bound before.
+		 */
+		u32 binds = ep->peer.binds;
+
+		nfnl_unlock(NFNL_SUBSYS_QUEUE);
+		synchronize_rcu();
+		nfnl_lock(NFNL_SUBSYS_QUEUE);
+		if (ep->peer.binds != binds || nfqr_ep_queues(ep)) {
+			err = -EBUSY;
+			goto busy;
+		}
 	}
 	nfqr_test_window(NFQR_WIN_SET_RING);
-	/*
-	 * An enqueue of a queue unbound just before may still be between its
-	 * frame and its publish (both under RCU): let it finish on the old
-	 * ring, so that it counts in the old sequences, not the new ones.
-	 * No BIND can come meanwhile (the nfnl lock).
-	 */
-	if (!tx)
-		synchronize_rcu();
 	spin_lock_bh(&ep->ring_lock);
 	if (tx) {
 		old = ep->tx;
@@ -461,14 +470,18 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		nfqr_wake_reset_rx(ep);
 	}
 	spin_unlock_bh(&ep->ring_lock);
+	goto unlock;
+busy:
+	old = ring;
+	old_buf = tx_buf;
 unlock:
 	nfnl_unlock(NFNL_SUBSYS_QUEUE);
 	if (tx)
 		mutex_unlock(&ep->tx_mutex);
 	mutex_unlock(&ep->ring_mutex);
 
-	if (old && !err)
-		synchronize_rcu();	/* an enqueue may still be writing */
+	if (old && !err && tx)
+		synchronize_rcu();	/* poll() may still scan it (RCU) */
 	nfqr_ring_free(old);
 	kvfree(old_buf);
 	return err;

@@ -51,6 +51,8 @@ struct nfqr_stall {
 	unsigned long		last_move;	/* jiffies; the timer's own */
 	u64			seen_moves;	/* the timer's own */
 	u32			seen_cons;	/* the timer's own */
+	u32			owed_prod;	/* the timer's own: rx_prod when it */
+	bool			owed_valid;	/* last woke a waiting consumer */
 	atomic64_t		moves;		/* TX frames and messages processed */
 	atomic64_t		stalls, verdicts;
 };

@@ -98,6 +98,7 @@ struct nfqr_peer_ops {
 struct nfqr_peer {
 	const struct nfqr_peer_ops	*ops;
 	u32				portid;	/* netlink portid; 0 for rings */
+	u32				binds;	/* rings: queues bound so far (nfnl lock) */
 };
 
 /* One bound queue. */

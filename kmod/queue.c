@@ -130,6 +130,7 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 		inst->peer = &inst->nl_peer;
 	} else {
 		inst->peer = peer;
+		peer->binds++;
 	}
 	inst->queue_num = queue_num;
 	inst->copy_mode = NFQNL_COPY_NONE;
@@ -320,6 +321,11 @@ static u32 nfqr_instance_flush_match(struct nfqr_instance *inst, nfqr_match_fn m
 	LIST_HEAD(out);
 	u32 n = 0;
 
+	/*
+	 * One RCU section from the dequeue to the reinject (reinject.c): a
+	 * hook removal in between would miss the packet.
+	 */
+	rcu_read_lock();
 	spin_lock_bh(&inst->lock);
 	list_for_each_entry_safe(pkt, next, &inst->pkts, list) {
 		if (n == max)
@@ -335,8 +341,6 @@ static u32 nfqr_instance_flush_match(struct nfqr_instance *inst, nfqr_match_fn m
 	}
 	spin_unlock_bh(&inst->lock);
 
-	/* nfqr_reinject() wants RCU; destroy and close come without it */
-	rcu_read_lock();
 	list_for_each_entry_safe(pkt, next, &out, list) {
 		nfqr_reinject(pkt->entry, verdict);
 		nfqr_pkt_free(inst, pkt);

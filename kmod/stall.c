@@ -94,9 +94,20 @@ out:
 static bool nfqr_stall_owed_wakeup(struct nfqr_endpoint *ep, u32 cons)
 {
 	struct nfqr_wake *w = &ep->wake;
+	struct nfqr_stall *s = &ep->stall;
+	u32 prod = atomic_read(&w->rx_prod);
 
-	return (READ_ONCE(w->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP) &&
-	       (u32)atomic_read(&w->rx_prod) != cons;
+	if (!(READ_ONCE(w->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP) || prod == cons)
+		return false;
+	/*
+	 * Once per frame published: a consumer that sets the flag again and
+	 * again without taking a frame does not renew the exemption.
+	 */
+	if (s->owed_valid && s->owed_prod == prod)
+		return false;
+	s->owed_valid = true;
+	s->owed_prod = prod;
+	return true;
 }
 
 static void nfqr_stall_timer(struct timer_list *t)
@@ -110,6 +121,7 @@ static void nfqr_stall_timer(struct timer_list *t)
 		return;		/* switched off, or the endpoint is closing */
 	cons = READ_ONCE(ep->wake.ctrl->rx_cons);
 	if (moves != s->seen_moves || cons != s->seen_cons) {
+		s->owed_valid = false;
 		s->seen_moves = moves;
 		s->seen_cons = cons;
 		s->last_move = jiffies;
@@ -183,6 +195,7 @@ int nfqr_stall_set(struct nfqr_endpoint *ep, const struct nfqring_stall *req)
 	if (ms) {
 		s->seen_moves = atomic64_read(&s->moves);
 		s->seen_cons = READ_ONCE(ep->wake.ctrl->rx_cons);
+		s->owed_valid = false;
 		s->last_move = jiffies;
 		mod_timer(&s->timer, jiffies + msecs_to_jiffies(max(ms / 4, 1U)));
 	}

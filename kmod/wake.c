@@ -174,7 +174,7 @@ void nfqr_wake_reset_tx(struct nfqr_endpoint *ep)
 
 	if (!w->ctrl)
 		return;
-	w->tx_cons = NFQR_SEQ_START;
+	WRITE_ONCE(w->tx_cons, NFQR_SEQ_START);
 	WRITE_ONCE(w->ctrl->tx_prod, NFQR_SEQ_START);
 	WRITE_ONCE(w->ctrl->tx_cons, NFQR_SEQ_START);
 }
@@ -197,8 +197,9 @@ void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n)
  * consumer, now, later or not at all.  Any context, bottom halves off.
  * A message for read() alone is not moderated: the sequences do not count
  * it, so neither poll() nor a consumer looking at them would see it, and a
- * reader blocked in read() never sets NEED_WAKEUP.  Such messages are rare
- * (no RX ring, or a packet too big for a frame that also took one).
+ * reader blocked in read() never sets NEED_WAKEUP.  Such messages are rare:
+ * there is no RX ring.  (A packet too big for its frame takes one, COPY:
+ * that frame is counted and moderated like the others.)
  */
 void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame)
 {

@@ -47,8 +47,11 @@ FIXTURE_SETUP(wake)
 	ASSERT_EQ(0, tep_bind(&self->ep, 0, 0xffff));
 }
 
+static bool race_delay(const char *us);
+
 FIXTURE_TEARDOWN(wake)
 {
+	race_delay("0,0,0,0,0");	/* a test build's windows, after a failed test too */
 	if (self->ctrl)
 		munmap(self->ctrl, NFQRING_CTRL_SIZE);
 	tep_close(&self->ep);
@@ -377,7 +380,7 @@ struct racer {
 	struct tep *ep;
 	struct nfqring_ctrl *ctrl;
 	volatile bool stop;
-	int sent, got, timeouts_with_work;
+	int sent, got, timeouts_with_work, overruns;
 	uint32_t last;
 };
 
@@ -407,9 +410,11 @@ TEST_F_TIMEOUT(wake, no_lost_wakeup, 300)
 	struct racer r = { .ep = &self->ep, .ctrl = self->ctrl };
 	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
 	struct nfqring_wake_stats ws;
+	struct timespec t0;
 	pthread_t t;
 	int idle = 0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ASSERT_EQ(0, tep_send(&self->ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 100000)));
 	ASSERT_EQ(0, set_wake(self->ep.fd, 4, 0, 1000, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, race_sender, &r));
@@ -423,13 +428,29 @@ TEST_F_TIMEOUT(wake, no_lost_wakeup, 300)
 							r.last, NF_ACCEPT));
 			continue;
 		}
-		if (ask_wakeup(&self->ep, self->ctrl) && poll(&pfd, 1, 1000) == 0) {
-			unsigned int s = frame_status(ring_frame(&self->ep.rx, self->ep.rx_pos));
+		ASSERT_GT(240, ms_since(&t0) / 1000) {
+			struct nfqring_stats st = { 0 };
 
-			if (s == NFQRING_STATUS_VALID || s == NFQRING_STATUS_COPY)
-				r.timeouts_with_work++;
-			if (r.stop)
-				idle++;
+			ioctl(self->ep.fd, NFQRING_GET_STATS, &st);
+			TH_LOG("no end after 240 s: sent %d got %d stop %d overruns %llu",
+			       r.sent, r.got, r.stop, (unsigned long long)st.rx_overruns);
+		}
+		if (ask_wakeup(&self->ep, self->ctrl)) {
+			int ret = poll(&pfd, 1, 1000);
+
+			if (ret == 0) {
+				unsigned int s = frame_status(ring_frame(&self->ep.rx,
+									 self->ep.rx_pos));
+
+				if (s == NFQRING_STATUS_VALID || s == NFQRING_STATUS_COPY)
+					r.timeouts_with_work++;
+				if (r.stop)
+					idle++;
+			} else if (ret > 0 && (pfd.revents & POLLERR)) {
+				/* an overrun: read() reports it and clears it */
+				r.overruns++;
+				read(self->ep.fd, self->buf, sizeof(self->buf));
+			}
 		}
 		/* running again */
 		__atomic_fetch_and(&self->ctrl->flags, ~NFQRING_CTRL_NEED_WAKEUP,
@@ -437,8 +458,8 @@ TEST_F_TIMEOUT(wake, no_lost_wakeup, 300)
 	}
 	pthread_join(t, NULL);
 	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
-	TH_LOG("sent %d got %d; wakeups %llu (wake_nr %llu, timer %llu), skipped %llu",
-	       r.sent, r.got, (unsigned long long)ws.wakeups,
+	TH_LOG("sent %d got %d (%d overruns); wakeups %llu (wake_nr %llu, timer %llu), skipped %llu",
+	       r.sent, r.got, r.overruns, (unsigned long long)ws.wakeups,
 	       (unsigned long long)ws.wake_nr_hits, (unsigned long long)ws.timer_wakeups,
 	       (unsigned long long)ws.skipped);
 	EXPECT_EQ(0, r.timeouts_with_work);
@@ -713,7 +734,8 @@ TEST_F_TIMEOUT(wake, waiting_for_a_wakeup_is_no_stall, 60)
 
 		ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
 		send_after(&l, 10, 1);
-		ASSERT_EQ(1, poll(&pfd, 1, 3000));	/* the 100 ms timer */
+		/* the watchdog's look delivers the owed wake-up (or the 100 ms timer) */
+		ASSERT_EQ(1, poll(&pfd, 1, 3000));
 		pthread_join(l.t, NULL);
 		ASSERT_EQ(1, consume(&self->ep, self->ctrl, &last));
 		EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
@@ -746,6 +768,46 @@ TEST_F_TIMEOUT(wake, hung_with_the_flag_set_is_a_stall, 60)
 	EXPECT_EQ(1u, ws.stall_verdicts);
 	EXPECT_EQ(0, proc_stat("in_flight"));
 	EXPECT_EQ(0, udp_count(self->rcv, 50));
+}
+
+struct renewer {
+	struct nfqring_ctrl *ctrl;
+	volatile bool stop;
+};
+
+static void *renew_flag(void *arg)
+{
+	struct renewer *r = arg;
+
+	while (!r->stop) {
+		__atomic_fetch_or(&r->ctrl->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+/*
+ * A consumer that sets NEED_WAKEUP again and again without taking a frame:
+ * the watchdog's wake-up for it does not renew, it is stalled.
+ */
+TEST_F_TIMEOUT(wake, renewing_the_flag_is_no_escape, 60)
+{
+	struct nfqring_stall stall = { .stall_ms = 50, .verdict = NF_DROP };
+	struct renewer r = { .ctrl = self->ctrl };
+	struct nfqring_wake_stats ws;
+	pthread_t t;
+
+	ASSERT_EQ(0, set_wake(self->ep.fd, 64, 0, 100000, NULL));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_STALL, &stall));
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_EQ(0, pthread_create(&t, NULL, renew_flag, &r));
+	usleep(600000);
+	r.stop = true;
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.stalls);
+	EXPECT_EQ(1u, ws.stall_verdicts);
+	EXPECT_EQ(0, proc_stat("in_flight"));
 }
 
 #define DELAY_PARAM	"/sys/module/nfqring/parameters/test_delay_us"
@@ -796,6 +858,8 @@ TEST_F_TIMEOUT(wake, new_ring_sequences_after_unbind_race, 60)
 	EXPECT_EQ(ld(&self->ctrl->rx_prod), ld(&self->ctrl->rx_cons));
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 	EXPECT_EQ(0, proc_stat("in_flight"));
+	/* the packet was queued, then flushed by the unbind: the window was hit */
+	EXPECT_EQ(1, proc_stat("flushed"));
 }
 
 /*
