@@ -458,9 +458,16 @@ static int run(struct nfqd *d)
 		w->idx = i;
 		w->queue = (uint16_t)(d->o.q_first + i);
 		w->cpu = d->o.cpu_pin ? nth_cpu(w->queue) : -1;
-		/* N: hang for good; N:S: for S seconds, once */
+		/* N: hang for good; N:S: for S seconds, once; N:PATH: until PATH exists */
 		w->test_hang = hang && atoi(hang) == w->queue;
-		w->test_hang_s = hang && strchr(hang, ':') ? (unsigned int)atoi(strchr(hang, ':') + 1) : 0;
+		if (w->test_hang && strchr(hang, ':')) {
+			const char *arg = strchr(hang, ':') + 1;
+
+			if (*arg && strspn(arg, "0123456789") == strlen(arg))
+				w->test_hang_s = (unsigned int)atoi(arg);
+			else if (*arg)
+				w->test_hang_until = arg;
+		}
 		w->swap = &d->swap;
 		w->sets = d->sets;
 		w->stop = &d->stop;

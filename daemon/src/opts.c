@@ -15,7 +15,7 @@ void nfqd_usage(FILE *f)
 	fprintf(f,
 		"Usage: nfqringd -c FILE -q N[-M] [--backend ring|netlink|auto] [--fail-open] [--cpu-pin]\n"
 		"                [--gso] [--copy-range N] [--ring-frames N] [--socket PATH]\n"
-		"                [--stall-ms N [--stall-action accept|drop]]\n"
+		"                [--stall-ms N [--stall-action drop|accept]]\n"
 		"       nfqringd --check -c FILE [-q N[-M]] [--matcher NAME]   (or --check FILE)\n"
 		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--copy-range N] [--mark N]\n"
 		"                [--ct-mark N] [--ct-state S] [--uid N] [--gid N] [--iifname NAME]\n"

@@ -390,14 +390,17 @@ static void *worker_main(void *arg)
 			 * stuck in a loop would, deaf to SIGTERM */
 			nfqd_logring_push(&w->log, "queue %u: NFQRINGD_TEST_HANG_QUEUE: hanging",
 					  w->queue);
-			if (!w->test_hang_s)
+			if (!w->test_hang_s && !w->test_hang_until)
 				for (;;)
 					sleep(3600);
 			/* ... or for a while, once: a stall the worker recovers from */
-			sleep(w->test_hang_s);
+			if (w->test_hang_s)
+				sleep(w->test_hang_s);
+			while (w->test_hang_until && access(w->test_hang_until, F_OK))
+				usleep(100000);
 			w->test_hang = false;
-			nfqd_logring_push(&w->log, "queue %u: NFQRINGD_TEST_HANG_QUEUE: going on "
-					  "after %u s", w->queue, w->test_hang_s);
+			nfqd_logring_push(&w->log, "queue %u: NFQRINGD_TEST_HANG_QUEUE: going on",
+					  w->queue);
 		}
 	}
 	drain_and_unbind(w);

@@ -36,6 +36,14 @@
 #            steady flow lose nothing; bad commands answered clearly
 #   multiqueue  -q 0-1 --cpu-pin: one pinned worker per queue, both used
 #   nomodule ring requested without nfqring: exit 3 and what to install
+#   stall    --stall-ms: the worker hangs (NFQRINGD_TEST_HANG_QUEUE=0:FILE) and
+#            the kernel's stall watchdog gives what waits and what comes the
+#            --stall-action verdict: with accept every datagram sent during
+#            the hang arrives (the rule's drop too), with drop none does;
+#            the watchdog's count is exactly what was sent, the daemon judged
+#            none of it; once the worker goes on, the queue is judged by the
+#            rules again and its late verdicts are counted, not errors.
+#            NFQR_STALL_MS=0 runs it with the watchdog off (it must fail)
 #   evasions IPv6 segments built by hand (traffic tcp6-raw): a content pushed
 #            past the copy range by a long Destination Options header, or a
 #            copy cut inside the header chain, is dropped by policy truncated
@@ -805,11 +813,91 @@ scenario_evasions() {
 	expect_eq "$drc" 0 "exit status after SIGTERM"
 }
 
+# the value of "KEY": N in the stats JSON $j (the first one)
+jnum() {
+	grep -o "\"$1\": [0-9a-z]*" <<<"$j" | head -n 1 | sed 's/.*: //'
+}
+
+log_wait() {	# log_wait TEXT SECONDS: the daemon's log says TEXT
+	for _ in $(seq $(($2 * 10 + 1))); do
+		grep -q "$1" "$T/log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+stall_phase() {	# stall_phase accept|drop
+	local act=$1 ms=${NFQR_STALL_MS:-200} want h0
+	echo "# --stall-ms $ms --stall-action $act; the worker hangs until told to go on"
+	rm -f "$T/go"
+	export NFQRINGD_TEST_HANG_QUEUE=0:$T/go
+	start_daemon "$T/rules.nft" --stall-ms "$ms" --stall-action "$act" || return
+	unset NFQRINGD_TEST_HANG_QUEUE
+	grep -q "stall watchdog: a worker that does not move for $ms ms" "$T/log" ||
+		fail "$act: the start line does not say the watchdog is on"
+	S "$TRAFFIC" send 10.99.0.2 10030 1 100	# judged, then the worker hangs
+	log_wait "NFQRINGD_TEST_HANG_QUEUE: hanging" 10 || { fail "$act: the worker did not hang"; return; }
+	# while it hangs: 100 datagrams the rules accept, 100 they drop
+	# (with drop, nothing may arrive: the receivers wait their full time)
+	want=$([ "$act" = accept ] && echo 100 || echo 0)
+	recv_start 10020 1000 d 3000 ${want#0}; r20=$!
+	recv_start 10086 1000 - 3000 ${want#0}; r86=$!
+	S "$TRAFFIC" send 10.99.0.2 10020 100 100 2000
+	S "$TRAFFIC" send 10.99.0.2 10086 100 100 2000
+	recv_result 10020 $r20; expect_eq "$RES" "$want 0" "$act: 10020 (rules: accept) during the hang: received, bad"
+	recv_result 10086 $r86; expect_eq "$RES" "$want 0" "$act: 10086 (rules: drop) during the hang: received, bad"
+	j=$(json)
+	"$NFQRINGD" --stats --socket "$SOCK" | sed -n 's/^/# stats (hung): /; /stall\|^# stats (hung): queue/p'
+	expect_eq "$(jnum stall_verdicts)" 200 "$act: packets the watchdog gave its verdict (= sent during the hang)"
+	expect_eq "$(jnum stalls)" 1 "$act: stalls"
+	expect_eq "$(jnum stalled)" true "$act: stalled while the worker hangs"
+	expect_eq "$(jnum packets)" 1 "$act: packets the daemon judged (only the one before the hang)"
+	# the worker goes on: it reads the frames that waited (their verdicts
+	# come too late), the watchdog lets go, the rules judge again
+	touch "$T/go"
+	log_wait "NFQRINGD_TEST_HANG_QUEUE: going on" 10 || { fail "$act: the worker did not go on"; return; }
+	for _ in $(seq 50); do
+		j=$(json)
+		[ "$(jnum stalled)" = false ] && break
+		sleep 0.1
+	done
+	expect_eq "$(jnum stalled)" false "$act: stalled after the worker went on"
+	h0=$(rule_hits d86)
+	recv_start 10020 1000 d 20000 50; r20=$!
+	recv_start 10086 1000 - 3000; r86=$!
+	S "$TRAFFIC" send 10.99.0.2 10020 50 100 2000
+	S "$TRAFFIC" send 10.99.0.2 10086 50 100 2000
+	recv_result 10020 $r20; expect_eq "$RES" "50 0" "$act: 10020 after the hang: received, bad"
+	recv_result 10086 $r86; expect_eq "$RES" "0 0" "$act: 10086 after the hang (the rule drops): received, bad"
+	j=$(json)
+	"$NFQRINGD" --stats --socket "$SOCK" | sed -n 's/^/# stats (after): /; /stall\|^# stats (after): queue/p'
+	expect_eq "$(rule_hits d86)" $((h0 + 50)) "$act: rule d86 hits after the hang"
+	expect_eq "$(jnum stall_verdicts)" 200 "$act: no stall verdict after the hang"
+	expect_eq "$(jnum stalls)" 1 "$act: stalls after the hang"
+	expect_eq "$(jnum verdict_errors)" 0 "$act: verdict errors"
+	[ "$(jnum stall_late_verdicts)" -ge 1 ] 2>/dev/null ||
+		fail "$act: late verdicts for the frames that waited not counted (stall_late_verdicts $(jnum stall_late_verdicts))"
+	grep -q "moving again after a stall" "$T/log" || fail "$act: the log does not say the worker moves again"
+	stop_daemon
+	expect_eq "$drc" 0 "$act: exit status after SIGTERM"
+	grep -q "queue 0: stall watchdog: 1 stalls, 200 packets given its verdict ($act)" "$T/log" ||
+		fail "$act: the exit line does not give the watchdog's figures"
+	expect_eq "$(queued 0)" "" "$act: queue 0 unbound after exit"
+}
+
+scenario_stall() {
+	[ "$backend" = ring ] || { echo "# the stall watchdog is the rings'"; return 4; }
+	setup || { fail "setup"; return; }
+	rules_issue >"$T/rules.nft"
+	stall_phase accept
+	stall_phase drop
+}
+
 case $scenario in
-basic | reload | sigterm | ctmark | ctstate | reject | fragments | gso | pktgen | links | livesets | multiqueue | nomodule | evasions)
+basic | reload | sigterm | ctmark | ctstate | reject | fragments | gso | pktgen | links | livesets | multiqueue | nomodule | evasions | stall)
 	"scenario_$scenario"
 	[ $? -eq 4 ] && exit 4
 	;;
-*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|reject|fragments|gso|pktgen|links|livesets|multiqueue|nomodule|evasions [ring|netlink]"; exit 2 ;;
+*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|reject|fragments|gso|pktgen|links|livesets|multiqueue|nomodule|evasions|stall [ring|netlink]"; exit 2 ;;
 esac
 [ "$fails" -eq 0 ]
