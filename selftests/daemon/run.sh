@@ -103,7 +103,7 @@ done
 # the loader against nft -c, on a kernel with nf_tables and nft_queue (the
 # host may lack them: there the comparisons skip)
 [ -n "$D_SCENARIOS" ] &&
-	run "nfqringd: rule files accepted and refused as nft -c does (test_nft_diff)" \
+	RUN_TIMEOUT=$D_TIMEOUT run "nfqringd: rule files accepted and refused as nft -c does (test_nft_diff)" \
 		sh -c "cd '$TOP/daemon' && build/tests/test_nft_diff"
 echo "# phase 1: $((SECONDS - start)) s"
 
