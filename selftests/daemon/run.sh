@@ -15,9 +15,9 @@ SCENARIOS="batch single write copy norx mark payload overrun"
 NL_SCENARIOS="batch single copy mark payload overrun"
 # nfqringd itself (nfqringd-test.sh): on the rings, on the stock module's
 # netlink (plus "nomodule"), and on nfqring's netlink.  Set to "" to skip.
-D_SCENARIOS="${NFQRINGD_SCENARIOS-basic reload sigterm ctmark ctstate reject fragments gso pktgen links livesets multiqueue evasions stall}"
+D_SCENARIOS="${NFQRINGD_SCENARIOS-basic reload sigterm ctmark ctstate reject fragments gso pktgen links livesets multiqueue evasions stall_accept stall_drop}"
 # the daemon's logic is the same on both backends: here what differs
-D_NL_SCENARIOS="${NFQRINGD_NL_SCENARIOS-basic reload sigterm ctmark ctstate}"
+D_NL_SCENARIOS="${NFQRINGD_NL_SCENARIOS-basic reload sigterm ctmark ctstate stall_auto}"
 D_NLQ_SCENARIOS="${NFQRINGD_NLQ_SCENARIOS-basic}"
 DTEST=$TOP/selftests/daemon/nfqringd-test.sh
 # a daemon scenario gets 150 s, or RUN_TIMEOUT when that is longer (the
