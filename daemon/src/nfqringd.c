@@ -30,6 +30,7 @@
 #include "exitcodes.h"
 #include "nftchain.h"
 #include "replay.h"
+#include "stall.h"
 
 #define ERR(...) fprintf(stderr, "nfqringd: " __VA_ARGS__)
 
@@ -87,6 +88,9 @@ static int run_check(const struct nfqd_opts *o)
 			printf("%s: %u rule%s only detect%s (detect): accepted, logged and counted\n",
 			       o->config, n, n == 1 ? "" : "s", n == 1 ? "s" : "");
 	}
+	if (o->stall_ms)
+		printf("%s: stall watchdog: %u ms, then %s (needs the ring backend and nfqring's "
+		       "ABI version 2)\n", o->config, o->stall_ms, nfqd_stall_action(o->stall_verdict));
 	report_load(o, &t0);
 	nfqr_ruleset_free(rs);
 	return NFQD_EXIT_OK;
@@ -127,7 +131,7 @@ static int open_error(int r, enum nfqring_backend b, const char *msg)
 /* Open, set up, bind and configure the handle of worker w. */
 static int open_queue(struct nfqd *d, struct nfqd_worker *w, bool rewrites)
 {
-	char err[NFQRING_ERRBUF_SIZE];
+	char err[NFQRING_ERRBUF_SIZE], smsg[512];
 	struct nfqring_ring_params p = { 0 };
 	uint32_t flags = 0, mask = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_CONNTRACK | NFQA_CFG_F_GSO |
 			 NFQA_CFG_F_UID_GID;
@@ -153,6 +157,14 @@ static int open_queue(struct nfqd *d, struct nfqd_worker *w, bool rewrites)
 		ERR("queue %u: setting up the rings: %s\n", w->queue, nfqring_errmsg(w->h));
 		return r == -EPERM || r == -EACCES ? NFQD_EXIT_PERM : NFQD_EXIT_BIND;
 	}
+	/* before the bind: the watchdog is on from the queue's first packet */
+	r = nfqd_stall_apply(w, &d->o, smsg, sizeof(smsg));
+	if (r) {
+		ERR("%s\n", smsg);
+		return r;
+	}
+	if (smsg[0])
+		ERR("warning: %s\n", smsg);
 	r = nfqring_bind(w->h, w->queue);
 	if (r < 0) {
 		ERR("queue %u: cannot bind: %s%s\n", w->queue, nfqring_errmsg(w->h),
@@ -446,7 +458,16 @@ static int run(struct nfqd *d)
 		w->idx = i;
 		w->queue = (uint16_t)(d->o.q_first + i);
 		w->cpu = d->o.cpu_pin ? nth_cpu(w->queue) : -1;
+		/* N: hang for good; N:S: for S seconds, once; N:PATH: until PATH exists */
 		w->test_hang = hang && atoi(hang) == w->queue;
+		if (w->test_hang && strchr(hang, ':')) {
+			const char *arg = strchr(hang, ':') + 1;
+
+			if (*arg && strspn(arg, "0123456789") == strlen(arg))
+				w->test_hang_s = (unsigned int)atoi(arg);
+			else if (*arg)
+				w->test_hang_until = arg;
+		}
 		w->swap = &d->swap;
 		w->sets = d->sets;
 		w->stop = &d->stop;
@@ -480,6 +501,10 @@ static int run(struct nfqd *d)
 			d->n = i;
 			break;
 		}
+	if (d->o.stall_ms && d->w[0].stall_ms)
+		ERR("stall watchdog: a worker that does not move for %u ms while packets wait gets "
+		    "them and its new packets %s by the kernel until it moves again\n",
+		    d->o.stall_ms, d->o.stall_verdict == NF_ACCEPT ? "accepted" : "dropped");
 	ERR("serving queues %u-%u (%s backend) with %s: %u rules, copy range %u%s%s%s%s%s\n",
 	    d->o.q_first, d->o.q_last,
 	    nfqring_backend(d->w[0].h) == NFQRING_BACKEND_RING ? "ring" : "netlink",
@@ -500,6 +525,14 @@ static int run(struct nfqd *d)
 		    (unsigned long long)atomic_load(&w->st.c[Q_PACKETS]),
 		    (unsigned long long)atomic_load(&w->st.c[Q_DRAINED]),
 		    (unsigned long long)w->lost_at_unbind);
+		if (w->stall_ms) {
+			struct nfqring_wait_stats ws;
+
+			nfqring_wait_stats(w->h, &ws);
+			ERR("queue %u: stall watchdog: %llu stalls, %llu packets given its verdict "
+			    "(%s)\n", w->queue, (unsigned long long)ws.stalls,
+			    (unsigned long long)ws.stall_verdicts, nfqd_stall_action(w->stall_verdict));
+		}
 	}
 	nfqd_reloader_stop(d);
 	nfqd_logger_stop(d);

@@ -15,6 +15,7 @@ void nfqd_usage(FILE *f)
 	fprintf(f,
 		"Usage: nfqringd -c FILE -q N[-M] [--backend ring|netlink|auto] [--fail-open] [--cpu-pin]\n"
 		"                [--gso] [--copy-range N] [--ring-frames N] [--socket PATH]\n"
+		"                [--stall-ms N [--stall-action drop|accept]]\n"
 		"       nfqringd --check -c FILE [-q N[-M]] [--matcher NAME]   (or --check FILE)\n"
 		"       nfqringd --test -c FILE [-q N[-M]] [--matcher NAME] [--json] [--copy-range N] [--mark N]\n"
 		"                [--ct-mark N] [--ct-state S] [--uid N] [--gid N] [--iifname NAME]\n"
@@ -34,6 +35,12 @@ void nfqd_usage(FILE *f)
 		"      --copy-range N    bytes of each packet to copy (default: what the rules need);\n"
 		"                        --test cuts each packet to it as the kernel would\n"
 		"      --ring-frames N   RX frames per queue (ring backend)\n"
+		"      --stall-ms N      the kernel's stall watchdog: when a worker has taken no\n"
+		"                        packet and sent no verdict for N ms (%u-%u; 0: off, the\n"
+		"                        default) while packets wait, the kernel gives them and every\n"
+		"                        new packet of its queue the --stall-action verdict until the\n"
+		"                        worker moves again (ring backend, nfqring ABI version 2)\n"
+		"      --stall-action A  the watchdog's verdict: drop (default: fail closed) or accept\n"
 		"      --log-format F    packet log lines (the log statement): text (default) or json,\n"
 		"                        one JSON object per line\n"
 		"      --log-once-per-flow[=S]  log a flow's packets for a rule once, until the flow\n"
@@ -79,7 +86,7 @@ void nfqd_usage(FILE *f)
 		"                        before the queue rule\n"
 		"  -h, --help            this text\n"
 		"  -V, --version         print the version\n", NFQD_MAX_QUEUES,
-		NFQD_LOG_ONCE_DEFAULT, NFQR_REJECT_MARK_DEFAULT, NFQR_STREAM_SLOTS_DEFAULT);
+		NFQRING_STALL_MIN_MS, NFQRING_STALL_MAX_MS, NFQD_LOG_ONCE_DEFAULT, NFQR_REJECT_MARK_DEFAULT, NFQR_STREAM_SLOTS_DEFAULT);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -201,7 +208,8 @@ enum { O_CHECK = 256, O_RELOAD, O_STATS, O_JSON, O_BACKEND, O_FAIL_OPEN, O_CPU_P
        O_GSO, O_COPY_RANGE, O_RING_FRAMES, O_TEST, O_MARK, O_CT_MARK, O_PRINT_NFT,
        O_REJECT_MARK, O_HOOKS, O_BYPASS, O_FANOUT, O_TABLE, O_CT_BYPASS_MARK,
        O_LOG_FORMAT, O_LOG_ONCE, O_DETECT_ONLY, O_CONTROL, O_LOAD_SET, O_STREAM_SLOTS,
-       O_CT_STATE, O_UID, O_GID, O_IIFNAME, O_OIFNAME, O_WRITE_PCAP };
+       O_CT_STATE, O_UID, O_GID, O_IIFNAME, O_OIFNAME, O_WRITE_PCAP, O_STALL_MS,
+       O_STALL_ACTION };
 
 int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
@@ -222,6 +230,8 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ "gso", no_argument, NULL, O_GSO },
 		{ "copy-range", required_argument, NULL, O_COPY_RANGE },
 		{ "ring-frames", required_argument, NULL, O_RING_FRAMES },
+		{ "stall-ms", required_argument, NULL, O_STALL_MS },
+		{ "stall-action", required_argument, NULL, O_STALL_ACTION },
 		{ "test", no_argument, NULL, O_TEST },
 		{ "mark", required_argument, NULL, O_MARK },
 		{ "ct-mark", required_argument, NULL, O_CT_MARK },
@@ -247,6 +257,7 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, modes = 0;
+	bool stall_ms_given = false, stall_action_given = false;
 	/* options of a serving daemon, refused with --test (it serves nothing);
 	 * of replayed packets; of the nft chain; of the rules */
 	const char *serving = NULL, *packet = NULL, *chain = NULL, *rules = NULL;
@@ -258,6 +269,7 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 	o->reject_mark = NFQR_REJECT_MARK_DEFAULT;
 	o->hooks = NFQD_HOOK_INPUT | NFQD_HOOK_FORWARD;
 	o->table = NFQD_DEFAULT_TABLE;
+	o->stall_verdict = NF_DROP;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "c:q:m:s:hV", longopts, NULL)) != -1) {
@@ -460,6 +472,28 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 			if (parse_u32(optarg, 65536, &o->ring_frames) || o->ring_frames < 16)
 				return fail(err, errlen, "--ring-frames: expected 16-65536, got '%s'", optarg);
 			break;
+		case O_STALL_MS:
+			serving = "--stall-ms";
+			if (parse_u32(optarg, UINT32_MAX, &o->stall_ms) ||
+			    (o->stall_ms && (o->stall_ms < NFQRING_STALL_MIN_MS ||
+					     o->stall_ms > NFQRING_STALL_MAX_MS)))
+				return fail(err, errlen, "--stall-ms: expected 0 (off) or %u-%u "
+					    "milliseconds, got '%s'", NFQRING_STALL_MIN_MS,
+					    NFQRING_STALL_MAX_MS, optarg);
+			stall_ms_given = true;
+			break;
+		case O_STALL_ACTION:
+			serving = "--stall-action";
+			if (!strcmp(optarg, "drop"))
+				o->stall_verdict = NF_DROP;
+			else if (!strcmp(optarg, "accept"))
+				o->stall_verdict = NF_ACCEPT;
+			else
+				return fail(err, errlen, "--stall-action: expected drop or accept (the "
+					    "verdict of packets a stalled worker holds), got '%s'",
+					    optarg);
+			stall_action_given = true;
+			break;
 		case 'h':
 			o->mode = NFQD_HELP;
 			return 0;
@@ -513,6 +547,13 @@ int nfqd_opts_parse(struct nfqd_opts *o, int argc, char **argv, char *err, size_
 		if (!o->queues_set)
 			return fail(err, errlen, "no queues: give -q N or -q N-M, the numbers of the nft `queue` rules");
 	}
+	if (stall_action_given && !stall_ms_given)
+		return fail(err, errlen, "--stall-action goes with --stall-ms N (without it the "
+			    "stall watchdog is off)");
+	if (o->stall_ms && o->backend == NFQRING_BACKEND_NETLINK)
+		return fail(err, errlen, "--stall-ms: the netlink backend has no stall watchdog "
+			    "(it is nfqring's, on the rings): use --backend ring or auto, or drop "
+			    "--stall-ms");
 	if (o->fanout && o->q_first == o->q_last)
 		return fail(err, errlen, "--fanout spreads packets over a range of queues: give -q N-M "
 			    "(nft refuses fanout to one queue)");

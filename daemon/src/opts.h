@@ -57,6 +57,10 @@ struct nfqd_opts {
 	uint32_t stream_slots;		/* --stream-slots: flow table of content ... stream, 0 = default */
 	bool log_json;			/* --log-format json */
 	uint32_t log_once_s;		/* --log-once-per-flow[=S], 0: log every packet */
+	/* --stall-ms, --stall-action: the kernel's stall watchdog on each queue's
+	 * endpoint (ring backend, ABI version 2); stall_ms 0: off */
+	uint32_t stall_ms;
+	uint32_t stall_verdict;		/* NF_DROP (default) or NF_ACCEPT */
 	/* --print-nft only: how the nft chain queues */
 	unsigned int hooks;		/* --hooks: NFQD_HOOK_* (default input, forward) */
 	bool bypass, fanout;		/* --bypass, --fanout: queue flags */

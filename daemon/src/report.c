@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "daemon.h"
+#include "stall.h"
 
 static char *read_proc(void)
 {
@@ -27,6 +28,9 @@ char *nfqd_report(struct nfqd *d, bool json, size_t *len)
 		.version = NFQR_VERSION,
 		.rules_file = d->o.config,
 		.fail_open = d->o.fail_open,
+		.stall_ms = d->o.stall_ms,
+		.stall_action = nfqd_stall_action(d->o.stall_verdict),
+		.stall_unavailable = d->o.stall_ms != 0,	/* until a queue has it */
 		.reloads_ok = atomic_load(&d->reloads_ok),
 		.reloads_failed = atomic_load(&d->reloads_failed),
 		.uptime_s = (uint64_t)(time(NULL) - d->started),
@@ -59,6 +63,15 @@ char *nfqd_report(struct nfqd *d, bool json, size_t *len)
 			q->have_ring = true;
 			q->rx_overruns = ks.rx_overruns;
 			q->rx_copy = ks.rx_copy;
+		}
+		if (w->stall_ms) {
+			struct nfqring_wake_stats ws;
+
+			s.stall_unavailable = false;
+			q->have_stall = nfqd_stall_read(w, &ws);
+			q->stalls = ws.stalls;
+			q->stall_verdicts = ws.stall_verdicts;
+			q->stalled = ws.stalled;
 		}
 	}
 	pthread_mutex_lock(&d->swap.lock);

@@ -14,6 +14,7 @@ static const char *const qctr_name[Q_COUNT] = {
 	[Q_BAD_MSGS] = "bad_messages", [Q_VERDICT_ERRORS] = "verdict_errors",
 	[Q_NO_TSTAMP] = "no_timestamp", [Q_DRAINED] = "drained_at_stop",
 	[Q_LOG_ONCE] = "log_once_suppressed", [Q_FAIL_CLOSED] = "failed_closed",
+	[Q_STALL_LATE] = "stall_late_verdicts",
 };
 
 unsigned int nfqd_batch_bucket(uint32_t n)
@@ -68,14 +69,27 @@ static void lat_label(char *b, size_t n, unsigned int i)
 		snprintf(b, n, "<%uus", 1u << i);
 }
 
+/* "off", "200 ms, then drop", "unavailable" */
+static void stall_text(FILE *f, const struct nfqd_snap *s)
+{
+	if (!s->stall_ms)
+		fprintf(f, "off");
+	else if (s->stall_unavailable)
+		fprintf(f, "unavailable (--stall-ms %u asked for)", s->stall_ms);
+	else
+		fprintf(f, "%u ms, then %s", s->stall_ms, s->stall_action);
+}
+
 void nfqd_stats_text(FILE *f, const struct nfqd_snap *s)
 {
 	char l[32];
 
 	fprintf(f, "nfqringd %s, backend %s, rules %s (generation %" PRIu64 ", %u rules, matcher %s)\n",
 		s->version, s->backend, s->rules_file, s->generation, s->n_rules, s->matcher);
-	fprintf(f, "uptime %" PRIu64 " s, reloads %" PRIu64 " ok %" PRIu64 " failed, copy range %u, fail-open %s\n",
+	fprintf(f, "uptime %" PRIu64 " s, reloads %" PRIu64 " ok %" PRIu64 " failed, copy range %u, fail-open %s, stall watchdog ",
 		s->uptime_s, s->reloads_ok, s->reloads_failed, s->copy_range, s->fail_open ? "on" : "off");
+	stall_text(f, s);
+	fprintf(f, "\n");
 	for (uint32_t i = 0; i < s->n_queues; i++) {
 		const struct nfqd_qsnap *q = &s->q[i];
 
@@ -97,6 +111,10 @@ void nfqd_stats_text(FILE *f, const struct nfqd_snap *s)
 			fprintf(f, "  ring: rx_overruns %" PRIu64 " (%s) rx_copy %" PRIu64 "\n",
 				q->rx_overruns, s->fail_open ? "fail-open accepts" : "dropped",
 				q->rx_copy);
+		if (q->have_stall)
+			fprintf(f, "  stall watchdog: stalls %" PRIu64 " stall_verdicts %" PRIu64
+				" (%s) stalled %s\n", q->stalls, q->stall_verdicts, s->stall_action,
+				q->stalled ? "yes" : "no");
 		fprintf(f, "  batch sizes:");
 		for (unsigned int b = 0; b < NFQD_BATCH_BUCKETS; b++)
 			if (q->batch[b]) {
@@ -166,9 +184,13 @@ void nfqd_stats_json(FILE *f, const struct nfqd_snap *s)
 	nfqd_json_str(f, s->matcher);
 	fprintf(f, ", \"generation\": %" PRIu64 ", \"reloads_ok\": %" PRIu64
 		", \"reloads_failed\": %" PRIu64 ", \"uptime_s\": %" PRIu64
-		", \"copy_range\": %u, \"fail_open\": %s, \"queues\": [",
+		", \"copy_range\": %u, \"fail_open\": %s",
 		s->generation, s->reloads_ok, s->reloads_failed, s->uptime_s, s->copy_range,
 		s->fail_open ? "true" : "false");
+	fprintf(f, ", \"stall_watchdog\": {\"stall_ms\": %u, \"action\": ", s->stall_ms);
+	nfqd_json_str(f, s->stall_ms ? s->stall_action : "off");
+	fprintf(f, ", \"available\": %s}, \"queues\": [",
+		s->stall_ms && !s->stall_unavailable ? "true" : "false");
 	for (uint32_t i = 0; i < s->n_queues; i++) {
 		const struct nfqd_qsnap *q = &s->q[i];
 
@@ -186,6 +208,10 @@ void nfqd_stats_json(FILE *f, const struct nfqd_snap *s)
 			fprintf(f, ", \"ring\": {\"rx_overruns\": %" PRIu64 ", \"fail_open_accepts\": %" PRIu64
 				", \"rx_copy\": %" PRIu64 "}", q->rx_overruns,
 				s->fail_open ? q->rx_overruns : 0, q->rx_copy);
+		if (q->have_stall)
+			fprintf(f, ", \"stall\": {\"stalls\": %" PRIu64 ", \"stall_verdicts\": %" PRIu64
+				", \"stalled\": %s}", q->stalls, q->stall_verdicts,
+				q->stalled ? "true" : "false");
 		json_hist(f, "batch_sizes", q->batch, NFQD_BATCH_BUCKETS, batch_label);
 		json_hist(f, "latency", q->lat, NFQD_LAT_BUCKETS, lat_label);
 		fprintf(f, "}");

@@ -24,6 +24,9 @@ enum nfqd_qctr {
 	Q_LOG_ONCE,				/* log lines left out: flow already logged */
 	Q_FAIL_CLOSED,				/* batches dropped: a verdict other than
 						   accept could not be queued */
+	Q_STALL_LATE,				/* flushes refused (ENOENT) because the
+						   kernel's stall watchdog had released
+						   the packets already */
 	Q_COUNT
 };
 
@@ -62,6 +65,9 @@ struct nfqd_qsnap {
 	uint64_t queue_total, queue_dropped, user_dropped;
 	bool have_ring;				/* NFQRING_GET_STATS */
 	uint64_t rx_overruns, rx_copy;
+	bool have_stall;			/* the stall watchdog is on: its figures */
+	uint64_t stalls, stall_verdicts;
+	bool stalled;
 	uint64_t log_dropped;
 };
 
@@ -74,6 +80,9 @@ struct nfqd_rsnap {
 struct nfqd_snap {
 	const char *version, *backend, *rules_file, *matcher;
 	bool fail_open;
+	uint32_t stall_ms;			/* --stall-ms, 0: off */
+	const char *stall_action;		/* "accept" or "drop" */
+	bool stall_unavailable;			/* asked for, but no queue has it */
 	uint64_t generation, reloads_ok, reloads_failed, uptime_s;
 	uint32_t copy_range;
 	uint32_t n_queues, n_rules;

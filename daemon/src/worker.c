@@ -203,6 +203,34 @@ static void judge(struct nfqd_worker *w, const struct nfqd_gen *g,
 /* Send what the batch decided: single verdicts were queued first, then one
  * batch accept up to the last packet handed out (a batch drop when the
  * batch failed closed, see verdict_not_queued). */
+/*
+ * A flush refused with ENOENT while the kernel's stall watchdog is on: when
+ * the watchdog has released packets, these verdicts came too late for them
+ * (the worker was stalled and now reads the frames that waited).  Counted
+ * and logged once per stall, not as an error.  Only on that error path: one
+ * ioctl through the handle, from the worker that owns it.
+ */
+static bool stall_late(struct nfqd_worker *w, int r)
+{
+	struct nfqring_wait_stats ws;
+
+	if (r != -ENOENT || !w->stall_ms)
+		return false;
+	nfqring_wait_stats(w->h, &ws);
+	if (!ws.stall_verdicts)
+		return false;
+	nfqd_ctr_add(&w->st.c[Q_STALL_LATE], 1);
+	if (ws.stalls != w->stall_late_logged) {
+		w->stall_late_logged = ws.stalls;
+		/* fits NFQD_LOG_LINE */
+		nfqd_logring_push(&w->log, "queue %u: moving again after a stall: %s (the "
+				  "watchdog gave those packets %s already; stall_late_verdicts)",
+				  w->queue, nfqring_errmsg(w->h),
+				  w->stall_verdict == NF_ACCEPT ? "accept" : "drop");
+	}
+	return true;
+}
+
 static void flush(struct nfqd_worker *w)
 {
 	int r = nfqring_batch_seen(w->h, w->fail_closed ? NF_DROP : NF_ACCEPT);
@@ -212,7 +240,7 @@ static void flush(struct nfqd_worker *w)
 
 	if (r >= 0)
 		r = nfqring_flush(w->h);
-	if (r < 0) {
+	if (r < 0 && !stall_late(w, r)) {
 		struct nfqring_tx_error e;
 
 		nfqring_last_tx_error(w->h, &e);
@@ -362,8 +390,17 @@ static void *worker_main(void *arg)
 			 * stuck in a loop would, deaf to SIGTERM */
 			nfqd_logring_push(&w->log, "queue %u: NFQRINGD_TEST_HANG_QUEUE: hanging",
 					  w->queue);
-			for (;;)
-				sleep(3600);
+			if (!w->test_hang_s && !w->test_hang_until)
+				for (;;)
+					sleep(3600);
+			/* ... or for a while, once: a stall the worker recovers from */
+			if (w->test_hang_s)
+				sleep(w->test_hang_s);
+			while (w->test_hang_until && access(w->test_hang_until, F_OK))
+				usleep(100000);
+			w->test_hang = false;
+			nfqd_logring_push(&w->log, "queue %u: NFQRINGD_TEST_HANG_QUEUE: going on",
+					  w->queue);
 		}
 	}
 	drain_and_unbind(w);

@@ -34,6 +34,12 @@ struct nfqd_worker {
 	char errmsg[256];
 	uint64_t lost_at_unbind;	/* packets the kernel dropped at unbind */
 	bool test_hang;			/* NFQRINGD_TEST_HANG_QUEUE: see nfqringd(8) */
+	unsigned int test_hang_s;	/* ... for this long, then go on; */
+	const char *test_hang_until;	/* ... or until this file exists; neither: for good */
+	uint32_t stall_ms;		/* the kernel's stall watchdog is on (stall.h), 0: off */
+	uint32_t stall_verdict;		/* ... with this verdict */
+	uint64_t stall_late_logged;	/* the watchdog's stall count when a late
+					   verdict was last logged */
 	pthread_t thr;
 	struct nfqd_qstats st;
 	uint64_t t0[NFQD_BATCH_MAX];	/* enqueue times of the batch, ns realtime */

@@ -287,6 +287,56 @@ int main(void)
 	is_int(parse(&o, err, "--print-nft", "-c", "r", "-q", "1", "extra", NULL), NFQD_EXIT_USAGE,
 	       "--print-nft with a stray argument");
 
+	/* --stall-ms, --stall-action: the kernel's stall watchdog */
+	is_int(parse(&o, err, "-c", "r", "-q", "0", NULL), 0, "no --stall-ms");
+	ok(o.stall_ms == 0 && o.stall_verdict == NF_DROP, "  the watchdog is off; drop is the default");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-ms", "250", NULL), 0, "--stall-ms 250");
+	ok(o.stall_ms == 250 && o.stall_verdict == NF_DROP, "  250 ms, then drop (fail closed)");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-ms", "10", "--stall-action", "accept",
+		     NULL), 0, "--stall-ms 10 --stall-action accept (the lowest)");
+	ok(o.stall_ms == 10 && o.stall_verdict == NF_ACCEPT, "  10 ms, then accept");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-action", "drop", "--stall-ms", "600000",
+		     NULL), 0, "--stall-action drop --stall-ms 600000 (the highest; any order)");
+	ok(o.stall_ms == 600000 && o.stall_verdict == NF_DROP, "  600000 ms, then drop");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-ms", "0", "--stall-action", "accept",
+		     NULL), 0, "--stall-ms 0 (off, e.g. an override of the unit's options)");
+	is_int(o.stall_ms, 0, "  off");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-ms", "0x64", NULL), 0,
+	       "--stall-ms 0x64 (numbers as elsewhere)");
+	is_int(o.stall_ms, 100, "  100 ms");
+	static const char *const bad_ms[] = { "9", "1", "600001", "4294967296", "-5", "", "x",
+					      "100ms", "2s", NULL };
+	for (int i = 0; bad_ms[i]; i++) {
+		is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-ms", bad_ms[i], NULL),
+		       NFQD_EXIT_USAGE, "--stall-ms '%s': usage error", bad_ms[i]);
+		ok(strstr(err, "10-600000") && strstr(err, "0 (off)"), "  names the range: %s", err);
+	}
+	static const char *const bad_action[] = { "ACCEPT", "reject", "queue", "", "1", NULL };
+	for (int i = 0; bad_action[i]; i++) {
+		is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-ms", "100", "--stall-action",
+			     bad_action[i], NULL), NFQD_EXIT_USAGE, "--stall-action '%s': usage error",
+		       bad_action[i]);
+		ok(strstr(err, "drop or accept") != NULL, "  says what it takes: %s", err);
+	}
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-action", "accept", NULL),
+	       NFQD_EXIT_USAGE, "--stall-action without --stall-ms");
+	ok(strstr(err, "--stall-ms") != NULL, "  says it goes with --stall-ms: %s", err);
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-ms", NULL), NFQD_EXIT_USAGE,
+	       "--stall-ms without its number");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-ms", "100", "--backend", "netlink", NULL),
+	       NFQD_EXIT_USAGE, "--stall-ms with --backend netlink");
+	ok(strstr(err, "netlink backend has no stall watchdog") != NULL, "  says why: %s", err);
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-ms", "0", "--backend", "netlink", NULL),
+	       0, "--stall-ms 0 with --backend netlink (off)");
+	is_int(parse(&o, err, "-c", "r", "-q", "0", "--stall-ms", "100", "--backend", "auto", NULL),
+	       0, "--stall-ms with --backend auto (a warning at start if it lands on netlink)");
+	is_int(parse(&o, err, "--check", "r", "--stall-ms", "100", "--stall-action", "accept", NULL),
+	       0, "--check takes them (the unit checks with the daemon's options)");
+	ok(o.mode == NFQD_CHECK && o.stall_ms == 100 && o.stall_verdict == NF_ACCEPT, "  parsed");
+	is_int(parse(&o, err, "--test", "-c", "r", "--stall-ms", "100", "x.pcap", NULL),
+	       NFQD_EXIT_USAGE, "--test --stall-ms");
+	ok(strstr(err, "--stall-ms is for serving queues") != NULL, "  says why: %s", err);
+
 	is_int(nfqd_control_parse("reload\n"), NFQD_CMD_RELOAD, "command reload");
 	is_int(nfqd_control_parse("stats"), NFQD_CMD_STATS, "command stats");
 	is_int(nfqd_control_parse("stats json\r\n"), NFQD_CMD_STATS_JSON, "command stats json");

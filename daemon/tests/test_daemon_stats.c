@@ -104,6 +104,38 @@ int main(void)
 			bad |= --depth < 0;
 	}
 	ok(!bad && depth == 0 && !in_str, "json: balanced");
+	ok(strstr(js, "\"stall_watchdog\": {\"stall_ms\": 0, \"action\": \"off\", "
+		  "\"available\": false}") != NULL, "json: stall watchdog off");
+	ok(!strstr(js, "\"stall\": {"), "json: no per-queue stall figures when it is off");
+	free(js);
+
+	/* the stall watchdog on: the setting, and per queue its figures */
+	s.stall_ms = 200;
+	s.stall_action = "drop";
+	q.have_stall = true;
+	q.stalls = 2;
+	q.stall_verdicts = 345;
+	q.stalled = true;
+	txt = render(&s, false);
+	printf("# %s", txt);
+	ok(strstr(txt, "stall watchdog 200 ms, then drop\n") != NULL, "text: the stall setting");
+	ok(strstr(txt, "  stall watchdog: stalls 2 stall_verdicts 345 (drop) stalled yes\n") != NULL,
+	   "text: the queue's stall figures");
+	free(txt);
+	js = render(&s, true);
+	ok(strstr(js, "\"stall_watchdog\": {\"stall_ms\": 200, \"action\": \"drop\", "
+		  "\"available\": true}") != NULL, "json: the stall setting");
+	ok(strstr(js, "\"stall\": {\"stalls\": 2, \"stall_verdicts\": 345, \"stalled\": true}") != NULL,
+	   "json: the queue's stall figures");
+	free(js);
+	s.stall_unavailable = true;
+	q.have_stall = false;
+	txt = render(&s, false);
+	ok(strstr(txt, "stall watchdog unavailable (--stall-ms 200 asked for)\n") &&
+	   !strstr(txt, "stalls 2"), "text: asked for but unavailable (--backend auto)");
+	free(txt);
+	js = render(&s, true);
+	ok(strstr(js, "\"available\": false}") != NULL, "json: unavailable");
 	free(js);
 	return tap_done();
 }

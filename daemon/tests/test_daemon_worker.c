@@ -13,6 +13,8 @@
 
 #include "../lib/tests/fake_kernel.h"
 #include "pkt.h"
+#include "exitcodes.h"
+#include "stall.h"
 #include "swap.h"
 #include "worker.h"
 
@@ -308,6 +310,121 @@ static void test_drop_not_queued(void)
 	fk_reset();
 }
 
+/* ---- the kernel's stall watchdog: set up as the options say --------------------- */
+
+/* nfqd_stall_apply() on a fresh handle of the fake kernel: its result and
+ * message; *w is left with the handle (closed by the caller). */
+static int stall_apply(struct nfqd_worker *w, bool v2, bool netlink, enum nfqring_backend asked,
+		       uint32_t ms, uint32_t verdict, char *msg, size_t len)
+{
+	struct nfqring_ring_params rp = { .rx_frame_nr = 16 };
+	struct nfqd_opts o = { .backend = asked, .stall_ms = ms, .stall_verdict = verdict };
+
+	fk_reset();
+	fk.v2_capable = v2;
+	fk.track_ids = true;
+	memset(w, 0, sizeof(*w));
+	w->queue = QUEUE;
+	w->cpu = -1;
+	w->h = netlink ? fk_open_netlink(&rp) : fk_open(&rp);
+	nfqd_logring_init(&w->log);
+	msg[0] = 0;
+	return w->h ? nfqd_stall_apply(w, &o, msg, len) : -1;
+}
+
+static void test_stall_apply(void)
+{
+	static struct nfqd_worker w;
+	char msg[512];
+
+	printf("# --stall-ms: the kernel's stall watchdog set per queue endpoint\n");
+	is_int(stall_apply(&w, true, false, NFQRING_BACKEND_RING, 250, NF_DROP, msg, sizeof(msg)),
+	       0, "version 2, 250 ms drop: applied");
+	ok(!msg[0], "  no message (%s)", msg);
+	is_int(fk.stall_sets, 1, "  one NFQRING_SET_STALL");
+	ok(fk.stall.stall_ms == 250 && fk.stall.verdict == NF_DROP, "  with 250 ms and NF_DROP "
+	   "(got %u, %u)", fk.stall.stall_ms, fk.stall.verdict);
+	ok(w.stall_ms == 250 && w.stall_verdict == NF_DROP, "  the worker knows it is on");
+	nfqring_close(w.h);
+
+	is_int(stall_apply(&w, true, false, NFQRING_BACKEND_AUTO, 10, NF_ACCEPT, msg, sizeof(msg)),
+	       0, "version 2, 10 ms accept, --backend auto: applied");
+	ok(fk.stall_sets == 1 && fk.stall.stall_ms == 10 && fk.stall.verdict == NF_ACCEPT,
+	   "  with 10 ms and NF_ACCEPT");
+	nfqring_close(w.h);
+
+	is_int(stall_apply(&w, true, false, NFQRING_BACKEND_RING, 0, NF_DROP, msg, sizeof(msg)),
+	       0, "--stall-ms 0 (the default): nothing to set");
+	ok(fk.stall_sets == 0 && !w.stall_ms && !msg[0], "  no NFQRING_SET_STALL, off, no message");
+	nfqring_close(w.h);
+
+	is_int(stall_apply(&w, false, false, NFQRING_BACKEND_RING, 250, NF_DROP, msg, sizeof(msg)),
+	       NFQD_EXIT_BACKEND, "a module of ABI version 1, --backend ring: exit %d",
+	       NFQD_EXIT_BACKEND);
+	ok(strstr(msg, "ABI version 1") && strstr(msg, "update the module") &&
+	   strstr(msg, "drop --stall-ms"), "  says why and what to do: %s", msg);
+	ok(fk.stall_sets == 0 && !w.stall_ms, "  nothing set");
+	nfqring_close(w.h);
+
+	is_int(stall_apply(&w, false, false, NFQRING_BACKEND_AUTO, 250, NF_DROP, msg, sizeof(msg)),
+	       0, "a module of ABI version 1, --backend auto: serves without it");
+	ok(strstr(msg, "ignored") && strstr(msg, "ABI version 1"), "  with a warning: %s", msg);
+	ok(fk.stall_sets == 0 && !w.stall_ms, "  nothing set, off");
+	nfqring_close(w.h);
+
+	is_int(stall_apply(&w, true, true, NFQRING_BACKEND_AUTO, 250, NF_DROP, msg, sizeof(msg)),
+	       0, "--backend auto on netlink: serves without it");
+	ok(strstr(msg, "ignored") && strstr(msg, "netlink backend"), "  with a warning: %s", msg);
+	ok(fk.stall_sets == 0 && !w.stall_ms, "  nothing set, off");
+	nfqring_close(w.h);
+	fk_reset();
+}
+
+/* After a stall the worker reads frames whose packets the watchdog already
+ * released: the kernel refuses their verdicts (ENOENT).  That is counted as
+ * stall_late_verdicts, not as a verdict error; without a stall it is one. */
+static void test_stall_late(bool watchdog_released)
+{
+	static struct nfqd_worker w;
+	struct nfqd_gen *g = generation();
+	char msg[512], line[NFQD_LOG_LINE];
+	bool said = false;
+
+	printf("# verdicts refused after %s\n", watchdog_released ?
+	       "the watchdog released the packets" : "no stall");
+	is_int(stall_apply(&w, true, false, NFQRING_BACKEND_RING, 100, NF_ACCEPT, msg, sizeof(msg)),
+	       0, "watchdog on");
+	ok(g && nfqring_bind(w.h, QUEUE) == 0, "queue bound");
+	for (uint32_t id = 1; id <= 5; id++) {
+		struct fk_pkt p = { .queue = QUEUE, .id = id, .hw_protocol = 0x0800, .hook = 1,
+				    .payload = pkt_accept, .payload_len = (uint32_t)pkt_accept_len };
+
+		fk_queue_packet(&p);
+		fk.queued[id] = 0;	/* gone: released by the watchdog, or never queued */
+	}
+	if (watchdog_released) {
+		fk.stalls = 1;
+		fk.stall_verdicts = 5;
+	}
+	is_int(nfqd_worker_run_batch(&w, g, false), 5, "the worker reads the 5 frames");
+	if (watchdog_released) {
+		is_int(atomic_load(&w.st.c[Q_STALL_LATE]), 1, "  its refused batch: stall_late_verdicts");
+		is_int(atomic_load(&w.st.c[Q_VERDICT_ERRORS]), 0, "  not a verdict error");
+	} else {
+		is_int(atomic_load(&w.st.c[Q_STALL_LATE]), 0, "  not stall_late_verdicts");
+		is_int(atomic_load(&w.st.c[Q_VERDICT_ERRORS]), 1, "  a verdict error");
+	}
+	while (nfqd_logring_pop(&w.log, line, sizeof(line))) {
+		printf("# log: %s\n", line);
+		said |= strstr(line, "moving again after a stall") != NULL;
+	}
+	ok(said == watchdog_released, "  the log %s", watchdog_released ?
+	   "says it moves again after a stall" : "says nothing of a stall");
+	nfqring_close(w.h);
+	nfqd_gen_free(g);
+	fk_reset();
+}
+
 int main(void)
 {
 	pkt_accept_len = udp_pkt(pkt_accept, 80);
@@ -315,5 +432,8 @@ int main(void)
 	test_full_batches("TX ring: verdicts leave with NFQRING_TX_FLUSH", 0);
 	test_full_batches("no TX ring: verdicts leave with write()", NFQRING_NO_TX_RING);
 	test_drop_not_queued();
+	test_stall_apply();
+	test_stall_late(true);
+	test_stall_late(false);
 	return tap_done();
 }

@@ -36,11 +36,17 @@
 #            steady flow lose nothing; bad commands answered clearly
 #   multiqueue  -q 0-1 --cpu-pin: one pinned worker per queue, both used
 #   nomodule ring requested without nfqring: exit 3 and what to install
-#   evasions IPv6 segments built by hand (traffic tcp6-raw): a content pushed
-#            past the copy range by a long Destination Options header, or a
-#            copy cut inside the header chain, is dropped by policy truncated
-#            (not accepted, not "malformed" with policy malformed accept);
-#            stream contents joined across atomic fragments (issue 21)
+#   stall_accept, stall_drop  --stall-ms: the worker hangs
+#            (NFQRINGD_TEST_HANG_QUEUE=0:FILE) and the kernel's stall watchdog
+#            gives what waits and what comes the --stall-action verdict: with
+#            accept all 200 datagrams sent during the hang pass (those the
+#            rules drop too), with drop none does (nft counts after the
+#            queue); the watchdog's count is exactly what was sent, the daemon
+#            judged none of it; once the worker goes on, the rules judge again
+#            and its late verdicts are counted, not errors.
+#            NFQR_STALL_MS=0 runs them with the watchdog off (they must fail)
+#   stall_auto  (netlink) --backend netlink --stall-ms is refused (exit 2);
+#            --backend auto that lands on netlink warns and serves without it
 # The daemon's log and stats are printed as "# " diagnostics.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=${NFQR_BIN:-$TOP/build/selftests/daemon}
@@ -805,11 +811,138 @@ scenario_evasions() {
 	expect_eq "$drc" 0 "exit status after SIGTERM"
 }
 
+# the value of "KEY": N in the stats JSON $j (the first one)
+jnum() {
+	grep -o "\"$1\": [0-9a-z]*" <<<"$j" | head -n 1 | sed 's/.*: //'
+}
+
+log_wait() {	# log_wait TEXT SECONDS: the daemon's log says TEXT
+	for _ in $(seq $(($2 * 10 + 1))); do
+		grep -q "$1" "$T/log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# datagrams to PORT counted by nft after the queue (chain inet st after):
+# what the verdicts, the daemon's or the watchdog's, let through
+passed() {	# passed PORT
+	D nft list chain inet st after | awk -v p="dport $1 " 'index($0, p) {
+		for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
+stall_wait() {	# stall_wait KEY VALUE SECONDS: the stats JSON (in $j) says "KEY": VALUE
+	local end=$((SECONDS + $3))
+	while :; do
+		j=$(json)
+		[ "$(jnum "$1")" = "$2" ] && return 0
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.2
+	done
+}
+
+stall_scenario() {	# stall_scenario accept|drop
+	local act=$1 ms=${NFQR_STALL_MS:-200} want h0 p20 p86 end
+	[ "$backend" = ring ] || { echo "# the stall watchdog is the rings'"; return 4; }
+	setup || { fail "setup"; return; }
+	D nft -f - <<-'NFT' || { fail "nft"; return; }
+	table inet st {
+		chain after { type filter hook input priority 10;
+			udp dport 10020 counter
+			udp dport 10086 counter
+		}
+	}
+	NFT
+	rules_issue >"$T/rules.nft"
+	echo "# --stall-ms $ms --stall-action $act; the worker hangs until told to go on"
+	export NFQRINGD_TEST_HANG_QUEUE=0:$T/go
+	start_daemon "$T/rules.nft" --stall-ms "$ms" --stall-action "$act" || return
+	unset NFQRINGD_TEST_HANG_QUEUE
+	grep -q "stall watchdog: a worker that does not move for $ms ms" "$T/log" ||
+		fail "the start line does not say the watchdog is on"
+	S "$TRAFFIC" send 10.99.0.2 10030 1 100	# judged, then the worker hangs
+	log_wait "NFQRINGD_TEST_HANG_QUEUE: hanging" 20 || { fail "the worker did not hang"; return; }
+	# while it hangs: 100 datagrams the rules accept, 100 they drop; each
+	# gets the watchdog's verdict (counted by the module), and what that
+	# verdict lets through is counted by nft after the queue
+	S "$TRAFFIC" send 10.99.0.2 10020 100 100 2000
+	S "$TRAFFIC" send 10.99.0.2 10086 100 100 2000
+	stall_wait stall_verdicts 200 30 ||
+		fail "the watchdog did not give the 200 datagrams its verdict (stall_verdicts $(jnum stall_verdicts))"
+	"$NFQRINGD" --stats --socket "$SOCK" | sed -n 's/^/# stats (hung): /; /stall\|^# stats (hung): queue/p'
+	expect_eq "$(jnum stalls)" 1 "stalls"
+	expect_eq "$(jnum stalled)" true "stalled while the worker hangs"
+	expect_eq "$(jnum packets)" 1 "packets the daemon judged (only the one before the hang)"
+	want=$([ "$act" = accept ] && echo 100 || echo 0)
+	expect_eq "$(passed 10020)" "$want" "10020 (rules: accept) let through during the hang"
+	expect_eq "$(passed 10086)" "$want" "10086 (rules: drop) let through during the hang"
+	# the worker goes on: it reads the frames that waited (their verdicts
+	# come too late), the watchdog lets go, the rules judge again
+	touch "$T/go"
+	[ "$fails" -eq 0 ] || { echo "# no watchdog at work: the checks after the hang would only wait"; return; }
+	log_wait "NFQRINGD_TEST_HANG_QUEUE: going on" 20 || { fail "the worker did not go on"; return; }
+	stall_wait stalled false 20 || fail "still stalled after the worker went on"
+	h0=$(rule_hits d86)
+	p20=$(passed 10020)
+	p86=$(passed 10086)
+	recv_start 10020 1000 d 20000 50; r20=$!
+	S "$TRAFFIC" send 10.99.0.2 10020 50 100 2000
+	S "$TRAFFIC" send 10.99.0.2 10086 50 100 2000
+	recv_result 10020 $r20; expect_eq "$RES" "50 0" "10020 after the hang: received, bad"
+	end=$((SECONDS + 20))
+	while j=$(json); [ "$(rule_hits d86)" != $((h0 + 50)) ] && [ $SECONDS -lt $end ]; do
+		sleep 0.2
+	done
+	"$NFQRINGD" --stats --socket "$SOCK" | sed -n 's/^/# stats (after): /; /stall\|^# stats (after): queue/p'
+	expect_eq "$(rule_hits d86)" $((h0 + 50)) "rule d86 hits after the hang (judged by the rules again)"
+	expect_eq "$(passed 10020)" $((p20 + 50)) "10020 let through after the hang"
+	expect_eq "$(passed 10086)" "$p86" "10086 let through after the hang (the rule drops)"
+	expect_eq "$(jnum stall_verdicts)" 200 "no stall verdict after the hang"
+	expect_eq "$(jnum stalls)" 1 "stalls after the hang"
+	expect_eq "$(jnum verdict_errors)" 0 "verdict errors"
+	[ "$(jnum stall_late_verdicts)" -ge 1 ] 2>/dev/null ||
+		fail "late verdicts for the frames that waited not counted (stall_late_verdicts $(jnum stall_late_verdicts))"
+	grep -q "moving again after a stall" "$T/log" || fail "the log does not say the worker moves again"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+	grep -q "queue 0: stall watchdog: 1 stalls, 200 packets given its verdict ($act)" "$T/log" ||
+		fail "the exit line does not give the watchdog's figures"
+	expect_eq "$(queued 0)" "" "queue 0 unbound after exit"
+}
+
+scenario_stall_accept() { stall_scenario accept; }
+scenario_stall_drop() { stall_scenario drop; }
+
+scenario_stall_auto() {
+	# the watchdog is the rings': refused with --backend netlink; where
+	# --backend auto ends up on netlink, a warning, and served without it
+	setup || { fail "setup"; return; }
+	rules_issue >"$T/rules.nft"
+	D "$NFQRINGD" -c "$T/rules.nft" -q 0 --backend netlink --stall-ms 200 \
+		--socket "$SOCK" >"$T/log" 2>&1
+	expect_eq "$?" 2 "--backend netlink --stall-ms 200: exit status"
+	sed 's/^/# /' "$T/log"
+	grep -q "netlink backend has no stall watchdog" "$T/log" || fail "the error does not say why"
+	[ -e /dev/nfqring ] && { echo "# nfqring is loaded: --backend auto takes the rings"; return 4; }
+	backend=auto
+	start_daemon "$T/rules.nft" --stall-ms 200 || return
+	grep -q "warning: queue 0: --stall-ms ignored: the netlink backend" "$T/log" ||
+		fail "--backend auto on netlink: no warning that the watchdog is off"
+	recv_start 10020 1000 d 20000 20; r20=$!
+	S "$TRAFFIC" send 10.99.0.2 10020 20 100
+	recv_result 10020 $r20; expect_eq "$RES" "20 0" "--backend auto on netlink: 10020 received, bad"
+	j=$(json)
+	grep -q '"stall_watchdog": {"stall_ms": 200, "action": "drop", "available": false}' <<<"$j" ||
+		fail "stats: the watchdog not shown as unavailable: $j"
+	stop_daemon
+	expect_eq "$drc" 0 "exit status after SIGTERM"
+}
+
 case $scenario in
-basic | reload | sigterm | ctmark | ctstate | reject | fragments | gso | pktgen | links | livesets | multiqueue | nomodule | evasions)
+basic | reload | sigterm | ctmark | ctstate | reject | fragments | gso | pktgen | links | livesets | multiqueue | nomodule | evasions | stall_accept | stall_drop | stall_auto)
 	"scenario_$scenario"
 	[ $? -eq 4 ] && exit 4
 	;;
-*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|reject|fragments|gso|pktgen|links|livesets|multiqueue|nomodule|evasions [ring|netlink]"; exit 2 ;;
+*) echo "usage: $0 basic|reload|sigterm|ctmark|ctstate|reject|fragments|gso|pktgen|links|livesets|multiqueue|nomodule|evasions|stall_accept|stall_drop|stall_auto [ring|netlink]"; exit 2 ;;
 esac
 [ "$fails" -eq 0 ]

@@ -15,9 +15,9 @@ SCENARIOS="batch single write copy norx mark payload overrun"
 NL_SCENARIOS="batch single copy mark payload overrun"
 # nfqringd itself (nfqringd-test.sh): on the rings, on the stock module's
 # netlink (plus "nomodule"), and on nfqring's netlink.  Set to "" to skip.
-D_SCENARIOS="${NFQRINGD_SCENARIOS-basic reload sigterm ctmark ctstate reject fragments gso pktgen links livesets multiqueue evasions}"
+D_SCENARIOS="${NFQRINGD_SCENARIOS-basic reload sigterm ctmark ctstate reject fragments gso pktgen links livesets multiqueue evasions stall_accept stall_drop}"
 # the daemon's logic is the same on both backends: here what differs
-D_NL_SCENARIOS="${NFQRINGD_NL_SCENARIOS-basic reload sigterm ctmark ctstate}"
+D_NL_SCENARIOS="${NFQRINGD_NL_SCENARIOS-basic reload sigterm ctmark ctstate stall_auto}"
 D_NLQ_SCENARIOS="${NFQRINGD_NLQ_SCENARIOS-basic}"
 DTEST=$TOP/selftests/daemon/nfqringd-test.sh
 # a daemon scenario gets 150 s, or RUN_TIMEOUT when that is longer (the
@@ -103,7 +103,7 @@ done
 # the loader against nft -c, on a kernel with nf_tables and nft_queue (the
 # host may lack them: there the comparisons skip)
 [ -n "$D_SCENARIOS" ] &&
-	run "nfqringd: rule files accepted and refused as nft -c does (test_nft_diff)" \
+	RUN_TIMEOUT=$D_TIMEOUT run "nfqringd: rule files accepted and refused as nft -c does (test_nft_diff)" \
 		sh -c "cd '$TOP/daemon' && build/tests/test_nft_diff"
 echo "# phase 1: $((SECONDS - start)) s"
 

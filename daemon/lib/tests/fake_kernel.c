@@ -354,12 +354,16 @@ static int fk_ioctl(int fd, unsigned long req, void *arg)
 		if (!fk.v2)
 			break;
 		fk.stall = *(struct nfqring_stall *)arg;
+		fk.stall_sets++;
 		return 0;
 	case NFQRING_GET_WAKE_STATS:
 		if (!fk.v2)
 			break;
 		memset(arg, 0, sizeof(struct nfqring_wake_stats));
 		((struct nfqring_wake_stats *)arg)->wakeups = fk.polls_asking;
+		((struct nfqring_wake_stats *)arg)->stalls = fk.stalls;
+		((struct nfqring_wake_stats *)arg)->stall_verdicts = fk.stall_verdicts;
+		((struct nfqring_wake_stats *)arg)->stalled = fk.stalled;
 		return 0;
 	}
 	errno = ENOTTY;

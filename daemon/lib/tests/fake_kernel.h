@@ -78,6 +78,10 @@ struct fake_kernel {
 	uint32_t seq0;			/* where the sequences start */
 	struct nfqring_wake wake;
 	struct nfqring_stall stall;
+	unsigned int stall_sets;	/* NFQRING_SET_STALL calls taken */
+	/* what NFQRING_GET_WAKE_STATS says of the stall watchdog */
+	uint64_t stalls, stall_verdicts;
+	uint32_t stalled;
 	unsigned int polls_asking;	/* poll() calls with NEED_WAKEUP set */
 	/* called by poll() before it looks: a packet arriving while asleep */
 	void (*on_poll)(void);
