@@ -442,12 +442,16 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		 */
 		u32 binds = ep->peer.binds;
 
-		nfnl_unlock(NFNL_SUBSYS_QUEUE);
-		synchronize_rcu();
-		nfnl_lock(NFNL_SUBSYS_QUEUE);
-		if (ep->peer.binds != binds || nfqr_ep_queues(ep)) {
-			err = -EBUSY;
-			goto busy;
+		/* No queue bound since the last wait: none can be in flight. */
+		if (binds != ep->rx_synced_binds) {
+			nfnl_unlock(NFNL_SUBSYS_QUEUE);
+			synchronize_rcu();
+			nfnl_lock(NFNL_SUBSYS_QUEUE);
+			if (ep->peer.binds != binds || nfqr_ep_queues(ep)) {
+				err = -EBUSY;
+				goto busy;
+			}
+			ep->rx_synced_binds = binds;
 		}
 	}
 	nfqr_test_window(NFQR_WIN_SET_RING);

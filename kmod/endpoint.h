@@ -83,6 +83,7 @@ struct nfqr_endpoint {
 	u32			rx_used;	/* frames from rx_tail to rx_head */
 	u32			rx_room;	/* a hint, read without the lock */
 	u32			tx_frame_nr;	/* for poll(), read without the lock */
+	u32			rx_synced_binds; /* peer.binds at the last RX set-up's wait */
 
 	struct mutex		tx_mutex;	/* TX processing and write() */
 	u32			tx_head;	/* next TX frame to look at */
