@@ -141,6 +141,10 @@ struct counters {
 	uint64_t ch_ring_ok, ch_ring_busy, ch_binds, ch_params, ch_sent, ch_raced,
 		 ch_valid, ch_copy, ch_backlog, ch_overruns, ch_batches, ch_verdicts,
 		 ch_delivered, ch_proc, ch_lines, ch_busy_lines, ch_max_in_use;
+	/* version 2 */
+	uint64_t ver_2, ver_1, ver_einval, ver_ebusy, wake_ok, wake_err, stall_ok, stall_err,
+		 wstats, cmaps, cmap_refused, ctrl_scrib, ctrl_polls, stall_harvest;
+	uint64_t ch_v2, ch_hushes, ch_stalls, ch_stall_verdicts, ch_unread, ch_wake_sets;
 };
 /* What each thread is doing, for hang reports. */
 struct progress {
@@ -194,13 +198,15 @@ enum op_type {
 	OP_OPEN, OP_CLOSE, OP_SETRING, OP_MMAP, OP_MUNMAP, OP_MREMAP,
 	OP_CONFIG, OP_WRITE, OP_WRITE0, OP_SEND, OP_CONSUME, OP_TXPUT,
 	OP_FLUSH, OP_READ, OP_POLL, OP_STATS, OP_IOCTL, OP_SCRIBBLE,
+	OP_VERSION, OP_WAKE, OP_STALL, OP_WSTATS, OP_CTRLMAP, OP_CTRL,
 	OP_SLEEP, OP_VETH, OP_NSCHILD, OP_NFT, OP_NR
 };
 
 static const char *const op_names[OP_NR] = {
 	"open", "close", "setring", "mmap", "munmap", "mremap", "config",
 	"write", "write0", "send", "consume", "txput", "flush", "read",
-	"poll", "stats", "ioctl", "scribble", "sleep", "veth", "nschild", "nft",
+	"poll", "stats", "ioctl", "scribble", "version", "wake", "stall", "wstats",
+	"ctrlmap", "ctrl", "sleep", "veth", "nschild", "nft",
 };
 
 /* Weights of the ops drawn at random; the last three are placed apart. */
@@ -210,6 +216,8 @@ static const uint8_t op_weight[OP_NR] = {
 	[OP_WRITE0] = 2, [OP_SEND] = 14, [OP_CONSUME] = 12, [OP_TXPUT] = 10,
 	[OP_FLUSH] = 6, [OP_READ] = 8, [OP_POLL] = 3, [OP_STATS] = 3,
 	[OP_IOCTL] = 2, [OP_SCRIBBLE] = 2, [OP_SLEEP] = 1,
+	[OP_VERSION] = 3, [OP_WAKE] = 3, [OP_STALL] = 2, [OP_WSTATS] = 2, [OP_CTRLMAP] = 3,
+	[OP_CTRL] = 5,
 };
 
 struct op {
@@ -380,6 +388,14 @@ struct epo {
 	uint32_t	rx_pos, tx_pos;
 	uint8_t		*rxf;		/* per RX frame: RXF_* */
 	uint32_t	*txh, *txl, *txs; /* per TX frame: body hash, nm_len, status */
+	/* version 2 (set under the slot's lock and this one) */
+	bool		v2;		/* NFQRING_SET_VERSION(2) succeeded */
+	bool		stall_ever;	/* a watchdog was switched on */
+	bool		ctrl_primed;	/* the control page's pads hold CTRL_PAD_BYTE */
+	bool		ctrl_known;	/* its user words are the three below */
+	uint32_t	c_rx_cons, c_tx_prod, c_flags; /* c_flags: but NEED_WAKEUP */
+	bool		have_ws;
+	struct nfqring_wake_stats ws;	/* the last GET_WAKE_STATS */
 };
 
 struct slot {
@@ -1000,6 +1016,313 @@ static void check_tx_frame(struct epo *e, uint8_t *txring, uint32_t i)
 		broken("TX frame %u: header fields written", i);
 }
 
+/* ---------- version 2: the control page, moderation, the watchdog ---------- */
+
+/*
+ * Control page mappings are records of their own (up to MAXCMAP), each with
+ * a descriptor of its endpoint (CMAP_FD on), so that poll() can be asked
+ * through the mapping after its slot moved on.  Everything on a control
+ * page is read and written under its endpoint's lock; the kernel writes
+ * rx_prod, tx_cons and the NEED_WAKEUP bit of flags at any time, and
+ * rx_cons and tx_prod only when a ring is set up (or the page is made).
+ */
+#define MAXCMAP		6
+#define CMAP_FD		920
+#define CTRL_PAD_BYTE	0xa5	/* the control page around its five words */
+
+struct cmapr {
+	bool		used, ro;
+	int		ep, fd;
+	unsigned int	gen;
+	struct nfqring_ctrl *c;
+};
+
+static struct cmapr cmaps[MAXCMAP];
+static bool round_ending;	/* the last look: counters must have settled */
+
+static void check_version(int fd, const struct epo *e);
+
+static uint32_t cload(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void cstore(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static bool ctrl_word(size_t off)
+{
+	return off == offsetof(struct nfqring_ctrl, rx_prod) ||
+	       off == offsetof(struct nfqring_ctrl, rx_cons) ||
+	       off == offsetof(struct nfqring_ctrl, flags) ||
+	       off == offsetof(struct nfqring_ctrl, tx_prod) ||
+	       off == offsetof(struct nfqring_ctrl, tx_cons);
+}
+
+/* NULL when every byte of the page but its five words is @pad. */
+static const char *bad_ctrl_pads(const uint8_t *page, uint8_t pad)
+{
+	static __thread char msg[160];
+	size_t off;
+
+	for (off = 0; off < NFQRING_CTRL_SIZE; off += 4) {
+		uint32_t w, want;
+
+		if (ctrl_word(off))
+			continue;
+		memcpy(&w, page + off, 4);
+		memset(&want, pad, 4);
+		if (w != want) {
+			snprintf(msg, sizeof(msg),
+				 "bytes %zu-%zu are 0x%08x, not 0x%08x: the kernel wrote outside its words",
+				 off, off + 3, w, want);
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * NULL when the user words are what we wrote (@want: rx_cons, tx_prod,
+ * flags but NEED_WAKEUP): no ring was set up since, so the kernel may not
+ * have changed them.
+ */
+static const char *bad_ctrl_user(const uint32_t want[3], const uint32_t got[3])
+{
+	static const char *const name[3] = { "rx_cons", "tx_prod", "flags (but NEED_WAKEUP)" };
+	static __thread char msg[200];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (want[i] != got[i]) {
+			snprintf(msg, sizeof(msg),
+				 "%s is 0x%08x, but we wrote 0x%08x and set up no ring since: the kernel wrote userspace's word",
+				 name[i], got[i], want[i]);
+			return msg;
+		}
+	return NULL;
+}
+
+/* NULL when @what = (int32_t)(@prod - @cons) lies in [@lo, @hi]. */
+static const char *bad_ctrl_seq(const char *what, uint32_t prod, uint32_t cons, int64_t lo,
+				int64_t hi)
+{
+	static __thread char msg[240];
+	int64_t d = (int32_t)(prod - cons);
+
+	if (d >= lo && d <= hi)
+		return NULL;
+	snprintf(msg, sizeof(msg), "%s: producer 0x%08x, consumer 0x%08x, a difference of %lld, not in [%lld, %lld]",
+		 what, prod, cons, (long long)d, (long long)lo, (long long)hi);
+	return msg;
+}
+
+/*
+ * NULL when SET_WAKE answered @req with @got as the header says: zero takes
+ * the default, the rest is clamped (wake_nr and watermark to 1 .. @frames,
+ * the ring's frames or NFQRING_MAX_FRAMES without one; max_delay_us to at
+ * most NFQRING_WAKE_MAX_DELAY_US, and 0 with wake_nr 1 may stay 0).
+ */
+static const char *bad_wake_clamp(const struct nfqring_wake *req, const struct nfqring_wake *got,
+				  uint32_t frames)
+{
+	static __thread char msg[300];
+	uint32_t nr = req->wake_nr ? req->wake_nr : NFQRING_WAKE_NR;
+	uint32_t wm = req->watermark ? req->watermark : frames / 2 ? frames / 2 : 1;
+	uint32_t d = req->max_delay_us ? req->max_delay_us : NFQRING_WAKE_DELAY_US;
+
+	nr = nr > frames ? frames : nr ? nr : 1;
+	wm = wm > frames ? frames : wm ? wm : 1;
+	d = d > NFQRING_WAKE_MAX_DELAY_US ? NFQRING_WAKE_MAX_DELAY_US : d;
+	if (got->wake_nr == nr && got->watermark == wm && got->reserved == req->reserved &&
+	    (got->max_delay_us == d ||
+	     (!req->max_delay_us && req->wake_nr == 1 && !got->max_delay_us)))
+		return NULL;
+	snprintf(msg, sizeof(msg),
+		 "asked wake_nr %u watermark %u max_delay_us %u (ring of %u frames), got %u %u %u reserved %u; the documented clamp gives %u %u %u",
+		 req->wake_nr, req->watermark, req->max_delay_us, frames, got->wake_nr,
+		 got->watermark, got->max_delay_us, got->reserved, nr, wm, d);
+	return msg;
+}
+
+/*
+ * NULL when GET_WAKE_STATS figures are possible: each wake-up has its reason
+ * counted first (so the reasons add up to at least the wake-ups, exactly
+ * once all is quiet, @quiet), stalled is 0 or 1, no watchdog figures without
+ * a watchdog, and no counter goes back from @prev (may be NULL).
+ */
+static const char *bad_wake_stats(const struct nfqring_wake_stats *prev,
+				  const struct nfqring_wake_stats *st, bool stall_ever, bool quiet)
+{
+	static __thread char msg[300];
+	unsigned long long why = st->wake_nr_hits + st->watermark_hits + st->timer_wakeups;
+
+	if (st->stalled > 1 || st->reserved)
+		snprintf(msg, sizeof(msg), "stalled %u reserved %u", st->stalled, st->reserved);
+	else if (why < st->wakeups || (quiet && why != st->wakeups))
+		snprintf(msg, sizeof(msg),
+			 "%llu wake-ups, but wake_nr_hits %llu + watermark_hits %llu + timer_wakeups %llu = %llu%s",
+			 (unsigned long long)st->wakeups, (unsigned long long)st->wake_nr_hits,
+			 (unsigned long long)st->watermark_hits,
+			 (unsigned long long)st->timer_wakeups, why,
+			 quiet ? " once everything was quiet" : "");
+	else if (!stall_ever && (st->stalls || st->stall_verdicts || st->stalled))
+		snprintf(msg, sizeof(msg),
+			 "stalls %llu stall_verdicts %llu stalled %u, but no watchdog was ever switched on",
+			 (unsigned long long)st->stalls, (unsigned long long)st->stall_verdicts,
+			 st->stalled);
+	else if (prev && (st->wakeups < prev->wakeups || st->wake_nr_hits < prev->wake_nr_hits ||
+			  st->watermark_hits < prev->watermark_hits ||
+			  st->timer_wakeups < prev->timer_wakeups || st->skipped < prev->skipped ||
+			  st->stalls < prev->stalls || st->stall_verdicts < prev->stall_verdicts))
+		snprintf(msg, sizeof(msg),
+			 "a counter went back: wakeups %llu -> %llu, skipped %llu -> %llu, stalls %llu -> %llu, stall_verdicts %llu -> %llu",
+			 (unsigned long long)prev->wakeups, (unsigned long long)st->wakeups,
+			 (unsigned long long)prev->skipped, (unsigned long long)st->skipped,
+			 (unsigned long long)prev->stalls, (unsigned long long)st->stalls,
+			 (unsigned long long)prev->stall_verdicts,
+			 (unsigned long long)st->stall_verdicts);
+	else
+		return NULL;
+	return msg;
+}
+
+/*
+ * Under the endpoint lock: the control page at @c kept what the kernel may
+ * not write (pads, and the user words unless a ring was set up since);
+ * then the page is primed (when @writable) and its user words learnt.
+ */
+static void ctrl_sync(struct epo *e, struct nfqring_ctrl *c, bool writable)
+{
+	uint32_t got[3], want[3] = { e->c_rx_cons, e->c_tx_prod, e->c_flags };
+	const char *bad = bad_ctrl_pads((const uint8_t *)c, e->ctrl_primed ? CTRL_PAD_BYTE : 0);
+	size_t off;
+
+	if (bad)
+		broken("control page of endpoint %td: %s", e - eps, bad);
+	got[0] = cload(&c->rx_cons);
+	got[1] = cload(&c->tx_prod);
+	got[2] = cload(&c->flags) & ~NFQRING_CTRL_NEED_WAKEUP;
+	if (e->ctrl_known) {
+		bad = bad_ctrl_user(want, got);
+		if (bad)
+			broken("control page of endpoint %td: %s", e - eps, bad);
+	}
+	e->c_rx_cons = got[0];
+	e->c_tx_prod = got[1];
+	e->c_flags = got[2];
+	e->ctrl_known = true;
+	if (!writable || e->ctrl_primed)
+		return;
+	for (off = 0; off < NFQRING_CTRL_SIZE; off += 4)
+		if (!ctrl_word(off))
+			memset((uint8_t *)c + off, CTRL_PAD_BYTE, 4);
+	e->ctrl_primed = true;
+}
+
+/* A control page mapping of endpoint @ei (its lock held), or NULL. */
+static struct cmapr *cmap_of(int ei)
+{
+	struct cmapr *cm = NULL;
+	unsigned int i;
+
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; i < MAXCMAP; i++)
+		if (cmaps[i].used && cmaps[i].ep == ei) {
+			cm = &cmaps[i];
+			break;
+		}
+	pthread_mutex_unlock(&maps_lock);
+	return cm;
+}
+
+/* As map_get(), for control page mappings. */
+static struct cmapr *cmap_get(unsigned int idx, struct epo **ep)
+{
+	struct cmapr *cm = NULL;
+	unsigned int gen, i, n = 0, k;
+	bool ok;
+	int e;
+
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; i < MAXCMAP; i++)
+		n += cmaps[i].used;
+	k = n ? idx % n : 0;
+	for (i = 0; n && i < MAXCMAP; i++)
+		if (cmaps[i].used && k-- == 0) {
+			cm = &cmaps[i];
+			break;
+		}
+	if (!cm) {
+		pthread_mutex_unlock(&maps_lock);
+		return NULL;
+	}
+	e = cm->ep;
+	gen = cm->gen;
+	pthread_mutex_unlock(&maps_lock);
+	pthread_mutex_lock(&eps[e].lock);
+	pthread_mutex_lock(&maps_lock);
+	ok = cm->used && cm->gen == gen && cm->ep == e;
+	pthread_mutex_unlock(&maps_lock);
+	if (!ok) {
+		pthread_mutex_unlock(&eps[e].lock);
+		return NULL;
+	}
+	*ep = &eps[e];
+	return cm;
+}
+
+/* Under the endpoint lock: a last look, then unmaps and frees the record. */
+static void cmap_drop(struct cmapr *cm, struct epo *e)
+{
+	ctrl_sync(e, cm->c, !cm->ro);
+	if (munmap(cm->c, NFQRING_CTRL_SIZE))
+		broken("munmap of a control page: %s", strerror(errno));
+	close(cm->fd);
+	pthread_mutex_lock(&maps_lock);
+	cm->used = false;
+	pthread_mutex_unlock(&maps_lock);
+}
+
+/*
+ * Under the slot's and the endpoint's lock, before its descriptor goes: the
+ * watchdog off, and what it did counted for the round's end-to-end check
+ * against /proc/net/netfilter/nfqring_stats (our namespace's endpoints
+ * only).  At the round's end the wake-up figures must also have settled.
+ */
+static void ep_retire(struct epo *e, int fd)
+{
+	struct nfqring_stall off = { 0, NF_ACCEPT };
+	struct nfqring_wake_stats st, again;
+	const char *bad;
+	int k;
+
+	if (!e->v2)
+		return;
+	if (e->stall_ever && ioctl(fd, NFQRING_SET_STALL, &off))
+		broken("SET_STALL(off) before close: %s", strerror(errno));
+	if (ioctl(fd, NFQRING_GET_WAKE_STATS, &st))
+		broken("GET_WAKE_STATS before close: %s", strerror(errno));
+	/* A stall verdict is counted right after it is given: let it land. */
+	for (k = 0; k < 50; k++) {
+		bad = bad_wake_stats(e->have_ws ? &e->ws : NULL, &st, e->stall_ever, round_ending);
+		usleep(k ? 10000 : 2000);
+		if (ioctl(fd, NFQRING_GET_WAKE_STATS, &again))
+			broken("GET_WAKE_STATS before close: %s", strerror(errno));
+		if (!bad && again.stall_verdicts == st.stall_verdicts)
+			break;
+		st = again;
+	}
+	if (bad)
+		broken("GET_WAKE_STATS before close of endpoint %td: %s", e - eps, bad);
+	e->ws = st;
+	e->have_ws = true;
+	if (!e->foreign)
+		__atomic_add_fetch(&cnt->stall_harvest, st.stall_verdicts, __ATOMIC_RELAXED);
+}
+
 /* ---------- request generation ---------- */
 
 enum { REQ_INVALID, REQ_TEARDOWN, REQ_VALID };
@@ -1098,6 +1421,16 @@ static int slot_fd(unsigned int s)
 	return SLOT_FD(s % NSLOT);
 }
 
+/* Under the slot's lock: its endpoint's descriptor is about to go. */
+static void slot_retire(struct slot *sl, unsigned int s)
+{
+	struct epo *e = &eps[sl->ep];
+
+	pthread_mutex_lock(&e->lock);
+	ep_retire(e, slot_fd(s));
+	pthread_mutex_unlock(&e->lock);
+}
+
 static void op_open(struct rng *r, unsigned int s)
 {
 	struct slot *sl = &slots[s % NSLOT];
@@ -1114,6 +1447,8 @@ static void op_open(struct rng *r, unsigned int s)
 	fd = open(NFQRING_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		broken("open(%s): %s", NFQRING_DEVICE, strerror(errno));
+	if (sl->ep >= 0)
+		slot_retire(sl, s);
 	/* Replacing the number releases the old file once no call uses it. */
 	if (dup3(fd, slot_fd(s), O_CLOEXEC) < 0)
 		broken("dup3: %s", strerror(errno));
@@ -1128,10 +1463,36 @@ static void op_close(unsigned int s)
 	struct slot *sl = &slots[s % NSLOT];
 
 	pthread_mutex_lock(&sl->lock);
+	if (sl->ep >= 0)
+		slot_retire(sl, s);
 	if (sl->ep >= 0 && close(slot_fd(s)))
 		broken("close: %s", strerror(errno));
 	sl->ep = -1;
 	pthread_mutex_unlock(&sl->lock);
+}
+
+/*
+ * Under the endpoint lock, after a ring of a version-2 endpoint was set up:
+ * its two sequence numbers start equal.  RX: a queue may be bound and
+ * frames published since, never more than the new ring has; TX: nothing
+ * can be processed before we make a frame VALID.  The user words are the
+ * kernel's to set now: learnt again.
+ */
+static void ctrl_after_setup(struct epo *e, int ei, bool tx)
+{
+	struct cmapr *cm = cmap_of(ei);
+	const char *bad;
+
+	e->ctrl_known = false;
+	if (!cm)
+		return;
+	if (tx)
+		bad = bad_ctrl_seq("TX set up", cload(&cm->c->tx_prod), cload(&cm->c->tx_cons), 0, 0);
+	else
+		bad = bad_ctrl_seq("RX set up", cload(&cm->c->rx_prod), cload(&cm->c->rx_cons), 0,
+				   e->rx.nm_frame_nr);
+	if (bad)
+		broken("control page of endpoint %d: %s", ei, bad);
 }
 
 static void op_setring(struct rng *r, unsigned int s, unsigned int variant)
@@ -1203,6 +1564,8 @@ static void op_setring(struct rng *r, unsigned int s, unsigned int variant)
 		ep_set_tx(e, &q), e->tx_fresh = true;
 	else
 		ep_set_rx(e, &q), e->rx_fresh = true;
+	if (e->v2)
+		ctrl_after_setup(e, sl->ep, tx);
 out:
 	pthread_mutex_unlock(&e->lock);
 	pthread_mutex_unlock(&sl->lock);
@@ -1901,24 +2264,518 @@ static void op_ioctl(struct rng *r, unsigned int s, unsigned int variant)
 	unsigned long cmd;
 
 	switch (variant % 3) {
-	case 0:
-		ret = ioctl(fd, NFQRING_GET_VERSION);
-		if (ret != NFQRING_ABI_VERSION && !(ret == -1 && errno == EBADF))
-			broken("GET_VERSION returned %d", ret);
+	case 0: {	/* 1, or 2 for an endpoint that asked for it */
+		struct slot *sl = &slots[s % NSLOT];
+
+		pthread_mutex_lock(&sl->lock);
+		if (sl->ep >= 0) {
+			check_version(fd, &eps[sl->ep]);
+		} else {
+			ret = ioctl(fd, NFQRING_GET_VERSION);
+			if (ret != -1 || errno != EBADF)
+				broken("GET_VERSION on a closed slot returned %d", ret);
+		}
+		pthread_mutex_unlock(&sl->lock);
 		return;
+	}
 	case 1:	/* our magic, a number or a size that is not ours */
 		cmd = rnd(r, 2) ? _IO(NFQRING_IOC_MAGIC, 9 + rnd(r, 246)) :
 			_IOW(NFQRING_IOC_MAGIC, 1, uint32_t);
 		break;
-	default:	/* a known number with the wrong direction */
-		cmd = rnd(r, 2) ? _IOW(NFQRING_IOC_MAGIC, 4, struct nfqring_stats) :
-			_IO(NFQRING_IOC_MAGIC, 1 + rnd(r, 2));
+	default:	/* a known number with the wrong direction or size */
+		switch (rnd(r, 6)) {
+		case 0:	cmd = _IOW(NFQRING_IOC_MAGIC, 4, struct nfqring_stats); break;
+		case 1:	cmd = _IO(NFQRING_IOC_MAGIC, 1 + rnd(r, 2)); break;
+		case 2:	cmd = _IOW(NFQRING_IOC_MAGIC, 5, uint32_t); break;
+		case 3:	cmd = _IO(NFQRING_IOC_MAGIC, 6 + rnd(r, 3)); break;
+		case 4:	cmd = _IOR(NFQRING_IOC_MAGIC, 7, struct nfqring_stall); break;
+		default: cmd = _IOWR(NFQRING_IOC_MAGIC, 8, struct nfqring_wake); break;
+		}
 		break;
 	}
 	ret = ioctl(fd, cmd, NULL);
 	if (ret != -1)
 		broken("ioctl 0x%lx returned %d", cmd, ret);
 	expect_errno("unknown ioctl", errno, E(ENOTTY) | E(EBADF));
+}
+
+/* ---------- the ops of version 2 ---------- */
+
+/* Locks slot @s and its endpoint; NULL (nothing locked) when it is closed. */
+static struct epo *slot_ep(unsigned int s, int *ei)
+{
+	struct slot *sl = &slots[s % NSLOT];
+
+	pthread_mutex_lock(&sl->lock);
+	if (sl->ep < 0) {
+		pthread_mutex_unlock(&sl->lock);
+		CNT(skipped);
+		return NULL;
+	}
+	*ei = sl->ep;
+	pthread_mutex_lock(&eps[*ei].lock);
+	return &eps[*ei];
+}
+
+static void slot_ep_unlock(unsigned int s, struct epo *e)
+{
+	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&slots[s % NSLOT].lock);
+}
+
+/* What GET_VERSION must say: 2 once the endpoint asked for it. */
+static void check_version(int fd, const struct epo *e)
+{
+	int ret = ioctl(fd, NFQRING_GET_VERSION);
+	int want = e->v2 ? NFQRING_ABI_VERSION_2 : NFQRING_ABI_VERSION;
+
+	if (ret != want)
+		broken("GET_VERSION returned %d (%s) on an endpoint that %s", ret,
+		       ret < 0 ? strerror(errno) : "", e->v2 ? "switched to version 2" :
+		       "never asked for version 2");
+}
+
+/*
+ * SET_VERSION at any moment: 2 (before or after rings, again and again), 1
+ * (EBUSY once the control page exists, that is once it speaks 2) and
+ * versions the module does not speak (EINVAL), the argument by value.
+ */
+static void op_version(struct rng *r, unsigned int s, unsigned int variant)
+{
+	static const unsigned long bad[] = {
+		0, 3, 4, 0xffffffffUL, 1UL << 32 | 2, 1UL << 32 | 1, ~0UL, 0x8000000000000002UL,
+	};
+	int fd = slot_fd(s), ei, ret, err;
+	unsigned long v;
+	struct epo *e;
+
+	e = slot_ep(s, &ei);
+	if (!e)
+		return;
+	switch (variant % 8) {
+	case 0 ... 4:	v = NFQRING_ABI_VERSION_2; break;
+	case 5:		v = NFQRING_ABI_VERSION; break;
+	case 6:		v = bad[rnd(r, 8)]; break;
+	default:	check_version(fd, e); goto out;
+	}
+	ret = ioctl(fd, NFQRING_SET_VERSION, v);
+	err = ret < 0 ? errno : 0;
+	vlog("SET_VERSION(0x%lx) on endpoint %d (v%d) -> %d", v, ei, e->v2 ? 2 : 1,
+	     ret < 0 ? -err : ret);
+	if (v == NFQRING_ABI_VERSION_2) {
+		if (ret < 0) {
+			expect_errno("SET_VERSION(2)", err, E(ENOMEM));
+			goto out;
+		}
+		if (ret != NFQRING_ABI_VERSION_2)
+			broken("SET_VERSION(2) returned %d", ret);
+		if (!e->v2)
+			e->ctrl_known = false;	/* a fresh page */
+		e->v2 = true;
+		CNT(ver_2);
+	} else if (v == NFQRING_ABI_VERSION) {
+		if (e->v2) {
+			if (ret != -1 || err != EBUSY)
+				broken("SET_VERSION(1) after version 2 returned %d (%s), not EBUSY",
+				       ret, ret < 0 ? strerrorname_np(err) : "success");
+			CNT(ver_ebusy);
+		} else if (ret != NFQRING_ABI_VERSION) {
+			broken("SET_VERSION(1) on a version-1 endpoint returned %d (%s)", ret,
+			       ret < 0 ? strerrorname_np(err) : "-");
+		} else {
+			CNT(ver_1);
+		}
+	} else {
+		if (ret != -1)
+			broken("SET_VERSION(0x%lx), a version the module does not speak, returned %d",
+			       v, ret);
+		expect_errno("SET_VERSION(bad version)", err, E(EINVAL));
+		CNT(ver_einval);
+	}
+	check_version(fd, e);
+out:
+	slot_ep_unlock(s, e);
+}
+
+/* Edges for a count of frames: 0 (the default), 1, the ring's, beyond. */
+static uint32_t edge_frames(struct rng *r, uint32_t frames)
+{
+	switch (rnd(r, 10)) {
+	case 0:	return 0;
+	case 1:	return 1;
+	case 2:	return frames > 1 ? frames - 1 : 2;
+	case 3:	return frames;
+	case 4:	return frames + 1;
+	case 5:	return NFQRING_MAX_FRAMES;
+	case 6:	return NFQRING_MAX_FRAMES + 1 + rnd(r, 10);
+	case 7:	return 0xffffffffU;
+	case 8:	return 2 + rnd(r, 64);
+	default: return (uint32_t)splitmix(&r->s);
+	}
+}
+
+static uint32_t edge_delay(struct rng *r)
+{
+	switch (rnd(r, 10)) {
+	case 0:	return 0;
+	case 1:	return 1;
+	case 2:	return NFQRING_WAKE_DELAY_US;
+	case 3:	return NFQRING_WAKE_MAX_DELAY_US - 1;
+	case 4:	return NFQRING_WAKE_MAX_DELAY_US;
+	case 5:	return NFQRING_WAKE_MAX_DELAY_US + 1;
+	case 6:	return 0xffffffffU;
+	case 7:	return 10 + rnd(r, 1000);
+	default: return (uint32_t)splitmix(&r->s);
+	}
+}
+
+static struct nfqring_wake gen_wake(struct rng *r, uint32_t frames)
+{
+	struct nfqring_wake w = {
+		.wake_nr = edge_frames(r, frames),
+		.watermark = edge_frames(r, frames),
+		.max_delay_us = edge_delay(r),
+	};
+
+	if (chance(r, 10))
+		w.reserved = rnd(r, 2) ? 1 : (uint32_t)splitmix(&r->s) | 1;
+	return w;
+}
+
+/* SET_WAKE with edge values; the answer must be the documented clamp. */
+static void op_wake(struct rng *r, unsigned int s, unsigned int variant)
+{
+	struct {
+		struct nfqring_wake w;
+		uint8_t canary[32];
+	} b;
+	struct nfqring_wake req;
+	int fd = slot_fd(s), ei, ret, err;
+	uint32_t frames;
+	const char *bad;
+	struct epo *e;
+	size_t where;
+
+	e = slot_ep(s, &ei);
+	if (!e)
+		return;
+	if (variant % 8 == 7) {	/* the struct is read before anything else */
+		ret = ioctl(fd, NFQRING_SET_WAKE, (void *)8);
+		if (ret != -1)
+			broken("SET_WAKE from a bad pointer returned %d", ret);
+		expect_errno("SET_WAKE(bad pointer)", errno, E(EFAULT));
+		goto out;
+	}
+	frames = e->rx.nm_block_nr ? e->rx.nm_frame_nr : NFQRING_MAX_FRAMES;
+	req = gen_wake(r, frames);
+	memset(&b, RDC_BYTE, sizeof(b));
+	b.w = req;
+	ret = ioctl(fd, NFQRING_SET_WAKE, &b.w);
+	err = errno;
+	vlog("SET_WAKE(%u, %u, %u, %u) on endpoint %d (v%d, %u frames) -> %d: %u %u %u",
+	     req.wake_nr, req.watermark, req.max_delay_us, req.reserved, ei, e->v2 ? 2 : 1,
+	     frames, ret < 0 ? -err : ret, b.w.wake_nr, b.w.watermark, b.w.max_delay_us);
+	if (!all_bytes(b.canary, sizeof(b.canary), RDC_BYTE, &where))
+		broken("SET_WAKE wrote past struct nfqring_wake");
+	if (ret) {
+		CNT(wake_err);
+		if (ret != -1)
+			broken("SET_WAKE returned %d", ret);
+		if (!e->v2 && err != EOPNOTSUPP)
+			broken("SET_WAKE on a version-1 endpoint failed with %s, not EOPNOTSUPP",
+			       strerrorname_np(err));
+		if (e->v2 && (!req.reserved || err != EINVAL))
+			broken("SET_WAKE(reserved %u) on a version-2 endpoint failed with %s",
+			       req.reserved, strerrorname_np(err));
+		if (memcmp(&b.w, &req, sizeof(req)))
+			broken("SET_WAKE failed with %s but wrote its struct", strerrorname_np(err));
+		goto out;
+	}
+	if (!e->v2)
+		broken("SET_WAKE succeeded on a version-1 endpoint");
+	if (req.reserved)
+		broken("SET_WAKE took reserved 0x%x", req.reserved);
+	/* --self-test: a bogus expectation, that values come back unchanged */
+	if (opt.self_test && memcmp(&b.w, &req, sizeof(req)))
+		broken("self-test: SET_WAKE changed what it was given: %u %u %u -> %u %u %u",
+		       req.wake_nr, req.watermark, req.max_delay_us, b.w.wake_nr, b.w.watermark,
+		       b.w.max_delay_us);
+	bad = bad_wake_clamp(&req, &b.w, frames);
+	if (bad)
+		broken("SET_WAKE: %s", bad);
+	CNT(wake_ok);
+out:
+	slot_ep_unlock(s, e);
+}
+
+/* SET_STALL: stall_ms 0 or 10..600000, NF_ACCEPT or NF_DROP, else EINVAL. */
+static void op_stall(struct rng *r, unsigned int s, unsigned int variant)
+{
+	static const uint32_t ms_edge[] = {
+		0, 1, NFQRING_STALL_MIN_MS - 1, NFQRING_STALL_MIN_MS, NFQRING_STALL_MAX_MS,
+		NFQRING_STALL_MAX_MS + 1, 0xffffffffU, 0x80000000U,
+	};
+	static const uint32_t bad_verdict[] = {
+		NF_STOLEN, NF_QUEUE, NF_REPEAT, NF_STOP, 6, NF_ACCEPT | 0x10000,
+		NF_DROP | (7 << 16), 0xffffffffU,
+	};
+	struct nfqring_stall st;
+	int fd = slot_fd(s), ei, ret, err;
+	bool ms_ok, verdict_ok;
+	struct epo *e;
+
+	e = slot_ep(s, &ei);
+	if (!e)
+		return;
+	if (variant % 8 == 7) {
+		ret = ioctl(fd, NFQRING_SET_STALL, (void *)8);
+		if (ret != -1)
+			broken("SET_STALL from a bad pointer returned %d", ret);
+		expect_errno("SET_STALL(bad pointer)", errno, E(EFAULT));
+		goto out;
+	}
+	/* mostly short ones, so that they fire while the consumers dawdle */
+	st.stall_ms = chance(r, 60) ? NFQRING_STALL_MIN_MS + rnd(r, 40) : ms_edge[rnd(r, 8)];
+	st.verdict = chance(r, 85) ? (rnd(r, 2) ? NF_ACCEPT : NF_DROP) : bad_verdict[rnd(r, 8)];
+	ms_ok = !st.stall_ms || (st.stall_ms >= NFQRING_STALL_MIN_MS &&
+				 st.stall_ms <= NFQRING_STALL_MAX_MS);
+	verdict_ok = st.verdict == NF_ACCEPT || st.verdict == NF_DROP;
+	ret = ioctl(fd, NFQRING_SET_STALL, &st);
+	err = errno;
+	vlog("SET_STALL(%u ms, verdict 0x%x) on endpoint %d (v%d) -> %d", st.stall_ms,
+	     st.verdict, ei, e->v2 ? 2 : 1, ret < 0 ? -err : ret);
+	if (ret == 0) {
+		if (!e->v2 || !ms_ok || !verdict_ok)
+			broken("SET_STALL(%u ms, verdict 0x%x) succeeded on a version-%d endpoint",
+			       st.stall_ms, st.verdict, e->v2 ? 2 : 1);
+		e->stall_ever |= st.stall_ms != 0;
+		CNT(stall_ok);
+		goto out;
+	}
+	CNT(stall_err);
+	if (ret != -1)
+		broken("SET_STALL returned %d", ret);
+	if (!e->v2 ? err != EOPNOTSUPP : ms_ok && verdict_ok ? true : err != EINVAL)
+		broken("SET_STALL(%u ms, verdict 0x%x) on a version-%d endpoint failed with %s",
+		       st.stall_ms, st.verdict, e->v2 ? 2 : 1, strerrorname_np(err));
+out:
+	slot_ep_unlock(s, e);
+}
+
+/* GET_WAKE_STATS: EOPNOTSUPP for version 1, else figures that add up. */
+static void op_wstats(unsigned int s, unsigned int variant)
+{
+	struct {
+		struct nfqring_wake_stats st;
+		uint8_t canary[32];
+	} b;
+	int fd = slot_fd(s), ei, ret, err;
+	const char *bad;
+	struct epo *e;
+	size_t where;
+
+	e = slot_ep(s, &ei);
+	if (!e)
+		return;
+	if (variant % 8 == 7) {	/* version 1 is refused before the pointer is used */
+		ret = ioctl(fd, NFQRING_GET_WAKE_STATS, (void *)8);
+		if (ret != -1)
+			broken("GET_WAKE_STATS into a bad pointer returned %d", ret);
+		if (errno != (e->v2 ? EFAULT : EOPNOTSUPP))
+			broken("GET_WAKE_STATS into a bad pointer (version %d) failed with %s",
+			       e->v2 ? 2 : 1, strerrorname_np(errno));
+		goto out;
+	}
+	memset(&b, RDC_BYTE, sizeof(b));
+	ret = ioctl(fd, NFQRING_GET_WAKE_STATS, &b.st);
+	err = errno;
+	if (!all_bytes(b.canary, sizeof(b.canary), RDC_BYTE, &where))
+		broken("GET_WAKE_STATS wrote past struct nfqring_wake_stats");
+	if (!e->v2) {
+		if (ret != -1 || err != EOPNOTSUPP)
+			broken("GET_WAKE_STATS on a version-1 endpoint: %d (%s), not EOPNOTSUPP",
+			       ret, ret ? strerrorname_np(err) : "success");
+		if (!all_bytes((uint8_t *)&b.st, sizeof(b.st), RDC_BYTE, &where))
+			broken("GET_WAKE_STATS failed but wrote its struct");
+		goto out;
+	}
+	if (ret)
+		broken("GET_WAKE_STATS on a version-2 endpoint: %s", strerror(err));
+	bad = bad_wake_stats(e->have_ws ? &e->ws : NULL, &b.st, e->stall_ever, false);
+	if (bad)
+		broken("GET_WAKE_STATS of endpoint %d: %s", ei, bad);
+	e->ws = b.st;
+	e->have_ws = true;
+	CNT(wstats);
+out:
+	slot_ep_unlock(s, e);
+}
+
+/*
+ * mmap() of the control page, right (version 2 only: EINVAL before) and
+ * wrong (private, two pages, the offsets beside it: EINVAL), read-only,
+ * executable (nothing in the ABI refuses it; a noexec /dev says EPERM),
+ * mremap() growing it (refused); or munmap() of one.
+ */
+static void op_ctrlmap(struct rng *r, unsigned int s, unsigned int variant)
+{
+	int fd = slot_fd(s), prot = PROT_READ | PROT_WRITE, flags = MAP_SHARED, ei, err;
+	unsigned int v = variant % 16, i;
+	size_t len = NFQRING_CTRL_SIZE;
+	off_t off = NFQRING_CTRL_OFFSET;
+	struct cmapr *cm = NULL;
+	bool refuse = false;
+	struct epo *e;
+	void *p;
+
+	if (v >= 14) {
+		cm = cmap_get(rnd(r, 256), &e);
+		if (!cm) {
+			CNT(skipped);
+			return;
+		}
+		cmap_drop(cm, e);
+		pthread_mutex_unlock(&e->lock);
+		return;
+	}
+	e = slot_ep(s, &ei);
+	if (!e)
+		return;
+	switch (v) {
+	case 6:	len = 1; break;			/* rounded up to the page */
+	case 7:	prot = PROT_READ; break;
+	case 8:	flags = MAP_PRIVATE; refuse = true; break;
+	case 9:	len = 2 * NFQRING_CTRL_SIZE; refuse = true; break;
+	case 10: off += page_sz; refuse = true; break;
+	case 11: off -= page_sz; refuse = true; break;
+	case 12: prot |= PROT_EXEC; break;
+	case 13:
+		cm = cmap_of(ei);
+		if (cm) {
+			p = mremap(cm->c, NFQRING_CTRL_SIZE, 2 * NFQRING_CTRL_SIZE,
+				   variant & 16 ? MREMAP_MAYMOVE : 0);
+			if (p != MAP_FAILED)
+				broken("mremap grew a control page mapping");
+			expect_errno("mremap(grow control page)", errno,
+				     E(EFAULT) | E(EINVAL) | E(ENOMEM));
+		}
+		goto out;
+	}
+	p = mmap(NULL, len, prot, flags, fd, off);
+	err = errno;
+	vlog("mmap(control page, len %zu, prot %d, %s, off 0x%llx) of endpoint %d (v%d) -> %s",
+	     len, prot, flags == MAP_SHARED ? "shared" : "private", (unsigned long long)off, ei,
+	     e->v2 ? 2 : 1, p == MAP_FAILED ? strerrorname_np(err) : "mapped");
+	if (refuse || !e->v2) {
+		if (p != MAP_FAILED)
+			broken("mmap(len %zu, prot %d, %s, off 0x%llx) of a version-%d endpoint succeeded",
+			       len, prot, flags == MAP_SHARED ? "shared" : "private",
+			       (unsigned long long)off, e->v2 ? 2 : 1);
+		expect_errno("mmap(control page, refused)", err,
+			     E(EINVAL) | (v == 12 ? E(EPERM) : 0));
+		CNT(cmap_refused);
+		goto out;
+	}
+	if (p == MAP_FAILED) {
+		expect_errno("mmap(control page)", err, E(ENOMEM) | (v == 12 ? E(EPERM) : 0));
+		goto out;
+	}
+	CNT(cmaps);
+	ctrl_sync(e, p, prot & PROT_WRITE);
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; v != 12 && i < MAXCMAP; i++)
+		if (!cmaps[i].used) {
+			cm = &cmaps[i];
+			break;
+		}
+	if (cm) {
+		cm->fd = fcntl(fd, F_DUPFD_CLOEXEC, CMAP_FD);
+		if (cm->fd < 0)
+			broken("F_DUPFD: %s", strerror(errno));
+		cm->used = true;
+		cm->ro = !(prot & PROT_WRITE);
+		cm->ep = ei;
+		cm->gen = ++map_gen;
+		cm->c = p;
+	}
+	pthread_mutex_unlock(&maps_lock);
+	if (!cm && munmap(p, NFQRING_CTRL_SIZE))
+		broken("munmap of a control page: %s", strerror(errno));
+out:
+	slot_ep_unlock(s, e);
+}
+
+/*
+ * The control page while traffic runs: scribbles over every word, the
+ * kernel's too (the kernel takes them as hints: nothing may break), honest
+ * consumer updates, or NEED_WAKEUP and a nap in poll().  What the kernel
+ * may not write is checked first (ctrl_sync).
+ */
+static void op_ctrl(struct rng *r, unsigned int idx, unsigned int variant)
+{
+	static const size_t word[5] = {
+		offsetof(struct nfqring_ctrl, rx_prod), offsetof(struct nfqring_ctrl, rx_cons),
+		offsetof(struct nfqring_ctrl, flags), offsetof(struct nfqring_ctrl, tx_prod),
+		offsetof(struct nfqring_ctrl, tx_cons),
+	};
+	struct nfqring_ctrl *c;
+	unsigned int k, n;
+	struct cmapr *cm;
+	struct epo *e;
+
+	cm = cmap_get(idx, &e);
+	if (!cm) {
+		CNT(skipped);
+		return;
+	}
+	c = cm->c;
+	ctrl_sync(e, c, !cm->ro);
+	switch (cm->ro ? 7 : variant % 8) {
+	case 0 ... 2:
+		n = 1 + rnd(r, 6);
+		for (k = 0; k < n; k++) {
+			uint32_t *w = (uint32_t *)((uint8_t *)c + word[rnd(r, 5)]);
+			uint32_t v;
+
+			switch (rnd(r, 8)) {
+			case 0:	v = 0; break;
+			case 1:	v = 0xffffffffU; break;
+			case 2:	v = 0x80000000U; break;
+			case 3:	v = cload(&c->rx_prod) + rnd(r, 5) - 2; break;
+			case 4:	v = cload(&c->tx_cons) - rnd(r, 70000); break;
+			case 5:	v = rnd(r, 4); break;
+			default: v = (uint32_t)splitmix(&r->s); break;
+			}
+			cstore(w, v);
+		}
+		CNT(ctrl_scrib);
+		break;
+	case 3 ... 4:	/* a consumer that took everything, a producer that sent all */
+		cstore(&c->rx_cons, cload(&c->rx_prod));
+		cstore(&c->tx_prod, cload(&c->tx_cons));
+		break;
+	default: {
+		struct pollfd pf = { .fd = cm->fd, .events = POLLIN | POLLOUT };
+		short ok = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR;
+
+		if (!cm->ro) {
+			__atomic_fetch_or(&c->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		}
+		if (poll(&pf, 1, rnd(r, 6)) < 0)
+			broken("poll through a control page's endpoint: %s", strerror(errno));
+		if (pf.revents & ~ok)
+			broken("poll of a version-2 endpoint: revents 0x%x has bits the ABI does not document",
+			       pf.revents);
+		CNT(ctrl_polls);
+		break;
+	}
+	}
+	/* What we wrote is what the kernel must leave alone. */
+	e->c_rx_cons = cload(&c->rx_cons);
+	e->c_tx_prod = cload(&c->tx_prod);
+	e->c_flags = cload(&c->flags) & ~NFQRING_CTRL_NEED_WAKEUP;
+	pthread_mutex_unlock(&e->lock);
 }
 
 /* UDP to the queued ports: plain, IPv6, or one GSO superpacket. */
@@ -2164,6 +3021,8 @@ static void op_nschild(struct rng *r, unsigned int s, unsigned int variant)
 					st.rx_frame_nr / (page_sz / 2048), 2048, st.rx_frame_nr };
 				ep_set_rx(&eps[e], &eps[e].rx);
 			}
+			if (sl->ep >= 0)
+				slot_retire(sl, s);
 			dup3(fd, slot_fd(s), O_CLOEXEC);
 			sl->ep = e;
 		}
@@ -2197,6 +3056,12 @@ static void run_op(struct thr *t, const struct op *o)
 	case OP_STATS:	  op_stats(o->slot, o->variant); break;
 	case OP_IOCTL:	  op_ioctl(&r, o->slot, o->variant); break;
 	case OP_SCRIBBLE: op_scribble(&r, o->slot); break;
+	case OP_VERSION:  op_version(&r, o->slot, o->variant); break;
+	case OP_WAKE:	  op_wake(&r, o->slot, o->variant); break;
+	case OP_STALL:	  op_stall(&r, o->slot, o->variant); break;
+	case OP_WSTATS:	  op_wstats(o->slot, o->variant); break;
+	case OP_CTRLMAP:  op_ctrlmap(&r, o->slot, o->variant); break;
+	case OP_CTRL:	  op_ctrl(&r, o->slot, o->variant); break;
 	case OP_SLEEP:	  usleep(rnd(&r, 3000)); break;
 	case OP_VETH:	  op_veth(t, &r); break;
 	case OP_NSCHILD:  op_nschild(&r, o->slot, o->variant); break;
@@ -3453,9 +4318,13 @@ static void round_prelude(struct rng *r)
 		pthread_mutex_init(&slots[s].lock, NULL);
 		op_open(r, s);
 	}
+	if (chance(r, 30))		/* version 2 before the rings exist */
+		op_version(r, 0, 0);
 	op_setring(r, 0, 0);		/* RX, valid */
 	op_setring(r, 0, 1);		/* TX, valid */
 	op_mmap(r, 0, 0);
+	if (chance(r, 30))
+		op_ctrlmap(r, 0, 0);
 	for (s = 0; s < 2; s++) {	/* slot 0: rings; slot 1: read() only */
 		b.len = 0;
 		nlh = mb_start(&b, NFQNL_MSG_CONFIG, NLM_F_REQUEST, s);
@@ -3514,6 +4383,16 @@ static int round_child(const struct program *p, uint64_t seed)
 		map_drop(m, e);
 		pthread_mutex_unlock(&e->lock);
 	}
+	for (;;) {
+		struct epo *e;
+		struct cmapr *cm = cmap_get(0, &e);
+
+		if (!cm)
+			break;
+		cmap_drop(cm, e);
+		pthread_mutex_unlock(&e->lock);
+	}
+	round_ending = true;
 	for (i = 0; i < NSLOT; i++) {
 		op_stats(i, 1);
 		op_close(i);
@@ -3936,6 +4815,14 @@ int main(int argc, char **argv)
 	       (unsigned long long)cnt->flush_err, (unsigned long long)cnt->write_ok,
 	       (unsigned long long)cnt->write_err, (unsigned long long)cnt->veth,
 	       (unsigned long long)cnt->nschild, (unsigned long long)cnt->nft);
+	printf("abi_fuzz: version 2: SET_VERSION 2 %llu, 1 %llu, EBUSY %llu, EINVAL %llu; SET_WAKE %llu ok %llu failed; SET_STALL %llu ok %llu failed; GET_WAKE_STATS %llu; control pages mapped %llu (refused %llu), scribbled %llu, polled %llu; stall verdicts counted %llu\n",
+	       (unsigned long long)cnt->ver_2, (unsigned long long)cnt->ver_1,
+	       (unsigned long long)cnt->ver_ebusy, (unsigned long long)cnt->ver_einval,
+	       (unsigned long long)cnt->wake_ok, (unsigned long long)cnt->wake_err,
+	       (unsigned long long)cnt->stall_ok, (unsigned long long)cnt->stall_err,
+	       (unsigned long long)cnt->wstats, (unsigned long long)cnt->cmaps,
+	       (unsigned long long)cnt->cmap_refused, (unsigned long long)cnt->ctrl_scrib,
+	       (unsigned long long)cnt->ctrl_polls, (unsigned long long)cnt->stall_harvest);
 	if (opt.churn)
 		churn_summary();
 
