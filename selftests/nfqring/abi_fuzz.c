@@ -4,7 +4,8 @@
  *
  *   abi_fuzz [--seed N] [--seconds S] [--iterations K] [--threads T]
  *            [--ops N] [--round-timeout S] [--no-rmmod] [--no-churn]
- *            [--race-delay US] [--self-test] [--check-checkers] [-v]
+ *            [--race-delay US] [--churn-v2 V,S] [--self-test] [--check-checkers]
+ *            [-v]
  *
  * One master seed gives a chain of round seeds (round 0 uses the master
  * seed itself, so `--seed X --iterations 1` replays the round that printed
@@ -23,12 +24,19 @@
  * garbage through write() and the TX ring, TX flushes, read(), poll(),
  * stats, traffic (also GSO and IPv6), RX consumption, status scribbling,
  * close/reopen, a veth deleted with packets queued, a child that binds a
- * queue in its own namespace and exits, and an nft reload.  Beside them, in
+ * queue in its own namespace and exits, and an nft reload; and version 2:
+ * SET_VERSION at any moment (2 before and after rings, again, back to 1,
+ * versions the module does not speak), SET_WAKE and SET_STALL with edge
+ * values, GET_WAKE_STATS, the control page mapped right and wrong,
+ * unmapped, scribbled over (the kernel's words too) while traffic runs,
+ * and NEED_WAKEUP with a nap in poll().  Beside them, in
  * every round unless --no-churn, "the churn" (see there) replaces the RX
  * ring of an endpoint of its own, binds and unbinds its queue and changes
  * its copy range while UDP of 64 B to 9 KB and UDP GSO flows, and checks
  * every frame and message it reads, the ring order, the ids per binding,
- * that no packet is released unread, and /proc's ring figures.  In a test
+ * that no packet is released unread (but by the stall watchdog's
+ * NF_ACCEPT, in rounds whose churn speaks version 2 and hangs on purpose),
+ * its control page's sequence numbers, and /proc's ring figures.  In a test
  * build of the module a round may widen the module's race windows
  * (test_delay_us, drawn from the round seed unless --race-delay).
  *
@@ -39,9 +47,18 @@
  * frame after the message, TX frames except nm_status, read() buffers and
  * ioctl results past their size); published frames and read() messages are
  * well-formed PACKET (or ack) messages; no frame stays RESERVED once the
- * traffic has stopped; after the round no queue is left in /proc, the
- * module's reference count is back, and the kernel logged no report.  At
- * the end, rmmod nfqring and modprobe nfqring must work.
+ * traffic has stopped; version 2: SET_VERSION, SET_WAKE, SET_STALL,
+ * GET_WAKE_STATS and the control page's mmap() succeed or fail exactly as
+ * nfqring.h and the module say (EINVAL, EBUSY, EOPNOTSUPP, EFAULT),
+ * GET_VERSION says 2 once asked, SET_WAKE answers the documented clamp,
+ * wake-up figures add up and never go back, the kernel writes nothing on
+ * the control page but rx_prod, tx_cons and the NEED_WAKEUP bit (rx_cons
+ * and tx_prod only when a ring is set up, both sequence numbers equal
+ * then); after the round no queue is left in /proc, the module's reference
+ * count is back, /proc/net/netfilter/nfqring_stats has nothing in flight
+ * and as many stall verdicts as the endpoints reported, and the kernel
+ * logged no report.  At the end, rmmod nfqring and modprobe nfqring must
+ * work.
  *
  * --self-test makes the run fail on purpose (a bogus expectation) after
  * showing that each of the churn's checks fires on forged input;
@@ -126,9 +143,10 @@ static struct {
 	uint64_t seed;
 	unsigned int seconds, iterations, threads, ops, round_timeout;
 	int race_delay;		/* -1: drawn per round */
+	int churn_v2, churn_stall;	/* -1: drawn per round */
 	bool verbose, self_test, rmmod, churn, check_checkers;
 } opt = { .threads = 4, .ops = 160, .round_timeout = 120, .rmmod = true, .churn = true,
-	  .race_delay = -1 };
+	  .race_delay = -1, .churn_v2 = -1, .churn_stall = -1 };
 
 static long page_sz;
 
@@ -230,13 +248,14 @@ struct op {
 };
 
 /* The churn's threads (see "the churn" below). */
-enum { CT_RING, CT_BIND, CT_COPY, CT_SEND, CT_RACE, CT_CONSUME, CT_PROBE, CT_NR };
+enum { CT_RING, CT_BIND, CT_COPY, CT_SEND, CT_RACE, CT_CONSUME, CT_PROBE, CT_STALL, CT_NR };
 
 struct program {
 	unsigned int	nops[64];
 	struct op	*ops[64];
 	uint64_t	churn_seed[CT_NR];
 	unsigned int	race_delay;	/* test build: test_delay_us */
+	uint8_t		ch_v2, ch_stall;	/* the churn's version 2 and watchdog modes */
 	uint32_t	hash;
 	unsigned int	total;
 };
@@ -308,8 +327,18 @@ static void gen_program(struct program *p, uint64_t seed)
 		p->race_delay = chance(&r, 50) ? 0 : delay[rnd(&r, 4)];
 		if (opt.race_delay >= 0)
 			p->race_delay = opt.race_delay;
+		/* version 2 from the start, from a moment without a ring, or never */
+		p->ch_v2 = chance(&r, 40) ? 1 : chance(&r, 45) ? 2 : 0;
+		/* no watchdog, one that drops, one that accepts or drops */
+		p->ch_stall = rnd(&r, 10) < 3 ? 0 : rnd(&r, 2) ? 1 : 2;
+		if (opt.churn_v2 >= 0)
+			p->ch_v2 = opt.churn_v2;
+		if (opt.churn_stall >= 0)
+			p->ch_stall = opt.churn_stall;
 		p->hash = fnv(p->churn_seed, sizeof(p->churn_seed), p->hash);
 		p->hash = fnv(&p->race_delay, sizeof(p->race_delay), p->hash);
+		p->hash = fnv(&p->ch_v2, 1, p->hash);
+		p->hash = fnv(&p->ch_stall, 1, p->hash);
 	}
 }
 
@@ -1292,29 +1321,43 @@ static void cmap_drop(struct cmapr *cm, struct epo *e)
  * against /proc/net/netfilter/nfqring_stats (our namespace's endpoints
  * only).  At the round's end the wake-up figures must also have settled.
  */
-static void ep_retire(struct epo *e, int fd)
+/*
+ * The watchdog off (when it was ever on), then GET_WAKE_STATS until they
+ * pass and stall_verdicts holds still: a flush counts its verdicts right
+ * after it gave them.  NULL, or what is wrong with the last figures.
+ */
+static const char *final_wake_stats(int fd, const struct nfqring_wake_stats *prev,
+				    bool stall_ever, bool quiet, struct nfqring_wake_stats *st)
 {
 	struct nfqring_stall off = { 0, NF_ACCEPT };
-	struct nfqring_wake_stats st, again;
-	const char *bad;
+	struct nfqring_wake_stats again;
+	const char *bad = NULL;
 	int k;
+
+	if (stall_ever && ioctl(fd, NFQRING_SET_STALL, &off))
+		broken("SET_STALL(off): %s", strerror(errno));
+	if (ioctl(fd, NFQRING_GET_WAKE_STATS, st))
+		broken("GET_WAKE_STATS: %s", strerror(errno));
+	for (k = 0; k < 50; k++) {
+		bad = bad_wake_stats(prev, st, stall_ever, quiet);
+		usleep(k ? 10000 : 2000);
+		if (ioctl(fd, NFQRING_GET_WAKE_STATS, &again))
+			broken("GET_WAKE_STATS: %s", strerror(errno));
+		if (!bad && again.stall_verdicts == st->stall_verdicts)
+			break;
+		*st = again;
+	}
+	return bad;
+}
+
+static void ep_retire(struct epo *e, int fd)
+{
+	struct nfqring_wake_stats st;
+	const char *bad;
 
 	if (!e->v2)
 		return;
-	if (e->stall_ever && ioctl(fd, NFQRING_SET_STALL, &off))
-		broken("SET_STALL(off) before close: %s", strerror(errno));
-	if (ioctl(fd, NFQRING_GET_WAKE_STATS, &st))
-		broken("GET_WAKE_STATS before close: %s", strerror(errno));
-	/* A stall verdict is counted right after it is given: let it land. */
-	for (k = 0; k < 50; k++) {
-		bad = bad_wake_stats(e->have_ws ? &e->ws : NULL, &st, e->stall_ever, round_ending);
-		usleep(k ? 10000 : 2000);
-		if (ioctl(fd, NFQRING_GET_WAKE_STATS, &again))
-			broken("GET_WAKE_STATS before close: %s", strerror(errno));
-		if (!bad && again.stall_verdicts == st.stall_verdicts)
-			break;
-		st = again;
-	}
+	bad = final_wake_stats(fd, e->have_ws ? &e->ws : NULL, e->stall_ever, round_ending, &st);
 	if (bad)
 		broken("GET_WAKE_STATS before close of endpoint %td: %s", e - eps, bad);
 	e->ws = st;
@@ -3091,7 +3134,15 @@ static void run_op(struct thr *t, const struct op *o)
  *            rebind); gives verdicts; drains the receiver of the packets
  *            accepted;
  *   probe    at random moments: /proc/net/netfilter/nfqring, GET_STATS and
- *            poll() of the endpoint.
+ *            poll() of the endpoint; with version 2, SET_WAKE and
+ *            GET_WAKE_STATS;
+ *   stall    with version 2 (from the start, or switched at a moment
+ *            without a ring: the round's ch_v2), switches on the stall
+ *            watchdog with a short stall_ms, NF_DROP or by turns NF_ACCEPT
+ *            (ch_stall), and hushes consumer, binder, copy and ring threads
+ *            for longer while the senders go on.
+ * With version 2 the consumer advances rx_cons for every frame it takes,
+ * and before it polls sets NEED_WAKEUP, fences and looks again.
  * Each packet carries a sequence number as its mark (NFQA_MARK of its
  * message, whatever the copy range) and at the start of each segment's
  * payload (what the receiver sees).  In a test build of the module (the
@@ -3116,7 +3167,12 @@ static void run_op(struct thr *t, const struct op *o)
  *    rx_frame_nr, and a geometry the ABI allows;
  *  - GET_STATS: backlog_bytes <= NFQRING_BACKLOG_BYTES, one queue at most;
  *  - poll() answers only documented bits; no frame is left RESERVED once
- *    the traffic stopped.
+ *    the traffic stopped;
+ *  - version 2: rx_prod - rx_cons never further apart than the ring (0 ..
+ *    frames just after a set-up), and exactly the frames still ready once
+ *    the traffic stopped; SET_WAKE's clamp; GET_WAKE_STATS figures; packets
+ *    delivered unread no more than the watchdog's stall verdicts, and none
+ *    when it never accepted.
  * --self-test and --check-checkers show that each of these checks fires
  * on a forged frame, /proc text, figure or count.
  */
@@ -3136,7 +3192,7 @@ static void run_op(struct thr *t, const struct op *o)
 
 static const char *const churn_names[CT_NR] = {
 	"churn-ring", "churn-bind", "churn-copy", "churn-send", "churn-race",
-	"churn-consume", "churn-probe",
+	"churn-consume", "churn-probe", "churn-stall",
 };
 
 static struct {
@@ -3154,7 +3210,36 @@ static struct {
 	uint16_t	*reads, *deliv;	/* messages read, datagrams received */
 	int		stop;		/* 1: churn stops; 2: consumer too */
 	pthread_t	tid[CT_NR];
+	/* version 2 */
+	int		v2mode, stallmode;	/* struct program's ch_v2, ch_stall */
+	int		v2;		/* the endpoint speaks it; ctrl is mapped */
+	struct nfqring_ctrl *ctrl;
+	int		stall_ever, accept_ever; /* set before SET_STALL asks */
+	uint64_t	hush_until;	/* ns: consumer, binder, copy, ring sit still */
+	uint8_t		*unread;	/* per sequence number: delivered unread */
+	uint32_t	nunread;
+	struct nfqring_wake_stats ws_probe, ws_stall;
+	bool		have_ws_probe, have_ws_stall;
 } ch;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* While the stall thread hushes the churn, nothing of it may move. */
+static bool ch_hushed(void)
+{
+	return now_ns() < __atomic_load_n(&ch.hush_until, __ATOMIC_ACQUIRE);
+}
+
+static bool ch_is_v2(void)
+{
+	return __atomic_load_n(&ch.v2, __ATOMIC_ACQUIRE);
+}
 
 static bool ch_stopping(int level)
 {
@@ -3432,6 +3517,37 @@ static void ch_map(void)
 }
 
 /*
+ * Version 2 for the churn's endpoint, at a moment without an RX ring (so
+ * no frame can be published uncounted): both RX sequence numbers start
+ * equal and stay so until a frame is, and the TX ones (no TX ring) for good.
+ */
+static void ch_go_v2(void)
+{
+	const char *bad;
+	void *p;
+	int ret;
+
+	ret = ioctl(ch.fd, NFQRING_SET_VERSION, (unsigned long)NFQRING_ABI_VERSION_2);
+	if (ret != NFQRING_ABI_VERSION_2)
+		broken("SET_VERSION(2) (churn): %d %s", ret, ret < 0 ? strerror(errno) : "");
+	p = mmap(NULL, NFQRING_CTRL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ch.fd,
+		 NFQRING_CTRL_OFFSET);
+	if (p == MAP_FAILED)
+		broken("mmap of the churn's control page: %s", strerror(errno));
+	ch.ctrl = p;
+	bad = bad_ctrl_seq("version 2 without a ring", cload(&ch.ctrl->rx_prod),
+			   cload(&ch.ctrl->rx_cons), 0, 0) ?:
+	      bad_ctrl_seq("version 2 without a TX ring", cload(&ch.ctrl->tx_prod),
+			   cload(&ch.ctrl->tx_cons), 0, 0);
+	if (bad)
+		broken("the churn's control page: %s", bad);
+	if (ioctl(ch.fd, NFQRING_GET_VERSION) != NFQRING_ABI_VERSION_2)
+		broken("GET_VERSION (churn) is not 2 after SET_VERSION(2)");
+	__atomic_store_n(&ch.v2, 1, __ATOMIC_RELEASE);
+	CNT(ch_v2);
+}
+
+/*
  * The k-th ring: 16 KiB frames (room for 9 KB) and 4 KiB one-frame blocks
  * by turns; at times three frames in one block or three blocks (no power
  * of two), or no ring.
@@ -3466,6 +3582,10 @@ static void churn_ring(struct rng *r)
 	for (k = 0; !ch_stopping(1); k++) {
 		struct nl_mmap_req q = ch_geometry(r, k);
 
+		if (ch_hushed()) {
+			usleep(1000);
+			continue;
+		}
 		pthread_rwlock_wrlock(&ch.maplock);
 		ch_unmap();
 		ret = ioctl(ch.fd, NFQRING_SET_RX_RING, &q);
@@ -3473,6 +3593,18 @@ static void churn_ring(struct rng *r)
 			ch.rx = q;
 			ch.ring_gen++;
 			CNT(ch_ring_ok);
+			if (ch.v2) {
+				/* equal at the set-up; a bind since may have published some */
+				const char *bad = bad_ctrl_seq("churn RX set up",
+							       cload(&ch.ctrl->rx_prod),
+							       cload(&ch.ctrl->rx_cons), 0,
+							       q.nm_frame_nr);
+
+				if (bad)
+					broken("the churn's control page: %s", bad);
+			} else if (ch.v2mode == 2 && !q.nm_block_nr) {
+				ch_go_v2();
+			}
 		} else {
 			/* EBUSY: bound; the old ring stays */
 			expect_errno("SET_RX_RING (churn)", errno, E(EBUSY) | E(ENOMEM));
@@ -3557,12 +3689,18 @@ static void churn_bind(struct rng *r)
 	size_t len;
 
 	while (!ch_stopping(1)) {
+		if (ch_hushed()) {
+			usleep(1000);
+			continue;
+		}
 		len = ch_config(r, buf, sizeof(buf), NFQNL_CFG_CMD_BIND, true, chance(r, 50));
 		ch_rebind(buf, len, true);
 		CNT(ch_binds);
 		ch_pause(r);
 		if (chance(r, 20))	/* long enough for many packets */
 			usleep(5000 + rnd(r, 25000));
+		while (ch_hushed())
+			usleep(1000);
 		if (!ch.bound)
 			continue;
 		len = ch_config(r, buf, sizeof(buf), NFQNL_CFG_CMD_UNBIND, false, false);
@@ -3578,6 +3716,10 @@ static void churn_copy(struct rng *r)
 	size_t len;
 
 	while (!ch_stopping(1)) {
+		if (ch_hushed()) {
+			usleep(1000);
+			continue;
+		}
 		len = ch_config(r, buf, sizeof(buf), -1, true, false);
 		ch_write(buf, len, "PARAMS (churn)", E(ENODEV) | E(ENOMEM));
 		CNT(ch_params);
@@ -3788,6 +3930,19 @@ static bool ch_read_ring(struct ch_reader *rd)
 		rd->pos = 0;	/* a new ring starts at frame 0 */
 		ch_event(rd, 'N', 0, ch.rx.nm_frame_nr, ch.rx.nm_frame_size);
 	}
+	if (ch.v2) {
+		/*
+		 * rx_cons counts what we took; rx_prod what was published, each
+		 * after its status: we may be ahead by frames being published,
+		 * behind by frames ready, never by more than the ring.
+		 */
+		const char *bad = bad_ctrl_seq("churn consumer", cload(&ch.ctrl->rx_prod),
+					       cload(&ch.ctrl->rx_cons),
+					       -(int64_t)ch.rx.nm_frame_nr, ch.rx.nm_frame_nr);
+
+		if (bad)
+			broken("the churn's control page (ring of %u): %s", ch.rx.nm_frame_nr, bad);
+	}
 	for (n = 0; ch.map && n < ch.rx.nm_frame_nr; n++) {
 		struct nl_mmap_hdr *h = frame_at(ch.map, &ch.rx, rd->pos);
 		struct ch_msg m;
@@ -3816,6 +3971,8 @@ static bool ch_read_ring(struct ch_reader *rd)
 			CNT(ch_copy);
 		}
 		status_store(h, NFQRING_STATUS_UNUSED);
+		if (ch.v2)
+			cstore(&ch.ctrl->rx_cons, cload(&ch.ctrl->rx_cons) + 1);
 		rd->pos = (rd->pos + 1) % ch.rx.nm_frame_nr;
 		progress = true;
 	}
@@ -3893,14 +4050,53 @@ static void ch_verdicts(struct rng *r, struct ch_reader *rd)
 	rd->nv = 0;
 }
 
-/* What reached the receiver was read: at most as often. */
+/*
+ * NULL when @unread packets delivered without their message being read can
+ * all have been given NF_ACCEPT by the stall watchdog: it accepted (at times,
+ * @accept_ever) and gave at least that many stall verdicts.
+ */
+static const char *bad_unread(uint32_t unread, bool accept_ever, uint64_t stall_verdicts)
+{
+	static __thread char msg[200];
+
+	if (accept_ever && unread <= stall_verdicts)
+		return NULL;
+	snprintf(msg, sizeof(msg),
+		 "%u packets reached the receiver unread, and the stall watchdog %s %llu stall verdicts",
+		 unread, accept_ever ? "gave only" : "never accepted; it gave",
+		 (unsigned long long)stall_verdicts);
+	return msg;
+}
+
+/* The watchdog's count may follow its verdicts by a moment: look again. */
+static const char *ch_unread_explained(void)
+{
+	struct nfqring_wake_stats st;
+	const char *bad = NULL;
+	int k;
+
+	for (k = 0; k < 40; k++) {
+		if (ioctl(ch.fd, NFQRING_GET_WAKE_STATS, &st))
+			broken("GET_WAKE_STATS (churn): %s", strerror(errno));
+		bad = bad_unread(ch.nunread, true, st.stall_verdicts);
+		if (!bad)
+			break;
+		usleep(5000);
+	}
+	return bad;
+}
+
+/*
+ * What reached the receiver was read: at most as often; or the stall
+ * watchdog accepted it (each such packet counted once, in all its segments).
+ */
 static bool ch_receive(struct ch_reader *rd)
 {
 	bool progress = false;
 
 	for (;;) {
 		ssize_t n = recv(ch.rcv, rd->buf, BUFSZ, MSG_DONTWAIT);
-		uint32_t seq, inv, t;
+		uint32_t seq, inv, t, reads;
 		const char *bad;
 
 		if (n < 0) {
@@ -3913,8 +4109,19 @@ static bool ch_receive(struct ch_reader *rd)
 		if (n < 8 || inv != ~seq || !seq || seq >= CH_SEQS)
 			broken("a datagram of %zd bytes without the churn's tag reached its receiver", n);
 		t = __atomic_load_n(&ch.tag[seq], __ATOMIC_ACQUIRE);
-		bad = bad_delivery(seq, ++ch.deliv[seq],
-				   __atomic_load_n(&ch.reads[seq], __ATOMIC_ACQUIRE), t);
+		reads = __atomic_load_n(&ch.reads[seq], __ATOMIC_ACQUIRE);
+		++ch.deliv[seq];
+		if (ch.deliv[seq] > reads && !ch.unread[seq] &&
+		    __atomic_load_n(&ch.accept_ever, __ATOMIC_ACQUIRE)) {
+			ch.unread[seq] = 1;
+			ch.nunread++;
+			CNT(ch_unread);
+			ch_event(rd, 'S', seq, 0, 0);
+			bad = ch_unread_explained();
+		} else {
+			bad = bad_delivery(seq, ch.deliv[seq],
+					   reads + (ch.unread[seq] ? TAG_NSEG(t) : 0), t);
+		}
 		if (bad) {
 			ch_history(rd);
 			broken("%s", bad);
@@ -3922,6 +4129,26 @@ static bool ch_receive(struct ch_reader *rd)
 		CNT(ch_delivered);
 		progress = true;
 	}
+}
+
+/*
+ * The consumer's half of the protocol that loses no wake-up: NEED_WAKEUP, a
+ * full barrier, the next frame's status again.  True when it is ready.
+ */
+static bool ch_ask_wakeup(struct ch_reader *rd)
+{
+	bool ready = false;
+
+	pthread_rwlock_rdlock(&ch.maplock);
+	__atomic_fetch_or(&ch.ctrl->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (ch.map && rd->ring_gen == ch.ring_gen) {
+		uint32_t st = status_load(frame_at(ch.map, &ch.rx, rd->pos));
+
+		ready = st == NFQRING_STATUS_VALID || st == NFQRING_STATUS_COPY;
+	}
+	pthread_rwlock_unlock(&ch.maplock);
+	return ready;
 }
 
 static void churn_consume(struct rng *r)
@@ -3933,7 +4160,14 @@ static void churn_consume(struct rng *r)
 	if (!rd.buf)
 		broken("malloc");
 	while (!ch_stopping(2)) {
-		bool progress = ch_read_ring(&rd);
+		bool progress;
+
+		if (ch_hushed()) {	/* a consumer that hangs: the watchdog's turn */
+			ch_receive(&rd);
+			usleep(500);
+			continue;
+		}
+		progress = ch_read_ring(&rd);
 
 		/* at times late, so that messages of old bindings wait */
 		if (lag)
@@ -3957,6 +4191,10 @@ static void churn_consume(struct rng *r)
 		} else if (!progress) {	/* poll() only when nothing is ready */
 			struct pollfd p[2] = { { .fd = ch.fd, .events = POLLIN },
 					       { .fd = ch.rcv, .events = POLLIN } };
+
+			/* version 2: ask to be woken, then look once more */
+			if (ch_is_v2() && ch_ask_wakeup(&rd))
+				continue;
 
 			if (poll(p, 2, 1 + rnd(r, 2)) < 0)
 				broken("poll (churn): %s", strerror(errno));
@@ -3996,6 +4234,36 @@ static void churn_probe(struct rng *r)
 			if (bad)
 				broken("GET_STATS (churn): %s", bad);
 		}
+		if (ch_is_v2() && chance(r, 10)) {	/* moderation changes under traffic */
+			struct nfqring_wake req, got;
+			uint32_t frames;
+
+			pthread_rwlock_rdlock(&ch.maplock);
+			frames = ch.rx.nm_block_nr ? ch.rx.nm_frame_nr : NFQRING_MAX_FRAMES;
+			req = gen_wake(r, frames);
+			req.reserved = 0;
+			got = req;
+			if (ioctl(ch.fd, NFQRING_SET_WAKE, &got))
+				broken("SET_WAKE (churn): %s", strerror(errno));
+			pthread_rwlock_unlock(&ch.maplock);
+			bad = bad_wake_clamp(&req, &got, frames);
+			if (bad)
+				broken("SET_WAKE (churn): %s", bad);
+			CNT(ch_wake_sets);
+		}
+		if (ch_is_v2() && chance(r, 20)) {
+			struct nfqring_wake_stats ws;
+
+			if (ioctl(ch.fd, NFQRING_GET_WAKE_STATS, &ws))
+				broken("GET_WAKE_STATS (churn): %s", strerror(errno));
+			/* asked after the figures: the flag is set before a watchdog runs */
+			bad = bad_wake_stats(ch.have_ws_probe ? &ch.ws_probe : NULL, &ws,
+					     __atomic_load_n(&ch.stall_ever, __ATOMIC_ACQUIRE), false);
+			if (bad)
+				broken("GET_WAKE_STATS (churn): %s", bad);
+			ch.ws_probe = ws;
+			ch.have_ws_probe = true;
+		}
 		if (chance(r, 30)) {
 			struct pollfd p = { .fd = ch.fd, .events = POLLIN | POLLOUT };
 			short ok = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR;
@@ -4011,6 +4279,63 @@ static void churn_probe(struct rng *r)
 	__atomic_add_fetch(&cnt->ch_busy_lines, seen.busy, __ATOMIC_RELAXED);
 	if (seen.max_in_use > cnt->ch_max_in_use)
 		cnt->ch_max_in_use = seen.max_in_use;
+}
+
+/* Sleeps @ms in small steps, less when the churn stops. */
+static void ch_nap(unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * 1000000ULL;
+
+	while (!ch_stopping(1) && now_ns() < end)
+		usleep(2000);
+}
+
+/*
+ * The stall watchdog against the churn: switched on with a short stall_ms
+ * (NF_DROP, or by turns NF_ACCEPT: the round's ch_stall), then consumer,
+ * binder, copy and ring threads sit still ("hushed") for longer than that
+ * while the senders go on, so that it fires; at times switched off again.
+ * The consumer's checks then allow what the watchdog accepted: packets
+ * delivered unread, at most as many as its stall verdicts.
+ */
+static void churn_stall(struct rng *r)
+{
+	struct nfqring_wake_stats ws;
+	const char *bad;
+
+	while (!ch_stopping(1)) {
+		struct nfqring_stall sv = { NFQRING_STALL_MIN_MS + rnd(r, 31), NF_DROP };
+		unsigned int hush;
+
+		ch_nap(20 + rnd(r, 250));
+		if (!ch.stallmode || !ch_is_v2() || ch_stopping(1))
+			continue;
+		if (ch.stallmode == 2 && chance(r, 50)) {
+			sv.verdict = NF_ACCEPT;
+			__atomic_store_n(&ch.accept_ever, 1, __ATOMIC_RELEASE);
+		}
+		__atomic_store_n(&ch.stall_ever, 1, __ATOMIC_RELEASE);
+		if (ioctl(ch.fd, NFQRING_SET_STALL, &sv))
+			broken("SET_STALL(%u ms, %s) (churn): %s", sv.stall_ms,
+			       sv.verdict == NF_ACCEPT ? "accept" : "drop", strerror(errno));
+		hush = 2 * sv.stall_ms + rnd(r, 100);
+		__atomic_store_n(&ch.hush_until, now_ns() + hush * 1000000ULL, __ATOMIC_RELEASE);
+		CNT(ch_hushes);
+		ch_nap(hush);
+		__atomic_store_n(&ch.hush_until, 0, __ATOMIC_RELEASE);
+		if (ioctl(ch.fd, NFQRING_GET_WAKE_STATS, &ws))
+			broken("GET_WAKE_STATS (churn): %s", strerror(errno));
+		bad = bad_wake_stats(ch.have_ws_stall ? &ch.ws_stall : NULL, &ws, true, false);
+		if (bad)
+			broken("GET_WAKE_STATS (churn, after a hush): %s", bad);
+		ch.ws_stall = ws;
+		ch.have_ws_stall = true;
+		if (chance(r, 30)) {
+			sv.stall_ms = 0;
+			if (ioctl(ch.fd, NFQRING_SET_STALL, &sv))
+				broken("SET_STALL(off) (churn): %s", strerror(errno));
+		}
+	}
 }
 
 struct ch_thread {
@@ -4033,6 +4358,7 @@ static void *churn_main(void *arg)
 	case CT_RACE:	 churn_send(&r, false); break;
 	case CT_CONSUME: churn_consume(&r); break;
 	case CT_PROBE:	 churn_probe(&r); break;
+	case CT_STALL:	 churn_stall(&r); break;
 	}
 	free(ct);
 	return NULL;
@@ -4048,8 +4374,11 @@ static void churn_start(const struct program *p)
 	ch.tag = calloc(CH_SEQS, sizeof(*ch.tag));
 	ch.reads = calloc(CH_SEQS, sizeof(*ch.reads));
 	ch.deliv = calloc(CH_SEQS, sizeof(*ch.deliv));
-	if (!ch.tag || !ch.reads || !ch.deliv)
+	ch.unread = calloc(CH_SEQS, 1);
+	if (!ch.tag || !ch.reads || !ch.deliv || !ch.unread)
 		broken("calloc");
+	ch.v2mode = p->ch_v2;
+	ch.stallmode = p->ch_stall;
 	ch.next_seq = 1;	/* a mark of 0 is no mark */
 	pthread_rwlockattr_init(&wa);
 	/* the binder and the ring thread must get their turns */
@@ -4061,6 +4390,8 @@ static void churn_start(const struct program *p)
 		broken("the churn's endpoint: %s", strerror(errno));
 	close(fd);
 	ch.fd = CH_FD;
+	if (ch.v2mode == 1)	/* before any ring */
+		ch_go_v2();
 	ch.rcv = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ch.rcv < 0 ||
 	    setsockopt(ch.rcv, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
@@ -4079,6 +4410,46 @@ static void churn_start(const struct program *p)
 	}
 }
 
+/*
+ * Traffic has stopped: rx_prod - rx_cons counts exactly the frames still
+ * ready; the wake-up figures add up; what the watchdog did is counted for
+ * the round's check against /proc/net/netfilter/nfqring_stats.
+ */
+static void churn_v2_end(void)
+{
+	struct nfqring_wake_stats ws;
+	uint32_t i, ready = 0;
+	const char *bad;
+
+	if (ch.map || !ch.rx.nm_block_nr) {
+		for (i = 0; ch.map && i < ch.rx.nm_frame_nr; i++) {
+			uint32_t st = status_load(frame_at(ch.map, &ch.rx, i));
+
+			ready += st == NFQRING_STATUS_VALID || st == NFQRING_STATUS_COPY;
+		}
+		bad = bad_ctrl_seq("traffic stopped, frames still ready counted",
+				   cload(&ch.ctrl->rx_prod), cload(&ch.ctrl->rx_cons), ready, ready);
+		if (bad)
+			broken("the churn's control page (ring of %u): %s", ch.rx.nm_frame_nr, bad);
+	}
+	bad = final_wake_stats(ch.fd, ch.have_ws_probe ? &ch.ws_probe : NULL, ch.stall_ever,
+			       true, &ws);
+	if (bad)
+		broken("GET_WAKE_STATS (churn, at its end): %s", bad);
+	/* what the watchdog accepted covers what was delivered unread */
+	if (ch.nunread && (bad = bad_unread(ch.nunread, ch.accept_ever, ws.stall_verdicts)))
+		broken("the churn's receiver: %s", bad);
+	printf("abi_fuzz:   churn version 2 (mode %d, watchdog %d): %llu wake-ups, %llu stalls, %llu stall verdicts, %u packets delivered unread\n",
+		       ch.v2mode, ch.stallmode, (unsigned long long)ws.wakeups,
+		       (unsigned long long)ws.stalls, (unsigned long long)ws.stall_verdicts,
+		       ch.nunread);
+	__atomic_add_fetch(&cnt->stall_harvest, ws.stall_verdicts, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cnt->ch_stall_verdicts, ws.stall_verdicts, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cnt->ch_stalls, ws.stalls, __ATOMIC_RELAXED);
+	munmap(ch.ctrl, NFQRING_CTRL_SIZE);
+	ch.ctrl = NULL;
+}
+
 /* Stops the churn once the ops are done; a last look at its ring. */
 static void churn_stop(void)
 {
@@ -4089,6 +4460,7 @@ static void churn_stop(void)
 	for (k = 0; k < CT_NR; k++)
 		if (k != CT_CONSUME)
 			pthread_join(ch.tid[k], NULL);
+	__atomic_store_n(&ch.hush_until, 0, __ATOMIC_RELEASE);
 	usleep(100000);		/* the consumer takes what is left */
 	__atomic_store_n(&ch.stop, 2, __ATOMIC_RELEASE);
 	pthread_join(ch.tid[CT_CONSUME], NULL);
@@ -4096,10 +4468,98 @@ static void churn_stop(void)
 	for (i = 0; ch.map && i < ch.rx.nm_frame_nr; i++)
 		if (status_load(frame_at(ch.map, &ch.rx, i)) == NFQRING_STATUS_RESERVED)
 			broken("churn RX frame %u is still RESERVED after the traffic stopped", i);
+	if (ch.v2)
+		churn_v2_end();
 	ch_unmap();
 	close(ch.fd);
 	close(ch.rcv);
 	cur_name = NULL;
+}
+
+/* ---------- /proc/net/netfilter/nfqring_stats: every packet accounted for ---------- */
+
+enum { NS_QUEUED, NS_VERDICTS, NS_FLUSHED, NS_UNDELIVERED, NS_STALL_FLUSHED,
+       NS_STALL_REFUSED, NS_IN_FLIGHT, NS_NR };
+static const char *const ns_names[NS_NR] = {
+	"queued", "verdicts", "flushed", "undelivered", "stall_flushed", "stall_refused",
+	"in_flight",
+};
+
+struct nstats {
+	long long	v[NS_NR];
+};
+
+/* True when @text ("name value" lines) names every figure we need. */
+static bool parse_nstats(const char *text, struct nstats *ns)
+{
+	unsigned int seen = 0, k;
+	const char *p = text;
+
+	while (*p) {
+		char name[64];
+		long long v;
+
+		if (sscanf(p, "%63s %lld", name, &v) == 2)
+			for (k = 0; k < NS_NR; k++)
+				if (!strcmp(name, ns_names[k])) {
+					ns->v[k] = v;
+					seen |= 1u << k;
+				}
+		p += strcspn(p, "\n");
+		p += *p == '\n';
+	}
+	return seen == (1u << NS_NR) - 1;
+}
+
+static bool read_nstats(struct nstats *ns)
+{
+	char text[4096];
+	FILE *f = fopen("/proc/net/netfilter/nfqring_stats", "r");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	return parse_nstats(text, ns);
+}
+
+/*
+ * NULL when a round's figures add up, after it, once no queue is left:
+ * nothing in flight (every packet queued left by one counted way), no
+ * counter went back, and the stall verdicts the module counted
+ * (stall_flushed + stall_refused) are those its endpoints reported in
+ * GET_WAKE_STATS (@harvest) before they closed.
+ */
+static const char *bad_round_stats(const struct nstats *b, const struct nstats *a,
+				   uint64_t harvest)
+{
+	static __thread char msg[400];
+	long long stall = a->v[NS_STALL_FLUSHED] + a->v[NS_STALL_REFUSED] -
+			  b->v[NS_STALL_FLUSHED] - b->v[NS_STALL_REFUSED];
+	int k;
+
+	for (k = 0; k < NS_IN_FLIGHT; k++)
+		if (a->v[k] < b->v[k]) {
+			snprintf(msg, sizeof(msg), "%s went back from %lld to %lld", ns_names[k],
+				 b->v[k], a->v[k]);
+			return msg;
+		}
+	if (a->v[NS_IN_FLIGHT])
+		snprintf(msg, sizeof(msg),
+			 "in_flight %lld with no queue left (queued %lld, verdicts %lld, flushed %lld, undelivered %lld, stall_flushed %lld): packets left unaccounted",
+			 a->v[NS_IN_FLIGHT], a->v[NS_QUEUED], a->v[NS_VERDICTS], a->v[NS_FLUSHED],
+			 a->v[NS_UNDELIVERED], a->v[NS_STALL_FLUSHED]);
+	else if (stall != (long long)harvest)
+		snprintf(msg, sizeof(msg),
+			 "the module counted %lld stall verdicts in the round (stall_flushed %lld -> %lld, stall_refused %lld -> %lld), its endpoints' GET_WAKE_STATS %llu",
+			 stall, b->v[NS_STALL_FLUSHED], a->v[NS_STALL_FLUSHED],
+			 b->v[NS_STALL_REFUSED], a->v[NS_STALL_REFUSED],
+			 (unsigned long long)harvest);
+	else
+		return NULL;
+	return msg;
 }
 
 /* ---------- --check-checkers: every check of the churn fires on a forgery ---------- */
@@ -4133,6 +4593,99 @@ static uint32_t forge_packet(uint8_t *buf, size_t cap, uint32_t id, uint32_t mar
 	mb_attr(&b, NFQA_PAYLOAD, ip, sizeof(ip));
 	mb_end(&b, nlh);
 	return b.len;
+}
+
+/* The checks of version 2, on forged answers, pages and figures. */
+static void check_checkers_v2(void)
+{
+	struct nfqring_wake req = { 0 }, got = { NFQRING_WAKE_NR, 4, NFQRING_WAKE_DELAY_US, 0 };
+	struct nfqring_wake_stats a = { .wakeups = 3, .wake_nr_hits = 1, .watermark_hits = 1,
+					.timer_wakeups = 1 }, b;
+	static uint8_t page[NFQRING_CTRL_SIZE];
+	uint32_t want[3] = { 5, 6, 0x10 }, have[3] = { 5, 6, 0x10 };
+	struct nstats s0 = { { 100, 60, 20, 0, 10, 5, 10 } }, s1;
+	size_t off;
+
+	/* SET_WAKE's clamp, for a ring of 8 frames */
+	got.wake_nr = 8;
+	expect_fire("wake: defaults, clamped to the ring", bad_wake_clamp(&req, &got, 8), false);
+	got.wake_nr = 9;
+	expect_fire("wake: wake_nr beyond the ring's frames", bad_wake_clamp(&req, &got, 8), true);
+	req = (struct nfqring_wake){ 1, 0, 0, 0 };
+	got = (struct nfqring_wake){ 1, 4, 0, 0 };
+	expect_fire("wake: wake_nr 1 and no delay", bad_wake_clamp(&req, &got, 8), false);
+	req = (struct nfqring_wake){ 3, 0xffffffff, NFQRING_WAKE_MAX_DELAY_US + 1, 0 };
+	got = (struct nfqring_wake){ 3, 8, NFQRING_WAKE_MAX_DELAY_US, 0 };
+	expect_fire("wake: clamped to the ring and the longest delay",
+		    bad_wake_clamp(&req, &got, 8), false);
+	got.max_delay_us++;
+	expect_fire("wake: max_delay_us over NFQRING_WAKE_MAX_DELAY_US",
+		    bad_wake_clamp(&req, &got, 8), true);
+	got = (struct nfqring_wake){ 2, 8, NFQRING_WAKE_MAX_DELAY_US, 0 };
+	expect_fire("wake: an in-range wake_nr changed", bad_wake_clamp(&req, &got, 8), true);
+	/* GET_WAKE_STATS */
+	expect_fire("wake stats: reasons add up", bad_wake_stats(NULL, &a, false, true), false);
+	b = a;
+	b.wakeups = 4;
+	expect_fire("wake stats: a wake-up without a reason", bad_wake_stats(NULL, &b, false, false),
+		    true);
+	b = a;
+	b.timer_wakeups = 2;
+	expect_fire("wake stats: a reason counted before its wake-up",
+		    bad_wake_stats(NULL, &b, false, false), false);
+	expect_fire("wake stats: ... but not once all is quiet",
+		    bad_wake_stats(NULL, &b, false, true), true);
+	b = a;
+	b.stalled = 2;
+	expect_fire("wake stats: stalled 2", bad_wake_stats(NULL, &b, true, false), true);
+	b = a;
+	b.stall_verdicts = 1;
+	expect_fire("wake stats: stall verdicts without a watchdog",
+		    bad_wake_stats(NULL, &b, false, false), true);
+	expect_fire("wake stats: stall verdicts of a watchdog", bad_wake_stats(&a, &b, true, false),
+		    false);
+	expect_fire("wake stats: a counter that went back", bad_wake_stats(&b, &a, true, false),
+		    true);
+	/* the control page */
+	memset(page, CTRL_PAD_BYTE, sizeof(page));
+	memset(page + offsetof(struct nfqring_ctrl, tx_cons), 0x11, 4);
+	expect_fire("control page: kernel words changed, pads kept", bad_ctrl_pads(page, CTRL_PAD_BYTE),
+		    false);
+	off = offsetof(struct nfqring_ctrl, tx_cons) + 4;
+	page[off] = 0;
+	expect_fire("control page: a byte after tx_cons written", bad_ctrl_pads(page, CTRL_PAD_BYTE),
+		    true);
+	expect_fire("control page: user words kept", bad_ctrl_user(want, have), false);
+	have[1]++;
+	expect_fire("control page: tx_prod written by the kernel", bad_ctrl_user(want, have), true);
+	expect_fire("control page: a difference across the wrap",
+		    bad_ctrl_seq("forged", 2, 0xffffffffU, 0, 4), false);
+	expect_fire("control page: the consumer ahead of the producer",
+		    bad_ctrl_seq("forged", 0, 5, 0, 4), true);
+	expect_fire("control page: more published than the ring has",
+		    bad_ctrl_seq("forged", 9, 4, -4, 4), true);
+	/* the watchdog and the churn's receiver */
+	expect_fire("stall: every unread packet has its stall verdict", bad_unread(3, true, 3), false);
+	expect_fire("stall: more unread packets than stall verdicts", bad_unread(4, true, 3), true);
+	expect_fire("stall: unread packets under a watchdog that drops", bad_unread(1, false, 10),
+		    true);
+	/* /proc/net/netfilter/nfqring_stats */
+	expect_fire("nfqring_stats: the sample parses",
+		    parse_nstats("queued 7\nverdicts 1\nflushed 2\nundelivered 0\nstall_flushed 3\nrefused_full 9\nstall_refused 1\nin_flight 0\n", &s1) &&
+		    s1.v[NS_STALL_REFUSED] == 1 && s1.v[NS_IN_FLIGHT] == 0 ? NULL : "did not parse",
+		    false);
+	s0.v[NS_IN_FLIGHT] = 0;
+	s1 = s0;
+	s1.v[NS_QUEUED] += 10;
+	s1.v[NS_VERDICTS] += 4;
+	s1.v[NS_STALL_FLUSHED] += 4;
+	s1.v[NS_STALL_REFUSED] += 2;
+	expect_fire("nfqring_stats: a round that adds up", bad_round_stats(&s0, &s1, 6), false);
+	expect_fire("nfqring_stats: stall verdicts the endpoints did not report",
+		    bad_round_stats(&s0, &s1, 5), true);
+	s1.v[NS_IN_FLIGHT] = 2;
+	expect_fire("nfqring_stats: packets in flight with no queue",
+		    bad_round_stats(&s0, &s1, 6), true);
 }
 
 /* Returns the number of checks that did not do what they should. */
@@ -4229,6 +4782,7 @@ static unsigned int check_checkers(void)
 	st.backlog_bytes = 0;
 	st.rx_frame_nr = 3;
 	expect_fire("stats: frames without a frame size", bad_stats(&st), true);
+	check_checkers_v2();
 	printf("abi_fuzz: self-test of the checks: %s\n",
 	       checks_missed ? "FAILED" : "each fired on its forgery and kept quiet on sound input");
 	return checks_missed;
@@ -4580,6 +5134,10 @@ static void churn_summary(void)
 		CH_COUNTER(ch_lines, "lines of its queue"),
 		CH_COUNTER(ch_busy_lines, "with frames in use"),
 		CH_COUNTER(ch_max_in_use, "largest rx_in_use"),
+		CH_COUNTER(ch_v2, "version 2"), CH_COUNTER(ch_wake_sets, "SET_WAKE"),
+		CH_COUNTER(ch_hushes, "hushes"), CH_COUNTER(ch_stalls, "stalls"),
+		CH_COUNTER(ch_stall_verdicts, "stall verdicts"),
+		CH_COUNTER(ch_unread, "accepted unread by the watchdog"),
 	};
 #undef CH_COUNTER
 	unsigned int i;
@@ -4607,6 +5165,7 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [--seed N] [--seconds S] [--iterations K] [--threads T] [--ops N]\n"
 		"          [--round-timeout S] [--no-rmmod] [--no-churn] [--race-delay US]\n"
+		"          [--churn-v2 V,S]\n"
 		"          [--self-test] [--check-checkers] [-v]\n", argv0);
 	exit(2);
 }
@@ -4625,6 +5184,7 @@ static void parse_args(int argc, char **argv)
 		{ "check-checkers", no_argument, NULL, 'C' },
 		{ "no-churn", no_argument, NULL, 'N' },
 		{ "race-delay", required_argument, NULL, 'D' },
+		{ "churn-v2", required_argument, NULL, 'V' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -4644,6 +5204,12 @@ static void parse_args(int argc, char **argv)
 		case 'C': opt.check_checkers = true; break;
 		case 'N': opt.churn = false; break;
 		case 'D': opt.race_delay = atoi(optarg); break;
+		case 'V':
+			if (sscanf(optarg, "%d,%d", &opt.churn_v2, &opt.churn_stall) != 2 ||
+			    opt.churn_v2 < 0 || opt.churn_v2 > 2 || opt.churn_stall < 0 ||
+			    opt.churn_stall > 2)
+				usage(argv[0]);
+			break;
 		case 'v': opt.verbose = true; break;
 		default: usage(argv[0]);
 		}
@@ -4664,9 +5230,13 @@ static void parse_args(int argc, char **argv)
 
 static void replay_hint(uint64_t seed)
 {
-	printf("abi_fuzz: FAILED in round %u; replay with: abi_fuzz --seed 0x%016llx --iterations 1 --threads %u --ops %u%s%s\n",
+	char v2[32] = "";
+
+	if (opt.churn_v2 >= 0)
+		snprintf(v2, sizeof(v2), " --churn-v2 %d,%d", opt.churn_v2, opt.churn_stall);
+	printf("abi_fuzz: FAILED in round %u; replay with: abi_fuzz --seed 0x%016llx --iterations 1 --threads %u --ops %u%s%s%s\n",
 	       cur_round, (unsigned long long)seed, opt.threads, opt.ops,
-	       opt.self_test ? " --self-test" : "", opt.churn ? "" : " --no-churn");
+	       opt.self_test ? " --self-test" : "", opt.churn ? "" : " --no-churn", v2);
 	printf("abi_fuzz: replay-seed 0x%016llx\n", (unsigned long long)seed);
 }
 
@@ -4729,6 +5299,9 @@ int main(int argc, char **argv)
 		struct program p;
 		char detail[4608];
 		const char *why = NULL;
+		struct nstats before;
+		uint64_t harvest0;
+		bool have_ns;
 		int status = 0;
 		pid_t pid;
 
@@ -4746,6 +5319,8 @@ int main(int argc, char **argv)
 		if (opt.churn && test_build && !set_race_delay(p.race_delay))
 			printf("abi_fuzz: could not set %s\n", DELAY_PARAM);
 		memset(prog, 0, sizeof(*prog));
+		have_ns = read_nstats(&before);
+		harvest0 = cnt->stall_harvest;
 		fflush(stdout);
 		t0 = now();
 		pid = fork();
@@ -4786,6 +5361,17 @@ int main(int argc, char **argv)
 			why = unclean(base_ref, detail, sizeof(detail));
 			if (why)
 				printf("abi_fuzz: after round %u: %s\n%s\n", r, why, detail);
+		}
+		if (!why && have_ns) {
+			struct nstats after;
+			const char *bad = "it cannot be read";
+
+			if (!read_nstats(&after) ||
+			    (bad = bad_round_stats(&before, &after, cnt->stall_harvest - harvest0))) {
+				printf("abi_fuzz: after round %u: /proc/net/netfilter/nfqring_stats: %s\n",
+				       r, bad);
+				why = "packets went unaccounted";
+			}
 		}
 		if (!why && kmsg_reports())
 			why = "the kernel logged a report";
