@@ -1338,7 +1338,7 @@ static const char *final_wake_stats(int fd, const struct nfqring_wake_stats *pre
 		broken("SET_STALL(off): %s", strerror(errno));
 	if (ioctl(fd, NFQRING_GET_WAKE_STATS, st))
 		broken("GET_WAKE_STATS: %s", strerror(errno));
-	for (k = 0; k < 50; k++) {
+	for (k = 0; k < 100; k++) {
 		bad = bad_wake_stats(prev, st, stall_ever, quiet);
 		usleep(k ? 10000 : 2000);
 		if (ioctl(fd, NFQRING_GET_WAKE_STATS, &again))
@@ -1479,7 +1479,6 @@ static void op_open(struct rng *r, unsigned int s)
 	struct slot *sl = &slots[s % NSLOT];
 	int fd, e;
 
-	(void)r;
 	pthread_mutex_lock(&sl->lock);
 	e = new_ep(false);
 	if (e < 0) {
@@ -1497,8 +1496,18 @@ static void op_open(struct rng *r, unsigned int s)
 		broken("dup3: %s", strerror(errno));
 	close(fd);
 	sl->ep = e;
+	if (chance(r, 25)) {	/* version 2 from the start */
+		int ret = ioctl(slot_fd(s), NFQRING_SET_VERSION,
+				(unsigned long)NFQRING_ABI_VERSION_2);
+
+		if (ret != NFQRING_ABI_VERSION_2)
+			broken("SET_VERSION(2) on a new endpoint: %d %s", ret,
+			       ret < 0 ? strerror(errno) : "");
+		eps[e].v2 = true;
+		CNT(ver_2);
+	}
 	pthread_mutex_unlock(&sl->lock);
-	vlog("slot %u is endpoint %d", s % NSLOT, e);
+	vlog("slot %u is endpoint %d%s", s % NSLOT, e, eps[e].v2 ? " (version 2)" : "");
 }
 
 static void op_close(unsigned int s)
@@ -4075,7 +4084,7 @@ static const char *ch_unread_explained(void)
 	const char *bad = NULL;
 	int k;
 
-	for (k = 0; k < 40; k++) {
+	for (k = 0; k < 200; k++) {	/* a second, for a vCPU the host put aside */
 		if (ioctl(ch.fd, NFQRING_GET_WAKE_STATS, &st))
 			broken("GET_WAKE_STATS (churn): %s", strerror(errno));
 		bad = bad_unread(ch.nunread, true, st.stall_verdicts);
