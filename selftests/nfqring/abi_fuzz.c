@@ -4,7 +4,8 @@
  *
  *   abi_fuzz [--seed N] [--seconds S] [--iterations K] [--threads T]
  *            [--ops N] [--round-timeout S] [--no-rmmod] [--no-churn]
- *            [--race-delay US] [--self-test] [--check-checkers] [-v]
+ *            [--race-delay US] [--churn-v2 V,S] [--self-test] [--check-checkers]
+ *            [-v]
  *
  * One master seed gives a chain of round seeds (round 0 uses the master
  * seed itself, so `--seed X --iterations 1` replays the round that printed
@@ -23,12 +24,19 @@
  * garbage through write() and the TX ring, TX flushes, read(), poll(),
  * stats, traffic (also GSO and IPv6), RX consumption, status scribbling,
  * close/reopen, a veth deleted with packets queued, a child that binds a
- * queue in its own namespace and exits, and an nft reload.  Beside them, in
+ * queue in its own namespace and exits, and an nft reload; and version 2:
+ * SET_VERSION at any moment (2 before and after rings, again, back to 1,
+ * versions the module does not speak), SET_WAKE and SET_STALL with edge
+ * values, GET_WAKE_STATS, the control page mapped right and wrong,
+ * unmapped, scribbled over (the kernel's words too) while traffic runs,
+ * and NEED_WAKEUP with a nap in poll().  Beside them, in
  * every round unless --no-churn, "the churn" (see there) replaces the RX
  * ring of an endpoint of its own, binds and unbinds its queue and changes
  * its copy range while UDP of 64 B to 9 KB and UDP GSO flows, and checks
  * every frame and message it reads, the ring order, the ids per binding,
- * that no packet is released unread, and /proc's ring figures.  In a test
+ * that no packet is released unread (but by the stall watchdog's
+ * NF_ACCEPT, in rounds whose churn speaks version 2 and hangs on purpose),
+ * its control page's sequence numbers, and /proc's ring figures.  In a test
  * build of the module a round may widen the module's race windows
  * (test_delay_us, drawn from the round seed unless --race-delay).
  *
@@ -39,9 +47,18 @@
  * frame after the message, TX frames except nm_status, read() buffers and
  * ioctl results past their size); published frames and read() messages are
  * well-formed PACKET (or ack) messages; no frame stays RESERVED once the
- * traffic has stopped; after the round no queue is left in /proc, the
- * module's reference count is back, and the kernel logged no report.  At
- * the end, rmmod nfqring and modprobe nfqring must work.
+ * traffic has stopped; version 2: SET_VERSION, SET_WAKE, SET_STALL,
+ * GET_WAKE_STATS and the control page's mmap() succeed or fail exactly as
+ * nfqring.h and the module say (EINVAL, EBUSY, EOPNOTSUPP, EFAULT),
+ * GET_VERSION says 2 once asked, SET_WAKE answers the documented clamp,
+ * wake-up figures add up and never go back, the kernel writes nothing on
+ * the control page but rx_prod, tx_cons and the NEED_WAKEUP bit (rx_cons
+ * and tx_prod only when a ring is set up, both sequence numbers equal
+ * then); after the round no queue is left in /proc, the module's reference
+ * count is back, /proc/net/netfilter/nfqring_stats has nothing in flight
+ * and as many stall verdicts as the endpoints reported, and the kernel
+ * logged no report.  At the end, rmmod nfqring and modprobe nfqring must
+ * work.
  *
  * --self-test makes the run fail on purpose (a bogus expectation) after
  * showing that each of the churn's checks fires on forged input;
@@ -126,9 +143,10 @@ static struct {
 	uint64_t seed;
 	unsigned int seconds, iterations, threads, ops, round_timeout;
 	int race_delay;		/* -1: drawn per round */
+	int churn_v2, churn_stall;	/* -1: drawn per round */
 	bool verbose, self_test, rmmod, churn, check_checkers;
 } opt = { .threads = 4, .ops = 160, .round_timeout = 120, .rmmod = true, .churn = true,
-	  .race_delay = -1 };
+	  .race_delay = -1, .churn_v2 = -1, .churn_stall = -1 };
 
 static long page_sz;
 
@@ -141,6 +159,10 @@ struct counters {
 	uint64_t ch_ring_ok, ch_ring_busy, ch_binds, ch_params, ch_sent, ch_raced,
 		 ch_valid, ch_copy, ch_backlog, ch_overruns, ch_batches, ch_verdicts,
 		 ch_delivered, ch_proc, ch_lines, ch_busy_lines, ch_max_in_use;
+	/* version 2 */
+	uint64_t ver_2, ver_1, ver_einval, ver_ebusy, wake_ok, wake_err, stall_ok, stall_err,
+		 wstats, cmaps, cmap_refused, ctrl_scrib, ctrl_polls, stall_harvest;
+	uint64_t ch_v2, ch_hushes, ch_stalls, ch_stall_verdicts, ch_unread, ch_wake_sets;
 };
 /* What each thread is doing, for hang reports. */
 struct progress {
@@ -194,13 +216,15 @@ enum op_type {
 	OP_OPEN, OP_CLOSE, OP_SETRING, OP_MMAP, OP_MUNMAP, OP_MREMAP,
 	OP_CONFIG, OP_WRITE, OP_WRITE0, OP_SEND, OP_CONSUME, OP_TXPUT,
 	OP_FLUSH, OP_READ, OP_POLL, OP_STATS, OP_IOCTL, OP_SCRIBBLE,
+	OP_VERSION, OP_WAKE, OP_STALL, OP_WSTATS, OP_CTRLMAP, OP_CTRL,
 	OP_SLEEP, OP_VETH, OP_NSCHILD, OP_NFT, OP_NR
 };
 
 static const char *const op_names[OP_NR] = {
 	"open", "close", "setring", "mmap", "munmap", "mremap", "config",
 	"write", "write0", "send", "consume", "txput", "flush", "read",
-	"poll", "stats", "ioctl", "scribble", "sleep", "veth", "nschild", "nft",
+	"poll", "stats", "ioctl", "scribble", "version", "wake", "stall", "wstats",
+	"ctrlmap", "ctrl", "sleep", "veth", "nschild", "nft",
 };
 
 /* Weights of the ops drawn at random; the last three are placed apart. */
@@ -210,6 +234,8 @@ static const uint8_t op_weight[OP_NR] = {
 	[OP_WRITE0] = 2, [OP_SEND] = 14, [OP_CONSUME] = 12, [OP_TXPUT] = 10,
 	[OP_FLUSH] = 6, [OP_READ] = 8, [OP_POLL] = 3, [OP_STATS] = 3,
 	[OP_IOCTL] = 2, [OP_SCRIBBLE] = 2, [OP_SLEEP] = 1,
+	[OP_VERSION] = 3, [OP_WAKE] = 3, [OP_STALL] = 2, [OP_WSTATS] = 2, [OP_CTRLMAP] = 3,
+	[OP_CTRL] = 5,
 };
 
 struct op {
@@ -222,13 +248,14 @@ struct op {
 };
 
 /* The churn's threads (see "the churn" below). */
-enum { CT_RING, CT_BIND, CT_COPY, CT_SEND, CT_RACE, CT_CONSUME, CT_PROBE, CT_NR };
+enum { CT_RING, CT_BIND, CT_COPY, CT_SEND, CT_RACE, CT_CONSUME, CT_PROBE, CT_STALL, CT_NR };
 
 struct program {
 	unsigned int	nops[64];
 	struct op	*ops[64];
 	uint64_t	churn_seed[CT_NR];
 	unsigned int	race_delay;	/* test build: test_delay_us */
+	uint8_t		ch_v2, ch_stall;	/* the churn's version 2 and watchdog modes */
 	uint32_t	hash;
 	unsigned int	total;
 };
@@ -300,8 +327,18 @@ static void gen_program(struct program *p, uint64_t seed)
 		p->race_delay = chance(&r, 50) ? 0 : delay[rnd(&r, 4)];
 		if (opt.race_delay >= 0)
 			p->race_delay = opt.race_delay;
+		/* version 2 from the start, from a moment without a ring, or never */
+		p->ch_v2 = chance(&r, 40) ? 1 : chance(&r, 45) ? 2 : 0;
+		/* no watchdog, one that drops, one that accepts or drops */
+		p->ch_stall = rnd(&r, 10) < 3 ? 0 : rnd(&r, 2) ? 1 : 2;
+		if (opt.churn_v2 >= 0)
+			p->ch_v2 = opt.churn_v2;
+		if (opt.churn_stall >= 0)
+			p->ch_stall = opt.churn_stall;
 		p->hash = fnv(p->churn_seed, sizeof(p->churn_seed), p->hash);
 		p->hash = fnv(&p->race_delay, sizeof(p->race_delay), p->hash);
+		p->hash = fnv(&p->ch_v2, 1, p->hash);
+		p->hash = fnv(&p->ch_stall, 1, p->hash);
 	}
 }
 
@@ -380,6 +417,14 @@ struct epo {
 	uint32_t	rx_pos, tx_pos;
 	uint8_t		*rxf;		/* per RX frame: RXF_* */
 	uint32_t	*txh, *txl, *txs; /* per TX frame: body hash, nm_len, status */
+	/* version 2 (set under the slot's lock and this one) */
+	bool		v2;		/* NFQRING_SET_VERSION(2) succeeded */
+	bool		stall_ever;	/* a watchdog was switched on */
+	bool		ctrl_primed;	/* the control page's pads hold CTRL_PAD_BYTE */
+	bool		ctrl_known;	/* its user words are the three below */
+	uint32_t	c_rx_cons, c_tx_prod, c_flags; /* c_flags: but NEED_WAKEUP */
+	bool		have_ws;
+	struct nfqring_wake_stats ws;	/* the last GET_WAKE_STATS */
 };
 
 struct slot {
@@ -1000,6 +1045,327 @@ static void check_tx_frame(struct epo *e, uint8_t *txring, uint32_t i)
 		broken("TX frame %u: header fields written", i);
 }
 
+/* ---------- version 2: the control page, moderation, the watchdog ---------- */
+
+/*
+ * Control page mappings are records of their own (up to MAXCMAP), each with
+ * a descriptor of its endpoint (CMAP_FD on), so that poll() can be asked
+ * through the mapping after its slot moved on.  Everything on a control
+ * page is read and written under its endpoint's lock; the kernel writes
+ * rx_prod, tx_cons and the NEED_WAKEUP bit of flags at any time, and
+ * rx_cons and tx_prod only when a ring is set up (or the page is made).
+ */
+#define MAXCMAP		6
+#define CMAP_FD		920
+#define CTRL_PAD_BYTE	0xa5	/* the control page around its five words */
+
+struct cmapr {
+	bool		used, ro;
+	int		ep, fd;
+	unsigned int	gen;
+	struct nfqring_ctrl *c;
+};
+
+static struct cmapr cmaps[MAXCMAP];
+static bool round_ending;	/* the last look: counters must have settled */
+
+static void check_version(int fd, const struct epo *e);
+
+static uint32_t cload(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void cstore(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static bool ctrl_word(size_t off)
+{
+	return off == offsetof(struct nfqring_ctrl, rx_prod) ||
+	       off == offsetof(struct nfqring_ctrl, rx_cons) ||
+	       off == offsetof(struct nfqring_ctrl, flags) ||
+	       off == offsetof(struct nfqring_ctrl, tx_prod) ||
+	       off == offsetof(struct nfqring_ctrl, tx_cons);
+}
+
+/* NULL when every byte of the page but its five words is @pad. */
+static const char *bad_ctrl_pads(const uint8_t *page, uint8_t pad)
+{
+	static __thread char msg[160];
+	size_t off;
+
+	for (off = 0; off < NFQRING_CTRL_SIZE; off += 4) {
+		uint32_t w, want;
+
+		if (ctrl_word(off))
+			continue;
+		memcpy(&w, page + off, 4);
+		memset(&want, pad, 4);
+		if (w != want) {
+			snprintf(msg, sizeof(msg),
+				 "bytes %zu-%zu are 0x%08x, not 0x%08x: the kernel wrote outside its words",
+				 off, off + 3, w, want);
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * NULL when the user words are what we wrote (@want: rx_cons, tx_prod,
+ * flags but NEED_WAKEUP): no ring was set up since, so the kernel may not
+ * have changed them.
+ */
+static const char *bad_ctrl_user(const uint32_t want[3], const uint32_t got[3])
+{
+	static const char *const name[3] = { "rx_cons", "tx_prod", "flags (but NEED_WAKEUP)" };
+	static __thread char msg[200];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (want[i] != got[i]) {
+			snprintf(msg, sizeof(msg),
+				 "%s is 0x%08x, but we wrote 0x%08x and set up no ring since: the kernel wrote userspace's word",
+				 name[i], got[i], want[i]);
+			return msg;
+		}
+	return NULL;
+}
+
+/* NULL when @what = (int32_t)(@prod - @cons) lies in [@lo, @hi]. */
+static const char *bad_ctrl_seq(const char *what, uint32_t prod, uint32_t cons, int64_t lo,
+				int64_t hi)
+{
+	static __thread char msg[240];
+	int64_t d = (int32_t)(prod - cons);
+
+	if (d >= lo && d <= hi)
+		return NULL;
+	snprintf(msg, sizeof(msg), "%s: producer 0x%08x, consumer 0x%08x, a difference of %lld, not in [%lld, %lld]",
+		 what, prod, cons, (long long)d, (long long)lo, (long long)hi);
+	return msg;
+}
+
+/*
+ * NULL when SET_WAKE answered @req with @got as the header says: zero takes
+ * the default, the rest is clamped (wake_nr and watermark to 1 .. @frames,
+ * the ring's frames or NFQRING_MAX_FRAMES without one; max_delay_us to at
+ * most NFQRING_WAKE_MAX_DELAY_US, and 0 with wake_nr 1 may stay 0).
+ */
+static const char *bad_wake_clamp(const struct nfqring_wake *req, const struct nfqring_wake *got,
+				  uint32_t frames)
+{
+	static __thread char msg[300];
+	uint32_t nr = req->wake_nr ? req->wake_nr : NFQRING_WAKE_NR;
+	uint32_t wm = req->watermark ? req->watermark : frames / 2 ? frames / 2 : 1;
+	uint32_t d = req->max_delay_us ? req->max_delay_us : NFQRING_WAKE_DELAY_US;
+
+	nr = nr > frames ? frames : nr ? nr : 1;
+	wm = wm > frames ? frames : wm ? wm : 1;
+	d = d > NFQRING_WAKE_MAX_DELAY_US ? NFQRING_WAKE_MAX_DELAY_US : d;
+	if (got->wake_nr == nr && got->watermark == wm && got->reserved == req->reserved &&
+	    (got->max_delay_us == d ||
+	     (!req->max_delay_us && req->wake_nr == 1 && !got->max_delay_us)))
+		return NULL;
+	snprintf(msg, sizeof(msg),
+		 "asked wake_nr %u watermark %u max_delay_us %u (ring of %u frames), got %u %u %u reserved %u; the documented clamp gives %u %u %u",
+		 req->wake_nr, req->watermark, req->max_delay_us, frames, got->wake_nr,
+		 got->watermark, got->max_delay_us, got->reserved, nr, wm, d);
+	return msg;
+}
+
+/*
+ * NULL when GET_WAKE_STATS figures are possible: each wake-up has its reason
+ * counted first (so the reasons add up to at least the wake-ups, exactly
+ * once all is quiet, @quiet), stalled is 0 or 1, no watchdog figures without
+ * a watchdog, and no counter goes back from @prev (may be NULL).
+ */
+static const char *bad_wake_stats(const struct nfqring_wake_stats *prev,
+				  const struct nfqring_wake_stats *st, bool stall_ever, bool quiet)
+{
+	static __thread char msg[300];
+	unsigned long long why = st->wake_nr_hits + st->watermark_hits + st->timer_wakeups;
+
+	if (st->stalled > 1 || st->reserved)
+		snprintf(msg, sizeof(msg), "stalled %u reserved %u", st->stalled, st->reserved);
+	else if (why < st->wakeups || (quiet && why != st->wakeups))
+		snprintf(msg, sizeof(msg),
+			 "%llu wake-ups, but wake_nr_hits %llu + watermark_hits %llu + timer_wakeups %llu = %llu%s",
+			 (unsigned long long)st->wakeups, (unsigned long long)st->wake_nr_hits,
+			 (unsigned long long)st->watermark_hits,
+			 (unsigned long long)st->timer_wakeups, why,
+			 quiet ? " once everything was quiet" : "");
+	else if (!stall_ever && (st->stalls || st->stall_verdicts || st->stalled))
+		snprintf(msg, sizeof(msg),
+			 "stalls %llu stall_verdicts %llu stalled %u, but no watchdog was ever switched on",
+			 (unsigned long long)st->stalls, (unsigned long long)st->stall_verdicts,
+			 st->stalled);
+	else if (prev && (st->wakeups < prev->wakeups || st->wake_nr_hits < prev->wake_nr_hits ||
+			  st->watermark_hits < prev->watermark_hits ||
+			  st->timer_wakeups < prev->timer_wakeups || st->skipped < prev->skipped ||
+			  st->stalls < prev->stalls || st->stall_verdicts < prev->stall_verdicts))
+		snprintf(msg, sizeof(msg),
+			 "a counter went back: wakeups %llu -> %llu, skipped %llu -> %llu, stalls %llu -> %llu, stall_verdicts %llu -> %llu",
+			 (unsigned long long)prev->wakeups, (unsigned long long)st->wakeups,
+			 (unsigned long long)prev->skipped, (unsigned long long)st->skipped,
+			 (unsigned long long)prev->stalls, (unsigned long long)st->stalls,
+			 (unsigned long long)prev->stall_verdicts,
+			 (unsigned long long)st->stall_verdicts);
+	else
+		return NULL;
+	return msg;
+}
+
+/*
+ * Under the endpoint lock: the control page at @c kept what the kernel may
+ * not write (pads, and the user words unless a ring was set up since);
+ * then the page is primed (when @writable) and its user words learnt.
+ */
+static void ctrl_sync(struct epo *e, struct nfqring_ctrl *c, bool writable)
+{
+	uint32_t got[3], want[3] = { e->c_rx_cons, e->c_tx_prod, e->c_flags };
+	const char *bad = bad_ctrl_pads((const uint8_t *)c, e->ctrl_primed ? CTRL_PAD_BYTE : 0);
+	size_t off;
+
+	if (bad)
+		broken("control page of endpoint %td: %s", e - eps, bad);
+	got[0] = cload(&c->rx_cons);
+	got[1] = cload(&c->tx_prod);
+	got[2] = cload(&c->flags) & ~NFQRING_CTRL_NEED_WAKEUP;
+	if (e->ctrl_known) {
+		bad = bad_ctrl_user(want, got);
+		if (bad)
+			broken("control page of endpoint %td: %s", e - eps, bad);
+	}
+	e->c_rx_cons = got[0];
+	e->c_tx_prod = got[1];
+	e->c_flags = got[2];
+	e->ctrl_known = true;
+	if (!writable || e->ctrl_primed)
+		return;
+	for (off = 0; off < NFQRING_CTRL_SIZE; off += 4)
+		if (!ctrl_word(off))
+			memset((uint8_t *)c + off, CTRL_PAD_BYTE, 4);
+	e->ctrl_primed = true;
+}
+
+/* A control page mapping of endpoint @ei (its lock held), or NULL. */
+static struct cmapr *cmap_of(int ei)
+{
+	struct cmapr *cm = NULL;
+	unsigned int i;
+
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; i < MAXCMAP; i++)
+		if (cmaps[i].used && cmaps[i].ep == ei) {
+			cm = &cmaps[i];
+			break;
+		}
+	pthread_mutex_unlock(&maps_lock);
+	return cm;
+}
+
+/* As map_get(), for control page mappings. */
+static struct cmapr *cmap_get(unsigned int idx, struct epo **ep)
+{
+	struct cmapr *cm = NULL;
+	unsigned int gen, i, n = 0, k;
+	bool ok;
+	int e;
+
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; i < MAXCMAP; i++)
+		n += cmaps[i].used;
+	k = n ? idx % n : 0;
+	for (i = 0; n && i < MAXCMAP; i++)
+		if (cmaps[i].used && k-- == 0) {
+			cm = &cmaps[i];
+			break;
+		}
+	if (!cm) {
+		pthread_mutex_unlock(&maps_lock);
+		return NULL;
+	}
+	e = cm->ep;
+	gen = cm->gen;
+	pthread_mutex_unlock(&maps_lock);
+	pthread_mutex_lock(&eps[e].lock);
+	pthread_mutex_lock(&maps_lock);
+	ok = cm->used && cm->gen == gen && cm->ep == e;
+	pthread_mutex_unlock(&maps_lock);
+	if (!ok) {
+		pthread_mutex_unlock(&eps[e].lock);
+		return NULL;
+	}
+	*ep = &eps[e];
+	return cm;
+}
+
+/* Under the endpoint lock: a last look, then unmaps and frees the record. */
+static void cmap_drop(struct cmapr *cm, struct epo *e)
+{
+	ctrl_sync(e, cm->c, !cm->ro);
+	if (munmap(cm->c, NFQRING_CTRL_SIZE))
+		broken("munmap of a control page: %s", strerror(errno));
+	close(cm->fd);
+	pthread_mutex_lock(&maps_lock);
+	cm->used = false;
+	pthread_mutex_unlock(&maps_lock);
+}
+
+/*
+ * Under the slot's and the endpoint's lock, before its descriptor goes: the
+ * watchdog off, and what it did counted for the round's end-to-end check
+ * against /proc/net/netfilter/nfqring_stats (our namespace's endpoints
+ * only).  At the round's end the wake-up figures must also have settled.
+ */
+/*
+ * The watchdog off (when it was ever on), then GET_WAKE_STATS until they
+ * pass and stall_verdicts holds still: a flush counts its verdicts right
+ * after it gave them.  NULL, or what is wrong with the last figures.
+ */
+static const char *final_wake_stats(int fd, const struct nfqring_wake_stats *prev,
+				    bool stall_ever, bool quiet, struct nfqring_wake_stats *st)
+{
+	struct nfqring_stall off = { 0, NF_ACCEPT };
+	struct nfqring_wake_stats again;
+	const char *bad = NULL;
+	int k;
+
+	if (stall_ever && ioctl(fd, NFQRING_SET_STALL, &off))
+		broken("SET_STALL(off): %s", strerror(errno));
+	if (ioctl(fd, NFQRING_GET_WAKE_STATS, st))
+		broken("GET_WAKE_STATS: %s", strerror(errno));
+	for (k = 0; k < 100; k++) {
+		bad = bad_wake_stats(prev, st, stall_ever, quiet);
+		usleep(k ? 10000 : 2000);
+		if (ioctl(fd, NFQRING_GET_WAKE_STATS, &again))
+			broken("GET_WAKE_STATS: %s", strerror(errno));
+		if (!bad && again.stall_verdicts == st->stall_verdicts)
+			break;
+		*st = again;
+	}
+	return bad;
+}
+
+static void ep_retire(struct epo *e, int fd)
+{
+	struct nfqring_wake_stats st;
+	const char *bad;
+
+	if (!e->v2)
+		return;
+	bad = final_wake_stats(fd, e->have_ws ? &e->ws : NULL, e->stall_ever, round_ending, &st);
+	if (bad)
+		broken("GET_WAKE_STATS before close of endpoint %td: %s", e - eps, bad);
+	e->ws = st;
+	e->have_ws = true;
+	if (!e->foreign)
+		__atomic_add_fetch(&cnt->stall_harvest, st.stall_verdicts, __ATOMIC_RELAXED);
+}
+
 /* ---------- request generation ---------- */
 
 enum { REQ_INVALID, REQ_TEARDOWN, REQ_VALID };
@@ -1098,12 +1464,21 @@ static int slot_fd(unsigned int s)
 	return SLOT_FD(s % NSLOT);
 }
 
+/* Under the slot's lock: its endpoint's descriptor is about to go. */
+static void slot_retire(struct slot *sl, unsigned int s)
+{
+	struct epo *e = &eps[sl->ep];
+
+	pthread_mutex_lock(&e->lock);
+	ep_retire(e, slot_fd(s));
+	pthread_mutex_unlock(&e->lock);
+}
+
 static void op_open(struct rng *r, unsigned int s)
 {
 	struct slot *sl = &slots[s % NSLOT];
 	int fd, e;
 
-	(void)r;
 	pthread_mutex_lock(&sl->lock);
 	e = new_ep(false);
 	if (e < 0) {
@@ -1114,13 +1489,25 @@ static void op_open(struct rng *r, unsigned int s)
 	fd = open(NFQRING_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		broken("open(%s): %s", NFQRING_DEVICE, strerror(errno));
+	if (sl->ep >= 0)
+		slot_retire(sl, s);
 	/* Replacing the number releases the old file once no call uses it. */
 	if (dup3(fd, slot_fd(s), O_CLOEXEC) < 0)
 		broken("dup3: %s", strerror(errno));
 	close(fd);
 	sl->ep = e;
+	if (chance(r, 25)) {	/* version 2 from the start */
+		int ret = ioctl(slot_fd(s), NFQRING_SET_VERSION,
+				(unsigned long)NFQRING_ABI_VERSION_2);
+
+		if (ret != NFQRING_ABI_VERSION_2)
+			broken("SET_VERSION(2) on a new endpoint: %d %s", ret,
+			       ret < 0 ? strerror(errno) : "");
+		eps[e].v2 = true;
+		CNT(ver_2);
+	}
 	pthread_mutex_unlock(&sl->lock);
-	vlog("slot %u is endpoint %d", s % NSLOT, e);
+	vlog("slot %u is endpoint %d%s", s % NSLOT, e, eps[e].v2 ? " (version 2)" : "");
 }
 
 static void op_close(unsigned int s)
@@ -1128,10 +1515,36 @@ static void op_close(unsigned int s)
 	struct slot *sl = &slots[s % NSLOT];
 
 	pthread_mutex_lock(&sl->lock);
+	if (sl->ep >= 0)
+		slot_retire(sl, s);
 	if (sl->ep >= 0 && close(slot_fd(s)))
 		broken("close: %s", strerror(errno));
 	sl->ep = -1;
 	pthread_mutex_unlock(&sl->lock);
+}
+
+/*
+ * Under the endpoint lock, after a ring of a version-2 endpoint was set up:
+ * its two sequence numbers start equal.  RX: a queue may be bound and
+ * frames published since, never more than the new ring has; TX: nothing
+ * can be processed before we make a frame VALID.  The user words are the
+ * kernel's to set now: learnt again.
+ */
+static void ctrl_after_setup(struct epo *e, int ei, bool tx)
+{
+	struct cmapr *cm = cmap_of(ei);
+	const char *bad;
+
+	e->ctrl_known = false;
+	if (!cm)
+		return;
+	if (tx)
+		bad = bad_ctrl_seq("TX set up", cload(&cm->c->tx_prod), cload(&cm->c->tx_cons), 0, 0);
+	else
+		bad = bad_ctrl_seq("RX set up", cload(&cm->c->rx_prod), cload(&cm->c->rx_cons), 0,
+				   e->rx.nm_frame_nr);
+	if (bad)
+		broken("control page of endpoint %d: %s", ei, bad);
 }
 
 static void op_setring(struct rng *r, unsigned int s, unsigned int variant)
@@ -1203,6 +1616,8 @@ static void op_setring(struct rng *r, unsigned int s, unsigned int variant)
 		ep_set_tx(e, &q), e->tx_fresh = true;
 	else
 		ep_set_rx(e, &q), e->rx_fresh = true;
+	if (e->v2)
+		ctrl_after_setup(e, sl->ep, tx);
 out:
 	pthread_mutex_unlock(&e->lock);
 	pthread_mutex_unlock(&sl->lock);
@@ -1901,24 +2316,518 @@ static void op_ioctl(struct rng *r, unsigned int s, unsigned int variant)
 	unsigned long cmd;
 
 	switch (variant % 3) {
-	case 0:
-		ret = ioctl(fd, NFQRING_GET_VERSION);
-		if (ret != NFQRING_ABI_VERSION && !(ret == -1 && errno == EBADF))
-			broken("GET_VERSION returned %d", ret);
+	case 0: {	/* 1, or 2 for an endpoint that asked for it */
+		struct slot *sl = &slots[s % NSLOT];
+
+		pthread_mutex_lock(&sl->lock);
+		if (sl->ep >= 0) {
+			check_version(fd, &eps[sl->ep]);
+		} else {
+			ret = ioctl(fd, NFQRING_GET_VERSION);
+			if (ret != -1 || errno != EBADF)
+				broken("GET_VERSION on a closed slot returned %d", ret);
+		}
+		pthread_mutex_unlock(&sl->lock);
 		return;
+	}
 	case 1:	/* our magic, a number or a size that is not ours */
 		cmd = rnd(r, 2) ? _IO(NFQRING_IOC_MAGIC, 9 + rnd(r, 246)) :
 			_IOW(NFQRING_IOC_MAGIC, 1, uint32_t);
 		break;
-	default:	/* a known number with the wrong direction */
-		cmd = rnd(r, 2) ? _IOW(NFQRING_IOC_MAGIC, 4, struct nfqring_stats) :
-			_IO(NFQRING_IOC_MAGIC, 1 + rnd(r, 2));
+	default:	/* a known number with the wrong direction or size */
+		switch (rnd(r, 6)) {
+		case 0:	cmd = _IOW(NFQRING_IOC_MAGIC, 4, struct nfqring_stats); break;
+		case 1:	cmd = _IO(NFQRING_IOC_MAGIC, 1 + rnd(r, 2)); break;
+		case 2:	cmd = _IOW(NFQRING_IOC_MAGIC, 5, uint32_t); break;
+		case 3:	cmd = _IO(NFQRING_IOC_MAGIC, 6 + rnd(r, 3)); break;
+		case 4:	cmd = _IOR(NFQRING_IOC_MAGIC, 7, struct nfqring_stall); break;
+		default: cmd = _IOWR(NFQRING_IOC_MAGIC, 8, struct nfqring_wake); break;
+		}
 		break;
 	}
 	ret = ioctl(fd, cmd, NULL);
 	if (ret != -1)
 		broken("ioctl 0x%lx returned %d", cmd, ret);
 	expect_errno("unknown ioctl", errno, E(ENOTTY) | E(EBADF));
+}
+
+/* ---------- the ops of version 2 ---------- */
+
+/* Locks slot @s and its endpoint; NULL (nothing locked) when it is closed. */
+static struct epo *slot_ep(unsigned int s, int *ei)
+{
+	struct slot *sl = &slots[s % NSLOT];
+
+	pthread_mutex_lock(&sl->lock);
+	if (sl->ep < 0) {
+		pthread_mutex_unlock(&sl->lock);
+		CNT(skipped);
+		return NULL;
+	}
+	*ei = sl->ep;
+	pthread_mutex_lock(&eps[*ei].lock);
+	return &eps[*ei];
+}
+
+static void slot_ep_unlock(unsigned int s, struct epo *e)
+{
+	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(&slots[s % NSLOT].lock);
+}
+
+/* What GET_VERSION must say: 2 once the endpoint asked for it. */
+static void check_version(int fd, const struct epo *e)
+{
+	int ret = ioctl(fd, NFQRING_GET_VERSION);
+	int want = e->v2 ? NFQRING_ABI_VERSION_2 : NFQRING_ABI_VERSION;
+
+	if (ret != want)
+		broken("GET_VERSION returned %d (%s) on an endpoint that %s", ret,
+		       ret < 0 ? strerror(errno) : "", e->v2 ? "switched to version 2" :
+		       "never asked for version 2");
+}
+
+/*
+ * SET_VERSION at any moment: 2 (before or after rings, again and again), 1
+ * (EBUSY once the control page exists, that is once it speaks 2) and
+ * versions the module does not speak (EINVAL), the argument by value.
+ */
+static void op_version(struct rng *r, unsigned int s, unsigned int variant)
+{
+	static const unsigned long bad[] = {
+		0, 3, 4, 0xffffffffUL, 1UL << 32 | 2, 1UL << 32 | 1, ~0UL, 0x8000000000000002UL,
+	};
+	int fd = slot_fd(s), ei, ret, err;
+	unsigned long v;
+	struct epo *e;
+
+	e = slot_ep(s, &ei);
+	if (!e)
+		return;
+	switch (variant % 8) {
+	case 0 ... 4:	v = NFQRING_ABI_VERSION_2; break;
+	case 5:		v = NFQRING_ABI_VERSION; break;
+	case 6:		v = bad[rnd(r, 8)]; break;
+	default:	check_version(fd, e); goto out;
+	}
+	ret = ioctl(fd, NFQRING_SET_VERSION, v);
+	err = ret < 0 ? errno : 0;
+	vlog("SET_VERSION(0x%lx) on endpoint %d (v%d) -> %d", v, ei, e->v2 ? 2 : 1,
+	     ret < 0 ? -err : ret);
+	if (v == NFQRING_ABI_VERSION_2) {
+		if (ret < 0) {
+			expect_errno("SET_VERSION(2)", err, E(ENOMEM));
+			goto out;
+		}
+		if (ret != NFQRING_ABI_VERSION_2)
+			broken("SET_VERSION(2) returned %d", ret);
+		if (!e->v2)
+			e->ctrl_known = false;	/* a fresh page */
+		e->v2 = true;
+		CNT(ver_2);
+	} else if (v == NFQRING_ABI_VERSION) {
+		if (e->v2) {
+			if (ret != -1 || err != EBUSY)
+				broken("SET_VERSION(1) after version 2 returned %d (%s), not EBUSY",
+				       ret, ret < 0 ? strerrorname_np(err) : "success");
+			CNT(ver_ebusy);
+		} else if (ret != NFQRING_ABI_VERSION) {
+			broken("SET_VERSION(1) on a version-1 endpoint returned %d (%s)", ret,
+			       ret < 0 ? strerrorname_np(err) : "-");
+		} else {
+			CNT(ver_1);
+		}
+	} else {
+		if (ret != -1)
+			broken("SET_VERSION(0x%lx), a version the module does not speak, returned %d",
+			       v, ret);
+		expect_errno("SET_VERSION(bad version)", err, E(EINVAL));
+		CNT(ver_einval);
+	}
+	check_version(fd, e);
+out:
+	slot_ep_unlock(s, e);
+}
+
+/* Edges for a count of frames: 0 (the default), 1, the ring's, beyond. */
+static uint32_t edge_frames(struct rng *r, uint32_t frames)
+{
+	switch (rnd(r, 10)) {
+	case 0:	return 0;
+	case 1:	return 1;
+	case 2:	return frames > 1 ? frames - 1 : 2;
+	case 3:	return frames;
+	case 4:	return frames + 1;
+	case 5:	return NFQRING_MAX_FRAMES;
+	case 6:	return NFQRING_MAX_FRAMES + 1 + rnd(r, 10);
+	case 7:	return 0xffffffffU;
+	case 8:	return 2 + rnd(r, 64);
+	default: return (uint32_t)splitmix(&r->s);
+	}
+}
+
+static uint32_t edge_delay(struct rng *r)
+{
+	switch (rnd(r, 10)) {
+	case 0:	return 0;
+	case 1:	return 1;
+	case 2:	return NFQRING_WAKE_DELAY_US;
+	case 3:	return NFQRING_WAKE_MAX_DELAY_US - 1;
+	case 4:	return NFQRING_WAKE_MAX_DELAY_US;
+	case 5:	return NFQRING_WAKE_MAX_DELAY_US + 1;
+	case 6:	return 0xffffffffU;
+	case 7:	return 10 + rnd(r, 1000);
+	default: return (uint32_t)splitmix(&r->s);
+	}
+}
+
+static struct nfqring_wake gen_wake(struct rng *r, uint32_t frames)
+{
+	struct nfqring_wake w = {
+		.wake_nr = edge_frames(r, frames),
+		.watermark = edge_frames(r, frames),
+		.max_delay_us = edge_delay(r),
+	};
+
+	if (chance(r, 10))
+		w.reserved = rnd(r, 2) ? 1 : (uint32_t)splitmix(&r->s) | 1;
+	return w;
+}
+
+/* SET_WAKE with edge values; the answer must be the documented clamp. */
+static void op_wake(struct rng *r, unsigned int s, unsigned int variant)
+{
+	struct {
+		struct nfqring_wake w;
+		uint8_t canary[32];
+	} b;
+	struct nfqring_wake req;
+	int fd = slot_fd(s), ei, ret, err;
+	uint32_t frames;
+	const char *bad;
+	struct epo *e;
+	size_t where;
+
+	e = slot_ep(s, &ei);
+	if (!e)
+		return;
+	if (variant % 8 == 7) {	/* the struct is read before anything else */
+		ret = ioctl(fd, NFQRING_SET_WAKE, (void *)8);
+		if (ret != -1)
+			broken("SET_WAKE from a bad pointer returned %d", ret);
+		expect_errno("SET_WAKE(bad pointer)", errno, E(EFAULT));
+		goto out;
+	}
+	frames = e->rx.nm_block_nr ? e->rx.nm_frame_nr : NFQRING_MAX_FRAMES;
+	req = gen_wake(r, frames);
+	memset(&b, RDC_BYTE, sizeof(b));
+	b.w = req;
+	ret = ioctl(fd, NFQRING_SET_WAKE, &b.w);
+	err = errno;
+	vlog("SET_WAKE(%u, %u, %u, %u) on endpoint %d (v%d, %u frames) -> %d: %u %u %u",
+	     req.wake_nr, req.watermark, req.max_delay_us, req.reserved, ei, e->v2 ? 2 : 1,
+	     frames, ret < 0 ? -err : ret, b.w.wake_nr, b.w.watermark, b.w.max_delay_us);
+	if (!all_bytes(b.canary, sizeof(b.canary), RDC_BYTE, &where))
+		broken("SET_WAKE wrote past struct nfqring_wake");
+	if (ret) {
+		CNT(wake_err);
+		if (ret != -1)
+			broken("SET_WAKE returned %d", ret);
+		if (!e->v2 && err != EOPNOTSUPP)
+			broken("SET_WAKE on a version-1 endpoint failed with %s, not EOPNOTSUPP",
+			       strerrorname_np(err));
+		if (e->v2 && (!req.reserved || err != EINVAL))
+			broken("SET_WAKE(reserved %u) on a version-2 endpoint failed with %s",
+			       req.reserved, strerrorname_np(err));
+		if (memcmp(&b.w, &req, sizeof(req)))
+			broken("SET_WAKE failed with %s but wrote its struct", strerrorname_np(err));
+		goto out;
+	}
+	if (!e->v2)
+		broken("SET_WAKE succeeded on a version-1 endpoint");
+	if (req.reserved)
+		broken("SET_WAKE took reserved 0x%x", req.reserved);
+	/* --self-test: a bogus expectation, that values come back unchanged */
+	if (opt.self_test && memcmp(&b.w, &req, sizeof(req)))
+		broken("self-test: SET_WAKE changed what it was given: %u %u %u -> %u %u %u",
+		       req.wake_nr, req.watermark, req.max_delay_us, b.w.wake_nr, b.w.watermark,
+		       b.w.max_delay_us);
+	bad = bad_wake_clamp(&req, &b.w, frames);
+	if (bad)
+		broken("SET_WAKE: %s", bad);
+	CNT(wake_ok);
+out:
+	slot_ep_unlock(s, e);
+}
+
+/* SET_STALL: stall_ms 0 or 10..600000, NF_ACCEPT or NF_DROP, else EINVAL. */
+static void op_stall(struct rng *r, unsigned int s, unsigned int variant)
+{
+	static const uint32_t ms_edge[] = {
+		0, 1, NFQRING_STALL_MIN_MS - 1, NFQRING_STALL_MIN_MS, NFQRING_STALL_MAX_MS,
+		NFQRING_STALL_MAX_MS + 1, 0xffffffffU, 0x80000000U,
+	};
+	static const uint32_t bad_verdict[] = {
+		NF_STOLEN, NF_QUEUE, NF_REPEAT, NF_STOP, 6, NF_ACCEPT | 0x10000,
+		NF_DROP | (7 << 16), 0xffffffffU,
+	};
+	struct nfqring_stall st;
+	int fd = slot_fd(s), ei, ret, err;
+	bool ms_ok, verdict_ok;
+	struct epo *e;
+
+	e = slot_ep(s, &ei);
+	if (!e)
+		return;
+	if (variant % 8 == 7) {
+		ret = ioctl(fd, NFQRING_SET_STALL, (void *)8);
+		if (ret != -1)
+			broken("SET_STALL from a bad pointer returned %d", ret);
+		expect_errno("SET_STALL(bad pointer)", errno, E(EFAULT));
+		goto out;
+	}
+	/* mostly short ones, so that they fire while the consumers dawdle */
+	st.stall_ms = chance(r, 60) ? NFQRING_STALL_MIN_MS + rnd(r, 40) : ms_edge[rnd(r, 8)];
+	st.verdict = chance(r, 85) ? (rnd(r, 2) ? NF_ACCEPT : NF_DROP) : bad_verdict[rnd(r, 8)];
+	ms_ok = !st.stall_ms || (st.stall_ms >= NFQRING_STALL_MIN_MS &&
+				 st.stall_ms <= NFQRING_STALL_MAX_MS);
+	verdict_ok = st.verdict == NF_ACCEPT || st.verdict == NF_DROP;
+	ret = ioctl(fd, NFQRING_SET_STALL, &st);
+	err = errno;
+	vlog("SET_STALL(%u ms, verdict 0x%x) on endpoint %d (v%d) -> %d", st.stall_ms,
+	     st.verdict, ei, e->v2 ? 2 : 1, ret < 0 ? -err : ret);
+	if (ret == 0) {
+		if (!e->v2 || !ms_ok || !verdict_ok)
+			broken("SET_STALL(%u ms, verdict 0x%x) succeeded on a version-%d endpoint",
+			       st.stall_ms, st.verdict, e->v2 ? 2 : 1);
+		e->stall_ever |= st.stall_ms != 0;
+		CNT(stall_ok);
+		goto out;
+	}
+	CNT(stall_err);
+	if (ret != -1)
+		broken("SET_STALL returned %d", ret);
+	if (!e->v2 ? err != EOPNOTSUPP : ms_ok && verdict_ok ? true : err != EINVAL)
+		broken("SET_STALL(%u ms, verdict 0x%x) on a version-%d endpoint failed with %s",
+		       st.stall_ms, st.verdict, e->v2 ? 2 : 1, strerrorname_np(err));
+out:
+	slot_ep_unlock(s, e);
+}
+
+/* GET_WAKE_STATS: EOPNOTSUPP for version 1, else figures that add up. */
+static void op_wstats(unsigned int s, unsigned int variant)
+{
+	struct {
+		struct nfqring_wake_stats st;
+		uint8_t canary[32];
+	} b;
+	int fd = slot_fd(s), ei, ret, err;
+	const char *bad;
+	struct epo *e;
+	size_t where;
+
+	e = slot_ep(s, &ei);
+	if (!e)
+		return;
+	if (variant % 8 == 7) {	/* version 1 is refused before the pointer is used */
+		ret = ioctl(fd, NFQRING_GET_WAKE_STATS, (void *)8);
+		if (ret != -1)
+			broken("GET_WAKE_STATS into a bad pointer returned %d", ret);
+		if (errno != (e->v2 ? EFAULT : EOPNOTSUPP))
+			broken("GET_WAKE_STATS into a bad pointer (version %d) failed with %s",
+			       e->v2 ? 2 : 1, strerrorname_np(errno));
+		goto out;
+	}
+	memset(&b, RDC_BYTE, sizeof(b));
+	ret = ioctl(fd, NFQRING_GET_WAKE_STATS, &b.st);
+	err = errno;
+	if (!all_bytes(b.canary, sizeof(b.canary), RDC_BYTE, &where))
+		broken("GET_WAKE_STATS wrote past struct nfqring_wake_stats");
+	if (!e->v2) {
+		if (ret != -1 || err != EOPNOTSUPP)
+			broken("GET_WAKE_STATS on a version-1 endpoint: %d (%s), not EOPNOTSUPP",
+			       ret, ret ? strerrorname_np(err) : "success");
+		if (!all_bytes((uint8_t *)&b.st, sizeof(b.st), RDC_BYTE, &where))
+			broken("GET_WAKE_STATS failed but wrote its struct");
+		goto out;
+	}
+	if (ret)
+		broken("GET_WAKE_STATS on a version-2 endpoint: %s", strerror(err));
+	bad = bad_wake_stats(e->have_ws ? &e->ws : NULL, &b.st, e->stall_ever, false);
+	if (bad)
+		broken("GET_WAKE_STATS of endpoint %d: %s", ei, bad);
+	e->ws = b.st;
+	e->have_ws = true;
+	CNT(wstats);
+out:
+	slot_ep_unlock(s, e);
+}
+
+/*
+ * mmap() of the control page, right (version 2 only: EINVAL before) and
+ * wrong (private, two pages, the offsets beside it: EINVAL), read-only,
+ * executable (nothing in the ABI refuses it; a noexec /dev says EPERM),
+ * mremap() growing it (refused); or munmap() of one.
+ */
+static void op_ctrlmap(struct rng *r, unsigned int s, unsigned int variant)
+{
+	int fd = slot_fd(s), prot = PROT_READ | PROT_WRITE, flags = MAP_SHARED, ei, err;
+	unsigned int v = variant % 16, i;
+	size_t len = NFQRING_CTRL_SIZE;
+	off_t off = NFQRING_CTRL_OFFSET;
+	struct cmapr *cm = NULL;
+	bool refuse = false;
+	struct epo *e;
+	void *p;
+
+	if (v >= 14) {
+		cm = cmap_get(rnd(r, 256), &e);
+		if (!cm) {
+			CNT(skipped);
+			return;
+		}
+		cmap_drop(cm, e);
+		pthread_mutex_unlock(&e->lock);
+		return;
+	}
+	e = slot_ep(s, &ei);
+	if (!e)
+		return;
+	switch (v) {
+	case 6:	len = 1; break;			/* rounded up to the page */
+	case 7:	prot = PROT_READ; break;
+	case 8:	flags = MAP_PRIVATE; refuse = true; break;
+	case 9:	len = 2 * NFQRING_CTRL_SIZE; refuse = true; break;
+	case 10: off += page_sz; refuse = true; break;
+	case 11: off -= page_sz; refuse = true; break;
+	case 12: prot |= PROT_EXEC; break;
+	case 13:
+		cm = cmap_of(ei);
+		if (cm) {
+			p = mremap(cm->c, NFQRING_CTRL_SIZE, 2 * NFQRING_CTRL_SIZE,
+				   variant & 16 ? MREMAP_MAYMOVE : 0);
+			if (p != MAP_FAILED)
+				broken("mremap grew a control page mapping");
+			expect_errno("mremap(grow control page)", errno,
+				     E(EFAULT) | E(EINVAL) | E(ENOMEM));
+		}
+		goto out;
+	}
+	p = mmap(NULL, len, prot, flags, fd, off);
+	err = errno;
+	vlog("mmap(control page, len %zu, prot %d, %s, off 0x%llx) of endpoint %d (v%d) -> %s",
+	     len, prot, flags == MAP_SHARED ? "shared" : "private", (unsigned long long)off, ei,
+	     e->v2 ? 2 : 1, p == MAP_FAILED ? strerrorname_np(err) : "mapped");
+	if (refuse || !e->v2) {
+		if (p != MAP_FAILED)
+			broken("mmap(len %zu, prot %d, %s, off 0x%llx) of a version-%d endpoint succeeded",
+			       len, prot, flags == MAP_SHARED ? "shared" : "private",
+			       (unsigned long long)off, e->v2 ? 2 : 1);
+		expect_errno("mmap(control page, refused)", err,
+			     E(EINVAL) | (v == 12 ? E(EPERM) : 0));
+		CNT(cmap_refused);
+		goto out;
+	}
+	if (p == MAP_FAILED) {
+		expect_errno("mmap(control page)", err, E(ENOMEM) | (v == 12 ? E(EPERM) : 0));
+		goto out;
+	}
+	CNT(cmaps);
+	ctrl_sync(e, p, prot & PROT_WRITE);
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; v != 12 && i < MAXCMAP; i++)
+		if (!cmaps[i].used) {
+			cm = &cmaps[i];
+			break;
+		}
+	if (cm) {
+		cm->fd = fcntl(fd, F_DUPFD_CLOEXEC, CMAP_FD);
+		if (cm->fd < 0)
+			broken("F_DUPFD: %s", strerror(errno));
+		cm->used = true;
+		cm->ro = !(prot & PROT_WRITE);
+		cm->ep = ei;
+		cm->gen = ++map_gen;
+		cm->c = p;
+	}
+	pthread_mutex_unlock(&maps_lock);
+	if (!cm && munmap(p, NFQRING_CTRL_SIZE))
+		broken("munmap of a control page: %s", strerror(errno));
+out:
+	slot_ep_unlock(s, e);
+}
+
+/*
+ * The control page while traffic runs: scribbles over every word, the
+ * kernel's too (the kernel takes them as hints: nothing may break), honest
+ * consumer updates, or NEED_WAKEUP and a nap in poll().  What the kernel
+ * may not write is checked first (ctrl_sync).
+ */
+static void op_ctrl(struct rng *r, unsigned int idx, unsigned int variant)
+{
+	static const size_t word[5] = {
+		offsetof(struct nfqring_ctrl, rx_prod), offsetof(struct nfqring_ctrl, rx_cons),
+		offsetof(struct nfqring_ctrl, flags), offsetof(struct nfqring_ctrl, tx_prod),
+		offsetof(struct nfqring_ctrl, tx_cons),
+	};
+	struct nfqring_ctrl *c;
+	unsigned int k, n;
+	struct cmapr *cm;
+	struct epo *e;
+
+	cm = cmap_get(idx, &e);
+	if (!cm) {
+		CNT(skipped);
+		return;
+	}
+	c = cm->c;
+	ctrl_sync(e, c, !cm->ro);
+	switch (cm->ro ? 7 : variant % 8) {
+	case 0 ... 2:
+		n = 1 + rnd(r, 6);
+		for (k = 0; k < n; k++) {
+			uint32_t *w = (uint32_t *)((uint8_t *)c + word[rnd(r, 5)]);
+			uint32_t v;
+
+			switch (rnd(r, 8)) {
+			case 0:	v = 0; break;
+			case 1:	v = 0xffffffffU; break;
+			case 2:	v = 0x80000000U; break;
+			case 3:	v = cload(&c->rx_prod) + rnd(r, 5) - 2; break;
+			case 4:	v = cload(&c->tx_cons) - rnd(r, 70000); break;
+			case 5:	v = rnd(r, 4); break;
+			default: v = (uint32_t)splitmix(&r->s); break;
+			}
+			cstore(w, v);
+		}
+		CNT(ctrl_scrib);
+		break;
+	case 3 ... 4:	/* a consumer that took everything, a producer that sent all */
+		cstore(&c->rx_cons, cload(&c->rx_prod));
+		cstore(&c->tx_prod, cload(&c->tx_cons));
+		break;
+	default: {
+		struct pollfd pf = { .fd = cm->fd, .events = POLLIN | POLLOUT };
+		short ok = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR;
+
+		if (!cm->ro) {
+			__atomic_fetch_or(&c->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		}
+		if (poll(&pf, 1, rnd(r, 6)) < 0)
+			broken("poll through a control page's endpoint: %s", strerror(errno));
+		if (pf.revents & ~ok)
+			broken("poll of a version-2 endpoint: revents 0x%x has bits the ABI does not document",
+			       pf.revents);
+		CNT(ctrl_polls);
+		break;
+	}
+	}
+	/* What we wrote is what the kernel must leave alone. */
+	e->c_rx_cons = cload(&c->rx_cons);
+	e->c_tx_prod = cload(&c->tx_prod);
+	e->c_flags = cload(&c->flags) & ~NFQRING_CTRL_NEED_WAKEUP;
+	pthread_mutex_unlock(&e->lock);
 }
 
 /* UDP to the queued ports: plain, IPv6, or one GSO superpacket. */
@@ -2164,6 +3073,8 @@ static void op_nschild(struct rng *r, unsigned int s, unsigned int variant)
 					st.rx_frame_nr / (page_sz / 2048), 2048, st.rx_frame_nr };
 				ep_set_rx(&eps[e], &eps[e].rx);
 			}
+			if (sl->ep >= 0)
+				slot_retire(sl, s);
 			dup3(fd, slot_fd(s), O_CLOEXEC);
 			sl->ep = e;
 		}
@@ -2197,6 +3108,12 @@ static void run_op(struct thr *t, const struct op *o)
 	case OP_STATS:	  op_stats(o->slot, o->variant); break;
 	case OP_IOCTL:	  op_ioctl(&r, o->slot, o->variant); break;
 	case OP_SCRIBBLE: op_scribble(&r, o->slot); break;
+	case OP_VERSION:  op_version(&r, o->slot, o->variant); break;
+	case OP_WAKE:	  op_wake(&r, o->slot, o->variant); break;
+	case OP_STALL:	  op_stall(&r, o->slot, o->variant); break;
+	case OP_WSTATS:	  op_wstats(o->slot, o->variant); break;
+	case OP_CTRLMAP:  op_ctrlmap(&r, o->slot, o->variant); break;
+	case OP_CTRL:	  op_ctrl(&r, o->slot, o->variant); break;
 	case OP_SLEEP:	  usleep(rnd(&r, 3000)); break;
 	case OP_VETH:	  op_veth(t, &r); break;
 	case OP_NSCHILD:  op_nschild(&r, o->slot, o->variant); break;
@@ -2226,7 +3143,15 @@ static void run_op(struct thr *t, const struct op *o)
  *            rebind); gives verdicts; drains the receiver of the packets
  *            accepted;
  *   probe    at random moments: /proc/net/netfilter/nfqring, GET_STATS and
- *            poll() of the endpoint.
+ *            poll() of the endpoint; with version 2, SET_WAKE and
+ *            GET_WAKE_STATS;
+ *   stall    with version 2 (from the start, or switched at a moment
+ *            without a ring: the round's ch_v2), switches on the stall
+ *            watchdog with a short stall_ms, NF_DROP or by turns NF_ACCEPT
+ *            (ch_stall), and hushes consumer, binder, copy and ring threads
+ *            for longer while the senders go on.
+ * With version 2 the consumer advances rx_cons for every frame it takes,
+ * and before it polls sets NEED_WAKEUP, fences and looks again.
  * Each packet carries a sequence number as its mark (NFQA_MARK of its
  * message, whatever the copy range) and at the start of each segment's
  * payload (what the receiver sees).  In a test build of the module (the
@@ -2251,7 +3176,12 @@ static void run_op(struct thr *t, const struct op *o)
  *    rx_frame_nr, and a geometry the ABI allows;
  *  - GET_STATS: backlog_bytes <= NFQRING_BACKLOG_BYTES, one queue at most;
  *  - poll() answers only documented bits; no frame is left RESERVED once
- *    the traffic stopped.
+ *    the traffic stopped;
+ *  - version 2: rx_prod - rx_cons never further apart than the ring (0 ..
+ *    frames just after a set-up), and exactly the frames still ready once
+ *    the traffic stopped; SET_WAKE's clamp; GET_WAKE_STATS figures; packets
+ *    delivered unread no more than the watchdog's stall verdicts, and none
+ *    when it never accepted.
  * --self-test and --check-checkers show that each of these checks fires
  * on a forged frame, /proc text, figure or count.
  */
@@ -2271,7 +3201,7 @@ static void run_op(struct thr *t, const struct op *o)
 
 static const char *const churn_names[CT_NR] = {
 	"churn-ring", "churn-bind", "churn-copy", "churn-send", "churn-race",
-	"churn-consume", "churn-probe",
+	"churn-consume", "churn-probe", "churn-stall",
 };
 
 static struct {
@@ -2289,7 +3219,36 @@ static struct {
 	uint16_t	*reads, *deliv;	/* messages read, datagrams received */
 	int		stop;		/* 1: churn stops; 2: consumer too */
 	pthread_t	tid[CT_NR];
+	/* version 2 */
+	int		v2mode, stallmode;	/* struct program's ch_v2, ch_stall */
+	int		v2;		/* the endpoint speaks it; ctrl is mapped */
+	struct nfqring_ctrl *ctrl;
+	int		stall_ever, accept_ever; /* set before SET_STALL asks */
+	uint64_t	hush_until;	/* ns: consumer, binder, copy, ring sit still */
+	uint8_t		*unread;	/* per sequence number: delivered unread */
+	uint32_t	nunread;
+	struct nfqring_wake_stats ws_probe, ws_stall;
+	bool		have_ws_probe, have_ws_stall;
 } ch;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* While the stall thread hushes the churn, nothing of it may move. */
+static bool ch_hushed(void)
+{
+	return now_ns() < __atomic_load_n(&ch.hush_until, __ATOMIC_ACQUIRE);
+}
+
+static bool ch_is_v2(void)
+{
+	return __atomic_load_n(&ch.v2, __ATOMIC_ACQUIRE);
+}
 
 static bool ch_stopping(int level)
 {
@@ -2567,6 +3526,37 @@ static void ch_map(void)
 }
 
 /*
+ * Version 2 for the churn's endpoint, at a moment without an RX ring (so
+ * no frame can be published uncounted): both RX sequence numbers start
+ * equal and stay so until a frame is, and the TX ones (no TX ring) for good.
+ */
+static void ch_go_v2(void)
+{
+	const char *bad;
+	void *p;
+	int ret;
+
+	ret = ioctl(ch.fd, NFQRING_SET_VERSION, (unsigned long)NFQRING_ABI_VERSION_2);
+	if (ret != NFQRING_ABI_VERSION_2)
+		broken("SET_VERSION(2) (churn): %d %s", ret, ret < 0 ? strerror(errno) : "");
+	p = mmap(NULL, NFQRING_CTRL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ch.fd,
+		 NFQRING_CTRL_OFFSET);
+	if (p == MAP_FAILED)
+		broken("mmap of the churn's control page: %s", strerror(errno));
+	ch.ctrl = p;
+	bad = bad_ctrl_seq("version 2 without a ring", cload(&ch.ctrl->rx_prod),
+			   cload(&ch.ctrl->rx_cons), 0, 0) ?:
+	      bad_ctrl_seq("version 2 without a TX ring", cload(&ch.ctrl->tx_prod),
+			   cload(&ch.ctrl->tx_cons), 0, 0);
+	if (bad)
+		broken("the churn's control page: %s", bad);
+	if (ioctl(ch.fd, NFQRING_GET_VERSION) != NFQRING_ABI_VERSION_2)
+		broken("GET_VERSION (churn) is not 2 after SET_VERSION(2)");
+	__atomic_store_n(&ch.v2, 1, __ATOMIC_RELEASE);
+	CNT(ch_v2);
+}
+
+/*
  * The k-th ring: 16 KiB frames (room for 9 KB) and 4 KiB one-frame blocks
  * by turns; at times three frames in one block or three blocks (no power
  * of two), or no ring.
@@ -2601,6 +3591,10 @@ static void churn_ring(struct rng *r)
 	for (k = 0; !ch_stopping(1); k++) {
 		struct nl_mmap_req q = ch_geometry(r, k);
 
+		if (ch_hushed()) {
+			usleep(1000);
+			continue;
+		}
 		pthread_rwlock_wrlock(&ch.maplock);
 		ch_unmap();
 		ret = ioctl(ch.fd, NFQRING_SET_RX_RING, &q);
@@ -2608,6 +3602,18 @@ static void churn_ring(struct rng *r)
 			ch.rx = q;
 			ch.ring_gen++;
 			CNT(ch_ring_ok);
+			if (ch.v2) {
+				/* equal at the set-up; a bind since may have published some */
+				const char *bad = bad_ctrl_seq("churn RX set up",
+							       cload(&ch.ctrl->rx_prod),
+							       cload(&ch.ctrl->rx_cons), 0,
+							       q.nm_frame_nr);
+
+				if (bad)
+					broken("the churn's control page: %s", bad);
+			} else if (ch.v2mode == 2 && !q.nm_block_nr) {
+				ch_go_v2();
+			}
 		} else {
 			/* EBUSY: bound; the old ring stays */
 			expect_errno("SET_RX_RING (churn)", errno, E(EBUSY) | E(ENOMEM));
@@ -2692,12 +3698,18 @@ static void churn_bind(struct rng *r)
 	size_t len;
 
 	while (!ch_stopping(1)) {
+		if (ch_hushed()) {
+			usleep(1000);
+			continue;
+		}
 		len = ch_config(r, buf, sizeof(buf), NFQNL_CFG_CMD_BIND, true, chance(r, 50));
 		ch_rebind(buf, len, true);
 		CNT(ch_binds);
 		ch_pause(r);
 		if (chance(r, 20))	/* long enough for many packets */
 			usleep(5000 + rnd(r, 25000));
+		while (ch_hushed())
+			usleep(1000);
 		if (!ch.bound)
 			continue;
 		len = ch_config(r, buf, sizeof(buf), NFQNL_CFG_CMD_UNBIND, false, false);
@@ -2713,6 +3725,10 @@ static void churn_copy(struct rng *r)
 	size_t len;
 
 	while (!ch_stopping(1)) {
+		if (ch_hushed()) {
+			usleep(1000);
+			continue;
+		}
 		len = ch_config(r, buf, sizeof(buf), -1, true, false);
 		ch_write(buf, len, "PARAMS (churn)", E(ENODEV) | E(ENOMEM));
 		CNT(ch_params);
@@ -2923,6 +3939,19 @@ static bool ch_read_ring(struct ch_reader *rd)
 		rd->pos = 0;	/* a new ring starts at frame 0 */
 		ch_event(rd, 'N', 0, ch.rx.nm_frame_nr, ch.rx.nm_frame_size);
 	}
+	if (ch.v2) {
+		/*
+		 * rx_cons counts what we took; rx_prod what was published, each
+		 * after its status: we may be ahead by frames being published,
+		 * behind by frames ready, never by more than the ring.
+		 */
+		const char *bad = bad_ctrl_seq("churn consumer", cload(&ch.ctrl->rx_prod),
+					       cload(&ch.ctrl->rx_cons),
+					       -(int64_t)ch.rx.nm_frame_nr, ch.rx.nm_frame_nr);
+
+		if (bad)
+			broken("the churn's control page (ring of %u): %s", ch.rx.nm_frame_nr, bad);
+	}
 	for (n = 0; ch.map && n < ch.rx.nm_frame_nr; n++) {
 		struct nl_mmap_hdr *h = frame_at(ch.map, &ch.rx, rd->pos);
 		struct ch_msg m;
@@ -2951,6 +3980,8 @@ static bool ch_read_ring(struct ch_reader *rd)
 			CNT(ch_copy);
 		}
 		status_store(h, NFQRING_STATUS_UNUSED);
+		if (ch.v2)
+			cstore(&ch.ctrl->rx_cons, cload(&ch.ctrl->rx_cons) + 1);
 		rd->pos = (rd->pos + 1) % ch.rx.nm_frame_nr;
 		progress = true;
 	}
@@ -3028,14 +4059,53 @@ static void ch_verdicts(struct rng *r, struct ch_reader *rd)
 	rd->nv = 0;
 }
 
-/* What reached the receiver was read: at most as often. */
+/*
+ * NULL when @unread packets delivered without their message being read can
+ * all have been given NF_ACCEPT by the stall watchdog: it accepted (at times,
+ * @accept_ever) and gave at least that many stall verdicts.
+ */
+static const char *bad_unread(uint32_t unread, bool accept_ever, uint64_t stall_verdicts)
+{
+	static __thread char msg[200];
+
+	if (accept_ever && unread <= stall_verdicts)
+		return NULL;
+	snprintf(msg, sizeof(msg),
+		 "%u packets reached the receiver unread, and the stall watchdog %s %llu stall verdicts",
+		 unread, accept_ever ? "gave only" : "never accepted; it gave",
+		 (unsigned long long)stall_verdicts);
+	return msg;
+}
+
+/* The watchdog's count may follow its verdicts by a moment: look again. */
+static const char *ch_unread_explained(void)
+{
+	struct nfqring_wake_stats st;
+	const char *bad = NULL;
+	int k;
+
+	for (k = 0; k < 200; k++) {	/* a second, for a vCPU the host put aside */
+		if (ioctl(ch.fd, NFQRING_GET_WAKE_STATS, &st))
+			broken("GET_WAKE_STATS (churn): %s", strerror(errno));
+		bad = bad_unread(ch.nunread, true, st.stall_verdicts);
+		if (!bad)
+			break;
+		usleep(5000);
+	}
+	return bad;
+}
+
+/*
+ * What reached the receiver was read: at most as often; or the stall
+ * watchdog accepted it (each such packet counted once, in all its segments).
+ */
 static bool ch_receive(struct ch_reader *rd)
 {
 	bool progress = false;
 
 	for (;;) {
 		ssize_t n = recv(ch.rcv, rd->buf, BUFSZ, MSG_DONTWAIT);
-		uint32_t seq, inv, t;
+		uint32_t seq, inv, t, reads;
 		const char *bad;
 
 		if (n < 0) {
@@ -3048,8 +4118,19 @@ static bool ch_receive(struct ch_reader *rd)
 		if (n < 8 || inv != ~seq || !seq || seq >= CH_SEQS)
 			broken("a datagram of %zd bytes without the churn's tag reached its receiver", n);
 		t = __atomic_load_n(&ch.tag[seq], __ATOMIC_ACQUIRE);
-		bad = bad_delivery(seq, ++ch.deliv[seq],
-				   __atomic_load_n(&ch.reads[seq], __ATOMIC_ACQUIRE), t);
+		reads = __atomic_load_n(&ch.reads[seq], __ATOMIC_ACQUIRE);
+		++ch.deliv[seq];
+		if (ch.deliv[seq] > reads && !ch.unread[seq] &&
+		    __atomic_load_n(&ch.accept_ever, __ATOMIC_ACQUIRE)) {
+			ch.unread[seq] = 1;
+			ch.nunread++;
+			CNT(ch_unread);
+			ch_event(rd, 'S', seq, 0, 0);
+			bad = ch_unread_explained();
+		} else {
+			bad = bad_delivery(seq, ch.deliv[seq],
+					   reads + (ch.unread[seq] ? TAG_NSEG(t) : 0), t);
+		}
 		if (bad) {
 			ch_history(rd);
 			broken("%s", bad);
@@ -3057,6 +4138,26 @@ static bool ch_receive(struct ch_reader *rd)
 		CNT(ch_delivered);
 		progress = true;
 	}
+}
+
+/*
+ * The consumer's half of the protocol that loses no wake-up: NEED_WAKEUP, a
+ * full barrier, the next frame's status again.  True when it is ready.
+ */
+static bool ch_ask_wakeup(struct ch_reader *rd)
+{
+	bool ready = false;
+
+	pthread_rwlock_rdlock(&ch.maplock);
+	__atomic_fetch_or(&ch.ctrl->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (ch.map && rd->ring_gen == ch.ring_gen) {
+		uint32_t st = status_load(frame_at(ch.map, &ch.rx, rd->pos));
+
+		ready = st == NFQRING_STATUS_VALID || st == NFQRING_STATUS_COPY;
+	}
+	pthread_rwlock_unlock(&ch.maplock);
+	return ready;
 }
 
 static void churn_consume(struct rng *r)
@@ -3068,7 +4169,14 @@ static void churn_consume(struct rng *r)
 	if (!rd.buf)
 		broken("malloc");
 	while (!ch_stopping(2)) {
-		bool progress = ch_read_ring(&rd);
+		bool progress;
+
+		if (ch_hushed()) {	/* a consumer that hangs: the watchdog's turn */
+			ch_receive(&rd);
+			usleep(500);
+			continue;
+		}
+		progress = ch_read_ring(&rd);
 
 		/* at times late, so that messages of old bindings wait */
 		if (lag)
@@ -3092,6 +4200,10 @@ static void churn_consume(struct rng *r)
 		} else if (!progress) {	/* poll() only when nothing is ready */
 			struct pollfd p[2] = { { .fd = ch.fd, .events = POLLIN },
 					       { .fd = ch.rcv, .events = POLLIN } };
+
+			/* version 2: ask to be woken, then look once more */
+			if (ch_is_v2() && ch_ask_wakeup(&rd))
+				continue;
 
 			if (poll(p, 2, 1 + rnd(r, 2)) < 0)
 				broken("poll (churn): %s", strerror(errno));
@@ -3131,6 +4243,36 @@ static void churn_probe(struct rng *r)
 			if (bad)
 				broken("GET_STATS (churn): %s", bad);
 		}
+		if (ch_is_v2() && chance(r, 10)) {	/* moderation changes under traffic */
+			struct nfqring_wake req, got;
+			uint32_t frames;
+
+			pthread_rwlock_rdlock(&ch.maplock);
+			frames = ch.rx.nm_block_nr ? ch.rx.nm_frame_nr : NFQRING_MAX_FRAMES;
+			req = gen_wake(r, frames);
+			req.reserved = 0;
+			got = req;
+			if (ioctl(ch.fd, NFQRING_SET_WAKE, &got))
+				broken("SET_WAKE (churn): %s", strerror(errno));
+			pthread_rwlock_unlock(&ch.maplock);
+			bad = bad_wake_clamp(&req, &got, frames);
+			if (bad)
+				broken("SET_WAKE (churn): %s", bad);
+			CNT(ch_wake_sets);
+		}
+		if (ch_is_v2() && chance(r, 20)) {
+			struct nfqring_wake_stats ws;
+
+			if (ioctl(ch.fd, NFQRING_GET_WAKE_STATS, &ws))
+				broken("GET_WAKE_STATS (churn): %s", strerror(errno));
+			/* asked after the figures: the flag is set before a watchdog runs */
+			bad = bad_wake_stats(ch.have_ws_probe ? &ch.ws_probe : NULL, &ws,
+					     __atomic_load_n(&ch.stall_ever, __ATOMIC_ACQUIRE), false);
+			if (bad)
+				broken("GET_WAKE_STATS (churn): %s", bad);
+			ch.ws_probe = ws;
+			ch.have_ws_probe = true;
+		}
 		if (chance(r, 30)) {
 			struct pollfd p = { .fd = ch.fd, .events = POLLIN | POLLOUT };
 			short ok = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLERR;
@@ -3146,6 +4288,63 @@ static void churn_probe(struct rng *r)
 	__atomic_add_fetch(&cnt->ch_busy_lines, seen.busy, __ATOMIC_RELAXED);
 	if (seen.max_in_use > cnt->ch_max_in_use)
 		cnt->ch_max_in_use = seen.max_in_use;
+}
+
+/* Sleeps @ms in small steps, less when the churn stops. */
+static void ch_nap(unsigned int ms)
+{
+	uint64_t end = now_ns() + ms * 1000000ULL;
+
+	while (!ch_stopping(1) && now_ns() < end)
+		usleep(2000);
+}
+
+/*
+ * The stall watchdog against the churn: switched on with a short stall_ms
+ * (NF_DROP, or by turns NF_ACCEPT: the round's ch_stall), then consumer,
+ * binder, copy and ring threads sit still ("hushed") for longer than that
+ * while the senders go on, so that it fires; at times switched off again.
+ * The consumer's checks then allow what the watchdog accepted: packets
+ * delivered unread, at most as many as its stall verdicts.
+ */
+static void churn_stall(struct rng *r)
+{
+	struct nfqring_wake_stats ws;
+	const char *bad;
+
+	while (!ch_stopping(1)) {
+		struct nfqring_stall sv = { NFQRING_STALL_MIN_MS + rnd(r, 31), NF_DROP };
+		unsigned int hush;
+
+		ch_nap(20 + rnd(r, 250));
+		if (!ch.stallmode || !ch_is_v2() || ch_stopping(1))
+			continue;
+		if (ch.stallmode == 2 && chance(r, 50)) {
+			sv.verdict = NF_ACCEPT;
+			__atomic_store_n(&ch.accept_ever, 1, __ATOMIC_RELEASE);
+		}
+		__atomic_store_n(&ch.stall_ever, 1, __ATOMIC_RELEASE);
+		if (ioctl(ch.fd, NFQRING_SET_STALL, &sv))
+			broken("SET_STALL(%u ms, %s) (churn): %s", sv.stall_ms,
+			       sv.verdict == NF_ACCEPT ? "accept" : "drop", strerror(errno));
+		hush = 2 * sv.stall_ms + rnd(r, 100);
+		__atomic_store_n(&ch.hush_until, now_ns() + hush * 1000000ULL, __ATOMIC_RELEASE);
+		CNT(ch_hushes);
+		ch_nap(hush);
+		__atomic_store_n(&ch.hush_until, 0, __ATOMIC_RELEASE);
+		if (ioctl(ch.fd, NFQRING_GET_WAKE_STATS, &ws))
+			broken("GET_WAKE_STATS (churn): %s", strerror(errno));
+		bad = bad_wake_stats(ch.have_ws_stall ? &ch.ws_stall : NULL, &ws, true, false);
+		if (bad)
+			broken("GET_WAKE_STATS (churn, after a hush): %s", bad);
+		ch.ws_stall = ws;
+		ch.have_ws_stall = true;
+		if (chance(r, 30)) {
+			sv.stall_ms = 0;
+			if (ioctl(ch.fd, NFQRING_SET_STALL, &sv))
+				broken("SET_STALL(off) (churn): %s", strerror(errno));
+		}
+	}
 }
 
 struct ch_thread {
@@ -3168,6 +4367,7 @@ static void *churn_main(void *arg)
 	case CT_RACE:	 churn_send(&r, false); break;
 	case CT_CONSUME: churn_consume(&r); break;
 	case CT_PROBE:	 churn_probe(&r); break;
+	case CT_STALL:	 churn_stall(&r); break;
 	}
 	free(ct);
 	return NULL;
@@ -3183,8 +4383,11 @@ static void churn_start(const struct program *p)
 	ch.tag = calloc(CH_SEQS, sizeof(*ch.tag));
 	ch.reads = calloc(CH_SEQS, sizeof(*ch.reads));
 	ch.deliv = calloc(CH_SEQS, sizeof(*ch.deliv));
-	if (!ch.tag || !ch.reads || !ch.deliv)
+	ch.unread = calloc(CH_SEQS, 1);
+	if (!ch.tag || !ch.reads || !ch.deliv || !ch.unread)
 		broken("calloc");
+	ch.v2mode = p->ch_v2;
+	ch.stallmode = p->ch_stall;
 	ch.next_seq = 1;	/* a mark of 0 is no mark */
 	pthread_rwlockattr_init(&wa);
 	/* the binder and the ring thread must get their turns */
@@ -3196,6 +4399,8 @@ static void churn_start(const struct program *p)
 		broken("the churn's endpoint: %s", strerror(errno));
 	close(fd);
 	ch.fd = CH_FD;
+	if (ch.v2mode == 1)	/* before any ring */
+		ch_go_v2();
 	ch.rcv = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ch.rcv < 0 ||
 	    setsockopt(ch.rcv, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
@@ -3214,6 +4419,46 @@ static void churn_start(const struct program *p)
 	}
 }
 
+/*
+ * Traffic has stopped: rx_prod - rx_cons counts exactly the frames still
+ * ready; the wake-up figures add up; what the watchdog did is counted for
+ * the round's check against /proc/net/netfilter/nfqring_stats.
+ */
+static void churn_v2_end(void)
+{
+	struct nfqring_wake_stats ws;
+	uint32_t i, ready = 0;
+	const char *bad;
+
+	if (ch.map || !ch.rx.nm_block_nr) {
+		for (i = 0; ch.map && i < ch.rx.nm_frame_nr; i++) {
+			uint32_t st = status_load(frame_at(ch.map, &ch.rx, i));
+
+			ready += st == NFQRING_STATUS_VALID || st == NFQRING_STATUS_COPY;
+		}
+		bad = bad_ctrl_seq("traffic stopped, frames still ready counted",
+				   cload(&ch.ctrl->rx_prod), cload(&ch.ctrl->rx_cons), ready, ready);
+		if (bad)
+			broken("the churn's control page (ring of %u): %s", ch.rx.nm_frame_nr, bad);
+	}
+	bad = final_wake_stats(ch.fd, ch.have_ws_probe ? &ch.ws_probe : NULL, ch.stall_ever,
+			       true, &ws);
+	if (bad)
+		broken("GET_WAKE_STATS (churn, at its end): %s", bad);
+	/* what the watchdog accepted covers what was delivered unread */
+	if (ch.nunread && (bad = bad_unread(ch.nunread, ch.accept_ever, ws.stall_verdicts)))
+		broken("the churn's receiver: %s", bad);
+	printf("abi_fuzz:   churn version 2 (mode %d, watchdog %d): %llu wake-ups, %llu stalls, %llu stall verdicts, %u packets delivered unread\n",
+		       ch.v2mode, ch.stallmode, (unsigned long long)ws.wakeups,
+		       (unsigned long long)ws.stalls, (unsigned long long)ws.stall_verdicts,
+		       ch.nunread);
+	__atomic_add_fetch(&cnt->stall_harvest, ws.stall_verdicts, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cnt->ch_stall_verdicts, ws.stall_verdicts, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cnt->ch_stalls, ws.stalls, __ATOMIC_RELAXED);
+	munmap(ch.ctrl, NFQRING_CTRL_SIZE);
+	ch.ctrl = NULL;
+}
+
 /* Stops the churn once the ops are done; a last look at its ring. */
 static void churn_stop(void)
 {
@@ -3224,6 +4469,7 @@ static void churn_stop(void)
 	for (k = 0; k < CT_NR; k++)
 		if (k != CT_CONSUME)
 			pthread_join(ch.tid[k], NULL);
+	__atomic_store_n(&ch.hush_until, 0, __ATOMIC_RELEASE);
 	usleep(100000);		/* the consumer takes what is left */
 	__atomic_store_n(&ch.stop, 2, __ATOMIC_RELEASE);
 	pthread_join(ch.tid[CT_CONSUME], NULL);
@@ -3231,10 +4477,98 @@ static void churn_stop(void)
 	for (i = 0; ch.map && i < ch.rx.nm_frame_nr; i++)
 		if (status_load(frame_at(ch.map, &ch.rx, i)) == NFQRING_STATUS_RESERVED)
 			broken("churn RX frame %u is still RESERVED after the traffic stopped", i);
+	if (ch.v2)
+		churn_v2_end();
 	ch_unmap();
 	close(ch.fd);
 	close(ch.rcv);
 	cur_name = NULL;
+}
+
+/* ---------- /proc/net/netfilter/nfqring_stats: every packet accounted for ---------- */
+
+enum { NS_QUEUED, NS_VERDICTS, NS_FLUSHED, NS_UNDELIVERED, NS_STALL_FLUSHED,
+       NS_STALL_REFUSED, NS_IN_FLIGHT, NS_NR };
+static const char *const ns_names[NS_NR] = {
+	"queued", "verdicts", "flushed", "undelivered", "stall_flushed", "stall_refused",
+	"in_flight",
+};
+
+struct nstats {
+	long long	v[NS_NR];
+};
+
+/* True when @text ("name value" lines) names every figure we need. */
+static bool parse_nstats(const char *text, struct nstats *ns)
+{
+	unsigned int seen = 0, k;
+	const char *p = text;
+
+	while (*p) {
+		char name[64];
+		long long v;
+
+		if (sscanf(p, "%63s %lld", name, &v) == 2)
+			for (k = 0; k < NS_NR; k++)
+				if (!strcmp(name, ns_names[k])) {
+					ns->v[k] = v;
+					seen |= 1u << k;
+				}
+		p += strcspn(p, "\n");
+		p += *p == '\n';
+	}
+	return seen == (1u << NS_NR) - 1;
+}
+
+static bool read_nstats(struct nstats *ns)
+{
+	char text[4096];
+	FILE *f = fopen("/proc/net/netfilter/nfqring_stats", "r");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	return parse_nstats(text, ns);
+}
+
+/*
+ * NULL when a round's figures add up, after it, once no queue is left:
+ * nothing in flight (every packet queued left by one counted way), no
+ * counter went back, and the stall verdicts the module counted
+ * (stall_flushed + stall_refused) are those its endpoints reported in
+ * GET_WAKE_STATS (@harvest) before they closed.
+ */
+static const char *bad_round_stats(const struct nstats *b, const struct nstats *a,
+				   uint64_t harvest)
+{
+	static __thread char msg[400];
+	long long stall = a->v[NS_STALL_FLUSHED] + a->v[NS_STALL_REFUSED] -
+			  b->v[NS_STALL_FLUSHED] - b->v[NS_STALL_REFUSED];
+	int k;
+
+	for (k = 0; k < NS_IN_FLIGHT; k++)
+		if (a->v[k] < b->v[k]) {
+			snprintf(msg, sizeof(msg), "%s went back from %lld to %lld", ns_names[k],
+				 b->v[k], a->v[k]);
+			return msg;
+		}
+	if (a->v[NS_IN_FLIGHT])
+		snprintf(msg, sizeof(msg),
+			 "in_flight %lld with no queue left (queued %lld, verdicts %lld, flushed %lld, undelivered %lld, stall_flushed %lld): packets left unaccounted",
+			 a->v[NS_IN_FLIGHT], a->v[NS_QUEUED], a->v[NS_VERDICTS], a->v[NS_FLUSHED],
+			 a->v[NS_UNDELIVERED], a->v[NS_STALL_FLUSHED]);
+	else if (stall != (long long)harvest)
+		snprintf(msg, sizeof(msg),
+			 "the module counted %lld stall verdicts in the round (stall_flushed %lld -> %lld, stall_refused %lld -> %lld), its endpoints' GET_WAKE_STATS %llu",
+			 stall, b->v[NS_STALL_FLUSHED], a->v[NS_STALL_FLUSHED],
+			 b->v[NS_STALL_REFUSED], a->v[NS_STALL_REFUSED],
+			 (unsigned long long)harvest);
+	else
+		return NULL;
+	return msg;
 }
 
 /* ---------- --check-checkers: every check of the churn fires on a forgery ---------- */
@@ -3268,6 +4602,99 @@ static uint32_t forge_packet(uint8_t *buf, size_t cap, uint32_t id, uint32_t mar
 	mb_attr(&b, NFQA_PAYLOAD, ip, sizeof(ip));
 	mb_end(&b, nlh);
 	return b.len;
+}
+
+/* The checks of version 2, on forged answers, pages and figures. */
+static void check_checkers_v2(void)
+{
+	struct nfqring_wake req = { 0 }, got = { NFQRING_WAKE_NR, 4, NFQRING_WAKE_DELAY_US, 0 };
+	struct nfqring_wake_stats a = { .wakeups = 3, .wake_nr_hits = 1, .watermark_hits = 1,
+					.timer_wakeups = 1 }, b;
+	static uint8_t page[NFQRING_CTRL_SIZE];
+	uint32_t want[3] = { 5, 6, 0x10 }, have[3] = { 5, 6, 0x10 };
+	struct nstats s0 = { { 100, 60, 20, 0, 10, 5, 10 } }, s1;
+	size_t off;
+
+	/* SET_WAKE's clamp, for a ring of 8 frames */
+	got.wake_nr = 8;
+	expect_fire("wake: defaults, clamped to the ring", bad_wake_clamp(&req, &got, 8), false);
+	got.wake_nr = 9;
+	expect_fire("wake: wake_nr beyond the ring's frames", bad_wake_clamp(&req, &got, 8), true);
+	req = (struct nfqring_wake){ 1, 0, 0, 0 };
+	got = (struct nfqring_wake){ 1, 4, 0, 0 };
+	expect_fire("wake: wake_nr 1 and no delay", bad_wake_clamp(&req, &got, 8), false);
+	req = (struct nfqring_wake){ 3, 0xffffffff, NFQRING_WAKE_MAX_DELAY_US + 1, 0 };
+	got = (struct nfqring_wake){ 3, 8, NFQRING_WAKE_MAX_DELAY_US, 0 };
+	expect_fire("wake: clamped to the ring and the longest delay",
+		    bad_wake_clamp(&req, &got, 8), false);
+	got.max_delay_us++;
+	expect_fire("wake: max_delay_us over NFQRING_WAKE_MAX_DELAY_US",
+		    bad_wake_clamp(&req, &got, 8), true);
+	got = (struct nfqring_wake){ 2, 8, NFQRING_WAKE_MAX_DELAY_US, 0 };
+	expect_fire("wake: an in-range wake_nr changed", bad_wake_clamp(&req, &got, 8), true);
+	/* GET_WAKE_STATS */
+	expect_fire("wake stats: reasons add up", bad_wake_stats(NULL, &a, false, true), false);
+	b = a;
+	b.wakeups = 4;
+	expect_fire("wake stats: a wake-up without a reason", bad_wake_stats(NULL, &b, false, false),
+		    true);
+	b = a;
+	b.timer_wakeups = 2;
+	expect_fire("wake stats: a reason counted before its wake-up",
+		    bad_wake_stats(NULL, &b, false, false), false);
+	expect_fire("wake stats: ... but not once all is quiet",
+		    bad_wake_stats(NULL, &b, false, true), true);
+	b = a;
+	b.stalled = 2;
+	expect_fire("wake stats: stalled 2", bad_wake_stats(NULL, &b, true, false), true);
+	b = a;
+	b.stall_verdicts = 1;
+	expect_fire("wake stats: stall verdicts without a watchdog",
+		    bad_wake_stats(NULL, &b, false, false), true);
+	expect_fire("wake stats: stall verdicts of a watchdog", bad_wake_stats(&a, &b, true, false),
+		    false);
+	expect_fire("wake stats: a counter that went back", bad_wake_stats(&b, &a, true, false),
+		    true);
+	/* the control page */
+	memset(page, CTRL_PAD_BYTE, sizeof(page));
+	memset(page + offsetof(struct nfqring_ctrl, tx_cons), 0x11, 4);
+	expect_fire("control page: kernel words changed, pads kept", bad_ctrl_pads(page, CTRL_PAD_BYTE),
+		    false);
+	off = offsetof(struct nfqring_ctrl, tx_cons) + 4;
+	page[off] = 0;
+	expect_fire("control page: a byte after tx_cons written", bad_ctrl_pads(page, CTRL_PAD_BYTE),
+		    true);
+	expect_fire("control page: user words kept", bad_ctrl_user(want, have), false);
+	have[1]++;
+	expect_fire("control page: tx_prod written by the kernel", bad_ctrl_user(want, have), true);
+	expect_fire("control page: a difference across the wrap",
+		    bad_ctrl_seq("forged", 2, 0xffffffffU, 0, 4), false);
+	expect_fire("control page: the consumer ahead of the producer",
+		    bad_ctrl_seq("forged", 0, 5, 0, 4), true);
+	expect_fire("control page: more published than the ring has",
+		    bad_ctrl_seq("forged", 9, 4, -4, 4), true);
+	/* the watchdog and the churn's receiver */
+	expect_fire("stall: every unread packet has its stall verdict", bad_unread(3, true, 3), false);
+	expect_fire("stall: more unread packets than stall verdicts", bad_unread(4, true, 3), true);
+	expect_fire("stall: unread packets under a watchdog that drops", bad_unread(1, false, 10),
+		    true);
+	/* /proc/net/netfilter/nfqring_stats */
+	expect_fire("nfqring_stats: the sample parses",
+		    parse_nstats("queued 7\nverdicts 1\nflushed 2\nundelivered 0\nstall_flushed 3\nrefused_full 9\nstall_refused 1\nin_flight 0\n", &s1) &&
+		    s1.v[NS_STALL_REFUSED] == 1 && s1.v[NS_IN_FLIGHT] == 0 ? NULL : "did not parse",
+		    false);
+	s0.v[NS_IN_FLIGHT] = 0;
+	s1 = s0;
+	s1.v[NS_QUEUED] += 10;
+	s1.v[NS_VERDICTS] += 4;
+	s1.v[NS_STALL_FLUSHED] += 4;
+	s1.v[NS_STALL_REFUSED] += 2;
+	expect_fire("nfqring_stats: a round that adds up", bad_round_stats(&s0, &s1, 6), false);
+	expect_fire("nfqring_stats: stall verdicts the endpoints did not report",
+		    bad_round_stats(&s0, &s1, 5), true);
+	s1.v[NS_IN_FLIGHT] = 2;
+	expect_fire("nfqring_stats: packets in flight with no queue",
+		    bad_round_stats(&s0, &s1, 6), true);
 }
 
 /* Returns the number of checks that did not do what they should. */
@@ -3364,6 +4791,7 @@ static unsigned int check_checkers(void)
 	st.backlog_bytes = 0;
 	st.rx_frame_nr = 3;
 	expect_fire("stats: frames without a frame size", bad_stats(&st), true);
+	check_checkers_v2();
 	printf("abi_fuzz: self-test of the checks: %s\n",
 	       checks_missed ? "FAILED" : "each fired on its forgery and kept quiet on sound input");
 	return checks_missed;
@@ -3453,9 +4881,13 @@ static void round_prelude(struct rng *r)
 		pthread_mutex_init(&slots[s].lock, NULL);
 		op_open(r, s);
 	}
+	if (chance(r, 30))		/* version 2 before the rings exist */
+		op_version(r, 0, 0);
 	op_setring(r, 0, 0);		/* RX, valid */
 	op_setring(r, 0, 1);		/* TX, valid */
 	op_mmap(r, 0, 0);
+	if (chance(r, 30))
+		op_ctrlmap(r, 0, 0);
 	for (s = 0; s < 2; s++) {	/* slot 0: rings; slot 1: read() only */
 		b.len = 0;
 		nlh = mb_start(&b, NFQNL_MSG_CONFIG, NLM_F_REQUEST, s);
@@ -3514,6 +4946,16 @@ static int round_child(const struct program *p, uint64_t seed)
 		map_drop(m, e);
 		pthread_mutex_unlock(&e->lock);
 	}
+	for (;;) {
+		struct epo *e;
+		struct cmapr *cm = cmap_get(0, &e);
+
+		if (!cm)
+			break;
+		cmap_drop(cm, e);
+		pthread_mutex_unlock(&e->lock);
+	}
+	round_ending = true;
 	for (i = 0; i < NSLOT; i++) {
 		op_stats(i, 1);
 		op_close(i);
@@ -3701,6 +5143,10 @@ static void churn_summary(void)
 		CH_COUNTER(ch_lines, "lines of its queue"),
 		CH_COUNTER(ch_busy_lines, "with frames in use"),
 		CH_COUNTER(ch_max_in_use, "largest rx_in_use"),
+		CH_COUNTER(ch_v2, "version 2"), CH_COUNTER(ch_wake_sets, "SET_WAKE"),
+		CH_COUNTER(ch_hushes, "hushes"), CH_COUNTER(ch_stalls, "stalls"),
+		CH_COUNTER(ch_stall_verdicts, "stall verdicts"),
+		CH_COUNTER(ch_unread, "accepted unread by the watchdog"),
 	};
 #undef CH_COUNTER
 	unsigned int i;
@@ -3728,6 +5174,7 @@ static void usage(const char *argv0)
 	fprintf(stderr,
 		"usage: %s [--seed N] [--seconds S] [--iterations K] [--threads T] [--ops N]\n"
 		"          [--round-timeout S] [--no-rmmod] [--no-churn] [--race-delay US]\n"
+		"          [--churn-v2 V,S]\n"
 		"          [--self-test] [--check-checkers] [-v]\n", argv0);
 	exit(2);
 }
@@ -3746,6 +5193,7 @@ static void parse_args(int argc, char **argv)
 		{ "check-checkers", no_argument, NULL, 'C' },
 		{ "no-churn", no_argument, NULL, 'N' },
 		{ "race-delay", required_argument, NULL, 'D' },
+		{ "churn-v2", required_argument, NULL, 'V' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -3765,6 +5213,12 @@ static void parse_args(int argc, char **argv)
 		case 'C': opt.check_checkers = true; break;
 		case 'N': opt.churn = false; break;
 		case 'D': opt.race_delay = atoi(optarg); break;
+		case 'V':
+			if (sscanf(optarg, "%d,%d", &opt.churn_v2, &opt.churn_stall) != 2 ||
+			    opt.churn_v2 < 0 || opt.churn_v2 > 2 || opt.churn_stall < 0 ||
+			    opt.churn_stall > 2)
+				usage(argv[0]);
+			break;
 		case 'v': opt.verbose = true; break;
 		default: usage(argv[0]);
 		}
@@ -3785,9 +5239,13 @@ static void parse_args(int argc, char **argv)
 
 static void replay_hint(uint64_t seed)
 {
-	printf("abi_fuzz: FAILED in round %u; replay with: abi_fuzz --seed 0x%016llx --iterations 1 --threads %u --ops %u%s%s\n",
+	char v2[32] = "";
+
+	if (opt.churn_v2 >= 0)
+		snprintf(v2, sizeof(v2), " --churn-v2 %d,%d", opt.churn_v2, opt.churn_stall);
+	printf("abi_fuzz: FAILED in round %u; replay with: abi_fuzz --seed 0x%016llx --iterations 1 --threads %u --ops %u%s%s%s\n",
 	       cur_round, (unsigned long long)seed, opt.threads, opt.ops,
-	       opt.self_test ? " --self-test" : "", opt.churn ? "" : " --no-churn");
+	       opt.self_test ? " --self-test" : "", opt.churn ? "" : " --no-churn", v2);
 	printf("abi_fuzz: replay-seed 0x%016llx\n", (unsigned long long)seed);
 }
 
@@ -3850,6 +5308,9 @@ int main(int argc, char **argv)
 		struct program p;
 		char detail[4608];
 		const char *why = NULL;
+		struct nstats before;
+		uint64_t harvest0;
+		bool have_ns;
 		int status = 0;
 		pid_t pid;
 
@@ -3867,6 +5328,8 @@ int main(int argc, char **argv)
 		if (opt.churn && test_build && !set_race_delay(p.race_delay))
 			printf("abi_fuzz: could not set %s\n", DELAY_PARAM);
 		memset(prog, 0, sizeof(*prog));
+		have_ns = read_nstats(&before);
+		harvest0 = cnt->stall_harvest;
 		fflush(stdout);
 		t0 = now();
 		pid = fork();
@@ -3908,6 +5371,17 @@ int main(int argc, char **argv)
 			if (why)
 				printf("abi_fuzz: after round %u: %s\n%s\n", r, why, detail);
 		}
+		if (!why && have_ns) {
+			struct nstats after;
+			const char *bad = "it cannot be read";
+
+			if (!read_nstats(&after) ||
+			    (bad = bad_round_stats(&before, &after, cnt->stall_harvest - harvest0))) {
+				printf("abi_fuzz: after round %u: /proc/net/netfilter/nfqring_stats: %s\n",
+				       r, bad);
+				why = "packets went unaccounted";
+			}
+		}
 		if (!why && kmsg_reports())
 			why = "the kernel logged a report";
 		free_program(&p);
@@ -3936,6 +5410,14 @@ int main(int argc, char **argv)
 	       (unsigned long long)cnt->flush_err, (unsigned long long)cnt->write_ok,
 	       (unsigned long long)cnt->write_err, (unsigned long long)cnt->veth,
 	       (unsigned long long)cnt->nschild, (unsigned long long)cnt->nft);
+	printf("abi_fuzz: version 2: SET_VERSION 2 %llu, 1 %llu, EBUSY %llu, EINVAL %llu; SET_WAKE %llu ok %llu failed; SET_STALL %llu ok %llu failed; GET_WAKE_STATS %llu; control pages mapped %llu (refused %llu), scribbled %llu, polled %llu; stall verdicts counted %llu\n",
+	       (unsigned long long)cnt->ver_2, (unsigned long long)cnt->ver_1,
+	       (unsigned long long)cnt->ver_ebusy, (unsigned long long)cnt->ver_einval,
+	       (unsigned long long)cnt->wake_ok, (unsigned long long)cnt->wake_err,
+	       (unsigned long long)cnt->stall_ok, (unsigned long long)cnt->stall_err,
+	       (unsigned long long)cnt->wstats, (unsigned long long)cnt->cmaps,
+	       (unsigned long long)cnt->cmap_refused, (unsigned long long)cnt->ctrl_scrib,
+	       (unsigned long long)cnt->ctrl_polls, (unsigned long long)cnt->stall_harvest);
 	if (opt.churn)
 		churn_summary();
 

@@ -6,11 +6,16 @@
 #   NFQR_FUZZ_ITERATIONS  at most this many rounds (no limit)
 #   NFQR_FUZZ_THREADS     threads per round (4)
 #   NFQR_FUZZ_ARGS        more abi_fuzz options, e.g. --self-test, -v,
-#                         --no-churn (the ops alone) or --race-delay US
-#                         (with a test build: every round's delay)
+#                         --no-churn (the ops alone), --race-delay US
+#                         (with a test build: every round's delay) or
+#                         --churn-v2 V,S (the churn's version 2 and stall
+#                         watchdog modes, else drawn per round)
 # Every round also runs the churn (rings replaced and queues rebound under
-# traffic, with its invariants); its checks are first shown to fire on
-# forged input (--check-checkers).  With a test build of the module
+# traffic, with its invariants; in some rounds version 2 with its control
+# page and a stall watchdog that fires); its checks, and those of version
+# 2, are first shown to fire on forged input (--check-checkers).  After each
+# round /proc/net/netfilter/nfqring_stats must account for every packet.
+# With a test build of the module
 # (make module-test, NFQR_MODULE in run-in-vm.sh) a round may widen the
 # module's race windows.  A failure names the round's seed, which replays
 # that round alone.
