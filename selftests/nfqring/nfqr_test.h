@@ -545,4 +545,23 @@ static inline long long proc_stat(const char *name)
 	return found;
 }
 
+/* --- the test build (make module-test) --- */
+
+#define DELAY_PARAM	"/sys/module/nfqring/parameters/test_delay_us"
+
+/*
+ * Sets the test build's race delays, one per window in the order of
+ * kmod/testing.h's enum nfqr_test_win ("2000,2000,2000,0,0"); false when
+ * this is not a test build.
+ */
+static inline bool race_delay(const char *us)
+{
+	FILE *f = fopen(DELAY_PARAM, "w");
+
+	if (!f)
+		return false;
+	fprintf(f, "%s\n", us);
+	return fclose(f) == 0;
+}
+
 #endif

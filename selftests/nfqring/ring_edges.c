@@ -15,8 +15,6 @@
 #include "kselftest_harness.h"
 #include "nfqr_test.h"
 
-#define DELAY_PARAM	"/sys/module/nfqring/parameters/test_delay_us"
-
 FIXTURE(edges) {
 	int rcv;
 	char buf[MSGBUF];
@@ -35,21 +33,6 @@ FIXTURE_TEARDOWN(edges)
 {
 	if (self->rcv >= 0)
 		close(self->rcv);
-}
-
-/*
- * Sets the test build's race delays, one per window in the order of
- * kmod/testing.h's enum nfqr_test_win ("2000,2000,2000,0"); false when this
- * is not a test build.
- */
-static bool race_delay(const char *us)
-{
-	FILE *f = fopen(DELAY_PARAM, "w");
-
-	if (!f)
-		return false;
-	fprintf(f, "%s\n", us);
-	return fclose(f) == 0;
 }
 
 static double now_s(void)

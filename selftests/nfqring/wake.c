@@ -47,8 +47,6 @@ FIXTURE_SETUP(wake)
 	ASSERT_EQ(0, tep_bind(&self->ep, 0, 0xffff));
 }
 
-static bool race_delay(const char *us);
-
 FIXTURE_TEARDOWN(wake)
 {
 	race_delay("0,0,0,0,0");	/* a test build's windows, after a failed test too */
@@ -808,19 +806,6 @@ TEST_F_TIMEOUT(wake, renewing_the_flag_is_no_escape, 60)
 	EXPECT_EQ(1u, ws.stalls);
 	EXPECT_EQ(1u, ws.stall_verdicts);
 	EXPECT_EQ(0, proc_stat("in_flight"));
-}
-
-#define DELAY_PARAM	"/sys/module/nfqring/parameters/test_delay_us"
-
-/* The test build's race windows, in the order of kmod/testing.h. */
-static bool race_delay(const char *us)
-{
-	FILE *f = fopen(DELAY_PARAM, "w");
-
-	if (!f)
-		return false;
-	fprintf(f, "%s\n", us);
-	return fclose(f) == 0;
 }
 
 static void *send_one(void *arg)
