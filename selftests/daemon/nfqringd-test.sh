@@ -230,8 +230,10 @@ scenario_sigterm() {
 	# 1: packets in flight for certain: queued while the daemon is stopped,
 	# SIGTERM before it runs again; every one is judged (rewrites too)
 	start_daemon "$T/rules.nft" || return
-	recv_start 10020 2000 d; r20=$!
-	recv_start 10010 2000 h; r10=$!
+	# the first datagram comes only after both senders and the SIGTERM:
+	# seconds under emulation, more than the default 20 s on a debug kernel
+	recv_start 10020 2000 d 120000 150; r20=$!
+	recv_start 10010 2000 h 120000 50; r10=$!
 	kill -STOP "$dpid"
 	S "$TRAFFIC" send 10.99.0.2 10020 150 100
 	S "$TRAFFIC" send 10.99.0.2 10010 50 100
