@@ -67,6 +67,8 @@ selftests: $(KSFT_STAMP) daemon
 	$(MAKE) -C selftests/nfqring KSFT_INC=$(BUILD)/ksft OUTPUT=$(BUILD)/selftests/nfqring
 	$(MAKE) -C selftests/netlink
 	$(MAKE) -C selftests/daemon
+	@# the daemon suite runs the nft differential (a host-built test) in the VM
+	$(MAKE) -C daemon build/tests/test_nft_diff
 
 daemon:
 	$(MAKE) -C daemon
