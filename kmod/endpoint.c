@@ -96,6 +96,23 @@ static void nfqr_rx_reclaim(struct nfqr_endpoint *ep, const struct nfqr_ring *ri
 	}
 }
 
+/*
+ * Under tx_mutex and ring_lock: whether frames are in flight either way, RX
+ * frames taken and not yet released or a VALID TX frame the next flush
+ * would process.  Sequence numbers started now would be out of step with
+ * them (nfqr_wake_set_version()).
+ */
+bool nfqr_ep_frames_in_flight(struct nfqr_endpoint *ep)
+{
+	if (ep->rx) {
+		nfqr_rx_reclaim(ep, ep->rx, ep->rx->frame_nr);
+		if (ep->rx_used)
+			return true;
+	}
+	return ep->tx && nfqr_status_load(nfqr_ring_frame(ep->tx, ep->tx_head)) ==
+		NFQRING_STATUS_VALID;
+}
+
 /* What nfqr_ep_reserve() took for one packet. */
 struct nfqr_slot {
 	struct nl_mmap_hdr	*hdr;	/* its RX frame; NULL without an RX ring */
@@ -523,6 +540,10 @@ int nfqr_ep_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma)
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	/* Memory userspace writes is never code: not now, not by mprotect(). */
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	vm_flags_clear(vma, VM_MAYEXEC);
 	if (vma->vm_pgoff == NFQRING_CTRL_OFFSET >> PAGE_SHIFT) {
 		mutex_lock(&ep->ring_mutex);
 		err = nfqr_wake_mmap(ep, vma);

@@ -122,6 +122,7 @@ __poll_t nfqr_ep_poll(struct nfqr_endpoint *ep, struct file *file,
 void nfqr_ep_stats(struct nfqr_endpoint *ep, struct nfqring_stats *st);
 
 void nfqr_ep_wake(struct nfqr_endpoint *ep);
+bool nfqr_ep_frames_in_flight(struct nfqr_endpoint *ep);
 
 /* wake.c */
 void nfqr_wake_init(struct nfqr_endpoint *ep);

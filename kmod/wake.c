@@ -120,14 +120,25 @@ int nfqr_wake_set_version(struct nfqr_endpoint *ep, unsigned long version)
 			goto unlock;
 		}
 		spin_lock_bh(&ep->ring_lock);
+		/*
+		 * The sequences start equal: no frame may be in flight.  A
+		 * frame taken after this section publishes with ->v2 seen
+		 * (ring_lock orders the two), so it is counted.
+		 */
+		if (nfqr_ep_frames_in_flight(ep)) {
+			spin_unlock_bh(&ep->ring_lock);
+			__free_page(page);
+			ret = -EBUSY;
+			goto unlock;
+		}
 		ep->wake.page = page;
 		ep->wake.ctrl = page_address(page);
 		nfqr_wake_apply(ep);
 		nfqr_wake_reset_rx(ep);
 		nfqr_wake_reset_tx(ep);
-		spin_unlock_bh(&ep->ring_lock);
 		/* Published last: enqueue and poll test ->v2 alone. */
 		smp_store_release(&ep->v2, true);
+		spin_unlock_bh(&ep->ring_lock);
 	}
 unlock:
 	mutex_unlock(&ep->tx_mutex);
@@ -145,6 +156,11 @@ int nfqr_wake_set(struct nfqr_endpoint *ep, struct nfqring_wake *req)
 	spin_lock_bh(&ep->ring_lock);
 	ep->wake.req = *req;
 	nfqr_wake_apply(ep);
+	/* A shorter delay holds from now on, for a timer already running too. */
+	if (hrtimer_is_queued(&ep->wake.timer) &&
+	    ktime_to_us(hrtimer_get_remaining(&ep->wake.timer)) > ep->wake.delay_us)
+		hrtimer_start(&ep->wake.timer, ns_to_ktime((u64)ep->wake.delay_us * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL_SOFT);
 	req->wake_nr = ep->wake.nr;
 	req->watermark = ep->wake.watermark;
 	req->max_delay_us = ep->wake.delay_us;

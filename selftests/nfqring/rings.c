@@ -127,10 +127,16 @@ TEST_F(ring, bad_mappings)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->ep.fd, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
+	/* memory userspace writes is never code */
+	p = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_SHARED, self->ep.fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
 
 	/* The right one works, cannot grow, and pins the ring. */
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->ep.fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, len, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
 	EXPECT_EQ(MAP_FAILED, mremap(p, len, len + self->page, 0));
 	EXPECT_EQ(MAP_FAILED, mremap(p, len, len + self->page, MREMAP_MAYMOVE));
 	EXPECT_EQ(-EBUSY, set_rx(self->ep.fd, 0, 0, 0, 0));

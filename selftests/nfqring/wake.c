@@ -199,6 +199,12 @@ TEST_F(wake, control_page_mapping)
 	p = mmap(NULL, NFQRING_CTRL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 self->ep.fd, NFQRING_CTRL_OFFSET + NFQRING_CTRL_SIZE);
 	EXPECT_EQ(MAP_FAILED, p);
+	p = mmap(NULL, NFQRING_CTRL_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED,
+		 self->ep.fd, NFQRING_CTRL_OFFSET);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, mprotect(c, NFQRING_CTRL_SIZE, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
 	/* the page is the same for a second mapping */
 	p = ctrl_map(self->ep.fd);
 	ASSERT_NE(NULL, p);
@@ -650,6 +656,114 @@ TEST_F(wake, epoll_consumer_after_stale_count)
 static void on_alarm(int sig)
 {
 	(void)sig;
+}
+
+/*
+ * Version 2 asked for while frames are in flight: refused, since the
+ * sequence numbers would start out of step with the frames (rx_cons moving
+ * past rx_prod, POLLIN for ever).  Once they are back, it works, in step.
+ */
+TEST(version_2_waits_for_frames_in_flight)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	char *buf = malloc(MSGBUF);
+	struct nfqring_ctrl *c;
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	struct tep ep;
+	uint32_t id;
+	int rcv;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, nfqr_modprobe());
+	ASSERT_EQ(0, netns_enter());
+	ASSERT_EQ(0, nft_queue_udp("queue num 0"));
+	rcv = udp_receiver();
+	ASSERT_LE(0, rcv);
+	ASSERT_EQ(0, tep_open(&ep));
+	ASSERT_EQ(0, tep_rings(&ep, ring_req(4096, 4, FRAME), ring_req(4096, 2, FRAME)));
+	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+
+	/* an RX frame taken, not released */
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_NE(0, tep_wait(&ep, 5000));
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	EXPECT_EQ(-1, ioctl(ep.fd, NFQRING_SET_VERSION, NFQRING_ABI_VERSION_2));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(NFQRING_ABI_VERSION, ioctl(ep.fd, NFQRING_GET_VERSION));
+	frame_release(h, NFQRING_STATUS_UNUSED);
+
+	/* a VALID TX frame not flushed */
+	ASSERT_EQ(0, tep_tx_put(&ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT)));
+	EXPECT_EQ(-1, ioctl(ep.fd, NFQRING_SET_VERSION, NFQRING_ABI_VERSION_2));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(1, tep_flush(&ep, NULL));
+
+	/* nothing in flight: version 2, sequences in step with the frames */
+	ASSERT_EQ(NFQRING_ABI_VERSION_2, ioctl(ep.fd, NFQRING_SET_VERSION,
+					       NFQRING_ABI_VERSION_2));
+	c = ctrl_map(ep.fd);
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(ld(&c->rx_prod), ld(&c->rx_cons));
+	EXPECT_EQ(ld(&c->tx_prod), ld(&c->tx_cons));
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_NE(0, tep_wait(&ep, 5000));
+	EXPECT_EQ(1u, ld(&c->rx_prod) - ld(&c->rx_cons));
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	id = p.id;
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	st(&c->rx_cons, ld(&c->rx_cons) + 1);
+	EXPECT_EQ(0, tep_send(&ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 0, id, NF_ACCEPT)));
+	/* nothing waits, and poll() says so */
+	pfd.fd = ep.fd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ(2, udp_count(rcv, 50));
+	munmap(c, NFQRING_CTRL_SIZE);
+	tep_close(&ep);
+	close(rcv);
+	free(buf);
+}
+
+/*
+ * A shorter max_delay_us holds for a frame already waiting: the timer armed
+ * for the old, longer delay is brought forward.  The fastest of three tries
+ * is taken, so that one slow turn of the VM does not decide.
+ */
+TEST_F(wake, shorter_delay_holds_at_once)
+{
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
+	uint32_t prod, last = 0;
+	struct timespec t0;
+	long ms, best = 1000000;
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, set_wake(self->ep.fd, 64, 0, NFQRING_WAKE_MAX_DELAY_US, NULL));
+		prod = ld(&self->ctrl->rx_prod);
+		ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+		ASSERT_EQ(0, udp_send(1, 64));
+		/* published, the long timer armed: now shorten the delay */
+		for (j = 0; j < 5000 && ld(&self->ctrl->rx_prod) == prod; j++)
+			usleep(1000);
+		ASSERT_NE(prod, ld(&self->ctrl->rx_prod));
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_EQ(0, set_wake(self->ep.fd, 64, 0, 1000, NULL));
+		ASSERT_EQ(1, poll(&pfd, 1, 5000));
+		ms = ms_since(&t0);
+		TH_LOG("woken %ld ms after max_delay_us went from %u to 1000", ms,
+		       NFQRING_WAKE_MAX_DELAY_US);
+		if (ms < best)
+			best = ms;
+		__atomic_store_n(&self->ctrl->flags, 0, __ATOMIC_SEQ_CST);
+		ASSERT_EQ(1, consume(&self->ep, self->ctrl, &last));
+		ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+							     last, NF_ACCEPT)));
+	}
+	/* the old timer had 100 ms to go, less the time the packet took */
+	EXPECT_GT(50, best);
+	EXPECT_EQ(3, udp_count(self->rcv, 50));
 }
 
 /*
