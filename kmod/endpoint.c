@@ -362,6 +362,7 @@ struct nfqr_endpoint *nfqr_ep_create(struct net *net)
 	if (!ep)
 		return NULL;
 	ep->peer.ops = &nfqr_ring_peer_ops;
+	INIT_HLIST_HEAD(&ep->peer.insts);
 	ep->net = get_net(net);
 	ep->pid = task_tgid_vnr(current);
 	/* NULL without memory cgroups: nothing to charge then. */
@@ -402,17 +403,21 @@ void nfqr_ep_release(struct nfqr_endpoint *ep)
 
 static unsigned int nfqr_ep_queues(struct nfqr_endpoint *ep)
 {
-	struct nfqr_net *qn = nfqr_pernet(ep->net);
 	struct nfqr_instance *inst;
-	unsigned int i, n = 0;
+	unsigned int n = 0;
 
 	rcu_read_lock();
-	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
-		hlist_for_each_entry_rcu(inst, &qn->table[i], node)
-			if (nfqr_peer_owns(inst, &ep->peer))
-				n++;
+	hlist_for_each_entry_rcu(inst, &ep->peer.insts, peer_node)
+		n++;
 	rcu_read_unlock();
 	return n;
+}
+
+/* Under the nfnl lock: whether a queue is bound through the endpoint. */
+static bool nfqr_ep_bound(struct nfqr_endpoint *ep)
+{
+	WARN_ON_ONCE(!lockdep_nfnl_is_held(NFNL_SUBSYS_QUEUE));
+	return !hlist_empty(&ep->peer.insts);
 }
 
 int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
@@ -444,7 +449,7 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 	if (tx)
 		mutex_lock(&ep->tx_mutex);
 	nfnl_lock(NFNL_SUBSYS_QUEUE);
-	if (atomic_read(&ep->mapped) || nfqr_ep_queues(ep)) {
+	if (atomic_read(&ep->mapped) || nfqr_ep_bound(ep)) {
 		err = -EBUSY;
 		goto busy;
 	}
@@ -464,7 +469,7 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 			nfnl_unlock(NFNL_SUBSYS_QUEUE);
 			synchronize_rcu();
 			nfnl_lock(NFNL_SUBSYS_QUEUE);
-			if (ep->peer.binds != binds || nfqr_ep_queues(ep)) {
+			if (ep->peer.binds != binds || nfqr_ep_bound(ep)) {
 				err = -EBUSY;
 				goto busy;
 			}

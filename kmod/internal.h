@@ -99,11 +99,18 @@ struct nfqr_peer {
 	const struct nfqr_peer_ops	*ops;
 	u32				portid;	/* netlink portid; 0 for rings */
 	u32				binds;	/* rings: queues bound so far (nfnl lock) */
+	/*
+	 * Rings: the endpoint's queues, so that the watchdog and the set-up
+	 * look at them alone, not at every queue of the namespace.  Changed
+	 * under the nfnl lock, read under it or under RCU.
+	 */
+	struct hlist_head		insts;
 };
 
 /* One bound queue. */
 struct nfqr_instance {
 	struct hlist_node	node;		/* nfqr_net.table, RCU */
+	struct hlist_node	peer_node;	/* peer->insts (rings), RCU */
 	struct rcu_head		rcu;
 	struct net		*net;		/* not referenced: lives in it */
 	struct nfqr_peer	*peer;		/* the owner */

@@ -165,6 +165,8 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	}
 	hlist_add_head_rcu(&inst->node, nfqr_bucket(qn, queue_num));
 	spin_unlock(&qn->lock);
+	if (!peer->portid)
+		hlist_add_head_rcu(&inst->peer_node, &peer->insts);
 	return inst;
 
 err_free:
@@ -206,6 +208,8 @@ void nfqr_instance_destroy(struct nfqr_instance *inst)
 	spin_lock(&qn->lock);
 	hlist_del_rcu(&inst->node);
 	spin_unlock(&qn->lock);
+	if (!inst->peer->portid)
+		hlist_del_rcu(&inst->peer_node);
 	nfqr_instance_flush(inst, NULL, 0);
 
 	call_rcu(&inst->rcu, nfqr_instance_free_rcu);
@@ -388,10 +392,15 @@ void nfqr_peer_drop(struct net *net, struct nfqr_peer *peer)
 	unsigned int i;
 
 	nfnl_lock(NFNL_SUBSYS_QUEUE);
-	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
-		hlist_for_each_entry_safe(inst, tmp, &qn->table[i], node)
-			if (nfqr_peer_owns(inst, peer))
-				nfqr_instance_destroy(inst);
+	if (!peer->portid) {
+		hlist_for_each_entry_safe(inst, tmp, &peer->insts, peer_node)
+			nfqr_instance_destroy(inst);
+	} else {
+		for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
+			hlist_for_each_entry_safe(inst, tmp, &qn->table[i], node)
+				if (nfqr_peer_owns(inst, peer))
+					nfqr_instance_destroy(inst);
+	}
 	nfnl_unlock(NFNL_SUBSYS_QUEUE);
 }
 
