@@ -23,6 +23,7 @@
 #include <linux/atomic.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/personality.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -117,6 +118,7 @@ bool nfqr_ep_frames_in_flight(struct nfqr_endpoint *ep)
 struct nfqr_slot {
 	struct nl_mmap_hdr	*hdr;	/* its RX frame; NULL without an RX ring */
 	bool			copy;	/* its message goes to read() */
+	bool			v2;	/* the endpoint's version when it was taken */
 };
 
 /*
@@ -140,6 +142,12 @@ static int nfqr_ep_reserve(struct nfqr_endpoint *ep, u32 size,
 	spin_lock(&ep->ring_lock);
 	ring = ep->rx;
 	slot->hdr = NULL;
+	/*
+	 * Counted in the sequences only if version 2 was on when the frame
+	 * was taken: SET_VERSION switches under ring_lock, after checking
+	 * that no frame taken before is still out.
+	 */
+	slot->v2 = ep->v2;
 	slot->copy = !ring || size > nfqr_ring_frame_room(ring);
 	if (slot->copy && !bmsg) {
 		err = -EAGAIN;
@@ -320,7 +328,7 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 	}
 	nfqr_test_window(NFQR_WIN_PUBLISH);
 	/* Before bottom halves come back: no softirq delays the wake-up. */
-	nfqr_wake_published(ep, slot.hdr);
+	nfqr_wake_published(ep, slot.hdr, slot.v2);
 	local_bh_enable();
 
 	nfqr_msg_release(&plan);
@@ -401,18 +409,6 @@ void nfqr_ep_release(struct nfqr_endpoint *ep)
 	kfree(ep);
 }
 
-static unsigned int nfqr_ep_queues(struct nfqr_endpoint *ep)
-{
-	struct nfqr_instance *inst;
-	unsigned int n = 0;
-
-	rcu_read_lock();
-	hlist_for_each_entry_rcu(inst, &ep->peer.insts, peer_node)
-		n++;
-	rcu_read_unlock();
-	return n;
-}
-
 /* Under the nfnl lock: whether a queue is bound through the endpoint. */
 static bool nfqr_ep_bound(struct nfqr_endpoint *ep)
 {
@@ -462,7 +458,7 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		 * every namespace shares: a queue bound meanwhile (the count
 		 * moved) makes the set-up fail as if it had been bound before.
 		 */
-		u32 binds = ep->peer.binds;
+		u64 binds = ep->peer.binds;
 
 		/* No queue bound since the last wait: none can be in flight. */
 		if (binds != ep->rx_synced_binds) {
@@ -546,8 +542,12 @@ int nfqr_ep_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	/* Memory userspace writes is never code: not now, not by mprotect(). */
-	if (vma->vm_flags & VM_EXEC)
-		return -EPERM;
+	if (vma->vm_flags & VM_EXEC) {
+		/* Asked for, unless the personality turned PROT_READ into it. */
+		if (!(current->personality & READ_IMPLIES_EXEC))
+			return -EPERM;
+		vm_flags_clear(vma, VM_EXEC);
+	}
 	vm_flags_clear(vma, VM_MAYEXEC);
 	if (vma->vm_pgoff == NFQRING_CTRL_OFFSET >> PAGE_SHIFT) {
 		mutex_lock(&ep->ring_mutex);
@@ -933,7 +933,7 @@ void nfqr_ep_stats(struct nfqr_endpoint *ep, struct nfqring_stats *st)
 	spin_lock_bh(&ep->backlog_lock);
 	st->backlog_bytes = ep->backlog_bytes;
 	spin_unlock_bh(&ep->backlog_lock);
-	st->queues = nfqr_ep_queues(ep);
+	st->queues = READ_ONCE(ep->peer.nr_insts);
 }
 
 /* One line of /proc/net/netfilter/nfqring for a queue bound to a ring. */

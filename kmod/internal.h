@@ -98,7 +98,9 @@ struct nfqr_peer_ops {
 struct nfqr_peer {
 	const struct nfqr_peer_ops	*ops;
 	u32				portid;	/* netlink portid; 0 for rings */
-	u32				binds;	/* rings: queues bound so far (nfnl lock) */
+	u64				binds;	/* rings: queues bound so far (nfnl lock) */
+	u32				nr_insts; /* rings: queues bound now (nfnl lock) */
+	atomic_t			busy;	/* queues holding packets */
 	/*
 	 * Rings: the endpoint's queues, so that the watchdog and the set-up
 	 * look at them alone, not at every queue of the namespace.  Changed

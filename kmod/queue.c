@@ -108,6 +108,7 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	unsigned int i;
 	int err;
 
+	WARN_ON_ONCE(!lockdep_nfnl_is_held(NFNL_SUBSYS_QUEUE));
 	inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
 	if (!inst)
 		return ERR_PTR(-ENOMEM);
@@ -165,8 +166,10 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	}
 	hlist_add_head_rcu(&inst->node, nfqr_bucket(qn, queue_num));
 	spin_unlock(&qn->lock);
-	if (!peer->portid)
+	if (!peer->portid) {
 		hlist_add_head_rcu(&inst->peer_node, &peer->insts);
+		WRITE_ONCE(peer->nr_insts, peer->nr_insts + 1);
+	}
 	return inst;
 
 err_free:
@@ -200,6 +203,7 @@ void nfqr_instance_destroy(struct nfqr_instance *inst)
 {
 	struct nfqr_net *qn = nfqr_pernet(inst->net);
 
+	WARN_ON_ONCE(!lockdep_nfnl_is_held(NFNL_SUBSYS_QUEUE));
 	spin_lock_bh(&inst->lock);
 	inst->dead = true;
 	spin_unlock_bh(&inst->lock);
@@ -208,8 +212,10 @@ void nfqr_instance_destroy(struct nfqr_instance *inst)
 	spin_lock(&qn->lock);
 	hlist_del_rcu(&inst->node);
 	spin_unlock(&qn->lock);
-	if (!inst->peer->portid)
+	if (!inst->peer->portid) {
 		hlist_del_rcu(&inst->peer_node);
+		WRITE_ONCE(inst->peer->nr_insts, inst->peer->nr_insts - 1);
+	}
 	nfqr_instance_flush(inst, NULL, 0);
 
 	call_rcu(&inst->rcu, nfqr_instance_free_rcu);
@@ -259,7 +265,9 @@ void nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
 	pkt->state = state;
 	list_add_tail(&pkt->list, &inst->pkts);
 	hlist_add_head(&pkt->node, &inst->ids[pkt->id % NFQR_ID_HASH_SIZE]);
-	inst->total++;
+	/* The stall watchdog looks at the count, not at every queue. */
+	if (!inst->total++)
+		atomic_inc(&inst->peer->busy);
 	nfqr_stat_inc(inst->stats, NFQR_STAT_QUEUED);
 }
 
@@ -270,7 +278,8 @@ void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
 
 	list_del(&pkt->list);
 	hlist_del(&pkt->node);
-	inst->total--;
+	if (!--inst->total)
+		atomic_dec(&inst->peer->busy);
 	nfqr_stat_inc(inst->stats, why);
 }
 

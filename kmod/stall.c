@@ -22,19 +22,10 @@
 
 #include "endpoint.h"
 
+/* Packets wait in one of the endpoint's queues, at least. */
 static bool nfqr_stall_waiting(struct nfqr_endpoint *ep)
 {
-	struct nfqr_instance *inst;
-	bool waiting = false;
-
-	rcu_read_lock();
-	hlist_for_each_entry_rcu(inst, &ep->peer.insts, peer_node)
-		if (READ_ONCE(inst->total)) {
-			waiting = true;
-			break;
-		}
-	rcu_read_unlock();
-	return waiting;
+	return atomic_read(&ep->peer.busy);
 }
 
 /* Packets given the stall verdict between two looks for a reschedule. */
