@@ -118,6 +118,7 @@ struct nfqr_instance {
 	struct nfqr_peer	*peer;		/* the owner */
 	struct nfqr_peer	nl_peer;	/* the owner, for netlink */
 	struct nfqr_stats __percpu *stats;	/* the namespace's */
+	struct mem_cgroup	*memcg;		/* the binder's: pays the records */
 	u64			binding;	/* unique per bind, never 0 */
 	u16			queue_num;
 

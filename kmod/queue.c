@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/error-injection.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter_bridge.h>
@@ -63,6 +64,8 @@ struct nfqr_instance *nfqr_instance_lookup(struct net *net, u16 queue_num)
 noinline struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst)
 {
 	struct llist_node *spare;
+	struct mem_cgroup *old;
+	struct nfqr_pkt *pkt;
 
 	lockdep_assert_held(&inst->lock);
 
@@ -71,7 +74,11 @@ noinline struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst)
 		atomic_dec(&inst->pool_nr);
 		return llist_entry(spare, struct nfqr_pkt, spare);
 	}
-	return kmem_cache_alloc(nfqr_pkt_cache, GFP_ATOMIC | __GFP_NOWARN);
+	/* The binder pays, as for the records it took at bind time. */
+	old = set_active_memcg(inst->memcg);
+	pkt = kmem_cache_alloc(nfqr_pkt_cache, GFP_ATOMIC | __GFP_ACCOUNT | __GFP_NOWARN);
+	set_active_memcg(old);
+	return pkt;
 }
 
 ALLOW_ERROR_INJECTION(nfqr_pkt_alloc, NULL);
@@ -122,6 +129,8 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 		INIT_HLIST_HEAD(&inst->ids[i]);
 
 	inst->net = net;
+	/* NULL without memory cgroups: nothing to charge then. */
+	inst->memcg = get_mem_cgroup_from_mm(current->mm);
 	inst->stats = qn->stats;
 	/* A netlink socket has no object of ours: the instance keeps its
 	 * portid.  An endpoint outlives its instances: point to it.
@@ -174,6 +183,7 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 
 err_free:
 	nfqr_pool_free(inst);
+	mem_cgroup_put(inst->memcg);
 	kfree(inst->ids);
 	kfree(inst);
 	return ERR_PTR(err);
@@ -188,6 +198,7 @@ static void nfqr_instance_free_rcu(struct rcu_head *head)
 	 * its record came back to the pool within an RCU read section.
 	 */
 	nfqr_pool_free(inst);
+	mem_cgroup_put(inst->memcg);
 	kfree(inst->ids);
 	kfree(inst);
 	module_put(THIS_MODULE);

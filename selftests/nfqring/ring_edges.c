@@ -495,6 +495,45 @@ TEST_F_TIMEOUT(edges, backlog_is_charged_to_the_opener, 120)
 }
 
 /*
+ * Packets queued beyond the records a queue takes at bind time get records
+ * allocated as they come, in softirq: those are the binder's memory too,
+ * not nobody's.  The ring (set up before the count starts) holds every
+ * packet, so nothing else is allocated for the endpoint meanwhile.
+ */
+TEST_F_TIMEOUT(edges, packet_records_are_charged_to_the_binder, 180)
+{
+	const char *cg = "/sys/fs/cgroup/nfqr-records";
+	long page = sysconf(_SC_PAGESIZE);
+	struct nfqring_stats st;
+	long before, after;
+	struct tep ep;
+	int n = 12000;
+
+	if (cg_make(cg, NULL))
+		SKIP(return, "no cgroup2 memory controller");
+	ASSERT_EQ(0, cg_enter(cg));
+	ASSERT_EQ(0, tep_open(&ep));
+	ASSERT_EQ(0, tep_rings(&ep, ring_req(page, 16384 / (page / 512), 512), ring_req(0, 0, 0)));
+	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+	ASSERT_EQ(0, tep_send(&ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 20000)));
+	ASSERT_EQ(0, cg_enter(""));
+
+	before = cg_long(cg, "memory.current", NULL);
+	ASSERT_EQ(0, udp_send(n, 16));
+	after = cg_long(cg, "memory.current", NULL);
+	ASSERT_EQ(0, ioctl(ep.fd, NFQRING_GET_STATS, &st));
+	TH_LOG("%llu frames, %llu to read(); memory.current %ld -> %ld",
+	       (unsigned long long)st.rx_frames, (unsigned long long)st.backlog_msgs,
+	       before, after);
+	ASSERT_EQ((unsigned long long)n, (unsigned long long)st.rx_frames);
+	EXPECT_EQ(0u, st.backlog_msgs);
+	/* a record is 56 bytes, in 64-byte objects */
+	EXPECT_LE(before + (long)n * 40, after);
+	tep_close(&ep);
+	rmdir(cg);
+}
+
+/*
  * Eight endpoints opened in a cgroup limited to 16 MiB, each fed 9 MB of
  * messages for read() (their own limit is 8 MiB each): together they stay
  * within the cgroup's limit, what does not fit is refused and counted, and
