@@ -23,6 +23,7 @@
 #include <linux/atomic.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/personality.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -96,10 +97,28 @@ static void nfqr_rx_reclaim(struct nfqr_endpoint *ep, const struct nfqr_ring *ri
 	}
 }
 
+/*
+ * Under tx_mutex and ring_lock: whether frames are in flight either way, RX
+ * frames taken and not yet released or a VALID TX frame the next flush
+ * would process.  Sequence numbers started now would be out of step with
+ * them (nfqr_wake_set_version()).
+ */
+bool nfqr_ep_frames_in_flight(struct nfqr_endpoint *ep)
+{
+	if (ep->rx) {
+		nfqr_rx_reclaim(ep, ep->rx, ep->rx->frame_nr);
+		if (ep->rx_used)
+			return true;
+	}
+	return ep->tx && nfqr_status_load(nfqr_ring_frame(ep->tx, ep->tx_head)) ==
+		NFQRING_STATUS_VALID;
+}
+
 /* What nfqr_ep_reserve() took for one packet. */
 struct nfqr_slot {
 	struct nl_mmap_hdr	*hdr;	/* its RX frame; NULL without an RX ring */
 	bool			copy;	/* its message goes to read() */
+	bool			v2;	/* the endpoint's version when it was taken */
 };
 
 /*
@@ -123,6 +142,12 @@ static int nfqr_ep_reserve(struct nfqr_endpoint *ep, u32 size,
 	spin_lock(&ep->ring_lock);
 	ring = ep->rx;
 	slot->hdr = NULL;
+	/*
+	 * Counted in the sequences only if version 2 was on when the frame
+	 * was taken: SET_VERSION switches under ring_lock, after checking
+	 * that no frame taken before is still out.
+	 */
+	slot->v2 = ep->v2;
 	slot->copy = !ring || size > nfqr_ring_frame_room(ring);
 	if (slot->copy && !bmsg) {
 		err = -EAGAIN;
@@ -303,7 +328,7 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 	}
 	nfqr_test_window(NFQR_WIN_PUBLISH);
 	/* Before bottom halves come back: no softirq delays the wake-up. */
-	nfqr_wake_published(ep, slot.hdr);
+	nfqr_wake_published(ep, slot.hdr, slot.v2);
 	local_bh_enable();
 
 	nfqr_msg_release(&plan);
@@ -345,6 +370,7 @@ struct nfqr_endpoint *nfqr_ep_create(struct net *net)
 	if (!ep)
 		return NULL;
 	ep->peer.ops = &nfqr_ring_peer_ops;
+	INIT_HLIST_HEAD(&ep->peer.insts);
 	ep->net = get_net(net);
 	ep->pid = task_tgid_vnr(current);
 	/* NULL without memory cgroups: nothing to charge then. */
@@ -383,19 +409,11 @@ void nfqr_ep_release(struct nfqr_endpoint *ep)
 	kfree(ep);
 }
 
-static unsigned int nfqr_ep_queues(struct nfqr_endpoint *ep)
+/* Under the nfnl lock: whether a queue is bound through the endpoint. */
+static bool nfqr_ep_bound(struct nfqr_endpoint *ep)
 {
-	struct nfqr_net *qn = nfqr_pernet(ep->net);
-	struct nfqr_instance *inst;
-	unsigned int i, n = 0;
-
-	rcu_read_lock();
-	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
-		hlist_for_each_entry_rcu(inst, &qn->table[i], node)
-			if (nfqr_peer_owns(inst, &ep->peer))
-				n++;
-	rcu_read_unlock();
-	return n;
+	WARN_ON_ONCE(!lockdep_nfnl_is_held(NFNL_SUBSYS_QUEUE));
+	return !hlist_empty(&ep->peer.insts);
 }
 
 int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
@@ -427,7 +445,7 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 	if (tx)
 		mutex_lock(&ep->tx_mutex);
 	nfnl_lock(NFNL_SUBSYS_QUEUE);
-	if (atomic_read(&ep->mapped) || nfqr_ep_queues(ep)) {
+	if (atomic_read(&ep->mapped) || nfqr_ep_bound(ep)) {
 		err = -EBUSY;
 		goto busy;
 	}
@@ -440,14 +458,14 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		 * every namespace shares: a queue bound meanwhile (the count
 		 * moved) makes the set-up fail as if it had been bound before.
 		 */
-		u32 binds = ep->peer.binds;
+		u64 binds = ep->peer.binds;
 
 		/* No queue bound since the last wait: none can be in flight. */
 		if (binds != ep->rx_synced_binds) {
 			nfnl_unlock(NFNL_SUBSYS_QUEUE);
 			synchronize_rcu();
 			nfnl_lock(NFNL_SUBSYS_QUEUE);
-			if (ep->peer.binds != binds || nfqr_ep_queues(ep)) {
+			if (ep->peer.binds != binds || nfqr_ep_bound(ep)) {
 				err = -EBUSY;
 				goto busy;
 			}
@@ -523,6 +541,14 @@ int nfqr_ep_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma)
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	/* Memory userspace writes is never code: not now, not by mprotect(). */
+	if (vma->vm_flags & VM_EXEC) {
+		/* Asked for, unless the personality turned PROT_READ into it. */
+		if (!(current->personality & READ_IMPLIES_EXEC))
+			return -EPERM;
+		vm_flags_clear(vma, VM_EXEC);
+	}
+	vm_flags_clear(vma, VM_MAYEXEC);
 	if (vma->vm_pgoff == NFQRING_CTRL_OFFSET >> PAGE_SHIFT) {
 		mutex_lock(&ep->ring_mutex);
 		err = nfqr_wake_mmap(ep, vma);
@@ -907,7 +933,7 @@ void nfqr_ep_stats(struct nfqr_endpoint *ep, struct nfqring_stats *st)
 	spin_lock_bh(&ep->backlog_lock);
 	st->backlog_bytes = ep->backlog_bytes;
 	spin_unlock_bh(&ep->backlog_lock);
-	st->queues = nfqr_ep_queues(ep);
+	st->queues = READ_ONCE(ep->peer.nr_insts);
 }
 
 /* One line of /proc/net/netfilter/nfqring for a queue bound to a ring. */

@@ -83,7 +83,7 @@ struct nfqr_endpoint {
 	u32			rx_used;	/* frames from rx_tail to rx_head */
 	u32			rx_room;	/* a hint, read without the lock */
 	u32			tx_frame_nr;	/* for poll(), read without the lock */
-	u32			rx_synced_binds; /* peer.binds at the last RX set-up's wait */
+	u64			rx_synced_binds; /* peer.binds at the last RX set-up's wait */
 
 	struct mutex		tx_mutex;	/* TX processing and write() */
 	u32			tx_head;	/* next TX frame to look at */
@@ -122,6 +122,7 @@ __poll_t nfqr_ep_poll(struct nfqr_endpoint *ep, struct file *file,
 void nfqr_ep_stats(struct nfqr_endpoint *ep, struct nfqring_stats *st);
 
 void nfqr_ep_wake(struct nfqr_endpoint *ep);
+bool nfqr_ep_frames_in_flight(struct nfqr_endpoint *ep);
 
 /* wake.c */
 void nfqr_wake_init(struct nfqr_endpoint *ep);
@@ -131,7 +132,7 @@ int nfqr_wake_set(struct nfqr_endpoint *ep, struct nfqring_wake *req);
 void nfqr_wake_reset_rx(struct nfqr_endpoint *ep);
 void nfqr_wake_reset_tx(struct nfqr_endpoint *ep);
 void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n);
-void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame);
+void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2);
 int nfqr_wake_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma);
 __poll_t nfqr_wake_poll(struct nfqr_endpoint *ep);
 void nfqr_wake_stats(struct nfqr_endpoint *ep, struct nfqring_wake_stats *st);

@@ -98,17 +98,27 @@ struct nfqr_peer_ops {
 struct nfqr_peer {
 	const struct nfqr_peer_ops	*ops;
 	u32				portid;	/* netlink portid; 0 for rings */
-	u32				binds;	/* rings: queues bound so far (nfnl lock) */
+	u64				binds;	/* rings: queues bound so far (nfnl lock) */
+	u32				nr_insts; /* rings: queues bound now (nfnl lock) */
+	atomic_t			busy;	/* queues holding packets */
+	/*
+	 * Rings: the endpoint's queues, so that the watchdog and the set-up
+	 * look at them alone, not at every queue of the namespace.  Changed
+	 * under the nfnl lock, read under it or under RCU.
+	 */
+	struct hlist_head		insts;
 };
 
 /* One bound queue. */
 struct nfqr_instance {
 	struct hlist_node	node;		/* nfqr_net.table, RCU */
+	struct hlist_node	peer_node;	/* peer->insts (rings), RCU */
 	struct rcu_head		rcu;
 	struct net		*net;		/* not referenced: lives in it */
 	struct nfqr_peer	*peer;		/* the owner */
 	struct nfqr_peer	nl_peer;	/* the owner, for netlink */
 	struct nfqr_stats __percpu *stats;	/* the namespace's */
+	struct mem_cgroup	*memcg;		/* the binder's: pays the records */
 	u64			binding;	/* unique per bind, never 0 */
 	u16			queue_num;
 

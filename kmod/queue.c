@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/error-injection.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter_bridge.h>
@@ -63,6 +64,8 @@ struct nfqr_instance *nfqr_instance_lookup(struct net *net, u16 queue_num)
 noinline struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst)
 {
 	struct llist_node *spare;
+	struct mem_cgroup *old;
+	struct nfqr_pkt *pkt;
 
 	lockdep_assert_held(&inst->lock);
 
@@ -71,7 +74,11 @@ noinline struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst)
 		atomic_dec(&inst->pool_nr);
 		return llist_entry(spare, struct nfqr_pkt, spare);
 	}
-	return kmem_cache_alloc(nfqr_pkt_cache, GFP_ATOMIC | __GFP_NOWARN);
+	/* The binder pays, as for the records it took at bind time. */
+	old = set_active_memcg(inst->memcg);
+	pkt = kmem_cache_alloc(nfqr_pkt_cache, GFP_ATOMIC | __GFP_ACCOUNT | __GFP_NOWARN);
+	set_active_memcg(old);
+	return pkt;
 }
 
 ALLOW_ERROR_INJECTION(nfqr_pkt_alloc, NULL);
@@ -108,6 +115,7 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	unsigned int i;
 	int err;
 
+	WARN_ON_ONCE(!lockdep_nfnl_is_held(NFNL_SUBSYS_QUEUE));
 	inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
 	if (!inst)
 		return ERR_PTR(-ENOMEM);
@@ -121,6 +129,8 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 		INIT_HLIST_HEAD(&inst->ids[i]);
 
 	inst->net = net;
+	/* NULL without memory cgroups: nothing to charge then. */
+	inst->memcg = get_mem_cgroup_from_mm(current->mm);
 	inst->stats = qn->stats;
 	/* A netlink socket has no object of ours: the instance keeps its
 	 * portid.  An endpoint outlives its instances: point to it.
@@ -165,10 +175,15 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	}
 	hlist_add_head_rcu(&inst->node, nfqr_bucket(qn, queue_num));
 	spin_unlock(&qn->lock);
+	if (!peer->portid) {
+		hlist_add_head_rcu(&inst->peer_node, &peer->insts);
+		WRITE_ONCE(peer->nr_insts, peer->nr_insts + 1);
+	}
 	return inst;
 
 err_free:
 	nfqr_pool_free(inst);
+	mem_cgroup_put(inst->memcg);
 	kfree(inst->ids);
 	kfree(inst);
 	return ERR_PTR(err);
@@ -183,6 +198,7 @@ static void nfqr_instance_free_rcu(struct rcu_head *head)
 	 * its record came back to the pool within an RCU read section.
 	 */
 	nfqr_pool_free(inst);
+	mem_cgroup_put(inst->memcg);
 	kfree(inst->ids);
 	kfree(inst);
 	module_put(THIS_MODULE);
@@ -198,6 +214,7 @@ void nfqr_instance_destroy(struct nfqr_instance *inst)
 {
 	struct nfqr_net *qn = nfqr_pernet(inst->net);
 
+	WARN_ON_ONCE(!lockdep_nfnl_is_held(NFNL_SUBSYS_QUEUE));
 	spin_lock_bh(&inst->lock);
 	inst->dead = true;
 	spin_unlock_bh(&inst->lock);
@@ -206,6 +223,10 @@ void nfqr_instance_destroy(struct nfqr_instance *inst)
 	spin_lock(&qn->lock);
 	hlist_del_rcu(&inst->node);
 	spin_unlock(&qn->lock);
+	if (!inst->peer->portid) {
+		hlist_del_rcu(&inst->peer_node);
+		WRITE_ONCE(inst->peer->nr_insts, inst->peer->nr_insts - 1);
+	}
 	nfqr_instance_flush(inst, NULL, 0);
 
 	call_rcu(&inst->rcu, nfqr_instance_free_rcu);
@@ -255,7 +276,9 @@ void nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
 	pkt->state = state;
 	list_add_tail(&pkt->list, &inst->pkts);
 	hlist_add_head(&pkt->node, &inst->ids[pkt->id % NFQR_ID_HASH_SIZE]);
-	inst->total++;
+	/* The stall watchdog looks at the count, not at every queue. */
+	if (!inst->total++)
+		atomic_inc(&inst->peer->busy);
 	nfqr_stat_inc(inst->stats, NFQR_STAT_QUEUED);
 }
 
@@ -266,7 +289,8 @@ void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
 
 	list_del(&pkt->list);
 	hlist_del(&pkt->node);
-	inst->total--;
+	if (!--inst->total)
+		atomic_dec(&inst->peer->busy);
 	nfqr_stat_inc(inst->stats, why);
 }
 
@@ -388,10 +412,15 @@ void nfqr_peer_drop(struct net *net, struct nfqr_peer *peer)
 	unsigned int i;
 
 	nfnl_lock(NFNL_SUBSYS_QUEUE);
-	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
-		hlist_for_each_entry_safe(inst, tmp, &qn->table[i], node)
-			if (nfqr_peer_owns(inst, peer))
-				nfqr_instance_destroy(inst);
+	if (!peer->portid) {
+		hlist_for_each_entry_safe(inst, tmp, &peer->insts, peer_node)
+			nfqr_instance_destroy(inst);
+	} else {
+		for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++)
+			hlist_for_each_entry_safe(inst, tmp, &qn->table[i], node)
+				if (nfqr_peer_owns(inst, peer))
+					nfqr_instance_destroy(inst);
+	}
 	nfnl_unlock(NFNL_SUBSYS_QUEUE);
 }
 

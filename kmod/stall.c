@@ -22,22 +22,10 @@
 
 #include "endpoint.h"
 
+/* Packets wait in one of the endpoint's queues, at least. */
 static bool nfqr_stall_waiting(struct nfqr_endpoint *ep)
 {
-	struct nfqr_net *qn = nfqr_pernet(ep->net);
-	struct nfqr_instance *inst;
-	bool waiting = false;
-	unsigned int i;
-
-	rcu_read_lock();
-	for (i = 0; i < NFQR_QUEUE_HASH_SIZE && !waiting; i++)
-		hlist_for_each_entry_rcu(inst, &qn->table[i], node)
-			if (nfqr_peer_owns(inst, &ep->peer) && READ_ONCE(inst->total)) {
-				waiting = true;
-				break;
-			}
-	rcu_read_unlock();
-	return waiting;
+	return atomic_read(&ep->peer.busy);
 }
 
 /* Packets given the stall verdict between two looks for a reschedule. */
@@ -54,27 +42,20 @@ static bool nfqr_stall_waiting(struct nfqr_endpoint *ep)
 static void nfqr_stall_work(struct work_struct *work)
 {
 	struct nfqr_endpoint *ep = container_of(work, struct nfqr_endpoint, stall.work);
-	struct nfqr_net *qn = nfqr_pernet(ep->net);
 	struct nfqr_stall *s = &ep->stall;
 	u32 verdict = READ_ONCE(s->verdict), k, n = 0;
 	struct nfqr_instance *inst;
-	unsigned int i;
 
 	nfnl_lock(NFNL_SUBSYS_QUEUE);
-	for (i = 0; i < NFQR_QUEUE_HASH_SIZE; i++) {
-		hlist_for_each_entry(inst, &qn->table[i], node) {
-			if (!nfqr_peer_owns(inst, &ep->peer))
-				continue;
-			do {
-				if (!READ_ONCE(s->stalled))
-					goto out;
-				k = nfqr_instance_flush_verdict(inst, verdict,
-								NFQR_STAT_STALL_FLUSHED,
-								NFQR_STALL_BATCH);
-				n += k;
-				cond_resched();
-			} while (k == NFQR_STALL_BATCH);
-		}
+	hlist_for_each_entry(inst, &ep->peer.insts, peer_node) {
+		do {
+			if (!READ_ONCE(s->stalled))
+				goto out;
+			k = nfqr_instance_flush_verdict(inst, verdict, NFQR_STAT_STALL_FLUSHED,
+							NFQR_STALL_BATCH);
+			n += k;
+			cond_resched();
+		} while (k == NFQR_STALL_BATCH);
 	}
 out:
 	nfnl_unlock(NFNL_SUBSYS_QUEUE);

@@ -120,14 +120,25 @@ int nfqr_wake_set_version(struct nfqr_endpoint *ep, unsigned long version)
 			goto unlock;
 		}
 		spin_lock_bh(&ep->ring_lock);
+		/*
+		 * The sequences start equal: no frame may be in flight.  A
+		 * frame taken after this section publishes with ->v2 seen
+		 * (ring_lock orders the two), so it is counted.
+		 */
+		if (nfqr_ep_frames_in_flight(ep)) {
+			spin_unlock_bh(&ep->ring_lock);
+			__free_page(page);
+			ret = -EBUSY;
+			goto unlock;
+		}
 		ep->wake.page = page;
 		ep->wake.ctrl = page_address(page);
 		nfqr_wake_apply(ep);
 		nfqr_wake_reset_rx(ep);
 		nfqr_wake_reset_tx(ep);
-		spin_unlock_bh(&ep->ring_lock);
 		/* Published last: enqueue and poll test ->v2 alone. */
 		smp_store_release(&ep->v2, true);
+		spin_unlock_bh(&ep->ring_lock);
 	}
 unlock:
 	mutex_unlock(&ep->tx_mutex);
@@ -145,6 +156,11 @@ int nfqr_wake_set(struct nfqr_endpoint *ep, struct nfqring_wake *req)
 	spin_lock_bh(&ep->ring_lock);
 	ep->wake.req = *req;
 	nfqr_wake_apply(ep);
+	/* A shorter delay holds from now on, for a timer already running too. */
+	if (hrtimer_is_queued(&ep->wake.timer) &&
+	    ktime_to_us(hrtimer_get_remaining(&ep->wake.timer)) > ep->wake.delay_us)
+		hrtimer_start(&ep->wake.timer, ns_to_ktime((u64)ep->wake.delay_us * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL_SOFT);
 	req->wake_nr = ep->wake.nr;
 	req->watermark = ep->wake.watermark;
 	req->max_delay_us = ep->wake.delay_us;
@@ -194,20 +210,21 @@ void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n)
 
 /*
  * After a packet's frame (@frame) or read() message was published: tell the
- * consumer, now, later or not at all.  Any context, bottom halves off.
+ * consumer, now, later or not at all.  @v2: version 2 was on when the frame
+ * was taken (nfqr_ep_reserve(), under ring_lock, which also makes ->ctrl
+ * visible).  Any context, bottom halves off.
  * A message for read() alone is not moderated: the sequences do not count
  * it, so neither poll() nor a consumer looking at them would see it, and a
  * reader blocked in read() never sets NEED_WAKEUP.  Such messages are rare:
  * there is no RX ring.  (A packet too big for its frame takes one, COPY:
  * that frame is counted and moderated like the others.)
  */
-void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame)
+void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2)
 {
 	struct nfqr_wake *w = &ep->wake;
-	u32 n;
+	u32 n, delay;
 
-	/* Pairs with the release in nfqr_wake_set_version(). */
-	if (!smp_load_acquire(&ep->v2) || !frame) {
+	if (!v2 || !frame) {
 		nfqr_ep_wake(ep);
 		return;
 	}
@@ -230,10 +247,15 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame)
 		 * Not "n == 1": the count may be stale when the consumer set
 		 * the flag itself, and a consumer that sleeps in epoll_wait()
 		 * never calls poll() to reset it.  The timer then wakes it
-		 * early, never late.
+		 * early, never late.  Under ring_lock (once per delay at the
+		 * most): SET_WAKE changes the delay and moves a queued timer
+		 * under it, so the timer never runs on a delay it replaced.
 		 */
-		hrtimer_start(&w->timer, ns_to_ktime((u64)READ_ONCE(w->delay_us) * NSEC_PER_USEC),
+		spin_lock(&ep->ring_lock);
+		delay = w->delay_us;
+		hrtimer_start(&w->timer, ns_to_ktime((u64)delay * NSEC_PER_USEC),
 			      HRTIMER_MODE_REL_SOFT);
+		spin_unlock(&ep->ring_lock);
 	}
 }
 

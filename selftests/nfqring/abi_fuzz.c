@@ -432,10 +432,17 @@ struct slot {
 	int		ep;		/* -1: closed */
 };
 
+/*
+ * What a mapping record (struct mapr, struct cmapr) starts with: whether it
+ * is in use, its endpoint, and a generation that tells a reused record
+ * from the one a thread picked (rec_get()).
+ */
+#define REC_ID struct { bool used; int ep; unsigned int gen; }
+struct rec_id { bool used; int ep; unsigned int gen; };
+
 struct mapr {
-	bool		used, partial;
-	int		ep;
-	unsigned int	gen;
+	union { struct rec_id id; REC_ID; };
+	bool		partial;
 	uint8_t		*res;		/* reservation: guard, ring, guard */
 	size_t		res_len, glen;	/* glen: ring length the guards enclose */
 	uint8_t		*addr;
@@ -986,28 +993,35 @@ static void ep_set_tx(struct epo *e, const struct nl_mmap_req *r)
  * Locks the @idx-th live mapping record (modulo their number) and its
  * endpoint; NULL when there is none.
  */
-static struct mapr *map_get(unsigned int idx, struct epo **ep)
+/*
+ * Picks record @idx (modulo those in use) of @n records of @size bytes at
+ * @base, and returns it with its endpoint locked, or NULL.
+ */
+static void *rec_get(void *base, size_t size, unsigned int n, unsigned int idx,
+		     struct epo **ep)
 {
-	struct mapr *m = NULL;
-	unsigned int gen, i, n = 0, k;
+	struct rec_id *r = NULL, *c;
+	unsigned int gen, i, used = 0, k;
 	bool ok;
 	int e;
 
 	pthread_mutex_lock(&maps_lock);
-	for (i = 0; i < MAXMAP; i++)
-		n += maps[i].used;
-	k = n ? idx % n : 0;
-	for (i = 0; n && i < MAXMAP; i++)
-		if (maps[i].used && k-- == 0) {
-			m = &maps[i];
+	for (i = 0; i < n; i++)
+		used += ((struct rec_id *)((char *)base + i * size))->used;
+	k = used ? idx % used : 0;
+	for (i = 0; used && i < n; i++) {
+		c = (struct rec_id *)((char *)base + i * size);
+		if (c->used && k-- == 0) {
+			r = c;
 			break;
 		}
-	if (!m) {
+	}
+	if (!r) {
 		pthread_mutex_unlock(&maps_lock);
 		return NULL;
 	}
-	e = m->ep;
-	gen = m->gen;
+	e = r->ep;
+	gen = r->gen;
 	pthread_mutex_unlock(&maps_lock);
 	pthread_mutex_lock(&eps[e].lock);
 	/*
@@ -1018,14 +1032,19 @@ static struct mapr *map_get(unsigned int idx, struct epo **ep)
 	 * think).  Once checked, it stays: dropping it needs our lock.
 	 */
 	pthread_mutex_lock(&maps_lock);
-	ok = m->used && m->gen == gen && m->ep == e;
+	ok = r->used && r->gen == gen && r->ep == e;
 	pthread_mutex_unlock(&maps_lock);
 	if (!ok) {
 		pthread_mutex_unlock(&eps[e].lock);
 		return NULL;
 	}
 	*ep = &eps[e];
-	return m;
+	return r;
+}
+
+static struct mapr *map_get(unsigned int idx, struct epo **ep)
+{
+	return rec_get(maps, sizeof(maps[0]), MAXMAP, idx, ep);
 }
 
 /* Under the endpoint lock: the TX ring kept everything but nm_status. */
@@ -1060,9 +1079,9 @@ static void check_tx_frame(struct epo *e, uint8_t *txring, uint32_t i)
 #define CTRL_PAD_BYTE	0xa5	/* the control page around its five words */
 
 struct cmapr {
-	bool		used, ro;
-	int		ep, fd;
-	unsigned int	gen;
+	union { struct rec_id id; REC_ID; };
+	bool		ro;
+	int		fd;
 	struct nfqring_ctrl *c;
 };
 
@@ -1270,37 +1289,7 @@ static struct cmapr *cmap_of(int ei)
 /* As map_get(), for control page mappings. */
 static struct cmapr *cmap_get(unsigned int idx, struct epo **ep)
 {
-	struct cmapr *cm = NULL;
-	unsigned int gen, i, n = 0, k;
-	bool ok;
-	int e;
-
-	pthread_mutex_lock(&maps_lock);
-	for (i = 0; i < MAXCMAP; i++)
-		n += cmaps[i].used;
-	k = n ? idx % n : 0;
-	for (i = 0; n && i < MAXCMAP; i++)
-		if (cmaps[i].used && k-- == 0) {
-			cm = &cmaps[i];
-			break;
-		}
-	if (!cm) {
-		pthread_mutex_unlock(&maps_lock);
-		return NULL;
-	}
-	e = cm->ep;
-	gen = cm->gen;
-	pthread_mutex_unlock(&maps_lock);
-	pthread_mutex_lock(&eps[e].lock);
-	pthread_mutex_lock(&maps_lock);
-	ok = cm->used && cm->gen == gen && cm->ep == e;
-	pthread_mutex_unlock(&maps_lock);
-	if (!ok) {
-		pthread_mutex_unlock(&eps[e].lock);
-		return NULL;
-	}
-	*ep = &eps[e];
-	return cm;
+	return rec_get(cmaps, sizeof(cmaps[0]), MAXCMAP, idx, ep);
 }
 
 /* Under the endpoint lock: a last look, then unmaps and frees the record. */
@@ -2388,7 +2377,8 @@ static void check_version(int fd, const struct epo *e)
 }
 
 /*
- * SET_VERSION at any moment: 2 (before or after rings, again and again), 1
+ * SET_VERSION at any moment: 2 (before or after rings, again and again;
+ * EBUSY on a version-1 endpoint with frames in flight), 1
  * (EBUSY once the control page exists, that is once it speaks 2) and
  * versions the module does not speak (EINVAL), the argument by value.
  */
@@ -2416,7 +2406,10 @@ static void op_version(struct rng *r, unsigned int s, unsigned int variant)
 	     ret < 0 ? -err : ret);
 	if (v == NFQRING_ABI_VERSION_2) {
 		if (ret < 0) {
-			expect_errno("SET_VERSION(2)", err, E(ENOMEM));
+			/* EBUSY: a version-1 endpoint with frames in flight */
+			expect_errno("SET_VERSION(2)", err, e->v2 ? E(ENOMEM) : E(ENOMEM) | E(EBUSY));
+			if (err == EBUSY)
+				CNT(ver_ebusy);
 			goto out;
 		}
 		if (ret != NFQRING_ABI_VERSION_2)
@@ -2666,7 +2659,7 @@ out:
 /*
  * mmap() of the control page, right (version 2 only: EINVAL before) and
  * wrong (private, two pages, the offsets beside it: EINVAL), read-only,
- * executable (nothing in the ABI refuses it; a noexec /dev says EPERM),
+ * executable (EPERM: memory userspace writes is never code),
  * mremap() growing it (refused); or munmap() of one.
  */
 static void op_ctrlmap(struct rng *r, unsigned int s, unsigned int variant)
@@ -2700,7 +2693,7 @@ static void op_ctrlmap(struct rng *r, unsigned int s, unsigned int variant)
 	case 9:	len = 2 * NFQRING_CTRL_SIZE; refuse = true; break;
 	case 10: off += page_sz; refuse = true; break;
 	case 11: off -= page_sz; refuse = true; break;
-	case 12: prot |= PROT_EXEC; break;
+	case 12: prot |= PROT_EXEC; refuse = true; break;	/* EPERM */
 	case 13:
 		cm = cmap_of(ei);
 		if (cm) {
@@ -2723,19 +2716,19 @@ static void op_ctrlmap(struct rng *r, unsigned int s, unsigned int variant)
 			broken("mmap(len %zu, prot %d, %s, off 0x%llx) of a version-%d endpoint succeeded",
 			       len, prot, flags == MAP_SHARED ? "shared" : "private",
 			       (unsigned long long)off, e->v2 ? 2 : 1);
-		expect_errno("mmap(control page, refused)", err,
-			     E(EINVAL) | (v == 12 ? E(EPERM) : 0));
+		/* exec: EPERM whatever the version (checked first) */
+		expect_errno("mmap(control page, refused)", err, v == 12 ? E(EPERM) : E(EINVAL));
 		CNT(cmap_refused);
 		goto out;
 	}
 	if (p == MAP_FAILED) {
-		expect_errno("mmap(control page)", err, E(ENOMEM) | (v == 12 ? E(EPERM) : 0));
+		expect_errno("mmap(control page)", err, E(ENOMEM));
 		goto out;
 	}
 	CNT(cmaps);
 	ctrl_sync(e, p, prot & PROT_WRITE);
 	pthread_mutex_lock(&maps_lock);
-	for (i = 0; v != 12 && i < MAXCMAP; i++)
+	for (i = 0; i < MAXCMAP; i++)
 		if (!cmaps[i].used) {
 			cm = &cmaps[i];
 			break;

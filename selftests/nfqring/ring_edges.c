@@ -12,6 +12,8 @@
 #include <time.h>
 #include <sys/stat.h>
 
+#include <sys/utsname.h>
+
 #include "kselftest_harness.h"
 #include "nfqr_test.h"
 
@@ -495,6 +497,45 @@ TEST_F_TIMEOUT(edges, backlog_is_charged_to_the_opener, 120)
 }
 
 /*
+ * Packets queued beyond the records a queue takes at bind time get records
+ * allocated as they come, in softirq: those are the binder's memory too,
+ * not nobody's.  The ring (set up before the count starts) holds every
+ * packet, so nothing else is allocated for the endpoint meanwhile.
+ */
+TEST_F_TIMEOUT(edges, packet_records_are_charged_to_the_binder, 180)
+{
+	const char *cg = "/sys/fs/cgroup/nfqr-records";
+	long page = sysconf(_SC_PAGESIZE);
+	struct nfqring_stats st;
+	long before, after;
+	struct tep ep;
+	int n = 12000;
+
+	if (cg_make(cg, NULL))
+		SKIP(return, "no cgroup2 memory controller");
+	ASSERT_EQ(0, cg_enter(cg));
+	ASSERT_EQ(0, tep_open(&ep));
+	ASSERT_EQ(0, tep_rings(&ep, ring_req(page, 16384 / (page / 512), 512), ring_req(0, 0, 0)));
+	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+	ASSERT_EQ(0, tep_send(&ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 20000)));
+	ASSERT_EQ(0, cg_enter(""));
+
+	before = cg_long(cg, "memory.current", NULL);
+	ASSERT_EQ(0, udp_send(n, 16));
+	after = cg_long(cg, "memory.current", NULL);
+	ASSERT_EQ(0, ioctl(ep.fd, NFQRING_GET_STATS, &st));
+	TH_LOG("%llu frames, %llu to read(); memory.current %ld -> %ld",
+	       (unsigned long long)st.rx_frames, (unsigned long long)st.backlog_msgs,
+	       before, after);
+	ASSERT_EQ((unsigned long long)n, (unsigned long long)st.rx_frames);
+	EXPECT_EQ(0u, st.backlog_msgs);
+	/* a record is 56 bytes, in 64-byte objects */
+	EXPECT_LE(before + (long)n * 40, after);
+	tep_close(&ep);
+	rmdir(cg);
+}
+
+/*
  * Eight endpoints opened in a cgroup limited to 16 MiB, each fed 9 MB of
  * messages for read() (their own limit is 8 MiB each): together they stay
  * within the cgroup's limit, what does not fit is refused and counted, and
@@ -573,8 +614,39 @@ TEST_F_TIMEOUT(edges, small_cgroup_bounds_many_backlogs, 300)
  * is the opener's cgroup's, acknowledgments included: small messages
  * (COPY_META) and acks, charged and counted within a few percent.
  */
+/*
+ * How much more than the bytes it is asked for the allocator may take, in
+ * percent: KASAN (the debug kernel) puts its red zones and metadata around
+ * every object, and memory.current counts them.
+ */
+static long alloc_overhead_pct(void)
+{
+	char path[300], line[256];
+	struct utsname u;
+	long pct = 150;
+	FILE *f;
+
+	if (uname(&u))
+		return pct;
+	/* Debian's kernels have the first, the debug kernel the second */
+	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(path, sizeof(path), "/lib/modules/%s/build/.config", u.release);
+		f = fopen(path, "r");
+	}
+	if (!f)
+		return pct;
+	while (fgets(line, sizeof(line), f))
+		if (!strcmp(line, "CONFIG_KASAN=y\n"))
+			pct = 300;
+	fclose(f);
+	return pct;
+}
+
 TEST_F_TIMEOUT(edges, backlog_counts_the_memory_it_takes, 300)
 {
+	long pct = alloc_overhead_pct();
 	const char *cg = "/sys/fs/cgroup/nfqr-backlog-mem";
 	struct nfqring_stats st;
 	long before, mid, after;
@@ -601,7 +673,7 @@ TEST_F_TIMEOUT(edges, backlog_counts_the_memory_it_takes, 300)
 	       (unsigned long long)st.backlog_msgs, st.backlog_bytes, before, mid);
 	EXPECT_EQ(12000u, st.backlog_msgs);
 	EXPECT_LE((long)st.backlog_bytes * 8 / 10, mid - before);
-	EXPECT_GE((long)st.backlog_bytes * 3 / 2, mid - before);
+	EXPECT_GE((long)st.backlog_bytes * pct / 100, mid - before);
 
 	/* acknowledgments asked for from another cgroup: still the opener's */
 	for (i = 0; i < 100; i++) {
@@ -616,7 +688,7 @@ TEST_F_TIMEOUT(edges, backlog_counts_the_memory_it_takes, 300)
 	TH_LOG("and 12000 acks: backlog %u bytes, memory.current %ld", st.backlog_bytes, after);
 	EXPECT_EQ(24000u, st.backlog_msgs);
 	EXPECT_LE((long)st.backlog_bytes * 8 / 10, after - before);
-	EXPECT_GE((long)st.backlog_bytes * 3 / 2, after - before);
+	EXPECT_GE((long)st.backlog_bytes * pct / 100, after - before);
 	tep_close(&ep);
 	EXPECT_GT(before + (1l << 20), cg_long(cg, "memory.current", NULL));
 	rmdir(cg);

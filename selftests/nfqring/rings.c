@@ -4,6 +4,7 @@
  * way to get them wrong.  Each bad input gives a clear errno and leaves the
  * endpoint usable.
  */
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -127,16 +128,61 @@ TEST_F(ring, bad_mappings)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->ep.fd, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
+	/* memory userspace writes is never code */
+	p = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_SHARED, self->ep.fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
 
 	/* The right one works, cannot grow, and pins the ring. */
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->ep.fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, len, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
 	EXPECT_EQ(MAP_FAILED, mremap(p, len, len + self->page, 0));
 	EXPECT_EQ(MAP_FAILED, mremap(p, len, len + self->page, MREMAP_MAYMOVE));
 	EXPECT_EQ(-EBUSY, set_rx(self->ep.fd, 0, 0, 0, 0));
 	EXPECT_EQ(0, munmap(p, len));
 	/* Unmapped, the ring can change again. */
 	EXPECT_EQ(0, set_rx(self->ep.fd, 0, 0, 0, 0));
+}
+
+/* The permissions of the mapping at @p, as /proc/self/maps gives them. */
+static int map_perms(const void *p, char perms[5])
+{
+	unsigned long lo, hi;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 &&
+		    lo <= (unsigned long)p && (unsigned long)p < hi)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
+/*
+ * A program whose personality turns PROT_READ into PROT_EXEC (old binaries,
+ * setarch -X) still maps the rings, without exec.
+ */
+TEST_F(ring, read_implies_exec_maps_without_exec)
+{
+	struct nl_mmap_req rx = ring_req(self->page, 2, 2048);
+	char perms[5];
+	void *p;
+
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_RX_RING, &rx));
+	ASSERT_NE(-1, personality(READ_IMPLIES_EXEC));
+	p = mmap(NULL, ring_bytes(&rx), PROT_READ | PROT_WRITE, MAP_SHARED, self->ep.fd, 0);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
+	ASSERT_EQ(0, map_perms(p, perms));
+	EXPECT_STREQ("rw-s", perms);
+	EXPECT_EQ(-1, mprotect(p, ring_bytes(&rx), PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, ring_bytes(&rx));
 }
 
 /* A partial munmap keeps the rest mapped, and the ring pinned. */

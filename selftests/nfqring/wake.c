@@ -28,17 +28,24 @@ static struct nfqring_ctrl *ctrl_map(int fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Queue 0 takes UDP in a namespace of our own; its receiver; an endpoint. */
+static int queue_and_endpoint(int *rcv, struct tep *ep)
+{
+	if (nfqr_modprobe() || netns_enter() || nft_queue_udp("queue num 0"))
+		return -1;
+	*rcv = udp_receiver();
+	if (*rcv < 0)
+		return -1;
+	return tep_open(ep) ? -1 : 0;
+}
+
 FIXTURE_SETUP(wake)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 
 	self->ctrl = NULL;
-	ASSERT_EQ(0, nfqr_modprobe());
-	ASSERT_EQ(0, netns_enter());
-	ASSERT_EQ(0, nft_queue_udp("queue num 0"));
-	self->rcv = udp_receiver();
-	ASSERT_LE(0, self->rcv);
-	ASSERT_EQ(0, tep_open(&self->ep));
+	self->rcv = -1;
+	ASSERT_EQ(0, queue_and_endpoint(&self->rcv, &self->ep));
 	ASSERT_EQ(NFQRING_ABI_VERSION_2, ioctl(self->ep.fd, NFQRING_SET_VERSION,
 					       NFQRING_ABI_VERSION_2));
 	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(pg, 64, FRAME), ring_req(pg, 16, FRAME)));
@@ -199,6 +206,12 @@ TEST_F(wake, control_page_mapping)
 	p = mmap(NULL, NFQRING_CTRL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 self->ep.fd, NFQRING_CTRL_OFFSET + NFQRING_CTRL_SIZE);
 	EXPECT_EQ(MAP_FAILED, p);
+	p = mmap(NULL, NFQRING_CTRL_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED,
+		 self->ep.fd, NFQRING_CTRL_OFFSET);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, mprotect(c, NFQRING_CTRL_SIZE, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
 	/* the page is the same for a second mapping */
 	p = ctrl_map(self->ep.fd);
 	ASSERT_NE(NULL, p);
@@ -653,6 +666,115 @@ static void on_alarm(int sig)
 }
 
 /*
+ * Version 2 asked for while frames are in flight: refused, since the
+ * sequence numbers would start out of step with the frames (rx_cons moving
+ * past rx_prod, POLLIN for ever).  Once they are back, it works, in step.
+ */
+TEST(version_2_waits_for_frames_in_flight)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	char *buf = malloc(MSGBUF);
+	struct nfqring_ctrl *c;
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	struct tep ep;
+	uint32_t id;
+	int rcv;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, queue_and_endpoint(&rcv, &ep));
+	ASSERT_EQ(0, tep_rings(&ep, ring_req(4096, 4, FRAME), ring_req(4096, 2, FRAME)));
+	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+
+	/* an RX frame taken, not released */
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_NE(0, tep_wait(&ep, 5000));
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	EXPECT_EQ(-1, ioctl(ep.fd, NFQRING_SET_VERSION, NFQRING_ABI_VERSION_2));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(NFQRING_ABI_VERSION, ioctl(ep.fd, NFQRING_GET_VERSION));
+	frame_release(h, NFQRING_STATUS_UNUSED);
+
+	/* a VALID TX frame not flushed */
+	ASSERT_EQ(0, tep_tx_put(&ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT)));
+	EXPECT_EQ(-1, ioctl(ep.fd, NFQRING_SET_VERSION, NFQRING_ABI_VERSION_2));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(1, tep_flush(&ep, NULL));
+
+	/* nothing in flight: version 2, sequences in step with the frames */
+	ASSERT_EQ(NFQRING_ABI_VERSION_2, ioctl(ep.fd, NFQRING_SET_VERSION,
+					       NFQRING_ABI_VERSION_2));
+	c = ctrl_map(ep.fd);
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(ld(&c->rx_prod), ld(&c->rx_cons));
+	EXPECT_EQ(ld(&c->tx_prod), ld(&c->tx_cons));
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_NE(0, tep_wait(&ep, 5000));
+	EXPECT_EQ(1u, ld(&c->rx_prod) - ld(&c->rx_cons));
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	id = p.id;
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	st(&c->rx_cons, ld(&c->rx_cons) + 1);
+	EXPECT_EQ(0, tep_send(&ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 0, id, NF_ACCEPT)));
+	/* nothing waits, and poll() says so */
+	pfd.fd = ep.fd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ(2, udp_count(rcv, 50));
+	munmap(c, NFQRING_CTRL_SIZE);
+	tep_close(&ep);
+	close(rcv);
+	free(buf);
+}
+
+/*
+ * A shorter max_delay_us holds for a frame already waiting: the timer armed
+ * for the old, longer delay is brought forward.  The wake-up is seen where
+ * the kernel makes it, in the flag it clears (poll() would return at once:
+ * the frame is there).  The fastest of three tries is taken, so that one
+ * slow turn of the VM does not decide.
+ */
+TEST_F(wake, shorter_delay_holds_at_once)
+{
+	struct nfqring_wake_stats ws;
+	uint32_t prod, last = 0;
+	long ms, best = 1000000;
+	struct timespec t0;
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, set_wake(self->ep.fd, 64, 0, NFQRING_WAKE_MAX_DELAY_US, NULL));
+		prod = ld(&self->ctrl->rx_prod);
+		ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+		ASSERT_EQ(0, udp_send(1, 64));
+		/* published, the long timer armed: now shorten the delay */
+		for (j = 0; j < 5000 && ld(&self->ctrl->rx_prod) == prod; j++)
+			usleep(1000);
+		ASSERT_NE(prod, ld(&self->ctrl->rx_prod));
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_EQ(0, set_wake(self->ep.fd, 64, 0, 1000, NULL));
+		while (ms_since(&t0) < 5000 &&
+		       (ld(&self->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP))
+			usleep(200);
+		ms = ms_since(&t0);
+		TH_LOG("woken %ld ms after max_delay_us went from %u to 1000", ms,
+		       NFQRING_WAKE_MAX_DELAY_US);
+		EXPECT_EQ(0, ld(&self->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP);
+		if (ms < best)
+			best = ms;
+		ASSERT_EQ(1, consume(&self->ep, self->ctrl, &last));
+		ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+							     last, NF_ACCEPT)));
+	}
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(3u, ws.timer_wakeups);
+	/* the old timer had 100 ms to go, less the time the packet took */
+	EXPECT_GT(50, best);
+	EXPECT_EQ(3, udp_count(self->rcv, 50));
+}
+
+/*
  * A version-2 endpoint without an RX ring: every message goes to read(),
  * and a reader blocked there (it never sets NEED_WAKEUP) is woken for it;
  * poll() reports it too.
@@ -671,12 +793,7 @@ TEST(v2_read_wakes_blocked_reader)
 	long ms;
 
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, nfqr_modprobe());
-	ASSERT_EQ(0, netns_enter());
-	ASSERT_EQ(0, nft_queue_udp("queue num 0"));
-	rcv = udp_receiver();
-	ASSERT_LE(0, rcv);
-	ASSERT_EQ(0, tep_open(&ep));
+	ASSERT_EQ(0, queue_and_endpoint(&rcv, &ep));
 	ASSERT_EQ(NFQRING_ABI_VERSION_2, ioctl(ep.fd, NFQRING_SET_VERSION,
 					       NFQRING_ABI_VERSION_2));
 	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
@@ -813,6 +930,57 @@ static void *send_one(void *arg)
 	(void)arg;
 	udp_send(1, 64);
 	return NULL;
+}
+
+/*
+ * Test build: a version-1 consumer takes and releases a frame whose enqueue
+ * is still between the frame's status and its sequence number, then asks
+ * for version 2.  The frame was taken under version 1: it must not count in
+ * the new sequences, or rx_prod stays one ahead and poll() reports a frame
+ * for ever.
+ */
+TEST(version_2_during_a_publish)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	char *buf = malloc(MSGBUF);
+	struct nfqring_ctrl *c;
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	struct tep ep;
+	pthread_t t;
+	int rcv = -1, i;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, queue_and_endpoint(&rcv, &ep));
+	ASSERT_EQ(0, tep_rings(&ep, ring_req(4096, 4, FRAME), ring_req(4096, 2, FRAME)));
+	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+	if (!race_delay("0,0,0,0,300000"))
+		SKIP(goto out, "not a test build (make module-test)");
+	ASSERT_EQ(0, pthread_create(&t, NULL, send_one, NULL));
+	for (i = 0; i < 5000 && frame_status(ring_frame(&ep.rx, 0)) != NFQRING_STATUS_VALID; i++)
+		usleep(100);
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	/* the enqueue is in the window still (300 ms) */
+	ASSERT_EQ(NFQRING_ABI_VERSION_2, ioctl(ep.fd, NFQRING_SET_VERSION,
+					       NFQRING_ABI_VERSION_2));
+	c = ctrl_map(ep.fd);
+	ASSERT_NE(NULL, c);
+	pthread_join(t, NULL);
+	race_delay("0,0,0,0,0");
+	TH_LOG("rx_prod %u rx_cons %u", ld(&c->rx_prod), ld(&c->rx_cons));
+	EXPECT_EQ(ld(&c->rx_prod), ld(&c->rx_cons));
+	pfd.fd = ep.fd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ(0, tep_send(&ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(rcv, 50));
+	munmap(c, NFQRING_CTRL_SIZE);
+out:
+	race_delay("0,0,0,0,0");
+	tep_close(&ep);
+	close(rcv);
+	free(buf);
 }
 
 /*

@@ -38,7 +38,9 @@
  *   where a ring's size is nm_block_size * nm_block_nr.  Frame i lives at
  *   (i / frames_per_block) * nm_block_size + (i % frames_per_block) *
  *   nm_frame_size from the start of its ring.  Any other offset or size, a
- *   private mapping, or mremap() growing the mapping is refused.  Setting a
+ *   private mapping, or mremap() growing the mapping is refused; so is
+ *   PROT_EXEC, now (EPERM) or later by mprotect() (EACCES); a personality
+ *   with READ_IMPLIES_EXEC gets its mapping without exec.  Setting a
  *   ring while the endpoint is mapped or has a bound queue fails with EBUSY.
  *
  *   A frame is a struct nl_mmap_hdr (NFQRING_HDRLEN bytes) followed by
@@ -324,7 +326,11 @@ struct nfqring_wake_stats {
 #define NFQRING_GET_STATS	_IOR(NFQRING_IOC_MAGIC, 4, struct nfqring_stats)
 /* Version 2 (argument: the version wanted, by value).  Returns it, or fails
  * with EINVAL for a version the module does not speak.  Going back to 1 is
- * refused (EBUSY) once the control page exists.
+ * refused (EBUSY) once the control page exists; so is going to 2 while
+ * frames are in flight (RX frames not released, or the TX frame the next
+ * flush would process is VALID), whose sequence numbers could not start in
+ * step.  Ask before packets arrive: after the ring set-up, before or right
+ * after BIND.
  */
 #define NFQRING_SET_VERSION	_IO(NFQRING_IOC_MAGIC, 5)
 /* Set moderation; the struct comes back with the values in use.  A version-1
