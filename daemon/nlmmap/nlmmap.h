@@ -149,7 +149,7 @@ struct nlm_sock {
 	atomic_uint refs;		/* numbers + calls in progress; 0: free */
 	int dev;			/* the library's device descriptor */
 	int nl;				/* the netlink socket, moved aside */
-	pthread_mutex_t lock;		/* set-up, pending errors, the stash */
+	pthread_mutex_t lock;		/* slow paths only: set-up, kept errors, the stash */
 	struct nl_mmap_req rx, tx;	/* geometry; nm_block_nr 0: no ring */
 	atomic_bool no_enobufs;		/* NETLINK_NO_ENOBUFS */
 	atomic_uint portid;		/* the socket's portid, 0: not known yet */
@@ -161,7 +161,7 @@ struct nlm_sock {
 	struct nlm_err pend[NLM_PENDING];
 	unsigned int pend_head, pend_n;	/* under lock */
 	atomic_uint pend_count;		/* pend_n, for lock-free looks */
-	bool pend_lost;			/* an error did not fit: ENOBUFS once */
+	atomic_bool pend_lost;		/* an error did not fit: ENOBUFS once */
 	/* a message read ahead (MSG_PEEK, gathered reads) */
 	unsigned char *stash;
 	size_t stash_len, stash_cap;

@@ -14,6 +14,10 @@
  * the socket's own O_NONBLOCK, MSG_DONTWAIT and SO_RCVTIMEO by poll()ing
  * both.  The device is also readable while an RX frame waits, which is no
  * message for recv(): then the wait looks again every few milliseconds.
+ *
+ * No lock and no allocation when the message fits the caller's one buffer:
+ * read() of a ring socket stays async-signal-safe on that path.  Kept
+ * errors, the stash and MSG_PEEK take the socket's mutex.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -245,15 +249,9 @@ ssize_t nlm_recvmsg(struct nlm_sock *s, struct msghdr *msg, int flags)
 		ssize_t r;
 		int n, t;
 
-		pthread_mutex_lock(&s->lock);
-		if (s->pend_lost) {
-			s->pend_lost = false;
-			pthread_mutex_unlock(&s->lock);
-			if (!atomic_load(&s->no_enobufs))
-				return fail(-ENOBUFS);
-		} else {
-			pthread_mutex_unlock(&s->lock);
-		}
+		if (atomic_load_explicit(&s->pend_lost, memory_order_relaxed) &&
+		    atomic_exchange(&s->pend_lost, false) && !atomic_load(&s->no_enobufs))
+			return fail(-ENOBUFS);
 
 		r = from_device(s, msg, flags & ~MSG_DONTWAIT);
 		if (r >= 0)

@@ -52,7 +52,7 @@ void nlm_pending_push(struct nlm_sock *s, const struct nlmsghdr *req, int error)
 
 	pthread_mutex_lock(&s->lock);
 	if (s->pend_n == NLM_PENDING) {
-		s->pend_lost = true;	/* the next recv() says ENOBUFS, as an overrun */
+		atomic_store(&s->pend_lost, true);	/* the next recv(): ENOBUFS, as an overrun */
 	} else {
 		struct nlm_err *e = &s->pend[(s->pend_head + s->pend_n) % NLM_PENDING];
 
