@@ -121,6 +121,7 @@ install:
 	@[ -e $(DESTDIR)/etc/nfqring/rules.nft ] || \
 		install -D -m 0644 dist/examples/rules.nft $(DESTDIR)/etc/nfqring/rules.nft
 	$(MAKE) -C daemon install-lib DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C daemon install-nlmmap DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/nfqringd $(DESTDIR)$(PREFIX)/share/man/man8/nfqringd.8 \
@@ -130,6 +131,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/man/man4/nfqring.4 \
 		$(DESTDIR)$(PREFIX)/share/man/man5/nfqringd.rules.5 \
 		$(DESTDIR)$(PREFIX)/share/doc/nfqring/examples/rules.nft
+	rm -f $(DESTDIR)$(PREFIX)/bin/nfqring-nlmmap $(DESTDIR)$(PREFIX)/lib/libnfqring-nlmmap.so \
+		$(DESTDIR)$(PREFIX)/share/man/man1/nfqring-nlmmap.1
 
 clean:
 	rm -rf $(BUILD)
