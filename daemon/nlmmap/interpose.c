@@ -356,6 +356,10 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 
 int close(int fd)
 {
+	if (nlm_is_internal(fd)) {
+		errno = EBADF;	/* not a descriptor the program has */
+		return -1;
+	}
 	nlm_untrack(fd);	/* before the number can be handed out again */
 	return REAL(close)(fd);
 }

@@ -183,6 +183,16 @@ void nlm_put(struct nlm_sock *s) NLM_HIDDEN;
 int nlm_track(int fd, struct nlm_sock *s) NLM_HIDDEN;
 /* fd no longer refers to anything we know. */
 void nlm_untrack(int fd) NLM_HIDDEN;
+/*
+ * The library's own descriptors (nlm_sock.dev and .nl) are marked in the
+ * table: a program that closes every descriptor it does not know of (a
+ * loop up to the limit) gets EBADF for them, as for a number that is not
+ * open, and the socket keeps working.
+ */
+#define NLM_INTERNAL	((struct nlm_sock *)(uintptr_t)1)
+void nlm_mark_internal(int fd) NLM_HIDDEN;
+void nlm_unmark_internal(int fd) NLM_HIDDEN;
+bool nlm_is_internal(int fd) NLM_HIDDEN;
 /* A zeroed entry with one reference (the caller's), from the free list or
  * malloc; NULL on ENOMEM.  Call under nlm_setup_lock. */
 struct nlm_sock *nlm_sock_new(void) NLM_HIDDEN;
@@ -204,8 +214,11 @@ int nlm_check_geometry(const struct nl_mmap_req *req, long page_size) NLM_HIDDEN
 ssize_t nlm_sendmsg(struct nlm_sock *s, int fd, const struct msghdr *msg, int flags) NLM_HIDDEN;
 /* The TX flush of sendto(fd, NULL, 0): bytes delivered or -1 with errno. */
 ssize_t nlm_tx_flush(struct nlm_sock *s) NLM_HIDDEN;
-/* Queue the error of a request that failed without NLM_F_ACK. */
-void nlm_pending_push(struct nlm_sock *s, const struct nlmsghdr *req, int error) NLM_HIDDEN;
+/* Keep the error of a request that failed without NLM_F_ACK (false: no
+ * room, the next recv() says ENOBUFS), then write markers for the kept
+ * errors into the device's backlog. */
+bool nlm_pending_push(struct nlm_sock *s, const struct nlmsghdr *req, int error) NLM_HIDDEN;
+void nlm_pending_mark(struct nlm_sock *s, unsigned int n) NLM_HIDDEN;
 
 /* recv.c: a recvmsg() on tracked s; bytes or -1 with errno. */
 ssize_t nlm_recvmsg(struct nlm_sock *s, struct msghdr *msg, int flags) NLM_HIDDEN;

@@ -121,7 +121,8 @@ static ssize_t deliver(struct msghdr *msg, int flags, const void *data, size_t l
 
 		if (n > len - done)
 			n = len - done;
-		memcpy(msg->msg_iov[i].iov_base, p + done, n);
+		if (n)	/* recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC) asks for the length */
+			memcpy(msg->msg_iov[i].iov_base, p + done, n);
 		done += n;
 	}
 	msg->msg_flags = done < len ? MSG_TRUNC : 0;

@@ -40,15 +40,9 @@ static ssize_t fail(int err)
 	return -1;
 }
 
-void nlm_pending_push(struct nlm_sock *s, const struct nlmsghdr *req, int error)
+bool nlm_pending_push(struct nlm_sock *s, const struct nlmsghdr *req, int error)
 {
-	struct nlmsghdr marker = {
-		.nlmsg_len = NLMSG_HDRLEN,
-		.nlmsg_type = NLMSG_NOOP,
-		.nlmsg_flags = NLM_F_ACK,
-		.nlmsg_seq = s->cookie_seq,
-		.nlmsg_pid = s->cookie_pid,
-	};
+	bool kept = false;
 
 	pthread_mutex_lock(&s->lock);
 	if (s->pend_n == NLM_PENDING) {
@@ -60,11 +54,37 @@ void nlm_pending_push(struct nlm_sock *s, const struct nlmsghdr *req, int error)
 		e->error = error;
 		s->pend_n++;
 		atomic_store(&s->pend_count, s->pend_n);
+		kept = true;
 	}
 	pthread_mutex_unlock(&s->lock);
-	/* No room for the marker: the error still comes out when the backlog
-	 * is empty (recv.c), only later than its place. */
-	nlm_ops->dev_write(s->dev, &marker, sizeof(marker));
+	return kept;
+}
+
+void nlm_pending_mark(struct nlm_sock *s, unsigned int n)
+{
+	struct nlmsghdr marks[16];
+	unsigned int i, k;
+
+	/*
+	 * One write() for up to 16 markers.  The device processes the VALID
+	 * TX frames before any write(): the callers have flushed them already
+	 * (their errors would be the device's alone).  No room for a marker:
+	 * the error still comes out when the backlog is empty (recv.c), only
+	 * later than its place.
+	 */
+	while (n) {
+		k = n < 16 ? n : 16;
+		for (i = 0; i < k; i++)
+			marks[i] = (struct nlmsghdr){
+				.nlmsg_len = NLMSG_HDRLEN,
+				.nlmsg_type = NLMSG_NOOP,
+				.nlmsg_flags = NLM_F_ACK,
+				.nlmsg_seq = s->cookie_seq,
+				.nlmsg_pid = s->cookie_pid,
+			};
+		nlm_ops->dev_write(s->dev, marks, k * sizeof(marks[0]));
+		n -= k;
+	}
 }
 
 static bool queue_msg(const struct nlmsghdr *nlh)
@@ -99,7 +119,9 @@ static size_t frame_bytes(struct nlm_sock *s, uint32_t start, uint32_t n)
 ssize_t nlm_tx_flush(struct nlm_sock *s)
 {
 	uint32_t nr = s->tx.nm_frame_nr, rounds;
+	unsigned int marks = 0;
 	size_t bytes = 0;
+	ssize_t ret;
 
 	if (!nr)
 		return 0;
@@ -116,23 +138,36 @@ ssize_t nlm_tx_flush(struct nlm_sock *s)
 		if (r >= 0) {
 			bytes += frame_bytes(s, start, (uint32_t)r);
 			atomic_store(&s->tx_next, (start + (uint32_t)r) % nr);
-			return (ssize_t)bytes;
+			break;
 		}
-		if (res.error == 0 || res.frame >= nr)
-			return fail(r);	/* the call itself failed: EPERM, EFAULT */
+		if (res.error == 0 || res.frame >= nr) {
+			ret = fail(r);	/* the call itself failed: EPERM, EFAULT */
+			goto out;
+		}
 		bytes += frame_bytes(s, start, res.processed);
 		atomic_store(&s->tx_next, (res.frame + 1) % nr);
 		h = nlm_tx_frame(s, res.frame);
 		len = h ? __atomic_load_n(&h->nm_len, __ATOMIC_RELAXED) : 0;
-		if (r == -EINVAL && h && len > tx_room(s))
-			return fail(-EINVAL);	/* 4.5: nm_len beyond the frame */
+		if (r == -EINVAL && h && len > tx_room(s)) {
+			ret = fail(-EINVAL);	/* 4.5: nm_len beyond the frame */
+			goto out;
+		}
 		if (h && len >= NLMSG_HDRLEN)
 			memcpy(&req, (unsigned char *)h + NFQRING_HDRLEN, sizeof(req));
 		/* With NLM_F_ACK the device has acknowledged it already. */
-		if (!h || !(req.nlmsg_flags & NLM_F_ACK))
-			nlm_pending_push(s, &req, r);
+		if ((!h || !(req.nlmsg_flags & NLM_F_ACK)) && nlm_pending_push(s, &req, r))
+			marks++;
 	}
-	return (ssize_t)bytes;
+	ret = (ssize_t)bytes;
+out:
+	/* After the flush: a write() in the middle would flush the rest itself. */
+	if (marks) {
+		int e = errno;
+
+		nlm_pending_mark(s, marks);
+		errno = e;
+	}
+	return ret;
 }
 
 /* The device processes VALID TX frames before any write(), and keeps
@@ -157,8 +192,8 @@ static int send_queue_msg(struct nlm_sock *s, const struct nlmsghdr *nlh)
 		return 0;
 	if (r == -EFAULT || r == -EMSGSIZE)
 		return (int)r;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK))
-		nlm_pending_push(s, nlh, (int)r);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK) && nlm_pending_push(s, nlh, (int)r))
+		nlm_pending_mark(s, 1);
 	return 0;
 }
 

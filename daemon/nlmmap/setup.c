@@ -161,6 +161,7 @@ static int set_ring_first(int fd, bool tx, const struct nl_mmap_req *req, int de
 		nlm_put(s);
 		return err;
 	}
+	nlm_mark_internal(s->nl);
 	if (REAL(getsockopt)(s->nl, SOL_NETLINK, NETLINK_NO_ENOBUFS, &v, &l) == 0 && v)
 		atomic_store(&s->no_enobufs, true);
 	s->cookie_seq = cookie();
@@ -183,6 +184,7 @@ static int set_ring_first(int fd, bool tx, const struct nl_mmap_req *req, int de
 		nlm_put(s);	/* closes s->nl, the moved-aside copy only */
 		return err;
 	}
+	nlm_mark_internal(dev);
 	nlm_put(s);	/* the slot keeps its own reference; dev is the entry's */
 	return 1;
 }

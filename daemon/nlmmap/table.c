@@ -18,6 +18,7 @@
 typedef _Atomic(struct nlm_sock *) slot_t;
 
 atomic_uint nlm_live;
+static atomic_uint nlm_internal;	/* numbers marked NLM_INTERNAL */
 pthread_mutex_t nlm_setup_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Numbers 0..1023 need no allocation; the rest get chunks on demand. */
@@ -61,7 +62,7 @@ struct nlm_sock *nlm_get(int fd)
 		return NULL;
 	for (;;) {
 		s = atomic_load_explicit(slot, memory_order_acquire);
-		if (!s)
+		if (!s || s == NLM_INTERNAL)
 			return NULL;
 		r = atomic_load(&s->refs);
 		do {
@@ -79,10 +80,14 @@ static void nlm_sock_free(struct nlm_sock *s)
 {
 	struct nlm_sock *head;
 
-	if (s->dev >= 0)
+	if (s->dev >= 0) {
+		nlm_unmark_internal(s->dev);
 		REAL(close)(s->dev);
-	if (s->nl >= 0)
+	}
+	if (s->nl >= 0) {
+		nlm_unmark_internal(s->nl);
 		REAL(close)(s->nl);
+	}
 	s->dev = s->nl = -1;
 	/* The stash buffer stays with the entry for its next socket: no
 	 * free() here, close() may come from a signal handler. */
@@ -109,10 +114,14 @@ int nlm_track(int fd, struct nlm_sock *s)
 		return fd < 0 || fd >= NLM_MAX_FD ? -EBADF : -ENOMEM;
 	atomic_fetch_add(&s->refs, 1);
 	old = atomic_exchange(slot, s);
-	if (old)
-		nlm_put(old);	/* a number reused behind our back */
-	else
+	/* a number reused behind our back, or tracked twice: one reference
+	 * per number */
+	if (old && old != NLM_INTERNAL)
+		nlm_put(old);
+	if (!old || old == NLM_INTERNAL)
 		atomic_fetch_add(&nlm_live, 1);
+	if (old == NLM_INTERNAL)
+		atomic_fetch_sub(&nlm_internal, 1);
 	return 0;
 }
 
@@ -121,16 +130,49 @@ void nlm_untrack(int fd)
 	struct nlm_sock *old;
 	slot_t *slot;
 
-	if (!atomic_load_explicit(&nlm_live, memory_order_acquire))
+	if (!atomic_load_explicit(&nlm_live, memory_order_acquire) &&
+	    !atomic_load_explicit(&nlm_internal, memory_order_acquire))
 		return;
 	slot = slot_of(fd, false);
 	if (!slot)
 		return;
 	old = atomic_exchange(slot, NULL);
-	if (old) {
+	if (old == NLM_INTERNAL) {
+		/* the program dup2()ed over one of ours: the kernel closed it,
+		 * nothing of ours to drop */
+		atomic_fetch_sub(&nlm_internal, 1);
+	} else if (old) {
 		atomic_fetch_sub(&nlm_live, 1);
 		nlm_put(old);
 	}
+}
+
+void nlm_mark_internal(int fd)
+{
+	slot_t *slot = slot_of(fd, true);
+	struct nlm_sock *none = NULL;
+
+	if (slot && atomic_compare_exchange_strong(slot, &none, NLM_INTERNAL))
+		atomic_fetch_add(&nlm_internal, 1);
+}
+
+void nlm_unmark_internal(int fd)
+{
+	slot_t *slot = slot_of(fd, false);
+	struct nlm_sock *mark = NLM_INTERNAL;
+
+	if (slot && atomic_compare_exchange_strong(slot, &mark, NULL))
+		atomic_fetch_sub(&nlm_internal, 1);
+}
+
+bool nlm_is_internal(int fd)
+{
+	slot_t *slot;
+
+	if (!atomic_load_explicit(&nlm_internal, memory_order_acquire))
+		return false;
+	slot = slot_of(fd, false);
+	return slot && atomic_load_explicit(slot, memory_order_acquire) == NLM_INTERNAL;
 }
 
 struct nlm_sock *nlm_sock_new(void)

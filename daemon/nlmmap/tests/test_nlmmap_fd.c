@@ -259,6 +259,39 @@ static void test_close_during_call(void)
 	is_int(open_fds(), base, "close during a call: closed after it");
 }
 
+/* A program that closes every descriptor it does not know of keeps its
+ * socket: the library's own get EBADF, as numbers that are not open. */
+static void test_close_all(void)
+{
+	int fd, i, refused = 0, after;
+	struct sockaddr_nl a;
+	socklen_t l = sizeof(a);
+	struct qmsg m = verdict_msg(1, 1, 0, 0x55);
+	struct nlm_sock *s;
+	char buf[256];
+
+	fake_reset();
+	fd = nl_sock();
+	RX_OK(fd);
+	/* (descriptors the test inherited go too: that is the point) */
+	for (i = 3; i < 1024; i++)
+		if (i != fd && close(i) < 0 && errno == EBADF)
+			refused++;
+	ok(refused >= 2, "close-all loop: the library's descriptors are not the program's (EBADF)");
+	s = nlm_get(fd);
+	ok(s && fcntl(s->nl, F_GETFD) >= 0 && fcntl(s->dev, F_GETFD) >= 0,
+	   "close-all loop: the socket and the device stay open");
+	if (s)
+		nlm_put(s);
+	ok(getsockname(fd, (struct sockaddr *)&a, &l) == 0 && a.nl_family == AF_NETLINK,
+	   "close-all loop: the socket still answers");
+	fake_push(&m, sizeof(m));
+	is_int(recv(fd, buf, sizeof(buf), 0), sizeof(m), "close-all loop: the device still answers");
+	after = open_fds();
+	close(fd);
+	is_int(after - open_fds(), 3, "close-all loop: all three gone with the socket");
+}
+
 int main(void)
 {
 	test_untouched();
@@ -269,5 +302,6 @@ int main(void)
 	test_fork();
 	test_threads();
 	test_close_during_call();
+	test_close_all();
 	return tap_done();
 }

@@ -139,6 +139,29 @@ static void test_tx_flush(void)
 	ok(h->nlmsg_type == NLMSG_ERROR && e->error == -ENOENT && h->nlmsg_seq == 102 &&
 	   e->msg.nlmsg_seq == 102, "... ENOENT for the failed frame's request (seq 102)");
 
+	/* two failures in one flush: both errors, in order, one marker write
+	 * after the flush (a write() in the middle would flush the rest) */
+	put_tx(txf(map, 4096, 0), &m0);
+	put_tx(txf(map, 4096, 1), &m2);
+	put_tx(txf(map, 4096, 2), &m1);
+	fake.flush_ret[0] = -ENOENT;
+	fake.flush_res[0] = (struct nfqring_tx_result){ .processed = 0, .frame = 0, .error = -ENOENT };
+	fake.flush_ret[1] = -EPERM;
+	fake.flush_res[1] = (struct nfqring_tx_result){ .processed = 0, .frame = 1, .error = -EPERM };
+	fake.flush_ret[2] = 1;
+	fake.flush_n = 3;
+	fake.flush_i = 0;
+	{
+		int w = fake.writes;
+
+		is_int(sendto(fd, NULL, 0, 0, NULL, 0), sizeof(m1), "two failed frames, one sent");
+		is_int(fake.writes, w + 1, "... the markers in one write, after the flush");
+	}
+	recv(fd, buf, sizeof(buf), 0);
+	ok(e->error == -ENOENT && h->nlmsg_seq == 100, "first error: frame 0's (seq 100)");
+	recv(fd, buf, sizeof(buf), 0);
+	ok(e->error == -EPERM && h->nlmsg_seq == 102, "second error: frame 1's (seq 102)");
+
 	/* nm_len beyond the frame: EINVAL from sendto, as 4.5 */
 	txf(map, 4096, 0)->nm_len = 4000;
 	fake.flush_ret[0] = -EINVAL;
