@@ -10,7 +10,7 @@
 
 #define FD_MAX_MSGS	64
 #define FD_MSG_MAX	4096
-#define FD_QUEUES	4
+#define FD_QUEUES	8
 #define FD_PKTS		1024
 #define FD_BAD_QUEUE	13	/* a request for this queue fails with ENOENT */
 

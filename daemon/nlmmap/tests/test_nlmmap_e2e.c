@@ -113,6 +113,10 @@ static void run(const struct scenario *sc)
 	}
 	fclose(f);
 	waitpid(pid, &status, 0);
+	if (!strcmp(sc->args[1], "-E")) {	/* TAP of its own: its status says */
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", sc->name);
+		return;
+	}
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: the client ran, every packet judged as it decided",
 	   sc->name);
 	ok(summary && judged == sc->count && acc == (sc->count + 1) / 2 && drp == sc->count / 2 && !errs,
@@ -133,6 +137,8 @@ int main(void)
 		  { "old_nfq_mmap", "-c", "300", "-b", "-n", "64", "-t", "20", NULL } },
 		{ "two queues, batches, COPY", 200, 2, true, true,
 		  { "old_nfq_mmap", "-c", "200", "-q", "0", "-q", "1", "-b", "-f", "2048", "-t", "20", NULL } },
+		{ "the transport's errors as 4.5 (old_nfq_mmap -E)", 0, 0, false, false,
+		  { "old_nfq_mmap", "-E", NULL } },
 	};
 	unsigned int i;
 
