@@ -67,6 +67,7 @@ selftests: $(KSFT_STAMP) daemon
 	$(MAKE) -C selftests/nfqring KSFT_INC=$(BUILD)/ksft OUTPUT=$(BUILD)/selftests/nfqring
 	$(MAKE) -C selftests/netlink
 	$(MAKE) -C selftests/daemon
+	$(MAKE) -C selftests/nlmmap
 
 daemon:
 	$(MAKE) -C daemon
