@@ -67,6 +67,7 @@ selftests: $(KSFT_STAMP) daemon
 	$(MAKE) -C selftests/nfqring KSFT_INC=$(BUILD)/ksft OUTPUT=$(BUILD)/selftests/nfqring
 	$(MAKE) -C selftests/netlink
 	$(MAKE) -C selftests/daemon
+	$(MAKE) -C selftests/nlmmap
 	@# the daemon suite runs the nft differential (a host-built test) in the VM
 	$(MAKE) -C daemon build/tests/test_nft_diff
 
@@ -123,6 +124,7 @@ install:
 	@[ -e $(DESTDIR)/etc/nfqring/rules.nft ] || \
 		install -D -m 0644 dist/examples/rules.nft $(DESTDIR)/etc/nfqring/rules.nft
 	$(MAKE) -C daemon install-lib DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C daemon install-nlmmap DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/nfqringd $(DESTDIR)$(PREFIX)/share/man/man8/nfqringd.8 \
@@ -132,6 +134,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/man/man4/nfqring.4 \
 		$(DESTDIR)$(PREFIX)/share/man/man5/nfqringd.rules.5 \
 		$(DESTDIR)$(PREFIX)/share/doc/nfqring/examples/rules.nft
+	rm -f $(DESTDIR)$(PREFIX)/bin/nfqring-nlmmap $(DESTDIR)$(PREFIX)/lib/libnfqring-nlmmap.so \
+		$(DESTDIR)$(PREFIX)/share/man/man1/nfqring-nlmmap.1
 
 clean:
 	rm -rf $(BUILD)

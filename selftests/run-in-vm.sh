@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # Everything that runs inside one test VM, suite after suite, each printing
 # its own TAP: the nfqring selftests, the differential netlink suite against
-# the stock module and against nfqring, libnfqring end to end, and (on
-# request: make check-debug) the soak.
-#   run-in-vm.sh [nfqring|netlink|daemon|soak]...   (default: the first three)
+# the stock module and against nfqring, libnfqring end to end, the netlink
+# mmap API through nfqring-nlmmap, and (on request: make check-debug) the
+# soak.
+#   run-in-vm.sh [nfqring|netlink|daemon|nlmmap|soak]...   (default: all but soak)
 # Exit status: 0 when every suite passed.
 #   NFQR_MODULE=PATH   run with this nfqring.ko (the test build, make
 #                      module-test) in place of the DKMS one
 here=$(cd "$(dirname "$0")" && pwd)
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(nfqring netlink daemon)
+[ ${#suites[@]} -gt 0 ] || suites=(nfqring netlink daemon nlmmap)
 rc=0
 
 # The guest's /lib/modules is a writable overlay: the test build takes the
@@ -44,6 +45,9 @@ for s in "${suites[@]}"; do
 		;;
 	daemon)
 		"$here/daemon/run.sh" || rc=1
+		;;
+	nlmmap)
+		"$here/nlmmap/run.sh" || rc=1
 		;;
 	soak)
 		"$here/soak/soak.sh" || rc=1
