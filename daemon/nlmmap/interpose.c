@@ -117,19 +117,39 @@ int shutdown(int fd, int how)
 	ON_SOCKET(shutdown, fd, how);
 }
 
-ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+/* A send on a ring socket: errno as the call left it, or as it was. */
+static ssize_t send_on(struct nlm_sock *s, int fd, const struct msghdr *m, int flags)
 {
-	struct nlm_sock *s = nlm_get(fd);
 	int saved = errno;
-	ssize_t r;
+	ssize_t r = nlm_sendmsg(s, fd, m, flags);
 
-	if (!s)
-		return REAL(sendmsg)(fd, msg, flags);
-	r = nlm_sendmsg(s, fd, msg, flags);
 	PUT_KEEP_ERRNO(s);
 	if (r >= 0)
 		errno = saved;
 	return r;
+}
+
+/*
+ * The end of sendmmsg()/recvmmsg() on a ring socket after @i of @n
+ * messages: -1 with the first one's errno, else the count with errno as
+ * it was (@saved).
+ */
+static int mmsg_done(struct nlm_sock *s, unsigned int i, unsigned int n, int saved)
+{
+	PUT_KEEP_ERRNO(s);
+	if (i == 0 && n)
+		return -1;
+	errno = saved;
+	return (int)i;
+}
+
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct nlm_sock *s = nlm_get(fd);
+
+	if (!s)
+		return REAL(sendmsg)(fd, msg, flags);
+	return send_on(s, fd, msg, flags);
 }
 
 ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST_SOCKADDR_ARG to,
@@ -138,18 +158,12 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST_SOCKADDR_
 	struct nlm_sock *s = nlm_get(fd);
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int saved = errno;
-	ssize_t r;
 
 	if (!s)
 		return REAL(sendto)(fd, buf, len, flags, to.__sockaddr__, tolen);
 	m.msg_name = (void *)to.__sockaddr__;
 	m.msg_namelen = to.__sockaddr__ ? tolen : 0;
-	r = nlm_sendmsg(s, fd, &m, flags);
-	PUT_KEEP_ERRNO(s);
-	if (r >= 0)
-		errno = saved;
-	return r;
+	return send_on(s, fd, &m, flags);
 }
 
 ssize_t send(int fd, const void *buf, size_t len, int flags)
@@ -157,16 +171,10 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
 	struct nlm_sock *s = nlm_get(fd);
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int saved = errno;
-	ssize_t r;
 
 	if (!s)
 		return REAL(send)(fd, buf, len, flags);
-	r = nlm_sendmsg(s, fd, &m, flags);
-	PUT_KEEP_ERRNO(s);
-	if (r >= 0)
-		errno = saved;
-	return r;
+	return send_on(s, fd, &m, flags);
 }
 
 int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
@@ -184,11 +192,7 @@ int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 			break;
 		v[i].msg_len = (unsigned int)r;
 	}
-	PUT_KEEP_ERRNO(s);
-	if (i == 0 && n)
-		return -1;
-	errno = saved;
-	return (int)i;
+	return mmsg_done(s, i, n, saved);
 }
 
 ssize_t write(int fd, const void *buf, size_t len)
@@ -196,24 +200,16 @@ ssize_t write(int fd, const void *buf, size_t len)
 	struct nlm_sock *s = nlm_get(fd);
 	struct iovec iov = { (void *)buf, len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int saved = errno;
-	ssize_t r;
 
 	if (!s)
 		return REAL(write)(fd, buf, len);
-	r = nlm_sendmsg(s, fd, &m, 0);
-	PUT_KEEP_ERRNO(s);
-	if (r >= 0)
-		errno = saved;
-	return r;
+	return send_on(s, fd, &m, 0);
 }
 
 ssize_t writev(int fd, const struct iovec *iov, int n)
 {
 	struct nlm_sock *s = nlm_get(fd);
 	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = n < 0 ? 0 : (size_t)n };
-	int saved = errno;
-	ssize_t r;
 
 	if (!s)
 		return REAL(writev)(fd, iov, n);
@@ -222,11 +218,7 @@ ssize_t writev(int fd, const struct iovec *iov, int n)
 		errno = EINVAL;
 		return n == 0 ? 0 : -1;
 	}
-	r = nlm_sendmsg(s, fd, &m, 0);
-	PUT_KEEP_ERRNO(s);
-	if (r >= 0)
-		errno = saved;
-	return r;
+	return send_on(s, fd, &m, 0);
 }
 
 static ssize_t recv_on(struct nlm_sock *s, struct msghdr *m, int flags)
@@ -296,11 +288,7 @@ int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timesp
 			break;
 		v[i].msg_len = (unsigned int)r;
 	}
-	PUT_KEEP_ERRNO(s);
-	if (i == 0 && n)
-		return -1;
-	errno = saved;
-	return (int)i;
+	return mmsg_done(s, i, n, saved);
 }
 
 ssize_t read(int fd, void *buf, size_t len)
