@@ -85,6 +85,13 @@ void nfqr_wake_release(struct nfqr_endpoint *ep)
 		__free_page(ep->wake.page);
 }
 
+/* Under ring_lock, which orders it against a change of delay_us. */
+static void nfqr_wake_arm(struct nfqr_wake *w)
+{
+	hrtimer_start(&w->timer, ns_to_ktime((u64)w->delay_us * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_SOFT);
+}
+
 /* Under ring_mutex and ring_lock: the effective thresholds for the ring. */
 static void nfqr_wake_apply(struct nfqr_endpoint *ep)
 {
@@ -159,8 +166,7 @@ int nfqr_wake_set(struct nfqr_endpoint *ep, struct nfqring_wake *req)
 	/* A shorter delay holds from now on, for a timer already running too. */
 	if (hrtimer_is_queued(&ep->wake.timer) &&
 	    ktime_to_us(hrtimer_get_remaining(&ep->wake.timer)) > ep->wake.delay_us)
-		hrtimer_start(&ep->wake.timer, ns_to_ktime((u64)ep->wake.delay_us * NSEC_PER_USEC),
-			      HRTIMER_MODE_REL_SOFT);
+		nfqr_wake_arm(&ep->wake);
 	req->wake_nr = ep->wake.nr;
 	req->watermark = ep->wake.watermark;
 	req->max_delay_us = ep->wake.delay_us;
@@ -222,7 +228,7 @@ void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n)
 void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2)
 {
 	struct nfqr_wake *w = &ep->wake;
-	u32 n, delay;
+	u32 n;
 
 	if (!v2 || !frame) {
 		nfqr_ep_wake(ep);
@@ -252,9 +258,7 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2)
 		 * under it, so the timer never runs on a delay it replaced.
 		 */
 		spin_lock(&ep->ring_lock);
-		delay = w->delay_us;
-		hrtimer_start(&w->timer, ns_to_ktime((u64)delay * NSEC_PER_USEC),
-			      HRTIMER_MODE_REL_SOFT);
+		nfqr_wake_arm(w);
 		spin_unlock(&ep->ring_lock);
 	}
 }
