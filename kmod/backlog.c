@@ -35,13 +35,6 @@
 #define NFQR_BACKLOG_INLINE	2048U
 
 /*
- * GFP_NOWAIT: no __GFP_HIGH, so the cgroup's limit holds; __GFP_NOMEMALLOC:
- * never the reserves, even when the softirq interrupted a task in reclaim.
- */
-#define NFQR_BACKLOG_GFP	(GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOMEMALLOC | \
-				 __GFP_NOWARN)
-
-/*
  * One allocation: the header, @npages page pointers, @head bytes.  The
  * charge is the memory taken (the kmalloc() bucket and the pages), which is
  * what NFQRING_BACKLOG_BYTES bounds.
@@ -79,9 +72,9 @@ nfqr_backlog_alloc(const struct nfqr_msg_plan *plan, struct mem_cgroup *memcg)
 	}
 
 	old = set_active_memcg(memcg);
-	bmsg = nfqr_backlog_kmalloc(head, npages, NFQR_BACKLOG_GFP);
+	bmsg = nfqr_backlog_kmalloc(head, npages, NFQR_CHARGED_ATOMIC_GFP);
 	for (i = 0; bmsg && i < npages; i++) {
-		bmsg->pages[i] = alloc_page(NFQR_BACKLOG_GFP);
+		bmsg->pages[i] = alloc_page(NFQR_CHARGED_ATOMIC_GFP);
 		if (!bmsg->pages[i])
 			break;
 		bmsg->npages++;

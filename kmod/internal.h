@@ -11,6 +11,7 @@
 #define _NFQR_INTERNAL_H
 
 #include <linux/bits.h>
+#include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/percpu.h>
@@ -94,6 +95,15 @@ struct nfqr_peer_ops {
 	 */
 	int (*enqueue)(struct nfqr_instance *inst, struct nf_queue_entry *entry);
 };
+
+/*
+ * Allocations of the enqueue path charged to someone's memory cgroup
+ * (set_active_memcg()): GFP_NOWAIT, no __GFP_HIGH, so the cgroup's limit
+ * holds (GFP_ATOMIC's charge cannot be refused); __GFP_NOMEMALLOC: never
+ * the reserves, even when the softirq interrupted a task in reclaim.
+ */
+#define NFQR_CHARGED_ATOMIC_GFP	(GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOMEMALLOC | \
+				 __GFP_NOWARN)
 
 struct nfqr_peer {
 	const struct nfqr_peer_ops	*ops;

@@ -16,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter_bridge.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
@@ -74,9 +75,9 @@ noinline struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst)
 		atomic_dec(&inst->pool_nr);
 		return llist_entry(spare, struct nfqr_pkt, spare);
 	}
-	/* The binder pays, as for the records it took at bind time. */
+	/* The binder pays, within its limit, as for the records it took at bind time. */
 	old = set_active_memcg(inst->memcg);
-	pkt = kmem_cache_alloc(nfqr_pkt_cache, GFP_ATOMIC | __GFP_ACCOUNT | __GFP_NOWARN);
+	pkt = kmem_cache_alloc(nfqr_pkt_cache, NFQR_CHARGED_ATOMIC_GFP);
 	set_active_memcg(old);
 	return pkt;
 }
@@ -112,6 +113,7 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 {
 	struct nfqr_net *qn = nfqr_pernet(net);
 	struct nfqr_instance *inst;
+	struct mem_cgroup *old;
 	unsigned int i;
 	int err;
 
@@ -151,6 +153,8 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	spin_lock_init(&inst->lock);
 	INIT_LIST_HEAD(&inst->pkts);
 	init_llist_head(&inst->pool);
+	/* the same memcg as the enqueue path's records (mm->owner's) */
+	old = set_active_memcg(inst->memcg);
 	for (i = 0; i < NFQR_POOL_PREFILL; i++) {
 		struct nfqr_pkt *pkt = kmem_cache_alloc(nfqr_pkt_cache, GFP_KERNEL_ACCOUNT);
 
@@ -159,6 +163,7 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 		llist_add(&pkt->spare, &inst->pool);
 		atomic_inc(&inst->pool_nr);
 	}
+	set_active_memcg(old);
 
 	/* A bound queue pins the module, as with nfnetlink_queue. */
 	if (!try_module_get(THIS_MODULE)) {

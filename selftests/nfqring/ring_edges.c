@@ -529,8 +529,49 @@ TEST_F_TIMEOUT(edges, packet_records_are_charged_to_the_binder, 180)
 	       before, after);
 	ASSERT_EQ((unsigned long long)n, (unsigned long long)st.rx_frames);
 	EXPECT_EQ(0u, st.backlog_msgs);
-	/* a record is 56 bytes, in 64-byte objects */
+	/* a record is 56 bytes, charged as 64 (with its cgroup pointer) */
 	EXPECT_LE(before + (long)n * 40, after);
+	tep_close(&ep);
+	rmdir(cg);
+}
+
+/*
+ * And within the binder's limit: records the cgroup has no room for are
+ * refused (the packet is not queued, counted as alloc_failed), never
+ * charged past memory.max.
+ */
+TEST_F_TIMEOUT(edges, packet_records_stay_within_the_binders_limit, 180)
+{
+	const char *cg = "/sys/fs/cgroup/nfqr-records-max";
+	long page = sysconf(_SC_PAGESIZE);
+	struct nfqring_stats st;
+	long max, peak;
+	char lim[32];
+	struct tep ep;
+	int n = 12000;
+
+	if (cg_make(cg, NULL))
+		SKIP(return, "no cgroup2 memory controller");
+	ASSERT_EQ(0, cg_enter(cg));
+	ASSERT_EQ(0, tep_open(&ep));
+	ASSERT_EQ(0, tep_rings(&ep, ring_req(page, 16384 / (page / 512), 512), ring_req(0, 0, 0)));
+	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+	ASSERT_EQ(0, tep_send(&ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 20000)));
+	ASSERT_EQ(0, cg_enter(""));
+	/* room for a quarter of the records the packets need */
+	max = cg_long(cg, "memory.current", NULL) + (long)n * 64 / 4;
+	snprintf(lim, sizeof(lim), "%ld", max);
+	ASSERT_EQ(0, cg_write(cg, "memory.max", lim));
+
+	ASSERT_EQ(0, udp_send(n, 16));
+	peak = cg_long(cg, "memory.peak", NULL);
+	max = cg_long(cg, "memory.max", NULL);
+	ASSERT_EQ(0, ioctl(ep.fd, NFQRING_GET_STATS, &st));
+	TH_LOG("%llu of %d packets queued; memory.peak %ld, memory.max %ld; alloc_failed %lld",
+	       (unsigned long long)st.rx_frames, n, peak, max, proc_stat("alloc_failed"));
+	EXPECT_GE(max, peak);
+	EXPECT_GT((unsigned long long)n, (unsigned long long)st.rx_frames);
+	EXPECT_LT(0, proc_stat("alloc_failed"));
 	tep_close(&ep);
 	rmdir(cg);
 }
