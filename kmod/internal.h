@@ -98,11 +98,24 @@ struct nfqr_peer_ops {
 
 /*
  * Allocations of the enqueue path charged to someone's memory cgroup
- * (set_active_memcg()): GFP_NOWAIT, no __GFP_HIGH, so the cgroup's limit
- * holds (GFP_ATOMIC's charge cannot be refused); __GFP_NOMEMALLOC: never
- * the reserves, even when the softirq interrupted a task in reclaim.
+ * (set_active_memcg()), never from the emergency reserves (__GFP_NOMEMALLOC).
+ *
+ * NFQR_CHARGED_ATOMIC_GFP, the read() backlog (up to 8 MiB per endpoint):
+ * GFP_NOWAIT, no __GFP_HIGH, so the cgroup's limit holds; a refusal is
+ * handled as a full backlog (counted, FAIL_OPEN honoured).  Only a softirq
+ * that interrupts a task in reclaim (PF_MEMALLOC) is charged past the
+ * limit: memcg forces those.
+ *
+ * NFQR_RECORD_GFP, packet records: charged as the stack charges socket
+ * memory in softirq, past memory.max if need be (GFP_ATOMIC's __GFP_HIGH),
+ * so that a cgroup full of reclaimable cache does not drop packets: the
+ * cgroup reclaims at its next allocation.  The overshoot is bounded by the
+ * queue's length, 64 bytes a packet whose skb is many times that and
+ * charged to nobody.
  */
 #define NFQR_CHARGED_ATOMIC_GFP	(GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOMEMALLOC | \
+				 __GFP_NOWARN)
+#define NFQR_RECORD_GFP		(GFP_ATOMIC | __GFP_ACCOUNT | __GFP_NOMEMALLOC | \
 				 __GFP_NOWARN)
 
 struct nfqr_peer {

@@ -75,9 +75,9 @@ noinline struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst)
 		atomic_dec(&inst->pool_nr);
 		return llist_entry(spare, struct nfqr_pkt, spare);
 	}
-	/* The binder pays, within its limit, as for the records it took at bind time. */
+	/* The binder pays, as for the records it took at bind time. */
 	old = set_active_memcg(inst->memcg);
-	pkt = kmem_cache_alloc(nfqr_pkt_cache, NFQR_CHARGED_ATOMIC_GFP);
+	pkt = kmem_cache_alloc(nfqr_pkt_cache, NFQR_RECORD_GFP);
 	set_active_memcg(old);
 	return pkt;
 }
@@ -156,8 +156,11 @@ struct nfqr_instance *nfqr_instance_create(struct net *net, u16 queue_num,
 	/* the same memcg as the enqueue path's records (mm->owner's) */
 	old = set_active_memcg(inst->memcg);
 	for (i = 0; i < NFQR_POOL_PREFILL; i++) {
-		struct nfqr_pkt *pkt = kmem_cache_alloc(nfqr_pkt_cache, GFP_KERNEL_ACCOUNT);
+		struct nfqr_pkt *pkt;
 
+		/* under the nfnl lock of every namespace: no hard reclaim */
+		pkt = kmem_cache_alloc(nfqr_pkt_cache, GFP_KERNEL_ACCOUNT |
+				       __GFP_NORETRY | __GFP_NOWARN);
 		if (!pkt)
 			break;	/* the enqueue path allocates what is missing */
 		llist_add(&pkt->spare, &inst->pool);
