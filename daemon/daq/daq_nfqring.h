@@ -109,6 +109,8 @@ int daqnfq_drain_drop(struct daqnfq *d);
 /* stats.c */
 int daqnfq_get_stats(void *handle, DAQ_Stats_t *stats);
 void daqnfq_reset_stats(void *handle);
+/* exported from the module (daq_nfqring_stats.h) */
+int daq_nfqring_get_ring_stats(void *handle, struct daq_nfqring_ring_stats *s);
 
 /* filter.c */
 int daqnfq_set_filter(void *handle, const char *filter);
