@@ -57,6 +57,25 @@ static int bind_queue(struct daqnfq *d, char *errbuf, size_t len)
 		goto fail;
 	if (c->queue_len && (r = nfqring_set_maxlen(d->h, c->queue, c->queue_len)) < 0)
 		goto fail;
+	/* the connmark verdicts need nf_conntrack_netlink: asking for
+	 * conntrack data loads it (EAGAIN once); it is turned off again below,
+	 * so packets do not carry it */
+	if (c->whitelist_mark || c->blacklist_mark) {
+		r = nfqring_set_flags(d->h, c->queue, NFQA_CFG_F_CONNTRACK, NFQA_CFG_F_CONNTRACK);
+		if (r == -EAGAIN)
+			r = nfqring_set_flags(d->h, c->queue, NFQA_CFG_F_CONNTRACK,
+					      NFQA_CFG_F_CONNTRACK);
+		if (r == -EOPNOTSUPP) {
+			snprintf(errbuf, len, "daq_nfqring: WHITELIST and BLACKLIST mark the "
+				 "connection, which needs nf_conntrack_netlink, and this kernel "
+				 "has none: 'modprobe nf_conntrack_netlink', or turn them off "
+				 "with --daq-var whitelist_mark=0 --daq-var blacklist_mark=0");
+			return DAQ_ERROR_NOTSUP;
+		}
+		if (r < 0)
+			goto fail;
+		mask |= NFQA_CFG_F_CONNTRACK;
+	}
 	if (c->fail_open) {
 		flags |= NFQA_CFG_F_FAIL_OPEN;
 		mask |= NFQA_CFG_F_FAIL_OPEN;

@@ -131,14 +131,18 @@ static void test_configuration(void)
 	dt_var(&t, "copy_range", "1000");
 	handle = start(&t);
 	ok(handle != NULL, "initialize and start");
-	ok(fk.nrecs == 4 && fk.recs[0].cfg_cmd == NFQNL_CFG_CMD_BIND && fk.recs[0].queue == 3,
+	ok(fk.nrecs == 5 && fk.recs[0].cfg_cmd == NFQNL_CFG_CMD_BIND && fk.recs[0].queue == 3,
 	   "binds queue 3 first");
 	ok(fk.recs[1].has_params && fk.recs[1].mode == NFQNL_COPY_PACKET && fk.recs[1].range == 1000,
 	   "then copy mode: whole packet up to copy_range");
 	ok(fk.recs[2].has_maxlen && fk.recs[2].maxlen == 500, "queue_len");
-	ok(fk.recs[3].has_flags &&
-	   fk.recs[3].flags == (NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO) &&
-	   fk.recs[3].mask == (NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO), "fail_open and gso flags");
+	ok(fk.recs[3].has_flags && fk.recs[3].flags == NFQA_CFG_F_CONNTRACK &&
+	   fk.recs[3].mask == NFQA_CFG_F_CONNTRACK,
+	   "conntrack asked for once: the kernel loads nf_conntrack_netlink for the connmarks");
+	ok(fk.recs[4].has_flags &&
+	   fk.recs[4].flags == (NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO) &&
+	   fk.recs[4].mask == (NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO | NFQA_CFG_F_CONNTRACK),
+	   "then fail_open and gso on, conntrack data off again");
 	is_int(m->get_datalink_type(handle), 228, "datalink DLT_IPV4, as daq_nfq");
 	is_int(m->get_snaplen(handle), 1518, "snaplen");
 	ok((m->get_capabilities(handle) & (DAQ_CAPA_BLOCK | DAQ_CAPA_REPLACE | DAQ_CAPA_WHITELIST |
@@ -389,6 +393,27 @@ static void test_initialize_errors(void)
 	   "wait policy on a version-1 module: '%s'", err);
 
 	reset();
+	dt_init(&t, 10);
+	dt_var(&t, "whitelist_mark", "0");
+	dt_var(&t, "blacklist_mark", "0");
+	r = m->initialize(&t.c, &h, err, sizeof(err));
+	ok(r == DAQ_SUCCESS && fk.nrecs == 2, "marks off: no conntrack flags (%u messages)",
+	   fk.nrecs);
+	if (r == DAQ_SUCCESS) {
+		ok(!(m->get_capabilities(h) & (DAQ_CAPA_WHITELIST | DAQ_CAPA_BLACKLIST)),
+		   "and no WHITELIST/BLACKLIST capability");
+		m->shutdown(h);
+	}
+
+	reset();
+	fk.config_err = -EOPNOTSUPP;
+	dt_init(&t, 10);
+	r = m->initialize(&t.c, &h, err, sizeof(err));
+	ok(r == DAQ_ERROR && strstr(err, "binding queue 0"), "a refused bind: '%s'", err);
+
+	reset();
+	dt_init(&t, 10);
+	dt_var(&t, "spin_us", "5");
 	fk.v2_capable = true;
 	r = m->initialize(&t.c, &h, err, sizeof(err));
 	ok(r == DAQ_SUCCESS && fk.v2, "on version 2 it is taken");
