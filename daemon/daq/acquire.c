@@ -73,9 +73,15 @@ static void judge(struct daqnfq *d, const struct nfqring_packet *pkt,
 		break;
 	case DAQNFQ_SINGLE:
 		d->ring.singles++;
-		/* a failure leaves the packet to the batch; the kernel's refusal is counted */
-		if (nfqring_verdict(d->h, &v) < 0)
-			d->ring.verdicts_refused++;
+		/* a failure leaves the packet to the batch; the kernel's
+		 * refusals are the library's tx_errors, the rest counted here */
+		if (nfqring_verdict(d->h, &v) < 0) {
+			struct nfqring_tx_error e;
+
+			nfqring_last_tx_error(d->h, &e);
+			if (!e.error || e.id != v.id)
+				d->ring.verdicts_refused++;
+		}
 		break;
 	}
 }
@@ -102,8 +108,7 @@ static int end_burst(struct daqnfq *d, struct nfqring_packet *last, uint32_t ver
 	if (r >= 0)
 		return 0;
 	nfqring_last_tx_error(d->h, &e);
-	if (e.error == r) {
-		d->ring.verdicts_refused++;
+	if (e.error == r) {	/* counted by the library (tx_errors) */
 		daqnfq_err(d, 0, "daq_nfqring: %s", nfqring_errmsg(d->h));
 		return 0;
 	}

@@ -265,6 +265,34 @@ static void test_cnt_breakloop_stop(void)
 	m->shutdown(handle);
 }
 
+/* a verdict the kernel refuses is counted; the loop goes on */
+static void test_refused_verdict(void)
+{
+	struct dt_config t;
+	struct daq_nfqring_ring_stats rs;
+
+	reset();
+	dt_init(&t, 10);
+	handle = start(&t);
+	feed(0, 1, 4, 7);
+	plan[2] = plan[3] = DAQ_VERDICT_BLOCK;
+	fk.fail_id = 2;
+	fk.fail_err = -ENOENT;
+	is_int(m->acquire(handle, 0, analyse, NULL, NULL), DAQ_SUCCESS,
+	       "a refused verdict does not fail acquire");
+	ok(strstr(m->get_errbuf(handle), "packet 2") != NULL, "but leaves a message: '%s'",
+	   m->get_errbuf(handle));
+	daq_nfqring_get_ring_stats(handle, &rs);
+	is_int(rs.verdicts_refused, 1, "counted once");
+	ok(fk.nrecs >= 3 && fk.recs[fk.nrecs - 1].type == NFQNL_MSG_VERDICT_BATCH &&
+	   fk.recs[fk.nrecs - 1].id == 4, "the verdicts after it were still sent");
+	feed(0, 5, 5, 7);
+	calls = 0;
+	m->acquire(handle, 0, analyse, NULL, NULL);
+	is_int(calls, 1, "and the next packets come");
+	m->shutdown(handle);
+}
+
 /* a burst never outgrows the TX ring: still one flush each */
 static void test_burst_fits_tx_ring(void)
 {
@@ -427,6 +455,7 @@ int main(void)
 	test_configuration();
 	test_every_verdict_one_flush();
 	test_cnt_breakloop_stop();
+	test_refused_verdict();
 	test_burst_fits_tx_ring();
 	test_passive_filter_truncated();
 	test_initialize_errors();
