@@ -12,7 +12,8 @@
  * flow each, the callback's verdict chosen by port):
  *   verdicts  PASS, BLOCK and REPLACE (the payload upper-cased in place,
  *             the UDP checksum recomputed): delivered, dropped, replaced
- *             with a checksum the receiving kernel accepts
+ *             with a checksum the receiving kernel accepts; and daq_inject
+ *             of 5 packets to port 7010, which is not queued
  *   bypass    WHITELIST, IGNORE (first packet) and BLACKLIST (second
  *             packet) of a flow; the callback then says what Snort's flow
  *             state would.  With daq_nfqring the later packets must never
@@ -58,10 +59,13 @@
 #include "../../daemon/daq/daq_nfqring_stats.h"
 
 #define BASE	7000
+/* F_INJECT's port is not queued: daq_inject's packets go straight to it */
 enum flow { F_PASS = 1, F_BLOCK, F_REPLACE, F_WHITE, F_BLACK, F_IGNORE, F_RETRY, F_FULL,
-	    F_STOP, NFLOWS };
+	    F_STOP, F_INJECT, NFLOWS };
+#define QUEUED_FLOWS	F_STOP
 static const char *const flow_name[NFLOWS] = {
-	"", "pass", "block", "replace", "whitelist", "blacklist", "ignore", "retry", "full", "stop"
+	"", "pass", "block", "replace", "whitelist", "blacklist", "ignore", "retry", "full", "stop",
+	"inject"
 };
 #define MAXSEQ	4096
 #define QUEUE	0
@@ -245,7 +249,7 @@ static void world(void)
 		 "    ct mark & 0x10000000 == 0x10000000 counter accept\n"
 		 "    udp dport %d-%d queue num %d\n"
 		 "  }\n"
-		 "}\n", BASE + 1, BASE + NFLOWS - 1, QUEUE);
+		 "}\n", BASE + 1, BASE + QUEUED_FLOWS, QUEUE);
 	if (nft(rules))
 		die("nft refused the table");
 	for (int f = 1; f < NFLOWS; f++) {
@@ -502,21 +506,66 @@ static bool nothing_bound(void)
 
 /* ---- the scenarios ---- */
 
+static bool verdicts_seen(void)
+{
+	return callbacks[F_PASS] + callbacks[F_BLOCK] + callbacks[F_REPLACE] >= 3 * count;
+}
+
+/* daq_inject: whole IPv4/UDP packets to the port nft does not queue */
+static void inject(unsigned int n)
+{
+	struct {
+		struct iphdr ip;
+		struct udphdr udp;
+		struct payload pl;
+	} pkt;
+	DAQ_PktHdr_t hdr = { .caplen = sizeof(pkt), .pktlen = sizeof(pkt) };
+
+	_Static_assert(sizeof(pkt) == 20 + 8 + sizeof(struct payload), "no padding");
+
+	for (unsigned int i = 0; i < n; i++) {
+		memset(&pkt, 0, sizeof(pkt));
+		pkt.ip.version = 4;
+		pkt.ip.ihl = 5;
+		pkt.ip.ttl = 64;
+		pkt.ip.protocol = IPPROTO_UDP;
+		pkt.ip.tot_len = htons(sizeof(pkt));
+		pkt.ip.saddr = pkt.ip.daddr = htonl(INADDR_LOOPBACK);
+		pkt.udp.source = htons(41000 + F_INJECT);
+		pkt.udp.dest = htons(BASE + F_INJECT);
+		pkt.udp.len = htons(sizeof(pkt.udp) + sizeof(pkt.pl));
+		memcpy(pkt.pl.tag, "daqtest", 8);
+		pkt.pl.seq = i;
+		memcpy(pkt.pl.text, TEXT, sizeof(TEXT));
+		udp_checksum(&pkt.ip, &pkt.udp);
+		if (daq_inject(mod, handle, &hdr, (const uint8_t *)&pkt, sizeof(pkt), 0) ==
+		    DAQ_SUCCESS)
+			sent[F_INJECT]++;
+		else
+			printf("# daq_inject: %s\n", daq_get_error(mod, handle));
+	}
+}
+
 static void verdicts(void)
 {
 	long csum0 = udp_csum_errors();
 	DAQ_Stats_t st;
 
 	start();
+	inject(5);
 	for (uint32_t s = 0; s < count; s++) {
 		send_seq(F_PASS, s);
 		send_seq(F_BLOCK, s);
 		send_seq(F_REPLACE, s);
 	}
+	wait_for(verdicts_seen, 60000);
 	settle(1500, 60000);
 	stop_acquiring();
 	finish(&st);
 	drain();
+	fates(F_INJECT);
+	check(delivered[F_INJECT] == 5 && intact[F_INJECT] == 5, "daq_inject: 5 delivered");
+	check(!ring || st.packets_injected == 5, "get_stats: packets_injected 5");
 	for (enum flow f = F_PASS; f <= F_REPLACE; f++) {
 		fates(f);
 		check(callbacks[f] == count, "%s: %u callbacks for %u sent", flow_name[f],
@@ -550,6 +599,11 @@ static bool queue_empty(void)
 	return callbacks[F_BLACK] >= 2 && queue_stats(QUEUE, &t, &d, &u) == 0 && t == 0;
 }
 
+static bool bypass_delivered(void)
+{
+	return delivered[F_WHITE] >= count && delivered[F_IGNORE] >= count;
+}
+
 static void bypass(void)
 {
 	DAQ_Stats_t st;
@@ -566,6 +620,7 @@ static void bypass(void)
 	send_range(F_WHITE, 1, count);
 	send_range(F_IGNORE, 1, count);
 	send_range(F_BLACK, 2, count);
+	wait_for(bypass_delivered, 60000);
 	settle(1500, 60000);
 	stop_acquiring();
 	finish(&st);
@@ -587,12 +642,18 @@ static void bypass(void)
 		      "daq_nfq marks nothing: every packet queued");
 }
 
+static bool retry_seen(void)
+{
+	return callbacks[F_RETRY] >= count;
+}
+
 static void retry(void)
 {
 	DAQ_Stats_t st;
 
 	start();
 	send_range(F_RETRY, 0, count);
+	wait_for(retry_seen, 60000);
 	settle(1500, 60000);
 	stop_acquiring();
 	finish(&st);
