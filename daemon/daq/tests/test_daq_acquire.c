@@ -293,6 +293,46 @@ static void test_refused_verdict(void)
 	m->shutdown(handle);
 }
 
+/* a packet bigger than its frame comes through read() (COPY); a
+ * replacement bigger than a TX frame goes out with write(), in order */
+static void test_copy_and_big_replace(void)
+{
+	static unsigned char big[3000];
+	struct dt_config t;
+	struct daq_nfqring_ring_stats rs;
+	unsigned int first;
+
+	reset();
+	dt_init(&t, 10);
+	dt_var(&t, "frames", "16");
+	dt_var(&t, "frame_size", "2048");
+	dt_var(&t, "tx_frame_size", "512");
+	handle = start(&t);
+	feed(0, 1, 1, 7);
+	memcpy(big, &pkts[1], sizeof(pkts[1]));
+	snprintf((char *)big + 28, 32, "pkt %u", 2u);
+	struct fk_pkt fp = { .queue = 0, .id = 2, .payload = big, .payload_len = sizeof(big) };
+
+	fk_queue_packet(&fp);
+	feed(0, 3, 3, 7);
+	plan[1] = DAQ_VERDICT_BLOCK;
+	plan[2] = DAQ_VERDICT_REPLACE;
+	plan[3] = DAQ_VERDICT_PASS;
+	first = fk.nrecs;
+	m->acquire(handle, 0, analyse, NULL, NULL);
+	daq_nfqring_get_ring_stats(handle, &rs);
+	ok(calls == 3 && rs.copies == 1, "3 callbacks, 1 through read() (COPY)");
+	ok(caplen_seen == sizeof(struct ip_udp), "caplen of the last");
+	ok(fk.nrecs - first == 3 && fk.recs[first].id == 1 && fk.recs[first].via_ring &&
+	   fk.recs[first + 1].id == 2 && !fk.recs[first + 1].via_ring &&
+	   fk.recs[first + 1].payload_len == sizeof(big) &&
+	   fk.recs[first + 2].type == NFQNL_MSG_VERDICT_BATCH && fk.recs[first + 2].id == 3,
+	   "the 3000-byte replacement by write(), between the drop before it and the batch");
+	ok(!memcmp(fk.recs[first + 1].raw + 36 + 28, "PKT 2", 5),
+	   "with the bytes the callback changed in the copy");
+	m->shutdown(handle);
+}
+
 /* a burst never outgrows the TX ring: still one flush each */
 static void test_burst_fits_tx_ring(void)
 {
@@ -456,6 +496,7 @@ int main(void)
 	test_every_verdict_one_flush();
 	test_cnt_breakloop_stop();
 	test_refused_verdict();
+	test_copy_and_big_replace();
 	test_burst_fits_tx_ring();
 	test_passive_filter_truncated();
 	test_initialize_errors();
