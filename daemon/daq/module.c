@@ -43,8 +43,11 @@ static int bind_queue(struct daqnfq *d, char *errbuf, size_t len)
 	uint32_t flags = 0, mask = 0;
 	int r;
 
+	/* the kernel says EPERM when another endpoint owns the queue (as the
+	 * stock nfnetlink_queue does for another socket), EBUSY when this one
+	 * does; the device was opened, so it is not a missing capability */
 	r = nfqring_bind(d->h, c->queue);
-	if (r == -EBUSY) {
+	if (r == -EBUSY || r == -EPERM) {
 		snprintf(errbuf, len, "daq_nfqring: queue %u is bound by another process "
 			 "(another Snort, nfqringd or NFQUEUE program): stop it or choose "
 			 "another queue with --daq-var queue=N", c->queue);

@@ -445,10 +445,13 @@ static void stop_acquiring(void)
 
 static struct daq_nfqring_ring_stats ring_stats;
 
+/* get_stats, stop, the ring figures (stop's included), shutdown */
 static void finish(DAQ_Stats_t *st)
 {
 	memset(&ring_stats, 0, sizeof(ring_stats));
 	daq_get_stats(mod, handle, st);
+	if (daq_stop(mod, handle) != DAQ_SUCCESS)
+		printf("# daq_stop: %s\n", daq_get_error(mod, handle));
 	if (ring) {
 		char path[512];
 		void *so;
@@ -464,8 +467,6 @@ static void finish(DAQ_Stats_t *st)
 		if (so)
 			dlclose(so);
 	}
-	if (daq_stop(mod, handle) != DAQ_SUCCESS)
-		printf("# daq_stop: %s\n", daq_get_error(mod, handle));
 	daq_shutdown(mod, handle);
 	printf("# stats: received %llu (hw %llu, hw dropped %llu) filtered %llu verdicts",
 	       (unsigned long long)st->packets_received,

@@ -446,6 +446,14 @@ static void test_initialize_errors(void)
 	   strstr(err, "--daq-var queue=N"), "queue taken: '%s'", err);
 	is_int(fk.closes, 1, "the endpoint is closed again: nothing bound");
 
+	/* what the kernel says when another endpoint owns the queue */
+	reset();
+	fk.config_err = -EPERM;
+	r = m->initialize(&t.c, &h, err, sizeof(err));
+	ok(r == DAQ_ERROR_EXISTS && strstr(err, "queue 9 is bound by another process"),
+	   "queue owned by another endpoint (EPERM): '%s'", err);
+	is_int(fk.closes, 1, "closed again");
+
 	reset();
 	dt_init(&t, 10);
 	dt_var(&t, "queue", "nine");
