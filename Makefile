@@ -68,6 +68,7 @@ selftests: $(KSFT_STAMP) daemon
 	$(MAKE) -C selftests/netlink
 	$(MAKE) -C selftests/daemon
 	$(MAKE) -C selftests/nlmmap
+	$(MAKE) -C selftests/daq
 	@# the daemon suite runs the nft differential (a host-built test) in the VM
 	$(MAKE) -C daemon build/tests/test_nft_diff
 
@@ -125,6 +126,7 @@ install:
 		install -D -m 0644 dist/examples/rules.nft $(DESTDIR)/etc/nfqring/rules.nft
 	$(MAKE) -C daemon install-lib DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	$(MAKE) -C daemon install-nlmmap DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C daemon install-daq DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/nfqringd $(DESTDIR)$(PREFIX)/share/man/man8/nfqringd.8 \
@@ -136,6 +138,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/doc/nfqring/examples/rules.nft
 	rm -f $(DESTDIR)$(PREFIX)/bin/nfqring-nlmmap $(DESTDIR)$(PREFIX)/lib/libnfqring-nlmmap.so \
 		$(DESTDIR)$(PREFIX)/share/man/man1/nfqring-nlmmap.1
+	rm -f $(DESTDIR)$$($(MAKE) -s --no-print-directory -C daemon print-daq-dir)/daq_nfqring.so \
+		$(DESTDIR)$(PREFIX)/share/man/man7/daq_nfqring.7
 
 clean:
 	rm -rf $(BUILD)

@@ -11,7 +11,7 @@ t() {	# t OK DESCRIPTION
 	n=$((n + 1))
 	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi
 }
-for page in man/nfqringd.8 man/nfqringd.rules.5 man/nfqring-nlmmap.1; do
+for page in man/nfqringd.8 man/nfqringd.rules.5 man/nfqring-nlmmap.1 man/daq_nfqring.7; do
 	w=$(groff -man -ww -z "$page" 2>&1)
 	t "$([ -z "$w" ]; echo $?)" "$page: groff renders it without a warning"
 	[ -z "$w" ] || printf '%s\n' "$w" | sed 's/^/#   /'
