@@ -38,6 +38,11 @@ static int send_config(struct nfqring *h, const struct config_req *c)
 	if (r == -EBUSY && c->cmd == NFQNL_CFG_CMD_BIND)
 		return seterr(h, r, "binding queue %u: it is bound by another process",
 			      c->queue);
+	/* another owner (both backends); over netlink also a missing capability */
+	if (r == -EPERM && c->cmd == NFQNL_CFG_CMD_BIND)
+		return seterr(h, r, "binding queue %u: it is bound by another process%s",
+			      c->queue, h->backend == NFQRING_BACKEND_NETLINK ?
+			      ", or this one lacks CAP_NET_ADMIN" : "");
 	return seterr(h, r, "%s queue %u: %s", what(c), c->queue, strerror(-r));
 }
 

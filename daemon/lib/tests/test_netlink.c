@@ -54,6 +54,10 @@ static void test_open_and_config(void)
 	is_int(nfqring_bind(h, 4), -EBUSY, "a refused bind returns the kernel's error");
 	ok(strstr(nfqring_errmsg(h), "bound by another process") != NULL, "and says why: %s",
 	   nfqring_errmsg(h));
+	fk.config_err = -EPERM;
+	is_int(nfqring_bind(h, 4), -EPERM, "a bind another owner refuses returns EPERM");
+	ok(strstr(nfqring_errmsg(h), "bound by another process, or this one lacks CAP_NET_ADMIN") != NULL,
+	   "and says both of netlink's reasons: %s", nfqring_errmsg(h));
 	fk.config_err = 0;
 	struct nfqring_stats ks;
 

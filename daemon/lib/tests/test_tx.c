@@ -291,6 +291,12 @@ static void test_config(void)
 	fk.config_err = -EBUSY;
 	is_int(nfqring_bind(h, 8), -EBUSY, "bind refused: -EBUSY");
 	ok(strstr(nfqring_errmsg(h), "queue 8") != NULL, "message: %s", nfqring_errmsg(h));
+	fk.config_err = -EPERM;
+	is_int(nfqring_bind(h, 8), -EPERM, "bind another endpoint owns: -EPERM");
+	ok(strstr(nfqring_errmsg(h), "bound by another process") != NULL &&
+	   strstr(nfqring_errmsg(h), "CAP_NET_ADMIN") == NULL,
+	   "the device checked the capability at open: %s", nfqring_errmsg(h));
+	fk.config_err = -EBUSY;
 	uint32_t id;
 
 	feed(8, 1, 1);
