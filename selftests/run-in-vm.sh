@@ -5,9 +5,7 @@
 # the stock module and against nfqring, libnfqring end to end, the netlink
 # mmap API through nfqring-nlmmap, Snort's DAQ (daq_nfqring against
 # Debian's daq_nfq), and (on request: make check-debug) the soak.
-#   run-in-vm.sh [nfqring|netlink|daemon|nlmmap|daq|soak]...
-#                (default: all but daq and soak; daq joins make check once a
-#                whole make check has run with it)
+#   run-in-vm.sh [nfqring|netlink|daemon|nlmmap|daq|soak]...   (default: all but soak)
 # Exit status: 0 when every suite passed.
 #   NFQR_MODULE=PATH   run with this nfqring.ko (the test build, make
 #                      module-test, or make module's) in place of the DKMS
@@ -15,7 +13,7 @@
 #                      where DKMS would put it
 here=$(cd "$(dirname "$0")" && pwd)
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(nfqring netlink daemon nlmmap)
+[ ${#suites[@]} -gt 0 ] || suites=(nfqring netlink daemon nlmmap daq)
 rc=0
 
 # The guest's /lib/modules is a writable overlay: the test build takes the
