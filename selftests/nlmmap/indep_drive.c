@@ -9,11 +9,15 @@
  * by i (4 bytes, network order): the client runs with -d D, so every 'D' must
  * be dropped and every 'A' must arrive.
  *
- *   indep_drive [-2] [-m] [-n COUNT] [-C] [-K] -- COMMAND [ARG...]
+ *   indep_drive [-2] [-m] [-n COUNT] [-C] [-K] [-O] -- COMMAND [ARG...]
  *     -2   datagrams with i & 2 go to queue 1
  *     -m   every third datagram is 3000 bytes (bigger than small frames)
  *     -C   the client must report packets from COPY and from VALID frames
  *     -K   the client asked for acks (-a): acks must equal its verdict messages
+ *     -O   overrun: send without pauses to a client with a tiny ring (and no
+ *          -c); packets that found no frame are lost, as in 4.5 (dropped by
+ *          the kernel), so the client must report overruns= > 0 and the books
+ *          balance over what it judged
  * Exit 0 when the client exited 0 and the books balance: its summary
  * (packets=, accepted=, dropped=, copy=, valid=, q<n>=) matches what was
  * sent and what arrived.
@@ -89,23 +93,25 @@ int main(int argc, char **argv)
 	unsigned long count = 200, i, want_acc = 0, want_drp = 0, to_q[2] = { 0, 0 };
 	unsigned long arrived = 0, d_arrived = 0, a_missing = 0;
 	bool two = false, mixed = false, need_copy = false, need_acks = false, ready = false;
+	bool overrun = false;
 	int c, r0, r1 = -1, snd, out[2], status = 0, bad = 0;
 	char line[1024], rules[1024];
 	FILE *from_client;
 	pid_t pid;
 
-	while ((c = getopt(argc, argv, "2mn:CK")) != -1) {
+	while ((c = getopt(argc, argv, "2mn:CKO")) != -1) {
 		switch (c) {
 		case '2': two = true; break;
 		case 'm': mixed = true; break;
 		case 'n': count = strtoul(optarg, NULL, 0); break;
 		case 'C': need_copy = true; break;
 		case 'K': need_acks = true; break;
-		default: return fail("usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] -- COMMAND [ARG...]");
+		case 'O': overrun = true; break;
+		default: return fail("usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] [-O] -- COMMAND [ARG...]");
 		}
 	}
 	if (optind >= argc || count == 0 || count > MAXN)
-		return fail("usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] -- COMMAND [ARG...]");
+		return fail("usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] [-O] -- COMMAND [ARG...]");
 	if (netns_enter())
 		return fail("cannot enter a network namespace");
 	snprintf(rules, sizeof(rules),
@@ -176,7 +182,7 @@ int main(int argc, char **argv)
 			want_drp++;
 		else
 			want_acc++;
-		if (i % 32 == 31)
+		if (i % 32 == 31 && !overrun)
 			usleep(2000);	/* let the client keep up: no overrun by design */
 	}
 
@@ -227,6 +233,23 @@ int main(int argc, char **argv)
 	if (!summary[0]) {
 		fprintf(stderr, "indep_drive: no summary from the client\n");
 		return 1;
+	}
+	if (overrun) {
+		long long judged = field(summary, "packets");
+
+		if (field(summary, "overruns") <= 0 || judged >= (long long)count) {
+			fprintf(stderr, "indep_drive: %lld of %lu judged, the client saw %lld overruns: "
+				"expected some lost to an overrun, reported\n",
+				judged, count, field(summary, "overruns"));
+			bad++;
+		}
+		if (field(summary, "errors") != 0 || d_arrived ||
+		    field(summary, "accepted") != (long long)arrived ||
+		    field(summary, "accepted") + field(summary, "dropped") != judged) {
+			fprintf(stderr, "indep_drive: the books do not balance over what was judged\n");
+			bad++;
+		}
+		return bad ? 1 : 0;
 	}
 	if (field(summary, "packets") != (long long)count ||
 	    field(summary, "errors") != 0 || field(summary, "overruns") != 0) {

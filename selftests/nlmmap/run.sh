@@ -17,7 +17,9 @@
 #     judged and the receivers' counts balance for verdicts in TX frames,
 #     sendto verdicts, batches, acks, COPY with frames smaller than some
 #     packets (1500 bytes: not a divisor of the block), an RX-only ring and
-#     two queues; bad geometry refused with EINVAL as 4.5 did.
+#     two queues; bad geometry refused with EINVAL as 4.5 did.  The same
+#     again with its CONFIG requests sent without NLM_F_ACK (-A), and a
+#     ring overrun that must be reported through SO_ERROR as in 4.5.
 # Each scenario runs in its own network namespace.  nfqring is unloaded at
 # the end.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -94,7 +96,7 @@ NFT
 }
 
 echo "TAP version 13"
-echo "1..24"
+echo "1..33"
 echo "# kernel $(uname -r)"
 KMSG_MARK=$(dmesg | wc -l)
 
@@ -159,6 +161,25 @@ indep_fails_with "setsockopt(NETLINK_RX_RING): Invalid argument" "$WRAP" "$INDEP
 tap $? "independent client: a frame smaller than NL_MMAP_HDRLEN is EINVAL, as in 4.5"
 indep_fails_with "setsockopt(NETLINK_RX_RING): Invalid argument" "$WRAP" "$INDEP" -c 1 -w 5 -s 6000
 tap $? "independent client: a block size not a multiple of the page is EINVAL, as in 4.5"
+# -A: CONFIG without NLM_F_ACK, as libmnl's nf-queue example configured
+run "independent client -A: verdicts in TX frames" 0 \
+	"$IDRIVE" -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D
+run "independent client -A: verdicts with sendto" 0 \
+	"$IDRIVE" -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D -t sendto
+run "independent client -A: batches in TX frames" 0 \
+	"$IDRIVE" -n 400 -- "$WRAP" "$INDEP" -A -c 400 -w 20 -d D -b
+run "independent client -A: batches with sendto" 0 \
+	"$IDRIVE" -n 400 -- "$WRAP" "$INDEP" -A -c 400 -w 20 -d D -b -t sendto
+run "independent client -A: 1500-byte frames, COPY for 3000-byte datagrams" 0 \
+	"$IDRIVE" -m -C -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D -f 1500
+run "independent client -A: RX ring only, 1024-byte frames, COPY, sendto verdicts" 0 \
+	"$IDRIVE" -m -C -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D -o -f 1024
+run "independent client -A: two queues, batches, COPY" 0 \
+	"$IDRIVE" -2 -m -C -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D -q 0,1 -b -f 1024
+run "independent client -A: an ack for every verdict, COPY frames among them" 0 \
+	"$IDRIVE" -m -C -K -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D -a -f 1024
+run "independent client -A: a 2-frame ring overruns, SO_ERROR says ENOBUFS" 0 \
+	"$IDRIVE" -O -n 600 -- "$WRAP" "$INDEP" -A -w 3 -d D -n 1
 
 problems=$(dmesg | tail -n "+$((KMSG_MARK + 1))" |
 	grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|possible (circular|recursive) locking|general protection' || true)

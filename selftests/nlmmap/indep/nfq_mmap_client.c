@@ -94,6 +94,7 @@ struct client {
 	bool			use_tx;		/* verdicts through TX frames */
 	bool			batch;
 	bool			want_ack;
+	bool			config_noack;	/* -A: CONFIG without NLM_F_ACK */
 	bool			verbose;
 	unsigned int		tx_queued;	/* VALID TX frames not pushed yet */
 	size_t			tx_bytes;
@@ -354,13 +355,13 @@ static void finish_pass(struct client *c)
 /* ---- configuration ---------------------------------------------------- */
 
 static struct nlmsghdr *config_header(void *buf, uint16_t queue, uint8_t family,
-				      uint32_t seq)
+				      uint32_t seq, bool ack)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
 
 	nlh->nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_CONFIG;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (ack ? NLM_F_ACK : 0);
 	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = family;
@@ -382,10 +383,11 @@ static int config_cmd(struct client *c, uint16_t queue, uint8_t cmd, uint16_t pf
 	uint32_t seq = next_seq(c);
 	struct nlmsghdr *nlh;
 
-	nlh = config_header(buf.b, queue, pf ? (uint8_t)pf : AF_UNSPEC, seq);
+	nlh = config_header(buf.b, queue, pf ? (uint8_t)pf : AF_UNSPEC, seq,
+			    !c->config_noack);
 	mnl_attr_put(nlh, NFQA_CFG_CMD, sizeof(cc), &cc);
 	send_msg(c, nlh, "sendto (config)");
-	return run_until_answer(c, seq);
+	return c->config_noack ? 0 : run_until_answer(c, seq);
 }
 
 static int config_params(struct client *c, uint16_t queue, uint32_t range)
@@ -401,10 +403,10 @@ static int config_params(struct client *c, uint16_t queue, uint32_t range)
 	memset(&p, 0, sizeof(p));
 	p.copy_range = htonl(range);
 	p.copy_mode = NFQNL_COPY_PACKET;
-	nlh = config_header(buf.b, queue, AF_UNSPEC, seq);
+	nlh = config_header(buf.b, queue, AF_UNSPEC, seq, !c->config_noack);
 	mnl_attr_put(nlh, NFQA_CFG_PARAMS, sizeof(p), &p);
 	send_msg(c, nlh, "sendto (config)");
-	return run_until_answer(c, seq);
+	return c->config_noack ? 0 : run_until_answer(c, seq);
 }
 
 static void config_unbind(struct client *c, uint16_t queue)
@@ -416,8 +418,7 @@ static void config_unbind(struct client *c, uint16_t queue)
 	struct nfqnl_msg_config_cmd cc = { .command = NFQNL_CFG_CMD_UNBIND };
 	struct nlmsghdr *nlh;
 
-	nlh = config_header(buf.b, queue, AF_UNSPEC, next_seq(c));
-	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh = config_header(buf.b, queue, AF_UNSPEC, next_seq(c), false);
 	mnl_attr_put(nlh, NFQA_CFG_CMD, sizeof(cc), &cc);
 	send_msg(c, nlh, "sendto (unbind)");
 }
@@ -855,6 +856,8 @@ static void usage(FILE *f)
 "               ordinary messages with sendto() (default tx)\n"
 "  -b           batch verdicts (NFQNL_MSG_VERDICT_BATCH) for accepted packets\n"
 "  -a           ask for an ack on every verdict and count them\n"
+"  -A           configure without NLM_F_ACK (fire and forget): no wait for\n"
+"               the answers to CONFIG requests\n"
 "  -d PREFIX    drop packets whose UDP payload starts with PREFIX\n"
 "  -e N         drop every Nth packet\n"
 "  -r RANGE     copy range (default 65535)\n"
@@ -882,7 +885,7 @@ int main(int argc, char **argv)
 	int opt, err;
 
 	c->use_tx = true;
-	while ((opt = getopt(argc, argv, "q:f:s:n:ot:bad:e:r:c:w:Nvh")) != -1) {
+	while ((opt = getopt(argc, argv, "q:f:s:n:ot:baAd:e:r:c:w:Nvh")) != -1) {
 		switch (opt) {
 		case 'q':
 			add_queues(c, optarg);
@@ -912,6 +915,9 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			c->want_ack = true;
+			break;
+		case 'A':
+			c->config_noack = true;
 			break;
 		case 'd':
 			c->drop_prefix = optarg;
