@@ -114,6 +114,40 @@ bool nfqr_ep_frames_in_flight(struct nfqr_endpoint *ep)
 		NFQRING_STATUS_VALID;
 }
 
+/*
+ * Under ring_lock: the RX head frame if it is free to take, else NULL (the
+ * ring is full).  nfqr_rx_take() takes it.
+ */
+static struct nl_mmap_hdr *nfqr_rx_head_free(struct nfqr_endpoint *ep,
+					     const struct nfqr_ring *ring)
+{
+	struct nl_mmap_hdr *hdr;
+
+	/* A full ring's tail is its head: free it if released. */
+	nfqr_rx_reclaim(ep, ring, 2);
+	/*
+	 * Still full: the tail, which is the head, was not released when
+	 * reclaim looked.  Its status is not read a second time.
+	 */
+	if (ep->rx_used == ring->frame_nr)
+		return NULL;
+	nfqr_test_window(NFQR_WIN_RESERVE);
+	hdr = nfqr_ring_frame(ring, ep->rx_head);
+	/* Read once; anything but UNUSED means the ring is full. */
+	if (READ_ONCE(hdr->nm_status) != NFQRING_STATUS_UNUSED)
+		return NULL;
+	return hdr;
+}
+
+/* Under ring_lock: takes @hdr, which nfqr_rx_head_free() just returned. */
+static void nfqr_rx_take(struct nfqr_endpoint *ep, const struct nfqr_ring *ring,
+			 struct nl_mmap_hdr *hdr)
+{
+	WRITE_ONCE(hdr->nm_status, NFQRING_STATUS_RESERVED);
+	ep->rx_head = nfqr_ring_next(ring, ep->rx_head);
+	ep->rx_used++;
+}
+
 /* What nfqr_ep_reserve() took for one packet. */
 struct nfqr_slot {
 	struct nl_mmap_hdr	*hdr;	/* its RX frame; NULL without an RX ring */
@@ -154,20 +188,8 @@ static int nfqr_ep_reserve(struct nfqr_endpoint *ep, u32 size,
 		goto unlock;
 	}
 	if (ring) {
-		/* A full ring's tail is its head: free it if released. */
-		nfqr_rx_reclaim(ep, ring, 2);
-		/*
-		 * Still full: the tail, which is the head, was not released
-		 * when reclaim looked.  Its status is not read a second time.
-		 */
-		if (ep->rx_used == ring->frame_nr) {
-			err = -ENOBUFS;
-			goto unlock;
-		}
-		nfqr_test_window(NFQR_WIN_RESERVE);
-		hdr = nfqr_ring_frame(ring, ep->rx_head);
-		/* Read once; anything but UNUSED means the ring is full. */
-		if (READ_ONCE(hdr->nm_status) != NFQRING_STATUS_UNUSED) {
+		hdr = nfqr_rx_head_free(ep, ring);
+		if (!hdr) {
 			err = -ENOBUFS;
 			goto unlock;
 		}
@@ -184,9 +206,7 @@ static int nfqr_ep_reserve(struct nfqr_endpoint *ep, u32 size,
 		spin_unlock(&ep->backlog_lock);
 	}
 	if (hdr) {
-		WRITE_ONCE(hdr->nm_status, NFQRING_STATUS_RESERVED);
-		ep->rx_head = nfqr_ring_next(ring, ep->rx_head);
-		ep->rx_used++;
+		nfqr_rx_take(ep, ring, hdr);
 		slot->hdr = hdr;
 	}
 unlock:
@@ -586,18 +606,33 @@ unlock:
 	return err;
 }
 
-/* Queues an NLMSG_ERROR acknowledgment for read(). */
+/*
+ * Queues an NLMSG_ERROR acknowledgment for read() (nfqr_process_msgs()
+ * calls for requests with NLM_F_ACK and for every failed one).  With
+ * NFQRING_ACKS_NETLINK a failure is acknowledged without NLM_F_ACK too, and
+ * the acknowledgment takes the RX head frame, COPY, as 3.10-4.5's
+ * netlink_ring_set_copied() did for every message not built in the ring:
+ * an old-API program reads messages only for COPY frames.  Frame and
+ * backlog slot are taken together under ring_lock, so the Nth COPY frame is
+ * the Nth message read() hands out.  Netlink lost an acknowledgment it had
+ * no frame or memory for and reported an overrun; so does this.
+ */
 static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 {
 	struct nfqr_endpoint *ep = ctx;
-	struct nfqr_backlog_msg *bmsg;
+	bool netlink = test_bit(NFQR_EP_NETLINK_ACKS, &ep->flags);
 	u32 len = nlmsg_total_size(sizeof(struct nlmsgerr));
+	struct nl_mmap_hdr *hdr = NULL;
+	struct nfqr_backlog_msg *bmsg;
 	struct nlmsghdr *ack;
 	struct nlmsgerr *e;
+	bool v2;
 
+	if (!(nlh->nlmsg_flags & NLM_F_ACK) && !netlink)
+		return;
 	bmsg = nfqr_backlog_alloc_ack(len, ep->memcg);
 	if (!bmsg)
-		return;
+		goto lost;
 	ack = (struct nlmsghdr *)bmsg->head;
 	ack->nlmsg_len = len;
 	ack->nlmsg_type = NLMSG_ERROR;
@@ -610,22 +645,59 @@ static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 	bmsg->ready = true;	/* binding 0: not a packet */
 
 	/* ring_lock too: keeps backlog order and ring order the same. */
-	spin_lock_bh(&ep->ring_lock);
+	local_bh_disable();
+	spin_lock(&ep->ring_lock);
+	v2 = ep->v2;
+	if (netlink && ep->rx) {
+		hdr = nfqr_rx_head_free(ep, ep->rx);
+		if (!hdr)
+			goto full;
+	}
 	spin_lock(&ep->backlog_lock);
-	if (nfqr_backlog_room(ep, bmsg->charge)) {
-		ep->backlog_bytes += bmsg->charge;
-		list_add_tail(&bmsg->list, &ep->backlog);
-		bmsg = NULL;
+	if (!nfqr_backlog_room(ep, bmsg->charge)) {
+		spin_unlock(&ep->backlog_lock);
+		goto full;
 	}
+	ep->backlog_bytes += bmsg->charge;
+	list_add_tail(&bmsg->list, &ep->backlog);
 	spin_unlock(&ep->backlog_lock);
-	spin_unlock_bh(&ep->ring_lock);
-	if (bmsg) {	/* no room */
-		atomic64_inc(&ep->stats.backlog_drops);
-		nfqr_backlog_free(bmsg);
-		return;
+	if (hdr) {
+		nfqr_rx_take(ep, ep->rx, hdr);
+		hdr->nm_len = len;
+		hdr->nm_group = 0;
+		hdr->nm_pid = 0;
+		hdr->nm_uid = 0;
+		hdr->nm_gid = 0;
+		nfqr_status_store(hdr, NFQRING_STATUS_COPY);
 	}
+	spin_unlock(&ep->ring_lock);
 	atomic64_inc(&ep->stats.backlog_msgs);
-	nfqr_ep_wake(ep);
+	nfqr_wake_published(ep, hdr, v2);
+	local_bh_enable();
+	return;
+
+full:
+	spin_unlock(&ep->ring_lock);
+	local_bh_enable();
+	nfqr_backlog_free(bmsg);
+lost:
+	atomic64_inc(&ep->stats.backlog_drops);
+	if (netlink)
+		nfqr_overrun(ep);
+}
+
+int nfqr_ep_set_acks(struct nfqr_endpoint *ep, unsigned long mode)
+{
+	switch (mode) {
+	case NFQRING_ACKS_REQUESTED:
+		clear_bit(NFQR_EP_NETLINK_ACKS, &ep->flags);
+		return 0;
+	case NFQRING_ACKS_NETLINK:
+		set_bit(NFQR_EP_NETLINK_ACKS, &ep->flags);
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 /*

@@ -454,7 +454,8 @@ int nfqr_process_msgs(struct net *net, struct nfqr_peer *peer,
 			break;
 		}
 		err = nfqr_process_one(net, peer, nlh);
-		if (ack && (nlh->nlmsg_flags & NLM_F_ACK))
+		/* The callback decides on errors without NLM_F_ACK. */
+		if (ack && ((nlh->nlmsg_flags & NLM_F_ACK) || err))
 			ack(ctx, nlh, err);
 		if (err)
 			break;

@@ -308,6 +308,120 @@ TEST_F(traffic, acks_go_to_read)
 	EXPECT_EQ(EAGAIN, errno);
 }
 
+/* Reads the message of the COPY frame at the RX head: an NLMSG_ERROR for
+ * @seq with @err.  The frame is released. */
+static void copy_ack(struct __test_metadata *_metadata, struct tep *ep,
+		     uint32_t seq, int err)
+{
+	struct nl_mmap_hdr *h;
+	struct nlmsghdr *nlh;
+	char buf[256];
+	int n;
+
+	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(ep, &h));
+	n = read(ep->fd, buf, sizeof(buf));
+	ASSERT_EQ((int)h->nm_len, n);
+	nlh = (struct nlmsghdr *)buf;
+	ASSERT_EQ(NLMSG_ERROR, nlh->nlmsg_type);
+	EXPECT_EQ(seq, nlh->nlmsg_seq);
+	EXPECT_EQ(err, ((struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->error);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+}
+
+/*
+ * NFQRING_ACKS_NETLINK (libnfqring-nlmmap's mode): failures acknowledged
+ * without NLM_F_ACK, each acknowledgment announced by a COPY frame in ring
+ * order with the packets, a full ring losing it as an overrun.
+ */
+TEST_F(traffic, netlink_acks_take_copy_frames)
+{
+	struct nfqring_tx_result res;
+	struct nfqring_stats st;
+	struct nlmsghdr *nlh;
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	char msg[4096];
+	int i, n;
+
+	EXPECT_EQ(-1, ioctl(self->ep.fd, NFQRING_SET_ACKS, 2));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
+
+	/* A failure without NLM_F_ACK: acknowledged, in a COPY frame. */
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT);
+	nlh->nlmsg_seq = 41;
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, nlh));
+	copy_ack(_metadata, &self->ep, 41, -ENOENT);
+	/* Success with NLM_F_ACK: the same; without: nothing at all. */
+	nlh = msg_cmd(self->buf, 0, NFQNL_CFG_CMD_PF_BIND);
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = 42;
+	EXPECT_EQ(0, tep_send(&self->ep, nlh));
+	copy_ack(_metadata, &self->ep, 42, 0);
+	nlh = msg_cmd(self->buf, 0, NFQNL_CFG_CMD_PF_BIND);
+	EXPECT_EQ(0, tep_send(&self->ep, nlh));
+	EXPECT_EQ(0, tep_rx_next(&self->ep, &h));
+	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
+	EXPECT_EQ(EAGAIN, errno);
+
+	/* In ring order with packets: VALID, the ack's COPY, a big packet's. */
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT);
+	nlh->nlmsg_seq = 43;
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, nlh));
+	ASSERT_EQ(0, udp_send(1, 3000));
+	usleep(100000);
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	EXPECT_EQ(ID(1), p.id);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	copy_ack(_metadata, &self->ep, 43, -ENOENT);
+	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
+	n = read(self->ep.fd, msg, sizeof(msg));
+	ASSERT_EQ((int)h->nm_len, n);
+	ASSERT_EQ(0, tpkt_parse(msg, n, &p));
+	EXPECT_EQ(ID(2), p.id);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, ID(2), NF_ACCEPT)));
+	EXPECT_EQ(2, udp_count(self->rcv, 50));
+
+	/* A TX frame that fails: its acknowledgment too. */
+	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT);
+	nlh->nlmsg_seq = 44;
+	ASSERT_EQ(0, tep_tx_put(&self->ep, nlh));
+	EXPECT_EQ(-ENOENT, tep_flush(&self->ep, &res));
+	copy_ack(_metadata, &self->ep, 44, -ENOENT);
+
+	/* 128 frames, 129 failures nobody reads: the last is lost, an overrun. */
+	for (i = 0; i < 129; i++) {
+		nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT);
+		nlh->nlmsg_seq = 100 + i;
+		EXPECT_EQ(-ENOENT, tep_send(&self->ep, nlh));
+	}
+	EXPECT_EQ(POLLIN | POLLERR, tep_wait(&self->ep, 0) & (POLLIN | POLLERR));
+	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
+	EXPECT_EQ(ENOBUFS, errno);
+	EXPECT_EQ(0, tep_wait(&self->ep, 0) & POLLERR);
+	for (i = 0; i < 128; i++)
+		copy_ack(_metadata, &self->ep, 100 + i, -ENOENT);
+	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
+	EXPECT_EQ(1u, st.backlog_drops);
+	EXPECT_EQ(0u, st.backlog_bytes);
+
+	/* Back to the default: no acknowledgment nobody asked for. */
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_REQUESTED));
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+							   31337, NF_ACCEPT)));
+	EXPECT_EQ(0, tep_rx_next(&self->ep, &h));
+	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
 TEST_F(traffic, tx_frame_errors_are_reported)
 {
 	struct nfqring_tx_result res;

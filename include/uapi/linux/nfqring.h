@@ -339,5 +339,24 @@ struct nfqring_wake_stats {
 #define NFQRING_SET_WAKE	_IOWR(NFQRING_IOC_MAGIC, 6, struct nfqring_wake)
 #define NFQRING_SET_STALL	_IOW(NFQRING_IOC_MAGIC, 7, struct nfqring_stall)
 #define NFQRING_GET_WAKE_STATS	_IOR(NFQRING_IOC_MAGIC, 8, struct nfqring_wake_stats)
+/*
+ * How requests written to the endpoint (write(), TX frames) are acknowledged
+ * (argument by value):
+ *   NFQRING_ACKS_REQUESTED  the default: an NLMSG_ERROR through read() for a
+ *                           request with NLM_F_ACK, none otherwise;
+ *   NFQRING_ACKS_NETLINK    as a netlink socket with an RX ring (3.10-4.5):
+ *                           a failed request is acknowledged with or without
+ *                           NLM_F_ACK, and while there is an RX ring each
+ *                           acknowledgment also takes the RX head frame,
+ *                           marked COPY, so that a program that calls read()
+ *                           for a COPY frame finds them in ring order.  No
+ *                           free frame (or no memory): the acknowledgment is
+ *                           lost and an overrun reported (POLLERR, ENOBUFS),
+ *                           as netlink did.
+ * EINVAL for another value.  libnfqring-nlmmap sets NETLINK.
+ */
+#define NFQRING_SET_ACKS	_IO(NFQRING_IOC_MAGIC, 9)
+#define NFQRING_ACKS_REQUESTED	0
+#define NFQRING_ACKS_NETLINK	1
 
 #endif /* _UAPI_LINUX_NFQRING_H */
