@@ -2314,8 +2314,9 @@ static void op_ioctl(struct rng *r, unsigned int s, unsigned int variant)
 			return;
 		if (ret != -1)
 			broken("SET_ACKS(%lu) returned %d", mode, ret);
+		/* EBUSY: a change while the endpoint has an RX ring */
 		expect_errno("SET_ACKS", errno,
-			     (mode > NFQRING_ACKS_NETLINK ? E(EINVAL) : 0) | E(EBADF));
+			     (mode > NFQRING_ACKS_NETLINK ? E(EINVAL) : E(EBUSY)) | E(EBADF));
 		return;
 	}
 	case 0: {	/* 1, or 2 for an endpoint that asked for it */

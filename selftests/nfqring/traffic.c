@@ -308,32 +308,46 @@ TEST_F(traffic, acks_go_to_read)
 	EXPECT_EQ(EAGAIN, errno);
 }
 
-/* Reads the message of the COPY frame at the RX head: an NLMSG_ERROR for
- * @seq with @err.  The frame is released. */
-static void copy_ack(struct __test_metadata *_metadata, struct tep *ep,
-		     uint32_t seq, int err)
+/* The NLMSG_ERROR of @nlh (@len bytes) is for @seq with @err. */
+static void is_ack(struct __test_metadata *_metadata, const void *nlh_, int len,
+		   uint32_t seq, int err)
 {
-	struct nl_mmap_hdr *h;
-	struct nlmsghdr *nlh;
-	char buf[256];
-	int n;
+	const struct nlmsghdr *nlh = nlh_;
 
-	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(ep, &h));
-	n = read(ep->fd, buf, sizeof(buf));
-	ASSERT_EQ((int)h->nm_len, n);
-	nlh = (struct nlmsghdr *)buf;
+	ASSERT_EQ(NLMSG_SPACE(sizeof(struct nlmsgerr)), (unsigned int)len);
 	ASSERT_EQ(NLMSG_ERROR, nlh->nlmsg_type);
 	EXPECT_EQ(seq, nlh->nlmsg_seq);
 	EXPECT_EQ(err, ((struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->error);
+}
+
+/* The RX head frame holds the acknowledgment of @seq (VALID, in the frame);
+ * released. */
+static void frame_ack(struct __test_metadata *_metadata, struct tep *ep,
+		      uint32_t seq, int err)
+{
+	struct nl_mmap_hdr *h;
+
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(ep, &h));
+	is_ack(_metadata, (uint8_t *)h + NFQRING_HDRLEN, h->nm_len, seq, err);
 	frame_release(h, NFQRING_STATUS_UNUSED);
 }
 
+/* A failing verdict (unknown id) with sequence number @seq. */
+static struct nlmsghdr *bad_verdict(char *buf, uint32_t seq)
+{
+	struct nlmsghdr *nlh = msg_verdict(buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT);
+
+	nlh->nlmsg_seq = seq;
+	return nlh;
+}
+
 /*
- * NFQRING_ACKS_NETLINK (libnfqring-nlmmap's mode): failures acknowledged
- * without NLM_F_ACK, each acknowledgment announced by a COPY frame in ring
- * order with the packets, a full ring losing it as an overrun.
+ * NFQRING_ACKS_NETLINK (libnfqring-nlmmap's mode), as netlink_ack() with an
+ * RX ring in 3.10-4.5: failures acknowledged without NLM_F_ACK, each
+ * acknowledgment built in the RX head frame in ring order with the
+ * packets, a full ring losing it as an overrun.
  */
-TEST_F(traffic, netlink_acks_take_copy_frames)
+TEST_F(traffic, netlink_acks_take_frames)
 {
 	struct nfqring_tx_result res;
 	struct nfqring_stats st;
@@ -345,39 +359,43 @@ TEST_F(traffic, netlink_acks_take_copy_frames)
 
 	EXPECT_EQ(-1, ioctl(self->ep.fd, NFQRING_SET_ACKS, 2));
 	EXPECT_EQ(EINVAL, errno);
+	/* Not with a ring already there: acks of the old mode have no frame. */
+	EXPECT_EQ(-1, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_REQUESTED));
+	tep_close(&self->ep);
+	ASSERT_EQ(0, tep_open(&self->ep));
 	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(sysconf(_SC_PAGESIZE), 64, FRAME),
+			       ring_req(sysconf(_SC_PAGESIZE), 16, FRAME)));
+	ASSERT_EQ(0, tep_bind(&self->ep, 0, 0xffff));
 	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
 
-	/* A failure without NLM_F_ACK: acknowledged, in a COPY frame. */
-	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT);
-	nlh->nlmsg_seq = 41;
-	EXPECT_EQ(-ENOENT, tep_send(&self->ep, nlh));
-	copy_ack(_metadata, &self->ep, 41, -ENOENT);
+	/* A failure without NLM_F_ACK: acknowledged, in the head frame. */
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, bad_verdict(self->buf, 41)));
+	frame_ack(_metadata, &self->ep, 41, -ENOENT);
 	/* Success with NLM_F_ACK: the same; without: nothing at all. */
 	nlh = msg_cmd(self->buf, 0, NFQNL_CFG_CMD_PF_BIND);
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh->nlmsg_seq = 42;
 	EXPECT_EQ(0, tep_send(&self->ep, nlh));
-	copy_ack(_metadata, &self->ep, 42, 0);
-	nlh = msg_cmd(self->buf, 0, NFQNL_CFG_CMD_PF_BIND);
-	EXPECT_EQ(0, tep_send(&self->ep, nlh));
+	frame_ack(_metadata, &self->ep, 42, 0);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_cmd(self->buf, 0, NFQNL_CFG_CMD_PF_BIND)));
 	EXPECT_EQ(0, tep_rx_next(&self->ep, &h));
 	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
 	EXPECT_EQ(EAGAIN, errno);
 
-	/* In ring order with packets: VALID, the ack's COPY, a big packet's. */
+	/* In ring order with packets: a packet, the ack, a big packet (COPY). */
 	ASSERT_EQ(0, udp_send(1, 64));
 	ASSERT_NE(0, tep_wait(&self->ep, 2000));
-	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT);
-	nlh->nlmsg_seq = 43;
-	EXPECT_EQ(-ENOENT, tep_send(&self->ep, nlh));
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, bad_verdict(self->buf, 43)));
 	ASSERT_EQ(0, udp_send(1, 3000));
 	usleep(100000);
 	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
 	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
 	EXPECT_EQ(ID(1), p.id);
 	frame_release(h, NFQRING_STATUS_UNUSED);
-	copy_ack(_metadata, &self->ep, 43, -ENOENT);
+	frame_ack(_metadata, &self->ep, 43, -ENOENT);
 	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
 	n = read(self->ep.fd, msg, sizeof(msg));
 	ASSERT_EQ((int)h->nm_len, n);
@@ -389,37 +407,72 @@ TEST_F(traffic, netlink_acks_take_copy_frames)
 	EXPECT_EQ(2, udp_count(self->rcv, 50));
 
 	/* A TX frame that fails: its acknowledgment too. */
-	nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT);
-	nlh->nlmsg_seq = 44;
-	ASSERT_EQ(0, tep_tx_put(&self->ep, nlh));
+	ASSERT_EQ(0, tep_tx_put(&self->ep, bad_verdict(self->buf, 44)));
 	EXPECT_EQ(-ENOENT, tep_flush(&self->ep, &res));
-	copy_ack(_metadata, &self->ep, 44, -ENOENT);
+	frame_ack(_metadata, &self->ep, 44, -ENOENT);
 
 	/* 128 frames, 129 failures nobody reads: the last is lost, an overrun. */
-	for (i = 0; i < 129; i++) {
-		nlh = msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT);
-		nlh->nlmsg_seq = 100 + i;
-		EXPECT_EQ(-ENOENT, tep_send(&self->ep, nlh));
-	}
+	for (i = 0; i < 129; i++)
+		EXPECT_EQ(-ENOENT, tep_send(&self->ep, bad_verdict(self->buf, 100 + i)));
 	EXPECT_EQ(POLLIN | POLLERR, tep_wait(&self->ep, 0) & (POLLIN | POLLERR));
 	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
 	EXPECT_EQ(ENOBUFS, errno);
 	EXPECT_EQ(0, tep_wait(&self->ep, 0) & POLLERR);
 	for (i = 0; i < 128; i++)
-		copy_ack(_metadata, &self->ep, 100 + i, -ENOENT);
-	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
-	EXPECT_EQ(EAGAIN, errno);
-	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
-	EXPECT_EQ(1u, st.backlog_drops);
-	EXPECT_EQ(0u, st.backlog_bytes);
-
-	/* Back to the default: no acknowledgment nobody asked for. */
-	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_REQUESTED));
-	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
-							   31337, NF_ACCEPT)));
+		frame_ack(_metadata, &self->ep, 100 + i, -ENOENT);
 	EXPECT_EQ(0, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
+	EXPECT_EQ(1u, st.rx_overruns);
+	EXPECT_EQ(1u, st.rx_copy);		/* the big packet */
+	EXPECT_EQ(0u, st.backlog_bytes);
+}
+
+/*
+ * NFQRING_ACKS_NETLINK with frames too small for an acknowledgment (36
+ * bytes; 32 of room here): the frame is marked COPY and read() returns it,
+ * as netlink_ack() fell back to a COPY frame.  And the read() backlog is
+ * emptied when the RX ring is set, as netlink purged its receive queue: an
+ * acknowledgment queued before any ring cannot answer the ring's first
+ * COPY frame.
+ */
+TEST_F(traffic, netlink_acks_copy_and_set_up_empties_backlog)
+{
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	char msg[4096];
+	int n;
+
+	tep_close(&self->ep);
+	ASSERT_EQ(0, tep_open(&self->ep));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
+	/* No ring yet: the acknowledgment waits for read(). */
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, bad_verdict(self->buf, 50)));
+	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(sysconf(_SC_PAGESIZE), 4,
+						   NFQRING_HDRLEN + 32),
+			       ring_req(sysconf(_SC_PAGESIZE), 1, FRAME)));
+	ASSERT_EQ(0, tep_bind(&self->ep, 0, 0xffff));
 	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
 	EXPECT_EQ(EAGAIN, errno);
+
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, bad_verdict(self->buf, 51)));
+	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
+	n = read(self->ep.fd, msg, sizeof(msg));
+	is_ack(_metadata, msg, n, 51, -ENOENT);
+	EXPECT_EQ((int)h->nm_len, n);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	/* every packet is COPY in frames this small: its own message next */
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
+	n = read(self->ep.fd, msg, sizeof(msg));
+	ASSERT_EQ((int)h->nm_len, n);
+	ASSERT_EQ(0, tpkt_parse(msg, n, &p));
+	EXPECT_EQ(ID(1), p.id);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						     p.id, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
 }
 
 TEST_F(traffic, tx_frame_errors_are_reported)

@@ -228,7 +228,7 @@ struct nfqring_tx_result {
 struct nfqring_stats {
 	__u64	rx_frames;	/* frames published VALID */
 	__u64	rx_copy;	/* messages sent as COPY (too big for a frame) */
-	__u64	rx_overruns;	/* packets that found the RX head frame busy */
+	__u64	rx_overruns;	/* messages that found the RX head frame busy */
 	__u64	backlog_msgs;	/* messages queued for read() */
 	__u64	backlog_drops;	/* messages the full read() backlog refused */
 	__u64	tx_frames;	/* TX frames processed */
@@ -347,13 +347,17 @@ struct nfqring_wake_stats {
  *   NFQRING_ACKS_NETLINK    as a netlink socket with an RX ring (3.10-4.5):
  *                           a failed request is acknowledged with or without
  *                           NLM_F_ACK, and while there is an RX ring each
- *                           acknowledgment also takes the RX head frame,
- *                           marked COPY, so that a program that calls read()
- *                           for a COPY frame finds them in ring order.  No
- *                           free frame (or no memory): the acknowledgment is
- *                           lost and an overrun reported (POLLERR, ENOBUFS),
- *                           as netlink did.
- * EINVAL for another value.  libnfqring-nlmmap sets NETLINK.
+ *                           acknowledgment takes the RX head frame: built in
+ *                           it (VALID) when it fits, else marked COPY with
+ *                           the message for read(); no free frame (or no
+ *                           memory): lost, and an overrun reported (POLLERR,
+ *                           ENOBUFS).  Setting an RX ring empties the read()
+ *                           backlog, as netlink emptied its receive queue.
+ * EINVAL for another value; EBUSY for a change while there is an RX ring.
+ * Unlike netlink, a write() still stops at its first failed message and a
+ * flush at its first failed frame (libnfqring-nlmmap, which sets NETLINK,
+ * writes one message at a time and flushes again), and acknowledgments do
+ * not echo the request (NLM_F_CAPPED, as with NETLINK_CAP_ACK).
  */
 #define NFQRING_SET_ACKS	_IO(NFQRING_IOC_MAGIC, 9)
 #define NFQRING_ACKS_REQUESTED	0
