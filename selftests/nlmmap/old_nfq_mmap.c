@@ -7,10 +7,10 @@
  * BIND and PARAMS configuration acknowledged, poll(), VALID frames read in
  * place, COPY frames through recv(), verdicts written into TX frames and
  * sent with sendto(fd, NULL, 0).  As 4.5 required of a socket with an RX
- * ring, every message that is not built in a frame - a big packet, an
- * acknowledgment, an error - is announced by a COPY frame and read with
- * recv() then, and only then (the loop of Documentation/networking/
- * netlink_mmap.txt).  It knows nothing of nfqring: run it under
+ * ring, every message - packets, acknowledgments, errors - comes through
+ * the ring: built in a VALID frame, or, too big for one, announced by a
+ * COPY frame and read with recv() then, and only then (the loop of
+ * Documentation/networking/netlink_mmap.txt).  It knows nothing of nfqring: run it under
  * nfqring-nlmmap(1).
  *
  *   old_nfq_mmap [-q QUEUE]... [-c COUNT] [-f FRAME_SIZE] [-n FRAMES] [-b] [-t SECONDS]
@@ -59,7 +59,7 @@ static struct ring rx, tx;
 static size_t map_len;
 static uint32_t seq = 1;
 static struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-static unsigned long judged, accepted, dropped, copied, batches, errors, copied_other;
+static unsigned long judged, accepted, dropped, copied, batches, errors, acks_in_frames;
 static bool batch_mode;
 #define MAXQ 4
 static uint16_t queues[MAXQ];
@@ -127,6 +127,8 @@ static int ack_err;
  * anything else for handle(). */
 static void take(const struct nlmsghdr *nlh, size_t len)
 {
+	if (len >= NLMSG_HDRLEN && nlh->nlmsg_type == NLMSG_ERROR)
+		acks_in_frames++;	/* with an RX ring every message has a frame */
 	if (ack_seq && len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)) &&
 	    nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_seq == ack_seq) {
 		ack_err = ((const struct nlmsgerr *)NLMSG_DATA(nlh))->error;
@@ -156,11 +158,8 @@ static int rx_burst(void)
 				fprintf(stderr, "old_nfq_mmap: recv for a COPY frame: %s\n", strerror(errno));
 				errors++;
 			} else {
-				/* packets too big for a frame; acknowledgments, errors */
-				if (((const struct nlmsghdr *)buf)->nlmsg_type == NLMSG_ERROR)
-					copied_other++;
-				else
-					copied++;
+				if (((const struct nlmsghdr *)buf)->nlmsg_type != NLMSG_ERROR)
+					copied++;	/* a packet too big for its frame */
 				take((const void *)buf, (size_t)r);
 			}
 		} else {
@@ -479,18 +478,20 @@ static int error_checks(bool with_other)
 		poll(&pfd, 1, 0);
 		check(e == 0 && !(pfd.revents & POLLERR), "... once: then 0, and no POLLERR", e);
 		for (;;) {
+			struct nlmsghdr *a = (void *)((unsigned char *)frame(&rx, rx.head) + NL_MMAP_HDRLEN);
+
 			h = frame(&rx, rx.head);
-			if (__atomic_load_n(&h->nm_status, __ATOMIC_ACQUIRE) != NL_MMAP_STATUS_COPY)
+			if (__atomic_load_n(&h->nm_status, __ATOMIC_ACQUIRE) != NL_MMAP_STATUS_VALID)
 				break;
-			if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < (ssize_t)NLMSG_HDRLEN ||
-			    ((struct nlmsghdr *)buf)->nlmsg_type != NLMSG_ERROR ||
-			    ((struct nlmsghdr *)buf)->nlmsg_seq != first + got)
+			/* 4.5's netlink_ack() built it in the frame */
+			if (h->nm_len < NLMSG_HDRLEN || a->nlmsg_type != NLMSG_ERROR ||
+			    a->nlmsg_seq != first + got)
 				in_order = 0;
 			__atomic_store_n(&h->nm_status, NL_MMAP_STATUS_UNUSED, __ATOMIC_RELEASE);
 			rx.head = (rx.head + 1) % rx.frame_nr;
 			got++;
 		}
-		check(got == 4 && in_order, "... four COPY frames, each read with its acknowledgment, in order", got);
+		check(got == 4 && in_order, "... four frames, each with its acknowledgment, in order", got);
 		e = recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0 ? errno : 0;
 		check(e == EAGAIN, "... the fifth was lost: nothing more to read", e);
 	}
@@ -499,7 +500,7 @@ static int error_checks(bool with_other)
 	e = sendto(fd, NULL, 0, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 ? errno : 0;
 	check(e == 0, "verdict for no packet in a TX frame: the flush succeeds", e);
 	e = next_error(s);
-	check(e == -ENOENT, "... and a COPY frame brings its NLMSG_ERROR: ENOENT", e);
+	check(e == -ENOENT, "... and an RX frame brings its NLMSG_ERROR: ENOENT", e);
 
 	nlh = put_hdr(m, NFQNL_MSG_VERDICT, 0, 5);
 	{
@@ -510,7 +511,7 @@ static int error_checks(bool with_other)
 	e = sendto(fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) == (ssize_t)nlh->nlmsg_len ? 0 : errno;
 	check(e == 0, "verdict for no packet by sendto(), no NLM_F_ACK: sent", e);
 	e = next_error(nlh->nlmsg_seq);
-	check(e == -ENOENT, "... and a COPY frame brings its NLMSG_ERROR anyway: ENOENT", e);
+	check(e == -ENOENT, "... and an RX frame brings its NLMSG_ERROR anyway: ENOENT", e);
 
 	h = frame(&tx, tx.head);
 	h->nm_len = tx.frame_size;	/* more than the frame holds */
@@ -617,8 +618,8 @@ int main(int argc, char **argv)
 			flush();
 	}
 	flush();
-	printf("judged %lu accepted %lu dropped %lu copy %lu batches %lu errors %lu acks-in-copy-frames %lu\n",
-	       judged, accepted, dropped, copied, batches, errors, copied_other);
+	printf("judged %lu accepted %lu dropped %lu copy %lu batches %lu errors %lu acks-in-frames %lu\n",
+	       judged, accepted, dropped, copied, batches, errors, acks_in_frames);
 	munmap(rx.base, map_len);
 	close(fd);
 	return judged == count && !errors ? 0 : 1;

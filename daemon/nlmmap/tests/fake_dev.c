@@ -65,12 +65,14 @@ static void ack(const struct nlmsghdr *req, int error)
 	};
 
 	/* NFQRING_ACKS_NETLINK: with an RX ring the acknowledgment takes its
-	 * head frame, COPY; none free: lost, an overrun. */
+	 * head frame, built in it (COPY when the frame is too small); none
+	 * free: lost, an overrun. */
 	if (fake.map && fake.rx.nm_block_nr) {
 		struct nl_mmap_hdr *h = ring_frame(&fake.rx, fake.map, fake.rx_head);
+		bool fits = sizeof(a) <= fake.rx.nm_frame_size - NFQRING_HDRLEN;
 
 		if (__atomic_load_n(&h->nm_status, __ATOMIC_ACQUIRE) != NL_MMAP_STATUS_UNUSED ||
-		    fake.n == FD_MAX_MSGS) {
+		    (!fits && fake.n == FD_MAX_MSGS)) {
 			fake.read_error = -ENOBUFS;
 			fake.lost_acks++;
 			readable(fake.last_dev, true);
@@ -78,8 +80,13 @@ static void ack(const struct nlmsghdr *req, int error)
 		}
 		h->nm_len = sizeof(a);
 		fake.rx_head = (fake.rx_head + 1) % fake.rx.nm_frame_nr;
-		fake_push(&a, sizeof(a));
-		__atomic_store_n(&h->nm_status, NL_MMAP_STATUS_COPY, __ATOMIC_RELEASE);
+		if (fits)
+			memcpy((unsigned char *)h + NFQRING_HDRLEN, &a, sizeof(a));
+		else
+			fake_push(&a, sizeof(a));
+		__atomic_store_n(&h->nm_status, fits ? NL_MMAP_STATUS_VALID : NL_MMAP_STATUS_COPY,
+				 __ATOMIC_RELEASE);
+		readable(fake.last_dev, true);
 		fake.ack_frames++;
 		return;
 	}
