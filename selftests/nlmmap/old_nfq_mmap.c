@@ -118,6 +118,9 @@ static void put_attr(struct nlmsghdr *nlh, uint16_t type, const void *data, uint
 
 static void handle(const struct nlmsghdr *nlh, size_t len);
 
+/* The socket with the rings (wait_ack() on another one reads with recv()). */
+static int ring_fd = -1;
+
 /* The acknowledgment the ring walk looks for (seq 0: none), and its error. */
 static uint32_t ack_seq;
 static bool ack_got;
@@ -181,9 +184,18 @@ static int wait_ack(uint32_t s)
 	for (int tries = 0; tries < 50 && !ack_got; tries++) {
 		struct pollfd p = { fd, POLLIN, 0 };
 
-		if (rx_burst() || ack_got)
-			continue;
-		poll(&p, 1, 100);
+		if (fd == ring_fd) {
+			if (rx_burst() || ack_got)
+				continue;
+			poll(&p, 1, 100);
+		} else if (poll(&p, 1, 100) > 0) {
+			/* a plain netlink socket (no rings): recv() */
+			ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+			for (struct nlmsghdr *h = (void *)buf; n > 0 && NLMSG_OK(h, (size_t)n);
+			     h = NLMSG_NEXT(h, n))
+				take(h, (size_t)h->nlmsg_len);
+		}
 	}
 	ack_seq = 0;
 	return ack_got ? ack_err : -ETIMEDOUT;
@@ -358,6 +370,7 @@ static int open_rings(unsigned int frame_size, unsigned int frames)
 		exit(1);
 	}
 	tx.base = rx.base + (size_t)rx.block_size * (rx.frame_nr / rx.per_block);
+	ring_fd = fd;
 	return 0;
 }
 
@@ -433,6 +446,7 @@ static int error_checks(bool with_other)
 	if (rx.base == MAP_FAILED)
 		return 1;
 	tx.base = rx.base + 2 * 4096;
+	ring_fd = fd;
 	e = ring_err(NETLINK_RX_RING, 0, 0, 0, 0);
 	check(e == EBUSY, "RX tear-down while mapped: EBUSY", e);
 	e = ring_err(NETLINK_TX_RING, 4096, 1, 1024, 4);

@@ -680,12 +680,14 @@ static bool limit_reached(const struct client *c)
 	return c->limit != 0 && c->st.packets >= c->limit;
 }
 
-/* One pass over the RX ring; returns the number of frames consumed. */
-static unsigned int rx_walk(struct client *c)
+/* One pass over the RX ring; returns the number of frames consumed.  Past
+ * the packet limit only while acks are awaited: they come through the ring
+ * too, after the last packet's frame. */
+static unsigned int rx_walk(struct client *c, bool past_limit)
 {
 	unsigned int done = 0;
 
-	while (done < c->rx.frame_nr && !limit_reached(c)) {
+	while (done < c->rx.frame_nr && (past_limit || !limit_reached(c))) {
 		struct nl_mmap_hdr *hdr = ring_frame(&c->rx, c->rx.head);
 		unsigned int status = frame_status(hdr);
 
@@ -750,7 +752,7 @@ static bool run(struct client *c, enum goal g, int idle_ms)
 
 	while (!stop) {
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN | POLLERR };
-		unsigned int n = rx_walk(c);
+		unsigned int n = rx_walk(c, g == UNTIL_ACKS);
 		int timeout = -1, r;
 
 		finish_pass(c);
