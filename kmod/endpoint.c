@@ -520,6 +520,7 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 			spin_lock(&ep->backlog_lock);
 			list_splice_init(&ep->backlog, &stale);
 			ep->backlog_bytes = 0;
+			ep->backlog_gen++;	/* read() may hold one */
 			spin_unlock(&ep->backlog_lock);
 		}
 	}
@@ -903,6 +904,7 @@ ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *ubuf, size_t count,
 {
 	struct nfqr_backlog_msg *bmsg;
 	ssize_t ret;
+	u32 gen;
 
 	if (mutex_lock_interruptible(&ep->read_mutex))
 		return -ERESTARTSYS;
@@ -922,6 +924,7 @@ ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *ubuf, size_t count,
 			}
 			list_del(&bmsg->list);
 			ep->backlog_bytes -= bmsg->charge;
+			gen = ep->backlog_gen;
 			spin_unlock_bh(&ep->backlog_lock);
 			break;
 		}
@@ -935,12 +938,22 @@ ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *ubuf, size_t count,
 			goto out;
 	}
 
+	nfqr_test_window(NFQR_WIN_READ);
 	if (nfqr_backlog_copy_out(bmsg, ubuf)) {
-		/* Put it back where it was: nothing is lost to a bad buffer. */
+		/*
+		 * Put it back where it was: nothing is lost to a bad buffer.
+		 * Unless RX set-up emptied the backlog meanwhile: then it is
+		 * as stale as the rest, and a new ring's first COPY frame
+		 * must not find it.
+		 */
 		spin_lock_bh(&ep->backlog_lock);
-		list_add(&bmsg->list, &ep->backlog);
-		ep->backlog_bytes += bmsg->charge;
+		if (gen == ep->backlog_gen) {
+			list_add(&bmsg->list, &ep->backlog);
+			ep->backlog_bytes += bmsg->charge;
+			bmsg = NULL;
+		}
 		spin_unlock_bh(&ep->backlog_lock);
+		nfqr_backlog_free(bmsg);
 		ret = -EFAULT;
 		goto out;
 	}

@@ -94,6 +94,7 @@ struct nfqr_endpoint {
 	spinlock_t		backlog_lock;
 	struct list_head	backlog;	/* messages for read(), in order */
 	u32			backlog_bytes;
+	u32			backlog_gen;	/* moves when RX set-up empties it */
 
 	bool			v2;		/* speaks version 2: wake and stall */
 	struct nfqr_wake	wake;

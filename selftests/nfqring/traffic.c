@@ -40,6 +40,7 @@ FIXTURE_SETUP(traffic)
 
 FIXTURE_TEARDOWN(traffic)
 {
+	race_delay("0,0,0,0,0,0");	/* a test build's windows, after a failed test too */
 	tep_close(&self->ep);
 	if (self->rcv >= 0)
 		close(self->rcv);
@@ -447,7 +448,7 @@ TEST_F(traffic, netlink_acks_copy_and_set_up_empties_backlog)
 	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
 	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
 	/* No ring yet: the acknowledgment waits for read(). */
-	EXPECT_EQ(-ENOENT, tep_send(&self->ep, bad_verdict(self->buf, 50)));
+	EXPECT_EQ(-ENODEV, tep_send(&self->ep, bad_verdict(self->buf, 50)));	/* no queue bound */
 	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(sysconf(_SC_PAGESIZE), 4,
 						   NFQRING_HDRLEN + 32),
 			       ring_req(sysconf(_SC_PAGESIZE), 1, FRAME)));
@@ -473,6 +474,42 @@ TEST_F(traffic, netlink_acks_copy_and_set_up_empties_backlog)
 	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
 						     p.id, NF_ACCEPT)));
 	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
+static void *read_bad_buffer(void *arg)
+{
+	struct tep *ep = arg;
+
+	/* takes the message, waits in the window, then fails with EFAULT */
+	return (void *)(long)read(ep->fd, (void *)8, 4096);
+}
+
+/*
+ * Test build, NFQRING_ACKS_NETLINK: a read() into a bad buffer holds a
+ * message from the backlog while the RX ring is set up, which empties the
+ * backlog.  When the copy fails, the message is as stale as the rest: it
+ * must not be put back to answer the new ring's first COPY frame.
+ */
+TEST_F(traffic, netlink_acks_stale_message_not_put_back)
+{
+	char msg[4096];
+	pthread_t t;
+
+	tep_close(&self->ep);
+	ASSERT_EQ(0, tep_open(&self->ep));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	EXPECT_EQ(-ENODEV, tep_send(&self->ep, bad_verdict(self->buf, 60)));	/* no queue bound */
+	if (!race_delay("0,0,0,0,0,300000"))
+		SKIP(return, "not a test build (make module-test)");
+	ASSERT_EQ(0, pthread_create(&t, NULL, read_bad_buffer, &self->ep));
+	usleep(100000);		/* the reader holds the acknowledgment now */
+	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(sysconf(_SC_PAGESIZE), 4, FRAME),
+			       ring_req(sysconf(_SC_PAGESIZE), 1, FRAME)));
+	pthread_join(t, NULL);
+	race_delay("0,0,0,0,0,0");
+	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
+	EXPECT_EQ(EAGAIN, errno);
 }
 
 TEST_F(traffic, tx_frame_errors_are_reported)

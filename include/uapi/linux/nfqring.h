@@ -356,8 +356,10 @@ struct nfqring_wake_stats {
  * EINVAL for another value; EBUSY for a change while there is an RX ring.
  * Unlike netlink, a write() still stops at its first failed message and a
  * flush at its first failed frame (libnfqring-nlmmap, which sets NETLINK,
- * writes one message at a time and flushes again), and acknowledgments do
- * not echo the request (NLM_F_CAPPED, as with NETLINK_CAP_ACK).
+ * writes one message at a time and flushes again), a control message
+ * (type below NLMSG_MIN_TYPE) is refused with EINVAL rather than skipped,
+ * and acknowledgments do not echo the request (NLM_F_CAPPED, as with
+ * NETLINK_CAP_ACK).
  */
 #define NFQRING_SET_ACKS	_IO(NFQRING_IOC_MAGIC, 9)
 #define NFQRING_ACKS_REQUESTED	0
