@@ -110,6 +110,8 @@ static long nfqr_dev_ioctl(struct file *file, unsigned int cmd,
 		if (uarg && copy_to_user(uarg, &res, sizeof(res)))
 			return -EFAULT;
 		return ret;
+	case NFQRING_SET_ACKS:
+		return nfqr_ep_set_acks(ep, arg);
 	case NFQRING_GET_STATS:
 		nfqr_ep_stats(ep, &st);
 		if (copy_to_user(uarg, &st, sizeof(st)))

@@ -114,6 +114,40 @@ bool nfqr_ep_frames_in_flight(struct nfqr_endpoint *ep)
 		NFQRING_STATUS_VALID;
 }
 
+/*
+ * Under ring_lock: the RX head frame if it is free to take, else NULL (the
+ * ring is full).  nfqr_rx_take() takes it.
+ */
+static struct nl_mmap_hdr *nfqr_rx_head_free(struct nfqr_endpoint *ep,
+					     const struct nfqr_ring *ring)
+{
+	struct nl_mmap_hdr *hdr;
+
+	/* A full ring's tail is its head: free it if released. */
+	nfqr_rx_reclaim(ep, ring, 2);
+	/*
+	 * Still full: the tail, which is the head, was not released when
+	 * reclaim looked.  Its status is not read a second time.
+	 */
+	if (ep->rx_used == ring->frame_nr)
+		return NULL;
+	nfqr_test_window(NFQR_WIN_RESERVE);
+	hdr = nfqr_ring_frame(ring, ep->rx_head);
+	/* Read once; anything but UNUSED means the ring is full. */
+	if (READ_ONCE(hdr->nm_status) != NFQRING_STATUS_UNUSED)
+		return NULL;
+	return hdr;
+}
+
+/* Under ring_lock: takes @hdr, which nfqr_rx_head_free() just returned. */
+static void nfqr_rx_take(struct nfqr_endpoint *ep, const struct nfqr_ring *ring,
+			 struct nl_mmap_hdr *hdr)
+{
+	WRITE_ONCE(hdr->nm_status, NFQRING_STATUS_RESERVED);
+	ep->rx_head = nfqr_ring_next(ring, ep->rx_head);
+	ep->rx_used++;
+}
+
 /* What nfqr_ep_reserve() took for one packet. */
 struct nfqr_slot {
 	struct nl_mmap_hdr	*hdr;	/* its RX frame; NULL without an RX ring */
@@ -154,20 +188,8 @@ static int nfqr_ep_reserve(struct nfqr_endpoint *ep, u32 size,
 		goto unlock;
 	}
 	if (ring) {
-		/* A full ring's tail is its head: free it if released. */
-		nfqr_rx_reclaim(ep, ring, 2);
-		/*
-		 * Still full: the tail, which is the head, was not released
-		 * when reclaim looked.  Its status is not read a second time.
-		 */
-		if (ep->rx_used == ring->frame_nr) {
-			err = -ENOBUFS;
-			goto unlock;
-		}
-		nfqr_test_window(NFQR_WIN_RESERVE);
-		hdr = nfqr_ring_frame(ring, ep->rx_head);
-		/* Read once; anything but UNUSED means the ring is full. */
-		if (READ_ONCE(hdr->nm_status) != NFQRING_STATUS_UNUSED) {
+		hdr = nfqr_rx_head_free(ep, ring);
+		if (!hdr) {
 			err = -ENOBUFS;
 			goto unlock;
 		}
@@ -184,9 +206,7 @@ static int nfqr_ep_reserve(struct nfqr_endpoint *ep, u32 size,
 		spin_unlock(&ep->backlog_lock);
 	}
 	if (hdr) {
-		WRITE_ONCE(hdr->nm_status, NFQRING_STATUS_RESERVED);
-		ep->rx_head = nfqr_ring_next(ring, ep->rx_head);
-		ep->rx_used++;
+		nfqr_rx_take(ep, ring, hdr);
 		slot->hdr = hdr;
 	}
 unlock:
@@ -419,8 +439,10 @@ static bool nfqr_ep_bound(struct nfqr_endpoint *ep)
 int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		     const struct nl_mmap_req *req)
 {
+	struct nfqr_backlog_msg *bmsg, *next;
 	struct nfqr_ring *ring, *old;
 	void *tx_buf = NULL, *old_buf = NULL;
+	LIST_HEAD(stale);
 	int err = 0;
 
 	ring = nfqr_ring_alloc(req);
@@ -438,12 +460,11 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 	 * No ring changes while the endpoint is mapped or has a bound queue,
 	 * and binding takes the nfnl lock: holding it here keeps a BIND from
 	 * slipping in between the check and the swap.  Lock order: ring_mutex,
-	 * tx_mutex (a TX flush binds under it; only the TX ring needs it), the
-	 * nfnl lock, ring_lock.
+	 * tx_mutex (a TX flush binds under it, and acknowledgments take RX
+	 * frames under it), the nfnl lock, ring_lock.
 	 */
 	mutex_lock(&ep->ring_mutex);
-	if (tx)
-		mutex_lock(&ep->tx_mutex);
+	mutex_lock(&ep->tx_mutex);
 	nfnl_lock(NFNL_SUBSYS_QUEUE);
 	if (atomic_read(&ep->mapped) || nfqr_ep_bound(ep)) {
 		err = -EBUSY;
@@ -490,6 +511,18 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		ep->rx_used = 0;
 		WRITE_ONCE(ep->rx_room, ring ? nfqr_ring_frame_room(ring) : 0);
 		nfqr_wake_reset_rx(ep);
+		/*
+		 * Netlink emptied the receive queue when a ring was set: a
+		 * message left from before would answer the new ring's first
+		 * COPY frame.  No queue is bound, none is in flight (above).
+		 */
+		if (test_bit(NFQR_EP_NETLINK_ACKS, &ep->flags)) {
+			spin_lock(&ep->backlog_lock);
+			list_splice_init(&ep->backlog, &stale);
+			ep->backlog_bytes = 0;
+			ep->backlog_gen++;	/* read() may hold one */
+			spin_unlock(&ep->backlog_lock);
+		}
 	}
 	spin_unlock_bh(&ep->ring_lock);
 	goto unlock;
@@ -498,9 +531,10 @@ busy:
 	old_buf = tx_buf;
 unlock:
 	nfnl_unlock(NFNL_SUBSYS_QUEUE);
-	if (tx)
-		mutex_unlock(&ep->tx_mutex);
+	mutex_unlock(&ep->tx_mutex);
 	mutex_unlock(&ep->ring_mutex);
+	list_for_each_entry_safe(bmsg, next, &stale, list)
+		nfqr_backlog_free(bmsg);
 
 	if (old && !err && tx)
 		synchronize_rcu();	/* poll() may still scan it (RCU) */
@@ -586,46 +620,134 @@ unlock:
 	return err;
 }
 
-/* Queues an NLMSG_ERROR acknowledgment for read(). */
+/* The NLMSG_ERROR acknowledgment of @nlh: capped, the request not echoed. */
+static void nfqr_ack_fill(struct nlmsghdr *ack, u32 len,
+			  const struct nlmsghdr *nlh, int error)
+{
+	struct nlmsgerr *e = nlmsg_data(ack);
+
+	ack->nlmsg_len = len;
+	ack->nlmsg_type = NLMSG_ERROR;
+	ack->nlmsg_flags = NLM_F_CAPPED;
+	ack->nlmsg_seq = nlh->nlmsg_seq;
+	ack->nlmsg_pid = nlh->nlmsg_pid;
+	e->error = error;
+	e->msg = *nlh;
+}
+
+/*
+ * Acknowledges a request (nfqr_process_msgs() calls for requests with
+ * NLM_F_ACK and for every failed one); under tx_mutex, which ring set-up
+ * takes too, so the rings cannot change meanwhile.
+ * NFQRING_ACKS_REQUESTED: NLM_F_ACK requests only, through read().
+ * NFQRING_ACKS_NETLINK: failures too, and with an RX ring the
+ * acknowledgment takes the head frame as 3.10-4.5's netlink_ack() did: built
+ * in the frame (VALID) when it fits, else COPY with the message for read()
+ * (frame and backlog slot taken together under ring_lock: the Nth COPY frame
+ * is the Nth message read() returns).  No free frame, or no memory: lost,
+ * and an overrun reported, as netlink did.
+ */
 static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 {
 	struct nfqr_endpoint *ep = ctx;
-	struct nfqr_backlog_msg *bmsg;
+	bool netlink = test_bit(NFQR_EP_NETLINK_ACKS, &ep->flags);
 	u32 len = nlmsg_total_size(sizeof(struct nlmsgerr));
-	struct nlmsghdr *ack;
-	struct nlmsgerr *e;
+	struct nfqr_backlog_msg *bmsg = NULL;
+	struct nl_mmap_hdr *hdr = NULL;
+	struct nfqr_ring *ring;
+	bool in_frame, v2;
 
-	bmsg = nfqr_backlog_alloc_ack(len, ep->memcg);
-	if (!bmsg)
+	lockdep_assert_held(&ep->tx_mutex);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK) && !netlink)
 		return;
-	ack = (struct nlmsghdr *)bmsg->head;
-	ack->nlmsg_len = len;
-	ack->nlmsg_type = NLMSG_ERROR;
-	ack->nlmsg_flags = NLM_F_CAPPED;	/* the request is not echoed */
-	ack->nlmsg_seq = nlh->nlmsg_seq;
-	ack->nlmsg_pid = nlh->nlmsg_pid;
-	e = nlmsg_data(ack);
-	e->error = error;
-	e->msg = *nlh;
-	bmsg->ready = true;	/* binding 0: not a packet */
+	/* Stable: ring set-up holds tx_mutex too. */
+	ring = netlink ? ep->rx : NULL;
+	in_frame = ring && len <= nfqr_ring_frame_room(ring);
+	if (!in_frame) {
+		bmsg = nfqr_backlog_alloc_ack(len, ep->memcg);
+		if (!bmsg) {
+			atomic64_inc(&ep->stats.backlog_drops);
+			goto lost;
+		}
+		nfqr_ack_fill((struct nlmsghdr *)bmsg->head, len, nlh, error);
+		bmsg->ready = true;	/* binding 0: not a packet */
+	}
 
 	/* ring_lock too: keeps backlog order and ring order the same. */
-	spin_lock_bh(&ep->ring_lock);
-	spin_lock(&ep->backlog_lock);
-	if (nfqr_backlog_room(ep, bmsg->charge)) {
+	local_bh_disable();
+	spin_lock(&ep->ring_lock);
+	v2 = ep->v2;
+	if (ring) {
+		hdr = nfqr_rx_head_free(ep, ring);
+		if (!hdr) {
+			atomic64_inc(&ep->stats.rx_overruns);
+			goto full;
+		}
+	}
+	if (bmsg) {
+		spin_lock(&ep->backlog_lock);
+		if (!nfqr_backlog_room(ep, bmsg->charge)) {
+			spin_unlock(&ep->backlog_lock);
+			atomic64_inc(&ep->stats.backlog_drops);
+			goto full;
+		}
 		ep->backlog_bytes += bmsg->charge;
 		list_add_tail(&bmsg->list, &ep->backlog);
-		bmsg = NULL;
+		spin_unlock(&ep->backlog_lock);
+		atomic64_inc(&ep->stats.backlog_msgs);
 	}
-	spin_unlock(&ep->backlog_lock);
-	spin_unlock_bh(&ep->ring_lock);
-	if (bmsg) {	/* no room */
-		atomic64_inc(&ep->stats.backlog_drops);
-		nfqr_backlog_free(bmsg);
-		return;
+	if (hdr) {
+		nfqr_rx_take(ep, ring, hdr);
+		if (in_frame)
+			nfqr_ack_fill((void *)hdr + NFQRING_HDRLEN, len, nlh, error);
+		hdr->nm_len = len;
+		hdr->nm_group = 0;
+		hdr->nm_pid = 0;
+		hdr->nm_uid = 0;
+		hdr->nm_gid = 0;
+		nfqr_status_store(hdr, in_frame ? NFQRING_STATUS_VALID :
+						  NFQRING_STATUS_COPY);
+		atomic64_inc(in_frame ? &ep->stats.rx_frames : &ep->stats.rx_copy);
 	}
-	atomic64_inc(&ep->stats.backlog_msgs);
-	nfqr_ep_wake(ep);
+	spin_unlock(&ep->ring_lock);
+	nfqr_test_window(NFQR_WIN_PUBLISH);
+	nfqr_wake_published(ep, hdr, v2);
+	local_bh_enable();
+	return;
+
+full:
+	spin_unlock(&ep->ring_lock);
+	local_bh_enable();
+	nfqr_backlog_free(bmsg);
+lost:
+	if (netlink)
+		nfqr_overrun(ep);
+}
+
+/*
+ * The mode changes only while there is no RX ring: no acknowledgment of
+ * the other mode may wait in the backlog of a ring (it has no frame).
+ * ring_mutex and tx_mutex: ring set-up and acknowledgments hold them.
+ */
+int nfqr_ep_set_acks(struct nfqr_endpoint *ep, unsigned long mode)
+{
+	bool netlink;
+	int err = 0;
+
+	if (mode != NFQRING_ACKS_REQUESTED && mode != NFQRING_ACKS_NETLINK)
+		return -EINVAL;
+	netlink = mode == NFQRING_ACKS_NETLINK;
+	mutex_lock(&ep->ring_mutex);
+	mutex_lock(&ep->tx_mutex);
+	if (netlink != test_bit(NFQR_EP_NETLINK_ACKS, &ep->flags)) {
+		if (ep->rx)
+			err = -EBUSY;
+		else
+			assign_bit(NFQR_EP_NETLINK_ACKS, &ep->flags, netlink);
+	}
+	mutex_unlock(&ep->tx_mutex);
+	mutex_unlock(&ep->ring_mutex);
+	return err;
 }
 
 /*
@@ -782,6 +904,7 @@ ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *ubuf, size_t count,
 {
 	struct nfqr_backlog_msg *bmsg;
 	ssize_t ret;
+	u32 gen;
 
 	if (mutex_lock_interruptible(&ep->read_mutex))
 		return -ERESTARTSYS;
@@ -801,6 +924,7 @@ ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *ubuf, size_t count,
 			}
 			list_del(&bmsg->list);
 			ep->backlog_bytes -= bmsg->charge;
+			gen = ep->backlog_gen;
 			spin_unlock_bh(&ep->backlog_lock);
 			break;
 		}
@@ -814,12 +938,22 @@ ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *ubuf, size_t count,
 			goto out;
 	}
 
+	nfqr_test_window(NFQR_WIN_READ);
 	if (nfqr_backlog_copy_out(bmsg, ubuf)) {
-		/* Put it back where it was: nothing is lost to a bad buffer. */
+		/*
+		 * Put it back where it was: nothing is lost to a bad buffer.
+		 * Unless RX set-up emptied the backlog meanwhile: then it is
+		 * as stale as the rest, and a new ring's first COPY frame
+		 * must not find it.
+		 */
 		spin_lock_bh(&ep->backlog_lock);
-		list_add(&bmsg->list, &ep->backlog);
-		ep->backlog_bytes += bmsg->charge;
+		if (gen == ep->backlog_gen) {
+			list_add(&bmsg->list, &ep->backlog);
+			ep->backlog_bytes += bmsg->charge;
+			bmsg = NULL;
+		}
 		spin_unlock_bh(&ep->backlog_lock);
+		nfqr_backlog_free(bmsg);
 		ret = -EFAULT;
 		goto out;
 	}

@@ -22,6 +22,7 @@ struct nfqr_ring;
 
 enum {
 	NFQR_EP_OVERRUN,	/* flags bit: POLLERR until read() says ENOBUFS */
+	NFQR_EP_NETLINK_ACKS,	/* NFQRING_ACKS_NETLINK */
 };
 
 /* Version 2: the control page and wake-up moderation (wake.c). */
@@ -93,6 +94,7 @@ struct nfqr_endpoint {
 	spinlock_t		backlog_lock;
 	struct list_head	backlog;	/* messages for read(), in order */
 	u32			backlog_bytes;
+	u32			backlog_gen;	/* moves when RX set-up empties it */
 
 	bool			v2;		/* speaks version 2: wake and stall */
 	struct nfqr_wake	wake;
@@ -113,6 +115,7 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		     const struct nl_mmap_req *req);
 int nfqr_ep_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma);
 int nfqr_ep_flush(struct nfqr_endpoint *ep, struct nfqring_tx_result *res);
+int nfqr_ep_set_acks(struct nfqr_endpoint *ep, unsigned long mode);
 ssize_t nfqr_ep_write(struct nfqr_endpoint *ep, const char __user *buf,
 		      size_t len);
 ssize_t nfqr_ep_read(struct nfqr_endpoint *ep, char __user *buf, size_t count,

@@ -268,6 +268,7 @@ void nfqr_msg_release(struct nfqr_msg_plan *plan);
 void nfqr_reinject(struct nf_queue_entry *entry, unsigned int verdict);
 
 /* verdict.c: CONFIG / VERDICT / VERDICT_BATCH from kernel memory. */
+/* Called for each message with NLM_F_ACK and each that failed. */
 typedef void (*nfqr_ack_fn)(void *ctx, const struct nlmsghdr *nlh, int err);
 
 extern const struct nla_policy nfqr_verdict_policy[];

@@ -26,6 +26,7 @@ enum nfqr_test_win {
 	NFQR_WIN_SET_RING,	/* ring set-up: between its checks and the swap */
 	NFQR_WIN_RESERVE,	/* reserve: between reclaiming the tail and taking the head */
 	NFQR_WIN_PUBLISH,	/* enqueue: between the frame's status and its sequence number */
+	NFQR_WIN_READ,		/* read(): between taking a message and copying it out */
 	NFQR_WIN_MAX
 };
 

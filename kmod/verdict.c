@@ -429,8 +429,9 @@ static int nfqr_process_one(struct net *net, struct nfqr_peer *peer,
 /*
  * Processes the messages in @buf (kernel memory) in order and stops at the
  * first one that fails.  *@done is the length of the messages processed
- * without error.  @ack (may be NULL) is called for each message that asks
- * for an acknowledgment with NLM_F_ACK, with its result.
+ * without error.  @ack (may be NULL) is called, with its result, for each
+ * message that asks for an acknowledgment with NLM_F_ACK and for the one
+ * that failed.
  */
 int nfqr_process_msgs(struct net *net, struct nfqr_peer *peer,
 		      const void *buf, size_t len, size_t *done,
@@ -454,7 +455,8 @@ int nfqr_process_msgs(struct net *net, struct nfqr_peer *peer,
 			break;
 		}
 		err = nfqr_process_one(net, peer, nlh);
-		if (ack && (nlh->nlmsg_flags & NLM_F_ACK))
+		/* The callback decides on errors without NLM_F_ACK. */
+		if (ack && ((nlh->nlmsg_flags & NLM_F_ACK) || err))
 			ack(ctx, nlh, err);
 		if (err)
 			break;

@@ -81,7 +81,17 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 
 int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
-	ON_SOCKET(getsockopt, fd, level, name, val, len);
+	struct nlm_sock *s;
+	int r;
+
+	if (level != SOL_SOCKET || name != SO_ERROR)
+		ON_SOCKET(getsockopt, fd, level, name, val, len);
+	s = nlm_get(fd);
+	if (!s)
+		return REAL(getsockopt)(fd, level, name, val, len);
+	r = nlm_so_error(s, val, len);
+	PUT_KEEP_ERRNO(s);
+	return r;
 }
 
 int getsockname(int fd, __SOCKADDR_ARG addr, socklen_t *len)

@@ -136,32 +136,17 @@ extern const struct nlm_ops *nlm_ops NLM_HIDDEN;
 
 /* ---- one emulated socket ---------------------------------------------- */
 
-/* Errors of messages that failed without NLM_F_ACK, waiting to be read
- * (send.c).  A marker message in the device's backlog keeps their place. */
-#define NLM_PENDING	64
-
-struct nlm_err {
-	struct nlmsghdr req;	/* the request's header */
-	int error;		/* negative errno */
-};
-
 struct nlm_sock {
 	atomic_uint refs;		/* numbers + calls in progress; 0: free */
 	int dev;			/* the library's device descriptor */
 	int nl;				/* the netlink socket, moved aside */
-	pthread_mutex_t lock;		/* slow paths only: set-up, kept errors, the stash */
+	pthread_mutex_t lock;		/* slow paths only: set-up, the stash */
 	struct nl_mmap_req rx, tx;	/* geometry; nm_block_nr 0: no ring */
 	atomic_bool no_enobufs;		/* NETLINK_NO_ENOBUFS */
 	atomic_uint portid;		/* the socket's portid, 0: not known yet */
 	/* the program's mapping of the rings (mmap.c), NULL: not known */
 	_Atomic(unsigned char *) map;
 	atomic_uint tx_next;		/* the kernel's TX head, as we saw it */
-	/* marker for pending errors: an NLMSG_NOOP with these */
-	uint32_t cookie_seq, cookie_pid;
-	struct nlm_err pend[NLM_PENDING];
-	unsigned int pend_head, pend_n;	/* under lock */
-	atomic_uint pend_count;		/* pend_n, for lock-free looks */
-	atomic_bool pend_lost;		/* an error did not fit: ENOBUFS once */
 	/* a message read ahead (MSG_PEEK, gathered reads) */
 	unsigned char *stash;
 	size_t stash_len, stash_cap;
@@ -214,14 +199,11 @@ int nlm_check_geometry(const struct nl_mmap_req *req, long page_size) NLM_HIDDEN
 ssize_t nlm_sendmsg(struct nlm_sock *s, int fd, const struct msghdr *msg, int flags) NLM_HIDDEN;
 /* The TX flush of sendto(fd, NULL, 0): bytes delivered or -1 with errno. */
 ssize_t nlm_tx_flush(struct nlm_sock *s) NLM_HIDDEN;
-/* Keep the error of a request that failed without NLM_F_ACK (false: no
- * room, the next recv() says ENOBUFS), then write markers for the kept
- * errors into the device's backlog. */
-bool nlm_pending_push(struct nlm_sock *s, const struct nlmsghdr *req, int error) NLM_HIDDEN;
-void nlm_pending_mark(struct nlm_sock *s, unsigned int n) NLM_HIDDEN;
-
 /* recv.c: a recvmsg() on tracked s; bytes or -1 with errno. */
 ssize_t nlm_recvmsg(struct nlm_sock *s, struct msghdr *msg, int flags) NLM_HIDDEN;
+/* getsockopt(SOL_SOCKET, SO_ERROR) on tracked s: the socket's error, else
+ * the endpoint's overrun (ENOBUFS), cleared as netlink cleared sk_err. */
+int nlm_so_error(struct nlm_sock *s, void *val, socklen_t *len) NLM_HIDDEN;
 
 /* mmap.c: where the program mapped s's rings. */
 void *nlm_mmap(struct nlm_sock *s, void *addr, size_t len, int prot, int flags, off_t off) NLM_HIDDEN;

@@ -10,9 +10,17 @@
 
 static int sys_open_dev(void)
 {
-	int fd = open(NFQRING_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	int fd = open(NFQRING_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK), err;
 
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	/* Errors acknowledged, and acknowledgments in COPY frames, as netlink. */
+	if (REAL(ioctl)(fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK) < 0) {
+		err = errno == ENOTTY ? -ENOPROTOOPT : -errno;
+		REAL(close)(fd);
+		return err;
+	}
+	return fd;
 }
 
 static int sys_set_ring(int dev, bool tx, const struct nl_mmap_req *req)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * recv / recvfrom / recvmsg / read on an emulated socket: the device's
- * read() backlog first (COPY messages, acknowledgments, the errors send.c
- * kept), then the netlink socket's queue (replies of other subsystems).
+ * read() backlog first (COPY messages and acknowledgments, each with its
+ * COPY frame while there is an RX ring), then the netlink socket's queue
+ * (replies of other subsystems).
  *
  * The device hands out one message per read() and refuses a buffer too
  * small (EMSGSIZE, the message stays); netlink truncates it (MSG_TRUNC) and
@@ -16,8 +17,8 @@
  * message for recv(): then the wait looks again every few milliseconds.
  *
  * No lock and no allocation when the message fits the caller's one buffer:
- * read() of a ring socket stays async-signal-safe on that path.  Kept
- * errors, the stash and MSG_PEEK take the socket's mutex.
+ * read() of a ring socket stays async-signal-safe on that path.  The stash
+ * and MSG_PEEK take the socket's mutex.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,6 @@
 
 #define STASH_MIN	(128U << 10)
 #define STASH_MAX	(16U << 20)
-#define SKIP		(-1000)		/* a marker with no error left: read on */
 
 static ssize_t fail(int err)
 {
@@ -52,62 +52,14 @@ uint32_t nlm_portid(struct nlm_sock *s)
 	return p;
 }
 
-/* Takes the oldest kept error; false when there is none. */
-static bool pending_pop(struct nlm_sock *s, struct nlm_err *out)
-{
-	bool got = false;
-
-	if (!atomic_load(&s->pend_count))
-		return false;
-	pthread_mutex_lock(&s->lock);
-	if (s->pend_n) {
-		*out = s->pend[s->pend_head];
-		s->pend_head = (s->pend_head + 1) % NLM_PENDING;
-		s->pend_n--;
-		atomic_store(&s->pend_count, s->pend_n);
-		got = true;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return got;
-}
-
-/* An NLMSG_ERROR for a kept error, as the device writes acknowledgments. */
-static size_t error_msg(struct nlm_sock *s, const struct nlm_err *e, void *buf)
+/* A message just read from the device: acknowledgments get the socket's
+ * portid, as netlink_ack() set it. */
+static void fix_msg(struct nlm_sock *s, void *buf, size_t len)
 {
 	struct nlmsghdr *nlh = buf;
-	struct nlmsgerr *err = NLMSG_DATA(nlh);
 
-	nlh->nlmsg_len = NLMSG_LENGTH(sizeof(*err));
-	nlh->nlmsg_type = NLMSG_ERROR;
-	nlh->nlmsg_flags = NLM_F_CAPPED;
-	nlh->nlmsg_seq = e->req.nlmsg_seq;
-	nlh->nlmsg_pid = nlm_portid(s);
-	err->error = e->error;
-	err->msg = e->req;
-	return nlh->nlmsg_len;
-}
-
-/*
- * A message just read from the device: markers become the kept error they
- * stand for (SKIP if it was handed out already); acknowledgments get the
- * socket's portid, as netlink_ack() set it.
- */
-static ssize_t fix_msg(struct nlm_sock *s, void *buf, size_t len)
-{
-	struct nlmsghdr *nlh = buf;
-	struct nlmsgerr *err = NLMSG_DATA(nlh);
-	struct nlm_err e;
-
-	if (len < NLMSG_LENGTH(sizeof(*err)) || nlh->nlmsg_type != NLMSG_ERROR)
-		return (ssize_t)len;
-	if (err->msg.nlmsg_type == NLMSG_NOOP && err->msg.nlmsg_seq == s->cookie_seq &&
-	    err->msg.nlmsg_pid == s->cookie_pid) {
-		if (!pending_pop(s, &e))
-			return SKIP;
-		return (ssize_t)error_msg(s, &e, buf);
-	}
-	nlh->nlmsg_pid = nlm_portid(s);
-	return (ssize_t)len;
+	if (len >= NLMSG_HDRLEN && nlh->nlmsg_type == NLMSG_ERROR)
+		nlh->nlmsg_pid = nlm_portid(s);
 }
 
 /* Copies len bytes of data into msg's iovecs; the recvmsg() result. */
@@ -186,43 +138,31 @@ static ssize_t from_device(struct nlm_sock *s, struct msghdr *msg, int flags)
 {
 	ssize_t r;
 
-	for (;;) {
-		bool direct = msg->msg_iovlen == 1 && !(flags & MSG_PEEK) &&
-			      !atomic_load(&s->has_stash);
-
-		if (direct) {
-			r = nlm_ops->dev_read(s->dev, msg->msg_iov[0].iov_base,
-					      msg->msg_iov[0].iov_len);
-			if (r >= 0) {
-				r = fix_msg(s, msg->msg_iov[0].iov_base, (size_t)r);
-				if (r == SKIP)
-					continue;
-				msg->msg_flags = 0;
-				from_kernel(msg);
-				return r;
-			}
-			if (r != -EMSGSIZE)
-				return r;
+	if (msg->msg_iovlen == 1 && !(flags & MSG_PEEK) && !atomic_load(&s->has_stash)) {
+		r = nlm_ops->dev_read(s->dev, msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len);
+		if (r >= 0) {
+			fix_msg(s, msg->msg_iov[0].iov_base, (size_t)r);
+			msg->msg_flags = 0;
+			from_kernel(msg);
+			return r;
 		}
-		pthread_mutex_lock(&s->lock);
-		if (!s->stash_len) {
-			r = stash_fill(s);
-			if (r < 0) {
-				pthread_mutex_unlock(&s->lock);
-				return r;
-			}
-			r = fix_msg(s, s->stash, (size_t)r);
-			if (r == SKIP) {
-				pthread_mutex_unlock(&s->lock);
-				continue;
-			}
-			s->stash_len = (size_t)r;
-			atomic_store(&s->has_stash, true);
-		}
-		r = stash_deliver(s, msg, flags);
-		pthread_mutex_unlock(&s->lock);
-		return r;
+		if (r != -EMSGSIZE)
+			return r;
 	}
+	pthread_mutex_lock(&s->lock);
+	if (!s->stash_len) {
+		r = stash_fill(s);
+		if (r < 0) {
+			pthread_mutex_unlock(&s->lock);
+			return r;
+		}
+		fix_msg(s, s->stash, (size_t)r);
+		s->stash_len = (size_t)r;
+		atomic_store(&s->has_stash, true);
+	}
+	r = stash_deliver(s, msg, flags);
+	pthread_mutex_unlock(&s->lock);
+	return r;
 }
 
 static int rcv_timeout_ms(struct nlm_sock *s)
@@ -245,14 +185,8 @@ ssize_t nlm_recvmsg(struct nlm_sock *s, struct msghdr *msg, int flags)
 
 	for (;;) {
 		struct pollfd p[2];
-		struct nlm_err e;
-		unsigned char buf[NLMSG_LENGTH(sizeof(struct nlmsgerr))];
 		ssize_t r;
 		int n, t;
-
-		if (atomic_load_explicit(&s->pend_lost, memory_order_relaxed) &&
-		    atomic_exchange(&s->pend_lost, false) && !atomic_load(&s->no_enobufs))
-			return fail(-ENOBUFS);
 
 		r = from_device(s, msg, flags & ~MSG_DONTWAIT);
 		if (r >= 0)
@@ -264,13 +198,6 @@ ssize_t nlm_recvmsg(struct nlm_sock *s, struct msghdr *msg, int flags)
 		}
 		if (r != -EAGAIN)
 			return fail(r);
-
-		/* A kept error whose marker found no room in the backlog. */
-		if (pending_pop(s, &e)) {
-			r = deliver(msg, flags, buf, error_msg(s, &e, buf));
-			from_kernel(msg);
-			return r;
-		}
 
 		r = REAL(recvmsg)(s->nl, msg, flags | MSG_DONTWAIT);
 		if (r >= 0 || errno != EAGAIN)
@@ -305,4 +232,26 @@ ssize_t nlm_recvmsg(struct nlm_sock *s, struct msghdr *msg, int flags)
 		if (!frames_only)
 			wait_ms = 1;
 	}
+}
+
+int nlm_so_error(struct nlm_sock *s, void *val, socklen_t *len)
+{
+	int err = 0;
+	socklen_t l = sizeof(err);
+	ssize_t r;
+
+	if (!val || !len || *len < (socklen_t)sizeof(int))
+		return REAL(getsockopt)(s->nl, SOL_SOCKET, SO_ERROR, val, len);
+	if (REAL(getsockopt)(s->nl, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+		return -1;
+	if (!err) {
+		/* A read of nothing: ENOBUFS once after an overrun (and POLLERR
+		 * ends), the backlog untouched; EMSGSIZE/EAGAIN say no error. */
+		r = nlm_ops->dev_read(s->dev, NULL, 0);
+		if (r == -ENOBUFS && !atomic_load(&s->no_enobufs))
+			err = ENOBUFS;
+	}
+	memcpy(val, &err, sizeof(err));
+	*len = sizeof(err);
+	return 0;
 }

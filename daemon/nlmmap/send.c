@@ -10,19 +10,14 @@
  * The call returns the whole length, as 4.5's sendmsg to the kernel did:
  * request errors come back as NLMSG_ERROR messages through recv().
  *
- * Errors nobody asked for: netlink answers every failed request with an
- * NLMSG_ERROR, with or without NLM_F_ACK; the device acknowledges only
- * NLM_F_ACK requests.  For a request that failed without it, the library
- * keeps the error (struct nlm_err, a fixed array: no allocation) and writes
- * a marker to the device, an NLMSG_NOOP with NLM_F_ACK and the socket's
- * cookie (not a request: the device does nothing but acknowledge it).  The
- * marker's acknowledgment takes its place in the device's read() backlog:
- * poll() reports it, and recv() hands out the kept error in its place, in
- * order with the COPY messages around it.
+ * Errors: netlink answered every failed request with an NLMSG_ERROR, with
+ * or without NLM_F_ACK, and with an RX ring each acknowledgment took a COPY
+ * frame.  The endpoint does both (NFQRING_ACKS_NETLINK, set at open): the
+ * library only ignores a request's error, as netlink's sendmsg did.
  *
  * The TX ring: sendto(fd, NULL, 0) / sendmsg without data is
  * NFQRING_TX_FLUSH, repeated past failed frames (4.5 went on after a
- * failed request too, reporting it as NLMSG_ERROR).  A frame whose nm_len
+ * failed request too; the endpoint has queued its NLMSG_ERROR).  A frame whose nm_len
  * does not fit the frame ends the flush with EINVAL, as in 4.5.  The result
  * is the bytes of the messages sent, read from the frames when the library
  * knows the mapping (mmap.c), else the number of frames.
@@ -38,53 +33,6 @@ static ssize_t fail(int err)
 {
 	errno = -err;
 	return -1;
-}
-
-bool nlm_pending_push(struct nlm_sock *s, const struct nlmsghdr *req, int error)
-{
-	bool kept = false;
-
-	pthread_mutex_lock(&s->lock);
-	if (s->pend_n == NLM_PENDING) {
-		atomic_store(&s->pend_lost, true);	/* the next recv(): ENOBUFS, as an overrun */
-	} else {
-		struct nlm_err *e = &s->pend[(s->pend_head + s->pend_n) % NLM_PENDING];
-
-		e->req = *req;
-		e->error = error;
-		s->pend_n++;
-		atomic_store(&s->pend_count, s->pend_n);
-		kept = true;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return kept;
-}
-
-void nlm_pending_mark(struct nlm_sock *s, unsigned int n)
-{
-	struct nlmsghdr marks[16];
-	unsigned int i, k;
-
-	/*
-	 * One write() for up to 16 markers.  The device processes the VALID
-	 * TX frames before any write(): the callers have flushed them already
-	 * (their errors would be the device's alone).  No room for a marker:
-	 * the error still comes out when the backlog is empty (recv.c), only
-	 * later than its place.
-	 */
-	while (n) {
-		k = n < 16 ? n : 16;
-		for (i = 0; i < k; i++)
-			marks[i] = (struct nlmsghdr){
-				.nlmsg_len = NLMSG_HDRLEN,
-				.nlmsg_type = NLMSG_NOOP,
-				.nlmsg_flags = NLM_F_ACK,
-				.nlmsg_seq = s->cookie_seq,
-				.nlmsg_pid = s->cookie_pid,
-			};
-		nlm_ops->dev_write(s->dev, marks, k * sizeof(marks[0]));
-		n -= k;
-	}
 }
 
 static bool queue_msg(const struct nlmsghdr *nlh)
@@ -119,9 +67,7 @@ static size_t frame_bytes(struct nlm_sock *s, uint32_t start, uint32_t n)
 ssize_t nlm_tx_flush(struct nlm_sock *s)
 {
 	uint32_t nr = s->tx.nm_frame_nr, rounds;
-	unsigned int marks = 0;
 	size_t bytes = 0;
-	ssize_t ret;
 
 	if (!nr)
 		return 0;
@@ -131,8 +77,6 @@ ssize_t nlm_tx_flush(struct nlm_sock *s)
 		struct nfqring_tx_result res = { .frame = UINT32_MAX };
 		uint32_t start = atomic_load(&s->tx_next) % nr;
 		struct nl_mmap_hdr *h;
-		struct nlmsghdr req = { 0 };
-		uint32_t len;
 		int r = nlm_ops->tx_flush(s->dev, &res);
 
 		if (r >= 0) {
@@ -140,38 +84,22 @@ ssize_t nlm_tx_flush(struct nlm_sock *s)
 			atomic_store(&s->tx_next, (start + (uint32_t)r) % nr);
 			break;
 		}
-		if (res.error == 0 || res.frame >= nr) {
-			ret = fail(r);	/* the call itself failed: EPERM, EFAULT */
-			goto out;
-		}
+		if (res.error == 0 || res.frame >= nr)
+			return fail(r);	/* the call itself failed: EPERM, EFAULT */
 		bytes += frame_bytes(s, start, res.processed);
 		atomic_store(&s->tx_next, (res.frame + 1) % nr);
 		h = nlm_tx_frame(s, res.frame);
-		len = h ? __atomic_load_n(&h->nm_len, __ATOMIC_RELAXED) : 0;
-		if (r == -EINVAL && h && len > tx_room(s)) {
-			ret = fail(-EINVAL);	/* 4.5: nm_len beyond the frame */
-			goto out;
-		}
-		if (h && len >= NLMSG_HDRLEN)
-			memcpy(&req, (unsigned char *)h + NFQRING_HDRLEN, sizeof(req));
-		/* With NLM_F_ACK the device has acknowledged it already. */
-		if ((!h || !(req.nlmsg_flags & NLM_F_ACK)) && nlm_pending_push(s, &req, r))
-			marks++;
+		/* 4.5: nm_len beyond the frame fails the call */
+		if (r == -EINVAL && h && __atomic_load_n(&h->nm_len, __ATOMIC_RELAXED) > tx_room(s))
+			return fail(-EINVAL);
+		/* Any other failure: its NLMSG_ERROR waits for recv(). */
 	}
-	ret = (ssize_t)bytes;
-out:
-	/* After the flush: a write() in the middle would flush the rest itself. */
-	if (marks) {
-		int e = errno;
-
-		nlm_pending_mark(s, marks);
-		errno = e;
-	}
-	return ret;
+	return (ssize_t)bytes;
 }
 
-/* The device processes VALID TX frames before any write(), and keeps
- * their errors to itself: flush them ourselves first when there are any. */
+/* The device processes VALID TX frames before any write() and stops at a
+ * failed one: flush them ourselves first, past failures, when there are
+ * any (the library's TX head stays in step). */
 static void flush_before_write(struct nlm_sock *s)
 {
 	struct nl_mmap_hdr *h;
@@ -183,17 +111,14 @@ static void flush_before_write(struct nlm_sock *s)
 		nlm_tx_flush(s);
 }
 
-/* One queue request to the device; 0, or -errno for the call itself. */
+/* One queue request to the device; 0, or -errno for the call itself (the
+ * request's own error comes back as an NLMSG_ERROR). */
 static int send_queue_msg(struct nlm_sock *s, const struct nlmsghdr *nlh)
 {
 	ssize_t r = nlm_ops->dev_write(s->dev, nlh, nlh->nlmsg_len);
 
-	if (r >= 0)
-		return 0;
 	if (r == -EFAULT || r == -EMSGSIZE)
 		return (int)r;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK) && nlm_pending_push(s, nlh, (int)r))
-		nlm_pending_mark(s, 1);
 	return 0;
 }
 

@@ -12,9 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "nlmmap.h"
@@ -82,20 +80,14 @@ static void hint_missing(int err)
 		"nfqring-nlmmap: " NFQRING_DEVICE " does not exist, so netlink mmap is not available "
 		"(NETLINK_RX_RING fails with ENOPROTOOPT). Install the nfqring module "
 		"('make dkms-install' in the nfqring sources) and load it: modprobe nfqring" :
+		err == -ENOPROTOOPT ?
+		"nfqring-nlmmap: the loaded nfqring module is older than this library (it cannot "
+		"acknowledge as netlink did), so netlink mmap is not available (NETLINK_RX_RING "
+		"fails with ENOPROTOOPT). Install the module from the same sources "
+		"('make dkms-install') and reload it: rmmod nfqring; modprobe nfqring" :
 		"nfqring-nlmmap: " NFQRING_DEVICE " exists but no module serves it, so netlink mmap "
 		"is not available (NETLINK_RX_RING fails with ENOPROTOOPT). Load the nfqring "
 		"module: modprobe nfqring");
-}
-
-static uint32_t cookie(void)
-{
-	uint32_t v;
-	struct timespec ts;
-
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == sizeof(v))
-		return v;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint32_t)ts.tv_nsec ^ ((uint32_t)ts.tv_sec << 12) ^ (uint32_t)getpid();
 }
 
 /* The checks after the capability and the copy.  ring: the state of that
@@ -164,8 +156,6 @@ static int set_ring_first(int fd, bool tx, const struct nl_mmap_req *req, int de
 	nlm_mark_internal(s->nl);
 	if (REAL(getsockopt)(s->nl, SOL_NETLINK, NETLINK_NO_ENOBUFS, &v, &l) == 0 && v)
 		atomic_store(&s->no_enobufs, true);
-	s->cookie_seq = cookie();
-	s->cookie_pid = cookie() | 0x80000000U;	/* never a process's portid */
 	if (tx)
 		s->tx = *req;
 	else
@@ -217,7 +207,7 @@ int nlm_set_ring(int fd, struct nlm_sock *s, int optname, const void *optval,
 	dev = nlm_ops->open_dev();
 	if (dev < 0) {
 		pthread_mutex_unlock(&nlm_setup_lock);
-		if (dev == -ENOENT || dev == -ENODEV || dev == -ENXIO) {
+		if (dev == -ENOENT || dev == -ENODEV || dev == -ENXIO || dev == -ENOPROTOOPT) {
 			hint_missing(dev);
 			/* exactly what this kernel says: ENOPROTOOPT */
 			return REAL(setsockopt)(fd, SOL_NETLINK, optname, optval, optlen);

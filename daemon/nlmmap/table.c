@@ -197,9 +197,6 @@ struct nlm_sock *nlm_sock_new(void)
 	atomic_store(&s->portid, 0);
 	atomic_store(&s->map, NULL);
 	atomic_store(&s->tx_next, 0);
-	s->pend_head = s->pend_n = 0;
-	atomic_store(&s->pend_count, 0);
-	atomic_store(&s->pend_lost, false);
 	s->next_free = NULL;
 	/* Last: a stale lookup that races us backs off on the slot check. */
 	atomic_store(&s->refs, 1);

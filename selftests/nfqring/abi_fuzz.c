@@ -25,6 +25,7 @@
  * stats, traffic (also GSO and IPv6), RX consumption, status scribbling,
  * close/reopen, a veth deleted with packets queued, a child that binds a
  * queue in its own namespace and exits, and an nft reload; and version 2:
+ * SET_ACKS (netlink's acknowledgments in COPY frames, or not, or junk),
  * SET_VERSION at any moment (2 before and after rings, again, back to 1,
  * versions the module does not speak), SET_WAKE and SET_STALL with edge
  * values, GET_WAKE_STATS, the control page mapped right and wrong,
@@ -2304,7 +2305,20 @@ static void op_ioctl(struct rng *r, unsigned int s, unsigned int variant)
 	int fd = slot_fd(s), ret;
 	unsigned long cmd;
 
-	switch (variant % 3) {
+	switch (variant % 4) {
+	case 3: {	/* SET_ACKS: netlink's acknowledgments (COPY frames) or not */
+		unsigned long mode = rnd(r, 4) ? rnd(r, 2) : 2 + rnd(r, 1000);
+
+		ret = ioctl(fd, NFQRING_SET_ACKS, mode);
+		if (ret == 0 && mode <= NFQRING_ACKS_NETLINK)
+			return;
+		if (ret != -1)
+			broken("SET_ACKS(%lu) returned %d", mode, ret);
+		/* EBUSY: a change while the endpoint has an RX ring */
+		expect_errno("SET_ACKS", errno,
+			     (mode > NFQRING_ACKS_NETLINK ? E(EINVAL) : E(EBUSY)) | E(EBADF));
+		return;
+	}
 	case 0: {	/* 1, or 2 for an endpoint that asked for it */
 		struct slot *sl = &slots[s % NSLOT];
 
@@ -2320,7 +2334,7 @@ static void op_ioctl(struct rng *r, unsigned int s, unsigned int variant)
 		return;
 	}
 	case 1:	/* our magic, a number or a size that is not ours */
-		cmd = rnd(r, 2) ? _IO(NFQRING_IOC_MAGIC, 9 + rnd(r, 246)) :
+		cmd = rnd(r, 2) ? _IO(NFQRING_IOC_MAGIC, 10 + rnd(r, 245)) :
 			_IOW(NFQRING_IOC_MAGIC, 1, uint32_t);
 		break;
 	default:	/* a known number with the wrong direction or size */

@@ -40,6 +40,7 @@ FIXTURE_SETUP(traffic)
 
 FIXTURE_TEARDOWN(traffic)
 {
+	race_delay("0,0,0,0,0,0");	/* a test build's windows, after a failed test too */
 	tep_close(&self->ep);
 	if (self->rcv >= 0)
 		close(self->rcv);
@@ -305,6 +306,209 @@ TEST_F(traffic, acks_go_to_read)
 	EXPECT_EQ(0, e->error);
 	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
 	EXPECT_EQ(-1, read(self->ep.fd, ack, sizeof(ack)));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+/* The NLMSG_ERROR of @nlh (@len bytes) is for @seq with @err. */
+static void is_ack(struct __test_metadata *_metadata, const void *nlh_, int len,
+		   uint32_t seq, int err)
+{
+	const struct nlmsghdr *nlh = nlh_;
+
+	ASSERT_EQ(NLMSG_SPACE(sizeof(struct nlmsgerr)), (unsigned int)len);
+	ASSERT_EQ(NLMSG_ERROR, nlh->nlmsg_type);
+	EXPECT_EQ(seq, nlh->nlmsg_seq);
+	EXPECT_EQ(err, ((struct nlmsgerr *)mnl_nlmsg_get_payload(nlh))->error);
+}
+
+/* The RX head frame holds the acknowledgment of @seq (VALID, in the frame);
+ * released. */
+static void frame_ack(struct __test_metadata *_metadata, struct tep *ep,
+		      uint32_t seq, int err)
+{
+	struct nl_mmap_hdr *h;
+
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(ep, &h));
+	is_ack(_metadata, (uint8_t *)h + NFQRING_HDRLEN, h->nm_len, seq, err);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+}
+
+/* A failing verdict (unknown id) with sequence number @seq. */
+static struct nlmsghdr *bad_verdict(char *buf, uint32_t seq)
+{
+	struct nlmsghdr *nlh = msg_verdict(buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT);
+
+	nlh->nlmsg_seq = seq;
+	return nlh;
+}
+
+/*
+ * NFQRING_ACKS_NETLINK (libnfqring-nlmmap's mode), as netlink_ack() with an
+ * RX ring in 3.10-4.5: failures acknowledged without NLM_F_ACK, each
+ * acknowledgment built in the RX head frame in ring order with the
+ * packets, a full ring losing it as an overrun.
+ */
+TEST_F(traffic, netlink_acks_take_frames)
+{
+	struct nfqring_tx_result res;
+	struct nfqring_stats st;
+	struct nlmsghdr *nlh;
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	char msg[4096];
+	int i, n;
+
+	EXPECT_EQ(-1, ioctl(self->ep.fd, NFQRING_SET_ACKS, 2));
+	EXPECT_EQ(EINVAL, errno);
+	/* Not with a ring already there: acks of the old mode have no frame. */
+	EXPECT_EQ(-1, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_REQUESTED));
+	tep_close(&self->ep);
+	ASSERT_EQ(0, tep_open(&self->ep));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(sysconf(_SC_PAGESIZE), 64, FRAME),
+			       ring_req(sysconf(_SC_PAGESIZE), 16, FRAME)));
+	ASSERT_EQ(0, tep_bind(&self->ep, 0, 0xffff));
+	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
+
+	/* A failure without NLM_F_ACK: acknowledged, in the head frame. */
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, bad_verdict(self->buf, 41)));
+	frame_ack(_metadata, &self->ep, 41, -ENOENT);
+	/* Success with NLM_F_ACK: the same; without: nothing at all. */
+	nlh = msg_cmd(self->buf, 0, NFQNL_CFG_CMD_PF_BIND);
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = 42;
+	EXPECT_EQ(0, tep_send(&self->ep, nlh));
+	frame_ack(_metadata, &self->ep, 42, 0);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_cmd(self->buf, 0, NFQNL_CFG_CMD_PF_BIND)));
+	EXPECT_EQ(0, tep_rx_next(&self->ep, &h));
+	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
+	EXPECT_EQ(EAGAIN, errno);
+
+	/* In ring order with packets: a packet, the ack, a big packet (COPY). */
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, bad_verdict(self->buf, 43)));
+	ASSERT_EQ(0, udp_send(1, 3000));
+	usleep(100000);
+	ASSERT_EQ(NFQRING_STATUS_VALID, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, tpkt_parse((uint8_t *)h + NFQRING_HDRLEN, h->nm_len, &p));
+	EXPECT_EQ(ID(1), p.id);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	frame_ack(_metadata, &self->ep, 43, -ENOENT);
+	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
+	n = read(self->ep.fd, msg, sizeof(msg));
+	ASSERT_EQ((int)h->nm_len, n);
+	ASSERT_EQ(0, tpkt_parse(msg, n, &p));
+	EXPECT_EQ(ID(2), p.id);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, ID(2), NF_ACCEPT)));
+	EXPECT_EQ(2, udp_count(self->rcv, 50));
+
+	/* A TX frame that fails: its acknowledgment too. */
+	ASSERT_EQ(0, tep_tx_put(&self->ep, bad_verdict(self->buf, 44)));
+	EXPECT_EQ(-ENOENT, tep_flush(&self->ep, &res));
+	frame_ack(_metadata, &self->ep, 44, -ENOENT);
+
+	/* 128 frames, 129 failures nobody reads: the last is lost, an overrun. */
+	for (i = 0; i < 129; i++)
+		EXPECT_EQ(-ENOENT, tep_send(&self->ep, bad_verdict(self->buf, 100 + i)));
+	EXPECT_EQ(POLLIN | POLLERR, tep_wait(&self->ep, 0) & (POLLIN | POLLERR));
+	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
+	EXPECT_EQ(ENOBUFS, errno);
+	EXPECT_EQ(0, tep_wait(&self->ep, 0) & POLLERR);
+	for (i = 0; i < 128; i++)
+		frame_ack(_metadata, &self->ep, 100 + i, -ENOENT);
+	EXPECT_EQ(0, tep_rx_next(&self->ep, &h));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_GET_STATS, &st));
+	EXPECT_EQ(1u, st.rx_overruns);
+	EXPECT_EQ(1u, st.rx_copy);		/* the big packet */
+	EXPECT_EQ(0u, st.backlog_bytes);
+}
+
+/*
+ * NFQRING_ACKS_NETLINK with frames too small for an acknowledgment (36
+ * bytes; 32 of room here): the frame is marked COPY and read() returns it,
+ * as netlink_ack() fell back to a COPY frame.  And the read() backlog is
+ * emptied when the RX ring is set, as netlink purged its receive queue: an
+ * acknowledgment queued before any ring cannot answer the ring's first
+ * COPY frame.
+ */
+TEST_F(traffic, netlink_acks_copy_and_set_up_empties_backlog)
+{
+	struct nl_mmap_hdr *h;
+	struct tpkt p;
+	char msg[4096];
+	int n;
+
+	tep_close(&self->ep);
+	ASSERT_EQ(0, tep_open(&self->ep));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
+	/* No ring yet: the acknowledgment waits for read(). */
+	EXPECT_EQ(-ENODEV, tep_send(&self->ep, bad_verdict(self->buf, 50)));	/* no queue bound */
+	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(sysconf(_SC_PAGESIZE), 4,
+						   NFQRING_HDRLEN + 32),
+			       ring_req(sysconf(_SC_PAGESIZE), 1, FRAME)));
+	ASSERT_EQ(0, tep_bind(&self->ep, 0, 0xffff));
+	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
+	EXPECT_EQ(EAGAIN, errno);
+
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, bad_verdict(self->buf, 51)));
+	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
+	n = read(self->ep.fd, msg, sizeof(msg));
+	is_ack(_metadata, msg, n, 51, -ENOENT);
+	EXPECT_EQ((int)h->nm_len, n);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	/* every packet is COPY in frames this small: its own message next */
+	ASSERT_EQ(0, udp_send(1, 64));
+	ASSERT_NE(0, tep_wait(&self->ep, 2000));
+	ASSERT_EQ(NFQRING_STATUS_COPY, tep_rx_next(&self->ep, &h));
+	n = read(self->ep.fd, msg, sizeof(msg));
+	ASSERT_EQ((int)h->nm_len, n);
+	ASSERT_EQ(0, tpkt_parse(msg, n, &p));
+	EXPECT_EQ(ID(1), p.id);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0,
+						     p.id, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
+static void *read_bad_buffer(void *arg)
+{
+	struct tep *ep = arg;
+
+	/* takes the message, waits in the window, then fails with EFAULT */
+	return (void *)(long)read(ep->fd, (void *)8, 4096);
+}
+
+/*
+ * Test build, NFQRING_ACKS_NETLINK: a read() into a bad buffer holds a
+ * message from the backlog while the RX ring is set up, which empties the
+ * backlog.  When the copy fails, the message is as stale as the rest: it
+ * must not be put back to answer the new ring's first COPY frame.
+ */
+TEST_F(traffic, netlink_acks_stale_message_not_put_back)
+{
+	char msg[4096];
+	pthread_t t;
+
+	tep_close(&self->ep);
+	ASSERT_EQ(0, tep_open(&self->ep));
+	ASSERT_EQ(0, ioctl(self->ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	EXPECT_EQ(-ENODEV, tep_send(&self->ep, bad_verdict(self->buf, 60)));	/* no queue bound */
+	if (!race_delay("0,0,0,0,0,300000"))
+		SKIP(return, "not a test build (make module-test)");
+	ASSERT_EQ(0, pthread_create(&t, NULL, read_bad_buffer, &self->ep));
+	usleep(100000);		/* the reader holds the acknowledgment now */
+	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(sysconf(_SC_PAGESIZE), 4, FRAME),
+			       ring_req(sysconf(_SC_PAGESIZE), 1, FRAME)));
+	pthread_join(t, NULL);
+	race_delay("0,0,0,0,0,0");
+	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
 	EXPECT_EQ(EAGAIN, errno);
 }
 

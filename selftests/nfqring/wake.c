@@ -1015,6 +1015,60 @@ TEST_F_TIMEOUT(wake, new_ring_sequences_after_unbind_race, 60)
 	EXPECT_EQ(1, proc_stat("flushed"));
 }
 
+static void *bad_verdict_later(void *arg)
+{
+	struct tep *ep = arg;
+	char buf[256];
+
+	/* queue 0 is not bound: fails, and the failure is acknowledged */
+	tep_send(ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT));
+	return NULL;
+}
+
+/*
+ * Test build: NFQRING_ACKS_NETLINK, an acknowledgment between its frame and
+ * its sequence number while the RX ring is set up again.  Set-up must wait
+ * for it (both hold tx_mutex): else the new ring's sequences start equal and
+ * the old ring's acknowledgment then moves rx_prod, and poll() reports a
+ * frame that is not there for ever.
+ */
+TEST(ack_during_ring_set_up)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct nl_mmap_req rx = ring_req(4096, 4, FRAME);
+	struct nfqring_ctrl *c = NULL;
+	struct tep ep;
+	pthread_t t;
+	int rcv = -1;
+
+	ASSERT_EQ(0, queue_and_endpoint(&rcv, &ep));
+	ASSERT_EQ(0, ioctl(ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	ASSERT_EQ(NFQRING_ABI_VERSION_2, ioctl(ep.fd, NFQRING_SET_VERSION,
+					       NFQRING_ABI_VERSION_2));
+	ASSERT_EQ(0, tep_rings(&ep, rx, ring_req(4096, 2, FRAME)));
+	c = ctrl_map(ep.fd);
+	ASSERT_NE(NULL, c);
+	if (!race_delay("0,0,0,0,300000"))
+		SKIP(goto out, "not a test build (make module-test)");
+	ASSERT_EQ(0, pthread_create(&t, NULL, bad_verdict_later, &ep));
+	usleep(100000);		/* the acknowledgment is in the window now */
+	munmap(ep.map, ep.map_len);
+	ep.map = NULL;
+	EXPECT_EQ(0, ioctl(ep.fd, NFQRING_SET_RX_RING, &rx));
+	pthread_join(t, NULL);
+	race_delay("0,0,0,0,0");
+	TH_LOG("rx_prod %u rx_cons %u", ld(&c->rx_prod), ld(&c->rx_cons));
+	EXPECT_EQ(ld(&c->rx_prod), ld(&c->rx_cons));
+	pfd.fd = ep.fd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+out:
+	race_delay("0,0,0,0,0");
+	if (c)
+		munmap(c, NFQRING_CTRL_SIZE);
+	tep_close(&ep);
+	close(rcv);
+}
+
 /*
  * Both timers armed, then the endpoint closed and the module unloaded
  * before they would fire: nothing runs afterwards (a debug kernel would

@@ -4,10 +4,14 @@
  * for the netlink mmap API of Linux 3.10-4.5, against <linux/netlink.h> and
  * <linux/netfilter/nfnetlink_queue.h> alone: one NETLINK_NETFILTER socket,
  * an RX and a TX ring set with setsockopt(SOL_NETLINK), one mmap() of both,
- * BIND and PARAMS configuration acknowledged through recv(), poll(), VALID
- * frames read in place, COPY frames through recv(), verdicts written into
- * TX frames and sent with sendto(fd, NULL, 0).  It knows nothing of
- * nfqring: run it under nfqring-nlmmap(1).
+ * BIND and PARAMS configuration acknowledged, poll(), VALID frames read in
+ * place, COPY frames through recv(), verdicts written into TX frames and
+ * sent with sendto(fd, NULL, 0).  As 4.5 required of a socket with an RX
+ * ring, every message - packets, acknowledgments, errors - comes through
+ * the ring: built in a VALID frame, or, too big for one, announced by a
+ * COPY frame and read with recv() then, and only then (the loop of
+ * Documentation/networking/netlink_mmap.txt).  It knows nothing of nfqring: run it under
+ * nfqring-nlmmap(1).
  *
  *   old_nfq_mmap [-q QUEUE]... [-c COUNT] [-f FRAME_SIZE] [-n FRAMES] [-b] [-t SECONDS]
  *       judges COUNT packets (default 100) of the queues (default 0): UDP
@@ -55,7 +59,7 @@ static struct ring rx, tx;
 static size_t map_len;
 static uint32_t seq = 1;
 static struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-static unsigned long judged, accepted, dropped, copied, batches, errors, copy_credit;
+static unsigned long judged, accepted, dropped, copied, batches, errors, acks_in_frames;
 static bool batch_mode;
 #define MAXQ 4
 static uint16_t queues[MAXQ];
@@ -112,23 +116,89 @@ static void put_attr(struct nlmsghdr *nlh, uint16_t type, const void *data, uint
 	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLA_ALIGN(a->nla_len);
 }
 
-/* Waits for the acknowledgment of seq s: its error (0: done), or -ETIMEDOUT. */
+static void handle(const struct nlmsghdr *nlh, size_t len);
+
+/* The socket with the rings (wait_ack() on another one reads with recv()). */
+static int ring_fd = -1;
+
+/* The acknowledgment the ring walk looks for (seq 0: none), and its error. */
+static uint32_t ack_seq;
+static bool ack_got;
+static int ack_err;
+
+/* A message from a frame or from recv(): the awaited acknowledgment, or
+ * anything else for handle(). */
+static void take(const struct nlmsghdr *nlh, size_t len)
+{
+	if (len >= NLMSG_HDRLEN && nlh->nlmsg_type == NLMSG_ERROR)
+		acks_in_frames++;	/* with an RX ring every message has a frame */
+	if (ack_seq && len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)) &&
+	    nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_seq == ack_seq) {
+		ack_err = ((const struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+		ack_got = true;
+		return;
+	}
+	handle(nlh, len);
+}
+
+/* Every frame that is ready, in ring order; the number taken. */
+static int rx_burst(void)
+{
+	int n = 0;
+
+	for (;;) {
+		struct nl_mmap_hdr *h = frame(&rx, rx.head);
+		unsigned int status = __atomic_load_n(&h->nm_status, __ATOMIC_ACQUIRE);
+
+		if (status == NL_MMAP_STATUS_VALID) {
+			if (h->nm_len)	/* 0: a frame the kernel could not fill */
+				take((const void *)((unsigned char *)h + NL_MMAP_HDRLEN), h->nm_len);
+		} else if (status == NL_MMAP_STATUS_COPY) {
+			/* its message waits in the socket's receive queue */
+			ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+			if (r < 0) {
+				fprintf(stderr, "old_nfq_mmap: recv for a COPY frame: %s\n", strerror(errno));
+				errors++;
+			} else {
+				if (((const struct nlmsghdr *)buf)->nlmsg_type != NLMSG_ERROR)
+					copied++;	/* a packet too big for its frame */
+				take((const void *)buf, (size_t)r);
+			}
+		} else {
+			break;
+		}
+		__atomic_store_n(&h->nm_status, NL_MMAP_STATUS_UNUSED, __ATOMIC_RELEASE);
+		rx.head = (rx.head + 1) % rx.frame_nr;
+		n++;
+	}
+	return n;
+}
+
+/* Waits for the acknowledgment of seq s, walking the RX ring (where it
+ * comes as a COPY frame): its error (0: done), or -ETIMEDOUT. */
 static int wait_ack(uint32_t s)
 {
-	for (int tries = 0; tries < 50; tries++) {
+	ack_seq = s;
+	ack_got = false;
+	for (int tries = 0; tries < 50 && !ack_got; tries++) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
 
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0)
-			continue;
-		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
-			if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_seq == s)
-				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+		if (fd == ring_fd) {
+			if (rx_burst() || ack_got)
+				continue;
+			poll(&p, 1, 100);
+		} else if (poll(&p, 1, 100) > 0) {
+			/* a plain netlink socket (no rings): recv() */
+			ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+			for (struct nlmsghdr *h = (void *)buf; n > 0 && NLMSG_OK(h, (size_t)n);
+			     h = NLMSG_NEXT(h, n))
+				take(h, (size_t)h->nlmsg_len);
+		}
 	}
-	return -ETIMEDOUT;
+	ack_seq = 0;
+	return ack_got ? ack_err : -ETIMEDOUT;
 }
 
 static int config_cmd(uint16_t queue, uint8_t cmd, uint16_t pf)
@@ -275,47 +345,6 @@ static void flush(void)
 	batches++;
 }
 
-/* Every frame that is ready, in ring order; the number handled. */
-static int rx_burst(void)
-{
-	int n = 0;
-
-	for (;;) {
-		struct nl_mmap_hdr *h = frame(&rx, rx.head);
-		unsigned int status = __atomic_load_n(&h->nm_status, __ATOMIC_ACQUIRE);
-
-		if (status == NL_MMAP_STATUS_VALID) {
-			if (h->nm_len)	/* 0: a frame the kernel could not fill */
-				handle((const void *)((unsigned char *)h + NL_MMAP_HDRLEN), h->nm_len);
-		} else if (status == NL_MMAP_STATUS_COPY) {
-			copied++;
-			if (copy_credit) {
-				copy_credit--;	/* its message came already */
-			} else {
-				unsigned long before = judged;
-
-				/* errors may come first: read until the packet */
-				while (judged == before) {
-					ssize_t r = recv(fd, buf, sizeof(buf), 0);
-
-					if (r < 0) {
-						fprintf(stderr, "old_nfq_mmap: recv for a COPY frame: %s\n", strerror(errno));
-						errors++;
-						break;
-					}
-					handle((const void *)buf, (size_t)r);
-				}
-			}
-		} else {
-			break;
-		}
-		__atomic_store_n(&h->nm_status, NL_MMAP_STATUS_UNUSED, __ATOMIC_RELEASE);
-		rx.head = (rx.head + 1) % rx.frame_nr;
-		n++;
-	}
-	return n;
-}
-
 static int open_rings(unsigned int frame_size, unsigned int frames)
 {
 	struct sockaddr_nl me = { .nl_family = AF_NETLINK };
@@ -341,6 +370,7 @@ static int open_rings(unsigned int frame_size, unsigned int frames)
 		exit(1);
 	}
 	tx.base = rx.base + (size_t)rx.block_size * (rx.frame_nr / rx.per_block);
+	ring_fd = fd;
 	return 0;
 }
 
@@ -416,6 +446,7 @@ static int error_checks(bool with_other)
 	if (rx.base == MAP_FAILED)
 		return 1;
 	tx.base = rx.base + 2 * 4096;
+	ring_fd = fd;
 	e = ring_err(NETLINK_RX_RING, 0, 0, 0, 0);
 	check(e == EBUSY, "RX tear-down while mapped: EBUSY", e);
 	e = ring_err(NETLINK_TX_RING, 4096, 1, 1024, 4);
@@ -432,11 +463,58 @@ static int error_checks(bool with_other)
 	e = config_cmd(5, NFQNL_CFG_CMD_BIND, AF_INET);
 	check(e == -EBUSY, "BIND queue 5 again: EBUSY", e);
 
+	/* Acknowledgments take RX frames: five with a ring of four lose the
+	 * last one, an overrun, which SO_ERROR reports once (4.5's sk_err). */
+	{
+		struct nfqnl_msg_config_params pp = { .copy_range = htonl(0xffff),
+						      .copy_mode = NFQNL_COPY_PACKET };
+		uint32_t first = seq;
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		socklen_t l = sizeof(e);
+		int got = 0, in_order = 1;
+
+		for (int i = 0; i < 5; i++) {
+			nlh = put_hdr(m, NFQNL_MSG_CONFIG, NLM_F_ACK, 5);
+			put_attr(nlh, NFQA_CFG_PARAMS, &pp, sizeof(pp));
+			sendto(fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
+		}
+		poll(&pfd, 1, 1000);
+		/* (-E: the host tests' fake device cannot say POLLERR) */
+		if (with_other)
+			check(pfd.revents & POLLERR, "five acknowledgments, four RX frames: POLLERR",
+			      pfd.revents);
+		e = 0;
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l);
+		check(e == ENOBUFS, "... SO_ERROR: ENOBUFS", e);
+		e = 0;
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l);
+		pfd.revents = 0;
+		poll(&pfd, 1, 0);
+		check(e == 0 && !(pfd.revents & POLLERR), "... once: then 0, and no POLLERR", e);
+		for (;;) {
+			struct nlmsghdr *a = (void *)((unsigned char *)frame(&rx, rx.head) + NL_MMAP_HDRLEN);
+
+			h = frame(&rx, rx.head);
+			if (__atomic_load_n(&h->nm_status, __ATOMIC_ACQUIRE) != NL_MMAP_STATUS_VALID)
+				break;
+			/* 4.5's netlink_ack() built it in the frame */
+			if (h->nm_len < NLMSG_HDRLEN || a->nlmsg_type != NLMSG_ERROR ||
+			    a->nlmsg_seq != first + got)
+				in_order = 0;
+			__atomic_store_n(&h->nm_status, NL_MMAP_STATUS_UNUSED, __ATOMIC_RELEASE);
+			rx.head = (rx.head + 1) % rx.frame_nr;
+			got++;
+		}
+		check(got == 4 && in_order, "... four frames, each with its acknowledgment, in order", got);
+		e = recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0 ? errno : 0;
+		check(e == EAGAIN, "... the fifth was lost: nothing more to read", e);
+	}
+
 	verdict(NFQNL_MSG_VERDICT, 5, 12345, NF_ACCEPT, 0, &s);
 	e = sendto(fd, NULL, 0, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 ? errno : 0;
 	check(e == 0, "verdict for no packet in a TX frame: the flush succeeds", e);
 	e = next_error(s);
-	check(e == -ENOENT, "... and recv() gets its NLMSG_ERROR: ENOENT", e);
+	check(e == -ENOENT, "... and an RX frame brings its NLMSG_ERROR: ENOENT", e);
 
 	nlh = put_hdr(m, NFQNL_MSG_VERDICT, 0, 5);
 	{
@@ -447,7 +525,7 @@ static int error_checks(bool with_other)
 	e = sendto(fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) == (ssize_t)nlh->nlmsg_len ? 0 : errno;
 	check(e == 0, "verdict for no packet by sendto(), no NLM_F_ACK: sent", e);
 	e = next_error(nlh->nlmsg_seq);
-	check(e == -ENOENT, "... and recv() gets its NLMSG_ERROR anyway: ENOENT", e);
+	check(e == -ENOENT, "... and an RX frame brings its NLMSG_ERROR anyway: ENOENT", e);
 
 	h = frame(&tx, tx.head);
 	h->nm_len = tx.frame_size;	/* more than the frame holds */
@@ -550,24 +628,12 @@ int main(int argc, char **argv)
 				errors++;
 			}
 		}
-		if (!rx_burst()) {
-			/* readable without a frame: a message (an error) waits */
-			ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-			if (r > 0) {
-				unsigned long before = judged;
-
-				handle((const void *)buf, (size_t)r);
-				if (judged != before)
-					copy_credit++;	/* a COPY frame's message, ahead of its frame */
-			}
-		} else {
+		if (rx_burst())
 			flush();
-		}
 	}
 	flush();
-	printf("judged %lu accepted %lu dropped %lu copy %lu batches %lu errors %lu\n",
-	       judged, accepted, dropped, copied, batches, errors);
+	printf("judged %lu accepted %lu dropped %lu copy %lu batches %lu errors %lu acks-in-frames %lu\n",
+	       judged, accepted, dropped, copied, batches, errors, acks_in_frames);
 	munmap(rx.base, map_len);
 	close(fd);
 	return judged == count && !errors ? 0 : 1;

@@ -10,7 +10,16 @@
 #     smaller than some packets, verdict batches, two queues on one socket);
 #   - the same client's checks of the transport's errors (old_nfq_mmap -e);
 #   - a libnetfilter_queue program and Debian's nf-queue example under the
-#     wrapper, which never ask for rings: nothing changes for them.
+#     wrapper, which never ask for rings: nothing changes for them;
+#   - indep/nfq_mmap_client, a second old-API client written by another
+#     author without seeing the library (indep/README.md), driven by
+#     indep_drive: ENOPROTOOPT without the wrapper; with it every packet
+#     judged and the receivers' counts balance for verdicts in TX frames,
+#     sendto verdicts, batches, acks, COPY with frames smaller than some
+#     packets (1500 bytes: not a divisor of the block), an RX-only ring and
+#     two queues; bad geometry refused with EINVAL as 4.5 did.  The same
+#     again with its CONFIG requests sent without NLM_F_ACK (-A), and a
+#     ring overrun that must be reported through SO_ERROR as in 4.5.
 # Each scenario runs in its own network namespace.  nfqring is unloaded at
 # the end.
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -18,6 +27,8 @@ BIN=${NFQR_BIN:-$TOP/build/selftests/nlmmap}
 WRAP=$TOP/daemon/build/nfqring-nlmmap
 CLIENT=$BIN/old_nfq_mmap
 DRIVE=$BIN/nlm_drive
+INDEP=$BIN/nfq_mmap_client
+IDRIVE=$BIN/indep_drive
 
 n=0
 failed=0
@@ -85,7 +96,7 @@ NFT
 }
 
 echo "TAP version 13"
-echo "1..12"
+echo "1..33"
 echo "# kernel $(uname -r)"
 KMSG_MARK=$(dmesg | wc -l)
 
@@ -115,6 +126,60 @@ run "a libnetfilter_queue program under the wrapper: unchanged" 0 \
 	"$DRIVE" -n 100 -- "$WRAP" "$BIN/lnfq_count" 100
 nf_queue_example
 tap $? "Debian's nf-queue under the wrapper: unchanged"
+
+# indep/nfq_mmap_client: built once, run unchanged, every run ends with its
+# summary line; -d D drops the datagrams indep_drive marks 'D'.
+[ -x "$INDEP" ] && [ -x "$IDRIVE" ]
+tap $? "independent client built (make -C selftests/nlmmap)"
+indep_fails_with() {	# indep_fails_with MESSAGE COMMAND...: exit 1, MESSAGE on stderr
+	local want=$1 out rc
+	shift
+	out=$(timeout -k 10 "${RUN_TIMEOUT:-90}" unshare -n "$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+	[ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -q "$want"
+}
+indep_fails_with "setsockopt(NETLINK_RX_RING): Protocol not available" "$INDEP" -c 10 -w 5
+tap $? "independent client without the wrapper: setsockopt fails with ENOPROTOOPT"
+run "independent client: verdicts in TX frames, flushed by sendto(fd, NULL, 0)" 0 \
+	"$IDRIVE" -n 300 -- "$WRAP" "$INDEP" -c 300 -w 20 -d D
+run "independent client: verdicts with sendto, TX ring set up but unused" 0 \
+	"$IDRIVE" -n 300 -- "$WRAP" "$INDEP" -c 300 -w 20 -d D -t sendto
+run "independent client: batches in TX frames, an ack for every verdict" 0 \
+	"$IDRIVE" -K -n 400 -- "$WRAP" "$INDEP" -c 400 -w 20 -d D -b -a
+run "independent client: batches with sendto" 0 \
+	"$IDRIVE" -n 400 -- "$WRAP" "$INDEP" -c 400 -w 20 -d D -b -t sendto
+run "independent client: 1500-byte frames, COPY for 3000-byte datagrams" 0 \
+	"$IDRIVE" -m -C -n 300 -- "$WRAP" "$INDEP" -c 300 -w 20 -d D -f 1500
+run "independent client: RX ring only, 1024-byte frames, COPY, sendto verdicts" 0 \
+	"$IDRIVE" -m -C -n 300 -- "$WRAP" "$INDEP" -c 300 -w 20 -d D -o -f 1024
+run "independent client: two queues on one socket" 0 \
+	"$IDRIVE" -2 -n 300 -- "$WRAP" "$INDEP" -c 300 -w 20 -d D -q 0,1
+run "independent client: two queues, batches, COPY, acks" 0 \
+	"$IDRIVE" -2 -m -C -K -n 300 -- "$WRAP" "$INDEP" -c 300 -w 20 -d D -q 0,1 -b -a -f 1024
+indep_fails_with "setsockopt(NETLINK_RX_RING): Invalid argument" "$WRAP" "$INDEP" -c 1 -w 5 -f 16
+tap $? "independent client: a frame smaller than NL_MMAP_HDRLEN is EINVAL, as in 4.5"
+indep_fails_with "setsockopt(NETLINK_RX_RING): Invalid argument" "$WRAP" "$INDEP" -c 1 -w 5 -s 6000
+tap $? "independent client: a block size not a multiple of the page is EINVAL, as in 4.5"
+# -A: CONFIG without NLM_F_ACK, as libmnl's nf-queue example configured
+run "independent client -A: verdicts in TX frames" 0 \
+	"$IDRIVE" -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D
+run "independent client -A: verdicts with sendto" 0 \
+	"$IDRIVE" -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D -t sendto
+run "independent client -A: batches in TX frames" 0 \
+	"$IDRIVE" -n 400 -- "$WRAP" "$INDEP" -A -c 400 -w 20 -d D -b
+run "independent client -A: batches with sendto" 0 \
+	"$IDRIVE" -n 400 -- "$WRAP" "$INDEP" -A -c 400 -w 20 -d D -b -t sendto
+run "independent client -A: 1500-byte frames, COPY for 3000-byte datagrams" 0 \
+	"$IDRIVE" -m -C -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D -f 1500
+run "independent client -A: RX ring only, 1024-byte frames, COPY, sendto verdicts" 0 \
+	"$IDRIVE" -m -C -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D -o -f 1024
+run "independent client -A: two queues, batches, COPY" 0 \
+	"$IDRIVE" -2 -m -C -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D -q 0,1 -b -f 1024
+run "independent client -A: an ack for every verdict, COPY frames among them" 0 \
+	"$IDRIVE" -m -C -K -n 300 -- "$WRAP" "$INDEP" -A -c 300 -w 20 -d D -a -f 1024
+run "independent client -A: a 2-frame ring overruns, SO_ERROR says ENOBUFS" 0 \
+	"$IDRIVE" -O -n 600 -- "$WRAP" "$INDEP" -A -w 3 -d D -n 1
 
 problems=$(dmesg | tail -n "+$((KMSG_MARK + 1))" |
 	grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|possible (circular|recursive) locking|general protection' || true)

@@ -49,6 +49,9 @@ void fake_push(const void *msg, size_t len)
 		readable(fake.last_dev, true);
 }
 
+static struct nl_mmap_hdr *ring_frame(const struct nl_mmap_req *r, unsigned char *base,
+				       unsigned int i);
+
 static void ack(const struct nlmsghdr *req, int error)
 {
 	struct {
@@ -61,6 +64,32 @@ static void ack(const struct nlmsghdr *req, int error)
 		.e = { .error = error, .msg = *req },
 	};
 
+	/* NFQRING_ACKS_NETLINK: with an RX ring the acknowledgment takes its
+	 * head frame, built in it (COPY when the frame is too small); none
+	 * free: lost, an overrun. */
+	if (fake.map && fake.rx.nm_block_nr) {
+		struct nl_mmap_hdr *h = ring_frame(&fake.rx, fake.map, fake.rx_head);
+		bool fits = sizeof(a) <= fake.rx.nm_frame_size - NFQRING_HDRLEN;
+
+		if (__atomic_load_n(&h->nm_status, __ATOMIC_ACQUIRE) != NL_MMAP_STATUS_UNUSED ||
+		    (!fits && fake.n == FD_MAX_MSGS)) {
+			fake.read_error = -ENOBUFS;
+			fake.lost_acks++;
+			readable(fake.last_dev, true);
+			return;
+		}
+		h->nm_len = sizeof(a);
+		fake.rx_head = (fake.rx_head + 1) % fake.rx.nm_frame_nr;
+		if (fits)
+			memcpy((unsigned char *)h + NFQRING_HDRLEN, &a, sizeof(a));
+		else
+			fake_push(&a, sizeof(a));
+		__atomic_store_n(&h->nm_status, fits ? NL_MMAP_STATUS_VALID : NL_MMAP_STATUS_COPY,
+				 __ATOMIC_RELEASE);
+		readable(fake.last_dev, true);
+		fake.ack_frames++;
+		return;
+	}
 	fake_push(&a, sizeof(a));
 }
 
@@ -171,7 +200,7 @@ static int k_process_msgs(const unsigned char *buf, size_t len, size_t *done)
 			break;
 		}
 		err = k_process(nlh);
-		if (nlh->nlmsg_flags & NLM_F_ACK)
+		if ((nlh->nlmsg_flags & NLM_F_ACK) || err)
 			ack(nlh, err);
 		if (err)
 			break;
@@ -225,6 +254,15 @@ static int f_tx_flush_locked(int dev, struct nfqring_tx_result *res)
 		int i = fake.flush_i++;
 
 		*res = fake.flush_res[i];
+		/* a failed frame's request gets its NLMSG_ERROR, as the module's */
+		if (fake.flush_ret[i] < 0 && res->error && fake.map && res->frame < fake.tx.nm_frame_nr) {
+			struct nl_mmap_hdr *h = ring_frame(&fake.tx, tx_base(), res->frame);
+			struct nlmsghdr req = { 0 };
+
+			if (h->nm_len >= NLMSG_HDRLEN && h->nm_len <= fake.tx.nm_frame_size - NFQRING_HDRLEN)
+				memcpy(&req, (unsigned char *)h + NFQRING_HDRLEN, sizeof(req));
+			ack(&req, res->error);
+		}
 		return fake.flush_ret[i];
 	}
 	memset(res, 0, sizeof(*res));
@@ -258,13 +296,11 @@ static ssize_t f_dev_read_locked(int dev, void *buf, size_t len)
 	return (ssize_t)l;
 }
 
-/* One message: a queue request fails for queue FD_BAD_QUEUE; anything
- * else of the queue subsystem works; the rest is refused as the device
- * does (EINVAL).  NLM_F_ACK gets an acknowledgment. */
 /* Every message of the buffer, as the device: a queue request fails for
  * queue FD_BAD_QUEUE (or as kernel mode judges it), anything else of the
  * queue subsystem works, other subsystems are refused (EINVAL).  NLM_F_ACK
- * gets an acknowledgment; the first failure ends the buffer. */
+ * and every failure get an acknowledgment (NFQRING_ACKS_NETLINK, which the
+ * library sets); the first failure ends the buffer. */
 static ssize_t f_dev_write_locked(int dev, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
@@ -293,7 +329,7 @@ static ssize_t f_dev_write_locked(int dev, const void *buf, size_t len)
 			err = -EINVAL;
 		else if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*g)) && ntohs(g->res_id) == FD_BAD_QUEUE)
 			err = -ENOENT;
-		if (nlh->nlmsg_flags & NLM_F_ACK)
+		if ((nlh->nlmsg_flags & NLM_F_ACK) || err)
 			ack(nlh, err);
 		if (err)
 			break;

@@ -48,6 +48,7 @@ struct fake_dev {
 		uint32_t seq;			/* the datagram's number */
 	} pkts[FD_PKTS];
 	int npkts, verdicts, double_verdicts;
+	int ack_frames, lost_acks;	/* acknowledgments in RX frames, lost */
 };
 
 extern struct fake_dev fake;

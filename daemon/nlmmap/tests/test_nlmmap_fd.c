@@ -53,6 +53,9 @@ static void test_missing_device(void)
 	is_int(live(), 0, "no device: nothing tracked");
 	fake.open_error = -ENODEV;
 	is_int(ring(fd, NETLINK_TX_RING, 4096, 1, 4096, 1), ENOPROTOOPT, "module not loaded: ENOPROTOOPT");
+	fake.open_error = -ENOPROTOOPT;	/* a module without NFQRING_SET_ACKS */
+	is_int(RX_OK(fd), ENOPROTOOPT, "module older than the library: ENOPROTOOPT");
+	ok(is_socket(fd), "... the descriptor is still the socket");
 	fake.open_error = -EACCES;
 	is_int(RX_OK(fd), EPERM, "device refused: EPERM, as without CAP_NET_ADMIN");
 	close(fd);

@@ -228,7 +228,7 @@ struct nfqring_tx_result {
 struct nfqring_stats {
 	__u64	rx_frames;	/* frames published VALID */
 	__u64	rx_copy;	/* messages sent as COPY (too big for a frame) */
-	__u64	rx_overruns;	/* packets that found the RX head frame busy */
+	__u64	rx_overruns;	/* messages that found the RX head frame busy */
 	__u64	backlog_msgs;	/* messages queued for read() */
 	__u64	backlog_drops;	/* messages the full read() backlog refused */
 	__u64	tx_frames;	/* TX frames processed */
@@ -339,5 +339,30 @@ struct nfqring_wake_stats {
 #define NFQRING_SET_WAKE	_IOWR(NFQRING_IOC_MAGIC, 6, struct nfqring_wake)
 #define NFQRING_SET_STALL	_IOW(NFQRING_IOC_MAGIC, 7, struct nfqring_stall)
 #define NFQRING_GET_WAKE_STATS	_IOR(NFQRING_IOC_MAGIC, 8, struct nfqring_wake_stats)
+/*
+ * How requests written to the endpoint (write(), TX frames) are acknowledged
+ * (argument by value):
+ *   NFQRING_ACKS_REQUESTED  the default: an NLMSG_ERROR through read() for a
+ *                           request with NLM_F_ACK, none otherwise;
+ *   NFQRING_ACKS_NETLINK    as a netlink socket with an RX ring (3.10-4.5):
+ *                           a failed request is acknowledged with or without
+ *                           NLM_F_ACK, and while there is an RX ring each
+ *                           acknowledgment takes the RX head frame: built in
+ *                           it (VALID) when it fits, else marked COPY with
+ *                           the message for read(); no free frame (or no
+ *                           memory): lost, and an overrun reported (POLLERR,
+ *                           ENOBUFS).  Setting an RX ring empties the read()
+ *                           backlog, as netlink emptied its receive queue.
+ * EINVAL for another value; EBUSY for a change while there is an RX ring.
+ * Unlike netlink, a write() still stops at its first failed message and a
+ * flush at its first failed frame (libnfqring-nlmmap, which sets NETLINK,
+ * writes one message at a time and flushes again), a control message
+ * (type below NLMSG_MIN_TYPE) is refused with EINVAL rather than skipped,
+ * and acknowledgments do not echo the request (NLM_F_CAPPED, as with
+ * NETLINK_CAP_ACK).
+ */
+#define NFQRING_SET_ACKS	_IO(NFQRING_IOC_MAGIC, 9)
+#define NFQRING_ACKS_REQUESTED	0
+#define NFQRING_ACKS_NETLINK	1
 
 #endif /* _UAPI_LINUX_NFQRING_H */
