@@ -481,7 +481,7 @@ static void *read_bad_buffer(void *arg)
 	struct tep *ep = arg;
 
 	/* takes the message, waits in the window, then fails with EFAULT */
-	return (void *)(long)read(ep->fd, (void *)8, 4096);
+	return (void *)(long)read(ep->fd, bad_ptr, 4096);
 }
 
 /*
