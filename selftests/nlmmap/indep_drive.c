@@ -23,49 +23,17 @@
  * sent and what arrived.
  */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "net.h"
+#include "drive.h"
 
-#define PORT0	9999
-#define PORT1	9998
 #define MAXN	100000
 #define BIG	3000
-
-static struct sockaddr_in addr(int port)
-{
-	return (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port),
-				     .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-}
-
-static int receiver(int port)
-{
-	struct sockaddr_in a = addr(port);
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), big = 16 << 20;
-
-	if (s < 0)
-		return -1;
-	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) ||
-	    bind(s, (struct sockaddr *)&a, sizeof(a))) {
-		close(s);
-		return -1;
-	}
-	return s;
-}
-
-static int fail(const char *what)
-{
-	fprintf(stderr, "indep_drive: %s\n", what);
-	return 1;
-}
 
 static bool is_drop(unsigned long i)
 {
@@ -86,97 +54,79 @@ static long long field(const char *line, const char *key)
 	return -1;
 }
 
+struct books {
+	unsigned long count, arrived, d_arrived;
+	char summary[1024];
+	unsigned char seen[MAXN];
+};
+
+static void seen(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct books *b = ctx;
+	uint32_t be;
+	unsigned long s;
+
+	if (len < 5)
+		return;
+	memcpy(&be, buf + 1, 4);
+	s = ntohl(be);
+	if (s < b->count && !b->seen[s]) {
+		b->seen[s] = 1;
+		b->arrived++;
+		b->d_arrived += buf[0] == 'D';
+	}
+}
+
+static void summary(void *ctx, const char *line)
+{
+	struct books *b = ctx;
+
+	if (strncmp(line, "packets=", 8) == 0)
+		snprintf(b->summary, sizeof(b->summary), "%s", line);
+}
+
 int main(int argc, char **argv)
 {
-	static unsigned char seen[MAXN];
-	static char summary[1024];
-	unsigned long count = 200, i, want_acc = 0, want_drp = 0, to_q[2] = { 0, 0 };
-	unsigned long arrived = 0, d_arrived = 0, a_missing = 0;
-	bool two = false, mixed = false, need_copy = false, need_acks = false, ready = false;
+	static struct books bk = { .count = 200 };
+	unsigned long count, i, want_acc = 0, want_drp = 0, to_q[2] = { 0, 0 };
+	unsigned long arrived, d_arrived, a_missing = 0;
+	bool two = false, mixed = false, need_copy = false, need_acks = false;
 	bool overrun = false;
-	int c, r0, r1 = -1, snd, out[2], status = 0, bad = 0;
-	char line[1024], rules[1024];
-	FILE *from_client;
-	pid_t pid;
+	int c, status, bad = 0, r;
+	const char *summary_line = bk.summary;
+	struct drive d = { .prog = "indep_drive" };
 
 	while ((c = getopt(argc, argv, "2mn:CKO")) != -1) {
 		switch (c) {
 		case '2': two = true; break;
 		case 'm': mixed = true; break;
-		case 'n': count = strtoul(optarg, NULL, 0); break;
+		case 'n': bk.count = strtoul(optarg, NULL, 0); break;
 		case 'C': need_copy = true; break;
 		case 'K': need_acks = true; break;
 		case 'O': overrun = true; break;
-		default: return fail("usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] [-O] -- COMMAND [ARG...]");
+		default: return drive_fail(&d, "usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] [-O] -- COMMAND [ARG...]");
 		}
 	}
+	count = bk.count;
 	if (optind >= argc || count == 0 || count > MAXN)
-		return fail("usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] [-O] -- COMMAND [ARG...]");
-	if (netns_enter())
-		return fail("cannot enter a network namespace");
-	snprintf(rules, sizeof(rules),
-		 "flush ruleset\n"
-		 "table inet t {\n"
-		 "  chain out { type filter hook output priority 0;\n"
-		 "    udp dport %d queue num 0\n"
-		 "    udp dport %d queue num 1\n  }\n"
-		 "}\n", PORT0, PORT1);
-	if (nft(rules))
-		return fail("nft refused the queue rules");
-	r0 = receiver(PORT0);
-	if (two)
-		r1 = receiver(PORT1);
-	snd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (r0 < 0 || (two && r1 < 0) || snd < 0)
-		return fail("sockets");
-
-	if (pipe(out))
-		return fail("pipe");
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return fail("fork");
-	if (pid == 0) {
-		/* the client's stdout (summary) and stderr (diagnostics, "waiting") */
-		if (dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
-			_exit(126);
-		close(out[0]);
-		close(out[1]);
-		execvp(argv[optind], argv + optind);
-		perror("indep_drive: exec");
-		_exit(127);
-	}
-	close(out[1]);
-	from_client = fdopen(out[0], "r");
-	if (!from_client)
-		return fail("fdopen");
-	while (fgets(line, sizeof(line), from_client)) {
-		printf("client: %s", line);
-		if (strstr(line, "waiting for packets")) {
-			ready = true;
-			break;
-		}
-	}
-	if (!ready) {
-		waitpid(pid, &status, 0);
-		printf("client exit status %d before it was ready\n",
-		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : 1;
-	}
-	fflush(stdout);
+		return drive_fail(&d, "usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] [-O] -- COMMAND [ARG...]");
+	if (drive_setup(&d, "indep_drive", two))
+		return 1;
+	/* the client's stdout (summary) and stderr (diagnostics, "waiting") */
+	r = drive_start(&d, argv + optind, true, "waiting for packets");
+	if (r)
+		return r;
 
 	for (i = 0; i < count; i++) {
 		unsigned char buf[BIG];
 		uint32_t be = htonl((uint32_t)i);
 		size_t len = mixed && i % 3 == 2 ? BIG : 100;
 		int q = two && (i & 2) ? 1 : 0;
-		struct sockaddr_in a = addr(q ? PORT1 : PORT0);
 
 		memset(buf, 0x5a, len);
 		buf[0] = is_drop(i) ? 'D' : 'A';
 		memcpy(buf + 1, &be, 4);
-		if (sendto(snd, buf, len, 0, (struct sockaddr *)&a, sizeof(a)) < 0)
-			fprintf(stderr, "indep_drive: send %lu: %s\n", i, strerror(errno));
+		drive_send(&d, q, buf, len);
 		to_q[q]++;
 		if (is_drop(i))
 			want_drp++;
@@ -185,43 +135,12 @@ int main(int argc, char **argv)
 		if (i % 32 == 31 && !overrun)
 			usleep(2000);	/* let the client keep up: no overrun by design */
 	}
-
-	/* count until 2 s pass without a datagram */
-	for (;;) {
-		struct pollfd p[2] = { { r0, POLLIN, 0 }, { r1, POLLIN, 0 } };
-		unsigned char buf[4096];
-		int k;
-
-		if (poll(p, two ? 2 : 1, 2000) <= 0)
-			break;
-		for (k = 0; k < 2; k++) {
-			ssize_t n;
-
-			if (!(p[k].revents & POLLIN))
-				continue;
-			while ((n = recv(p[k].fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 5) {
-				uint32_t be;
-				unsigned long s;
-
-				memcpy(&be, buf + 1, 4);
-				s = ntohl(be);
-				if (s < count && !seen[s]) {
-					seen[s] = 1;
-					arrived++;
-					d_arrived += buf[0] == 'D';
-				}
-			}
-		}
-	}
+	drive_count(&d, 2000, seen, &bk);	/* until 2 s pass without a datagram */
+	arrived = bk.arrived;
+	d_arrived = bk.d_arrived;
 	for (i = 0; i < count; i++)
-		a_missing += !is_drop(i) && !seen[i];
-
-	while (fgets(line, sizeof(line), from_client)) {
-		printf("client: %s", line);
-		if (strncmp(line, "packets=", 8) == 0)
-			snprintf(summary, sizeof(summary), "%s", line);
-	}
-	waitpid(pid, &status, 0);
+		a_missing += !is_drop(i) && !bk.seen[i];
+	status = drive_finish(&d, summary, &bk);
 	printf("sent %lu (A %lu, D %lu; queue 0 %lu, queue 1 %lu), arrived %lu (D %lu, A missing %lu)\n",
 	       count, want_acc, want_drp, to_q[0], to_q[1], arrived, d_arrived, a_missing);
 
@@ -230,55 +149,55 @@ int main(int argc, char **argv)
 			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		bad++;
 	}
-	if (!summary[0]) {
+	if (!summary_line[0]) {
 		fprintf(stderr, "indep_drive: no summary from the client\n");
 		return 1;
 	}
 	if (overrun) {
-		long long judged = field(summary, "packets");
+		long long judged = field(summary_line, "packets");
 
-		if (field(summary, "overruns") <= 0 || judged >= (long long)count) {
+		if (field(summary_line, "overruns") <= 0 || judged >= (long long)count) {
 			fprintf(stderr, "indep_drive: %lld of %lu judged, the client saw %lld overruns: "
 				"expected some lost to an overrun, reported\n",
-				judged, count, field(summary, "overruns"));
+				judged, count, field(summary_line, "overruns"));
 			bad++;
 		}
-		if (field(summary, "errors") != 0 || d_arrived ||
-		    field(summary, "accepted") != (long long)arrived ||
-		    field(summary, "accepted") + field(summary, "dropped") != judged) {
+		if (field(summary_line, "errors") != 0 || d_arrived ||
+		    field(summary_line, "accepted") != (long long)arrived ||
+		    field(summary_line, "accepted") + field(summary_line, "dropped") != judged) {
 			fprintf(stderr, "indep_drive: the books do not balance over what was judged\n");
 			bad++;
 		}
 		return bad ? 1 : 0;
 	}
-	if (field(summary, "packets") != (long long)count ||
-	    field(summary, "errors") != 0 || field(summary, "overruns") != 0) {
+	if (field(summary_line, "packets") != (long long)count ||
+	    field(summary_line, "errors") != 0 || field(summary_line, "overruns") != 0) {
 		fprintf(stderr, "indep_drive: the client judged %lld of %lu packets, "
-			"%lld errors, %lld overruns\n", field(summary, "packets"), count,
-			field(summary, "errors"), field(summary, "overruns"));
+			"%lld errors, %lld overruns\n", field(summary_line, "packets"), count,
+			field(summary_line, "errors"), field(summary_line, "overruns"));
 		bad++;
 	}
 	if (d_arrived || a_missing || arrived != want_acc ||
-	    field(summary, "accepted") != (long long)want_acc ||
-	    field(summary, "dropped") != (long long)want_drp) {
+	    field(summary_line, "accepted") != (long long)want_acc ||
+	    field(summary_line, "dropped") != (long long)want_drp) {
 		fprintf(stderr, "indep_drive: the books do not balance\n");
 		bad++;
 	}
-	if (field(summary, "copy") + field(summary, "valid") != (long long)count) {
+	if (field(summary_line, "copy") + field(summary_line, "valid") != (long long)count) {
 		fprintf(stderr, "indep_drive: copy + valid is not the packet count\n");
 		bad++;
 	}
-	if (need_copy && (field(summary, "copy") <= 0 || field(summary, "valid") <= 0)) {
+	if (need_copy && (field(summary_line, "copy") <= 0 || field(summary_line, "valid") <= 0)) {
 		fprintf(stderr, "indep_drive: expected packets from both COPY and VALID frames\n");
 		bad++;
 	}
-	if (field(summary, "q0") != (long long)to_q[0] ||
-	    (two && field(summary, "q1") != (long long)to_q[1])) {
+	if (field(summary_line, "q0") != (long long)to_q[0] ||
+	    (two && field(summary_line, "q1") != (long long)to_q[1])) {
 		fprintf(stderr, "indep_drive: per-queue counts differ from what was sent\n");
 		bad++;
 	}
-	if (need_acks && (field(summary, "acks") <= 0 ||
-			  field(summary, "acks") != field(summary, "verdict_msgs"))) {
+	if (need_acks && (field(summary_line, "acks") <= 0 ||
+			  field(summary_line, "acks") != field(summary_line, "verdict_msgs"))) {
 		fprintf(stderr, "indep_drive: acks differ from verdict messages\n");
 		bad++;
 	}
