@@ -838,6 +838,34 @@ static const char *bad_packet(const uint8_t *m, uint32_t len)
 	return bad_packet_of(m, len, -1);
 }
 
+/* NULL when @m is a sound acknowledgment (capped NLMSG_ERROR, an errno the
+ * ABI documents), in a read() buffer or, with NFQRING_ACKS_NETLINK, in an
+ * RX frame. */
+static const char *bad_ack(const uint8_t *m, uint32_t len)
+{
+	const struct nlmsghdr *nlh = (const void *)m;
+	const struct nlmsgerr *me = NLMSG_DATA(nlh);
+	static __thread char msg[96];
+
+	if (len != NLMSG_SPACE(sizeof(*me)) || nlh->nlmsg_len != len ||
+	    nlh->nlmsg_flags != NLM_F_CAPPED) {
+		snprintf(msg, sizeof(msg), "an ack of %u bytes, nlmsg_len %u flags 0x%x", len,
+			 nlh->nlmsg_len, nlh->nlmsg_flags);
+		return msg;
+	}
+	if (me->error > 0 || me->error <= -128 ||
+	    (me->error < 0 && !(MSG_ERRS & E(-me->error)))) {
+		snprintf(msg, sizeof(msg), "an ack carries error %d", me->error);
+		return msg;
+	}
+	return NULL;
+}
+
+static bool is_ack(const uint8_t *m, uint32_t len)
+{
+	return len >= NLMSG_HDRLEN && ((const struct nlmsghdr *)m)->nlmsg_type == NLMSG_ERROR;
+}
+
 /*
  * The first 32 bits (network order) of attribute @type of a message that
  * bad_packet_of() passed, into *@v; false when it has no such attribute.
@@ -1842,7 +1870,7 @@ static void rx_scan(struct rng *r, struct mapr *m, struct epo *e, bool final)
 		uint32_t idx = (e->rx_pos + n) % q->nm_frame_nr;
 		struct nl_mmap_hdr *h = frame_at(m->addr, q, idx);
 		uint8_t *body = (uint8_t *)h + NFQRING_HDRLEN, f = e->rxf[idx];
-		bool release = true;
+		bool release = true, ack;
 
 		st = status_load(h);
 		switch (st) {
@@ -1860,7 +1888,9 @@ static void rx_scan(struct rng *r, struct mapr *m, struct epo *e, bool final)
 			if (h->nm_len > room)
 				broken("RX frame %u: VALID with nm_len %u in a frame of %u bytes",
 				       idx, h->nm_len, room);
-			bad = bad_packet(body, h->nm_len);
+			/* NFQRING_ACKS_NETLINK builds acknowledgments in frames */
+			ack = is_ack(body, h->nm_len);
+			bad = ack ? bad_ack(body, h->nm_len) : bad_packet(body, h->nm_len);
 			if (bad)
 				broken("RX frame %u (nm_len %u): %s", idx, h->nm_len, bad);
 			if (h->nm_group || h->nm_pid || h->nm_uid || h->nm_gid)
@@ -1873,7 +1903,7 @@ static void rx_scan(struct rng *r, struct mapr *m, struct epo *e, bool final)
 					       idx, end + where, h->nm_len);
 				CNT(rx_checked);
 			}
-			{
+			if (!ack) {
 				uint16_t queue;
 				uint32_t id = packet_id(body, h->nm_len, &queue);
 
@@ -2187,17 +2217,11 @@ static void op_read(struct thr *t, struct rng *r, unsigned int s, unsigned int v
 		if (!all_bytes(t->buf + ret, count + 64 - ret, RDC_BYTE, &where))
 			broken("read returned %zd but wrote byte %zd", ret, ret + (ssize_t)where);
 		if (((struct nlmsghdr *)t->buf)->nlmsg_type == NLMSG_ERROR) {
-			struct nlmsghdr *nlh = (void *)t->buf;
-			struct nlmsgerr *me = NLMSG_DATA(nlh);
+			const char *bad = bad_ack(t->buf, (uint32_t)ret);
 
 			CNT(reads_ack);
-			if (ret != NLMSG_SPACE(sizeof(*me)) || nlh->nlmsg_len != ret ||
-			    nlh->nlmsg_flags != NLM_F_CAPPED)
-				broken("read an ack of %zd bytes, nlmsg_len %u flags 0x%x",
-				       ret, nlh->nlmsg_len, nlh->nlmsg_flags);
-			if (me->error > 0 || me->error <= -128 ||
-			    (me->error < 0 && !(MSG_ERRS & E(-me->error))))
-				broken("an ack carries error %d", me->error);
+			if (bad)
+				broken("read %s", bad);
 		} else {
 			const char *bad = bad_packet(t->buf, ret);
 			uint16_t queue;
