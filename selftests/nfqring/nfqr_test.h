@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -563,5 +564,26 @@ static inline bool race_delay(const char *us)
 	fprintf(f, "%s\n", us);
 	return fclose(f) == 0;
 }
+
+/* Milliseconds on the monotonic clock: race tests prove their timing. */
+static inline double mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/*
+ * A call made by a second thread into a race window, and when it ran: a
+ * race test checks that the other side began while this call was still
+ * in its window, or it proved nothing.
+ */
+struct timed_call {
+	struct tep *ep;
+	long ret;
+	int err;		/* errno when ret is -1 */
+	double start, end;	/* mono_ms() */
+};
 
 #endif

@@ -478,10 +478,14 @@ TEST_F(traffic, netlink_acks_copy_and_set_up_empties_backlog)
 
 static void *read_bad_buffer(void *arg)
 {
-	struct tep *ep = arg;
+	struct timed_call *tc = arg;
 
 	/* takes the message, waits in the window, then fails with EFAULT */
-	return (void *)(long)read(ep->fd, bad_ptr, 4096);
+	tc->start = mono_ms();
+	tc->ret = read(tc->ep->fd, bad_ptr, 4096);
+	tc->err = errno;
+	tc->end = mono_ms();
+	return NULL;
 }
 
 /*
@@ -492,6 +496,8 @@ static void *read_bad_buffer(void *arg)
  */
 TEST_F(traffic, netlink_acks_stale_message_not_put_back)
 {
+	struct timed_call tc = { .ep = &self->ep };
+	double set_start;
 	char msg[4096];
 	pthread_t t;
 
@@ -501,12 +507,20 @@ TEST_F(traffic, netlink_acks_stale_message_not_put_back)
 	EXPECT_EQ(-ENODEV, tep_send(&self->ep, bad_verdict(self->buf, 60)));	/* no queue bound */
 	if (!race_delay("0,0,0,0,0,300000"))
 		SKIP(return, "not a test build (make module-test)");
-	ASSERT_EQ(0, pthread_create(&t, NULL, read_bad_buffer, &self->ep));
+	ASSERT_EQ(0, pthread_create(&t, NULL, read_bad_buffer, &tc));
 	usleep(100000);		/* the reader holds the acknowledgment now */
+	set_start = mono_ms();
 	ASSERT_EQ(0, tep_rings(&self->ep, ring_req(sysconf(_SC_PAGESIZE), 4, FRAME),
 			       ring_req(sysconf(_SC_PAGESIZE), 1, FRAME)));
 	pthread_join(t, NULL);
 	race_delay("0,0,0,0,0,0");
+	TH_LOG("read() %.0f..%.0f ms, set-up from %.0f ms",
+	       0.0, tc.end - tc.start, set_start - tc.start);
+	/* The state was reached: the read failed after set-up began in its window. */
+	EXPECT_EQ(-1, tc.ret);
+	EXPECT_EQ(EFAULT, tc.err);
+	EXPECT_LE(250, tc.end - tc.start);
+	EXPECT_LT(set_start, tc.end);
 	fcntl(self->ep.fd, F_SETFL, O_NONBLOCK);
 	EXPECT_EQ(-1, read(self->ep.fd, msg, sizeof(msg)));
 	EXPECT_EQ(EAGAIN, errno);

@@ -1017,11 +1017,13 @@ TEST_F_TIMEOUT(wake, new_ring_sequences_after_unbind_race, 60)
 
 static void *bad_verdict_later(void *arg)
 {
-	struct tep *ep = arg;
+	struct timed_call *tc = arg;
 	char buf[256];
 
 	/* queue 0 is not bound: fails, and the failure is acknowledged */
-	tep_send(ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT));
+	tc->start = mono_ms();
+	tc->ret = tep_send(tc->ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 0, 31337, NF_ACCEPT));
+	tc->end = mono_ms();
 	return NULL;
 }
 
@@ -1036,7 +1038,10 @@ TEST(ack_during_ring_set_up)
 {
 	struct pollfd pfd = { .events = POLLIN };
 	struct nl_mmap_req rx = ring_req(4096, 4, FRAME);
+	struct timed_call tc = { 0 };
 	struct nfqring_ctrl *c = NULL;
+	struct nfqring_stats st;
+	double set_start, set_end;
 	struct tep ep;
 	pthread_t t;
 	int rcv = -1;
@@ -1050,13 +1055,27 @@ TEST(ack_during_ring_set_up)
 	ASSERT_NE(NULL, c);
 	if (!race_delay("0,0,0,0,300000"))
 		SKIP(goto out, "not a test build (make module-test)");
-	ASSERT_EQ(0, pthread_create(&t, NULL, bad_verdict_later, &ep));
+	tc.ep = &ep;
+	ASSERT_EQ(0, pthread_create(&t, NULL, bad_verdict_later, &tc));
 	usleep(100000);		/* the acknowledgment is in the window now */
 	munmap(ep.map, ep.map_len);
 	ep.map = NULL;
+	set_start = mono_ms();
 	EXPECT_EQ(0, ioctl(ep.fd, NFQRING_SET_RX_RING, &rx));
+	set_end = mono_ms();
 	pthread_join(t, NULL);
 	race_delay("0,0,0,0,0");
+	ASSERT_EQ(0, ioctl(ep.fd, NFQRING_GET_STATS, &st));
+	TH_LOG("write() %.0f..%.0f ms, set-up %.0f..%.0f ms, ack frames %llu",
+	       0.0, tc.end - tc.start, set_start - tc.start, set_end - tc.start,
+	       (unsigned long long)st.rx_frames);
+	/* The state was reached: the ack took a frame and set-up began in its window. */
+	EXPECT_EQ(-ENODEV, tc.ret);
+	EXPECT_EQ(1, st.rx_frames);
+	EXPECT_LE(250, tc.end - tc.start);
+	EXPECT_LT(set_start, tc.end);
+	/* Set-up waited for the acknowledgment: for its whole window. */
+	EXPECT_LE(250, set_end - tc.start);
 	TH_LOG("rx_prod %u rx_cons %u", ld(&c->rx_prod), ld(&c->rx_cons));
 	EXPECT_EQ(ld(&c->rx_prod), ld(&c->rx_cons));
 	pfd.fd = ep.fd;
