@@ -907,6 +907,10 @@ if [ "$daq" != 0 ] && [ "$pass" = main ] && [ -n "$daq_configs" ]; then
 		IFS=: read -r _ _ range _ <<<"$c"
 		[ "$range" = 65535 ] || die "BENCH_DAQ_CASES: $c: the DAQ modules copy whole packets (RANGE 65535)"
 	done
+	# daq_nfqring's default WHITELIST/BLACKLIST connmarks need it at
+	# daq_initialize; loaded now, before any traffic, not in the middle
+	# of the run by the first daq_nfqring (a module load patches text)
+	modprobe nf_conntrack_netlink || die "modprobe nf_conntrack_netlink (daq_nfqring's connmarks)"
 else
 	daq_configs=
 fi
