@@ -41,8 +41,6 @@
 
 #include "../daemon/daq/daq_nfqring_stats.h"
 
-#define MAXVARS	16
-
 static const DAQ_Module_t *mod;
 static void *volatile handle;
 static volatile sig_atomic_t stop;
