@@ -258,21 +258,20 @@ def daq_lines(groups, search):
         if not base or float(base["offered_pps"]) <= 0:
             continue
         b = float(base["offered_pps"])
-        for c, ref, what in (("daq-nfqring-ring", "nfqring-ring", "libnfqring alone"),
-                             ("daq-nfq-nfqring", "nfqring-mnl", "the libmnl client on it")):
+        for c, ref in (("daq-nfqring-ring", "nfqring-ring"), ("daq-nfq-nfqring", "nfqring-mnl")):
             s = search.get(g + (c,))
             if not s:
                 continue
             x = float(s["offered_pps"])
             r = search.get(g + (ref,))
-            alone = (f"; {x / float(r['offered_pps']):.2f}x {what}"
+            alone = (f"; {x / float(r['offered_pps']):.2f}x the bench's own client ({ref})"
                      if r and float(r["offered_pps"]) > 0 else "")
             out.append(f"- {g[0]}, {g[1]}, {case_name(*g[2:5])}: {LABEL[c]} {fmt(x)} pps loss-free, "
                        f"{x / b:.2f}x daq_nfq on the stock backend ({fmt(b)}){alone}")
         m = search.get(g + ("stock-mnl",))
         if m and float(m["offered_pps"]) > 0:
             out.append(f"- {g[0]}, {g[1]}, {case_name(*g[2:5])}: {LABEL['daq-nfq-stock']} "
-                       f"{b / float(m['offered_pps']):.2f}x the libmnl client on the stock backend")
+                       f"{b / float(m['offered_pps']):.2f}x the bench's own client (stock-mnl)")
     if out:
         out = ["", "The DAQ pass (Snort 2.9's libdaq 2; the same driver, bench/daq_sink, with a "
                "callback that passes every packet, for each module), loss-free rates:", ""] + out

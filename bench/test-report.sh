@@ -66,7 +66,8 @@ row() {
 # row of a pass report.py does not check ("probe").  The DAQ pass: at IPv4
 # 64 B full daq_nfqring on the rings 1.80x daq_nfq on stock (0.60x
 # nfq_sink's rings; daq_nfq 0.50x stock's libmnl client), with a search
-# step; at 1500 B daq_nfq without loss at saturation and no search row;
+# step, and daq_nfq on nfqring's netlink (a search row only, 1.20x); at
+# 1500 B daq_nfq without loss at saturation and no search row;
 # in rps (no other configuration there) 64 B full, 1.25x.
 mkdir "$tmp/clean"
 {
@@ -108,6 +109,7 @@ mkdir "$tmp/clean"
 	row 4 64 daq-nfq-stock 5 search 100000 100000 0.05
 	row 4 64 daq-nfqring-ring 5 search 180000 180000 0.05
 	row 4 64 daq-nfqring-ring 2 search-step 200000 190000 5.0
+	row 4 64 daq-nfq-nfqring 3 search 120000 120000 0.05
 	row 4 1500 daq-nfqring-ring 6 search 90000 90000 0.05
 	PL=rps row 4 64 daq-nfq-stock 4 search 80000 80000 0.05
 	PL=rps row 4 64 daq-nfqring-ring 4 search 100000 100000 0.05
@@ -160,11 +162,13 @@ check "  1500 B: daq_nfqring 1.50x" \
 	line clean "| $K | split | IPv4 1500 B full | DAQ: daq_nfqring, nfqring rings | 90.0k (90.0k-90.0k) | 1.50x | 90.0k | 1.50x | 3 |"
 check "  rps: the DAQ rows alone in their placement" \
 	line clean "| $K | rps | IPv4 64 B full | DAQ: daq_nfqring, nfqring rings | 100.0k (100.0k-100.0k) | 1.25x | 100.0k | 1.25x | 3 |"
-check "  the DAQ lines: daq_nfqring against daq_nfq and against libnfqring alone" \
-	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfqring, nfqring rings 180.0k pps loss-free, 1.80x daq_nfq on the stock backend (100.0k); 0.60x libnfqring alone"
-check "  daq_nfq against the libmnl client on stock" \
-	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfq, stock netlink 0.50x the libmnl client on the stock backend"
-check "  rps: no libnfqring row to hold it against" \
+check "  the DAQ lines: daq_nfqring against daq_nfq and against nfq_sink on the rings" \
+	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfqring, nfqring rings 180.0k pps loss-free, 1.80x daq_nfq on the stock backend (100.0k); 0.60x the bench's own client (nfqring-ring)"
+check "  daq_nfq against nfq_sink's libmnl client on stock" \
+	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfq, stock netlink 0.50x the bench's own client (stock-mnl)"
+check "  daq_nfq on nfqring's netlink: 1.20x (no nfqring-mnl row at 64 B here)" \
+	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfq, nfqring netlink 120.0k pps loss-free, 1.20x daq_nfq on the stock backend (100.0k)"
+check "  rps: no nfq_sink row to hold it against" \
 	line clean "- $K, rps, IPv4 64 B full: DAQ: daq_nfqring, nfqring rings 100.0k pps loss-free, 1.25x daq_nfq on the stock backend (80.0k)"
 check "  the rate plot's data has daq_nfqring" \
 	grep -qE "^[0-9]+ \"IPv4 64 B full: daq-nfqring-ring\" 180000 170000 190000\$" "$tmp/clean/rates-$K-split.dat"
