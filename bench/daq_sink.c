@@ -85,27 +85,6 @@ static DAQ_Verdict analyse(void *user, const DAQ_PktHdr_t *hdr, const uint8_t *d
 	return DAQ_VERDICT_PASS;
 }
 
-/* daq_nfqring's own figures, when the module is daq_nfqring (0: it is
- * not): the function it exports, looked up in the file libdaq loaded */
-static int ring_stats(const char *dir, const char *name, struct daq_nfqring_ring_stats *rs)
-{
-	daq_nfqring_get_ring_stats_fn fn;
-	char path[4096];
-	void *so;
-	int r = 0;
-
-	memset(rs, 0, sizeof(*rs));
-	snprintf(path, sizeof(path), "%s/daq_%s.so", dir, name);
-	so = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
-	if (!so)
-		return 0;
-	fn = (daq_nfqring_get_ring_stats_fn)dlsym(so, DAQ_NFQRING_RING_STATS_SYMBOL);
-	if (fn && fn(handle, rs) == 0)
-		r = 1;
-	dlclose(so);
-	return r;
-}
-
 int main(int argc, char **argv)
 {
 	DAQ_Config_t cfg = { .timeout = 1000, .mode = DAQ_MODE_INLINE };
@@ -189,7 +168,8 @@ int main(int argc, char **argv)
 	daq_get_stats(mod, h, &st);
 	if (daq_stop(mod, h) != DAQ_SUCCESS)
 		fprintf(stderr, "daq_sink: daq_stop: %s\n", daq_get_error(mod, h));
-	ring = ring_stats(dirs[0], name, &rs);	/* after stop: stop_dropped */
+	/* after stop, which counts stop_dropped */
+	ring = !daq_nfqring_ring_stats_from(dirs[0], name, h, &rs);
 	handle = NULL;
 	daq_shutdown(mod, h);
 	daq_unload_modules();
