@@ -929,6 +929,32 @@ if [ "$tcp" != 0 ] && [ "$pass" = main ]; then
 	command -v iperf3 >/dev/null || die "iperf3 missing (the TCP pass; BENCH_TCP=0 skips it)"
 	command -v python3 >/dev/null || die "python3 missing (the TCP pass)"
 fi
+# throughput_unit UNIT CONFIGS: the saturation windows of the case in
+# $placement/$family/$size/$range, each configuration in turn per
+# repetition (rep 0: a warm-up, discarded by the report)
+throughput_unit() {
+	local rep cfg
+	unit "$1" || return 0
+	for rep in $(seq 0 "$reps"); do
+		for cfg in $2; do
+			run_one "$cfg" "$placement" "$family" "$size" "$range" "$rep" throughput
+		done
+	done
+	unit_done
+}
+
+# search_units PREFIX CONFIGS: the loss-free search of the same case, a
+# unit per configuration ("PREFIX CONFIG")
+search_units() {
+	local cfg
+	[ "$search_steps" -gt 0 ] || return 0
+	for cfg in $2; do
+		unit "$1 $cfg" || continue
+		run_search "$cfg" "$placement" "$family" "$size" "$range"
+		unit_done
+	done
+}
+
 for placement in $placements; do
 	pcases=$cases
 	[ "$placement" = rps ] && pcases=$rps_cases
@@ -937,14 +963,7 @@ for placement in $placements; do
 		[ -n "$range" ] || die "BENCH_CASES: $c is not FAMILY:SIZE:RANGE[:pair]"
 		ccfgs=$configs
 		[ "$set" = pair ] && ccfgs=$(only stock-mnl nfqring-ring)
-		if unit "$placement $c throughput"; then
-			for rep in $(seq 0 "$reps"); do	# rep 0: warm-up, discarded by the report
-				for cfg in $ccfgs; do
-					run_one "$cfg" "$placement" "$family" "$size" "$range" "$rep" throughput
-				done
-			done
-			unit_done
-		fi
+		throughput_unit "$placement $c throughput" "$ccfgs"
 		if unit "$placement $c counts"; then
 			case_count_rate=$(counts_rate "$placement" "$family" "$size" "$range" "$ccfgs")
 			echo "# counts at $case_count_rate pps"
@@ -955,34 +974,15 @@ for placement in $placements; do
 			trace_disarm
 			unit_done
 		fi
-		if [ "$search_steps" -gt 0 ]; then
-			for cfg in $ccfgs; do
-				unit "$placement $c search $cfg" || continue
-				run_search "$cfg" "$placement" "$family" "$size" "$range"
-				unit_done
-			done
-		fi
+		search_units "$placement $c search" "$ccfgs"
 	done
 	# the DAQ pass, in every placement: saturation and the loss-free rate
 	# of the DAQ modules through daq_sink (no counts pass)
 	for c in $daq_cases; do
 		[ -n "$daq_configs" ] || break
 		IFS=: read -r family size range _ <<<"$c"
-		if unit "$placement $c daq throughput"; then
-			for rep in $(seq 0 "$reps"); do	# rep 0: warm-up
-				for cfg in $daq_configs; do
-					run_one "$cfg" "$placement" "$family" "$size" "$range" "$rep" throughput
-				done
-			done
-			unit_done
-		fi
-		if [ "$search_steps" -gt 0 ]; then
-			for cfg in $daq_configs; do
-				unit "$placement $c daq search $cfg" || continue
-				run_search "$cfg" "$placement" "$family" "$size" "$range"
-				unit_done
-			done
-		fi
+		throughput_unit "$placement $c daq throughput" "$daq_configs"
+		search_units "$placement $c daq search" "$daq_configs"
 	done
 	# the passes below in the first placement only (time)
 	[ "$placement" = "${placements%% *}" ] || continue
