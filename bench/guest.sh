@@ -77,6 +77,19 @@
 # One row per step (pass search-step, rep = step) and one with the result (pass search: offered_pps the highest
 # passing offered rate, 0 if none passed; rep = the steps taken).
 #
+# The DAQ pass (BENCH_DAQ=1, "only": nothing else): Snort 2.9's packet
+# source, libdaq 2, with the same driver for each module: bench/daq_sink
+# (daq_initialize inline on queue 0, snaplen = the case's RANGE, a 1000 ms
+# timeout, each module's own defaults; daq_acquire with a trivial analysis
+# callback that returns PASS), pinned to CPU 1 as nfq_sink is:
+#   daq-nfq-stock      Debian's daq_nfq.so (libdaq2) on the stock nfnetlink_queue
+#   daq-nfq-nfqring    daq_nfq.so on nfqring's netlink transport: only when
+#                      BENCH_CONFIGS names it
+#   daq-nfqring-ring   daq_nfqring.so (daemon/daq/) on nfqring's rings
+# The throughput and loss-free passes above, per case of BENCH_DAQ_CASES
+# (4:64:65535 4:1500:65535; the modules copy whole packets: RANGE 65535),
+# in every placement; the same rows and correctness figures as the others.
+#
 # Writes CSV rows to $OUT/results.csv, $OUT/latency.csv and $OUT/tcp.csv
 # (appending; after a guest crash the next boot resumes: unit() below).
 #   BENCH_REPS (5), BENCH_WINDOW seconds (3), BENCH_CASES (see $cases below;
@@ -88,6 +101,7 @@
 #   BENCH_PLACEMENTS ("split rps"), BENCH_LATENCY (1), BENCH_LAT_RATE (5000),
 #   BENCH_DAEMON (1), BENCH_SEARCH (1), BENCH_SEARCH_WINDOW (2),
 #   BENCH_SEARCH_STEPS (6), BENCH_CONFIGS (all: a subset of the names above),
+#   BENCH_DAQ (1; 0: no DAQ pass, only: the DAQ pass alone), BENCH_DAQ_CASES,
 #   BENCH_PASS (main; insn: the instruction pass alone, bench/insn/pass.sh,
 #   in a boot with QEMU's insn_count plugin; its knobs are there)
 set -uo pipefail
@@ -113,6 +127,11 @@ search=${BENCH_SEARCH:-1}
 search_window=${BENCH_SEARCH_WINDOW:-2}
 search_steps=${BENCH_SEARCH_STEPS:-6}
 max_loss=0.1	# percent, for the loss-free rate
+daq=${BENCH_DAQ:-1}
+daq_cases=${BENCH_DAQ_CASES-4:64:65535 4:1500:65535}
+daq_sink=$top/build/bench/daq_sink
+daq_ring_dir=$top/build/bench/daq		# daq_nfqring.so alone (make -C bench)
+daq_stock_dir=/usr/lib/x86_64-linux-gnu/daq	# Debian's daq_nfq.so (libdaq2)
 nfqringd=$top/daemon/build/nfqringd
 replay=$top/build/bench/udp_replay
 rules=$out/daemon/rules	# rulegen's .nft and .corpus, made once per results folder
@@ -122,6 +141,7 @@ nft_table="inet bench"	# the table of the counting chain (nft_rules, nft_daemon_
 # instruction pass alone: a boot with the insn_count plugin, bench/insn/)
 pass=${BENCH_PASS:-main}
 case $pass in main | insn) ;; *) echo "bench: BENCH_PASS=$pass: main or insn" >&2; exit 1 ;; esac
+case $daq in 0 | 1 | only) ;; *) echo "bench: BENCH_DAQ=$daq: 0, 1 or only" >&2; exit 1 ;; esac
 # only NAME...: the names BENCH_CONFIGS keeps: all when it is unset, but
 # for those marked "+NAME", which only run when BENCH_CONFIGS names them
 only() {
@@ -138,6 +158,7 @@ configs=$(only none stock-mnl nfqring-mnl nfqring-ring +nfqring-ring-v1 nfqring-
 # the instruction pass (bench/insn/pass.sh): the version-1 rings too
 insn_configs=$(only none stock-mnl nfqring-mnl nfqring-ring nfqring-ring-v1 nfqring-ring-spin stock-mnl-aa)
 daemon_configs=$(only nfqringd-ring nfqringd-nl-stock)
+daq_configs=$(only daq-nfq-stock +daq-nfq-nfqring daq-nfqring-ring)
 kernel=$(uname -r)
 T=/sys/kernel/tracing
 csv=$out/results.csv
@@ -359,7 +380,7 @@ daemon_files() {
 # namespaces, nft rules (nft_rules), and the consumer (its pid in $spid,
 # empty for "none"; gso: NFQA_CFG_F_GSO)
 start_config() {
-	local cfg=$1 placement=$2 range=$3 mode dbackend
+	local cfg=$1 placement=$2 range=$3 mode dbackend dmod ddir
 	spid=
 	case $cfg in
 	none)	# the module of the queue configurations; stock without nfqring
@@ -372,6 +393,9 @@ start_config() {
 	nfqring-ring-spin) backend nfqring; mode=ring-spin ;;
 	nfqringd-ring) backend nfqring; mode=daemon; dbackend=ring ;;
 	nfqringd-nl-stock) backend stock; mode=daemon; dbackend=netlink ;;
+	daq-nfq-stock) backend stock; mode=daq; dmod=nfq ;;
+	daq-nfq-nfqring) backend nfqring; mode=daq; dmod=nfq ;;
+	daq-nfqring-ring) backend nfqring; mode=daq; dmod=nfqring ;;
 	esac
 	setup "$placement"
 	if [ "$mode" = daemon ]; then
@@ -390,7 +414,15 @@ start_config() {
 		return
 	fi
 	nft_rules "$([ "$mode" = accept ] && echo accept || echo queue)" "${4:-}"
-	if [ "$mode" != accept ]; then
+	if [ "$mode" = daq ]; then
+		# one module directory each: libdaq loads every .so in it
+		ddir=$daq_stock_dir
+		[ "$dmod" = nfqring ] && ddir=$daq_ring_dir
+		nsenter --net=/run/netns/dut taskset -c 1 "$daq_sink" -m "$dmod" -d "$ddir" 0 "$range" \
+			>"$out/sink.out" 2>&1 &
+		spid=$!
+		await "$out/sink.out" ready 300 || die "$cfg: daq_sink did not start: $(cat "$out/sink.out")"
+	elif [ "$mode" != accept ]; then
 		# nsenter and taskset exec: $! is the sink itself
 		nsenter --net=/run/netns/dut taskset -c 1 "$sink" "$mode" 0 "$range" ${5:-} \
 			>"$out/sink.out" 2>&1 &
@@ -862,6 +894,26 @@ if [ "$pass" = insn ]; then
 	placements=	# the instruction pass has this boot to itself
 	daemon_configs=
 fi
+# BENCH_DAQ=only: the DAQ pass and nothing else
+if [ "$daq" = only ]; then
+	cases='' rps_cases='' latency=0 twoq=0 profile=0 tcp=0 daemon=0
+fi
+if [ "$daq" != 0 ] && [ "$pass" = main ] && [ -n "$daq_configs" ]; then
+	if [ ! -x "$daq_sink" ] || [ ! -r "$daq_ring_dir/daq_nfqring.so" ]; then
+		die "$daq_sink or $daq_ring_dir/daq_nfqring.so missing: make -C bench with libdaq-dev (BENCH_DAQ=0 skips the DAQ pass)"
+	fi
+	[ -r "$daq_stock_dir/daq_nfq.so" ] || die "$daq_stock_dir/daq_nfq.so missing: apt-get install libdaq2"
+	for c in $daq_cases; do
+		IFS=: read -r _ _ range _ <<<"$c"
+		[ "$range" = 65535 ] || die "BENCH_DAQ_CASES: $c: the DAQ modules copy whole packets (RANGE 65535)"
+	done
+	# daq_nfqring's default WHITELIST/BLACKLIST connmarks need it at
+	# daq_initialize; loaded now, before any traffic, not in the middle
+	# of the run by the first daq_nfqring (a module load patches text)
+	modprobe nf_conntrack_netlink || die "modprobe nf_conntrack_netlink (daq_nfqring's connmarks)"
+else
+	daq_configs=
+fi
 [ "$pass" = insn ] || [ "$latency" = 0 ] || [ -x "$lat_recv" ] || die "$lat_recv missing: make -C bench"
 if [ "$daemon" != 0 ] && [ -n "$daemon_configs" ]; then
 	[ -x "$nfqringd" ] || die "$nfqringd missing: make userspace"
@@ -877,6 +929,32 @@ if [ "$tcp" != 0 ] && [ "$pass" = main ]; then
 	command -v iperf3 >/dev/null || die "iperf3 missing (the TCP pass; BENCH_TCP=0 skips it)"
 	command -v python3 >/dev/null || die "python3 missing (the TCP pass)"
 fi
+# throughput_unit UNIT CONFIGS: the saturation windows of the case in
+# $placement/$family/$size/$range, each configuration in turn per
+# repetition (rep 0: a warm-up, discarded by the report)
+throughput_unit() {
+	local rep cfg
+	unit "$1" || return 0
+	for rep in $(seq 0 "$reps"); do
+		for cfg in $2; do
+			run_one "$cfg" "$placement" "$family" "$size" "$range" "$rep" throughput
+		done
+	done
+	unit_done
+}
+
+# search_units PREFIX CONFIGS: the loss-free search of the same case, a
+# unit per configuration ("PREFIX CONFIG")
+search_units() {
+	local cfg
+	[ "$search_steps" -gt 0 ] || return 0
+	for cfg in $2; do
+		unit "$1 $cfg" || continue
+		run_search "$cfg" "$placement" "$family" "$size" "$range"
+		unit_done
+	done
+}
+
 for placement in $placements; do
 	pcases=$cases
 	[ "$placement" = rps ] && pcases=$rps_cases
@@ -885,14 +963,7 @@ for placement in $placements; do
 		[ -n "$range" ] || die "BENCH_CASES: $c is not FAMILY:SIZE:RANGE[:pair]"
 		ccfgs=$configs
 		[ "$set" = pair ] && ccfgs=$(only stock-mnl nfqring-ring)
-		if unit "$placement $c throughput"; then
-			for rep in $(seq 0 "$reps"); do	# rep 0: warm-up, discarded by the report
-				for cfg in $ccfgs; do
-					run_one "$cfg" "$placement" "$family" "$size" "$range" "$rep" throughput
-				done
-			done
-			unit_done
-		fi
+		throughput_unit "$placement $c throughput" "$ccfgs"
 		if unit "$placement $c counts"; then
 			case_count_rate=$(counts_rate "$placement" "$family" "$size" "$range" "$ccfgs")
 			echo "# counts at $case_count_rate pps"
@@ -903,13 +974,15 @@ for placement in $placements; do
 			trace_disarm
 			unit_done
 		fi
-		if [ "$search_steps" -gt 0 ]; then
-			for cfg in $ccfgs; do
-				unit "$placement $c search $cfg" || continue
-				run_search "$cfg" "$placement" "$family" "$size" "$range"
-				unit_done
-			done
-		fi
+		search_units "$placement $c search" "$ccfgs"
+	done
+	# the DAQ pass, in every placement: saturation and the loss-free rate
+	# of the DAQ modules through daq_sink (no counts pass)
+	for c in $daq_cases; do
+		[ -n "$daq_configs" ] || break
+		IFS=: read -r family size range _ <<<"$c"
+		throughput_unit "$placement $c daq throughput" "$daq_configs"
+		search_units "$placement $c daq search" "$daq_configs"
 	done
 	# the passes below in the first placement only (time)
 	[ "$placement" = "${placements%% *}" ] || continue

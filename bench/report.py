@@ -13,7 +13,8 @@ stock-mnl-aa) shows the noise floor.  Search rows give the loss-free rate
 per packet at a fixed rate, the consumer's system calls, wake-ups and
 context switches, kernel allocations (system-wide) and busy time per vCPU.
 nfqringd rows (size 0, family "mix": the rulegen corpus) are compared with
-nfqringd-nl-stock.  tcp.csv and latency.csv get tables of their own.  The
+nfqringd-nl-stock, the DAQ pass' rows (Snort's libdaq 2 modules through
+bench/daq_sink) with daq-nfq-stock, Debian's daq_nfq on the stock module.  tcp.csv and latency.csv get tables of their own.  The
 instruction pass (vm-*/data/insn.csv of the boots with the insn_count
 plugin, bench/insn/) gives instructions per packet per vCPU, kernel and
 user, without spin-waiting, the agreement of repeated runs, and the
@@ -37,6 +38,8 @@ import insn_funcs  # noqa: E402  (bench/insn/insn_funcs.py)
 CONFIGS = ["none", "stock-mnl", "nfqring-mnl", "nfqring-ring", "nfqring-ring-v1",
            "nfqring-ring-spin", "stock-mnl-aa"]
 DAEMON = ["nfqringd-ring", "nfqringd-nl-stock"]
+DAQ = ["daq-nfq-stock", "daq-nfq-nfqring", "daq-nfqring-ring"]
+ORDER = CONFIGS + DAEMON + DAQ
 MAX_LOSS = 0.1      # percent: the loss-free bound, guest.sh's max_loss
 INSN_CPUS = {"split": (0, 1), "rps": (1, 1)}    # placement: (enqueue CPU, consumer CPU)
 INSN_AGREE = 2.0    # percent: two runs of a configuration must agree this well
@@ -52,9 +55,13 @@ LABEL = {
     "stock-mnl-aa": "stock again (A/A)",
     "nfqringd-ring": "nfqringd, nfqring rings",
     "nfqringd-nl-stock": "nfqringd, stock netlink",
+    "daq-nfq-stock": "DAQ: daq_nfq, stock netlink",
+    "daq-nfq-nfqring": "DAQ: daq_nfq, nfqring netlink",
+    "daq-nfqring-ring": "DAQ: daq_nfqring, nfqring rings",
 }
 BASE = {c: "stock-mnl" for c in CONFIGS}
 BASE.update({c: "nfqringd-nl-stock" for c in DAEMON})
+BASE.update({c: "daq-nfq-stock" for c in DAQ})
 
 
 def fmt(x):
@@ -109,6 +116,7 @@ def main(d):
     plot = defaultdict(list)    # (kernel, placement) -> rows of the rate plot
     if groups:
         saturation_table(groups, tp, search, ratios, plot, out)
+        out += daq_lines(groups, search)
     if counts:
         out.append("")
         out.append(f"Per packet at a fixed offered rate every configuration sustains (the counts "
@@ -120,7 +128,7 @@ def main(d):
         out.append("")
         out.append("| kernel | placement | traffic | configuration | rate pps | syscalls | wake-ups | cswitches | allocs | busy us CPU0 | busy us CPU1 | mean batch | batches |")
         out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for k in sorted(counts, key=lambda k: (k[0], k[1], k[2], k[3], -k[4], CONFIGS.index(k[5]))):
+        for k in sorted(counts, key=lambda k: (k[0], k[1], k[2], k[3], -k[4], ORDER.index(k[5]))):
             r = counts[k]
             q = r["config"] != "none"
             out.append(f"| {k[0]} | {k[1]} | {case_name(*k[2:5])} | {LABEL[r['config']]} | "
@@ -157,7 +165,7 @@ def main(d):
         out.append("")
         out.append("| kernel | placement | configuration | F_GSO | goodput Mbit/s (min-max) | busy us/MB CPU0 | busy us/MB CPU1 | packets seen | bytes/packet | COPY fallbacks | retransmits | n |")
         out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for k in sorted(t, key=lambda k: (k[0], k[1], CONFIGS.index(k[2]), k[3])):
+        for k in sorted(t, key=lambda k: (k[0], k[1], ORDER.index(k[2]), k[3])):
             rs = t[k]
             m = lambda f: med([float(r[f]) for r in rs])
             gp = [float(r["goodput_mbps"]) for r in rs]
@@ -212,13 +220,13 @@ def saturation_table(groups, tp, search, ratios, plot, out):
                "(min-max) of the repetitions) and the loss-free rate (the highest offered rate with "
                "at most 0.1 % loss, found by bisection; '(s)': no loss at saturation, so the "
                "sender's own limit, the saturation's offered rate); ratios are of medians against "
-               "the stock backend (nfqringd: against itself on the stock module's netlink) in the "
-               "same run.")
+               "the stock backend (nfqringd: against itself on the stock module's netlink; DAQ: "
+               "against Debian's daq_nfq on the stock module) in the same run.")
     out.append("")
     out.append("| kernel | placement | traffic | configuration | saturation pps | vs stock | loss-free pps | vs stock | n |")
     out.append("|---|---|---|---|---|---|---|---|---|")
     for g in groups:
-        for c in CONFIGS + DAEMON:
+        for c in ORDER:
             v, s = tp.get(g + (c,)), search.get(g + (c,))
             if not v and not s:
                 continue
@@ -238,6 +246,36 @@ def saturation_table(groups, tp, search, ratios, plot, out):
                        f"{lf} | {lr} | {len(v) if v else 0} |")
             if v:
                 plot[g[:2]].append((case_name(*g[2:5]), c, med(v), min(v), max(v)))
+
+
+def daq_lines(groups, search):
+    """The DAQ pass in words: per traffic case, the loss-free rate of each
+    DAQ configuration against daq_nfq on the stock module, and what the DAQ
+    costs against the best client on the same backend."""
+    out = []
+    for g in groups:
+        base = search.get(g + ("daq-nfq-stock",))
+        if not base or float(base["offered_pps"]) <= 0:
+            continue
+        b = float(base["offered_pps"])
+        for c, ref in (("daq-nfqring-ring", "nfqring-ring"), ("daq-nfq-nfqring", "nfqring-mnl")):
+            s = search.get(g + (c,))
+            if not s:
+                continue
+            x = float(s["offered_pps"])
+            r = search.get(g + (ref,))
+            alone = (f"; {x / float(r['offered_pps']):.2f}x the bench's own client ({ref})"
+                     if r and float(r["offered_pps"]) > 0 else "")
+            out.append(f"- {g[0]}, {g[1]}, {case_name(*g[2:5])}: {LABEL[c]} {fmt(x)} pps loss-free, "
+                       f"{x / b:.2f}x daq_nfq on the stock backend ({fmt(b)}){alone}")
+        m = search.get(g + ("stock-mnl",))
+        if m and float(m["offered_pps"]) > 0:
+            out.append(f"- {g[0]}, {g[1]}, {case_name(*g[2:5])}: {LABEL['daq-nfq-stock']} "
+                       f"{b / float(m['offered_pps']):.2f}x the bench's own client (stock-mnl)")
+    if out:
+        out = ["", "The DAQ pass (Snort 2.9's libdaq 2; the same driver, bench/daq_sink, with a "
+               "callback that passes every packet, for each module), loss-free rates:", ""] + out
+    return out
 
 
 INSN_FIELDS = ("cpu0_kernel", "cpu0_user", "cpu1_kernel", "cpu1_user",
@@ -475,7 +513,8 @@ def plots(d, plot, ratios, iplot):
           "set grid ytics", "set xtics rotate by -25"]
     for kp in sorted({g[:2] for g in ratios} | set(plot)):
         tag = f"{kp[0]}-{kp[1]}"
-        cols = ["nfqring-mnl", "nfqring-ring", "nfqring-ring-spin", "stock-mnl-aa", "nfqringd-ring"]
+        cols = ["nfqring-mnl", "nfqring-ring", "nfqring-ring-spin", "stock-mnl-aa", "nfqringd-ring",
+                "daq-nfqring-ring"]
         rs = [(g, ratios[g]) for g in sorted(ratios, key=lambda g: (g[2] == "mix", g[2], g[3], -g[4]))
               if g[:2] == kp]
         if rs:
@@ -491,7 +530,8 @@ def plots(d, plot, ratios, iplot):
                    "set style data histograms", "set style histogram clustered gap 1",
                    f"plot '{d}/ratios-{tag}.dat' using 2:xtic(1) title 'nfqring netlink', "
                    "'' using 3 title 'nfqring rings', '' using 4 title 'rings, busy poll', "
-                   "'' using 5 title 'stock A/A', '' using 6 title 'nfqringd rings (red: the 1.5x bar)'",
+                   "'' using 5 title 'stock A/A', '' using 6 title 'nfqringd rings', "
+                   "'' using 7 title 'daq_nfqring / daq_nfq (red: the 1.5x bar)'",
                    "unset arrow 1", "unset arrow 2"]
         ps = plot.get(kp)
         if ps:

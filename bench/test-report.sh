@@ -53,8 +53,9 @@ lhdr=kernel,placement,config,size,rate,count,p50_us,p90_us,p99_us,p999_us,max_us
 K=6.12.9-test
 # row FAMILY SIZE CONFIG REP PASS OFFERED VERDICTED LOSS [SYSCALLS WAKEUPS]:
 # a clean results.csv row (queue empty, no errors, every packet accounted)
+# of the placement $PL (split)
 row() {
-	echo "$K,split,$1,$3,$2,65535,$4,$5,$6,$7,$8,1000,${9:-0.500},${10:-0.250},0.250,,4.0,1.00,0,0,,0.40,0.60,0.10,0"
+	echo "$K,${PL:-split},$1,$3,$2,65535,$4,$5,$6,$7,$8,1000,${9:-0.500},${10:-0.250},0.250,,4.0,1.00,0,0,,0.40,0.60,0.10,0"
 }
 
 # "clean": IPv4 64 B full: throughput of none, stock and rings, the warm-up
@@ -62,7 +63,12 @@ row() {
 # rate (the bar, exactly).  IPv4 1500 B full: rings 1.40x (the 1.3x bar),
 # nfqring-mnl without a search row and without loss at saturation.  IPv6:
 # search rows only, 2x, no bar.  Counts, a search step, two queues, and a
-# row of a pass report.py does not check ("probe").
+# row of a pass report.py does not check ("probe").  The DAQ pass: at IPv4
+# 64 B full daq_nfqring on the rings 1.80x daq_nfq on stock (0.60x
+# nfq_sink's rings; daq_nfq 0.50x stock's libmnl client), with a search
+# step, and daq_nfq on nfqring's netlink (a search row only, 1.20x); at
+# 1500 B daq_nfq without loss at saturation and no search row;
+# in rps (no other configuration there) 64 B full, 1.25x.
 mkdir "$tmp/clean"
 {
 	echo "$hdr"
@@ -92,6 +98,21 @@ mkdir "$tmp/clean"
 	row 4 1500 nfqring-ring 5 search 140000 140000 0.05
 	row 6 78 stock-mnl 4 search 100000 100000 0.05
 	row 6 78 nfqring-ring 4 search 200000 200000 0.05
+	for rep in 0 1 2 3; do
+		row 4 64 daq-nfq-stock $rep throughput 900000 "$(echo 1 90000 100000 110000 | cut -d' ' -f$((rep + 1)))" 80
+		row 4 64 daq-nfqring-ring $rep throughput 900000 "$(echo 1 170000 180000 190000 | cut -d' ' -f$((rep + 1)))" 75
+		row 4 1500 daq-nfq-stock $rep throughput 60000 60000 0
+		row 4 1500 daq-nfqring-ring $rep throughput 500000 90000 80
+		PL=rps row 4 64 daq-nfq-stock $rep throughput 900000 80000 90
+		PL=rps row 4 64 daq-nfqring-ring $rep throughput 900000 100000 85
+	done
+	row 4 64 daq-nfq-stock 5 search 100000 100000 0.05
+	row 4 64 daq-nfqring-ring 5 search 180000 180000 0.05
+	row 4 64 daq-nfqring-ring 2 search-step 200000 190000 5.0
+	row 4 64 daq-nfq-nfqring 3 search 120000 120000 0.05
+	row 4 1500 daq-nfqring-ring 6 search 90000 90000 0.05
+	PL=rps row 4 64 daq-nfq-stock 4 search 80000 80000 0.05
+	PL=rps row 4 64 daq-nfqring-ring 4 search 100000 100000 0.05
 } >"$tmp/clean/results.csv"
 
 check "the canned CSV headers are guest.sh's" \
@@ -123,8 +144,35 @@ check "  no search row, no loss: the loss-free rate is the median offered rate, 
 	line clean "| $K | split | IPv4 1500 B full | nfqring netlink, same client | 150.0k (150.0k-150.0k) | 1.50x | 150.0k (s) | 1.50x | 3 |"
 check "  the rate plot's data: median, min, max" \
 	grep -qE "^[0-9]+ \"IPv4 64 B full: nfqring-ring\" 300000 290000 320000\$" "$tmp/clean/rates-$K-split.dat"
-check "  the ratio plot's data: 1.500 for rings" \
-	grep -qFx '"IPv4 64 B full" 0.000 1.500 0.000 0.000 0.000' "$tmp/clean/ratios-$K-split.dat"
+check "  the ratio plot's data: 1.500 for rings, 1.800 for daq_nfqring (against daq_nfq)" \
+	grep -qFx '"IPv4 64 B full" 0.000 1.500 0.000 0.000 0.000 1.800' "$tmp/clean/ratios-$K-split.dat"
+
+# The DAQ pass: its configurations are guest.sh's, their rows in the
+# table against daq_nfq on the stock backend, and the DAQ lines
+for c in daq-nfq-stock daq-nfq-nfqring daq-nfqring-ring; do
+	check "DAQ: $c is a configuration of guest.sh" grep -qE "^[[:space:]]*$c\) backend " "$here/guest.sh"
+done
+check "DAQ: daq_nfqring's saturation (median, min-max), 1.80x daq_nfq's; loss-free 1.80x" \
+	line clean "| $K | split | IPv4 64 B full | DAQ: daq_nfqring, nfqring rings | 180.0k (170.0k-190.0k) | 1.80x | 180.0k | 1.80x | 3 |"
+check "  daq_nfq on stock: 1.00x itself (not against stock's libmnl client)" \
+	line clean "| $K | split | IPv4 64 B full | DAQ: daq_nfq, stock netlink | 100.0k (90.0k-110.0k) | 1.00x | 100.0k | 1.00x | 3 |"
+check "  1500 B: daq_nfq lost nothing at saturation, no search row: '(s)'" \
+	line clean "| $K | split | IPv4 1500 B full | DAQ: daq_nfq, stock netlink | 60.0k (60.0k-60.0k) | 1.00x | 60.0k (s) | 1.00x | 3 |"
+check "  1500 B: daq_nfqring 1.50x" \
+	line clean "| $K | split | IPv4 1500 B full | DAQ: daq_nfqring, nfqring rings | 90.0k (90.0k-90.0k) | 1.50x | 90.0k | 1.50x | 3 |"
+check "  rps: the DAQ rows alone in their placement" \
+	line clean "| $K | rps | IPv4 64 B full | DAQ: daq_nfqring, nfqring rings | 100.0k (100.0k-100.0k) | 1.25x | 100.0k | 1.25x | 3 |"
+check "  the DAQ lines: daq_nfqring against daq_nfq and against nfq_sink on the rings" \
+	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfqring, nfqring rings 180.0k pps loss-free, 1.80x daq_nfq on the stock backend (100.0k); 0.60x the bench's own client (nfqring-ring)"
+check "  daq_nfq against nfq_sink's libmnl client on stock" \
+	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfq, stock netlink 0.50x the bench's own client (stock-mnl)"
+check "  daq_nfq on nfqring's netlink: 1.20x (no nfqring-mnl row at 64 B here)" \
+	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfq, nfqring netlink 120.0k pps loss-free, 1.20x daq_nfq on the stock backend (100.0k)"
+check "  rps: no nfq_sink row to hold it against" \
+	line clean "- $K, rps, IPv4 64 B full: DAQ: daq_nfqring, nfqring rings 100.0k pps loss-free, 1.25x daq_nfq on the stock backend (80.0k)"
+check "  the rate plot's data has daq_nfqring" \
+	grep -qE "^[0-9]+ \"IPv4 64 B full: daq-nfqring-ring\" 180000 170000 190000\$" "$tmp/clean/rates-$K-split.dat"
+check "  the DAQ rows are not judged against the bars" eval "! grep -q '^- .*DAQ.*(bar ' '$tmp/clean.out'"
 
 # The bars: IPv4 64 B full and 1500 B full, on the loss-free ratio
 check "bars: rings 1.50x at IPv4 64 B full: met" \
@@ -149,7 +197,10 @@ for c in "nfqring-ring,64,65535,2,throughput queue_total_after 7" \
 	"stock-mnl,64,65535,6,search errors 3" \
 	"nfqring-ring,64,65535,1,search-step unaccounted 2" \
 	"stock-mnl,64,65535,1,counts errors 1" \
-	"nfqring-ring,64,65535,1,two-queues queue_total_after 4"; do
+	"nfqring-ring,64,65535,1,two-queues queue_total_after 4" \
+	"daq-nfqring-ring,1500,65535,2,throughput errors 6" \
+	"daq-nfqring-ring,64,65535,2,search-step unaccounted 8" \
+	"daq-nfq-stock,64,65535,5,search queue_total_after 9"; do
 	read -r key f val <<<"$c"
 	IFS=, read -r cfg _ _ rep pass <<<"$key"
 	v=bad-$pass-$rep-$f

@@ -8,7 +8,10 @@
 #ifndef DAQ_NFQRING_STATS_H
 #define DAQ_NFQRING_STATS_H
 
+#include <dlfcn.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 struct daq_nfqring_ring_stats {
 	uint64_t packets;		/* handed out by the ring (or read()) */
@@ -28,5 +31,32 @@ struct daq_nfqring_ring_stats {
 
 typedef int (*daq_nfqring_get_ring_stats_fn)(void *handle, struct daq_nfqring_ring_stats *s);
 #define DAQ_NFQRING_RING_STATS_SYMBOL "daq_nfqring_get_ring_stats"
+
+/*
+ * For a driver: the figures of @handle, through the module libdaq loaded
+ * from @dir/daq_@name.so (never loads a second copy; libdaq loads every
+ * module of the directory, so only the one in use is asked).  0 on success;
+ * -1 (and *@s zeroed) when it is not loaded or has no such function.
+ */
+static inline int daq_nfqring_ring_stats_from(const char *dir, const char *name,
+					      void *handle,
+					      struct daq_nfqring_ring_stats *s)
+{
+	daq_nfqring_get_ring_stats_fn fn;
+	char path[4096];
+	void *so;
+	int r = -1;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(path, sizeof(path), "%s/daq_%s.so", dir, name);
+	so = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+	if (!so)
+		return -1;
+	fn = (daq_nfqring_get_ring_stats_fn)dlsym(so, DAQ_NFQRING_RING_STATS_SYMBOL);
+	if (fn && fn(handle, s) == 0)
+		r = 0;
+	dlclose(so);
+	return r;
+}
 
 #endif

@@ -452,21 +452,9 @@ static void finish(DAQ_Stats_t *st)
 	daq_get_stats(mod, handle, st);
 	if (daq_stop(mod, handle) != DAQ_SUCCESS)
 		printf("# daq_stop: %s\n", daq_get_error(mod, handle));
-	if (ring) {
-		char path[512];
-		void *so;
-
-		snprintf(path, sizeof(path), "%s/daq_nfqring.so", dirs[0]);
-		so = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
-		daq_nfqring_get_ring_stats_fn fn = so ? (daq_nfqring_get_ring_stats_fn)
-				dlsym(so, DAQ_NFQRING_RING_STATS_SYMBOL) : NULL;
-
-		check(fn != NULL, "daq_nfqring_get_ring_stats not found in %s", path);
-		if (fn)
-			fn(handle, &ring_stats);
-		if (so)
-			dlclose(so);
-	}
+	if (ring)
+		check(!daq_nfqring_ring_stats_from(dirs[0], "nfqring", handle, &ring_stats),
+		      "daq_nfqring_get_ring_stats not found in %s/daq_nfqring.so", dirs[0]);
 	daq_shutdown(mod, handle);
 	printf("# stats: received %llu (hw %llu, hw dropped %llu) filtered %llu verdicts",
 	       (unsigned long long)st->packets_received,
