@@ -20,27 +20,11 @@
 #include <unistd.h>
 
 #include "nfqring.h"
+#include "check.h"
 #include "net.h"
 
 #define MAX_PKTS	4096
 #define SKIP		4
-
-static int failures;
-
-__attribute__((format(printf, 2, 3)))
-static void check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond)
-		return;
-	failures++;
-	printf("# FAIL: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 #define CHECK_EQ(got, want, what) \
 	check((long long)(got) == (long long)(want), "%s: got %lld, want %lld", what, \
@@ -109,9 +93,9 @@ static int pump(struct ctx *c, int wait_ms)
 		uint32_t len, seq;
 
 		if (r < 0) {
-			if (failures < 5)
+			if (check_failures < 5)
 				printf("# next: %d %s\n", r, nfqring_errmsg(c->h));
-			failures++;
+			check_failures++;
 			if (r == -EBADMSG)
 				continue;
 			return r;
@@ -146,7 +130,7 @@ static int pump(struct ctx *c, int wait_ms)
 		r = nfqring_flush(c->h);
 	if (r < 0) {
 		printf("# verdicts: %s\n", nfqring_errmsg(c->h));
-		failures++;
+		check_failures++;
 	}
 	return n;
 }
@@ -607,5 +591,5 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	nfqring_close(c.h);
-	return r || failures ? 1 : 0;
+	return r || check_failures ? 1 : 0;
 }

@@ -55,6 +55,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "net.h"
 #include "../../daemon/daq/daq_nfqring_stats.h"
 
@@ -96,22 +97,6 @@ static unsigned int sent[NFLOWS], delivered[NFLOWS], replaced[NFLOWS], intact[NF
 		    mangled[NFLOWS];
 static int rx[NFLOWS], tx[NFLOWS];
 static sem_t stalled, release;
-static int failures;
-
-static void check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond)
-		return;
-	failures++;
-	printf("# FAIL: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -890,6 +875,6 @@ int main(int argc, char **argv)
 	else
 		die("unknown scenario %s", scenario);
 	daq_unload_modules();
-	printf("# %s\n", failures ? "FAILED" : "passed");
-	return failures ? 1 : 0;
+	printf("# %s\n", check_failures ? "FAILED" : "passed");
+	return check_failures ? 1 : 0;
 }
