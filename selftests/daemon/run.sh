@@ -24,21 +24,11 @@ DTEST=$TOP/selftests/daemon/nfqringd-test.sh
 # debug kernel: scripts/check-debug)
 D_TIMEOUT=$((${RUN_TIMEOUT:-60} > 150 ? ${RUN_TIMEOUT:-60} : 150))
 
-n=0
-failed=0
+# shellcheck source=SCRIPTDIR/../lib/tap.sh
+. "$TOP/selftests/lib/tap.sh"
+# a scenario exits 4 to skip (nfqringd-test.sh)
+TAP_SKIP4=1
 declare -a names
-
-tap() {	# tap STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	elif [ "$1" -eq 4 ]; then
-		echo "ok $n $2 # SKIP"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
 
 # run NAME COMMAND...: one test (RUN_TIMEOUT s, 60); its output as diagnostics
 run() {
@@ -52,10 +42,6 @@ run() {
 	ip netns del nfqd 2>/dev/null
 	[ -n "$out" ] && printf '%s\n' "$out" | sed -e 's/^# //' -e 's/^/# /'
 	tap $rc "$name"
-}
-
-loaded() {
-	grep -q "^$1 " /proc/modules
 }
 
 unload_backends() {

@@ -24,22 +24,8 @@ DEBIAN_DAQ=/usr/lib/x86_64-linux-gnu/daq
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-failed=0
-
-tap() {	# tap STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
-
-loaded() {
-	grep -q "^$1 " /proc/modules
-}
+# shellcheck source=SCRIPTDIR/../lib/tap.sh
+. "$TOP/selftests/lib/tap.sh"
 
 # backend stock|nfqring|none: exactly that NFQUEUE backend loaded
 backend() {

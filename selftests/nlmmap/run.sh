@@ -30,18 +30,8 @@ DRIVE=$BIN/nlm_drive
 INDEP=$BIN/nfq_mmap_client
 IDRIVE=$BIN/indep_drive
 
-n=0
-failed=0
-
-tap() {	# tap STATUS NAME
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+# shellcheck source=SCRIPTDIR/../lib/tap.sh
+. "$TOP/selftests/lib/tap.sh"
 
 # run NAME WANT_STATUS COMMAND...: one test (RUN_TIMEOUT s, 90); output as diagnostics
 run() {
@@ -52,10 +42,6 @@ run() {
 	[ -n "$out" ] && printf '%s\n' "$out" | sed -e 's/^# //' -e 's/^/# /'
 	[ "$rc" -eq "$want" ]
 	tap $? "$name"
-}
-
-loaded() {
-	grep -q "^$1 " /proc/modules
 }
 
 # Debian's nf-queue example accepts every packet and prints each: under the

@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the runners of the VM suites (selftests/daq, nlmmap and daemon
+# run.sh), inside the test VM, as root: TAP lines numbered in $n with the
+# failures counted in $failed, and the module helpers they all need.
+#
+# tap() fails any non-zero status.  Set TAP_SKIP4=1 after sourcing to report
+# status 4 as "ok N NAME # SKIP" instead: the daemon suite's scenarios exit 4
+# to skip (nfqringd-test.sh); in the daq and nlmmap suites 4 is a failure
+# like any other.
+
+n=0
+failed=0
+# not taken from the environment: an exported one must not turn failures
+# of the other suites into skips
+TAP_SKIP4=
+
+tap() {	# tap STATUS NAME
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n $2"
+	elif [ -n "$TAP_SKIP4" ] && [ "$1" -eq 4 ]; then
+		echo "ok $n $2 # SKIP"
+	else
+		echo "not ok $n $2"
+		failed=$((failed + 1))
+	fi
+}
+
+loaded() {	# loaded MODULE: true when MODULE is in /proc/modules
+	grep -q "^$1 " /proc/modules
+}
