@@ -44,14 +44,6 @@ run() {
 	tap $rc "$name"
 }
 
-unload_backends() {
-	local m
-	for m in nfqring nfnetlink_queue; do
-		loaded $m && rmmod $m
-	done
-	! loaded nfqring && ! loaded nfnetlink_queue
-}
-
 kmsg_problems() {
 	dmesg | tail -n "+$((KMSG_MARK + 1))" |
 		grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|possible (circular|recursive) locking|general protection' || true
@@ -72,7 +64,7 @@ KMSG_MARK=$(dmesg | wc -l)
 start=$SECONDS
 
 # ---- phase 1: ring backend on nfqring ----
-unload_backends
+backend none
 modprobe nfqring
 [ -c /dev/nfqring ]
 tap $? "ring: modprobe nfqring gives /dev/nfqring"
@@ -94,7 +86,7 @@ done
 echo "# phase 1: $((SECONDS - start)) s"
 
 # ---- phase 2: netlink backend on the stock nfnetlink_queue ----
-unload_backends
+backend none
 modprobe --ignore-install nfnetlink_queue && [ ! -e /dev/nfqring ]
 tap $? "netlink: stock nfnetlink_queue loaded, no /dev/nfqring"
 for s in $NL_SCENARIOS; do
@@ -113,7 +105,7 @@ done
 echo "# phase 2: $((SECONDS - start)) s"
 
 # ---- phase 3: netlink backend on nfqring (if it speaks netlink) ----
-unload_backends
+backend none
 modprobe nfqring
 if "$BIN/e2e" netlink batch >/dev/null 2>&1; then
 	tap 0 "netlink(nfqring): nfqring accepts netlink binding"
@@ -135,7 +127,7 @@ bad=$(kmsg_problems)
 [ -z "$bad" ]
 tap $? "no kernel warnings"
 [ -n "$bad" ] && printf '%s\n' "$bad" | sed 's/^/# /'
-unload_backends
+backend none
 tap $? "no queue backend module left loaded"
 echo "# $((n - failed)) passed, $failed failed in $((SECONDS - start)) s"
 [ "$failed" -eq 0 ]

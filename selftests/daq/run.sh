@@ -27,19 +27,6 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=SCRIPTDIR/../lib/tap.sh
 . "$TOP/selftests/lib/tap.sh"
 
-# backend stock|nfqring|none: exactly that NFQUEUE backend loaded
-backend() {
-	local m
-	for m in nfqring nfnetlink_queue; do
-		loaded $m && rmmod $m
-	done
-	case $1 in
-	stock) modprobe --ignore-install nfnetlink_queue ;;
-	nfqring) modprobe nfqring && [ -c /dev/nfqring ] ;;
-	none) ! loaded nfqring && ! loaded nfnetlink_queue ;;
-	esac
-}
-
 # drive CONFIG NAME MODULE SCENARIO [ARGS...]: one driver run; its output
 # kept as $tmp/SCENARIO.CONFIG and shown as diagnostics
 drive() {

@@ -30,3 +30,16 @@ tap() {	# tap STATUS NAME
 loaded() {	# loaded MODULE: true when MODULE is in /proc/modules
 	grep -q "^$1 " /proc/modules
 }
+
+# backend stock|nfqring|none: exactly that NFQUEUE backend loaded
+backend() {
+	local m
+	for m in nfqring nfnetlink_queue; do
+		loaded $m && rmmod $m
+	done
+	case $1 in
+	stock) modprobe --ignore-install nfnetlink_queue ;;
+	nfqring) modprobe nfqring && [ -c /dev/nfqring ] ;;
+	none) ! loaded nfqring && ! loaded nfnetlink_queue ;;
+	esac
+}

@@ -86,10 +86,7 @@ echo "1..33"
 echo "# kernel $(uname -r)"
 KMSG_MARK=$(dmesg | wc -l)
 
-for m in nfqring nfnetlink_queue; do
-	loaded $m && rmmod $m
-done
-modprobe nfqring && [ -c /dev/nfqring ]
+backend nfqring
 tap $? "modprobe nfqring gives /dev/nfqring"
 [ -x "$CLIENT" ] && [ -x "$DRIVE" ] && [ -x "$WRAP" ] && [ -r "$TOP/daemon/build/libnfqring-nlmmap.so" ]
 tap $? "built (make -C selftests/nlmmap)"
