@@ -44,11 +44,6 @@ run() {
 	tap $rc "$name"
 }
 
-kmsg_problems() {
-	dmesg | tail -n "+$((KMSG_MARK + 1))" |
-		grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|possible (circular|recursive) locking|general protection' || true
-}
-
 # TAP plan first: phase 1 (8 + example + plumbing 2), phase 2 (6 + 2 examples + 1),
 # phase 3 (6 + 1), kernel log, unloaded
 plan=$(( $(wc -w <<<"$SCENARIOS") + 3 + $(wc -w <<<"$NL_SCENARIOS") + 3 + \

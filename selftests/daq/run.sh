@@ -91,8 +91,7 @@ backend none
 tap $? "no backend loaded"
 drive n "daq_nfqring without the module" nfqring noload
 
-problems=$(dmesg | tail -n "+$((KMSG_MARK + 1))" |
-	grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|possible (circular|recursive) locking|general protection' || true)
+problems=$(kmsg_problems)
 [ -n "$problems" ] && printf '%s\n' "$problems" | sed 's/^/# /'
 [ -z "$problems" ]
 tap $? "kernel log clean"

@@ -43,3 +43,10 @@ backend() {
 	none) ! loaded nfqring && ! loaded nfnetlink_queue ;;
 	esac
 }
+
+# kmsg_problems: the warnings, oopses and lockdep splats the kernel logged
+# since the tests began (KMSG_MARK=$(dmesg | wc -l) then)
+kmsg_problems() {
+	dmesg | tail -n "+$((KMSG_MARK + 1))" |
+		grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|possible (circular|recursive) locking|general protection' || true
+}

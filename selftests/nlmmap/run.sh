@@ -164,8 +164,7 @@ run "independent client -A: an ack for every verdict, COPY frames among them" 0 
 run "independent client -A: a 2-frame ring overruns, SO_ERROR says ENOBUFS" 0 \
 	"$IDRIVE" -O -n 600 -- "$WRAP" "$INDEP" -A -w 3 -d D -n 1
 
-problems=$(dmesg | tail -n "+$((KMSG_MARK + 1))" |
-	grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|possible (circular|recursive) locking|general protection' || true)
+problems=$(kmsg_problems)
 [ -n "$problems" ] && printf '%s\n' "$problems" | sed 's/^/# /'
 [ -z "$problems" ]
 tap $? "kernel log clean"
