@@ -118,10 +118,7 @@ for s in $D_NLQ_SCENARIOS; do
 done
 echo "# phase 3: $((SECONDS - start)) s"
 
-bad=$(kmsg_problems)
-[ -z "$bad" ]
-tap $? "no kernel warnings"
-[ -n "$bad" ] && printf '%s\n' "$bad" | sed 's/^/# /'
+tap_kernel_log "no kernel warnings"
 backend none
 tap $? "no queue backend module left loaded"
 echo "# $((n - failed)) passed, $failed failed in $((SECONDS - start)) s"

@@ -91,10 +91,7 @@ backend none
 tap $? "no backend loaded"
 drive n "daq_nfqring without the module" nfqring noload
 
-problems=$(kmsg_problems)
-[ -n "$problems" ] && printf '%s\n' "$problems" | sed 's/^/# /'
-[ -z "$problems" ]
-tap $? "kernel log clean"
+tap_kernel_log "kernel log clean"
 echo "1..$n"
 echo "# $n tests, $failed failed"
 [ "$failed" -eq 0 ]

@@ -44,9 +44,14 @@ backend() {
 	esac
 }
 
-# kmsg_problems: the warnings, oopses and lockdep splats the kernel logged
-# since the tests began (KMSG_MARK=$(dmesg | wc -l) then)
-kmsg_problems() {
-	dmesg | tail -n "+$((KMSG_MARK + 1))" |
-		grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|possible (circular|recursive) locking|general protection' || true
+# tap_kernel_log NAME: ok when the kernel logged no warning, oops or
+# lockdep splat since the tests began (KMSG_MARK=$(dmesg | wc -l) then);
+# what it logged goes out as diagnostics
+tap_kernel_log() {
+	local bad
+	bad=$(dmesg | tail -n "+$((KMSG_MARK + 1))" |
+		grep -E 'WARNING:|BUG:|Oops|Call Trace|KASAN|UBSAN|possible (circular|recursive) locking|general protection' || true)
+	[ -n "$bad" ] && printf '%s\n' "$bad" | sed 's/^/# /'
+	[ -z "$bad" ]
+	tap $? "$1"
 }

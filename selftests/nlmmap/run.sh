@@ -164,10 +164,7 @@ run "independent client -A: an ack for every verdict, COPY frames among them" 0 
 run "independent client -A: a 2-frame ring overruns, SO_ERROR says ENOBUFS" 0 \
 	"$IDRIVE" -O -n 600 -- "$WRAP" "$INDEP" -A -w 3 -d D -n 1
 
-problems=$(kmsg_problems)
-[ -n "$problems" ] && printf '%s\n' "$problems" | sed 's/^/# /'
-[ -z "$problems" ]
-tap $? "kernel log clean"
+tap_kernel_log "kernel log clean"
 rmmod nfqring 2>/dev/null
 echo "# $n tests, $failed failed"
 [ "$failed" -eq 0 ]
