@@ -28,7 +28,6 @@
  * an empty ring are not counted); then the module's DAQ_Stats_t.
  */
 #include <daq.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>

@@ -39,7 +39,6 @@
  */
 #include <arpa/inet.h>
 #include <daq.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>

@@ -514,8 +514,8 @@ TEST_F(traffic, netlink_acks_stale_message_not_put_back)
 			       ring_req(sysconf(_SC_PAGESIZE), 1, FRAME)));
 	pthread_join(t, NULL);
 	race_delay("0,0,0,0,0,0");
-	TH_LOG("read() %.0f..%.0f ms, set-up from %.0f ms",
-	       0.0, tc.end - tc.start, set_start - tc.start);
+	TH_LOG("read() 0..%.0f ms, set-up from %.0f ms",
+	       tc.end - tc.start, set_start - tc.start);
 	/* The state was reached: the read failed after set-up began in its window. */
 	EXPECT_EQ(-1, tc.ret);
 	EXPECT_EQ(EFAULT, tc.err);

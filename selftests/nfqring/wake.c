@@ -1066,8 +1066,8 @@ TEST(ack_during_ring_set_up)
 	pthread_join(t, NULL);
 	race_delay("0,0,0,0,0");
 	ASSERT_EQ(0, ioctl(ep.fd, NFQRING_GET_STATS, &st));
-	TH_LOG("write() %.0f..%.0f ms, set-up %.0f..%.0f ms, ack frames %llu",
-	       0.0, tc.end - tc.start, set_start - tc.start, set_end - tc.start,
+	TH_LOG("write() 0..%.0f ms, set-up %.0f..%.0f ms, ack frames %llu",
+	       tc.end - tc.start, set_start - tc.start, set_end - tc.start,
 	       (unsigned long long)st.rx_frames);
 	/* The state was reached: the ack took a frame and set-up began in its window. */
 	EXPECT_EQ(-ENODEV, tc.ret);

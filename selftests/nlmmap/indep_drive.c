@@ -85,6 +85,8 @@ static void summary(void *ctx, const char *line)
 		snprintf(b->summary, sizeof(b->summary), "%s", line);
 }
 
+#define USAGE "usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] [-O] -- COMMAND [ARG...]"
+
 int main(int argc, char **argv)
 {
 	static struct books bk = { .count = 200 };
@@ -104,12 +106,12 @@ int main(int argc, char **argv)
 		case 'C': need_copy = true; break;
 		case 'K': need_acks = true; break;
 		case 'O': overrun = true; break;
-		default: return drive_fail(&d, "usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] [-O] -- COMMAND [ARG...]");
+		default: return drive_fail(&d, USAGE);
 		}
 	}
 	count = bk.count;
 	if (optind >= argc || count == 0 || count > MAXN)
-		return drive_fail(&d, "usage: indep_drive [-2] [-m] [-n COUNT] [-C] [-K] [-O] -- COMMAND [ARG...]");
+		return drive_fail(&d, USAGE);
 	if (drive_setup(&d, "indep_drive", two))
 		return 1;
 	/* the client's stdout (summary) and stderr (diagnostics, "waiting") */

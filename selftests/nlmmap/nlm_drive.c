@@ -58,6 +58,8 @@ static void summary(void *ctx, const char *line)
 		b->got_summary = true;
 }
 
+#define USAGE "usage: nlm_drive [-2] [-m] [-n COUNT] [-C] -- COMMAND [ARG...]"
+
 int main(int argc, char **argv)
 {
 	static struct books b = { .count = 200 };
@@ -72,11 +74,11 @@ int main(int argc, char **argv)
 		case 'm': mixed = true; break;
 		case 'n': b.count = strtoul(optarg, NULL, 0); break;
 		case 'C': need_copy = true; break;
-		default: return drive_fail(&d, "usage: nlm_drive [-2] [-m] [-n COUNT] [-C] -- COMMAND [ARG...]");
+		default: return drive_fail(&d, USAGE);
 		}
 	}
 	if (optind >= argc || b.count == 0 || b.count > MAXN)
-		return drive_fail(&d, "usage: nlm_drive [-2] [-m] [-n COUNT] [-C] -- COMMAND [ARG...]");
+		return drive_fail(&d, USAGE);
 	if (drive_setup(&d, "nlm_drive", two))
 		return 1;
 	r = drive_start(&d, argv + optind, false, "ready");
