@@ -530,8 +530,8 @@ def plots(d, plot, ratios, iplot):
                    "set style data histograms", "set style histogram clustered gap 1",
                    f"plot '{d}/ratios-{tag}.dat' using 2:xtic(1) title 'nfqring netlink', "
                    "'' using 3 title 'nfqring rings', '' using 4 title 'rings, busy poll', "
-                   "'' using 5 title 'stock A/A', '' using 6 title 'nfqringd rings', "
-                   "'' using 7 title 'daq_nfqring / daq_nfq (red: the 1.5x bar)'",
+                   "'' using 5 title 'stock A/A', '' using 6 title 'nfqringd rings (red: the 1.5x bar)', "
+                   "'' using 7 title 'daq_nfqring / daq_nfq'",
                    "unset arrow 1", "unset arrow 2"]
         ps = plot.get(kp)
         if ps:
