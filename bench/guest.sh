@@ -155,6 +155,11 @@ only() {
 	done
 }
 configs=$(only none stock-mnl nfqring-mnl nfqring-ring +nfqring-ring-v1 nfqring-ring-spin stock-mnl-aa)
+# and, when BENCH_CONFIGS names them, nfqring-ring-wSPIN-NR-DELAY: the rings
+# with other wait parameters (nfq_sink's NFQ_SINK_WAIT)
+for c in ${BENCH_CONFIGS:-}; do
+	[[ $c != nfqring-ring-w*-*-* ]] || configs+=" $c"
+done
 # the instruction pass (bench/insn/pass.sh): the version-1 rings too
 insn_configs=$(only none stock-mnl nfqring-mnl nfqring-ring nfqring-ring-v1 nfqring-ring-spin stock-mnl-aa)
 daemon_configs=$(only nfqringd-ring nfqringd-nl-stock)
@@ -380,7 +385,7 @@ daemon_files() {
 # namespaces, nft rules (nft_rules), and the consumer (its pid in $spid,
 # empty for "none"; gso: NFQA_CFG_F_GSO)
 start_config() {
-	local cfg=$1 placement=$2 range=$3 mode dbackend dmod ddir
+	local cfg=$1 placement=$2 range=$3 mode dbackend dmod ddir wait=
 	spid=
 	case $cfg in
 	none)	# the module of the queue configurations; stock without nfqring
@@ -391,6 +396,8 @@ start_config() {
 	nfqring-ring) backend nfqring; mode=ring ;;
 	nfqring-ring-v1) backend nfqring; mode=ring-v1 ;;
 	nfqring-ring-spin) backend nfqring; mode=ring-spin ;;
+	nfqring-ring-w*-*-*) # nfqring-ring-wSPIN-NR-DELAY: nfq_sink's NFQ_SINK_WAIT
+		backend nfqring; mode=ring; wait=${cfg#nfqring-ring-w}; wait=${wait//-/:} ;;
 	nfqringd-ring) backend nfqring; mode=daemon; dbackend=ring ;;
 	nfqringd-nl-stock) backend stock; mode=daemon; dbackend=netlink ;;
 	daq-nfq-stock) backend stock; mode=daq; dmod=nfq ;;
@@ -424,7 +431,7 @@ start_config() {
 		await "$out/sink.out" ready 300 || die "$cfg: daq_sink did not start: $(cat "$out/sink.out")"
 	elif [ "$mode" != accept ]; then
 		# nsenter and taskset exec: $! is the sink itself
-		nsenter --net=/run/netns/dut taskset -c 1 "$sink" "$mode" 0 "$range" ${5:-} \
+		NFQ_SINK_WAIT=$wait nsenter --net=/run/netns/dut taskset -c 1 "$sink" "$mode" 0 "$range" ${5:-} \
 			>"$out/sink.out" 2>&1 &
 		spid=$!
 		await "$out/sink.out" ready 300 || die "$cfg: the sink did not start: $(cat "$out/sink.out")"

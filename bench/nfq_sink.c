@@ -20,6 +20,10 @@
  *                               poll() it keeps looking at the ring for up
  *                               to SPIN_US microseconds (a load per look, no
  *                               system call: what only a shared ring allows)
+ * In ring mode, NFQ_SINK_WAIT=SPIN:NR:DELAY in the environment sets
+ * nfqring_set_wait()'s spin_us, wake_nr and max_delay_us (0: the default):
+ * the benchmark's nfqring-ring-wSPIN-NR-DELAY configurations, for choosing
+ * the defaults by measurement.
  * RANGE 0 means NFQNL_COPY_META; "gso" sets NFQA_CFG_F_GSO (unsegmented GSO
  * packets, up to 64 KiB: the ring then gets 64 KiB frames).  Both
  * count what they did themselves (packets, payload bytes, batches, receive
@@ -231,6 +235,27 @@ static int count_packet(struct nfqring *h, struct nfqring_packet *pkt, void *arg
 	return 0;
 }
 
+/* NFQ_SINK_WAIT=SPIN:NR:DELAY (see the top), when it is set */
+static int set_wait(struct nfqring *h)
+{
+	struct nfqring_wait_params w = { 0 };
+	const char *e = getenv("NFQ_SINK_WAIT");
+
+	if (!e || !*e)
+		return 0;
+	if (sscanf(e, "%u:%u:%u", &w.spin_us, &w.wake_nr, &w.max_delay_us) != 3) {
+		fprintf(stderr, "nfq_sink: NFQ_SINK_WAIT=%s: SPIN:NR:DELAY\n", e);
+		return -1;
+	}
+	if (nfqring_set_wait(h, &w) < 0) {
+		fprintf(stderr, "nfq_sink: %s\n", nfqring_errmsg(h));
+		return -1;
+	}
+	fprintf(stderr, "nfq_sink: spin %u us, wake_nr %u, watermark %u, max_delay %u us\n",
+		w.spin_us, w.wake_nr, w.watermark, w.max_delay_us);
+	return 0;
+}
+
 static int run_ring(uint16_t queue, uint32_t range, bool gso, bool spin, bool v1,
 		    struct figures *f)
 {
@@ -257,6 +282,8 @@ static int run_ring(uint16_t queue, uint32_t range, bool gso, bool spin, bool v1
 		fprintf(stderr, "nfq_sink: %s\n", nfqring_errmsg(h));
 		return 1;
 	}
+	if (!v1 && !spin && set_wait(h) < 0)
+		return 1;
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop && !spin) {	/* the library's loop */

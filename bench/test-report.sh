@@ -55,16 +55,16 @@ K=6.12.9-test
 # a clean results.csv row (queue empty, no errors, every packet accounted)
 # of the placement $PL (split)
 row() {
-	echo "$K,${PL:-split},$1,$3,$2,65535,$4,$5,$6,$7,$8,1000,${9:-0.500},${10:-0.250},0.250,,4.0,1.00,0,0,,0.40,0.60,0.10,0"
+	echo "$K,${PL:-split},$1,$3,$2,65535,$4,$5,$6,$7,$8,1000,${9:-0.500},${10:-0.250},0.250,,${11:-4.0},1.00,0,0,,0.40,0.60,0.10,0"
 }
 
 # "clean": IPv4 64 B full: throughput of none, stock and rings, the warm-up
-# (rep 0) far off; rings' median is 1.50x stock's, and so is its loss-free
-# rate (the bar, exactly).  IPv4 1500 B full: rings 1.40x (the 1.3x bar),
+# (rep 0) far off; rings' median is 1.50x stock's, its loss-free rate 1.60x
+# (the bar, exactly).  IPv4 1500 B full: rings 1.40x (the bar, exactly),
 # nfqring-mnl without a search row and without loss at saturation.  IPv6:
 # search rows only, 2x, no bar.  Counts, a search step, two queues, and a
 # row of a pass report.py does not check ("probe").  The DAQ pass: at IPv4
-# 64 B full daq_nfqring on the rings 1.80x daq_nfq on stock (0.60x
+# 64 B full daq_nfqring on the rings 1.80x daq_nfq on stock (0.56x
 # nfq_sink's rings; daq_nfq 0.50x stock's libmnl client), with a search
 # step, and daq_nfq on nfqring's netlink (a search row only, 1.20x); at
 # 1500 B daq_nfq without loss at saturation and no search row;
@@ -81,11 +81,11 @@ mkdir "$tmp/clean"
 	done
 	row 4 64 none 6 search 1000000 1000000 0.02
 	row 4 64 stock-mnl 6 search 200000 200000 0.05
-	row 4 64 nfqring-ring 6 search 300000 300000 0.05
+	row 4 64 nfqring-ring 6 search 320000 320000 0.05
 	row 4 64 nfqring-ring 1 search-step 400000 380000 5.0
 	row 4 64 none 1 counts 100000 100000 0
 	row 4 64 stock-mnl 1 counts 100000 100000 0 1.000 0.500
-	row 4 64 nfqring-ring 1 counts 100000 100000 0 0.020 0.010
+	row 4 64 nfqring-ring 1 counts 100000 100000 0 0.200 0.500 8.0
 	echo "$K,split,4,nfqring-ring,64,65535,1,two-queues,100000,100000,0,100000,0,0,0,,,,0,0,60000:40000,,,,0"
 	row 4 64 nfqring-ring 1 probe 100000 100000 0
 	for rep in 0 1 2 3; do
@@ -135,7 +135,7 @@ check "  no TCP or latency table without their CSVs" \
 
 # Medians of reps 1-3; rep 0 (9M for rings, 5k for stock) would move them
 check "saturation: rings' median (min-max) without the warm-up, 1.50x stock, n 3" \
-	line clean "| $K | split | IPv4 64 B full | nfqring rings, libnfqring | 300.0k (290.0k-320.0k) | 1.50x | 300.0k | 1.50x | 3 |"
+	line clean "| $K | split | IPv4 64 B full | nfqring rings, libnfqring | 300.0k (290.0k-320.0k) | 1.50x | 320.0k | 1.60x | 3 |"
 check "  stock's: 200.0k (190.0k-210.0k), 1.00x itself" \
 	line clean "| $K | split | IPv4 64 B full | stock nfnetlink_queue, libmnl client | 200.0k (190.0k-210.0k) | 1.00x | 200.0k | 1.00x | 3 |"
 check "  no queue: 5.00x stock" \
@@ -144,8 +144,8 @@ check "  no search row, no loss: the loss-free rate is the median offered rate, 
 	line clean "| $K | split | IPv4 1500 B full | nfqring netlink, same client | 150.0k (150.0k-150.0k) | 1.50x | 150.0k (s) | 1.50x | 3 |"
 check "  the rate plot's data: median, min, max" \
 	grep -qE "^[0-9]+ \"IPv4 64 B full: nfqring-ring\" 300000 290000 320000\$" "$tmp/clean/rates-$K-split.dat"
-check "  the ratio plot's data: 1.500 for rings, 1.800 for daq_nfqring (against daq_nfq)" \
-	grep -qFx '"IPv4 64 B full" 0.000 1.500 0.000 0.000 0.000 1.800' "$tmp/clean/ratios-$K-split.dat"
+check "  the ratio plot's data: 1.600 for rings, 1.800 for daq_nfqring (against daq_nfq)" \
+	grep -qFx '"IPv4 64 B full" 0.000 1.600 0.000 0.000 0.000 1.800' "$tmp/clean/ratios-$K-split.dat"
 
 # The DAQ pass: its configurations are guest.sh's, their rows in the
 # table against daq_nfq on the stock backend, and the DAQ lines
@@ -163,7 +163,7 @@ check "  1500 B: daq_nfqring 1.50x" \
 check "  rps: the DAQ rows alone in their placement" \
 	line clean "| $K | rps | IPv4 64 B full | DAQ: daq_nfqring, nfqring rings | 100.0k (100.0k-100.0k) | 1.25x | 100.0k | 1.25x | 3 |"
 check "  the DAQ lines: daq_nfqring against daq_nfq and against nfq_sink on the rings" \
-	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfqring, nfqring rings 180.0k pps loss-free, 1.80x daq_nfq on the stock backend (100.0k); 0.60x the bench's own client (nfqring-ring)"
+	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfqring, nfqring rings 180.0k pps loss-free, 1.80x daq_nfq on the stock backend (100.0k); 0.56x the bench's own client (nfqring-ring)"
 check "  daq_nfq against nfq_sink's libmnl client on stock" \
 	line clean "- $K, split, IPv4 64 B full: DAQ: daq_nfq, stock netlink 0.50x the bench's own client (stock-mnl)"
 check "  daq_nfq on nfqring's netlink: 1.20x (no nfqring-mnl row at 64 B here)" \
@@ -174,21 +174,32 @@ check "  the rate plot's data has daq_nfqring" \
 	grep -qE "^[0-9]+ \"IPv4 64 B full: daq-nfqring-ring\" 180000 170000 190000\$" "$tmp/clean/rates-$K-split.dat"
 check "  the DAQ rows are not judged against the bars" eval "! grep -q '^- .*DAQ.*(bar ' '$tmp/clean.out'"
 
-# The bars: IPv4 64 B full and 1500 B full, on the loss-free ratio
-check "bars: rings 1.50x at IPv4 64 B full: met" \
-	line clean "- $K, split, IPv4 64 B full: nfqring rings, libnfqring 1.50x the stock backend (bar 1.5x): met"
-check "  1.40x at IPv4 1500 B full: met (bar 1.3x)" \
-	line clean "- $K, split, IPv4 1500 B full: nfqring rings, libnfqring 1.40x the stock backend (bar 1.3x): met"
+# The bars (issue 20): IPv4 64 B full and 1500 B full, on the loss-free ratio
+check "bars: rings 1.60x at IPv4 64 B full: met (bar 1.6x)" \
+	line clean "- $K, split, IPv4 64 B full: nfqring rings, libnfqring 1.60x the stock backend (bar 1.6x): met"
+check "  1.40x at IPv4 1500 B full: met (bar 1.4x)" \
+	line clean "- $K, split, IPv4 1500 B full: nfqring rings, libnfqring 1.40x the stock backend (bar 1.4x): met"
 check "  IPv6 (2x) is not judged" eval "! grep -q '^- .*IPv6' '$tmp/clean.out'"
-check "  the counts line: rings' system calls and wake-ups against stock's" \
-	line clean "- $K, split, nfqring rings, libnfqring, per packet at 100.0k pps: system calls 0.020 (stock 1.000), wake-ups 0.010 (stock 0.500)"
+check "  the counts line: system calls 0.2, wake-ups stock's, mean batch 8: each on its bar, met" \
+	line clean "- $K, split, nfqring rings, libnfqring, per packet at 100.0k pps: system calls 0.200 (bar 0.2), wake-ups 0.500 (bar: stock's, 0.500), mean batch 8.0 (bar 8): met"
 check "two queues: what each queue took, ok" \
 	line clean "- $K, split, nfqring rings, libnfqring: queue 0 took 60000, queue 1 40000, the counting chain saw 100000: ok"
 variant low clean
-setf low nfqring-ring,64,65535,6,search offered_pps 290000
+setf low nfqring-ring,64,65535,6,search offered_pps 310000
+setf low nfqring-ring,64,65535,1,counts mean_batch 7.9
 run low
-check "  rings 1.45x at IPv4 64 B full: not met" \
-	line low "- $K, split, IPv4 64 B full: nfqring rings, libnfqring 1.45x the stock backend (bar 1.5x): not met"
+check "  rings 1.55x at IPv4 64 B full: not met" \
+	line low "- $K, split, IPv4 64 B full: nfqring rings, libnfqring 1.55x the stock backend (bar 1.6x): not met"
+check "  a mean batch of 7.9: the counts bar not met" \
+	line low "- $K, split, nfqring rings, libnfqring, per packet at 100.0k pps: system calls 0.200 (bar 0.2), wake-ups 0.500 (bar: stock's, 0.500), mean batch 7.9 (bar 8): not met"
+for f in "syscalls_per_pkt 0.201" "wakeups_per_pkt 0.501"; do
+	rm -rf "$tmp/low2"
+	variant low2 clean
+	setf low2 nfqring-ring,64,65535,1,counts $f
+	run low2
+	check "  ${f% *} ${f#* }: the counts bar not met" \
+		eval "grep -q -- '- $K, split, nfqring rings, libnfqring, per packet at .*: not met\$' '$tmp/low2.out'"
+done
 check "  (a bar not met is no correctness failure: exit 0)" rc_is low 0
 
 # Correctness: one bad cell each, in each checked pass
@@ -234,6 +245,7 @@ $K,split,none,64,100000,50000,20,30,45,60,80,0
 $K,split,stock-mnl,64,100000,50000,95,150,300,500,900,3
 $K,split,nfqring-ring,64,100000,50000,50,70,120,200,400,0
 $K,split,nfqring-ring,1500,50000,50000,60,80,130,210,420,0
+$K,split,nfqring-ring-w4294967295-32-1000,64,100000,50000,50,70,1300,1400,1500,0
 EOF
 run full
 check "with tcp.csv and latency.csv: exit 0, all $((N + 6)) rows (and TCP's) clean" \
@@ -250,6 +262,18 @@ check "  latency: rings, added 30 and 75" \
 	line full "| $K | split | 64 B | 100000 | nfqring rings, libnfqring | 50 | 70 | 120 | 200 | 400 | 30 | 75 | 0 |"
 check "  latency: no no-queue row of that size: added '-'" \
 	line full "| $K | split | 1500 B | 50000 | nfqring rings, libnfqring | 60 | 80 | 130 | 210 | 420 | - | - | 0 |"
+# the latency bar: p99 no worse than stock's plus max_delay_us (the tree's
+# default for the rings, the configuration's own for nfqring-ring-w...)
+D=$(awk '$2 == "NFQRING_WAKE_DELAY_US" { sub("U", "", $3); print $3 }' "$here/../include/uapi/linux/nfqring.h")
+check "  latency bar: rings' p99 120 against stock's 300 + the default max_delay_us ($D): met" \
+	line full "- $K, split, 64 B at 100000 pps: nfqring rings, libnfqring, p99 120 us (bar: stock's 300 + max_delay_us $D): met"
+check "  a wait configuration (no spin, wake_nr 32, 1000 us): labelled, p99 1300 = 300 + 1000: met" \
+	line full "- $K, split, 64 B at 100000 pps: nfqring rings, spin none, wake_nr 32, max_delay 1000 us, p99 1300 us (bar: stock's 300 + max_delay_us 1000): met"
+variant latbad full
+sed -i "s/^\($K,split,nfqring-ring-w4294967295-32-1000,64,100000,50000,50,70,\)1300,/\11301,/" "$tmp/latbad/latency.csv"
+run latbad
+check "  p99 1301: not met (and no correctness failure: exit 0)" \
+	eval "rc_is latbad 0 && line latbad '- $K, split, 64 B at 100000 pps: nfqring rings, spin none, wake_nr 32, max_delay 1000 us, p99 1301 us (bar: stock'\\''s 300 + max_delay_us 1000): not met'"
 variant tcpbad full
 sed -i "s/^\($K,split,nfqring-ring,on,2,.*\),0,0\$/\1,0,4/" "$tmp/tcpbad/tcp.csv"
 run tcpbad
