@@ -432,8 +432,8 @@ NFQRING_API int nfqring_drain(struct nfqring *h, int timeout_ms, uint32_t verdic
  * clamping).  -EOPNOTSUPP on version 1 (NFQRING_ABI_V1, an older module, the
  * netlink backend).
  *   spin_us       the longest spin before sleeping; the spin shortens itself
- *                 when it keeps finding nothing (default NFQRING_DEFAULT_SPIN_US;
- *                 NFQRING_NO_SPIN: never spin)
+ *                 when it keeps finding nothing (default NFQRING_DEFAULT_SPIN_US,
+ *                 which is no spin; NFQRING_NO_SPIN: never spin)
  *   wake_nr, watermark, max_delay_us: the kernel's moderation, as struct
  *                 nfqring_wake in <linux/nfqring.h>: a sleeping consumer is
  *                 woken when wake_nr frames arrived, the ring holds
@@ -446,7 +446,13 @@ struct nfqring_wait_params {
 	uint32_t max_delay_us;
 };
 
-#define NFQRING_DEFAULT_SPIN_US	20U
+/*
+ * No spin unless asked: a spin that finds the next frame ends the wait with
+ * a batch of one, so at moderate rates every packet cost a verdict and a
+ * flush of its own (docs/benchmarks.md, "Choosing the wait defaults"); the
+ * kernel's moderation gathers bigger batches for fewer system calls.
+ */
+#define NFQRING_DEFAULT_SPIN_US	0U
 #define NFQRING_NO_SPIN		UINT32_MAX
 
 NFQRING_API int nfqring_set_wait(struct nfqring *h, struct nfqring_wait_params *p);

@@ -282,8 +282,14 @@ struct nfqring_wake {
 	__u32	reserved;	/* 0 */
 };
 
-#define NFQRING_WAKE_NR			16U
-#define NFQRING_WAKE_DELAY_US		50U
+/*
+ * The defaults, chosen by measurement (docs/benchmarks.md, "Choosing the
+ * wait defaults"): a batch of up to 32 frames, and a frame waits at most
+ * 1 ms for a sleeping consumer (below 32,000 frames a second, where the
+ * count does not come first).  Latency-sensitive consumers set less.
+ */
+#define NFQRING_WAKE_NR			32U
+#define NFQRING_WAKE_DELAY_US		1000U
 #define NFQRING_WAKE_MAX_DELAY_US	100000U
 
 /*
