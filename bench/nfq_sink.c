@@ -10,8 +10,8 @@
  *                               batch, NETLINK_NO_ENOBUFS, 64 MiB receive buffer
  *   nfq_sink ring QUEUE RANGE [gso]   nfqring's rings through libnfqring:
  *                               nfqring_drain() with its defaults (ABI version
- *                               2: adaptive spin, then the kernel's wake-up
- *                               moderation): every packet of the ring, one
+ *                               2: no spin, the kernel's wake-up moderation
+ *                               at 32 frames or 1 ms): every packet of the ring, one
  *                               batch verdict, one TX flush per burst
  *   nfq_sink ring-v1 QUEUE RANGE [gso]   the same loop on ABI version 1 (a
  *                               wake-up for every frame a sleeping consumer

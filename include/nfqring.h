@@ -24,10 +24,10 @@
  * Waking up
  *   On a module that speaks ABI version 2 (the control page) the ring
  *   backend uses it unless told not to (NFQRING_ABI_V1): nfqring_wait()
- *   returns at once while frames wait, spins a short adaptive while before
- *   it sleeps, and then asks the kernel to be woken only when enough
- *   frames have arrived or the first has waited max_delay_us
- *   (nfqring_set_wait()).  A consumer that keeps up makes no system call to
+ *   returns at once while frames wait, spins (only if asked: spin_us) and
+ *   then asks the kernel to be woken only when enough frames have arrived
+ *   or the first has waited max_delay_us (nfqring_set_wait(); by default
+ *   32 frames or 1 ms).  A consumer that keeps up makes no system call to
  *   learn of new packets, and the producer pays for no wake-up.
  *
  * Conventions

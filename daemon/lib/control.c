@@ -71,6 +71,7 @@ bool nfqring_v2(const struct nfqring *h)
  * read is one).  The budget halves (down to an eighth of the maximum) each
  * time the spin finds nothing and goes back to the maximum when it finds
  * something: a consumer that keeps up spins, one that idles hardly does.
+ * Only when spin_us asked for it: by default there is no spin.
  */
 static bool spin(struct nfqring *h)
 {

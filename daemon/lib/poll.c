@@ -66,7 +66,7 @@ int nfqring_wait(struct nfqring *h, int timeout_ms)
 	if (head_ready(h))
 		return 1;
 	if (h->ctrl)
-		return ctrl_wait(h, timeout_ms);	/* version 2: spin, then ask */
+		return ctrl_wait(h, timeout_ms);	/* version 2: spin if asked, then ask */
 	return wait_poll(h, timeout_ms);
 }
 

@@ -2,10 +2,12 @@
 /*
  * Waiting with ABI version 2 against the fake kernel: the control page, the
  * consumer's half of the wake-up protocol, the sequence numbers the library
- * publishes, the adaptive spin, nfqring_drain(), and version 1 where the
+ * publishes, the adaptive spin (when asked for: none by default),
+ * nfqring_drain(), and version 1 where the
  * module (or the caller) does not speak 2.
  */
 #include <errno.h>
+#include <time.h>
 
 #include "fake_kernel.h"
 #include "../../tests/tap.h"
@@ -101,6 +103,14 @@ static void test_protocol(void)
 	ok(fk.ctrl == NULL, "the control page is unmapped at close");
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
 static void test_spin(void)
 {
 	struct nfqring_wait_params wp = { .spin_us = 200, .wake_nr = 4, .max_delay_us = 30 };
@@ -111,12 +121,28 @@ static void test_spin(void)
 	is_int(wp.spin_us, 200, "spin written back");
 	is_int(fk.wake.wake_nr, 4, "wake_nr reaches the kernel");
 	is_int(fk.wake.max_delay_us, 30, "max_delay_us reaches the kernel");
+	/* nothing comes: the spin runs its 200 us, then the wait asks and
+	 * sleeps (the fake poll() returns at once); the next spin is half */
+	uint64_t t0 = now_us();
+	is_int(nfqring_wait(h, 1), 0, "spin, then sleep, nothing: 0");
+	ok(now_us() - t0 >= 200, "the spin ran its 200 us first");
+	nfqring_wait_stats(h, &ws);
+	is_int(ws.spin_hits, 0, "the spin found nothing");
+	is_int(ws.sleeps, 1, "and the wait slept, asking");
+	is_int(fk.polls_asking, 1, "poll() entered with NEED_WAKEUP set");
+	t0 = now_us();
+	is_int(nfqring_wait(h, 1), 0, "again: 0");
+	ok(now_us() - t0 >= 100, "the second spin ran at least half as long");
+	wp = (struct nfqring_wait_params){ 0 };
+	is_int(nfqring_set_wait(h, &wp), 0, "the defaults");
+	is_int(wp.spin_us, NFQRING_NO_SPIN, "no spin by default");
+	is_int(wp.wake_nr, NFQRING_WAKE_NR, "wake_nr: the kernel's default");
 	wp = (struct nfqring_wait_params){ .spin_us = NFQRING_NO_SPIN };
 	is_int(nfqring_set_wait(h, &wp), 0, "no spin");
 	is_int(wp.spin_us, NFQRING_NO_SPIN, "no spin written back");
 	is_int(nfqring_wait(h, 0), 0, "timeout 0, nothing: 0");
 	nfqring_wait_stats(h, &ws);
-	is_int(ws.spin_hits + ws.sleeps, 1, "no spin: straight to poll()");
+	is_int(ws.spin_hits + ws.sleeps, 3, "no spin: straight to poll()");
 	nfqring_close(h);
 }
 
