@@ -218,7 +218,7 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 {
 	struct nfqr_endpoint *ep = nfqr_ep(inst->peer);
 	struct nfqr_backlog_msg *bmsg = NULL, *spare = NULL;
-	bool fail_open = false, doomed = false, retried = false, copy;
+	bool fail_open = false, doomed = false, retried = false, full, copy;
 	enum nfqr_stat why = NFQR_STAT_REFUSED_OTHER;
 	struct nfqr_pkt *pkt = NULL;
 	struct nfqr_msg_plan plan;
@@ -347,8 +347,15 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 		atomic64_inc(bmsg ? &ep->stats.rx_copy : &ep->stats.rx_frames);
 	}
 	nfqr_test_window(NFQR_WIN_PUBLISH);
+	/*
+	 * A queue that holds maxlen now refuses what comes until the consumer
+	 * answers: it must not sleep until wake_nr or the timer (a queue
+	 * shorter than wake_nr).  Read at publish time, a hint: a frame
+	 * published after the one that filled the queue sees it full too.
+	 */
+	full = data_race(inst->total) >= READ_ONCE(inst->maxlen);
 	/* Before bottom halves come back: no softirq delays the wake-up. */
-	nfqr_wake_published(ep, slot.hdr, slot.v2);
+	nfqr_wake_published(ep, slot.hdr, slot.v2, full);
 	local_bh_enable();
 
 	nfqr_msg_release(&plan);
@@ -711,7 +718,7 @@ static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 	}
 	spin_unlock(&ep->ring_lock);
 	nfqr_test_window(NFQR_WIN_PUBLISH);
-	nfqr_wake_published(ep, hdr, v2);
+	nfqr_wake_published(ep, hdr, v2, false);
 	local_bh_enable();
 	return;
 

@@ -12,7 +12,8 @@
  *   publish the frame (store-release of its status, then of rx_prod);
  *   full barrier; load flags; if NEED_WAKEUP: count the frame as
  *   unannounced and wake when wake_nr are, or the ring passes its
- *   watermark; else arm the timer for max_delay_us unless it is pending.
+ *   watermark, or the frame filled its queue (maxlen); else arm the timer
+ *   for max_delay_us unless it is pending.
  * Messages for read() alone are not moderated (nfqr_wake_published()).
  * The timer is a per-endpoint hrtimer in softirq mode, armed from the
  * enqueue path; it touches only the endpoint, and nfqr_wake_release()
@@ -218,14 +219,16 @@ void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n)
  * After a packet's frame (@frame) or read() message was published: tell the
  * consumer, now, later or not at all.  @v2: version 2 was on when the frame
  * was taken (nfqr_ep_reserve(), under ring_lock, which also makes ->ctrl
- * visible).  Any context, bottom halves off.
+ * visible).  @full: the packet's queue holds its maxlen now, so it
+ * refuses what comes until the consumer answers: wake it as at the
+ * watermark.  Any context, bottom halves off.
  * A message for read() alone is not moderated: the sequences do not count
  * it, so neither poll() nor a consumer looking at them would see it, and a
  * reader blocked in read() never sets NEED_WAKEUP.  Such messages are rare:
  * there is no RX ring.  (A packet too big for its frame takes one, COPY:
  * that frame is counted and moderated like the others.)
  */
-void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2)
+void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool full)
 {
 	struct nfqr_wake *w = &ep->wake;
 	u32 n;
@@ -246,7 +249,7 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2)
 	n = atomic_inc_return(&w->unannounced);
 	if (n >= READ_ONCE(w->nr) || !READ_ONCE(w->delay_us)) {
 		nfqr_wake_now(ep, &w->nr_hits);
-	} else if (READ_ONCE(ep->rx_used) >= READ_ONCE(w->watermark)) {
+	} else if (full || READ_ONCE(ep->rx_used) >= READ_ONCE(w->watermark)) {
 		nfqr_wake_now(ep, &w->watermark_hits);
 	} else if (!atomic_xchg(&w->armed, 1)) {
 		/*

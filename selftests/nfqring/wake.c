@@ -134,6 +134,7 @@ static bool ask_wakeup(struct tep *ep, struct nfqring_ctrl *c)
 struct later {
 	int delay_ms, n;
 	pthread_t t;
+	struct timespec sent;	/* when the first datagram went */
 };
 
 static void *send_later(void *arg)
@@ -141,6 +142,7 @@ static void *send_later(void *arg)
 	struct later *l = arg;
 
 	usleep(l->delay_ms * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &l->sent);
 	udp_send(l->n, 64);
 	return NULL;
 }
@@ -360,6 +362,59 @@ TEST_F(wake, thresholds_wake_at_once)
 	usleep(50000);
 	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
 	EXPECT_EQ(1u, ws.watermark_hits);
+}
+
+/*
+ * A queue shorter than wake_nr and the watermark: the frame that fills it
+ * wakes the sleeping consumer at once.  Before, the timer did (up to
+ * max_delay_us later), and the queue refused everything in between.
+ */
+TEST_F(wake, full_queue_wakes_at_once)
+{
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
+	unsigned int total = 0, dropped = 0;
+	struct nfqring_wake_stats ws;
+	struct later l;
+	uint32_t last = 0;
+	long ms;
+
+	ASSERT_EQ(0, tep_send(&self->ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 4)));
+	/* the timer 100 ms after the first frame; the thresholds far above 4 */
+	ASSERT_EQ(0, set_wake(self->ep.fd, 64, 100, NFQRING_WAKE_MAX_DELAY_US, NULL));
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	send_after(&l, 100, 4);		/* exactly maxlen, once poll() sleeps */
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	pthread_join(l.t, NULL);
+	ms = ms_since(&l.sent);
+	TH_LOG("woken %ld ms after the first packet went (the timer: 100 ms)", ms);
+	EXPECT_GT(90, ms);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.watermark_hits);
+	EXPECT_EQ(0u, ws.timer_wakeups);
+	EXPECT_EQ(1u, ws.wakeups);
+	ASSERT_EQ(0, proc_queue(0, &total, &dropped, NULL, NULL));
+	EXPECT_EQ(4u, total);
+	EXPECT_EQ(0u, dropped);
+	EXPECT_EQ(4, consume(&self->ep, self->ctrl, &last));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+	EXPECT_EQ(4, udp_count(self->rcv, 50));
+
+	/* a consumer that sleeps on packets it holds: what the full queue
+	 * refuses publishes nothing and wakes nobody */
+	ASSERT_EQ(0, udp_send(4, 64));
+	usleep(50000);
+	EXPECT_EQ(4, consume(&self->ep, self->ctrl, &last));
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	ASSERT_EQ(0, udp_send(3, 64));
+	EXPECT_EQ(0, poll(&pfd, 1, 150));
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.wakeups);
+	ASSERT_EQ(0, proc_queue(0, &total, &dropped, NULL, NULL));
+	EXPECT_EQ(3u, dropped);
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+	EXPECT_EQ(4, udp_count(self->rcv, 50));
 }
 
 /* Bad moderation parameters: refused or clamped, never taken as they are. */

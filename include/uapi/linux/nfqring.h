@@ -155,8 +155,9 @@
  *
  *   Wake-up moderation: the kernel wakes a version-2 consumer only when it
  *   asked (NEED_WAKEUP), and then only when wake_nr frames were published
- *   since, or watermark frames of the RX ring are in use, or max_delay_us
- *   has passed since the first of them (NFQRING_SET_WAKE).  Overruns and
+ *   since, or watermark frames of the RX ring are in use, or a frame
+ *   filled its queue (maxlen), or max_delay_us has passed since the first
+ *   of them (NFQRING_SET_WAKE).  Overruns and
  *   acknowledgments wake at once.  So a frame waits at most max_delay_us
  *   for a sleeping consumer.  The protocol that loses no wake-up:
  *     consumer: store NEED_WAKEUP; full barrier
@@ -308,7 +309,7 @@ struct nfqring_stall {
 struct nfqring_wake_stats {
 	__u64	wakeups;	/* wake-ups of sleeping consumers */
 	__u64	wake_nr_hits;	/* ... because wake_nr frames waited */
-	__u64	watermark_hits;	/* ... because the ring passed its watermark */
+	__u64	watermark_hits;	/* ... ring past its watermark, or a queue full */
 	__u64	timer_wakeups;	/* ... because max_delay_us passed */
 	__u64	skipped;	/* frames published with nobody asking to be woken */
 	__u64	stalls;		/* times the watchdog found the consumer stalled */
