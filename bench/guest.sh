@@ -27,6 +27,9 @@
 #   nfqring-ring-spin  the same loop looking at the ring for up to 50 us
 #                before it sleeps in poll() (nfq_sink ring-spin): busy
 #                polling, which a shared ring makes free of system calls
+#   nfqring-ring-wSPIN-NR-DELAY  nfqring-ring with nfqring_set_wait()'s
+#                spin_us, wake_nr and max_delay_us (0: the default;
+#                4294967295: no spin): only when BENCH_CONFIGS names it
 #   stock-mnl'   stock again: the A/A pair, the noise floor
 # The cases (BENCH_CASES): FAMILY:SIZE:RANGE[:pair], e.g. 4:64:65535 (IPv4,
 # 64-byte frames, the whole packet copied), 4:1500:0 (meta only),
