@@ -84,6 +84,9 @@ def read(path):
     return list(csv.DictReader(open(path))) if os.path.exists(path) else []
 
 
+WAIT_DELAY = {}    # nfqring-ring-w... -> its max_delay_us (0: the default)
+
+
 def wait_configs(rows):
     """nfqring-ring-wSPIN-NR-DELAY (guest.sh: the rings with other wait
     parameters, when BENCH_CONFIGS names them): labelled, measured against
@@ -97,6 +100,7 @@ def wait_configs(rows):
         LABEL[c] = (f"nfqring rings, spin {v(f[0], ' us', 'none')}, wake_nr {v(f[1], '')}, "
                     f"max_delay {v(f[2], ' us')}")
         BASE[c] = "stock-mnl"
+        WAIT_DELAY[c] = int(f[2])
         ORDER.insert(ORDER.index("stock-mnl-aa"), c)
 
 
@@ -505,18 +509,11 @@ def default_delay_us():
     return None
 
 
-def ring_configs(present):
+def ring_configs(present, default_delay):
     """The rings at their defaults, and at the wait parameters a run asked
     for (nfqring-ring-w...), with each one's max_delay_us."""
-    d = default_delay_us()
-    out = []
-    for c in present:
-        if c == "nfqring-ring":
-            out.append((c, d))
-        elif c.startswith("nfqring-ring-w") and c in LABEL:
-            x = int(c.split("-")[-1])
-            out.append((c, x or d))
-    return out
+    return [(c, WAIT_DELAY.get(c) or default_delay) for c in present
+            if c == "nfqring-ring" or c in WAIT_DELAY]
 
 
 # Issue 20's bars on the loss-free rate against the stock backend:
@@ -536,20 +533,20 @@ def bars(ratios, counts, lrows):
 
     def verdict(ok):
         return "met" if ok else "not met"
+    delay = default_delay_us()
     for g in sorted(ratios):
         name = case_name(*g[2:5])
         want = RATE_BARS.get((g[1], name))
-        for cfg, _ in ring_configs(ratios[g]):
-            if want:
-                x = ratios[g][cfg]
-                out.append(f"- {g[0]}, {g[1]}, {name}: {LABEL[cfg]} {x:.2f}x the stock backend "
-                           f"(bar {want}x): {verdict(x >= want)}")
+        for cfg, _ in ring_configs(ratios[g], delay) if want else ():
+            x = ratios[g][cfg]
+            out.append(f"- {g[0]}, {g[1]}, {name}: {LABEL[cfg]} {x:.2f}x the stock backend "
+                       f"(bar {want}x): {verdict(x >= want)}")
         if name == "corpus" and "nfqringd-ring" in ratios[g]:
             x = ratios[g]["nfqringd-ring"]
             out.append(f"- {g[0]}, {g[1]}, {name}: {LABEL['nfqringd-ring']} {x:.2f}x its stock "
                        f"netlink backend (bar {DAEMON_BAR}x): {verdict(x >= DAEMON_BAR)}")
     for k, r in sorted(counts.items()):
-        if case_name(*k[2:5]) != "IPv4 64 B full" or not ring_configs([k[5]]):
+        if case_name(*k[2:5]) != "IPv4 64 B full" or not ring_configs([k[5]], delay):
             continue
         s = counts.get(k[:5] + ("stock-mnl",))
         if not s:
@@ -563,16 +560,16 @@ def bars(ratios, counts, lrows):
     stock = {(r["kernel"], r["placement"], r["size"]): r for r in lrows if r["config"] == "stock-mnl"}
     for r in lrows:
         s = stock.get((r["kernel"], r["placement"], r["size"]))
-        for cfg, delay in ring_configs([r["config"]]):
-            if not s or delay is None:
+        for cfg, d in ring_configs([r["config"]], delay):
+            if not s or d is None:
                 continue
             try:
                 p99, sp99 = int(r["p99_us"]), int(s["p99_us"])
             except ValueError:
                 continue
             out.append(f"- {r['kernel']}, {r['placement']}, {r['size']} B at {r['rate']} pps: "
-                       f"{LABEL[cfg]}, p99 {p99} us (bar: stock's {sp99} + max_delay_us {delay}): "
-                       f"{verdict(p99 <= sp99 + delay)}")
+                       f"{LABEL[cfg]}, p99 {p99} us (bar: stock's {sp99} + max_delay_us {d}): "
+                       f"{verdict(p99 <= sp99 + d)}")
     return out
 
 
