@@ -266,7 +266,7 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 			err = -ESRCH;	/* unbound meanwhile: as if it never was */
 			goto unlock;
 		}
-		if (inst->total >= inst->maxlen) {
+		if (nfqr_instance_full(inst)) {
 			fail_open = nfqr_deliver_failed(inst, NFQR_STAT_REFUSED_FULL);
 			err = -ENOSPC;
 			goto unlock;
@@ -353,7 +353,7 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 	 * shorter than wake_nr).  Read at publish time, a hint: a frame
 	 * published after the one that filled the queue sees it full too.
 	 */
-	full = data_race(inst->total) >= READ_ONCE(inst->maxlen);
+	full = nfqr_instance_full(inst);
 	/* Before bottom halves come back: no softirq delays the wake-up. */
 	nfqr_wake_published(ep, slot.hdr, slot.v2, full);
 	local_bh_enable();

@@ -229,6 +229,16 @@ bool nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry,
 void nfqr_peer_drop(struct net *net, struct nfqr_peer *peer);
 
 /* A ring endpoint is its own peer; netlink sockets are told by portid. */
+/* The queue holds maxlen packets: it refuses new ones until one leaves. */
+static inline bool nfqr_instance_full(const struct nfqr_instance *inst)
+{
+	/*
+	 * Exact under ->lock; a hint without it (the publish path looks after
+	 * the lock is gone: the instance is RCU-protected there).
+	 */
+	return data_race(inst->total) >= READ_ONCE(inst->maxlen);
+}
+
 static inline bool nfqr_peer_owns(const struct nfqr_instance *inst,
 				  const struct nfqr_peer *peer)
 {

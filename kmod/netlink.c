@@ -84,7 +84,7 @@ static int nfqr_nl_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 		err = -ESRCH;
 		goto free;
 	}
-	if (inst->total >= inst->maxlen) {
+	if (nfqr_instance_full(inst)) {
 		fail_open = nfqr_deliver_failed(inst, NFQR_STAT_REFUSED_FULL);
 		err = -ENOBUFS;
 		goto free;

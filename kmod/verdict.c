@@ -343,7 +343,8 @@ int nfqr_config(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 	}
 	if (nfqa[NFQA_CFG_QUEUE_MAXLEN]) {
 		spin_lock_bh(&inst->lock);
-		inst->maxlen = ntohl(nla_get_be32(nfqa[NFQA_CFG_QUEUE_MAXLEN]));
+		/* Read without the lock by the publish path (nfqr_instance_full()). */
+		WRITE_ONCE(inst->maxlen, ntohl(nla_get_be32(nfqa[NFQA_CFG_QUEUE_MAXLEN])));
 		spin_unlock_bh(&inst->lock);
 	}
 	if (nfqa[NFQA_CFG_FLAGS]) {
