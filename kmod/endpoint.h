@@ -33,13 +33,16 @@ struct nfqr_wake {
 	u32			nr;		/* in use, for this ring */
 	u32			watermark;
 	u32			delay_us;
+	u32			idle_us;	/* as written back */
+	s64			idle_ns;	/* S64_MAX: never */
+	u64			last_pub_ns;	/* the last frame's publish, a hint */
 	atomic_t		rx_prod;	/* the kernel's own rx_prod */
 	u32			tx_cons;	/* under tx_mutex */
 	atomic_t		unannounced;	/* published since NEED_WAKEUP */
 	atomic_t		armed;		/* the timer is pending */
 	struct hrtimer		timer;		/* max_delay_us */
 	atomic64_t		wakeups, nr_hits, watermark_hits, timer_wakeups;
-	atomic64_t		skipped;
+	atomic64_t		idle_wakeups, skipped;
 };
 
 /* Version 2: the stall watchdog (stall.c). */

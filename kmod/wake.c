@@ -12,8 +12,10 @@
  *   publish the frame (store-release of its status, then of rx_prod);
  *   full barrier; load flags; if NEED_WAKEUP: count the frame as
  *   unannounced and wake when wake_nr are, or the ring passes its
- *   watermark, or the frame filled its queue (maxlen); else arm the timer
- *   for max_delay_us unless it is pending.
+ *   watermark, or the frame filled its queue (maxlen), or it is the first
+ *   for idle_us (no batch is coming: a lone packet should not pay the
+ *   timer's latency, nor the enqueue CPU its cost); else arm the timer for
+ *   max_delay_us unless it is pending.
  * Messages for read() alone are not moderated (nfqr_wake_published()).
  * The timer is a per-endpoint hrtimer in softirq mode, armed from the
  * enqueue path; it touches only the endpoint, and nfqr_wake_release()
@@ -105,6 +107,10 @@ static void nfqr_wake_apply(struct nfqr_endpoint *ep)
 			  NFQRING_WAKE_MAX_DELAY_US);
 	if (!w->req.max_delay_us && w->req.wake_nr == 1)
 		w->delay_us = 0;
+	w->idle_us = w->req.idle_us == NFQRING_WAKE_IDLE_OFF ? NFQRING_WAKE_IDLE_OFF :
+		     min(w->req.idle_us ?: NFQRING_WAKE_IDLE_US, NFQRING_WAKE_MAX_DELAY_US);
+	WRITE_ONCE(w->idle_ns, w->idle_us == NFQRING_WAKE_IDLE_OFF ? S64_MAX :
+		   (s64)w->idle_us * NSEC_PER_USEC);
 }
 
 int nfqr_wake_set_version(struct nfqr_endpoint *ep, unsigned long version)
@@ -158,8 +164,6 @@ int nfqr_wake_set(struct nfqr_endpoint *ep, struct nfqring_wake *req)
 {
 	if (!READ_ONCE(ep->v2))
 		return -EOPNOTSUPP;
-	if (req->reserved)
-		return -EINVAL;
 	mutex_lock(&ep->ring_mutex);
 	spin_lock_bh(&ep->ring_lock);
 	ep->wake.req = *req;
@@ -171,6 +175,7 @@ int nfqr_wake_set(struct nfqr_endpoint *ep, struct nfqring_wake *req)
 	req->wake_nr = ep->wake.nr;
 	req->watermark = ep->wake.watermark;
 	req->max_delay_us = ep->wake.delay_us;
+	req->idle_us = ep->wake.idle_us;
 	spin_unlock_bh(&ep->ring_lock);
 	mutex_unlock(&ep->ring_mutex);
 	return 0;
@@ -231,6 +236,7 @@ void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n)
 void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool full)
 {
 	struct nfqr_wake *w = &ep->wake;
+	u64 now, last;
 	u32 n;
 
 	if (!v2 || !frame) {
@@ -240,6 +246,15 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool ful
 	/* Ordered after the status store (release semantics). */
 	atomic_add_return_release(1, (atomic_t *)&w->ctrl->rx_prod);
 	atomic_inc(&w->rx_prod);
+	/*
+	 * A hint, racy between CPUs by design: of two frames published at
+	 * once, neither is idle, and a later time another CPU stored makes
+	 * the difference negative, not idle.  The fast clock: NMI-safe, no
+	 * lock, any context.
+	 */
+	now = ktime_get_mono_fast_ns();
+	last = READ_ONCE(w->last_pub_ns);
+	WRITE_ONCE(w->last_pub_ns, now);
 	/* Publish, then look at the flag: pairs with the consumer's barrier. */
 	smp_mb();
 	if (!(READ_ONCE(w->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP)) {
@@ -251,6 +266,8 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool ful
 		nfqr_wake_now(ep, &w->nr_hits);
 	} else if (full || READ_ONCE(ep->rx_used) >= READ_ONCE(w->watermark)) {
 		nfqr_wake_now(ep, &w->watermark_hits);
+	} else if ((s64)(now - last) >= READ_ONCE(w->idle_ns)) {
+		nfqr_wake_now(ep, &w->idle_wakeups);
 	} else if (!atomic_xchg(&w->armed, 1)) {
 		/*
 		 * Not "n == 1": the count may be stale when the consumer set
@@ -314,4 +331,5 @@ void nfqr_wake_stats(struct nfqr_endpoint *ep, struct nfqring_wake_stats *st)
 	st->watermark_hits = atomic64_read(&w->watermark_hits);
 	st->timer_wakeups = atomic64_read(&w->timer_wakeups);
 	st->skipped = atomic64_read(&w->skipped);
+	st->idle_wakeups = (u32)atomic64_read(&w->idle_wakeups);
 }

@@ -1200,7 +1200,8 @@ static const char *bad_ctrl_seq(const char *what, uint32_t prod, uint32_t cons, 
  * NULL when SET_WAKE answered @req with @got as the header says: zero takes
  * the default, the rest is clamped (wake_nr and watermark to 1 .. @frames,
  * the ring's frames or NFQRING_MAX_FRAMES without one; max_delay_us to at
- * most NFQRING_WAKE_MAX_DELAY_US, and 0 with wake_nr 1 may stay 0).
+ * most NFQRING_WAKE_MAX_DELAY_US, and 0 with wake_nr 1 may stay 0; idle_us
+ * likewise, except that NFQRING_WAKE_IDLE_OFF stays).
  */
 static const char *bad_wake_clamp(const struct nfqring_wake *req, const struct nfqring_wake *got,
 				  uint32_t frames)
@@ -1209,18 +1210,21 @@ static const char *bad_wake_clamp(const struct nfqring_wake *req, const struct n
 	uint32_t nr = req->wake_nr ? req->wake_nr : NFQRING_WAKE_NR;
 	uint32_t wm = req->watermark ? req->watermark : frames / 2 ? frames / 2 : 1;
 	uint32_t d = req->max_delay_us ? req->max_delay_us : NFQRING_WAKE_DELAY_US;
+	uint32_t idle = req->idle_us ? req->idle_us : NFQRING_WAKE_IDLE_US;
 
 	nr = nr > frames ? frames : nr ? nr : 1;
 	wm = wm > frames ? frames : wm ? wm : 1;
 	d = d > NFQRING_WAKE_MAX_DELAY_US ? NFQRING_WAKE_MAX_DELAY_US : d;
-	if (got->wake_nr == nr && got->watermark == wm && got->reserved == req->reserved &&
+	if (idle != NFQRING_WAKE_IDLE_OFF && idle > NFQRING_WAKE_MAX_DELAY_US)
+		idle = NFQRING_WAKE_MAX_DELAY_US;
+	if (got->wake_nr == nr && got->watermark == wm && got->idle_us == idle &&
 	    (got->max_delay_us == d ||
 	     (!req->max_delay_us && req->wake_nr == 1 && !got->max_delay_us)))
 		return NULL;
 	snprintf(msg, sizeof(msg),
-		 "asked wake_nr %u watermark %u max_delay_us %u (ring of %u frames), got %u %u %u reserved %u; the documented clamp gives %u %u %u",
-		 req->wake_nr, req->watermark, req->max_delay_us, frames, got->wake_nr,
-		 got->watermark, got->max_delay_us, got->reserved, nr, wm, d);
+		 "asked wake_nr %u watermark %u max_delay_us %u idle_us %u (ring of %u frames), got %u %u %u %u; the documented clamp gives %u %u %u %u",
+		 req->wake_nr, req->watermark, req->max_delay_us, req->idle_us, frames,
+		 got->wake_nr, got->watermark, got->max_delay_us, got->idle_us, nr, wm, d, idle);
 	return msg;
 }
 
@@ -1234,16 +1238,17 @@ static const char *bad_wake_stats(const struct nfqring_wake_stats *prev,
 				  const struct nfqring_wake_stats *st, bool stall_ever, bool quiet)
 {
 	static __thread char msg[300];
-	unsigned long long why = st->wake_nr_hits + st->watermark_hits + st->timer_wakeups;
+	unsigned long long why = st->wake_nr_hits + st->watermark_hits + st->timer_wakeups +
+				 st->idle_wakeups;
 
-	if (st->stalled > 1 || st->reserved)
-		snprintf(msg, sizeof(msg), "stalled %u reserved %u", st->stalled, st->reserved);
+	if (st->stalled > 1)
+		snprintf(msg, sizeof(msg), "stalled %u", st->stalled);
 	else if (why < st->wakeups || (quiet && why != st->wakeups))
 		snprintf(msg, sizeof(msg),
-			 "%llu wake-ups, but wake_nr_hits %llu + watermark_hits %llu + timer_wakeups %llu = %llu%s",
+			 "%llu wake-ups, but wake_nr_hits %llu + watermark_hits %llu + timer_wakeups %llu + idle_wakeups %u = %llu%s",
 			 (unsigned long long)st->wakeups, (unsigned long long)st->wake_nr_hits,
 			 (unsigned long long)st->watermark_hits,
-			 (unsigned long long)st->timer_wakeups, why,
+			 (unsigned long long)st->timer_wakeups, st->idle_wakeups, why,
 			 quiet ? " once everything was quiet" : "");
 	else if (!stall_ever && (st->stalls || st->stall_verdicts || st->stalled))
 		snprintf(msg, sizeof(msg),
@@ -1253,6 +1258,7 @@ static const char *bad_wake_stats(const struct nfqring_wake_stats *prev,
 	else if (prev && (st->wakeups < prev->wakeups || st->wake_nr_hits < prev->wake_nr_hits ||
 			  st->watermark_hits < prev->watermark_hits ||
 			  st->timer_wakeups < prev->timer_wakeups || st->skipped < prev->skipped ||
+			  st->idle_wakeups < prev->idle_wakeups ||
 			  st->stalls < prev->stalls || st->stall_verdicts < prev->stall_verdicts))
 		snprintf(msg, sizeof(msg),
 			 "a counter went back: wakeups %llu -> %llu, skipped %llu -> %llu, stalls %llu -> %llu, stall_verdicts %llu -> %llu",
@@ -2518,10 +2524,9 @@ static struct nfqring_wake gen_wake(struct rng *r, uint32_t frames)
 		.wake_nr = edge_frames(r, frames),
 		.watermark = edge_frames(r, frames),
 		.max_delay_us = edge_delay(r),
+		.idle_us = edge_delay(r),	/* its edges are the same */
 	};
 
-	if (chance(r, 10))
-		w.reserved = rnd(r, 2) ? 1 : (uint32_t)splitmix(&r->s) | 1;
 	return w;
 }
 
@@ -2555,9 +2560,10 @@ static void op_wake(struct rng *r, unsigned int s, unsigned int variant)
 	b.w = req;
 	ret = ioctl(fd, NFQRING_SET_WAKE, &b.w);
 	err = errno;
-	vlog("SET_WAKE(%u, %u, %u, %u) on endpoint %d (v%d, %u frames) -> %d: %u %u %u",
-	     req.wake_nr, req.watermark, req.max_delay_us, req.reserved, ei, e->v2 ? 2 : 1,
-	     frames, ret < 0 ? -err : ret, b.w.wake_nr, b.w.watermark, b.w.max_delay_us);
+	vlog("SET_WAKE(%u, %u, %u, %u) on endpoint %d (v%d, %u frames) -> %d: %u %u %u %u",
+	     req.wake_nr, req.watermark, req.max_delay_us, req.idle_us, ei, e->v2 ? 2 : 1,
+	     frames, ret < 0 ? -err : ret, b.w.wake_nr, b.w.watermark, b.w.max_delay_us,
+	     b.w.idle_us);
 	if (!all_bytes(b.canary, sizeof(b.canary), RDC_BYTE, &where))
 		broken("SET_WAKE wrote past struct nfqring_wake");
 	if (ret) {
@@ -2567,17 +2573,15 @@ static void op_wake(struct rng *r, unsigned int s, unsigned int variant)
 		if (!e->v2 && err != EOPNOTSUPP)
 			broken("SET_WAKE on a version-1 endpoint failed with %s, not EOPNOTSUPP",
 			       strerrorname_np(err));
-		if (e->v2 && (!req.reserved || err != EINVAL))
-			broken("SET_WAKE(reserved %u) on a version-2 endpoint failed with %s",
-			       req.reserved, strerrorname_np(err));
+		if (e->v2)
+			broken("SET_WAKE on a version-2 endpoint failed with %s",
+			       strerrorname_np(err));
 		if (memcmp(&b.w, &req, sizeof(req)))
 			broken("SET_WAKE failed with %s but wrote its struct", strerrorname_np(err));
 		goto out;
 	}
 	if (!e->v2)
 		broken("SET_WAKE succeeded on a version-1 endpoint");
-	if (req.reserved)
-		broken("SET_WAKE took reserved 0x%x", req.reserved);
 	/* --self-test: a bogus expectation, that values come back unchanged */
 	if (opt.self_test && memcmp(&b.w, &req, sizeof(req)))
 		broken("self-test: SET_WAKE changed what it was given: %u %u %u -> %u %u %u",
@@ -4281,7 +4285,6 @@ static void churn_probe(struct rng *r)
 			pthread_rwlock_rdlock(&ch.maplock);
 			frames = ch.rx.nm_block_nr ? ch.rx.nm_frame_nr : NFQRING_MAX_FRAMES;
 			req = gen_wake(r, frames);
-			req.reserved = 0;
 			got = req;
 			if (ioctl(ch.fd, NFQRING_SET_WAKE, &got))
 				broken("SET_WAKE (churn): %s", strerror(errno));
@@ -4638,7 +4641,7 @@ static uint32_t forge_packet(uint8_t *buf, size_t cap, uint32_t id, uint32_t mar
 /* The checks of version 2, on forged answers, pages and figures. */
 static void check_checkers_v2(void)
 {
-	struct nfqring_wake req = { 0 }, got = { NFQRING_WAKE_NR, 4, NFQRING_WAKE_DELAY_US, 0 };
+	struct nfqring_wake req = { 0 }, got = { NFQRING_WAKE_NR, 4, NFQRING_WAKE_DELAY_US, NFQRING_WAKE_IDLE_US };
 	struct nfqring_wake_stats a = { .wakeups = 3, .wake_nr_hits = 1, .watermark_hits = 1,
 					.timer_wakeups = 1 }, b;
 	static uint8_t page[NFQRING_CTRL_SIZE];
@@ -4652,23 +4655,37 @@ static void check_checkers_v2(void)
 	got.wake_nr = 9;
 	expect_fire("wake: wake_nr beyond the ring's frames", bad_wake_clamp(&req, &got, 8), true);
 	req = (struct nfqring_wake){ 1, 0, 0, 0 };
-	got = (struct nfqring_wake){ 1, 4, 0, 0 };
+	got = (struct nfqring_wake){ 1, 4, 0, NFQRING_WAKE_IDLE_US };
 	expect_fire("wake: wake_nr 1 and no delay", bad_wake_clamp(&req, &got, 8), false);
 	req = (struct nfqring_wake){ 3, 0xffffffff, NFQRING_WAKE_MAX_DELAY_US + 1, 0 };
-	got = (struct nfqring_wake){ 3, 8, NFQRING_WAKE_MAX_DELAY_US, 0 };
+	got = (struct nfqring_wake){ 3, 8, NFQRING_WAKE_MAX_DELAY_US, NFQRING_WAKE_IDLE_US };
 	expect_fire("wake: clamped to the ring and the longest delay",
 		    bad_wake_clamp(&req, &got, 8), false);
 	got.max_delay_us++;
 	expect_fire("wake: max_delay_us over NFQRING_WAKE_MAX_DELAY_US",
 		    bad_wake_clamp(&req, &got, 8), true);
-	got = (struct nfqring_wake){ 2, 8, NFQRING_WAKE_MAX_DELAY_US, 0 };
+	got = (struct nfqring_wake){ 2, 8, NFQRING_WAKE_MAX_DELAY_US, NFQRING_WAKE_IDLE_US };
 	expect_fire("wake: an in-range wake_nr changed", bad_wake_clamp(&req, &got, 8), true);
+	got.wake_nr = 3;
+	got.idle_us = 0;
+	expect_fire("wake: idle_us 0 kept, not the default", bad_wake_clamp(&req, &got, 8), true);
+	req.idle_us = NFQRING_WAKE_IDLE_OFF;
+	got.idle_us = NFQRING_WAKE_IDLE_OFF;
+	expect_fire("wake: idle_us off stays off", bad_wake_clamp(&req, &got, 8), false);
+	req.idle_us = NFQRING_WAKE_IDLE_OFF - 1;
+	expect_fire("wake: idle_us over NFQRING_WAKE_MAX_DELAY_US taken as off",
+		    bad_wake_clamp(&req, &got, 8), true);
+	got.idle_us = NFQRING_WAKE_MAX_DELAY_US;
+	expect_fire("wake: idle_us clamped", bad_wake_clamp(&req, &got, 8), false);
 	/* GET_WAKE_STATS */
 	expect_fire("wake stats: reasons add up", bad_wake_stats(NULL, &a, false, true), false);
 	b = a;
 	b.wakeups = 4;
 	expect_fire("wake stats: a wake-up without a reason", bad_wake_stats(NULL, &b, false, false),
 		    true);
+	b.idle_wakeups = 1;
+	expect_fire("wake stats: an idle wake-up is a reason", bad_wake_stats(NULL, &b, false, true),
+		    false);
 	b = a;
 	b.timer_wakeups = 2;
 	expect_fire("wake stats: a reason counted before its wake-up",

@@ -74,16 +74,28 @@ static void st(uint32_t *p, uint32_t v)
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-static int set_wake(int fd, uint32_t nr, uint32_t wm, uint32_t delay_us,
-		    struct nfqring_wake *out)
+static int set_wake_idle(int fd, uint32_t nr, uint32_t wm, uint32_t delay_us, uint32_t idle_us,
+			 struct nfqring_wake *out)
 {
-	struct nfqring_wake w = { .wake_nr = nr, .watermark = wm, .max_delay_us = delay_us };
+	struct nfqring_wake w = {
+		.wake_nr = nr, .watermark = wm, .max_delay_us = delay_us, .idle_us = idle_us,
+	};
 
 	if (ioctl(fd, NFQRING_SET_WAKE, &w))
 		return -errno;
 	if (out)
 		*out = w;
 	return 0;
+}
+
+/*
+ * Without the idle wake-up: the tests of the other reasons send into a
+ * quiet ring, whose first frame would wake at once otherwise.
+ */
+static int set_wake(int fd, uint32_t nr, uint32_t wm, uint32_t delay_us,
+		    struct nfqring_wake *out)
+{
+	return set_wake_idle(fd, nr, wm, delay_us, NFQRING_WAKE_IDLE_OFF, out);
 }
 
 static int wake_stats(int fd, struct nfqring_wake_stats *s)
@@ -327,6 +339,65 @@ TEST_F(wake, timer_bounds_the_wait)
 	EXPECT_EQ(2, udp_count(self->rcv, 50));
 }
 
+/*
+ * The first frame after idle_us of quiet wakes a sleeping consumer at once
+ * (no batch is coming); one that follows another closely waits for the
+ * batch, here the timer.
+ */
+TEST_F(wake, lone_frame_wakes_at_once)
+{
+	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
+	struct nfqring_wake_stats ws;
+	struct nfqring_wake w = { 0 };
+	struct timespec t0;
+	struct later l;
+	uint32_t last = 0;
+	long ms;
+
+	/* the default quiet (250 us), a timer 100 ms after the first frame */
+	ASSERT_EQ(0, set_wake_idle(self->ep.fd, 64, 0, 100000, 0, &w));
+	EXPECT_EQ(NFQRING_WAKE_IDLE_US, w.idle_us);
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	send_after(&l, 100, 1);
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	pthread_join(l.t, NULL);
+	ms = ms_since(&l.sent);
+	TH_LOG("woken %ld ms after the lone packet went (the timer: 100 ms)", ms);
+	EXPECT_GT(60, ms);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.idle_wakeups);
+	EXPECT_EQ(0u, ws.timer_wakeups);
+	EXPECT_EQ(1u, ws.wakeups);
+	ASSERT_EQ(1, consume(&self->ep, self->ctrl, &last));
+
+	/*
+	 * 60 ms of quiet: a frame 20 ms after another is no lone frame, the
+	 * timer wakes the consumer.
+	 */
+	ASSERT_EQ(0, set_wake_idle(self->ep.fd, 64, 0, 100000, 60000, &w));
+	EXPECT_EQ(60000u, w.idle_us);
+	usleep(100000);
+	ASSERT_EQ(0, udp_send(1, 64));		/* lone, but nobody sleeps */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(1, consume(&self->ep, self->ctrl, &last));
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	send_after(&l, 20, 1);
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	pthread_join(l.t, NULL);
+	ms = ms_since(&l.sent);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	TH_LOG("a frame %ld ms after another: woken %ld ms after it (timer 100 ms)",
+	       ms_since(&t0) - ms, ms);
+	EXPECT_LE(60, ms);
+	EXPECT_EQ(1u, ws.timer_wakeups);
+	EXPECT_EQ(1u, ws.idle_wakeups);
+	EXPECT_EQ(2u, ws.wakeups);
+	ASSERT_EQ(1, consume(&self->ep, self->ctrl, &last));
+	EXPECT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+	EXPECT_EQ(3, udp_count(self->rcv, 50));
+}
+
 /* wake_nr frames wake a sleeping consumer at once, the watermark too. */
 TEST_F(wake, thresholds_wake_at_once)
 {
@@ -420,10 +491,8 @@ TEST_F(wake, full_queue_wakes_at_once)
 /* Bad moderation parameters: refused or clamped, never taken as they are. */
 TEST_F(wake, bad_wake_parameters)
 {
-	struct nfqring_wake w = { .reserved = 1 };
+	struct nfqring_wake w = { 0 };
 
-	EXPECT_EQ(-1, ioctl(self->ep.fd, NFQRING_SET_WAKE, &w));
-	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, ioctl(self->ep.fd, NFQRING_SET_WAKE, (void *)16));
 	EXPECT_EQ(EFAULT, errno);
 	ASSERT_EQ(0, set_wake(self->ep.fd, 8, 0, 80000, &w));
@@ -440,6 +509,21 @@ TEST_F(wake, bad_wake_parameters)
 	ASSERT_EQ(0, set_wake(self->ep.fd, 1, 0, 0, &w));
 	EXPECT_EQ(1u, w.wake_nr);
 	EXPECT_EQ(0u, w.max_delay_us);
+}
+
+/* idle_us: 0 takes the default, OFF stays off, the rest is clamped. */
+TEST_F(wake, bad_idle_parameters)
+{
+	struct nfqring_wake w = { 0 };
+
+	ASSERT_EQ(0, set_wake_idle(self->ep.fd, 0, 0, 0, 0, &w));
+	EXPECT_EQ(NFQRING_WAKE_IDLE_US, w.idle_us);
+	ASSERT_EQ(0, set_wake(self->ep.fd, 0, 0, 0, &w));
+	EXPECT_EQ(NFQRING_WAKE_IDLE_OFF, w.idle_us);
+	ASSERT_EQ(0, set_wake_idle(self->ep.fd, 0, 0, 0, NFQRING_WAKE_IDLE_OFF - 1, &w));
+	EXPECT_EQ(NFQRING_WAKE_MAX_DELAY_US, w.idle_us);
+	ASSERT_EQ(0, set_wake_idle(self->ep.fd, 0, 0, 0, 1, &w));
+	EXPECT_EQ(1u, w.idle_us);
 }
 
 struct racer {
@@ -469,7 +553,8 @@ static void *race_sender(void *arg)
  * The lost-wake-up race: a consumer that drains, asks to be woken, looks
  * again and sleeps, against a sender with random gaps.  A poll() that runs
  * into its timeout while a frame is ready at the consumer's cursor is a
- * lost wake-up (the timer's 1 ms is far below the 1 s timeout).
+ * lost wake-up (the timer's 1 ms is far below the 1 s timeout).  The gaps
+ * (up to 300 us) straddle idle_us (100 us): every reason to wake races.
  */
 TEST_F_TIMEOUT(wake, no_lost_wakeup, 300)
 {
@@ -482,7 +567,7 @@ TEST_F_TIMEOUT(wake, no_lost_wakeup, 300)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ASSERT_EQ(0, tep_send(&self->ep, msg_cfg_u32(self->buf, 0, NFQA_CFG_QUEUE_MAXLEN, 100000)));
-	ASSERT_EQ(0, set_wake(self->ep.fd, 4, 0, 1000, NULL));
+	ASSERT_EQ(0, set_wake_idle(self->ep.fd, 4, 0, 1000, 100, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, race_sender, &r));
 	while (idle < 3) {
 		int n = consume(&self->ep, self->ctrl, &r.last);
@@ -524,10 +609,10 @@ TEST_F_TIMEOUT(wake, no_lost_wakeup, 300)
 	}
 	pthread_join(t, NULL);
 	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
-	TH_LOG("sent %d got %d (%d overruns); wakeups %llu (wake_nr %llu, timer %llu), skipped %llu",
+	TH_LOG("sent %d got %d (%d overruns); wakeups %llu (wake_nr %llu, timer %llu, idle %u), skipped %llu",
 	       r.sent, r.got, r.overruns, (unsigned long long)ws.wakeups,
 	       (unsigned long long)ws.wake_nr_hits, (unsigned long long)ws.timer_wakeups,
-	       (unsigned long long)ws.skipped);
+	       ws.idle_wakeups, (unsigned long long)ws.skipped);
 	EXPECT_EQ(0, r.timeouts_with_work);
 	EXPECT_EQ(r.sent, r.got);
 	EXPECT_EQ(r.sent, udp_count(self->rcv, 100));
