@@ -76,6 +76,12 @@ def case_name(fam, size, rng):
     return f"IPv{fam} {size} B {copy}"
 
 
+def insn_case(g):
+    """An instruction-pass group's traffic: the case, and its bursts."""
+    burst = g[5]
+    return case_name(*g[2:5]) + (f", bursts of {burst}" if burst > 1 else "")
+
+
 def med(v):
     return statistics.median(v) if v else None
 
@@ -363,9 +369,10 @@ def insn_report(d, bad):
     if not rows:
         return [], [], 0, {}
     cost = tick_costs(d)
-    per = defaultdict(list)     # (kernel, placement, family, size, range, config) -> figures per run
+    per = defaultdict(list)     # (kernel, placement, family, size, range, burst, config) -> runs
     for r in rows:
-        key = (r["kernel"], r["placement"], r["family"], int(r["size"]), int(r["range"]), r["config"])
+        key = (r["kernel"], r["placement"], r["family"], int(r["size"]), int(r["range"]),
+               int(r.get("burst") or 1), r["config"])
         n = int(r["packets"])
         for f in ("queue_total_after", "errors", "unaccounted"):
             if (r.get(f) or "0") not in ("0", ""):
@@ -389,7 +396,8 @@ def insn_report(d, bad):
         per[key].append(x)
     out = ["", "Instructions per packet (the instruction pass: QEMU's insn_count plugin counts "
            "each vCPU's instructions in a window around a fixed number of packets sent one at a "
-           "time, each when the one before has come through, at a moderate rate; bench/insn/), "
+           "time (or in bursts: a burst sent back to back), each when the one (burst) before "
+           "has come through, at a moderate rate; bench/insn/), "
            "medians of the runs, kernel and user mode apart, the time's own instructions left "
            "out: spin-waiting (the turns of wait loops after the first) and the timer ticks of "
            "a busy vCPU (ticks per packet times what a tick costs a vCPU busy in user space, "
@@ -408,7 +416,7 @@ def insn_report(d, bad):
             "CPU 1 kernel | CPU 1 user | enqueue CPU | vs stock | consumer CPU | vs stock | "
             "spinning CPU 0 / 1 | ticks CPU 0 / 1 | agree | n |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    groups = sorted({k[:5] for k in per}, key=lambda g: (g[0], g[1], g[2], g[3], -g[4]))
+    groups = sorted({k[:6] for k in per}, key=lambda g: (g[0], g[1], g[2], g[3], -g[4], g[5]))
     bars, agree = [], []
     meds, plot = {}, defaultdict(list)
     for g in groups:
@@ -432,17 +440,17 @@ def insn_report(d, bad):
             b = meds.get(g + ("stock-mnl",))
             r_enq = f"{m[f'w{enq}'] / b[f'w{enq}']:.2f}x" if b and b[f"w{enq}"] else "-"
             r_con = f"{m[f'w{con}'] / b[f'w{con}']:.2f}x" if b and b[f"w{con}"] else "-"
-            out.append(f"| {g[0]} | {g[1]} | {case_name(*g[2:5])} | {LABEL[c]} | "
+            out.append(f"| {g[0]} | {g[1]} | {insn_case(g)} | {LABEL[c]} | "
                        f"{m['w0kernel']:.0f} | {m['w0user']:.0f} | {m['w1kernel']:.0f} | "
                        f"{m['w1user']:.0f} | {m[f'w{enq}']:.0f} | {r_enq} | {m[f'w{con}']:.0f} | "
                        f"{r_con} | {m['s0']:.0f} / {m['s1']:.0f} | {m['t0']:.3f} / {m['t1']:.3f} | "
                        f"{f'{spread:.1f} %' if len(xs) > 1 else '-'} | {len(xs)} |")
-            plot[g[:2]].append((case_name(*g[2:5]), c, m[f"w{enq}"], m[f"w{con}"]))
+            plot[g[:2]].append((insn_case(g), c, m[f"w{enq}"], m[f"w{con}"]))
         s, r = meds.get(g + ("stock-mnl",)), meds.get(g + ("nfqring-ring",))
         if s and r and g[1] == "split" and s[f"w{enq}"] and s[f"w{con}"]:
             for what, cpu, bar in (("enqueue CPU", enq, INSN_BARS[0]), ("consumer CPU", con, INSN_BARS[1])):
                 x = r[f"w{cpu}"] / s[f"w{cpu}"]
-                bars.append(f"- {g[0]}, {g[1]}, {case_name(*g[2:5])}: {LABEL['nfqring-ring']}, "
+                bars.append(f"- {g[0]}, {g[1]}, {insn_case(g)}: {LABEL['nfqring-ring']}, "
                             f"{what} {r[f'w{cpu}']:.0f} instructions per packet, {x:.2f}x stock's "
                             f"{s[f'w{cpu}']:.0f} (bar {bar}x): {'met' if x <= bar else 'not met'}")
         a = meds.get(g + ("stock-mnl-aa",))
@@ -450,13 +458,13 @@ def insn_report(d, bad):
             d0, d1 = (abs(a[f"w{v}"] - s[f"w{v}"]) / s[f"w{v}"] * 100 if s[f"w{v}"] else 0
                       for v in (0, 1))
             agree.append((max(d0, d1), "stock-mnl-aa", g))
-            bars.append(f"- {g[0]}, {g[1]}, {case_name(*g[2:5])}: instructions per packet, stock "
+            bars.append(f"- {g[0]}, {g[1]}, {insn_case(g)}: instructions per packet, stock "
                         f"against stock again (A/A): CPU 0 {d0:.1f} %, CPU 1 {d1:.1f} % apart")
     if agree:
         worst = max(agree)
         bars.append(f"- instructions per packet: two runs of one configuration agree within "
                     f"{worst[0]:.1f} % (worst: {LABEL[worst[1]]}, {worst[2][0]}, "
-                    f"{case_name(*worst[2][2:5])}; bar {INSN_AGREE:.0f} %): "
+                    f"{insn_case(worst[2])}; bar {INSN_AGREE:.0f} %): "
                     f"{'met' if worst[0] <= INSN_AGREE else 'not met'}")
     out += insn_functions(groups, per)
     return out, bars, len(rows), plot
@@ -481,7 +489,7 @@ def insn_functions(groups, per):
         top = sorted(names, key=lambda f: (-max(funcs["stock-mnl"].get(f, 0),
                                                 funcs["nfqring-ring"].get(f, 0)), f))[:INSN_TOP]
         out += ["", f"Where the enqueue CPU's kernel instructions go ({g[0]}, {g[1]}, "
-                f"{case_name(*g[2:5])}, CPU {enq}): per packet and function (the function "
+                f"{insn_case(g)}, CPU {enq}): per packet and function (the function "
                 f"a translation block starts in, by the guest's kallsyms), without spinning "
                 f"but with the ticks, the {len(top)} largest of stock or the rings:", "",
                 "| function | " + " | ".join(LABEL[c] for c in cols) + " | rings - stock |",

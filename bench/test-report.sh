@@ -289,7 +289,7 @@ check "errors 4 on a tcp.csv row: exit 1, named" \
 # function that each window's module symbols name (the boot's kallsyms
 # has a stale one there).  A busy window per vCPU: a tick costs 3000
 # instructions on CPU 0, 2000 on CPU 1.
-ihdr=kernel,placement,family,config,size,range,rep,gap_us,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols
+ihdr=kernel,placement,family,config,size,range,rep,gap_us,burst,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols
 bhdr=kernel,cpu,turns,seconds,tb_file,modules,symbols
 check "the canned insn.csv and insn-busy.csv headers are the pass' (bench/insn/pass.sh)" \
 	eval "grep -qF -e '\"$ihdr\"' '$here/insn/pass.sh' && grep -qF -e '\"$bhdr\"' '$here/insn/pass.sh'"
@@ -322,7 +322,7 @@ win() {
 irow() {
 	local w=$1-$2 k
 	read -r -a k <"$I/insn/$w.args"
-	echo "$K,split,4,$1,64,65535,$2,500,1000,${3:-1000},1000,${k[0]},${k[1]},${k[3]},${k[4]},${k[2]},0,${k[5]},0,1.5,1.0,1000:0:0:0:0:0:0:0,${4:-0},0,0,insn/$w.tb,insn/$w.mods,insn/kallsyms-b.txt"
+	echo "$K,split,4,$1,64,65535,$2,500,${BURST:-1},1000,${3:-1000},1000,${k[0]},${k[1]},${k[3]},${k[4]},${k[2]},0,${k[5]},0,1.5,1.0,1000:0:0:0:0:0:0:0,${4:-0},0,0,insn/$w.tb,insn/$w.mods,insn/kallsyms-b.txt"
 }
 # w CONFIG REP MODULE K0 U0 KS0 K1 U1 KS1 T0 T1 M0: window and its figures
 w() {
@@ -389,7 +389,7 @@ check "  a block 3 MiB past the last function: '?'" line insn "| ? | 1 | 1 | 1 |
 check "  the tick's block and the sum of all" \
 	eval "line insn '| tick_sched_timer | 1 | 1 | 1 | +0 |' && line insn '| (all functions) | 12000 | 20100 | 15500 | -4600 |'"
 variant insn-aa insn
-sed -i "s/^\($K,split,4,stock-mnl-aa,64,65535,1,500,1000,1000,1000,\)21100000,/\121700000,/" "$tmp/insn-aa/vm-$K-insn/data/insn.csv"
+sed -i "s/^\($K,split,4,stock-mnl-aa,64,65535,1,500,1,1000,1000,1000,\)21100000,/\121700000,/" "$tmp/insn-aa/vm-$K-insn/data/insn.csv"
 run insn-aa
 check "stock again 600 more on CPU 0: A/A 3.0 %, the 2 % bar not met (exit 0: no correctness failure)" \
 	eval "rc_is insn-aa 0 && line insn-aa '- $K, split, IPv4 64 B full: instructions per packet, stock against stock again (A/A): CPU 0 3.0 %, CPU 1 0.0 % apart' &&
@@ -404,10 +404,23 @@ check "a packet that did not come back, a queue left non-empty: exit 1, 2 proble
 		problem insn-loss stock-mnl 'instructions rep 1: queue_total_after = 3'"
 check "  the run without its packet left out of the medians (rings: n 1)" \
 	has insn-loss "| nfqring rings, libnfqring | 15350 | 100 | 9800 | 1000 | 15450 | 0.77x | 10800 | 0.66x | 0 / 0 | 0.050 / 0.100 | - | 1 |"
+variant insn-burst insn
+{
+	echo "$ihdr"
+	for r in 1 2; do irow stock-mnl $r; irow nfqring-ring $r; done
+	for r in 1 2; do BURST=32 irow stock-mnl $r; BURST=32 irow nfqring-ring $r; done
+} >"$tmp/insn-burst/vm-$K-insn/data/insn.csv"
+run insn-burst
+check "bursts: a group of their own, named by the burst, judged like the lone packets" \
+	eval "rc_is insn-burst 0 && has insn-burst '| $K | split | IPv4 64 B full, bursts of 32 | nfqring rings, libnfqring | 15350 |' &&
+		has insn-burst '| $K | split | IPv4 64 B full | nfqring rings, libnfqring | 15350 |' &&
+		has insn-burst '- $K, split, IPv4 64 B full, bursts of 32: nfqring rings, libnfqring, enqueue CPU 15450 instructions per packet, 0.77x'"
 variant insn-nobusy insn
 rm "$tmp/insn-nobusy/vm-$K-insn/data/insn-busy.csv"
 run insn-nobusy
 check "no busy windows: said so, the ticks stay in (stock CPU 0 kernel 20100)" \
 	eval "line insn-nobusy 'No busy windows in vm-$K-insn/data: ticks left in there.' &&
 		has insn-nobusy '| stock nfnetlink_queue, libmnl client | 20100 | 100 | 14550 | 2000 |'"
+# KEEP=DIR keeps the canned folders and the reports, to look at a failure
+[ -n "${KEEP:-}" ] && cp -r "$tmp" "$KEEP"
 tap_end

@@ -9,7 +9,7 @@
  * system call and verdict carries).
  *
  *   insn_send -4 ADDR | -6 ADDR  -s SIZE -n COUNT [-w WARMUP] [-g GAP_US]
- *             -r NETNS
+ *             [-b BURST] -r NETNS
  *
  * Run in the sender's namespace; the receiving socket (UDP port 9, bound
  * to any address) is made in NETNS (a path such as /run/netns/dut).  SIZE
@@ -20,6 +20,11 @@
  * sleep (default 500), the closing mark, and one line:
  *   sent=N received=N lost=N warmup=N seconds=S
  * A packet that does not come back within a second is lost (and counted).
+ * With BURST (default 1), a round trip is BURST packets sent back to back,
+ * then BURST received: the loaded path, where a queue's consumer can take
+ * several packets per wake-up, in a shape that does not depend on the
+ * host's timing as much as a clock-paced generator's (COUNT and WARMUP
+ * are rounded up to whole bursts).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,7 +53,7 @@ static void fail(const char *what)
 static void usage(void)
 {
 	fprintf(stderr, "usage: insn_send -4 ADDR | -6 ADDR -s SIZE -n COUNT [-w WARMUP] "
-		"[-g GAP_US] -r NETNS\n");
+		"[-g GAP_US] [-b BURST] -r NETNS\n");
 	exit(2);
 }
 
@@ -113,20 +118,28 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* n round trips, each followed by gap (may be zero); the packets that came back */
+/*
+ * n round trips of burst packets, each followed by gap (may be zero); the
+ * packets that came back
+ */
 static unsigned long round_trips(int tx, int rx, const char *pay, size_t len, unsigned long n,
-				 const struct timespec *gap)
+				 unsigned long burst, const struct timespec *gap)
 {
 	static char buf[MAXPAY + 64];
-	unsigned long back = 0;
+	unsigned long back = 0, i;
 
 	while (n--) {
-		if (send(tx, pay, len, 0) < 0)
-			fail("send");
-		if (recv(rx, buf, sizeof(buf), 0) >= 0)
-			back++;
-		else if (errno != EAGAIN && errno != EWOULDBLOCK)
-			fail("recv");
+		for (i = 0; i < burst; i++)
+			if (send(tx, pay, len, 0) < 0)
+				fail("send");
+		for (i = 0; i < burst; i++) {
+			if (recv(rx, buf, sizeof(buf), 0) >= 0)
+				back++;
+			else if (errno != EAGAIN && errno != EWOULDBLOCK)
+				fail("recv");
+			else
+				break;	/* a second without one: the rest are lost too */
+		}
 		if (gap->tv_nsec)
 			nanosleep(gap, NULL);
 	}
@@ -137,7 +150,7 @@ int main(int argc, char **argv)
 {
 	static char pay[MAXPAY];
 	union addr dst;
-	unsigned long count = 0, warm = 0, gap_us = 500, got;
+	unsigned long count = 0, warm = 0, gap_us = 500, burst = 1, got;
 	const char *netns = NULL;
 	struct timespec gap;
 	int family = 0, size = 0, opt, tx, rx;
@@ -145,7 +158,7 @@ int main(int argc, char **argv)
 	char line[64];
 	double t;
 
-	while ((opt = getopt(argc, argv, "4:6:s:n:w:g:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "4:6:s:n:w:g:b:r:")) != -1) {
 		switch (opt) {
 		case '4':
 		case '6':
@@ -157,6 +170,7 @@ int main(int argc, char **argv)
 		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 'w': warm = strtoul(optarg, NULL, 10); break;
 		case 'g': gap_us = strtoul(optarg, NULL, 10); break;
+		case 'b': burst = strtoul(optarg, NULL, 10); break;
 		case 'r': netns = optarg; break;
 		default: usage();
 		}
@@ -164,8 +178,10 @@ int main(int argc, char **argv)
 	/* the frame less FCS, Ethernet, IP and UDP headers */
 	hdr = 4 + 14 + (family == AF_INET ? 20 : 40) + 8;
 	if (optind != argc || !family || !count || !netns || size - hdr < 0 ||
-	    size - hdr > MAXPAY || gap_us >= 1000000)
+	    size - hdr > MAXPAY || gap_us >= 1000000 || !burst || burst > 1024)
 		usage();
+	count = (count + burst - 1) / burst * burst;
+	warm = (warm + burst - 1) / burst * burst;
 	gap = (struct timespec){ .tv_nsec = (long)gap_us * 1000 };
 	memset(pay, 'i', sizeof(pay));
 	rx = receiver(netns, family);
@@ -180,10 +196,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "insn_send: expected a line \"go\"\n");
 		return 2;
 	}
-	round_trips(tx, rx, pay, (size_t)(size - hdr), warm, &gap);
+	round_trips(tx, rx, pay, (size_t)(size - hdr), warm / burst, burst, &gap);
 	t = now_s();
 	insn_mark_start();
-	got = round_trips(tx, rx, pay, (size_t)(size - hdr), count, &gap);
+	got = round_trips(tx, rx, pay, (size_t)(size - hdr), count / burst, burst, &gap);
 	insn_mark_stop();
 	t = now_s() - t;
 	printf("sent=%lu received=%lu lost=%lu warmup=%lu seconds=%.3f\n", count, got, count - got,

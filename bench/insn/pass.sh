@@ -10,7 +10,10 @@
 # BENCH_INSN_PACKETS and closes it.  It sends a packet only when the one
 # before has come through the queue and reached a socket in "dut" (the
 # counting chain accepts here), then sleeps BENCH_INSN_GAP microseconds: a
-# closed loop at a moderate rate (at most 1/gap).  Not pktgen: pktgen
+# closed loop at a moderate rate (at most 1/gap).  A case
+# FAMILY:SIZE:RANGE:BURST sends BURST packets back to back instead of one
+# and waits for all of them: the loaded path, where a consumer can take
+# several per wake-up.  Not pktgen: pktgen
 # paces by the clock and, when the host has kept a vCPU waiting, catches
 # up in a burst, and how packets bunch decides how many of them each
 # wake-up, system call and verdict carries: on this shared host two
@@ -30,7 +33,7 @@ insn_gap=${BENCH_INSN_GAP:-500}
 insn_packets=${BENCH_INSN_PACKETS:-10000}
 insn_reps=${BENCH_INSN_REPS:-2}
 insn_warmup=${BENCH_INSN_WARMUP:-500}
-insn_cases=${BENCH_INSN_CASES-4:64:65535}
+insn_cases=${BENCH_INSN_CASES-4:64:65535 4:64:65535:32}
 insn_placements=${BENCH_INSN_PLACEMENTS:-split}
 insn_file=$out/insn-window.txt
 insn_dir=$out/insn
@@ -40,7 +43,7 @@ insn_busy_turns=${BENCH_INSN_BUSY:-50000000}	# the busy windows' user loop
 icsv=$out/insn.csv
 bcsv=$out/insn-busy.csv
 [ -s "$bcsv" ] || echo "kernel,cpu,turns,seconds,tb_file,modules,symbols" >"$bcsv"
-[ -s "$icsv" ] || echo "kernel,placement,family,config,size,range,rep,gap_us,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols" >"$icsv"
+[ -s "$icsv" ] || echo "kernel,placement,family,config,size,range,rep,gap_us,burst,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols" >"$icsv"
 
 # insn_symbols: the kernel's symbols but the modules', once per boot (the
 # addresses change with every boot); sets insn_syms (relative to $out)
@@ -58,19 +61,20 @@ insn_symbols() {
 		die "/proc/kallsyms shows no addresses (kernel.kptr_restrict?)"
 }
 
-# run_insn CONFIG PLACEMENT FAMILY SIZE RANGE REP: one window, one insn.csv row
+# run_insn CONFIG PLACEMENT FAMILY SIZE RANGE REP BURST: one window, one insn.csv row
 run_insn() {
-	local cfg=$1 placement=$2 family=$3 size=$4 range=$5 rep=$6 t=$SECONDS
+	local cfg=$1 placement=$2 family=$3 size=$4 range=$5 rep=$6 burst=$7 t=$SECONDS
 	# shellcheck disable=SC2034  # sink_stop sets them all
 	local after=0 total=0 errors=0 hist='' batch=0 calls=0 bytes copies
-	local tag=$2-$3-$4-$5-$1-$6 c0 c1 bd0 qd0 line='' w unacc
+	local tag=$2-$3-$4-$5-b$7-$1-$6 c0 c1 bd0 qd0 line='' w unacc
 	local -a f ik=(0 0) iu=(0 0) iks=(0 0) ius=(0 0)
 	local -A res=()
 	start_config "$cfg" "$placement" "$range" deliver
 	coproc SEND {
 		exec ip netns exec gen taskset -c 0 "$insn_send" "-$family" \
 			"$([ "$family" = 6 ] && echo fd77::2 || echo 10.77.0.2)" -s "$size" \
-			-n "$insn_packets" -w "$insn_warmup" -g "$insn_gap" -r /run/netns/dut
+			-n "$insn_packets" -w "$insn_warmup" -g "$insn_gap" -b "$burst" \
+			-r /run/netns/dut
 	}
 	read -r -t 120 -u "${SEND[0]}" line
 	[ "$line" = ready ] || die "$cfg: insn_send did not start: '$line'"
@@ -87,7 +91,8 @@ run_insn() {
 	[ -n "${res[received]:-}" ] || die "$cfg: insn_send said '$line'"
 	for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(queued)" = 0 ] && break; nap 0.2; done
 	c1=$(counted)
-	w=$((insn_warmup + insn_packets))
+	# insn_send's own figures: it rounds to whole bursts
+	w=$((res[warmup] + res[sent]))
 	unacc=$((w - (c1 - c0) - ($(backlog_drops) - bd0) - ($(queue_drops) - qd0)))
 	[ -z "$spid" ] || sink_stop
 	check_accounted "$cfg" "$unacc"
@@ -105,14 +110,15 @@ run_insn() {
 	mv "$insn_file" "$insn_dir/$tag.tb" || die "keeping $insn_file"
 	grep '\[' /proc/kallsyms >"$insn_dir/$tag.mods"
 	awk -v k="$kernel" -v pl="$placement" -v fam="$family" -v cfg="$cfg" -v size="$size" \
-	    -v range="$range" -v rep="$rep" -v gap="$insn_gap" -v sent="$insn_packets" \
-	    -v back="${res[received]}" -v c=$((c1 - c0 - insn_warmup)) -v k0="${ik[0]}" \
+	    -v range="$range" -v rep="$rep" -v gap="$insn_gap" -v burst="$burst" \
+	    -v sent="${res[sent]}" \
+	    -v back="${res[received]}" -v c=$((c1 - c0 - res[warmup])) -v k0="${ik[0]}" \
 	    -v u0="${iu[0]}" -v k1="${ik[1]}" -v u1="${iu[1]}" -v ks0="${iks[0]}" -v us0="${ius[0]}" \
 	    -v ks1="${iks[1]}" -v us1="${ius[1]}" -v secs="${res[seconds]:-0}" \
 	    -v batch="$batch" -v hist="$hist" -v after="${after:-0}" -v err="${errors:-0}" \
 	    -v unacc="$unacc" -v tb="insn/$tag.tb" -v mods="insn/$tag.mods" -v syms="$insn_syms" 'BEGIN {
-		printf "%s,%s,%s,%s,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
-			k, pl, fam, cfg, size, range, rep, gap, sent, back, c, k0, u0, k1, u1,
+		printf "%s,%s,%s,%s,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+			k, pl, fam, cfg, size, range, rep, gap, burst, sent, back, c, k0, u0, k1, u1,
 			ks0, us0, ks1, us1, secs, batch, hist, after, err, unacc, tb, mods, syms
 	}' | tee -a "$icsv"
 	echo "# $cfg instructions: $((SECONDS - t)) s"
@@ -138,7 +144,7 @@ insn_busy() {
 
 # insn_pass: every case, placement and configuration (insn_configs)
 insn_pass() {
-	local placement c family size range rep cfg f
+	local placement c family size range burst rep cfg f
 	for f in "$insn_send" "$insn_mark"; do [ -x "$f" ] || die "$f missing: make -C bench"; done
 	insn_symbols
 	# quieter time: no timer migration between the vCPUs, vmstat's
@@ -148,15 +154,16 @@ insn_pass() {
 		insn_busy
 		unit_done
 	fi
-	echo "# instructions: $insn_packets packets per window one at a time, $insn_gap us apart, after $insn_warmup; $insn_reps repetitions"
+	echo "# instructions: $insn_packets packets per window in bursts (1: one at a time), $insn_gap us apart, after $insn_warmup; $insn_reps repetitions"
 	for placement in $insn_placements; do
 		for c in $insn_cases; do
-			IFS=: read -r family size range _ <<<"$c"
-			[ -n "$range" ] || die "BENCH_INSN_CASES: $c is not FAMILY:SIZE:RANGE"
+			IFS=: read -r family size range burst _ <<<"$c"
+			[ -n "$range" ] || die "BENCH_INSN_CASES: $c is not FAMILY:SIZE:RANGE[:BURST]"
+			burst=${burst:-1}
 			unit "$placement $c instructions" || continue
 			for rep in $(seq 1 "$insn_reps"); do
 				for cfg in $insn_configs; do
-					run_insn "$cfg" "$placement" "$family" "$size" "$range" "$rep"
+					run_insn "$cfg" "$placement" "$family" "$size" "$range" "$rep" "$burst"
 				done
 			done
 			unit_done
