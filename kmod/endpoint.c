@@ -718,7 +718,8 @@ static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 	}
 	spin_unlock(&ep->ring_lock);
 	nfqr_test_window(NFQR_WIN_PUBLISH);
-	nfqr_wake_published(ep, hdr, v2, false);
+	/* The consumer waits for its answer: no moderation. */
+	nfqr_wake_published(ep, hdr, v2, true);
 	local_bh_enable();
 	return;
 

@@ -138,7 +138,7 @@ int nfqr_wake_set(struct nfqr_endpoint *ep, struct nfqring_wake *req);
 void nfqr_wake_reset_rx(struct nfqr_endpoint *ep);
 void nfqr_wake_reset_tx(struct nfqr_endpoint *ep);
 void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n);
-void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool full);
+void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool now);
 int nfqr_wake_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma);
 __poll_t nfqr_wake_poll(struct nfqr_endpoint *ep);
 void nfqr_wake_stats(struct nfqr_endpoint *ep, struct nfqring_wake_stats *st);

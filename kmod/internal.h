@@ -228,7 +228,6 @@ bool nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry,
 			      bool *is_unconfirmed);
 void nfqr_peer_drop(struct net *net, struct nfqr_peer *peer);
 
-/* A ring endpoint is its own peer; netlink sockets are told by portid. */
 /* The queue holds maxlen packets: it refuses new ones until one leaves. */
 static inline bool nfqr_instance_full(const struct nfqr_instance *inst)
 {
@@ -238,6 +237,8 @@ static inline bool nfqr_instance_full(const struct nfqr_instance *inst)
 	 */
 	return data_race(inst->total) >= READ_ONCE(inst->maxlen);
 }
+
+/* A ring endpoint is its own peer; netlink sockets are told by portid. */
 
 static inline bool nfqr_peer_owns(const struct nfqr_instance *inst,
 				  const struct nfqr_peer *peer)

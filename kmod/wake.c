@@ -224,19 +224,21 @@ void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n)
  * After a packet's frame (@frame) or read() message was published: tell the
  * consumer, now, later or not at all.  @v2: version 2 was on when the frame
  * was taken (nfqr_ep_reserve(), under ring_lock, which also makes ->ctrl
- * visible).  @full: the packet's queue holds its maxlen now, so it
- * refuses what comes until the consumer answers: wake it as at the
- * watermark.  Any context, bottom halves off.
+ * visible).  @now: wake a sleeping consumer at once, counted as a
+ * watermark hit: the packet's queue holds its maxlen now, so it refuses
+ * what comes until the consumer answers, or the frame is an
+ * acknowledgment, the answer to a request it waits for.  Any context,
+ * bottom halves off.
  * A message for read() alone is not moderated: the sequences do not count
  * it, so neither poll() nor a consumer looking at them would see it, and a
  * reader blocked in read() never sets NEED_WAKEUP.  Such messages are rare:
  * there is no RX ring.  (A packet too big for its frame takes one, COPY:
  * that frame is counted and moderated like the others.)
  */
-void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool full)
+void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool now)
 {
 	struct nfqr_wake *w = &ep->wake;
-	u64 now, last;
+	u64 t, last;
 	u32 n;
 
 	if (!v2 || !frame) {
@@ -247,14 +249,16 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool ful
 	atomic_add_return_release(1, (atomic_t *)&w->ctrl->rx_prod);
 	atomic_inc(&w->rx_prod);
 	/*
-	 * A hint, racy between CPUs by design: of two frames published at
-	 * once, neither is idle, and a later time another CPU stored makes
-	 * the difference negative, not idle.  The fast clock: NMI-safe, no
-	 * lock, any context.
+	 * A hint, racy between CPUs by design: two frames published at once
+	 * after a quiet spell may both be idle (two wake-ups), an older time
+	 * stored over a newer one or a later time another CPU stored makes
+	 * the next difference off, and on 32 bits the halves may tear.  Each
+	 * only decides whether one frame wakes at once or arms the timer:
+	 * no wake-up is lost.  The fast clock: NMI-safe, no lock, any context.
 	 */
-	now = ktime_get_mono_fast_ns();
+	t = ktime_get_mono_fast_ns();
 	last = READ_ONCE(w->last_pub_ns);
-	WRITE_ONCE(w->last_pub_ns, now);
+	WRITE_ONCE(w->last_pub_ns, t);
 	/* Publish, then look at the flag: pairs with the consumer's barrier. */
 	smp_mb();
 	if (!(READ_ONCE(w->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP)) {
@@ -264,9 +268,9 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool ful
 	n = atomic_inc_return(&w->unannounced);
 	if (n >= READ_ONCE(w->nr) || !READ_ONCE(w->delay_us)) {
 		nfqr_wake_now(ep, &w->nr_hits);
-	} else if (full || READ_ONCE(ep->rx_used) >= READ_ONCE(w->watermark)) {
+	} else if (now || READ_ONCE(ep->rx_used) >= READ_ONCE(w->watermark)) {
 		nfqr_wake_now(ep, &w->watermark_hits);
-	} else if ((s64)(now - last) >= READ_ONCE(w->idle_ns)) {
+	} else if ((s64)(t - last) >= READ_ONCE(w->idle_ns)) {
 		nfqr_wake_now(ep, &w->idle_wakeups);
 	} else if (!atomic_xchg(&w->armed, 1)) {
 		/*

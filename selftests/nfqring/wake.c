@@ -1168,6 +1168,49 @@ static void *bad_verdict_later(void *arg)
 }
 
 /*
+ * NFQRING_ACKS_NETLINK: an acknowledgment answers a request the consumer
+ * waits for; it wakes a sleeping consumer at once, not when the
+ * moderation's timer runs out (100 ms here).
+ */
+TEST(ack_wakes_at_once)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct nfqring_wake_stats ws = { 0 };
+	struct timed_call tc = { 0 };
+	struct nfqring_ctrl *c = NULL;
+	double woken;
+	struct tep ep;
+	pthread_t t;
+	int rcv = -1;
+
+	ASSERT_EQ(0, queue_and_endpoint(&rcv, &ep));
+	ASSERT_EQ(0, ioctl(ep.fd, NFQRING_SET_ACKS, NFQRING_ACKS_NETLINK));
+	ASSERT_EQ(NFQRING_ABI_VERSION_2, ioctl(ep.fd, NFQRING_SET_VERSION,
+					       NFQRING_ABI_VERSION_2));
+	ASSERT_EQ(0, tep_rings(&ep, ring_req(4096, 4, FRAME), ring_req(4096, 2, FRAME)));
+	c = ctrl_map(ep.fd);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, set_wake(ep.fd, 64, 0, 100000, NULL));
+	ASSERT_TRUE(ask_wakeup(&ep, c));
+	tc.ep = &ep;
+	usleep(20000);
+	ASSERT_EQ(0, pthread_create(&t, NULL, bad_verdict_later, &tc));
+	pfd.fd = ep.fd;
+	EXPECT_EQ(1, poll(&pfd, 1, 5000));
+	woken = mono_ms();
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, wake_stats(ep.fd, &ws));
+	TH_LOG("woken %.0f ms after the request went (the timer: 100 ms)", woken - tc.start);
+	EXPECT_EQ(-ENODEV, tc.ret);
+	EXPECT_GT(60, woken - tc.start);
+	EXPECT_EQ(0u, ws.timer_wakeups);
+	EXPECT_EQ(1u, ws.watermark_hits);
+	munmap(c, NFQRING_CTRL_SIZE);
+	tep_close(&ep);
+	close(rcv);
+}
+
+/*
  * Test build: NFQRING_ACKS_NETLINK, an acknowledgment between its frame and
  * its sequence number while the RX ring is set up again.  Set-up must wait
  * for it (both hold tx_mutex): else the new ring's sequences start equal and

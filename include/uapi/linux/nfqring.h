@@ -281,7 +281,10 @@ struct nfqring_ctrl {
  *                 nothing was for idle_us wakes a sleeping consumer at
  *                 once.  No batch is coming at that rate: waiting for one
  *                 would only add latency (and a timer).  Before version 2
- *                 learnt it this field was "reserved", 0.
+ *                 learnt it this field was "reserved", 0 (such programs
+ *                 get the default); a module of that time refuses another
+ *                 value with EINVAL and writes back the 0 it was given:
+ *                 an idle_us of 0 back means no idle wake-up.
  */
 struct nfqring_wake {
 	__u32	wake_nr;
@@ -324,7 +327,7 @@ struct nfqring_stall {
 struct nfqring_wake_stats {
 	__u64	wakeups;	/* wake-ups of sleeping consumers */
 	__u64	wake_nr_hits;	/* ... because wake_nr frames waited */
-	__u64	watermark_hits;	/* ... ring past its watermark, or a queue full */
+	__u64	watermark_hits;	/* ... ring past its watermark, a queue full, an ack */
 	__u64	timer_wakeups;	/* ... because max_delay_us passed */
 	__u64	skipped;	/* frames published with nobody asking to be woken */
 	__u64	stalls;		/* times the watchdog found the consumer stalled */
