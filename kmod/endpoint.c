@@ -218,7 +218,7 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 {
 	struct nfqr_endpoint *ep = nfqr_ep(inst->peer);
 	struct nfqr_backlog_msg *bmsg = NULL, *spare = NULL;
-	bool fail_open = false, doomed = false, retried = false, full, copy;
+	bool fail_open = false, doomed = false, retried = false, copy;
 	enum nfqr_stat why = NFQR_STAT_REFUSED_OTHER;
 	struct nfqr_pkt *pkt = NULL;
 	struct nfqr_msg_plan plan;
@@ -353,9 +353,9 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 	 * shorter than wake_nr).  Read at publish time, a hint: a frame
 	 * published after the one that filled the queue sees it full too.
 	 */
-	full = nfqr_instance_full(inst);
 	/* Before bottom halves come back: no softirq delays the wake-up. */
-	nfqr_wake_published(ep, slot.hdr, slot.v2, full);
+	nfqr_wake_published(ep, slot.hdr, slot.v2,
+			    nfqr_instance_full(inst) ? NFQR_PUB_FILLED : NFQR_PUB_PACKET);
 	local_bh_enable();
 
 	nfqr_msg_release(&plan);
@@ -719,7 +719,7 @@ static void nfqr_ep_ack(void *ctx, const struct nlmsghdr *nlh, int error)
 	spin_unlock(&ep->ring_lock);
 	nfqr_test_window(NFQR_WIN_PUBLISH);
 	/* The consumer waits for its answer: no moderation. */
-	nfqr_wake_published(ep, hdr, v2, true);
+	nfqr_wake_published(ep, hdr, v2, NFQR_PUB_ACK);
 	local_bh_enable();
 	return;
 

@@ -33,8 +33,7 @@ struct nfqr_wake {
 	u32			nr;		/* in use, for this ring */
 	u32			watermark;
 	u32			delay_us;
-	u32			idle_us;	/* as written back */
-	s64			idle_ns;	/* S64_MAX: never */
+	u32			idle_us;	/* NFQRING_WAKE_IDLE_OFF: never */
 	u64			last_pub_ns;	/* the last frame's publish, a hint */
 	atomic_t		rx_prod;	/* the kernel's own rx_prod */
 	u32			tx_cons;	/* under tx_mutex */
@@ -138,7 +137,14 @@ int nfqr_wake_set(struct nfqr_endpoint *ep, struct nfqring_wake *req);
 void nfqr_wake_reset_rx(struct nfqr_endpoint *ep);
 void nfqr_wake_reset_tx(struct nfqr_endpoint *ep);
 void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n);
-void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool now);
+/* What a published frame holds, for moderation (nfqr_wake_published()). */
+enum nfqr_pub {
+	NFQR_PUB_PACKET,
+	NFQR_PUB_FILLED,	/* a packet that filled its queue */
+	NFQR_PUB_ACK,		/* an acknowledgment */
+};
+
+void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, enum nfqr_pub what);
 int nfqr_wake_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma);
 __poll_t nfqr_wake_poll(struct nfqr_endpoint *ep);
 void nfqr_wake_stats(struct nfqr_endpoint *ep, struct nfqring_wake_stats *st);

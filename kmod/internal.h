@@ -239,7 +239,6 @@ static inline bool nfqr_instance_full(const struct nfqr_instance *inst)
 }
 
 /* A ring endpoint is its own peer; netlink sockets are told by portid. */
-
 static inline bool nfqr_peer_owns(const struct nfqr_instance *inst,
 				  const struct nfqr_peer *peer)
 {

@@ -101,16 +101,16 @@ static void nfqr_wake_apply(struct nfqr_endpoint *ep)
 	struct nfqr_wake *w = &ep->wake;
 	u32 frames = ep->rx ? ep->rx->frame_nr : NFQRING_MAX_FRAMES;
 
-	w->nr = clamp(w->req.wake_nr ?: NFQRING_WAKE_NR, 1U, frames);
-	w->watermark = clamp(w->req.watermark ?: max(frames / 2, 1U), 1U, frames);
-	w->delay_us = min(w->req.max_delay_us ?: NFQRING_WAKE_DELAY_US,
-			  NFQRING_WAKE_MAX_DELAY_US);
+	u32 delay = min(w->req.max_delay_us ?: NFQRING_WAKE_DELAY_US, NFQRING_WAKE_MAX_DELAY_US);
+
 	if (!w->req.max_delay_us && w->req.wake_nr == 1)
-		w->delay_us = 0;
-	w->idle_us = w->req.idle_us == NFQRING_WAKE_IDLE_OFF ? NFQRING_WAKE_IDLE_OFF :
-		     min(w->req.idle_us ?: NFQRING_WAKE_IDLE_US, NFQRING_WAKE_MAX_DELAY_US);
-	WRITE_ONCE(w->idle_ns, w->idle_us == NFQRING_WAKE_IDLE_OFF ? S64_MAX :
-		   (s64)w->idle_us * NSEC_PER_USEC);
+		delay = 0;
+	/* Read by the publish path without a lock. */
+	WRITE_ONCE(w->nr, clamp(w->req.wake_nr ?: NFQRING_WAKE_NR, 1U, frames));
+	WRITE_ONCE(w->watermark, clamp(w->req.watermark ?: max(frames / 2, 1U), 1U, frames));
+	WRITE_ONCE(w->delay_us, delay);
+	WRITE_ONCE(w->idle_us, w->req.idle_us == NFQRING_WAKE_IDLE_OFF ? NFQRING_WAKE_IDLE_OFF :
+		   min(w->req.idle_us ?: NFQRING_WAKE_IDLE_US, NFQRING_WAKE_MAX_DELAY_US));
 }
 
 int nfqr_wake_set_version(struct nfqr_endpoint *ep, unsigned long version)
@@ -224,22 +224,24 @@ void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n)
  * After a packet's frame (@frame) or read() message was published: tell the
  * consumer, now, later or not at all.  @v2: version 2 was on when the frame
  * was taken (nfqr_ep_reserve(), under ring_lock, which also makes ->ctrl
- * visible).  @now: wake a sleeping consumer at once, counted as a
- * watermark hit: the packet's queue holds its maxlen now, so it refuses
- * what comes until the consumer answers, or the frame is an
- * acknowledgment, the answer to a request it waits for.  Any context,
- * bottom halves off.
+ * visible).  @what: a packet, a packet that filled its queue (which
+ * refuses what comes until the consumer answers) or an acknowledgment (the
+ * answer to a request the consumer waits for); the last two wake a
+ * sleeping consumer at once, counted as a watermark hit.  Only packets
+ * move the idle clock: a consumer's own requests are no traffic.  Any
+ * context, bottom halves off.
  * A message for read() alone is not moderated: the sequences do not count
  * it, so neither poll() nor a consumer looking at them would see it, and a
  * reader blocked in read() never sets NEED_WAKEUP.  Such messages are rare:
  * there is no RX ring.  (A packet too big for its frame takes one, COPY:
  * that frame is counted and moderated like the others.)
  */
-void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool now)
+void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, enum nfqr_pub what)
 {
 	struct nfqr_wake *w = &ep->wake;
-	u64 t, last;
-	u32 n;
+	bool idle = false;
+	u32 n, idle_us;
+	u64 t;
 
 	if (!v2 || !frame) {
 		nfqr_ep_wake(ep);
@@ -256,9 +258,13 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool now
 	 * only decides whether one frame wakes at once or arms the timer:
 	 * no wake-up is lost.  The fast clock: NMI-safe, no lock, any context.
 	 */
-	t = ktime_get_mono_fast_ns();
-	last = READ_ONCE(w->last_pub_ns);
-	WRITE_ONCE(w->last_pub_ns, t);
+	if (what != NFQR_PUB_ACK) {
+		t = ktime_get_mono_fast_ns();
+		idle_us = READ_ONCE(w->idle_us);
+		idle = idle_us != NFQRING_WAKE_IDLE_OFF &&
+		       (s64)(t - READ_ONCE(w->last_pub_ns)) >= (s64)idle_us * NSEC_PER_USEC;
+		WRITE_ONCE(w->last_pub_ns, t);
+	}
 	/* Publish, then look at the flag: pairs with the consumer's barrier. */
 	smp_mb();
 	if (!(READ_ONCE(w->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP)) {
@@ -268,9 +274,10 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, bool now
 	n = atomic_inc_return(&w->unannounced);
 	if (n >= READ_ONCE(w->nr) || !READ_ONCE(w->delay_us)) {
 		nfqr_wake_now(ep, &w->nr_hits);
-	} else if (now || READ_ONCE(ep->rx_used) >= READ_ONCE(w->watermark)) {
+	} else if (what != NFQR_PUB_PACKET ||
+		   READ_ONCE(ep->rx_used) >= READ_ONCE(w->watermark)) {
 		nfqr_wake_now(ep, &w->watermark_hits);
-	} else if ((s64)(t - last) >= READ_ONCE(w->idle_ns)) {
+	} else if (idle) {
 		nfqr_wake_now(ep, &w->idle_wakeups);
 	} else if (!atomic_xchg(&w->armed, 1)) {
 		/*

@@ -4641,7 +4641,10 @@ static uint32_t forge_packet(uint8_t *buf, size_t cap, uint32_t id, uint32_t mar
 /* The checks of version 2, on forged answers, pages and figures. */
 static void check_checkers_v2(void)
 {
-	struct nfqring_wake req = { 0 }, got = { NFQRING_WAKE_NR, 4, NFQRING_WAKE_DELAY_US, NFQRING_WAKE_IDLE_US };
+	struct nfqring_wake req = { 0 }, got = {
+		.wake_nr = NFQRING_WAKE_NR, .watermark = 4, .max_delay_us = NFQRING_WAKE_DELAY_US,
+		.idle_us = NFQRING_WAKE_IDLE_US,
+	};
 	struct nfqring_wake_stats a = { .wakeups = 3, .wake_nr_hits = 1, .watermark_hits = 1,
 					.timer_wakeups = 1 }, b;
 	static uint8_t page[NFQRING_CTRL_SIZE];
@@ -4654,17 +4657,22 @@ static void check_checkers_v2(void)
 	expect_fire("wake: defaults, clamped to the ring", bad_wake_clamp(&req, &got, 8), false);
 	got.wake_nr = 9;
 	expect_fire("wake: wake_nr beyond the ring's frames", bad_wake_clamp(&req, &got, 8), true);
-	req = (struct nfqring_wake){ 1, 0, 0, 0 };
-	got = (struct nfqring_wake){ 1, 4, 0, NFQRING_WAKE_IDLE_US };
+	req = (struct nfqring_wake){ .wake_nr = 1 };
+	got = (struct nfqring_wake){ .wake_nr = 1, .watermark = 4, .idle_us = NFQRING_WAKE_IDLE_US };
 	expect_fire("wake: wake_nr 1 and no delay", bad_wake_clamp(&req, &got, 8), false);
-	req = (struct nfqring_wake){ 3, 0xffffffff, NFQRING_WAKE_MAX_DELAY_US + 1, 0 };
-	got = (struct nfqring_wake){ 3, 8, NFQRING_WAKE_MAX_DELAY_US, NFQRING_WAKE_IDLE_US };
+	req = (struct nfqring_wake){ .wake_nr = 3, .watermark = 0xffffffff,
+				     .max_delay_us = NFQRING_WAKE_MAX_DELAY_US + 1 };
+	got = (struct nfqring_wake){ .wake_nr = 3, .watermark = 8,
+				     .max_delay_us = NFQRING_WAKE_MAX_DELAY_US,
+				     .idle_us = NFQRING_WAKE_IDLE_US };
 	expect_fire("wake: clamped to the ring and the longest delay",
 		    bad_wake_clamp(&req, &got, 8), false);
 	got.max_delay_us++;
 	expect_fire("wake: max_delay_us over NFQRING_WAKE_MAX_DELAY_US",
 		    bad_wake_clamp(&req, &got, 8), true);
-	got = (struct nfqring_wake){ 2, 8, NFQRING_WAKE_MAX_DELAY_US, NFQRING_WAKE_IDLE_US };
+	got = (struct nfqring_wake){ .wake_nr = 2, .watermark = 8,
+				     .max_delay_us = NFQRING_WAKE_MAX_DELAY_US,
+				     .idle_us = NFQRING_WAKE_IDLE_US };
 	expect_fire("wake: an in-range wake_nr changed", bad_wake_clamp(&req, &got, 8), true);
 	got.wake_nr = 3;
 	got.idle_us = 0;

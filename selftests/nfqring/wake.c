@@ -1227,6 +1227,45 @@ TEST(ack_wakes_at_once)
 }
 
 /*
+ * An acknowledgment answers the consumer's own request: it is no traffic,
+ * and a packet after it is as lone as the last packet makes it.
+ */
+TEST(acks_do_not_move_the_idle_clock)
+{
+	struct nfqring_wake_stats ws = { 0 };
+	struct nfqring_ctrl *c;
+	uint32_t last = 0;
+	char buf[256];
+	struct tep ep;
+	int rcv = -1;
+	long ms;
+
+	c = acks_endpoint(&rcv, &ep, ring_req(4096, 4, FRAME));
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+	ASSERT_EQ(0, set_wake_idle(ep.fd, 64, 0, 100000, 60000, NULL));
+	ASSERT_EQ(0, udp_send(1, 64));		/* nobody sleeps */
+	usleep(80000);
+	/* queue 1 is not bound: the request fails, its acknowledgment takes a frame */
+	EXPECT_EQ(-ENODEV, tep_send(&ep, msg_verdict(buf, NFQNL_MSG_VERDICT, 1, 31337, NF_ACCEPT)));
+	EXPECT_EQ(2, consume(&ep, c, &last));	/* the packet and the acknowledgment */
+	/* a packet 20 ms after the acknowledgment, 100 ms after the last packet */
+	ms = woken_after(&ep, c, 20, 1);
+	ASSERT_LE(0, ms);
+	ASSERT_EQ(0, wake_stats(ep.fd, &ws));
+	TH_LOG("woken %ld ms after the packet (idle_us 60 ms, the timer 100 ms)", ms);
+	EXPECT_GT(60, ms);
+	EXPECT_EQ(1u, ws.idle_wakeups);
+	EXPECT_EQ(0u, ws.timer_wakeups);
+	EXPECT_EQ(1, consume(&ep, c, &last));
+	EXPECT_EQ(0, tep_send(&ep, msg_verdict(buf, NFQNL_MSG_VERDICT_BATCH, 0, last, NF_ACCEPT)));
+	EXPECT_EQ(2, udp_count(rcv, 50));
+	munmap(c, NFQRING_CTRL_SIZE);
+	tep_close(&ep);
+	close(rcv);
+}
+
+/*
  * Test build: NFQRING_ACKS_NETLINK, an acknowledgment between its frame and
  * its sequence number while the RX ring is set up again.  Set-up must wait
  * for it (both hold tx_mutex): else the new ring's sequences start equal and

@@ -169,8 +169,10 @@
  *               flags; wake (and clear NEED_WAKEUP) if it is set.
  *   Either side may see the other's store late, never both.  poll() also
  *   sets NEED_WAKEUP when it finds nothing to report, so a consumer that
- *   forgets cannot sleep for ever.  A consumer that is still working needs
- *   no system call to be told of new frames: it looks at the next status.
+ *   forgets cannot sleep for ever in poll() or a level-triggered epoll
+ *   (edge-triggered epoll does not ask again: such a consumer must set the
+ *   flag).  A consumer that is still working needs no system call to be
+ *   told of new frames: it looks at the next status.
  *
  *   The stall watchdog (NFQRING_SET_STALL): when packets wait and the
  *   consumer has neither released an RX frame nor had a verdict taken for
@@ -290,7 +292,10 @@ struct nfqring_wake {
 	__u32	wake_nr;
 	__u32	watermark;
 	__u32	max_delay_us;
-	__u32	idle_us;
+	union {
+		__u32	idle_us;
+		__u32	reserved;	/* its name before: programs keep compiling */
+	};
 };
 
 /*
@@ -333,7 +338,10 @@ struct nfqring_wake_stats {
 	__u64	stalls;		/* times the watchdog found the consumer stalled */
 	__u64	stall_verdicts;	/* packets the watchdog gave the stall verdict */
 	__u32	stalled;	/* 1 while stalled */
-	__u32	idle_wakeups;	/* wake-ups after idle_us of quiet (wraps) */
+	union {
+		__u32	idle_wakeups;	/* wake-ups after idle_us of quiet (wraps) */
+		__u32	reserved;	/* its name before */
+	};
 };
 
 /* Returns NFQRING_ABI_VERSION. */
