@@ -348,12 +348,12 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 	}
 	nfqr_test_window(NFQR_WIN_PUBLISH);
 	/*
-	 * A queue that holds maxlen now refuses what comes until the consumer
+	 * Before bottom halves come back: no softirq delays the wake-up.  A
+	 * queue that holds maxlen now refuses what comes until the consumer
 	 * answers: it must not sleep until wake_nr or the timer (a queue
 	 * shorter than wake_nr).  Read at publish time, a hint: a frame
 	 * published after the one that filled the queue sees it full too.
 	 */
-	/* Before bottom halves come back: no softirq delays the wake-up. */
 	nfqr_wake_published(ep, slot.hdr, slot.v2,
 			    nfqr_instance_full(inst) ? NFQR_PUB_FILLED : NFQR_PUB_PACKET);
 	local_bh_enable();

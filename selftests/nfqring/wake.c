@@ -1176,8 +1176,9 @@ static void *bad_verdict_later(void *arg)
 }
 
 /*
- * A version-2 endpoint bound to queue 0 with NFQRING_ACKS_NETLINK, an RX
- * ring @rx and a TX ring, and its receiver: the control page, or NULL.
+ * A version-2 endpoint with NFQRING_ACKS_NETLINK, an RX ring @rx and a TX
+ * ring, UDP queued to queue 0 (not bound) and its receiver: the control
+ * page, or NULL.
  */
 static struct nfqring_ctrl *acks_endpoint(int *rcv, struct tep *ep, struct nl_mmap_req rx)
 {
