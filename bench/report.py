@@ -77,9 +77,11 @@ def case_name(fam, size, rng):
 
 
 def insn_case(g):
-    """An instruction-pass group's traffic: the case, and its bursts."""
-    burst = g[5]
-    return case_name(*g[2:5]) + (f", bursts of {burst}" if burst > 1 else "")
+    """An instruction-pass group's traffic: the case, its bursts and, when
+    it is not the packet socket (pktgen's cost), its sender."""
+    burst, sender = g[5], g[6]
+    return (case_name(*g[2:5]) + (f", bursts of {burst}" if burst > 1 else "") +
+            ("" if sender == "raw" else f", {sender.upper()} socket sender"))
 
 
 def med(v):
@@ -369,10 +371,12 @@ def insn_report(d, bad):
     if not rows:
         return [], [], 0, {}
     cost = tick_costs(d)
-    per = defaultdict(list)     # (kernel, placement, family, size, range, burst, config) -> runs
+    # (kernel, placement, family, size, range, burst, sender, config) -> runs;
+    # the pass sent from a UDP socket before it had a sender column
+    per = defaultdict(list)
     for r in rows:
         key = (r["kernel"], r["placement"], r["family"], int(r["size"]), int(r["range"]),
-               int(r.get("burst") or 1), r["config"])
+               int(r.get("burst") or 1), r.get("sender") or "udp", r["config"])
         n = int(r["packets"])
         for f in ("queue_total_after", "errors", "unaccounted"):
             if (r.get(f) or "0") not in ("0", ""):
@@ -416,7 +420,8 @@ def insn_report(d, bad):
             "CPU 1 kernel | CPU 1 user | enqueue CPU | vs stock | consumer CPU | vs stock | "
             "spinning CPU 0 / 1 | ticks CPU 0 / 1 | agree | n |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    groups = sorted({k[:6] for k in per}, key=lambda g: (g[0], g[1], g[2], g[3], -g[4], g[5]))
+    groups = sorted({k[:7] for k in per},
+                    key=lambda g: (g[0], g[1], g[2], g[3], -g[4], g[5], g[6]))
     bars, agree = [], []
     meds, plot = {}, defaultdict(list)
     for g in groups:

@@ -289,7 +289,7 @@ check "errors 4 on a tcp.csv row: exit 1, named" \
 # function that each window's module symbols name (the boot's kallsyms
 # has a stale one there).  A busy window per vCPU: a tick costs 3000
 # instructions on CPU 0, 2000 on CPU 1.
-ihdr=kernel,placement,family,config,size,range,rep,gap_us,burst,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols
+ihdr=kernel,placement,family,config,size,range,rep,gap_us,burst,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols,sender
 bhdr=kernel,cpu,turns,seconds,tb_file,modules,symbols
 check "the canned insn.csv and insn-busy.csv headers are the pass' (bench/insn/pass.sh)" \
 	eval "grep -qF -e '\"$ihdr\"' '$here/insn/pass.sh' && grep -qF -e '\"$bhdr\"' '$here/insn/pass.sh'"
@@ -318,11 +318,12 @@ win() {
 		echo "tb ffffffff81001000 9 $(($3 - ${9} * 20 - $5 - ${11} - 1000)) $(($6 - ${10} * 20 - $8)) 0 0"
 	} >"$f.tb"
 }
-# irow CONFIG REP [RECEIVED [QUEUE_AFTER]]: its insn.csv row (window CONFIG-REP)
+# irow CONFIG REP [RECEIVED [QUEUE_AFTER]]: its insn.csv row (window
+# CONFIG-REP); BURST, SENDER (raw) from the environment
 irow() {
 	local w=$1-$2 k
 	read -r -a k <"$I/insn/$w.args"
-	echo "$K,split,4,$1,64,65535,$2,500,${BURST:-1},1000,${3:-1000},1000,${k[0]},${k[1]},${k[3]},${k[4]},${k[2]},0,${k[5]},0,1.5,1.0,1000:0:0:0:0:0:0:0,${4:-0},0,0,insn/$w.tb,insn/$w.mods,insn/kallsyms-b.txt"
+	echo "$K,split,4,$1,64,65535,$2,500,${BURST:-1},1000,${3:-1000},1000,${k[0]},${k[1]},${k[3]},${k[4]},${k[2]},0,${k[5]},0,1.5,1.0,1000:0:0:0:0:0:0:0,${4:-0},0,0,insn/$w.tb,insn/$w.mods,insn/kallsyms-b.txt,${SENDER-raw}"
 }
 # w CONFIG REP MODULE K0 U0 KS0 K1 U1 KS1 T0 T1 M0: window and its figures
 w() {
@@ -415,6 +416,19 @@ check "bursts: a group of their own, named by the burst, judged like the lone pa
 	eval "rc_is insn-burst 0 && has insn-burst '| $K | split | IPv4 64 B full, bursts of 32 | nfqring rings, libnfqring | 15350 |' &&
 		has insn-burst '| $K | split | IPv4 64 B full | nfqring rings, libnfqring | 15350 |' &&
 		has insn-burst '- $K, split, IPv4 64 B full, bursts of 32: nfqring rings, libnfqring, enqueue CPU 15450 instructions per packet, 0.77x'"
+variant insn-sender insn
+{
+	echo "$ihdr"
+	for r in 1 2; do irow stock-mnl $r; irow nfqring-ring $r; done
+	for r in 1 2; do SENDER=udp irow stock-mnl $r; SENDER=udp irow nfqring-ring $r; done
+	# a row of a csv from before the sender column: the UDP socket
+	for r in 1 2; do SENDER= irow stock-mnl $r; done
+} >"$tmp/insn-sender/vm-$K-insn/data/insn.csv"
+run insn-sender
+check "senders: the UDP socket's rows (and those of a csv without the column) a group of their own, named" \
+	eval "rc_is insn-sender 0 && has insn-sender '| $K | split | IPv4 64 B full, UDP socket sender | nfqring rings, libnfqring | 15350 |' &&
+		has insn-sender '| $K | split | IPv4 64 B full | nfqring rings, libnfqring | 15350 |' &&
+		has insn-sender '| $K | split | IPv4 64 B full, UDP socket sender | stock nfnetlink_queue, libmnl client | 19950 | 100 | 14350 | 2000 | 20050 | 1.00x | 16350 | 1.00x | 1000 / 500 | 0.050 / 0.100 | 1.0 % | 4 |'"
 variant insn-nobusy insn
 rm "$tmp/insn-nobusy/vm-$K-insn/data/insn-busy.csv"
 run insn-nobusy

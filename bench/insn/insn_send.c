@@ -9,7 +9,7 @@
  * system call and verdict carries).
  *
  *   insn_send -4 ADDR | -6 ADDR  -s SIZE -n COUNT [-w WARMUP] [-g GAP_US]
- *             [-b BURST] -r NETNS
+ *             [-b BURST] [-i IFNAME -m DSTMAC -S SRCADDR] -r NETNS
  *
  * Run in the sender's namespace; the receiving socket (UDP port 9, bound
  * to any address) is made in NETNS (a path such as /run/netns/dut).  SIZE
@@ -25,16 +25,33 @@
  * several packets per wake-up, in a shape that does not depend on the
  * host's timing as much as a clock-paced generator's (COUNT and WARMUP
  * are rounded up to whole bursts).
+ *
+ * With -i, the sender costs what pktgen costs: the frames (Ethernet,
+ * IP from SRCADDR to ADDR, UDP to port 9, the UDP checksum left out over
+ * IPv4 as pktgen leaves it) are built once here and a burst goes out in one
+ * sendmmsg() on a packet socket bound to IFNAME that bypasses the qdisc:
+ * the driver's transmit, no socket layer, no routing, no checksum offload
+ * (CHECKSUM_NONE, as from pktgen).  Without -i, a connected UDP socket sends
+ * one packet per send(): the socket layer's few thousand instructions per
+ * packet land on the sender's CPU in every configuration.  A send the driver
+ * refuses is counted in errors=N (the line's last field) and not retried.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/udp.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +60,8 @@
 
 #define PORT	9
 #define MAXPAY	9000
+#define MAXBURST	1024
+#define SPORT	1000	/* the raw frames' source port: pktgen's udp_src_min */
 
 static void fail(const char *what)
 {
@@ -53,7 +72,7 @@ static void fail(const char *what)
 static void usage(void)
 {
 	fprintf(stderr, "usage: insn_send -4 ADDR | -6 ADDR -s SIZE -n COUNT [-w WARMUP] "
-		"[-g GAP_US] [-b BURST] -r NETNS\n");
+		"[-g GAP_US] [-b BURST] [-i IFNAME -m DSTMAC -S SRCADDR] -r NETNS\n");
 	exit(2);
 }
 
@@ -119,19 +138,55 @@ static double now_s(void)
 }
 
 /*
+ * How a burst goes out: on the UDP socket, one send() per packet; on the
+ * packet socket (raw), the one frame in every message of one sendmmsg()
+ */
+struct sender {
+	int fd;
+	bool raw;
+	const void *data;	/* the payload, or (raw) the frame */
+	size_t len;
+	unsigned long errors;	/* raw: sends the driver refused */
+	struct iovec iov;
+	struct mmsghdr msgs[MAXBURST];
+};
+
+static void send_burst(struct sender *s, unsigned long burst)
+{
+	unsigned long done = 0;
+	int n;
+
+	if (!s->raw) {
+		for (; done < burst; done++)
+			if (send(s->fd, s->data, s->len, 0) < 0)
+				fail("send");
+		return;
+	}
+	while (done < burst) {
+		/* sendmmsg stops at the first message that fails */
+		n = sendmmsg(s->fd, s->msgs, (unsigned int)(burst - done), 0);
+		if (n < 0 && errno != ENOBUFS && errno != EAGAIN)
+			fail("sendmmsg");
+		done += n < 0 ? 0 : (unsigned long)n;
+		if (done < burst) {
+			s->errors++;
+			done++;
+		}
+	}
+}
+
+/*
  * n round trips of burst packets, each followed by gap (may be zero); the
  * packets that came back
  */
-static unsigned long round_trips(int tx, int rx, const char *pay, size_t len, unsigned long n,
-				 unsigned long burst, const struct timespec *gap)
+static unsigned long round_trips(struct sender *tx, int rx, unsigned long n, unsigned long burst,
+				 const struct timespec *gap)
 {
 	static char buf[MAXPAY + 64];
 	unsigned long back = 0, i;
 
 	while (n--) {
-		for (i = 0; i < burst; i++)
-			if (send(tx, pay, len, 0) < 0)
-				fail("send");
+		send_burst(tx, burst);
 		for (i = 0; i < burst; i++) {
 			if (recv(rx, buf, sizeof(buf), 0) >= 0)
 				back++;
@@ -146,19 +201,127 @@ static unsigned long round_trips(int tx, int rx, const char *pay, size_t len, un
 	return back;
 }
 
+/* The Internet checksum's running sum of n bytes at p, added to sum */
+static uint32_t sum16(const void *p, size_t n, uint32_t sum)
+{
+	const unsigned char *b = p;
+
+	for (; n > 1; n -= 2, b += 2)
+		sum += (uint32_t)b[0] << 8 | b[1];
+	if (n)
+		sum += (uint32_t)b[0] << 8;
+	return sum;
+}
+
+/* The checksum field for a running sum, in network order */
+static uint16_t csum(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/*
+ * The raw sender's frame into f: Ethernet smac -> dmac, IP src -> dst, UDP
+ * SPORT -> PORT, pay bytes of 'i'; its length
+ */
+static size_t build_frame(unsigned char *f, int family, const unsigned char *smac,
+			  const unsigned char *dmac, const union addr *src, const union addr *dst,
+			  size_t pay)
+{
+	struct ether_header *eth = (void *)f;
+	size_t ip_len = family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ip6_hdr);
+	struct udphdr *udp = (void *)(f + sizeof(*eth) + ip_len);
+	uint16_t ulen = (uint16_t)(sizeof(*udp) + pay);
+	uint32_t sum;
+
+	memcpy(eth->ether_dhost, dmac, ETH_ALEN);
+	memcpy(eth->ether_shost, smac, ETH_ALEN);
+	eth->ether_type = htons(family == AF_INET ? ETHERTYPE_IP : ETHERTYPE_IPV6);
+	udp->source = htons(SPORT);
+	udp->dest = htons(PORT);
+	udp->len = htons(ulen);
+	udp->check = 0;
+	memset(udp + 1, 'i', pay);
+	if (family == AF_INET) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		*ip = (struct iphdr){ .version = 4, .ihl = 5, .ttl = 32, .protocol = IPPROTO_UDP,
+				      .tot_len = htons((uint16_t)(sizeof(*ip) + ulen)),
+				      .saddr = src->v4.sin_addr.s_addr,
+				      .daddr = dst->v4.sin_addr.s_addr };
+		ip->check = csum(sum16(ip, sizeof(*ip), 0));
+	} else {
+		struct ip6_hdr *ip6 = (void *)(eth + 1);
+
+		memset(ip6, 0, sizeof(*ip6));
+		ip6->ip6_flow = htonl(6u << 28);
+		ip6->ip6_plen = htons(ulen);
+		ip6->ip6_nxt = IPPROTO_UDP;
+		ip6->ip6_hlim = 32;
+		ip6->ip6_src = src->v6.sin6_addr;
+		ip6->ip6_dst = dst->v6.sin6_addr;
+		/* over IPv6 the UDP checksum is not optional: the pseudo-header,
+		 * then the datagram */
+		sum = sum16(&ip6->ip6_src, 32, ulen + IPPROTO_UDP);
+		udp->check = csum(sum16(udp, ulen, sum));
+		if (!udp->check)
+			udp->check = 0xffff;
+	}
+	return sizeof(*eth) + ip_len + ulen;
+}
+
+/* The raw sender: a packet socket on ifname that receives nothing (protocol
+ * 0: no tap on the receive path) and bypasses the qdisc, and its frame */
+static void raw_sender(struct sender *s, const char *ifname, const char *dmac_text, int family,
+		       const union addr *src, const union addr *dst, size_t pay)
+{
+	static unsigned char frame[MAXPAY + 128];
+	unsigned char dmac[ETH_ALEN];
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
+	struct ifreq ifr = { 0 };
+	int one = 1;
+	unsigned int i;
+
+	if (sscanf(dmac_text, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dmac[0], &dmac[1], &dmac[2],
+		   &dmac[3], &dmac[4], &dmac[5]) != 6)
+		usage();
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		usage();
+	s->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		fail("packet socket (needs CAP_NET_RAW)");
+	strcpy(ifr.ifr_name, ifname);
+	if (ioctl(s->fd, SIOCGIFHWADDR, &ifr))
+		fail(ifname);
+	ll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (!ll.sll_ifindex || bind(s->fd, (struct sockaddr *)&ll, sizeof(ll)))
+		fail("bind the packet socket");
+	if (setsockopt(s->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)))
+		fail("PACKET_QDISC_BYPASS");
+	s->raw = true;
+	s->data = frame;
+	s->len = build_frame(frame, family, (unsigned char *)ifr.ifr_hwaddr.sa_data, dmac, src,
+			     dst, pay);
+	s->iov = (struct iovec){ .iov_base = frame, .iov_len = s->len };
+	for (i = 0; i < MAXBURST; i++)
+		s->msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &s->iov, .msg_iovlen = 1 };
+}
+
 int main(int argc, char **argv)
 {
 	static char pay[MAXPAY];
-	union addr dst;
+	static struct sender tx;
+	union addr dst, src;
 	unsigned long count = 0, warm = 0, gap_us = 500, burst = 1, got;
-	const char *netns = NULL;
+	const char *netns = NULL, *ifname = NULL, *dmac = NULL, *src_text = NULL;
 	struct timespec gap;
-	int family = 0, size = 0, opt, tx, rx;
+	int family = 0, size = 0, opt, rx;
 	long hdr;
 	char line[64];
 	double t;
 
-	while ((opt = getopt(argc, argv, "4:6:s:n:w:g:b:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "4:6:s:n:w:g:b:r:i:m:S:")) != -1) {
 		switch (opt) {
 		case '4':
 		case '6':
@@ -172,37 +335,48 @@ int main(int argc, char **argv)
 		case 'g': gap_us = strtoul(optarg, NULL, 10); break;
 		case 'b': burst = strtoul(optarg, NULL, 10); break;
 		case 'r': netns = optarg; break;
+		case 'i': ifname = optarg; break;
+		case 'm': dmac = optarg; break;
+		case 'S': src_text = optarg; break;
 		default: usage();
 		}
 	}
 	/* the frame less FCS, Ethernet, IP and UDP headers */
 	hdr = 4 + 14 + (family == AF_INET ? 20 : 40) + 8;
 	if (optind != argc || !family || !count || !netns || size - hdr < 0 ||
-	    size - hdr > MAXPAY || gap_us >= 1000000 || !burst || burst > 1024)
+	    size - hdr > MAXPAY || gap_us >= 1000000 || !burst || burst > MAXBURST ||
+	    !ifname != !dmac || !ifname != !src_text ||
+	    (src_text && !port9(&src, family, src_text)))
 		usage();
 	count = (count + burst - 1) / burst * burst;
 	warm = (warm + burst - 1) / burst * burst;
 	gap = (struct timespec){ .tv_nsec = (long)gap_us * 1000 };
 	memset(pay, 'i', sizeof(pay));
 	rx = receiver(netns, family);
-	tx = socket(family, SOCK_DGRAM, 0);
-	if (tx < 0)
-		fail("socket");
-	if (connect(tx, &dst.sa, addr_len(family)))
-		fail("connect");
+	if (ifname) {
+		raw_sender(&tx, ifname, dmac, family, &src, &dst, (size_t)(size - hdr));
+	} else {
+		tx.fd = socket(family, SOCK_DGRAM, 0);
+		if (tx.fd < 0)
+			fail("socket");
+		if (connect(tx.fd, &dst.sa, addr_len(family)))
+			fail("connect");
+		tx.data = pay;
+		tx.len = (size_t)(size - hdr);
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready\n");
 	if (!fgets(line, sizeof(line), stdin) || strcmp(line, "go\n")) {
 		fprintf(stderr, "insn_send: expected a line \"go\"\n");
 		return 2;
 	}
-	round_trips(tx, rx, pay, (size_t)(size - hdr), warm / burst, burst, &gap);
+	round_trips(&tx, rx, warm / burst, burst, &gap);
 	t = now_s();
 	insn_mark_start();
-	got = round_trips(tx, rx, pay, (size_t)(size - hdr), count / burst, burst, &gap);
+	got = round_trips(&tx, rx, count / burst, burst, &gap);
 	insn_mark_stop();
 	t = now_s() - t;
-	printf("sent=%lu received=%lu lost=%lu warmup=%lu seconds=%.3f\n", count, got, count - got,
-	       warm, t);
+	printf("sent=%lu received=%lu lost=%lu warmup=%lu seconds=%.3f errors=%lu\n", count, got,
+	       count - got, warm, t, tx.errors);
 	return 0;
 }

@@ -13,7 +13,12 @@
 # closed loop at a moderate rate (at most 1/gap).  A case
 # FAMILY:SIZE:RANGE:BURST sends BURST packets back to back instead of one
 # and waits for all of them: the loaded path, where a consumer can take
-# several per wake-up.  Not pktgen: pktgen
+# several per wake-up.  BENCH_INSN_SENDERS picks how insn_send sends: raw
+# (the default: frames built once, a burst per sendmmsg() on a packet
+# socket that bypasses the qdisc, straight into the veth's transmit, as
+# pktgen does; the issue's bars assume pktgen's cost on the enqueue CPU)
+# or udp (a UDP socket, one send() per packet: the socket layer's cost on
+# CPU 0 in every configuration); "raw udp" runs both.  Not pktgen: pktgen
 # paces by the clock and, when the host has kept a vCPU waiting, catches
 # up in a burst, and how packets bunch decides how many of them each
 # wake-up, system call and verdict carries: on this shared host two
@@ -35,6 +40,7 @@ insn_reps=${BENCH_INSN_REPS:-2}
 insn_warmup=${BENCH_INSN_WARMUP:-500}
 insn_cases=${BENCH_INSN_CASES-4:64:65535 4:64:65535:32}
 insn_placements=${BENCH_INSN_PLACEMENTS:-split}
+insn_senders=${BENCH_INSN_SENDERS:-raw}
 insn_file=$out/insn-window.txt
 insn_dir=$out/insn
 insn_send=$top/build/bench/insn_send
@@ -43,7 +49,7 @@ insn_busy_turns=${BENCH_INSN_BUSY:-50000000}	# the busy windows' user loop
 icsv=$out/insn.csv
 bcsv=$out/insn-busy.csv
 [ -s "$bcsv" ] || echo "kernel,cpu,turns,seconds,tb_file,modules,symbols" >"$bcsv"
-[ -s "$icsv" ] || echo "kernel,placement,family,config,size,range,rep,gap_us,burst,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols" >"$icsv"
+[ -s "$icsv" ] || echo "kernel,placement,family,config,size,range,rep,gap_us,burst,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols,sender" >"$icsv"
 
 # insn_symbols: the kernel's symbols but the modules', once per boot (the
 # addresses change with every boot); sets insn_syms (relative to $out)
@@ -61,20 +67,25 @@ insn_symbols() {
 		die "/proc/kallsyms shows no addresses (kernel.kptr_restrict?)"
 }
 
-# run_insn CONFIG PLACEMENT FAMILY SIZE RANGE REP BURST: one window, one insn.csv row
+# run_insn CONFIG PLACEMENT FAMILY SIZE RANGE REP BURST SENDER: one window,
+# one insn.csv row
 run_insn() {
-	local cfg=$1 placement=$2 family=$3 size=$4 range=$5 rep=$6 burst=$7 t=$SECONDS
+	local cfg=$1 placement=$2 family=$3 size=$4 range=$5 rep=$6 burst=$7 sender=$8 t=$SECONDS
 	# shellcheck disable=SC2034  # sink_stop sets them all
 	local after=0 total=0 errors=0 hist='' batch=0 calls=0 bytes copies
-	local tag=$2-$3-$4-$5-b$7-$1-$6 c0 c1 bd0 qd0 line='' w unacc
-	local -a f ik=(0 0) iu=(0 0) iks=(0 0) ius=(0 0)
+	local tag=$2-$3-$4-$5-b$7-$8-$1-$6 c0 c1 bd0 qd0 line='' w unacc
+	local -a f ik=(0 0) iu=(0 0) iks=(0 0) ius=(0 0) raw=()
 	local -A res=()
 	start_config "$cfg" "$placement" "$range" deliver
+	# raw: from g0 to d0's MAC (the namespaces exist now), from pktgen's
+	# first source address
+	[ "$sender" = raw ] && raw=(-i g0 -m "$(D cat /sys/class/net/d0/address)" \
+		-S "$([ "$family" = 6 ] && echo fd77::1 || echo 10.77.1.1)")
 	coproc SEND {
 		exec ip netns exec gen taskset -c 0 "$insn_send" "-$family" \
 			"$([ "$family" = 6 ] && echo fd77::2 || echo 10.77.0.2)" -s "$size" \
 			-n "$insn_packets" -w "$insn_warmup" -g "$insn_gap" -b "$burst" \
-			-r /run/netns/dut
+			"${raw[@]}" -r /run/netns/dut
 	}
 	read -r -t 120 -u "${SEND[0]}" line
 	[ "$line" = ready ] || die "$cfg: insn_send did not start: '$line'"
@@ -95,6 +106,8 @@ run_insn() {
 	w=$((res[warmup] + res[sent]))
 	unacc=$((w - (c1 - c0) - ($(backlog_drops) - bd0) - ($(queue_drops) - qd0)))
 	[ -z "$spid" ] || sink_stop
+	# a frame the driver refused (raw sender) is an error of the row too
+	errors=$((${errors:-0} + ${res[errors]:-0}))
 	check_accounted "$cfg" "$unacc"
 	[ -s "$insn_file" ] || die "no window file $insn_file: is QEMU running the insn_count plugin (vm-run --plugin build/bench/insn_count.so --plugin-arg out=$insn_file)?"
 	# cpu V kernel K user U kernel_spin KS user_spin US
@@ -116,10 +129,11 @@ run_insn() {
 	    -v u0="${iu[0]}" -v k1="${ik[1]}" -v u1="${iu[1]}" -v ks0="${iks[0]}" -v us0="${ius[0]}" \
 	    -v ks1="${iks[1]}" -v us1="${ius[1]}" -v secs="${res[seconds]:-0}" \
 	    -v batch="$batch" -v hist="$hist" -v after="${after:-0}" -v err="${errors:-0}" \
-	    -v unacc="$unacc" -v tb="insn/$tag.tb" -v mods="insn/$tag.mods" -v syms="$insn_syms" 'BEGIN {
-		printf "%s,%s,%s,%s,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+	    -v unacc="$unacc" -v tb="insn/$tag.tb" -v mods="insn/$tag.mods" -v syms="$insn_syms" \
+	    -v sender="$sender" 'BEGIN {
+		printf "%s,%s,%s,%s,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
 			k, pl, fam, cfg, size, range, rep, gap, burst, sent, back, c, k0, u0, k1, u1,
-			ks0, us0, ks1, us1, secs, batch, hist, after, err, unacc, tb, mods, syms
+			ks0, us0, ks1, us1, secs, batch, hist, after, err, unacc, tb, mods, syms, sender
 	}' | tee -a "$icsv"
 	echo "# $cfg instructions: $((SECONDS - t)) s"
 }
@@ -144,8 +158,11 @@ insn_busy() {
 
 # insn_pass: every case, placement and configuration (insn_configs)
 insn_pass() {
-	local placement c family size range burst rep cfg f
+	local placement c family size range burst rep cfg f sender
 	for f in "$insn_send" "$insn_mark"; do [ -x "$f" ] || die "$f missing: make -C bench"; done
+	for sender in $insn_senders; do
+		case $sender in raw | udp) ;; *) die "BENCH_INSN_SENDERS: $sender is not raw or udp" ;; esac
+	done
 	insn_symbols
 	# quieter time: no timer migration between the vCPUs, vmstat's
 	# per-CPU work once a minute rather than every second
@@ -154,19 +171,22 @@ insn_pass() {
 		insn_busy
 		unit_done
 	fi
-	echo "# instructions: $insn_packets packets per window in bursts (1: one at a time), $insn_gap us apart, after $insn_warmup; $insn_reps repetitions"
+	echo "# instructions: $insn_packets packets per window in bursts (1: one at a time), $insn_gap us apart, after $insn_warmup; $insn_reps repetitions; senders: $insn_senders"
 	for placement in $insn_placements; do
 		for c in $insn_cases; do
 			IFS=: read -r family size range burst _ <<<"$c"
 			[ -n "$range" ] || die "BENCH_INSN_CASES: $c is not FAMILY:SIZE:RANGE[:BURST]"
 			burst=${burst:-1}
-			unit "$placement $c instructions" || continue
-			for rep in $(seq 1 "$insn_reps"); do
-				for cfg in $insn_configs; do
-					run_insn "$cfg" "$placement" "$family" "$size" "$range" "$rep" "$burst"
+			for sender in $insn_senders; do
+				unit "$placement $c $sender instructions" || continue
+				for rep in $(seq 1 "$insn_reps"); do
+					for cfg in $insn_configs; do
+						run_insn "$cfg" "$placement" "$family" "$size" \
+							"$range" "$rep" "$burst" "$sender"
+					done
 				done
+				unit_done
 			done
-			unit_done
 		done
 	done
 }
