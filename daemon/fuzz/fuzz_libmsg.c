@@ -10,7 +10,10 @@
  *     in a block of exactly that size, or followed by other bytes, parses
  *     the same (nothing past it is read);
  *   - the message walk (msg_len_in, msg_attrs) never steps backwards or
- *     past the end, whatever the lengths say.
+ *     past the end, whatever the lengths say;
+ *   - the one-pass parser gives what the first parser (fuzz/packet_ref.c:
+ *     a table of attributes, then type by type) gives, field for field,
+ *     malformed or not.
  *
  * Each input is copied to a heap block of exactly its size, so the
  * sanitizer sees a read past the end.
@@ -20,6 +23,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "packet_ref.h"
 
 static bool within(const void *p, size_t n, const unsigned char *base, size_t len)
 {
@@ -35,10 +39,11 @@ struct parsed {
 	ptrdiff_t payload, ct, exp, secctx, l2hdr;
 };
 
-static void parse(const unsigned char *m, size_t len, struct parsed *o)
+static void parse_with(int (*fn)(const void *, size_t, struct nfqring_packet *),
+		       const unsigned char *m, size_t len, struct parsed *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->r = packet_parse(m, len, &o->p);
+	o->r = fn(m, len, &o->p);
 	if (o->r < 0)
 		return;
 	if (!within(o->p.payload, o->p.payload_len, m, len) ||
@@ -55,6 +60,11 @@ static void parse(const unsigned char *m, size_t len, struct parsed *o)
 	o->p.ct = o->p.exp = NULL;
 	o->p.secctx = NULL;
 	o->p.l2hdr = NULL;
+}
+
+static void parse(const unsigned char *m, size_t len, struct parsed *o)
+{
+	parse_with(packet_parse, m, len, o);
 }
 
 static bool same(const struct parsed *a, const struct parsed *b)
@@ -90,6 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(m, data, size);
 	parse(m, size, &a);
+	parse_with(ref_packet_parse, m, size, &b);
+	if (!same(&a, &b))
+		abort();			/* the parsers disagree */
 	mlen = msg_len_in(m, size);
 	if (mlen && (mlen < sizeof(struct nlmsghdr) || mlen > size))
 		abort();
