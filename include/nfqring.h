@@ -458,6 +458,18 @@ struct nfqring_wait_params {
 NFQRING_API int nfqring_set_wait(struct nfqring *h, struct nfqring_wait_params *p);
 
 /*
+ * The kernel's idle wake-up (struct nfqring_wake's idle_us, version 2): a
+ * frame that comes after idle_us of quiet wakes a sleeping consumer at
+ * once instead of waiting for wake_nr or max_delay_us.  0 takes the
+ * module's default (NFQRING_WAKE_IDLE_US), NFQRING_WAKE_IDLE_OFF turns it
+ * off, other values are clamped to NFQRING_WAKE_MAX_DELAY_US.  Kept across
+ * later nfqring_set_wait() calls (which change the other parameters
+ * only); *idle_us gets what is in use.  Errors: -EOPNOTSUPP (version 1, or
+ * a module older than the idle wake-up: it refuses any value but 0).
+ */
+NFQRING_API int nfqring_set_idle(struct nfqring *h, uint32_t *idle_us);
+
+/*
  * The kernel's stall watchdog for this endpoint (version 2): when packets
  * wait and this handle has neither taken a frame nor had a verdict
  * processed for stall_ms, the kernel gives what waits and what comes

@@ -121,18 +121,40 @@ int ctrl_wait(struct nfqring *h, int timeout_ms)
 	return r;
 }
 
+/* SET_WAKE with w (idle_us included); the kernel's clamped values into
+ * h->wake and w */
+static int set_wake(struct nfqring *h, struct nfqring_wake *w)
+{
+	uint32_t asked = w->idle_us;
+
+	if (h->ops->ioctl(h->fd, NFQRING_SET_WAKE, w) < 0) {
+		/* a module with idle_us takes any value (it clamps); one from
+		 * before refuses all but 0, its "reserved" word */
+		if (errno == EINVAL && asked)
+			return seterr(h, -EOPNOTSUPP, "this nfqring module has no idle wake-up "
+				      "(it refused idle_us %u): update the module, or leave "
+				      "idle_us at 0", asked);
+		return seterr(h, -errno, "NFQRING_SET_WAKE: %s", strerror(errno));
+	}
+	h->wake = *w;
+	return 0;
+}
+
 int nfqring_set_wait(struct nfqring *h, struct nfqring_wait_params *p)
 {
 	struct nfqring_wake w = {
 		.wake_nr = p->wake_nr, .watermark = p->watermark, .max_delay_us = p->max_delay_us,
+		.idle_us = h->wake.idle_us,
 	};
 	uint64_t spin_ns;
+	int r;
 
 	if (!h->ctrl)
 		return seterr(h, -EOPNOTSUPP, "waiting is version 1 here: no control page "
 			      "(an older module, NFQRING_ABI_V1 or the netlink backend)");
-	if (h->ops->ioctl(h->fd, NFQRING_SET_WAKE, &w) < 0)
-		return seterr(h, -errno, "NFQRING_SET_WAKE: %s", strerror(errno));
+	r = set_wake(h, &w);
+	if (r < 0)
+		return r;
 	spin_ns = p->spin_us == NFQRING_NO_SPIN ? 0 :
 		  (uint64_t)(p->spin_us ? p->spin_us : NFQRING_DEFAULT_SPIN_US) * 1000u;
 	if (spin_ns > 1000000000u)
@@ -143,6 +165,23 @@ int nfqring_set_wait(struct nfqring *h, struct nfqring_wait_params *p)
 	p->wake_nr = w.wake_nr;
 	p->watermark = w.watermark;
 	p->max_delay_us = w.max_delay_us;
+	return 0;
+}
+
+int nfqring_set_idle(struct nfqring *h, uint32_t *idle_us)
+{
+	struct nfqring_wake w = h->wake;
+	int r;
+
+	if (!h->ctrl)
+		return seterr(h, -EOPNOTSUPP, "the idle wake-up needs the module's version 2 "
+			      "(an older module, NFQRING_ABI_V1 or the netlink backend)");
+	/* 0 asks for the default; written back as such by the kernel */
+	w.idle_us = *idle_us;
+	r = set_wake(h, &w);
+	if (r < 0)
+		return r;
+	*idle_us = w.idle_us;
 	return 0;
 }
 

@@ -91,6 +91,7 @@ struct nfqring {
 	uint32_t tx_made;		/* tx_prod, published at a flush */
 	uint32_t spin_max_ns;		/* nfqring_set_wait()'s spin_us */
 	uint32_t spin_ns;		/* the spin the next wait may take */
+	struct nfqring_wake wake;	/* the kernel's moderation, as last set */
 	struct nfqring_wait_stats wst;	/* the library's part */
 
 	struct netlink_state *nl;	/* the netlink backend, else NULL */

@@ -346,9 +346,17 @@ static int fk_ioctl(int fd, unsigned long req, void *arg)
 	case NFQRING_SET_WAKE:
 		if (!fk.v2)
 			break;
+		/* a module from before the idle wake-up: "reserved" must be 0 */
+		if (fk.no_idle && ((struct nfqring_wake *)arg)->idle_us) {
+			errno = EINVAL;
+			return -1;
+		}
 		fk.wake = *(struct nfqring_wake *)arg;
+		fk.wake_sets++;
 		if (!fk.wake.wake_nr)
 			((struct nfqring_wake *)arg)->wake_nr = NFQRING_WAKE_NR;
+		if (!fk.no_idle && !fk.wake.idle_us)
+			((struct nfqring_wake *)arg)->idle_us = NFQRING_WAKE_IDLE_US;
 		return 0;
 	case NFQRING_SET_STALL:
 		if (!fk.v2)

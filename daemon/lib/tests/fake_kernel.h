@@ -76,7 +76,9 @@ struct fake_kernel {
 	bool v2;
 	struct nfqring_ctrl *ctrl;	/* mapped once asked for */
 	uint32_t seq0;			/* where the sequences start */
-	struct nfqring_wake wake;
+	struct nfqring_wake wake;	/* the last NFQRING_SET_WAKE, as given */
+	unsigned int wake_sets;		/* NFQRING_SET_WAKE calls taken */
+	bool no_idle;			/* a module from before idle_us */
 	struct nfqring_stall stall;
 	unsigned int stall_sets;	/* NFQRING_SET_STALL calls taken */
 	/* what NFQRING_GET_WAKE_STATS says of the stall watchdog */

@@ -103,6 +103,49 @@ static void test_protocol(void)
 	ok(fk.ctrl == NULL, "the control page is unmapped at close");
 }
 
+/* nfqring_set_idle(): set, kept across set_wait, refused where it cannot be */
+static void test_idle(void)
+{
+	struct nfqring_wait_params wp = { .wake_nr = 8, .max_delay_us = 500 };
+	struct nfqring *h = open_v2(0);
+	uint32_t idle = 0;
+
+	is_int(nfqring_set_idle(h, &idle), 0, "set_idle 0");
+	is_int(idle, NFQRING_WAKE_IDLE_US, "0 is the module's default, written back");
+	idle = NFQRING_WAKE_IDLE_OFF;
+	is_int(nfqring_set_idle(h, &idle), 0, "set_idle off");
+	is_int(fk.wake.idle_us, NFQRING_WAKE_IDLE_OFF, "the kernel was asked for no idle wake-up");
+	is_int(nfqring_set_wait(h, &wp), 0, "set_wait after it");
+	is_int(fk.wake.idle_us, NFQRING_WAKE_IDLE_OFF, "set_wait keeps the idle setting");
+	is_int(fk.wake.wake_nr, 8, "and sets its own");
+	idle = 100;
+	is_int(nfqring_set_idle(h, &idle), 0, "set_idle 100");
+	ok(fk.wake.idle_us == 100 && fk.wake.wake_nr == 8 && fk.wake.max_delay_us == 500,
+	   "set_idle keeps set_wait's parameters (idle %u, wake_nr %u, delay %u)",
+	   fk.wake.idle_us, fk.wake.wake_nr, fk.wake.max_delay_us);
+	nfqring_close(h);
+
+	/* a module from before idle_us: 0 works, anything else is refused */
+	h = open_v2(0);
+	fk.no_idle = true;
+	idle = 0;
+	is_int(nfqring_set_idle(h, &idle), 0, "older module: set_idle 0 works");
+	is_int(idle, 0, "and says 0: no idle wake-up");
+	idle = 100;
+	is_int(nfqring_set_idle(h, &idle), -EOPNOTSUPP, "older module: set_idle 100 refused");
+	ok(strstr(nfqring_errmsg(h), "no idle wake-up") != NULL, "and says why (%s)",
+	   nfqring_errmsg(h));
+	is_int(nfqring_set_wait(h, &wp), 0, "set_wait still works there");
+	is_int(fk.wake.idle_us, 0, "without an idle_us");
+	nfqring_close(h);
+
+	fk_reset();
+	h = fk_open(NULL);
+	idle = 0;
+	is_int(nfqring_set_idle(h, &idle), -EOPNOTSUPP, "version 1: set_idle says -EOPNOTSUPP");
+	nfqring_close(h);
+}
+
 static uint64_t now_us(void)
 {
 	struct timespec t;
@@ -185,6 +228,7 @@ int main(void)
 	test_v1();
 	test_protocol();
 	test_spin();
+	test_idle();
 	test_drain();
 	fk_reset();
 	return tap_done();
