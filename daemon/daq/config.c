@@ -15,7 +15,7 @@
 
 #define KNOWN "queue, proto, queue_len, device, copy_range, frames, frame_size, " \
 	      "tx_frames, tx_frame_size, burst, fail_open, gso, spin_us, wake_nr, " \
-	      "max_delay_us, whitelist_mark, blacklist_mark"
+	      "max_delay_us, idle_us, whitelist_mark, blacklist_mark"
 
 #define fail(...) (snprintf(errbuf, len, "daq_nfqring: " __VA_ARGS__), DAQ_ERROR_INVAL)
 
@@ -120,6 +120,14 @@ static int set_var(struct daqnfq_cfg *cfg, const char *key, const char *val,
 		if (!strcmp(key, "spin_us") && *dst == 0)
 			*dst = NFQRING_NO_SPIN;
 		cfg->set_wait = true;
+		return 0;
+	}
+	if (!strcmp(key, "idle_us")) {
+		if (!strcasecmp(val, "off"))
+			cfg->idle_us = NFQRING_WAKE_IDLE_OFF;
+		else if (!parse_num(val, 10, 1, NFQRING_WAKE_MAX_DELAY_US, &cfg->idle_us))
+			return fail("bad idle_us '%s': microseconds 1-%u, or off", val,
+				    NFQRING_WAKE_MAX_DELAY_US);
 		return 0;
 	}
 	if (!strcmp(key, "proto")) {

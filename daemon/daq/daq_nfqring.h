@@ -52,6 +52,7 @@ struct daqnfq_cfg {
 	uint32_t blacklist_mark;	/* connmark bits of BLACKLIST; 0: off */
 	bool set_wait;			/* one of spin_us / wake_nr / max_delay_us given */
 	struct nfqring_wait_params wait;
+	uint32_t idle_us;		/* the idle wake-up; 0: the module's default */
 	char device[64];		/* inject through this interface ("" any) */
 };
 

@@ -102,6 +102,18 @@ static int bind_queue(struct daqnfq *d, char *errbuf, size_t len)
 		if (r < 0)
 			goto fail;
 	}
+	if (c->idle_us) {
+		uint32_t idle = c->idle_us;
+
+		r = nfqring_set_idle(d->h, &idle);
+		if (r == -EOPNOTSUPP) {
+			snprintf(errbuf, len, "daq_nfqring: idle_us: %s; leave it out",
+				 nfqring_errmsg(d->h));
+			return DAQ_ERROR_NOTSUP;
+		}
+		if (r < 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	snprintf(errbuf, len, "daq_nfqring: %s", nfqring_errmsg(d->h));

@@ -495,6 +495,27 @@ static void test_initialize_errors(void)
 	ok(r == DAQ_SUCCESS && fk.v2, "on version 2 it is taken");
 	if (r == DAQ_SUCCESS)
 		m->shutdown(h);
+
+	reset();
+	dt_init(&t, 10);
+	dt_var(&t, "wake_nr", "8");
+	dt_var(&t, "idle_us", "off");
+	fk.v2_capable = true;
+	r = m->initialize(&t.c, &h, err, sizeof(err));
+	ok(r == DAQ_SUCCESS && fk.wake.idle_us == NFQRING_WAKE_IDLE_OFF && fk.wake.wake_nr == 8,
+	   "idle_us=off and wake_nr reach the kernel together (idle %u, wake_nr %u)",
+	   fk.wake.idle_us, fk.wake.wake_nr);
+	if (r == DAQ_SUCCESS)
+		m->shutdown(h);
+
+	reset();
+	dt_init(&t, 10);
+	dt_var(&t, "idle_us", "100");
+	fk.v2_capable = true;
+	fk.no_idle = true;
+	r = m->initialize(&t.c, &h, err, sizeof(err));
+	ok(r == DAQ_ERROR_NOTSUP && strstr(err, "no idle wake-up") && fk.closes == 1,
+	   "idle_us on a module without it: '%s'", err);
 }
 
 int main(void)

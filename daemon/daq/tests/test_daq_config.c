@@ -79,6 +79,7 @@ static void test_every_variable(void)
 	dt_var(&t, "spin_us", "0");
 	dt_var(&t, "wake_nr", "8");
 	dt_var(&t, "max_delay_us", "50");
+	dt_var(&t, "idle_us", "100");
 	dt_var(&t, "whitelist_mark", "0x1");
 	dt_var(&t, "blacklist_mark", "0");
 	is_int(parse(&t, &cfg), 0, "every variable: accepted (%s)", err);
@@ -90,7 +91,12 @@ static void test_every_variable(void)
 	ok(cfg.fail_open && cfg.gso, "fail_open, gso");
 	ok(cfg.set_wait && cfg.wait.spin_us == NFQRING_NO_SPIN && cfg.wait.wake_nr == 8 &&
 	   cfg.wait.max_delay_us == 50, "wait policy: spin_us=0 is no spin, wake_nr, max_delay_us");
+	is_int(cfg.idle_us, 100, "idle_us");
 	ok(cfg.whitelist_mark == 1 && cfg.blacklist_mark == 0, "marks in hex; 0 turns one off");
+	dt_init(&t, 0);
+	dt_var(&t, "idle_us", "OFF");
+	parse(&t, &cfg);
+	ok(cfg.idle_us == NFQRING_WAKE_IDLE_OFF && !cfg.set_wait, "idle_us=off, on its own");
 
 	dt_init(&t, 0);
 	dt_var(&t, "proto", "ip");
@@ -132,6 +138,8 @@ static void test_refusals(void)
 	refused("whitelist_mark", "0x100000000", "bad whitelist_mark");
 	refused("spin_us", "x", "bad spin_us 'x'");
 	refused("wake_nr", "0", "bad wake_nr '0'");
+	refused("idle_us", "0", "bad idle_us '0': microseconds 1-100000, or off");
+	refused("idle_us", "100001", "bad idle_us '100001'");
 	refused("device", "a-name-longer-than-any-interface-name-is-allowed-to-be-0123456789",
 		"bad device");
 
