@@ -850,4 +850,89 @@ TEST_F(edges, stale_message_does_not_release_a_new_binding)
 	tep_close(&ep);
 }
 
+/*
+ * Bytes past the end of attribute @a (at @off in @msg, @len bytes there)
+ * up to its 4-byte alignment, bounded by @len: the first that is not
+ * zero, or -1.
+ */
+static int pad_byte_set(const uint8_t *msg, size_t len, size_t off)
+{
+	const struct nlattr *a = (const void *)(msg + off);
+	size_t i;
+
+	for (i = off + a->nla_len; i < off + NLA_ALIGN(a->nla_len) && i < len; i++)
+		if (msg[i])
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Every attribute's alignment padding is zero: PACKET_HDR's (7 bytes of
+ * payload) and the payload's (33 bytes here), whatever the frame held
+ * before (userspace may write anything into a frame it owns), and in a
+ * message read() returns (a kernel buffer: its padding would be a leak).
+ * The frame is checked up to the payload's aligned end, past nlmsg_len.
+ */
+TEST_F(edges, attribute_padding_is_zero)
+{
+	struct nl_mmap_hdr *h = NULL;
+	unsigned int i, frames, attrs = 0;
+	struct tep ep;
+	const uint8_t *m;
+	size_t off, end;
+	struct tpkt p;
+	int n, bad;
+
+	ASSERT_EQ(0, tep_open(&ep));
+	ASSERT_EQ(0, tep_rings(&ep, ring_req(4096, 4, 2048), ring_req(4096, 1, 4096)));
+	frames = ep.rx.req.nm_frame_nr;
+	for (i = 0; i < frames; i++)
+		memset((uint8_t *)ring_frame(&ep.rx, i) + NFQRING_HDRLEN, 0xa5,
+		       2048 - NFQRING_HDRLEN);
+	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+	ASSERT_EQ(0, udp_send(1, 5));
+	ASSERT_EQ(NFQRING_STATUS_VALID, frame_wait(&ep, 0, 2000));
+	h = ring_frame(&ep.rx, 0);
+	m = (const uint8_t *)h + NFQRING_HDRLEN;
+	ASSERT_EQ(0, tpkt_parse(m, h->nm_len, &p));
+	ASSERT_EQ(33u, p.payload_len);
+	end = h->nm_len + 3;	/* the payload is last: its padding follows nlmsg_len */
+	for (off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)); off + NLA_HDRLEN <= h->nm_len;
+	     off += NLA_ALIGN(((const struct nlattr *)(m + off))->nla_len), attrs++) {
+		bad = pad_byte_set(m, end, off);
+		EXPECT_EQ(-1, bad) {
+			TH_LOG("ring: attribute %u (type %u) has padding byte %d = 0x%02x", attrs,
+			       ((const struct nlattr *)(m + off))->nla_type, bad, m[bad]);
+		}
+	}
+	EXPECT_LE(3u, attrs);
+	frame_release(h, NFQRING_STATUS_UNUSED);
+	ASSERT_EQ(0, tep_send(&ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+	tep_close(&ep);
+
+	/* without rings: the message from read() */
+	ASSERT_EQ(0, tep_open(&ep));
+	ASSERT_EQ(0, tep_bind(&ep, 0, 0xffff));
+	memset(self->buf, 0xa5, sizeof(self->buf));
+	ASSERT_EQ(0, udp_send(1, 5));
+	n = read(ep.fd, self->buf, sizeof(self->buf));
+	ASSERT_LT(0, n);
+	m = (const uint8_t *)self->buf;
+	ASSERT_EQ(0, tpkt_parse(m, n, &p));
+	attrs = 0;
+	for (off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)); off + NLA_HDRLEN <= (size_t)n;
+	     off += NLA_ALIGN(((const struct nlattr *)(m + off))->nla_len), attrs++) {
+		bad = pad_byte_set(m, n, off);
+		EXPECT_EQ(-1, bad) {
+			TH_LOG("read(): attribute %u has padding byte %d = 0x%02x", attrs, bad,
+			       m[bad]);
+		}
+	}
+	EXPECT_LE(3u, attrs);
+	ASSERT_EQ(0, tep_send(&ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT, 0, p.id, NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+	tep_close(&ep);
+}
+
 TEST_HARNESS_MAIN
