@@ -42,8 +42,14 @@ struct parsed {
 static void parse_with(int (*fn)(const void *, size_t, struct nfqring_packet *),
 		       const unsigned char *m, size_t len, struct parsed *o)
 {
+	/* a used packet, as a loop hands in: all of it must be set anew but
+	 * the frame index, which must be kept */
 	memset(o, 0, sizeof(*o));
+	memset(&o->p, 0xa5, sizeof(o->p));
+	o->p.frame_ = 7;
 	o->r = fn(m, len, &o->p);
+	if (o->p.frame_ != 7)
+		abort();
 	if (o->r < 0)
 		return;
 	if (!within(o->p.payload, o->p.payload_len, m, len) ||

@@ -29,7 +29,7 @@ static const uint16_t min_len[NFQA_MAX + 1] = {
 	[NFQA_PRIORITY] = 4,
 };
 
-/* The payload of the attribute at a, whose header msg_attrs' bounds vouch for */
+/* The payload of the attribute at a, whose header the walk's bounds vouch for */
 static inline const void *payload_of(const struct nlattr *a)
 {
 	return (const unsigned char *)a + NLA_HDRLEN;
