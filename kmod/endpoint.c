@@ -118,8 +118,8 @@ bool nfqr_ep_frames_in_flight(struct nfqr_endpoint *ep)
  * Under ring_lock: the RX head frame if it is free to take, else NULL (the
  * ring is full).  nfqr_rx_take() takes it.
  */
-static struct nl_mmap_hdr *nfqr_rx_head_free(struct nfqr_endpoint *ep,
-					     const struct nfqr_ring *ring)
+static __always_inline struct nl_mmap_hdr *nfqr_rx_head_free(struct nfqr_endpoint *ep,
+							     const struct nfqr_ring *ring)
 {
 	struct nl_mmap_hdr *hdr;
 
@@ -214,14 +214,15 @@ unlock:
 	return err;
 }
 
-static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
+int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 {
 	struct nfqr_endpoint *ep = nfqr_ep(inst->peer);
 	struct nfqr_backlog_msg *bmsg = NULL, *spare = NULL;
 	bool fail_open = false, doomed = false, retried = false, copy;
 	enum nfqr_stat why = NFQR_STAT_REFUSED_OTHER;
 	struct nfqr_pkt *pkt = NULL;
-	struct nfqr_msg_plan plan;
+	/* nfqr_msg_plan() sets every field: no zeroing (INIT_STACK_ALL_ZERO) */
+	struct nfqr_msg_plan plan __uninitialized;
 	struct nfqr_slot slot;
 	u32 room, len, id;
 	int err;
@@ -359,7 +360,8 @@ static int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *en
 	local_bh_enable();
 
 	nfqr_msg_release(&plan);
-	nfqr_backlog_free(spare);
+	if (unlikely(spare))
+		nfqr_backlog_free(spare);
 	if (doomed) {		/* flushed meanwhile: unlinked, ours to drop */
 		nfqr_reinject(entry, NF_DROP);
 		nfqr_pkt_free(inst, pkt);

@@ -202,9 +202,32 @@ int nfqr_instance_set_mode(struct nfqr_instance *inst, u8 mode, u32 range);
 
 /* Under inst->lock: a packet record, from the pool if it has one. */
 struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst);
-/* Under inst->lock, the queue not full: queue @entry with the next id. */
-void nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
-		   struct nf_queue_entry *entry, u32 state);
+/*
+ * Under inst->lock, the caller having checked that the queue has room:
+ * accounts @entry to the queue with the next id.  Ids follow the order in
+ * which the transports take their slots, because both happen under this
+ * lock.  Inline: every packet of every transport.
+ */
+static inline void nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
+				 struct nf_queue_entry *entry, u32 state)
+{
+	lockdep_assert_held(&inst->lock);
+
+	pkt->entry = entry;
+	/* 0 is nobody's id: userspace reads it as "none". */
+	pkt->id = ++inst->id_sequence;
+	if (unlikely(!pkt->id))
+		pkt->id = ++inst->id_sequence;
+	entry->id = pkt->id;
+	pkt->state = state;
+	list_add_tail(&pkt->list, &inst->pkts);
+	hlist_add_head(&pkt->node, &inst->ids[pkt->id % NFQR_ID_HASH_SIZE]);
+	/* The stall watchdog looks at the count, not at every queue. */
+	if (!inst->total++)
+		atomic_inc(&inst->peer->busy);
+	nfqr_stat_inc(inst->stats, NFQR_STAT_QUEUED);
+}
+
 /* @why: NFQR_STAT_VERDICTS, _FLUSHED or _UNDELIVERED. */
 void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
 		     enum nfqr_stat why);
@@ -272,7 +295,14 @@ u32 nfqr_msg_head_room(const struct nfqr_msg_plan *plan);
 u32 nfqr_msg_write_paged(const struct nfqr_msg_plan *plan,
 			 struct nf_queue_entry *entry, u32 id, void *head,
 			 u32 *head_len, struct page **pages);
-void nfqr_msg_release(struct nfqr_msg_plan *plan);
+void __nfqr_msg_release(struct nfqr_msg_plan *plan);
+
+/* What the plan took, if anything: most packets took nothing. */
+static inline void nfqr_msg_release(struct nfqr_msg_plan *plan)
+{
+	if (unlikely(plan->ct_attrs || plan->seclen))
+		__nfqr_msg_release(plan);
+}
 
 /* reinject.c: our own nf_reinject(), used on every kernel. */
 void nfqr_reinject(struct nf_queue_entry *entry, unsigned int verdict);

@@ -129,17 +129,66 @@ static u32 nfqr_secctx(struct sk_buff *skb, char **secdata)
 	return seclen;
 }
 
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+/*
+ * ctnetlink builds its attributes into an skb only: a small scratch skb
+ * whose bytes are then copied into the message.  Out of line: rare, and
+ * its locals would cost every packet a stack canary.
+ */
+static noinline int nfqr_plan_ct(struct nf_queue_entry *entry,
+				 struct nfqr_msg_plan *plan)
+{
+	const struct nfnl_ct_hook *nfnl_ct = rcu_dereference(nfnl_ct_hook);
+	enum ip_conntrack_info ctinfo;
+	struct sk_buff *ctskb;
+	struct nf_conn *ct;
+
+	if (!nfnl_ct)
+		return 0;
+	ct = nf_ct_get(entry->skb, &ctinfo);
+	if (!ct)
+		return 0;
+	ctskb = nfqr_ct_skb_alloc(nfnl_ct->build_size(ct));
+	if (!ctskb)
+		return -ENOMEM;
+	if (nfnl_ct->build(ctskb, ct, ctinfo, NFQA_CT, NFQA_CT_INFO) < 0) {
+		kfree_skb(ctskb);
+		return -ENOMEM;
+	}
+	plan->ct_attrs = ctskb;
+	return ctskb->len;
+}
+#else
+static int nfqr_plan_ct(struct nf_queue_entry *entry, struct nfqr_msg_plan *plan)
+{
+	return 0;
+}
+#endif
+
+/* Out of line for the same reason as nfqr_plan_ct(). */
+static noinline u32 nfqr_plan_secctx(struct sk_buff *skb, struct nfqr_msg_plan *plan)
+{
+	plan->seclen = nfqr_secctx(skb, &plan->secdata);
+	return nla_total_size(plan->seclen);
+}
+
 int nfqr_msg_plan(struct nfqr_instance *inst, struct nf_queue_entry *entry,
 		  struct nfqr_msg_plan *plan)
 {
 	struct sk_buff *skb = entry->skb;
-	const struct nfnl_ct_hook *nfnl_ct;
 	u32 size;
+	int ct;
 
-	memset(plan, 0, sizeof(*plan));
+	/* Every field, no memset(): this runs for every packet. */
 	plan->pf = entry->state.pf;
 	plan->queue_num = inst->queue_num;
 	plan->flags = READ_ONCE(inst->flags);
+	plan->data_len = 0;
+	plan->cap_len = 0;
+	plan->csum_verify = false;
+	plan->ct_attrs = NULL;
+	plan->secdata = NULL;
+	plan->seclen = 0;
 
 	size = nlmsg_total_size(sizeof(struct nfgenmsg))
 		+ nla_total_size(sizeof(struct nfqnl_msg_packet_hdr))
@@ -168,42 +217,20 @@ int nfqr_msg_plan(struct nfqr_instance *inst, struct nf_queue_entry *entry,
 		size += nla_total_size(plan->data_len);
 	}
 
-#if IS_ENABLED(CONFIG_NF_CONNTRACK)
-	nfnl_ct = rcu_dereference(nfnl_ct_hook);
-	if ((plan->flags & NFQA_CFG_F_CONNTRACK) && nfnl_ct) {
-		enum ip_conntrack_info ctinfo;
-		struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
-
-		/*
-		 * ctnetlink builds its attributes into an skb only: a small
-		 * scratch skb whose bytes are then copied into the message.
-		 */
-		if (ct) {
-			struct sk_buff *ctskb;
-
-			ctskb = nfqr_ct_skb_alloc(nfnl_ct->build_size(ct));
-			if (!ctskb)
-				return -ENOMEM;
-			if (nfnl_ct->build(ctskb, ct, ctinfo, NFQA_CT, NFQA_CT_INFO) < 0) {
-				kfree_skb(ctskb);
-				return -ENOMEM;
-			}
-			plan->ct_attrs = ctskb;
-			size += ctskb->len;
-		}
+	if (plan->flags & NFQA_CFG_F_CONNTRACK) {
+		ct = nfqr_plan_ct(entry, plan);
+		if (ct < 0)
+			return ct;
+		size += ct;
 	}
-#endif
-
-	if ((plan->flags & NFQA_CFG_F_SECCTX) && skb->sk) {
-		plan->seclen = nfqr_secctx(skb, &plan->secdata);
-		size += nla_total_size(plan->seclen);
-	}
+	if ((plan->flags & NFQA_CFG_F_SECCTX) && skb->sk)
+		size += nfqr_plan_secctx(skb, plan);
 
 	plan->size = size;
 	return 0;
 }
 
-void nfqr_msg_release(struct nfqr_msg_plan *plan)
+void __nfqr_msg_release(struct nfqr_msg_plan *plan)
 {
 	kfree_skb(plan->ct_attrs);
 	plan->ct_attrs = NULL;
@@ -227,7 +254,7 @@ static void nfqr_put_master(struct nfqr_wbuf *w, u16 type,
 }
 #endif
 
-static void nfqr_put_devices(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
+static __always_inline void nfqr_put_devices(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
 {
 	struct net_device *in = entry->state.in, *out = entry->state.out;
 #if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
@@ -265,7 +292,7 @@ static void nfqr_put_devices(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
 #endif
 }
 
-static void nfqr_put_hwaddr(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
+static __always_inline void nfqr_put_hwaddr(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
 {
 	struct sk_buff *skb = entry->skb;
 	struct nfqnl_msg_packet_hw phw;
@@ -282,7 +309,7 @@ static void nfqr_put_hwaddr(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
 	}
 }
 
-static void nfqr_put_bridge(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
+static __always_inline void nfqr_put_bridge(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
 {
 	struct sk_buff *skb = entry->skb;
 
@@ -332,8 +359,8 @@ static void nfqr_put_classid(struct nfqr_wbuf *w, struct sock *sk)
 #endif
 }
 
-static void nfqr_put_skb_info(struct nfqr_wbuf *w, struct sk_buff *skb,
-			      bool csum_verify)
+static __always_inline void nfqr_put_skb_info(struct nfqr_wbuf *w, struct sk_buff *skb,
+					      bool csum_verify)
 {
 	u32 flags = 0;
 
@@ -350,10 +377,11 @@ static void nfqr_put_skb_info(struct nfqr_wbuf *w, struct sk_buff *skb,
 /*
  * Writes the message for packet @id into @buf (plan->size bytes at most),
  * all but the payload, and returns its length so far.  Runs with bottom
- * halves off; cannot fail.
+ * halves off; cannot fail.  Inline in nfqr_msg_write(), the ring's path.
  */
-u32 nfqr_msg_write_head(const struct nfqr_msg_plan *plan,
-			struct nf_queue_entry *entry, u32 id, void *buf)
+static __always_inline u32 __nfqr_msg_write_head(const struct nfqr_msg_plan *plan,
+						 struct nf_queue_entry *entry,
+						 u32 id, void *buf)
 {
 	struct sk_buff *skb = entry->skb;
 	struct nfqr_wbuf w = { .base = buf };
@@ -414,6 +442,12 @@ u32 nfqr_msg_write_head(const struct nfqr_msg_plan *plan,
 	return w.len;
 }
 
+u32 nfqr_msg_write_head(const struct nfqr_msg_plan *plan,
+			struct nf_queue_entry *entry, u32 id, void *buf)
+{
+	return __nfqr_msg_write_head(plan, entry, id, buf);
+}
+
 /*
  * The whole message, payload copied once from the packet.  As from the
  * stock module, the message ends where the payload ends: its attribute
@@ -426,7 +460,7 @@ u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
 	struct nlmsghdr *nlh = buf;
 	void *data;
 
-	w.len = nfqr_msg_write_head(plan, entry, id, buf);
+	w.len = __nfqr_msg_write_head(plan, entry, id, buf);
 	if (!plan->data_len)
 		return w.len;
 	data = nfqr_put_hdr(&w, NFQA_PAYLOAD, plan->data_len);

@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/error-injection.h>
+#include <linux/indirect_call_wrapper.h>
 #include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
@@ -23,6 +24,7 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netns/generic.h>
 
+#include "endpoint.h"
 #include "internal.h"
 #include "testing.h"
 
@@ -45,10 +47,10 @@ static struct hlist_head *nfqr_bucket(struct nfqr_net *qn, u16 queue_num)
 	return &qn->table[((queue_num >> 8) ^ queue_num) % NFQR_QUEUE_HASH_SIZE];
 }
 
-/* Under rcu_read_lock() or nfqr_net.lock. */
-struct nfqr_instance *nfqr_instance_lookup(struct net *net, u16 queue_num)
+/* Under rcu_read_lock() or nfqr_net.lock.  Inline in the enqueue path. */
+static __always_inline struct nfqr_instance *
+__nfqr_instance_lookup(struct nfqr_net *qn, u16 queue_num)
 {
-	struct nfqr_net *qn = nfqr_pernet(net);
 	struct nfqr_instance *inst;
 
 	hlist_for_each_entry_rcu(inst, nfqr_bucket(qn, queue_num), node,
@@ -56,6 +58,11 @@ struct nfqr_instance *nfqr_instance_lookup(struct net *net, u16 queue_num)
 		if (inst->queue_num == queue_num)
 			return inst;
 	return NULL;
+}
+
+struct nfqr_instance *nfqr_instance_lookup(struct net *net, u16 queue_num)
+{
+	return __nfqr_instance_lookup(nfqr_pernet(net), queue_num);
 }
 
 /*
@@ -264,32 +271,6 @@ int nfqr_instance_set_mode(struct nfqr_instance *inst, u8 mode, u32 range)
 	return err;
 }
 
-/*
- * Under inst->lock, the caller having checked that the queue has room:
- * accounts @entry to the queue with the next id.  Ids follow the order in
- * which the transports take their slots, because both happen under this
- * lock.
- */
-void nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
-		   struct nf_queue_entry *entry, u32 state)
-{
-	lockdep_assert_held(&inst->lock);
-
-	pkt->entry = entry;
-	/* 0 is nobody's id: userspace reads it as "none". */
-	pkt->id = ++inst->id_sequence;
-	if (unlikely(!pkt->id))
-		pkt->id = ++inst->id_sequence;
-	entry->id = pkt->id;
-	pkt->state = state;
-	list_add_tail(&pkt->list, &inst->pkts);
-	hlist_add_head(&pkt->node, &inst->ids[pkt->id % NFQR_ID_HASH_SIZE]);
-	/* The stall watchdog looks at the count, not at every queue. */
-	if (!inst->total++)
-		atomic_inc(&inst->peer->busy);
-	nfqr_stat_inc(inst->stats, NFQR_STAT_QUEUED);
-}
-
 void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
 		     enum nfqr_stat why)
 {
@@ -456,8 +437,8 @@ bool nfqr_entry_uses_dev(struct nf_queue_entry *entry, unsigned long ifindex)
  * references (a clone, a GSO sibling) cannot be queued, since conntrack
  * assumes it owns such an entry alone.
  */
-bool nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry,
-			      bool *is_unconfirmed)
+static __always_inline bool
+__nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry, bool *is_unconfirmed)
 {
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	struct nf_conn *ct = (void *)skb_nfct(entry->skb);
@@ -472,10 +453,17 @@ bool nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry,
 #endif
 }
 
+bool nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry,
+			      bool *is_unconfirmed)
+{
+	return __nfqr_ct_drop_unconfirmed(entry, is_unconfirmed);
+}
+
+/* The rings are the transport that counts: a direct call for them. */
 static int nfqr_enqueue_one(struct nfqr_instance *inst,
 			    struct nf_queue_entry *entry)
 {
-	return inst->peer->ops->enqueue(inst, entry);
+	return INDIRECT_CALL_1(inst->peer->ops->enqueue, nfqr_ep_enqueue, inst, entry);
 }
 
 static noinline struct nf_queue_entry *nfqr_entry_dup(struct nf_queue_entry *e)
@@ -564,7 +552,7 @@ static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 	 * dismantled to finish, and the handler comes after it.
 	 */
 	qn = nfqr_pernet(entry->state.net);
-	inst = nfqr_instance_lookup(entry->state.net, queuenum);
+	inst = __nfqr_instance_lookup(qn, queuenum);
 	if (!inst) {
 		/* NULL once the namespace is on its way out (pre_exit) */
 		stats = READ_ONCE(qn->stats);
@@ -586,7 +574,7 @@ static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 		break;
 	}
 
-	if (nfqr_ct_drop_unconfirmed(entry, &unconfirmed)) {
+	if (__nfqr_ct_drop_unconfirmed(entry, &unconfirmed)) {
 		nfqr_stat_inc(inst->stats, NFQR_STAT_REFUSED_OTHER);
 		return -EINVAL;
 	}
