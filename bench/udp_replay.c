@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "inet_csum.h"
+
 #define MAX_BATCH	1024
 
 struct fam {
@@ -60,22 +62,6 @@ static uint32_t le32(const uint8_t *b)
 	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t len)
-{
-	for (; len > 1; p += 2, len -= 2)
-		s += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		s += (uint32_t)p[0] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -95,9 +81,9 @@ static void fix_l4(uint8_t *pkt, size_t len, size_t l4, uint8_t proto, const uin
 	if (proto == 17 && pkt[l4 + 6] == 0 && pkt[l4 + 7] == 0)
 		return;		/* UDP without checksum stays so */
 	put16(pkt + l4 + coff, 0);
-	s = sum16(0, addrs, alen) + proto + (l4len >> 16) + (l4len & 0xffff);
-	s = sum16(s, pkt + l4, l4len);
-	c = (uint16_t)~fold(s);
+	s = inet_sum(0, addrs, alen) + proto + (l4len >> 16) + (l4len & 0xffff);
+	s = inet_sum(s, pkt + l4, l4len);
+	c = (uint16_t)~inet_fold(s);
 	if (c == 0 && proto == 17)
 		c = 0xffff;	/* 0 means "no checksum" for UDP */
 	put16(pkt + l4 + coff, c);
@@ -113,7 +99,7 @@ static int aim(uint8_t *pkt, size_t len, const struct in_addr *d4, const struct 
 			return 0;
 		memcpy(pkt + 16, d4, 4);
 		put16(pkt + 10, 0);
-		put16(pkt + 10, (uint16_t)~fold(sum16(0, pkt, ihl)));
+		put16(pkt + 10, (uint16_t)~inet_fold(inet_sum(0, pkt, ihl)));
 		fix_l4(pkt, len, ihl, pkt[9], pkt + 12, 8);
 		return 4;
 	}

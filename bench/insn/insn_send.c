@@ -56,6 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../inet_csum.h"
 #include "insn_mark.h"
 
 #define PORT	9
@@ -231,24 +232,10 @@ static unsigned long round_trips(struct sender *tx, int rx, unsigned long n, uns
 	return back;
 }
 
-/* The Internet checksum's running sum of n bytes at p, added to sum */
-static uint32_t sum16(const void *p, size_t n, uint32_t sum)
-{
-	const unsigned char *b = p;
-
-	for (; n > 1; n -= 2, b += 2)
-		sum += (uint32_t)b[0] << 8 | b[1];
-	if (n)
-		sum += (uint32_t)b[0] << 8;
-	return sum;
-}
-
 /* The checksum field for a running sum, in network order */
 static uint16_t csum(uint32_t sum)
 {
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
+	return htons((uint16_t)~inet_fold(sum));
 }
 
 /*
@@ -280,7 +267,7 @@ static size_t build_frame(unsigned char *f, int family, const unsigned char *sma
 				      .tot_len = htons((uint16_t)(sizeof(*ip) + ulen)),
 				      .saddr = src->v4.sin_addr.s_addr,
 				      .daddr = dst->v4.sin_addr.s_addr };
-		ip->check = csum(sum16(ip, sizeof(*ip), 0));
+		ip->check = csum(inet_sum(0, ip, sizeof(*ip)));
 	} else {
 		struct ip6_hdr *ip6 = (void *)(eth + 1);
 
@@ -293,8 +280,8 @@ static size_t build_frame(unsigned char *f, int family, const unsigned char *sma
 		ip6->ip6_dst = dst->v6.sin6_addr;
 		/* over IPv6 the UDP checksum is not optional: the pseudo-header,
 		 * then the datagram */
-		sum = sum16(&ip6->ip6_src, 32, ulen + IPPROTO_UDP);
-		udp->check = csum(sum16(udp, ulen, sum));
+		sum = inet_sum(ulen + IPPROTO_UDP, &ip6->ip6_src, 32);
+		udp->check = csum(inet_sum(sum, udp, ulen));
 		if (!udp->check)
 			udp->check = 0xffff;
 	}
