@@ -221,7 +221,7 @@ int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 	bool fail_open = false, doomed = false, retried = false, copy;
 	enum nfqr_stat why = NFQR_STAT_REFUSED_OTHER;
 	struct nfqr_pkt *pkt = NULL;
-	/* nfqr_msg_plan() sets every field: no zeroing (INIT_STACK_ALL_ZERO) */
+	/* not zeroed (INIT_STACK_ALL_ZERO): nfqr_msg_plan() sets every field */
 	struct nfqr_msg_plan plan __uninitialized;
 	struct nfqr_slot slot;
 	u32 room, len, id;
@@ -360,7 +360,7 @@ int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 	local_bh_enable();
 
 	nfqr_msg_release(&plan);
-	if (unlikely(spare))
+	if (unlikely(spare))	/* rare: not even the call */
 		nfqr_backlog_free(spare);
 	if (doomed) {		/* flushed meanwhile: unlinked, ours to drop */
 		nfqr_reinject(entry, NF_DROP);

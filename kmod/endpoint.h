@@ -158,8 +158,6 @@ void nfqr_stall_moved(struct nfqr_endpoint *ep);
 void nfqr_stall_stats(struct nfqr_endpoint *ep, struct nfqring_wake_stats *st);
 
 bool nfqr_peer_is_ring(const struct nfqr_peer *peer);
-/* The rings' enqueue, called directly by the queue handler. */
-int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry);
 void nfqr_ep_show(struct seq_file *s, struct nfqr_peer *peer);
 
 #endif /* _NFQR_ENDPOINT_H */

@@ -83,7 +83,8 @@ struct page;
 
 /*
  * Who owns a queue: a /dev/nfqring endpoint or a netlink socket.  queue.c
- * never asks which; it calls the ops.
+ * calls the ops; the rings' enqueue, the one that counts, directly where
+ * indirect calls are retpolines (INDIRECT_CALL_1).
  */
 struct nfqr_peer_ops {
 	/*
@@ -95,6 +96,9 @@ struct nfqr_peer_ops {
 	 */
 	int (*enqueue)(struct nfqr_instance *inst, struct nf_queue_entry *entry);
 };
+
+/* endpoint.c: the rings' enqueue (struct nfqr_peer_ops), called directly. */
+int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry);
 
 /*
  * Allocations of the enqueue path charged to someone's memory cgroup
@@ -271,7 +275,11 @@ static inline bool nfqr_peer_owns(const struct nfqr_instance *inst,
 	return inst->peer == peer;
 }
 
-/* msg.c: the NFQNL_MSG_PACKET message, one writer for every transport. */
+/*
+ * msg.c: the NFQNL_MSG_PACKET message, one writer for every transport.
+ * nfqr_msg_plan() sets every field (the rings' enqueue leaves its plan
+ * __uninitialized): a new field needs its store there.
+ */
 struct nfqr_msg_plan {
 	u32		size;		/* bytes of the whole message */
 	u32		data_len;	/* payload bytes copied */

@@ -159,7 +159,7 @@ static noinline int nfqr_plan_ct(struct nf_queue_entry *entry,
 	return ctskb->len;
 }
 #else
-static int nfqr_plan_ct(struct nf_queue_entry *entry, struct nfqr_msg_plan *plan)
+static inline int nfqr_plan_ct(struct nf_queue_entry *entry, struct nfqr_msg_plan *plan)
 {
 	return 0;
 }
@@ -177,7 +177,7 @@ int nfqr_msg_plan(struct nfqr_instance *inst, struct nf_queue_entry *entry,
 {
 	struct sk_buff *skb = entry->skb;
 	u32 size;
-	int ct;
+	int ct_len;
 
 	/* Every field, no memset(): this runs for every packet. */
 	plan->pf = entry->state.pf;
@@ -218,10 +218,10 @@ int nfqr_msg_plan(struct nfqr_instance *inst, struct nf_queue_entry *entry,
 	}
 
 	if (plan->flags & NFQA_CFG_F_CONNTRACK) {
-		ct = nfqr_plan_ct(entry, plan);
-		if (ct < 0)
-			return ct;
-		size += ct;
+		ct_len = nfqr_plan_ct(entry, plan);
+		if (ct_len < 0)
+			return ct_len;
+		size += ct_len;
 	}
 	if ((plan->flags & NFQA_CFG_F_SECCTX) && skb->sk)
 		size += nfqr_plan_secctx(skb, plan);
@@ -374,11 +374,7 @@ static __always_inline void nfqr_put_skb_info(struct nfqr_wbuf *w, struct sk_buf
 		nfqr_put_be32(w, NFQA_SKB_INFO, htonl(flags));
 }
 
-/*
- * Writes the message for packet @id into @buf (plan->size bytes at most),
- * all but the payload, and returns its length so far.  Runs with bottom
- * halves off; cannot fail.  Inline in nfqr_msg_write(), the ring's path.
- */
+/* Inline in nfqr_msg_write() (rings, read() backlog): see below. */
 static __always_inline u32 __nfqr_msg_write_head(const struct nfqr_msg_plan *plan,
 						 struct nf_queue_entry *entry,
 						 u32 id, void *buf)
@@ -442,6 +438,11 @@ static __always_inline u32 __nfqr_msg_write_head(const struct nfqr_msg_plan *pla
 	return w.len;
 }
 
+/*
+ * Writes the message for packet @id into @buf (plan->size bytes at most),
+ * all but the payload, and returns its length so far.  Any context, under
+ * rcu_read_lock(); cannot fail.
+ */
 u32 nfqr_msg_write_head(const struct nfqr_msg_plan *plan,
 			struct nf_queue_entry *entry, u32 id, void *buf)
 {

@@ -24,7 +24,6 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netns/generic.h>
 
-#include "endpoint.h"
 #include "internal.h"
 #include "testing.h"
 
@@ -459,7 +458,7 @@ bool nfqr_ct_drop_unconfirmed(const struct nf_queue_entry *entry,
 	return __nfqr_ct_drop_unconfirmed(entry, is_unconfirmed);
 }
 
-/* The rings are the transport that counts: a direct call for them. */
+/* The rings are the transport that counts: a direct call for them (retpolines). */
 static int nfqr_enqueue_one(struct nfqr_instance *inst,
 			    struct nf_queue_entry *entry)
 {
