@@ -240,19 +240,22 @@ static int set_wait(struct nfqring *h)
 {
 	struct nfqring_wait_params w = { 0 };
 	const char *e = getenv("NFQ_SINK_WAIT");
+	uint32_t batch = 0;
+	int n;
 
 	if (!e || !*e)
 		return 0;
-	if (sscanf(e, "%u:%u:%u", &w.spin_us, &w.wake_nr, &w.max_delay_us) != 3) {
-		fprintf(stderr, "nfq_sink: NFQ_SINK_WAIT=%s: SPIN:NR:DELAY\n", e);
+	n = sscanf(e, "%u:%u:%u:%u", &w.spin_us, &w.wake_nr, &w.max_delay_us, &batch);
+	if (n != 3 && n != 4) {
+		fprintf(stderr, "nfq_sink: NFQ_SINK_WAIT=%s: SPIN:NR:DELAY[:BATCH]\n", e);
 		return -1;
 	}
-	if (nfqring_set_wait(h, &w) < 0) {
+	if (nfqring_set_wait(h, &w) < 0 || (n == 4 && nfqring_set_batch(h, &batch) < 0)) {
 		fprintf(stderr, "nfq_sink: %s\n", nfqring_errmsg(h));
 		return -1;
 	}
-	fprintf(stderr, "nfq_sink: spin %u us, wake_nr %u, watermark %u, max_delay %u us\n",
-		w.spin_us, w.wake_nr, w.watermark, w.max_delay_us);
+	fprintf(stderr, "nfq_sink: spin %u us, wake_nr %u, watermark %u, max_delay %u us, "
+		"batch %u\n", w.spin_us, w.wake_nr, w.watermark, w.max_delay_us, batch);
 	return 0;
 }
 

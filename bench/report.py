@@ -96,17 +96,18 @@ WAIT_DELAY = {}    # nfqring-ring-w... -> its max_delay_us (0: the default)
 
 
 def wait_configs(rows):
-    """nfqring-ring-wSPIN-NR-DELAY (guest.sh: the rings with other wait
-    parameters, when BENCH_CONFIGS names them): labelled, measured against
-    stock, placed after the rings' own configurations."""
+    """nfqring-ring-wSPIN-NR-DELAY[-BATCH] (guest.sh: the rings with other
+    wait parameters, when BENCH_CONFIGS names them): labelled, measured
+    against stock, placed after the rings' own configurations."""
     for c in sorted({r["config"] for r in rows} - set(ORDER)):
         f = c[len("nfqring-ring-w"):].split("-") if c.startswith("nfqring-ring-w") else []
-        if len(f) != 3:
+        if len(f) not in (3, 4):
             continue
         def v(x, unit, none=None):
             return "default" if x == "0" else none if none and x == str(2**32 - 1) else x + unit
         LABEL[c] = (f"nfqring rings, spin {v(f[0], ' us', 'none')}, wake_nr {v(f[1], '')}, "
-                    f"max_delay {v(f[2], ' us')}")
+                    f"max_delay {v(f[2], ' us')}"
+                    + (f", batch {f[3]}" if len(f) == 4 else ""))
         BASE[c] = "stock-mnl"
         WAIT_DELAY[c] = int(f[2])
         ORDER.insert(ORDER.index("stock-mnl-aa"), c)

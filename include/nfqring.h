@@ -470,6 +470,19 @@ NFQRING_API int nfqring_set_wait(struct nfqring *h, struct nfqring_wait_params *
 NFQRING_API int nfqring_set_idle(struct nfqring *h, uint32_t *idle_us);
 
 /*
+ * Waiting for a batch (version 2): nfqring_wait() called while some frames
+ * wait, but fewer than *min, sleeps as it would with none waiting, until
+ * the kernel's moderation brings more (wake_nr of them, the watermark, or
+ * max_delay_us after the first) or max_delay_us has passed (in whole
+ * milliseconds, poll()'s unit).  For a consumer whose own verdicts make
+ * the next few packets arrive (its CPU also receives them: rps), so that
+ * it never sleeps and takes them a few at a time.  The cost: frames that
+ * wait alone wait up to max_delay_us more.  0 or 1: off (the default);
+ * clamped to wake_nr; *min gets what is in use.  -EOPNOTSUPP on version 1.
+ */
+NFQRING_API int nfqring_set_batch(struct nfqring *h, uint32_t *min);
+
+/*
  * The kernel's stall watchdog for this endpoint (version 2): when packets
  * wait and this handle has neither taken a frame nor had a verdict
  * processed for stall_ms, the kernel gives what waits and what comes

@@ -121,6 +121,54 @@ int ctrl_wait(struct nfqring *h, int timeout_ms)
 	return r;
 }
 
+/*
+ * Frames wait, but fewer than batch_min (nfqring_set_batch()): sleep as if
+ * none did, so that the next batch is a batch.  The waiting frames are
+ * published as seen (rx_cons past them: a hint, the status words stay the
+ * truth), so the kernel's poll() waits for new ones and its moderation
+ * counts them from here: woken after wake_nr more, the ring's watermark,
+ * or max_delay_us after the first.  If none comes, poll()'s own timeout
+ * (max_delay_us, in whole milliseconds) bounds how long the waiting ones
+ * wait.  The same protocol as ctrl_wait(): ask, full barrier, look again.
+ */
+int ctrl_wait_batch(struct nfqring *h, int timeout_ms)
+{
+	uint32_t waiting = __atomic_load_n(&h->ctrl->rx_prod, __ATOMIC_ACQUIRE) - h->rx_taken;
+	uint32_t delay_us = h->wake.max_delay_us ? h->wake.max_delay_us : NFQRING_WAKE_DELAY_US;
+	int ms = (int)((delay_us + 999u) / 1000u), r = 1;
+
+	/* none counted (a COPY message alone) or enough: no wait */
+	if (!waiting || waiting >= h->batch_min)
+		return 1;
+	if (timeout_ms >= 0 && timeout_ms < ms)
+		ms = timeout_ms;
+	__atomic_store_n(&h->ctrl->rx_cons, h->rx_taken + waiting, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->ctrl->tx_prod, h->tx_made, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&h->ctrl->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&h->ctrl->rx_prod, __ATOMIC_ACQUIRE) - h->rx_taken < h->batch_min) {
+		h->wst.sleeps++;
+		r = wait_poll(h, ms);
+	}
+	__atomic_fetch_and(&h->ctrl->flags, ~NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_RELAXED);
+	return r < 0 ? r : 1;
+}
+
+int nfqring_set_batch(struct nfqring *h, uint32_t *min)
+{
+	uint32_t nr = h->wake.wake_nr ? h->wake.wake_nr : NFQRING_WAKE_NR;
+
+	if (!h->ctrl)
+		return seterr(h, -EOPNOTSUPP, "waiting for a batch needs the module's version 2 "
+			      "(an older module, NFQRING_ABI_V1 or the netlink backend)");
+	/* more than wake_nr: the kernel's wake-up would not bring enough */
+	if (*min > nr)
+		*min = nr;
+	h->batch_min = *min > 1 ? *min : 0;
+	*min = h->batch_min;
+	return 0;
+}
+
 /* SET_WAKE with w (idle_us included); the kernel's clamped values into
  * h->wake and w */
 static int set_wake(struct nfqring *h, struct nfqring_wake *w)

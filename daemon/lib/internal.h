@@ -92,6 +92,7 @@ struct nfqring {
 	uint32_t spin_max_ns;		/* nfqring_set_wait()'s spin_us */
 	uint32_t spin_ns;		/* the spin the next wait may take */
 	struct nfqring_wake wake;	/* the kernel's moderation, as last set */
+	uint32_t batch_min;		/* nfqring_set_batch(); 0: off */
 	struct nfqring_wait_stats wst;	/* the library's part */
 
 	struct netlink_state *nl;	/* the netlink backend, else NULL */
@@ -131,6 +132,7 @@ static inline uint16_t nfq_msg_type(uint8_t msg)
 int ctrl_setup(struct nfqring *h) NFQRING_INTERNAL;
 void ctrl_close(struct nfqring *h) NFQRING_INTERNAL;
 int ctrl_wait(struct nfqring *h, int timeout_ms) NFQRING_INTERNAL;
+int ctrl_wait_batch(struct nfqring *h, int timeout_ms) NFQRING_INTERNAL;
 
 /* Tell the kernel how far this handle got (version 2; hints for poll()). */
 static inline void ctrl_publish(struct nfqring *h)

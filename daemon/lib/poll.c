@@ -64,7 +64,7 @@ int wait_poll(struct nfqring *h, int timeout_ms)
 int nfqring_wait(struct nfqring *h, int timeout_ms)
 {
 	if (head_ready(h))
-		return 1;
+		return h->batch_min && timeout_ms ? ctrl_wait_batch(h, timeout_ms) : 1;
 	if (h->ctrl)
 		return ctrl_wait(h, timeout_ms);	/* version 2: spin if asked, then ask */
 	return wait_poll(h, timeout_ms);

@@ -470,8 +470,10 @@ static ssize_t fk_write(int fd, const void *buf, size_t len)
 
 static int fk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-	(void)timeout;
 	fk.polls++;
+	fk.poll_timeout = timeout;
+	if (fk.ctrl)
+		fk.poll_rx_cons = __atomic_load_n(&fk.ctrl->rx_cons, __ATOMIC_ACQUIRE);
 	if (fk.ctrl && (__atomic_load_n(&fk.ctrl->flags, __ATOMIC_SEQ_CST) &
 			NFQRING_CTRL_NEED_WAKEUP))
 		fk.polls_asking++;

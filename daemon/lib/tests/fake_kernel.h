@@ -85,6 +85,8 @@ struct fake_kernel {
 	uint64_t stalls, stall_verdicts;
 	uint32_t stalled;
 	unsigned int polls_asking;	/* poll() calls with NEED_WAKEUP set */
+	int poll_timeout;		/* the last poll()'s timeout */
+	uint32_t poll_rx_cons;		/* and the rx_cons it found */
 	/* called by poll() before it looks: a packet arriving while asleep */
 	void (*on_poll)(void);
 

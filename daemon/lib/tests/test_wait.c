@@ -189,6 +189,69 @@ static void test_spin(void)
 	nfqring_close(h);
 }
 
+static void on_poll_queue_six(void)
+{
+	queue_n(6, 300);
+	fk.on_poll = NULL;
+}
+
+/* nfqring_set_batch(): a few frames waiting sleep as none would */
+static void test_batch(void)
+{
+	struct nfqring_wait_params wp = { .wake_nr = 16, .max_delay_us = 2500 };
+	struct nfqring_packet pkt;
+	struct nfqring *h = open_v2(0xfffffffe);
+	uint32_t min = 64;
+	int n = 0;
+
+	is_int(nfqring_set_wait(h, &wp), 0, "set_wait wake_nr 16, max_delay 2.5 ms");
+	is_int(nfqring_set_batch(h, &min), 0, "set_batch 64");
+	is_int(min, 16, "clamped to wake_nr: the kernel would not bring more");
+	min = 8;
+	is_int(nfqring_set_batch(h, &min), 0, "set_batch 8");
+	is_int(min, 8, "8 in use");
+
+	/* two waiting, fewer than 8: published as seen, then asleep */
+	queue_n(2, 200);
+	fk.on_poll = on_poll_queue_six;
+	is_int(nfqring_wait(h, 1000), 1, "two waiting: woken with more");
+	is_int(fk.polls, 1, "one poll()");
+	is_int(fk.polls_asking, 1, "entered with NEED_WAKEUP set");
+	is_int(fk.poll_rx_cons, 0xfffffffeu + 2, "the two published as seen (across 2^32)");
+	is_int(fk.poll_timeout, 3, "its timeout: max_delay_us in whole milliseconds");
+	is_int(fk.ctrl->flags & NFQRING_CTRL_NEED_WAKEUP, 0, "the flag clear once awake");
+	while (nfqring_next(h, &pkt) > 0)
+		n++;
+	is_int(n, 8, "all eight handed out, the two first");
+	nfqring_batch_seen(h, NF_ACCEPT);
+	nfqring_flush(h);
+	is_int(fk.ctrl->rx_cons, 0xfffffffeu + 8, "rx_cons the truth again at the flush");
+
+	/* enough waiting, a timeout of 0, or nothing waiting: as before */
+	queue_n(8, 400);
+	is_int(nfqring_wait(h, 1000), 1, "eight waiting: ready at once");
+	is_int(fk.polls, 1, "without poll()");
+	while (nfqring_next(h, &pkt) > 0)
+		;
+	queue_n(1, 500);
+	is_int(nfqring_wait(h, 0), 1, "one waiting, timeout 0: ready at once");
+	is_int(nfqring_wait(h, 2), 1, "one waiting, timeout 2 ms: a wait");
+	is_int(fk.poll_timeout, 2, "the caller's shorter timeout is kept");
+	is_int(fk.polls, 2, "one more poll()");
+	min = 1;
+	is_int(nfqring_set_batch(h, &min), 0, "set_batch 1");
+	is_int(min, 0, "is off");
+	is_int(nfqring_wait(h, 1000), 1, "off: one waiting is ready at once");
+	is_int(fk.polls, 2, "without poll()");
+	nfqring_close(h);
+
+	fk_reset();
+	h = fk_open(NULL);
+	min = 8;
+	is_int(nfqring_set_batch(h, &min), -EOPNOTSUPP, "version 1: set_batch says -EOPNOTSUPP");
+	nfqring_close(h);
+}
+
 static int count_cb(struct nfqring *h, struct nfqring_packet *pkt, void *arg)
 {
 	(void)h;
@@ -230,6 +293,7 @@ int main(void)
 	test_spin();
 	test_idle();
 	test_drain();
+	test_batch();
 	fk_reset();
 	return tap_done();
 }
