@@ -96,29 +96,45 @@ static bool spin(struct nfqring *h)
 
 /*
  * The consumer's half of the protocol that loses no wake-up: ask, full
- * barrier, look once more, and only then sleep.  The kernel clears the
- * flag when it wakes us; we clear it whatever woke us.
+ * barrier, look once more (ready()), and only then sleep.  The kernel
+ * clears the flag when it wakes us; we clear it whatever woke us.  1 when
+ * the second look found what ready() wants, else what wait_poll() says.
  */
+static int sleep_asking(struct nfqring *h, bool (*ready)(const struct nfqring *h),
+			int timeout_ms)
+{
+	int r = 1;
+
+	__atomic_fetch_or(&h->ctrl->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!ready(h)) {
+		h->wst.sleeps++;
+		r = wait_poll(h, timeout_ms);
+	}
+	__atomic_fetch_and(&h->ctrl->flags, ~NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_RELAXED);
+	return r;
+}
+
 int ctrl_wait(struct nfqring *h, int timeout_ms)
 {
-	int r;
-
 	h->wst.waits++;
 	ctrl_publish(h);
 	if (timeout_ms && spin(h)) {
 		h->wst.spin_hits++;
 		return 1;
 	}
-	__atomic_fetch_or(&h->ctrl->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (head_ready(h)) {
-		r = 1;
-	} else {
-		h->wst.sleeps++;
-		r = wait_poll(h, timeout_ms);
-	}
-	__atomic_fetch_and(&h->ctrl->flags, ~NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_RELAXED);
-	return r;
+	return sleep_asking(h, head_ready, timeout_ms);
+}
+
+/* Frames the kernel published that this handle has not taken. */
+static uint32_t frames_waiting(const struct nfqring *h)
+{
+	return __atomic_load_n(&h->ctrl->rx_prod, __ATOMIC_ACQUIRE) - h->rx_taken;
+}
+
+static bool batch_ready(const struct nfqring *h)
+{
+	return frames_waiting(h) >= h->batch_min;
 }
 
 /*
@@ -129,13 +145,13 @@ int ctrl_wait(struct nfqring *h, int timeout_ms)
  * counts them from here: woken after wake_nr more, the ring's watermark,
  * or max_delay_us after the first.  If none comes, poll()'s own timeout
  * (max_delay_us, in whole milliseconds) bounds how long the waiting ones
- * wait.  The same protocol as ctrl_wait(): ask, full barrier, look again.
+ * wait.
  */
 int ctrl_wait_batch(struct nfqring *h, int timeout_ms)
 {
-	uint32_t waiting = __atomic_load_n(&h->ctrl->rx_prod, __ATOMIC_ACQUIRE) - h->rx_taken;
+	uint32_t waiting = frames_waiting(h);
 	uint32_t delay_us = h->wake.max_delay_us ? h->wake.max_delay_us : NFQRING_WAKE_DELAY_US;
-	int ms = (int)((delay_us + 999u) / 1000u), r = 1;
+	int ms = (int)((delay_us + 999u) / 1000u), r;
 
 	/* none counted (a COPY message alone) or enough: no wait */
 	if (!waiting || waiting >= h->batch_min)
@@ -144,13 +160,7 @@ int ctrl_wait_batch(struct nfqring *h, int timeout_ms)
 		ms = timeout_ms;
 	__atomic_store_n(&h->ctrl->rx_cons, h->rx_taken + waiting, __ATOMIC_RELEASE);
 	__atomic_store_n(&h->ctrl->tx_prod, h->tx_made, __ATOMIC_RELEASE);
-	__atomic_fetch_or(&h->ctrl->flags, NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&h->ctrl->rx_prod, __ATOMIC_ACQUIRE) - h->rx_taken < h->batch_min) {
-		h->wst.sleeps++;
-		r = wait_poll(h, ms);
-	}
-	__atomic_fetch_and(&h->ctrl->flags, ~NFQRING_CTRL_NEED_WAKEUP, __ATOMIC_RELAXED);
+	r = sleep_asking(h, batch_ready, ms);
 	return r < 0 ? r : 1;
 }
 
