@@ -15,6 +15,13 @@
 #include <net/gso.h>
 #endif
 
+/* put_unaligned_*() moved from asm/ to linux/unaligned.h in 6.12. */
+#ifdef NFQR_HAVE_LINUX_UNALIGNED_H
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* vm_flags became read-only behind vm_flags_set() in 6.3. */
 #ifndef NFQR_HAVE_VM_FLAGS_SET
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)

@@ -214,11 +214,32 @@ unlock:
 	return err;
 }
 
+/*
+ * Bottom halves off around the packet path's locks.  Packets mostly come
+ * in a softirq, where they are off already and local_bh_enable() would
+ * cost each a call for nothing; from process context (the OUTPUT hook, a
+ * verdict's or the stall work's reinjection into the next queue) they are
+ * turned off here.  Returns whether they were, for nfqr_bh_on().
+ */
+static __always_inline bool nfqr_bh_off(void)
+{
+	if (softirq_count())
+		return false;
+	local_bh_disable();
+	return true;
+}
+
+static __always_inline void nfqr_bh_on(bool off)
+{
+	if (off)
+		local_bh_enable();
+}
+
 int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 {
 	struct nfqr_endpoint *ep = nfqr_ep(inst->peer);
 	struct nfqr_backlog_msg *bmsg = NULL, *spare = NULL;
-	bool fail_open = false, doomed = false, retried = false, copy;
+	bool fail_open = false, doomed = false, retried = false, copy, bh;
 	enum nfqr_stat why = NFQR_STAT_REFUSED_OTHER;
 	struct nfqr_pkt *pkt = NULL;
 	/* not zeroed (INIT_STACK_ALL_ZERO): nfqr_msg_plan() sets every field */
@@ -261,7 +282,7 @@ int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 			}
 		}
 
-		local_bh_disable();
+		bh = nfqr_bh_off();
 		spin_lock(&inst->lock);
 		if (inst->dead) {
 			err = -ESRCH;	/* unbound meanwhile: as if it never was */
@@ -292,7 +313,7 @@ int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 		nfqr_pkt_free(inst, pkt);
 		pkt = NULL;
 		spin_unlock(&inst->lock);
-		local_bh_enable();
+		nfqr_bh_on(bh);
 		retried = true;
 		copy = true;
 	}
@@ -357,7 +378,7 @@ int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 	 */
 	nfqr_wake_published(ep, slot.hdr, slot.v2,
 			    nfqr_instance_full(inst) ? NFQR_PUB_FILLED : NFQR_PUB_PACKET);
-	local_bh_enable();
+	nfqr_bh_on(bh);
 
 	nfqr_msg_release(&plan);
 	if (unlikely(spare))	/* rare: not even the call */
@@ -372,7 +393,7 @@ unlock:
 	if (pkt)
 		nfqr_pkt_free(inst, pkt);
 	spin_unlock(&inst->lock);
-	local_bh_enable();
+	nfqr_bh_on(bh);
 	nfqr_msg_release(&plan);
 	nfqr_backlog_free(bmsg);
 	if (fail_open) {

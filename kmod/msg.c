@@ -115,7 +115,8 @@ static u32 nfqr_bridge_size(struct nf_queue_entry *entry)
 	return size;
 }
 
-static u32 nfqr_secctx(struct sk_buff *skb, char **secdata)
+/* Out of line: rare, and &seclen would cost every packet a stack canary. */
+static noinline u32 nfqr_secctx(struct sk_buff *skb, char **secdata)
 {
 	u32 seclen = 0;
 #if IS_ENABLED(CONFIG_NETWORK_SECMARK)
@@ -164,13 +165,6 @@ static inline int nfqr_plan_ct(struct nf_queue_entry *entry, struct nfqr_msg_pla
 	return 0;
 }
 #endif
-
-/* Out of line for the same reason as nfqr_plan_ct(). */
-static noinline u32 nfqr_plan_secctx(struct sk_buff *skb, struct nfqr_msg_plan *plan)
-{
-	plan->seclen = nfqr_secctx(skb, &plan->secdata);
-	return nla_total_size(plan->seclen);
-}
 
 int nfqr_msg_plan(struct nfqr_instance *inst, struct nf_queue_entry *entry,
 		  struct nfqr_msg_plan *plan)
@@ -223,8 +217,10 @@ int nfqr_msg_plan(struct nfqr_instance *inst, struct nf_queue_entry *entry,
 			return ct_len;
 		size += ct_len;
 	}
-	if ((plan->flags & NFQA_CFG_F_SECCTX) && skb->sk)
-		size += nfqr_plan_secctx(skb, plan);
+	if ((plan->flags & NFQA_CFG_F_SECCTX) && skb->sk) {
+		plan->seclen = nfqr_secctx(skb, &plan->secdata);
+		size += nla_total_size(plan->seclen);
+	}
 
 	plan->size = size;
 	return 0;
@@ -240,17 +236,21 @@ void __nfqr_msg_release(struct nfqr_msg_plan *plan)
 }
 
 #if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
-/* The bridge a port belongs to, for the INDEV/OUTDEV of bridge hooks. */
-static void nfqr_put_master(struct nfqr_wbuf *w, u16 type,
-			    const struct net_device *dev)
+/*
+ * The bridge a port belongs to, for the INDEV/OUTDEV of bridge hooks.  The
+ * buffer by value, the new length back (as nfqr_put_uidgid()): a pointer
+ * to the caller's would cost every packet a stack canary.
+ */
+static u32 nfqr_put_master(struct nfqr_wbuf w, u16 type, const struct net_device *dev)
 {
 	const struct net_device *upper;
 
 	if (dev && !netif_is_bridge_port(dev))
-		return;
+		return w.len;
 	upper = netdev_master_upper_dev_get_rcu((struct net_device *)dev);
 	if (upper)
-		nfqr_put_be32(w, type, htonl(upper->ifindex));
+		nfqr_put_be32(&w, type, htonl(upper->ifindex));
+	return w.len;
 }
 #endif
 
@@ -265,7 +265,7 @@ static __always_inline void nfqr_put_devices(struct nfqr_wbuf *w, struct nf_queu
 		if (entry->state.pf == PF_BRIDGE) {
 			/* a bridge hook: in is the port, INDEV its bridge */
 			nfqr_put_be32(w, NFQA_IFINDEX_PHYSINDEV, htonl(in->ifindex));
-			nfqr_put_master(w, NFQA_IFINDEX_INDEV, in);
+			w->len = nfqr_put_master(*w, NFQA_IFINDEX_INDEV, in);
 		} else {
 			nfqr_put_be32(w, NFQA_IFINDEX_INDEV, htonl(in->ifindex));
 			phys = nf_bridge_get_physinif(skb);
@@ -276,7 +276,7 @@ static __always_inline void nfqr_put_devices(struct nfqr_wbuf *w, struct nf_queu
 	if (out) {
 		if (entry->state.pf == PF_BRIDGE) {
 			nfqr_put_be32(w, NFQA_IFINDEX_PHYSOUTDEV, htonl(out->ifindex));
-			nfqr_put_master(w, NFQA_IFINDEX_OUTDEV, out);
+			w->len = nfqr_put_master(*w, NFQA_IFINDEX_OUTDEV, out);
 		} else {
 			nfqr_put_be32(w, NFQA_IFINDEX_OUTDEV, htonl(out->ifindex));
 			phys = nf_bridge_get_physoutif(skb);
@@ -295,18 +295,24 @@ static __always_inline void nfqr_put_devices(struct nfqr_wbuf *w, struct nf_queu
 static __always_inline void nfqr_put_hwaddr(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
 {
 	struct sk_buff *skb = entry->skb;
-	struct nfqnl_msg_packet_hw phw;
+	struct nfqnl_msg_packet_hw *phw;
 	int len;
 
 	if (!entry->state.in || !skb->dev || !skb_mac_header_was_set(skb) ||
 	    skb_mac_header_len(skb) == 0)
 		return;
-	memset(&phw, 0, sizeof(phw));
-	len = dev_parse_header(skb, phw.hw_addr);
-	if (len) {
-		phw.hw_addrlen = htons(len);
-		nfqr_put(w, NFQA_HWADDR, &phw, sizeof(phw));
-	}
+	/*
+	 * Parsed in place (hw_addr's 8 bytes, as nfnetlink_queue trusts
+	 * header_ops->parse): a buffer on the stack would cost every packet
+	 * a copy and a stack canary.  Taken back if there is no address.
+	 */
+	phw = nfqr_put_hdr(w, NFQA_HWADDR, sizeof(*phw));
+	memset(phw, 0, sizeof(*phw));
+	len = dev_parse_header(skb, phw->hw_addr);
+	if (len)
+		phw->hw_addrlen = htons(len);
+	else
+		w->len -= nla_total_size(sizeof(*phw));
 }
 
 static __always_inline void nfqr_put_bridge(struct nfqr_wbuf *w, struct nf_queue_entry *entry)
@@ -329,24 +335,26 @@ static __always_inline void nfqr_put_bridge(struct nfqr_wbuf *w, struct nf_queue
 			 skb->network_header - skb->mac_header);
 }
 
-static void nfqr_put_uidgid(struct nfqr_wbuf *w, struct sock *sk)
+/* Out of line (rare), so the buffer by value and its new length back. */
+static noinline u32 nfqr_put_uidgid(struct nfqr_wbuf w, struct sock *sk)
 {
 	const struct cred *cred;
 
 	if (!sk_fullsock(sk))
-		return;
+		return w.len;
 	read_lock_bh(&sk->sk_callback_lock);
 	if (sk->sk_socket && sk->sk_socket->file) {
 		cred = sk->sk_socket->file->f_cred;
-		nfqr_put_be32(w, NFQA_UID,
+		nfqr_put_be32(&w, NFQA_UID,
 			      htonl(from_kuid_munged(&init_user_ns, cred->fsuid)));
-		nfqr_put_be32(w, NFQA_GID,
+		nfqr_put_be32(&w, NFQA_GID,
 			      htonl(from_kgid_munged(&init_user_ns, cred->fsgid)));
 	}
 	read_unlock_bh(&sk->sk_callback_lock);
+	return w.len;
 }
 
-static void nfqr_put_classid(struct nfqr_wbuf *w, struct sock *sk)
+static __always_inline void nfqr_put_classid(struct nfqr_wbuf *w, struct sock *sk)
 {
 #if defined(NFQR_HAVE_NFQA_CGROUP_CLASSID) && IS_ENABLED(CONFIG_CGROUP_NET_CLASSID)
 	/* Only kernels whose nfnetlink_queue sends it: behave the same. */
@@ -413,16 +421,18 @@ static __always_inline u32 __nfqr_msg_write_head(const struct nfqr_msg_plan *pla
 
 	tstamp = skb_tstamp_cond(skb, false);
 	if (entry->state.hook <= NF_INET_FORWARD && tstamp) {
-		struct nfqnl_msg_packet_timestamp ts;
 		struct timespec64 kts = ktime_to_timespec64(tstamp);
+		struct nfqnl_msg_packet_timestamp *ts;
 
-		ts.sec = cpu_to_be64(kts.tv_sec);
-		ts.usec = cpu_to_be64(kts.tv_nsec / NSEC_PER_USEC);
-		nfqr_put(&w, NFQA_TIMESTAMP, &ts, sizeof(ts));
+		/* In place, as the hardware address: no canary. */
+		ts = nfqr_put_hdr(&w, NFQA_TIMESTAMP, sizeof(*ts));
+		/* Attributes are 4-aligned, the struct's fields 8-aligned. */
+		put_unaligned_be64(kts.tv_sec, &ts->sec);
+		put_unaligned_be64(kts.tv_nsec / NSEC_PER_USEC, &ts->usec);
 	}
 
 	if ((plan->flags & NFQA_CFG_F_UID_GID) && skb->sk)
-		nfqr_put_uidgid(&w, skb->sk);
+		w.len = nfqr_put_uidgid(w, skb->sk);
 	nfqr_put_classid(&w, skb->sk);
 	if (plan->seclen)
 		nfqr_put(&w, NFQA_SECCTX, plan->secdata, plan->seclen);
@@ -468,8 +478,10 @@ u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
 	/* Cannot fail: data_len <= skb->len. */
 	if (WARN_ON_ONCE(skb_copy_bits(entry->skb, 0, data, plan->data_len)))
 		memset(data, 0, plan->data_len);
-	nlh->nlmsg_len = (u8 *)data + plan->data_len - (u8 *)buf;
-	return nlh->nlmsg_len;
+	/* Not read back: @buf may be a frame userspace writes to. */
+	w.len = (u8 *)data + plan->data_len - (u8 *)buf;
+	nlh->nlmsg_len = w.len;
+	return w.len;
 }
 
 /* Bytes of the message before its payload, payload attribute header included. */

@@ -41,6 +41,16 @@ struct nfqr_net *nfqr_pernet(struct net *net)
 	return net_generic(net, nfqr_net_id);
 }
 
+/*
+ * net_generic() without its own rcu_read_lock(), for callers under one:
+ * the packet path, where on preemptible-RCU kernels (Debian's) the nested
+ * pair would be two calls for every packet.
+ */
+static __always_inline struct nfqr_net *nfqr_pernet_rcu(const struct net *net)
+{
+	return rcu_dereference(net->gen)->ptr[nfqr_net_id];
+}
+
 static struct hlist_head *nfqr_bucket(struct nfqr_net *qn, u16 queue_num)
 {
 	return &qn->table[((queue_num >> 8) ^ queue_num) % NFQR_QUEUE_HASH_SIZE];
@@ -550,7 +560,7 @@ static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 	 * registration waits (pernet_ops_rwsem) for a namespace already being
 	 * dismantled to finish, and the handler comes after it.
 	 */
-	qn = nfqr_pernet(entry->state.net);
+	qn = nfqr_pernet_rcu(entry->state.net);
 	inst = __nfqr_instance_lookup(qn, queuenum);
 	if (!inst) {
 		/* NULL once the namespace is on its way out (pre_exit) */
