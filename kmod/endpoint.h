@@ -34,7 +34,7 @@ struct nfqr_wake {
 	u32			watermark;
 	u32			delay_us;
 	u32			idle_us;	/* NFQRING_WAKE_IDLE_OFF: never */
-	u64			quiet_ns;	/* since when: a hint (nfqr_wake_idle()) */
+	u64			last_pub_ns;	/* the last frame's publish, a hint */
 	atomic_t		rx_prod;	/* the kernel's own rx_prod */
 	u32			tx_cons;	/* under tx_mutex */
 	atomic_t		unannounced;	/* published since NEED_WAKEUP */

@@ -12,10 +12,10 @@
  *   publish the frame (store-release of its status, then of rx_prod);
  *   full barrier; load flags; if NEED_WAKEUP: count the frame as
  *   unannounced and wake when wake_nr are, or the ring passes its
- *   watermark, or the frame filled its queue (maxlen); else, unless the
- *   timer is pending, wake if it comes after idle_us of quiet (no batch is
- *   coming: a lone packet should not pay the timer's latency, nor the
- *   enqueue CPU its cost), or arm the timer for max_delay_us.
+ *   watermark, or the frame filled its queue (maxlen), or it is the first
+ *   for idle_us (no batch is coming: a lone packet should not pay the
+ *   timer's latency, nor the enqueue CPU its cost); else arm the timer for
+ *   max_delay_us unless it is pending.
  * Messages for read() alone are not moderated (nfqr_wake_published()).
  * The timer is a per-endpoint hrtimer in softirq mode, armed from the
  * enqueue path; it touches only the endpoint, and nfqr_wake_release()
@@ -60,12 +60,6 @@ static enum hrtimer_restart nfqr_wake_timer(struct hrtimer *t)
 
 	/* From here on a publish arms the timer again. */
 	atomic_set(&w->armed, 0);
-	/*
-	 * The quiet starts again (nfqr_wake_idle()), at no clock read: a
-	 * consumer the timer wakes may sleep again without a poll() that
-	 * would start it, and the next packet must not look lone.
-	 */
-	WRITE_ONCE(w->quiet_ns, ktime_to_ns(hrtimer_get_expires(t)));
 	/* Pairs with the consumer's barrier after it set the flag. */
 	smp_mb();
 	if ((READ_ONCE(w->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP) &&
@@ -227,42 +221,15 @@ void nfqr_wake_tx_done(struct nfqr_endpoint *ep, u32 n)
 }
 
 /*
- * Quiet since: the consumer's last poll() that found nothing (it goes to
- * sleep), the last timer run, or the last packet that came here.  Whether
- * a packet
- * that finds it asleep, no timer pending, comes after idle_us of quiet;
- * the quiet starts again.  Only here and in poll() is the clock read: a
- * packet that finds the consumer awake, or a batch under way, pays
- * nothing for it.  A hint, racy between CPUs by design (two packets at
- * once after a quiet spell may both be idle, a time stored over a newer
- * one makes the next difference off, on 32 bits the halves may tear):
- * each only decides whether one packet wakes at once or arms the timer,
- * no wake-up is lost.  The fast clock: NMI-safe, no lock, any context.
- */
-static bool nfqr_wake_idle(struct nfqr_wake *w)
-{
-	u32 idle_us = READ_ONCE(w->idle_us);
-	bool idle;
-	u64 t;
-
-	if (idle_us == NFQRING_WAKE_IDLE_OFF)
-		return false;
-	t = ktime_get_mono_fast_ns();
-	idle = (s64)(t - READ_ONCE(w->quiet_ns)) >= (s64)idle_us * NSEC_PER_USEC;
-	WRITE_ONCE(w->quiet_ns, t);
-	return idle;
-}
-
-/*
  * After a packet's frame (@frame) or read() message was published: tell the
  * consumer, now, later or not at all.  @v2: version 2 was on when the frame
  * was taken (nfqr_ep_reserve(), under ring_lock, which also makes ->ctrl
  * visible).  @what: a packet, a packet that filled its queue (which
  * refuses what comes until the consumer answers) or an acknowledgment (the
  * answer to a request the consumer waits for); the last two wake a
- * sleeping consumer at once, counted as a watermark hit.  What ends the
- * quiet is in nfqr_wake_idle(): a consumer's own requests are no
- * traffic.  Any context, bottom halves off.
+ * sleeping consumer at once, counted as a watermark hit.  Only packets
+ * move the idle clock: a consumer's own requests are no traffic.  Any
+ * context, bottom halves off.
  * A message for read() alone is not moderated: the sequences do not count
  * it, so neither poll() nor a consumer looking at them would see it, and a
  * reader blocked in read() never sets NEED_WAKEUP.  Such messages are rare:
@@ -272,7 +239,9 @@ static bool nfqr_wake_idle(struct nfqr_wake *w)
 void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, enum nfqr_pub what)
 {
 	struct nfqr_wake *w = &ep->wake;
-	u32 n;
+	bool idle = false;
+	u32 n, idle_us;
+	u64 t;
 
 	if (!v2 || !frame) {
 		nfqr_ep_wake(ep);
@@ -281,6 +250,21 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, enum nfq
 	/* Ordered after the status store (release semantics). */
 	atomic_add_return_release(1, (atomic_t *)&w->ctrl->rx_prod);
 	atomic_inc(&w->rx_prod);
+	/*
+	 * A hint, racy between CPUs by design: two frames published at once
+	 * after a quiet spell may both be idle (two wake-ups), an older time
+	 * stored over a newer one or a later time another CPU stored makes
+	 * the next difference off, and on 32 bits the halves may tear.  Each
+	 * only decides whether one frame wakes at once or arms the timer:
+	 * no wake-up is lost.  The fast clock: NMI-safe, no lock, any context.
+	 */
+	if (what != NFQR_PUB_ACK) {
+		t = ktime_get_mono_fast_ns();
+		idle_us = READ_ONCE(w->idle_us);
+		idle = idle_us != NFQRING_WAKE_IDLE_OFF &&
+		       (s64)(t - READ_ONCE(w->last_pub_ns)) >= (s64)idle_us * NSEC_PER_USEC;
+		WRITE_ONCE(w->last_pub_ns, t);
+	}
 	/* Publish, then look at the flag: pairs with the consumer's barrier. */
 	smp_mb();
 	if (!(READ_ONCE(w->ctrl->flags) & NFQRING_CTRL_NEED_WAKEUP)) {
@@ -293,9 +277,7 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, enum nfq
 	} else if (what != NFQR_PUB_PACKET ||
 		   READ_ONCE(ep->rx_used) >= READ_ONCE(w->watermark)) {
 		nfqr_wake_now(ep, &w->watermark_hits);
-	} else if (atomic_read(&w->armed)) {
-		/* The pending timer wakes for it, within max_delay_us. */
-	} else if (nfqr_wake_idle(w)) {
+	} else if (idle) {
 		nfqr_wake_now(ep, &w->idle_wakeups);
 	} else if (!atomic_xchg(&w->armed, 1)) {
 		/*
@@ -343,8 +325,6 @@ __poll_t nfqr_wake_poll(struct nfqr_endpoint *ep)
 	if (atomic_read(&w->rx_prod) != READ_ONCE(w->ctrl->rx_cons))
 		return mask | EPOLLIN | EPOLLRDNORM;
 	atomic_set(&w->unannounced, 0);
-	/* It goes to sleep: the quiet starts (nfqr_wake_idle()). */
-	WRITE_ONCE(w->quiet_ns, ktime_get_mono_fast_ns());
 	atomic_or(NFQRING_CTRL_NEED_WAKEUP, (atomic_t *)&w->ctrl->flags);
 	/* Flag, then look again: pairs with nfqr_wake_published()'s barrier. */
 	smp_mb();

@@ -157,7 +157,7 @@
  *   asked (NEED_WAKEUP), and then only when wake_nr frames were published
  *   since, or watermark frames of the RX ring are in use, or a frame
  *   filled its queue (maxlen), or max_delay_us has passed since the first
- *   of them, or the frame came after idle_us of quiet (NFQRING_SET_WAKE).
+ *   of them, or the frame came after idle_us without any (NFQRING_SET_WAKE).
  *   Overruns and
  *   acknowledgments wake at once.  So a frame waits at most max_delay_us
  *   for a sleeping consumer.  The protocol that loses no wake-up:
@@ -279,14 +279,10 @@ struct nfqring_ctrl {
  *                 NFQRING_WAKE_DELAY_US; it is 0, no timer, when wake_nr
  *                 is 1 and max_delay_us was left 0);
  *   idle_us       1 .. NFQRING_WAKE_MAX_DELAY_US, or NFQRING_WAKE_IDLE_OFF
- *                 (default NFQRING_WAKE_IDLE_US): a frame that finds the
- *                 consumer asleep, and no max_delay_us timer pending,
- *                 after idle_us of quiet wakes it at once.  The quiet
- *                 starts with a poll() that finds nothing (the consumer
- *                 goes to sleep), a run of the timer, or such a frame
- *                 (the kernel reads its clock only for these).  No batch
- *                 is coming at that rate: waiting for one would only add
- *                 latency (and a timer).  Before version 2
+ *                 (default NFQRING_WAKE_IDLE_US): a frame published when
+ *                 nothing was for idle_us wakes a sleeping consumer at
+ *                 once.  No batch is coming at that rate: waiting for one
+ *                 would only add latency (and a timer).  Before version 2
  *                 learnt it this field was "reserved", 0 (such programs
  *                 get the default); a module of that time refuses another
  *                 value with EINVAL and writes back the 0 it was given:
