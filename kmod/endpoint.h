@@ -33,8 +33,9 @@ struct nfqr_wake {
 	u32			nr;		/* in use, for this ring */
 	u32			watermark;
 	u32			delay_us;
-	u32			idle_us;	/* NFQRING_WAKE_IDLE_OFF: never */
-	u64			last_pub_ns;	/* the last frame's publish, a hint */
+	u32			idle_us;	/* under ring_lock; IDLE_OFF: never */
+	u64			idle_span;	/* idle_us in clock.h's units */
+	u64			last_pub;	/* the last frame's publish, a hint */
 	atomic_t		rx_prod;	/* the kernel's own rx_prod */
 	u32			tx_cons;	/* under tx_mutex */
 	atomic_t		unannounced;	/* published since NEED_WAKEUP */

@@ -20,6 +20,7 @@
 #include <linux/notifier.h>
 #include <linux/string.h>
 
+#include "clock.h"
 #include "internal.h"
 
 #define NFQR_STOCK_MODULE	"nfnetlink_queue"
@@ -45,6 +46,7 @@ static int __init nfqr_init(void)
 {
 	int err;
 
+	nfqr_clock_init();
 	err = nfqr_queue_init();
 	if (err)
 		return err;

