@@ -77,11 +77,15 @@ def case_name(fam, size, rng):
 
 
 def insn_case(g):
-    """An instruction-pass group's traffic: the case, its bursts and, when
-    it is not the packet socket (pktgen's cost), its sender."""
+    """An instruction-pass group's traffic: the case, its bursts, its sender
+    when it is not the packet socket (pktgen's cost), and where the closed
+    loop receives when it is on CPU 0 (senders raw, udp; raw+rx2, udp+rx2:
+    on a vCPU of its own, not counted)."""
     burst, sender = g[5], g[6]
+    kind, apart = sender.split("+")[0], "+" in sender
     return (case_name(*g[2:5]) + (f", bursts of {burst}" if burst > 1 else "") +
-            ("" if sender == "raw" else f", {sender.upper()} socket sender"))
+            ("" if kind == "raw" else f", {kind.upper()} socket sender") +
+            ("" if apart else ", receiver on CPU 0"))
 
 
 def med(v):
@@ -407,7 +411,9 @@ def insn_report(d, bad):
            "out: spin-waiting (the turns of wait loops after the first) and the timer ticks of "
            "a busy vCPU (ticks per packet times what a tick costs a vCPU busy in user space, "
            "measured in the same boot), both shown apart.  The enqueue CPU is CPU 0 in `split` "
-           "(the sender and the receive path), CPU 1 in `rps`; the consumer CPU is CPU 1.  "
+           "(the sender and the receive path; the closed loop's receiving socket too in rows "
+           "'receiver on CPU 0', else on a third vCPU, not counted), CPU 1 in `rps`; the "
+           "consumer CPU is CPU 1.  "
            "'agree': the largest difference between the runs of a configuration, on either "
            "CPU that does the packet's work (in `split` without a queue: CPU 0 only), against "
            "their median."]

@@ -319,11 +319,12 @@ win() {
 	} >"$f.tb"
 }
 # irow CONFIG REP [RECEIVED [QUEUE_AFTER]]: its insn.csv row (window
-# CONFIG-REP); BURST, SENDER (raw) from the environment
+# CONFIG-REP); BURST, SENDER (raw+rx2: the receiver on a vCPU of its own)
+# from the environment
 irow() {
 	local w=$1-$2 k
 	read -r -a k <"$I/insn/$w.args"
-	echo "$K,split,4,$1,64,65535,$2,500,${BURST:-1},1000,${3:-1000},1000,${k[0]},${k[1]},${k[3]},${k[4]},${k[2]},0,${k[5]},0,1.5,1.0,1000:0:0:0:0:0:0:0,${4:-0},0,0,insn/$w.tb,insn/$w.mods,insn/kallsyms-b.txt,${SENDER-raw}"
+	echo "$K,split,4,$1,64,65535,$2,500,${BURST:-1},1000,${3:-1000},1000,${k[0]},${k[1]},${k[3]},${k[4]},${k[2]},0,${k[5]},0,1.5,1.0,1000:0:0:0:0:0:0:0,${4:-0},0,0,insn/$w.tb,insn/$w.mods,insn/kallsyms-b.txt,${SENDER-raw+rx2}"
 }
 # w CONFIG REP MODULE K0 U0 KS0 K1 U1 KS1 T0 T1 M0: window and its figures
 w() {
@@ -423,12 +424,16 @@ variant insn-sender insn
 	for r in 1 2; do SENDER=udp irow stock-mnl $r; SENDER=udp irow nfqring-ring $r; done
 	# a row of a csv from before the sender column: the UDP socket
 	for r in 1 2; do SENDER= irow stock-mnl $r; done
+	for r in 1 2; do SENDER=udp+rx2 irow nfqring-ring $r; SENDER=raw irow nfqring-ring $r; done
 } >"$tmp/insn-sender/vm-$K-insn/data/insn.csv"
 run insn-sender
 check "senders: the UDP socket's rows (and those of a csv without the column) a group of their own, named" \
-	eval "rc_is insn-sender 0 && has insn-sender '| $K | split | IPv4 64 B full, UDP socket sender | nfqring rings, libnfqring | 15350 |' &&
+	eval "rc_is insn-sender 0 && has insn-sender '| $K | split | IPv4 64 B full, UDP socket sender, receiver on CPU 0 | nfqring rings, libnfqring | 15350 |' &&
 		has insn-sender '| $K | split | IPv4 64 B full | nfqring rings, libnfqring | 15350 |' &&
-		has insn-sender '| $K | split | IPv4 64 B full, UDP socket sender | stock nfnetlink_queue, libmnl client | 19950 | 100 | 14350 | 2000 | 20050 | 1.00x | 16350 | 1.00x | 1000 / 500 | 0.050 / 0.100 | 1.0 % | 4 |'"
+		has insn-sender '| $K | split | IPv4 64 B full, UDP socket sender, receiver on CPU 0 | stock nfnetlink_queue, libmnl client | 19950 | 100 | 14350 | 2000 | 20050 | 1.00x | 16350 | 1.00x | 1000 / 500 | 0.050 / 0.100 | 1.0 % | 4 |'"
+check "  receivers: on CPU 0 (raw, udp: before 2026-12-06) or apart (+rx2), each a group of its own" \
+	eval "has insn-sender '| $K | split | IPv4 64 B full, receiver on CPU 0 | nfqring rings, libnfqring | 15350 |' &&
+		has insn-sender '| $K | split | IPv4 64 B full, UDP socket sender | nfqring rings, libnfqring | 15350 |'"
 variant insn-nobusy insn
 rm "$tmp/insn-nobusy/vm-$K-insn/data/insn-busy.csv"
 run insn-nobusy

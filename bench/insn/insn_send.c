@@ -9,7 +9,7 @@
  * system call and verdict carries).
  *
  *   insn_send -4 ADDR | -6 ADDR  -s SIZE -n COUNT [-w WARMUP] [-g GAP_US]
- *             [-b BURST] [-i IFNAME -m DSTMAC -S SRCADDR] -r NETNS
+ *             [-b BURST] [-i IFNAME -m DSTMAC -S SRCADDR] [-R CPU] -r NETNS
  *
  * Run in the sender's namespace; the receiving socket (UDP port 9, bound
  * to any address) is made in NETNS (a path such as /run/netns/dut).  SIZE
@@ -35,6 +35,13 @@
  * one packet per send(): the socket layer's few thousand instructions per
  * packet land on the sender's CPU in every configuration.  A send the driver
  * refuses is counted in errors=N (the line's last field) and not retried.
+ *
+ * With -R CPU, a thread pinned to CPU receives and tells the sender
+ * through an eventfd when a burst has come: the receiving socket's system
+ * calls, copies and frees leave the sender's CPU, where pktgen would
+ * receive nothing.  The sender still sleeps until the burst is back (a
+ * read() of the eventfd instead of a recvmmsg()): one wake-up a round, as
+ * without -R.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,11 +53,14 @@
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <netinet/udp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -73,7 +83,7 @@ static void fail(const char *what)
 static void usage(void)
 {
 	fprintf(stderr, "usage: insn_send -4 ADDR | -6 ADDR -s SIZE -n COUNT [-w WARMUP] "
-		"[-g GAP_US] [-b BURST] [-i IFNAME -m DSTMAC -S SRCADDR] -r NETNS\n");
+		"[-g GAP_US] [-b BURST] [-i IFNAME -m DSTMAC -S SRCADDR] [-R CPU] -r NETNS\n");
 	exit(2);
 }
 
@@ -177,16 +187,13 @@ static void send_burst(struct sender *s, unsigned long burst)
 }
 
 /*
- * n round trips of burst packets, each followed by gap (may be zero); the
- * packets that came back
- */
-/*
  * Receive burst packets (up to a second's wait for each); how many came.
  * One at a time with recv(); a burst with recvmmsg(), which sleeps for the
  * first and takes what has come with it: the receiver's system calls and
- * wake-ups are the measurement's own cost on CPU 0 (where pktgen would
- * receive nothing), in every configuration, so a burst pays them once or a
- * few times rather than per packet.
+ * wake-ups are the measurement's own cost (where pktgen would receive
+ * nothing), in every configuration, so a burst pays them once or a few
+ * times rather than per packet; on the sender's CPU unless -R puts them on
+ * another.
  */
 static unsigned long receive(int rx, unsigned long burst)
 {
@@ -218,14 +225,59 @@ static unsigned long receive(int rx, unsigned long burst)
 	return got;
 }
 
-static unsigned long round_trips(struct sender *tx, int rx, unsigned long n, unsigned long burst,
-				 const struct timespec *gap)
+/*
+ * The receiver thread (-R): receives `rounds` bursts and writes each one's
+ * count to the eventfd `done`, plus one (a write of 0 wakes nobody)
+ */
+struct rx_thread {
+	pthread_t thread;
+	int rx, done, cpu;
+	unsigned long rounds, burst;
+};
+
+static void *rx_main(void *arg)
+{
+	struct rx_thread *t = arg;
+	cpu_set_t set;
+	uint64_t v;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	errno = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (errno)
+		fail("pinning the receiver thread (-R: does the CPU exist?)");
+	while (t->rounds--) {
+		v = receive(t->rx, t->burst) + 1;
+		if (write(t->done, &v, sizeof(v)) != sizeof(v))
+			fail("write to the eventfd");
+	}
+	return NULL;
+}
+
+/* A round's packets back: from the socket, or from the receiver thread */
+static unsigned long await(int rx, const struct rx_thread *t, unsigned long burst)
+{
+	uint64_t v;
+
+	if (!t)
+		return receive(rx, burst);
+	if (read(t->done, &v, sizeof(v)) != sizeof(v))
+		fail("read from the eventfd");
+	return (unsigned long)(v - 1);
+}
+
+/*
+ * n round trips of burst packets, each followed by gap (may be zero); the
+ * packets that came back
+ */
+static unsigned long round_trips(struct sender *tx, int rx, const struct rx_thread *t,
+				 unsigned long n, unsigned long burst, const struct timespec *gap)
 {
 	unsigned long back = 0;
 
 	while (n--) {
 		send_burst(tx, burst);
-		back += receive(rx, burst);
+		back += await(rx, t, burst);
 		if (gap->tv_nsec)
 			nanosleep(gap, NULL);
 	}
@@ -329,16 +381,18 @@ int main(int argc, char **argv)
 {
 	static char pay[MAXPAY];
 	static struct sender tx;
+	static struct rx_thread rxt;
+	const struct rx_thread *t = NULL;
 	union addr dst, src;
 	unsigned long count = 0, warm = 0, gap_us = 500, burst = 1, got;
 	const char *netns = NULL, *ifname = NULL, *dmac = NULL, *src_text = NULL;
 	struct timespec gap;
-	int family = 0, size = 0, opt, rx;
+	int family = 0, size = 0, opt, rx, rx_cpu = -1;
 	long hdr;
 	char line[64];
-	double t;
+	double secs;
 
-	while ((opt = getopt(argc, argv, "4:6:s:n:w:g:b:r:i:m:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "4:6:s:n:w:g:b:r:i:m:S:R:")) != -1) {
 		switch (opt) {
 		case '4':
 		case '6':
@@ -355,6 +409,7 @@ int main(int argc, char **argv)
 		case 'i': ifname = optarg; break;
 		case 'm': dmac = optarg; break;
 		case 'S': src_text = optarg; break;
+		case 'R': rx_cpu = atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -362,7 +417,7 @@ int main(int argc, char **argv)
 	hdr = 4 + 14 + (family == AF_INET ? 20 : 40) + 8;
 	if (optind != argc || !family || !count || !netns || size - hdr < 0 ||
 	    size - hdr > MAXPAY || gap_us >= 1000000 || !burst || burst > MAXBURST ||
-	    !ifname != !dmac || !ifname != !src_text ||
+	    !ifname != !dmac || !ifname != !src_text || rx_cpu < -1 || rx_cpu >= CPU_SETSIZE ||
 	    (src_text && !port9(&src, family, src_text)))
 		usage();
 	count = (count + burst - 1) / burst * burst;
@@ -387,13 +442,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "insn_send: expected a line \"go\"\n");
 		return 2;
 	}
-	round_trips(&tx, rx, warm / burst, burst, &gap);
-	t = now_s();
+	if (rx_cpu >= 0) {
+		/* started outside the window, for every round of both phases */
+		rxt = (struct rx_thread){ .rx = rx, .cpu = rx_cpu, .burst = burst,
+					  .rounds = (warm + count) / burst };
+		rxt.done = eventfd(0, EFD_CLOEXEC);
+		if (rxt.done < 0)
+			fail("eventfd");
+		errno = pthread_create(&rxt.thread, NULL, rx_main, &rxt);
+		if (errno)
+			fail("pthread_create");
+		t = &rxt;
+	}
+	round_trips(&tx, rx, t, warm / burst, burst, &gap);
+	secs = now_s();
 	insn_mark_start();
-	got = round_trips(&tx, rx, count / burst, burst, &gap);
+	got = round_trips(&tx, rx, t, count / burst, burst, &gap);
 	insn_mark_stop();
-	t = now_s() - t;
+	secs = now_s() - secs;
+	if (t)
+		pthread_join(rxt.thread, NULL);
 	printf("sent=%lu received=%lu lost=%lu warmup=%lu seconds=%.3f errors=%lu\n", count, got,
-	       count - got, warm, t, tx.errors);
+	       count - got, warm, secs, tx.errors);
 	return 0;
 }

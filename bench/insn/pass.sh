@@ -18,7 +18,15 @@
 # socket that bypasses the qdisc, straight into the veth's transmit, as
 # pktgen does; the issue's bars assume pktgen's cost on the enqueue CPU)
 # or udp (a UDP socket, one send() per packet: the socket layer's cost on
-# CPU 0 in every configuration); "raw udp" runs both.  Not pktgen: pktgen
+# CPU 0 in every configuration); "raw udp" runs both.
+# BENCH_INSN_RECEIVER puts the closed loop's receiving socket: apart (the
+# default: a thread on CPU 2, a vCPU of its own that is not counted; the
+# sender waits for its word on an eventfd) or cpu0 (the sender's own
+# recvmmsg() on CPU 0, as before 2026-12-06: the socket's system calls,
+# copies and frees in the enqueue CPU's figures, where pktgen would receive
+# nothing); "apart cpu0" runs both.  The CSV's sender column says which:
+# raw or udp with the receiver on CPU 0, raw+rx2 or udp+rx2 with it apart.
+# Not pktgen: pktgen
 # paces by the clock and, when the host has kept a vCPU waiting, catches
 # up in a burst, and how packets bunch decides how many of them each
 # wake-up, system call and verdict carries: on this shared host two
@@ -41,6 +49,7 @@ insn_warmup=${BENCH_INSN_WARMUP:-500}
 insn_cases=${BENCH_INSN_CASES-4:64:65535 4:64:65535:32}
 insn_placements=${BENCH_INSN_PLACEMENTS:-split}
 insn_senders=${BENCH_INSN_SENDERS:-raw}
+insn_receivers=${BENCH_INSN_RECEIVER:-apart}
 insn_file=$out/insn-window.txt
 insn_dir=$out/insn
 insn_send=$top/build/bench/insn_send
@@ -67,25 +76,31 @@ insn_symbols() {
 		die "/proc/kallsyms shows no addresses (kernel.kptr_restrict?)"
 }
 
-# run_insn CONFIG PLACEMENT FAMILY SIZE RANGE REP BURST SENDER: one window,
-# one insn.csv row
+# run_insn CONFIG PLACEMENT FAMILY SIZE RANGE REP BURST SENDER RECEIVER: one
+# window, one insn.csv row
 run_insn() {
 	local cfg=$1 placement=$2 family=$3 size=$4 range=$5 rep=$6 burst=$7 sender=$8 t=$SECONDS
 	# shellcheck disable=SC2034  # sink_stop sets them all
 	local after=0 total=0 errors=0 hist='' batch=0 calls=0 bytes copies
-	local tag=$2-$3-$4-$5-b$7-$8-$1-$6 c0 c1 bd0 qd0 line='' w unacc
-	local -a f ik=(0 0) iu=(0 0) iks=(0 0) ius=(0 0) raw=()
+	local tag c0 c1 bd0 qd0 line='' w unacc
+	local -a f ik=(0 0) iu=(0 0) iks=(0 0) ius=(0 0) raw=() rx=()
 	local -A res=()
+	# the CSV's sender: with the receiver apart, on CPU 2
+	if [ "$9" = apart ]; then
+		rx=(-R 2)
+		sender=$sender+rx2
+	fi
+	tag=$placement-$family-$size-$range-b$burst-$sender-$cfg-$rep
 	start_config "$cfg" "$placement" "$range" deliver
 	# raw: from g0 to d0's MAC (the namespaces exist now), from pktgen's
 	# first source address
-	[ "$sender" = raw ] && raw=(-i g0 -m "$(D cat /sys/class/net/d0/address)" \
+	[ "${sender%+rx2}" = raw ] && raw=(-i g0 -m "$(D cat /sys/class/net/d0/address)" \
 		-S "$([ "$family" = 6 ] && echo fd77::1 || echo 10.77.1.1)")
 	coproc SEND {
 		exec ip netns exec gen taskset -c 0 "$insn_send" "-$family" \
 			"$([ "$family" = 6 ] && echo fd77::2 || echo 10.77.0.2)" -s "$size" \
 			-n "$insn_packets" -w "$insn_warmup" -g "$insn_gap" -b "$burst" \
-			"${raw[@]}" -r /run/netns/dut
+			"${raw[@]}" "${rx[@]}" -r /run/netns/dut
 	}
 	read -r -t 120 -u "${SEND[0]}" line
 	[ "$line" = ready ] || die "$cfg: insn_send did not start: '$line'"
@@ -158,10 +173,17 @@ insn_busy() {
 
 # insn_pass: every case, placement and configuration (insn_configs)
 insn_pass() {
-	local placement c family size range burst rep cfg f sender
+	local placement c family size range burst rep cfg f sender receiver
 	for f in "$insn_send" "$insn_mark"; do [ -x "$f" ] || die "$f missing: make -C bench"; done
 	for sender in $insn_senders; do
 		case $sender in raw | udp) ;; *) die "BENCH_INSN_SENDERS: $sender is not raw or udp" ;; esac
+	done
+	for receiver in $insn_receivers; do
+		case $receiver in cpu0) ;;
+		apart) [ "$(nproc --all)" -ge 3 ] ||
+			die "BENCH_INSN_RECEIVER=apart wants a third vCPU (scripts/bench boots one)" ;;
+		*) die "BENCH_INSN_RECEIVER: $receiver is not apart or cpu0" ;;
+		esac
 	done
 	insn_symbols
 	# quieter time: no timer migration between the vCPUs, vmstat's
@@ -171,21 +193,23 @@ insn_pass() {
 		insn_busy
 		unit_done
 	fi
-	echo "# instructions: $insn_packets packets per window in bursts (1: one at a time), $insn_gap us apart, after $insn_warmup; $insn_reps repetitions; senders: $insn_senders"
+	echo "# instructions: $insn_packets packets per window in bursts (1: one at a time), $insn_gap us apart, after $insn_warmup; $insn_reps repetitions; senders: $insn_senders; receiver: $insn_receivers"
 	for placement in $insn_placements; do
 		for c in $insn_cases; do
 			IFS=: read -r family size range burst _ <<<"$c"
 			[ -n "$range" ] || die "BENCH_INSN_CASES: $c is not FAMILY:SIZE:RANGE[:BURST]"
 			burst=${burst:-1}
 			for sender in $insn_senders; do
-				unit "$placement $c $sender instructions" || continue
-				for rep in $(seq 1 "$insn_reps"); do
-					for cfg in $insn_configs; do
-						run_insn "$cfg" "$placement" "$family" "$size" \
-							"$range" "$rep" "$burst" "$sender"
+				for receiver in $insn_receivers; do
+					unit "$placement $c $sender $receiver instructions" || continue
+					for rep in $(seq 1 "$insn_reps"); do
+						for cfg in $insn_configs; do
+							run_insn "$cfg" "$placement" "$family" "$size" \
+								"$range" "$rep" "$burst" "$sender" "$receiver"
+						done
 					done
+					unit_done
 				done
-				unit_done
 			done
 		done
 	done
