@@ -232,7 +232,24 @@ static inline void nfqr_pkt_link(struct nfqr_instance *inst, struct nfqr_pkt *pk
 	nfqr_stat_inc(inst->stats, NFQR_STAT_QUEUED);
 }
 
-/* @why: NFQR_STAT_VERDICTS, _FLUSHED or _UNDELIVERED. */
+/*
+ * Under inst->lock: takes the packet out of the queue but for its place in
+ * inst->pkts, which the caller moves itself (a batch verdict cuts the
+ * packets it takes off the head of the list in one go).  @why:
+ * NFQR_STAT_VERDICTS, _FLUSHED or _UNDELIVERED.
+ */
+static inline void nfqr_pkt_unhash(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
+				   enum nfqr_stat why)
+{
+	lockdep_assert_held(&inst->lock);
+
+	hlist_del(&pkt->node);
+	if (!--inst->total)
+		atomic_dec(&inst->peer->busy);
+	nfqr_stat_inc(inst->stats, why);
+}
+
+/* Under inst->lock: takes the packet out of the queue.  @why: as above. */
 void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
 		     enum nfqr_stat why);
 struct nfqr_pkt *nfqr_pkt_find(struct nfqr_instance *inst, u32 id);

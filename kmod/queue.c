@@ -283,13 +283,8 @@ int nfqr_instance_set_mode(struct nfqr_instance *inst, u8 mode, u32 range)
 void nfqr_pkt_unlink(struct nfqr_instance *inst, struct nfqr_pkt *pkt,
 		     enum nfqr_stat why)
 {
-	lockdep_assert_held(&inst->lock);
-
 	list_del(&pkt->list);
-	hlist_del(&pkt->node);
-	if (!--inst->total)
-		atomic_dec(&inst->peer->busy);
-	nfqr_stat_inc(inst->stats, why);
+	nfqr_pkt_unhash(inst, pkt, why);
 }
 
 /* Under inst->lock: O(1), whatever order verdicts come in. */

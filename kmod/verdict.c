@@ -227,29 +227,49 @@ static bool nfqr_id_upto(u32 id, u32 max)
 int nfqr_verdict_batch(struct net *net, struct nfqr_peer *peer, u16 queue_num,
 		       const struct nlattr * const nfqa[])
 {
-	struct nfqr_pkt *pkt, *next;
+	struct nfqr_pkt *pkt, *next, *last = NULL;
 	struct nfqr_instance *inst;
+	bool gap = false;
 	u32 verdict, maxid;
 	LIST_HEAD(batch);
+	LIST_HEAD(rest);
 
 	inst = nfqr_verdict_target(net, peer, queue_num, nfqa, &verdict, &maxid);
 	if (IS_ERR(inst))
 		return PTR_ERR(inst);
 
+	/*
+	 * Mostly every packet from the head on: they stay in place and go in
+	 * one cut at the end, instead of a list_del() and a list_add() each
+	 * (with their list checks, 40 instructions a packet).  After a packet
+	 * left queued, those taken move one by one.
+	 */
 	spin_lock_bh(&inst->lock);
 	list_for_each_entry_safe(pkt, next, &inst->pkts, list) {
 		if (!nfqr_id_upto(pkt->id, maxid))
 			break;
-		if (READ_ONCE(pkt->state) != NFQR_PKT_VISIBLE)
+		if (READ_ONCE(pkt->state) != NFQR_PKT_VISIBLE) {
+			gap = true;
 			continue;
-		nfqr_pkt_unlink(inst, pkt, NFQR_STAT_VERDICTS);
-		list_add_tail(&pkt->list, &batch);
+		}
+		nfqr_pkt_unhash(inst, pkt, NFQR_STAT_VERDICTS);
+		if (gap)
+			list_move_tail(&pkt->list, &rest);
+		else
+			last = pkt;
 	}
+	if (last)
+		list_cut_position(&batch, &inst->pkts, &last->list);
+	list_splice_tail(&rest, &batch);
 	spin_unlock_bh(&inst->lock);
 
 	if (list_empty(&batch))
 		return -ENOENT;
 
+	/*
+	 * Each record back to the pool before its packet goes on: one that
+	 * comes back to this queue (NF_REPEAT, NF_QUEUE) takes it again.
+	 */
 	list_for_each_entry_safe(pkt, next, &batch, list) {
 		struct nf_queue_entry *entry = pkt->entry;
 

@@ -647,6 +647,97 @@ TEST_F(traffic, copy_fallback_and_batch_barrier)
 	EXPECT_EQ(0u, st.backlog_bytes);
 }
 
+/* Reads the next backlog message; its packet id. */
+static uint32_t read_backlog(struct __test_metadata *_metadata, struct tep *ep, char *buf,
+			     size_t size)
+{
+	struct tpkt p;
+	int n;
+
+	n = read(ep->fd, buf, size);
+	EXPECT_LT(0, n);
+	if (n <= 0 || tpkt_parse(buf, n, &p))
+		return 0;
+	return p.id;
+}
+
+/* Sends one packet of @size and releases its frame; the frame's status. */
+static int send_one(struct __test_metadata *_metadata, struct tep *ep, int size)
+{
+	struct nl_mmap_hdr *h;
+	int status;
+
+	if (udp_send(1, size))
+		return -1;
+	status = tep_rx_next(ep, &h);
+	if (!status && tep_wait(ep, 2000))
+		status = tep_rx_next(ep, &h);
+	if (status)
+		frame_release(h, NFQRING_STATUS_UNUSED);
+	return status;
+}
+
+/*
+ * A batch takes what it may around packets left queued: unseen ones (their
+ * messages wait in the read() backlog) stay, and a later batch takes them
+ * once read.  The kernel moves the packets it takes off the head of its
+ * list in one cut and those after a gap one by one: a gap at the head, one
+ * in the middle, and none.
+ */
+TEST_F(traffic, batch_takes_around_unseen)
+{
+	/* 3000 bytes: a COPY frame, the message in the backlog */
+	static const int sizes[] = { 3000, 64, 3000, 64, 64, 3000, 64 };
+	unsigned int total = 99, i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		ASSERT_EQ(sizes[i] > 64 ? NFQRING_STATUS_COPY : NFQRING_STATUS_VALID,
+			  send_one(_metadata, &self->ep, sizes[i]));
+	/* nothing read: 1, 3 and 6 stay; 2 after the gap at the head */
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, ID(7), NF_ACCEPT)));
+	EXPECT_EQ(4, udp_count(self->rcv, 50));
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
+	EXPECT_EQ(3u, total);
+	EXPECT_EQ(4, proc_stat("verdicts"));
+	EXPECT_EQ(3, proc_stat("in_flight"));
+	/* those released are gone; nothing seen is left for a batch */
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							   0, ID(2), NF_ACCEPT)));
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							   0, ID(7), NF_ACCEPT)));
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+							   0, ID(7), NF_ACCEPT)));
+
+	/* 1 read, 3 and 6 not, 8 new: 1 at the head, 8 after the gap */
+	ASSERT_EQ(NFQRING_STATUS_VALID, send_one(_metadata, &self->ep, 64));
+	EXPECT_EQ(ID(1), read_backlog(_metadata, &self->ep, self->buf, sizeof(self->buf)));
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, ID(8), NF_ACCEPT)));
+	EXPECT_EQ(2, udp_count(self->rcv, 50));
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
+	EXPECT_EQ(2u, total);
+	EXPECT_EQ(6, proc_stat("verdicts"));
+	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
+							   0, ID(8), NF_ACCEPT)));
+
+	/* both read: the whole queue in one cut */
+	EXPECT_EQ(ID(3), read_backlog(_metadata, &self->ep, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(ID(6), read_backlog(_metadata, &self->ep, self->buf, sizeof(self->buf)));
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, ID(8), NF_ACCEPT)));
+	EXPECT_EQ(2, udp_count(self->rcv, 50));
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
+	EXPECT_EQ(0u, total);
+	EXPECT_EQ(8, proc_stat("verdicts"));
+	EXPECT_EQ(0, proc_stat("in_flight"));
+	/* the queue works on: the list the cut left empty takes packets */
+	ASSERT_EQ(NFQRING_STATUS_VALID, send_one(_metadata, &self->ep, 64));
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, ID(9), NF_ACCEPT)));
+	EXPECT_EQ(1, udp_count(self->rcv, 50));
+}
+
 TEST_F(traffic, overrun_counts_and_pollerr)
 {
 	unsigned int user_dropped = 0;
