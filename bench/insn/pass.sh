@@ -82,19 +82,19 @@ run_insn() {
 	local cfg=$1 placement=$2 family=$3 size=$4 range=$5 rep=$6 burst=$7 sender=$8 t=$SECONDS
 	# shellcheck disable=SC2034  # sink_stop sets them all
 	local after=0 total=0 errors=0 hist='' batch=0 calls=0 bytes copies
-	local tag c0 c1 bd0 qd0 line='' w unacc
+	local label=$sender tag c0 c1 bd0 qd0 line='' w unacc
 	local -a f ik=(0 0) iu=(0 0) iks=(0 0) ius=(0 0) raw=() rx=()
 	local -A res=()
-	# the CSV's sender: with the receiver apart, on CPU 2
+	# the receiver apart, on CPU 2: the CSV's sender says so (+rx2)
 	if [ "$9" = apart ]; then
 		rx=(-R 2)
-		sender=$sender+rx2
+		label=$sender+rx2
 	fi
-	tag=$placement-$family-$size-$range-b$burst-$sender-$cfg-$rep
+	tag=$2-$3-$4-$5-b$7-$label-$1-$6
 	start_config "$cfg" "$placement" "$range" deliver
 	# raw: from g0 to d0's MAC (the namespaces exist now), from pktgen's
 	# first source address
-	[ "${sender%+rx2}" = raw ] && raw=(-i g0 -m "$(D cat /sys/class/net/d0/address)" \
+	[ "$sender" = raw ] && raw=(-i g0 -m "$(D cat /sys/class/net/d0/address)" \
 		-S "$([ "$family" = 6 ] && echo fd77::1 || echo 10.77.1.1)")
 	coproc SEND {
 		exec ip netns exec gen taskset -c 0 "$insn_send" "-$family" \
@@ -145,7 +145,7 @@ run_insn() {
 	    -v ks1="${iks[1]}" -v us1="${ius[1]}" -v secs="${res[seconds]:-0}" \
 	    -v batch="$batch" -v hist="$hist" -v after="${after:-0}" -v err="${errors:-0}" \
 	    -v unacc="$unacc" -v tb="insn/$tag.tb" -v mods="insn/$tag.mods" -v syms="$insn_syms" \
-	    -v sender="$sender" 'BEGIN {
+	    -v sender="$label" 'BEGIN {
 		printf "%s,%s,%s,%s,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
 			k, pl, fam, cfg, size, range, rep, gap, burst, sent, back, c, k0, u0, k1, u1,
 			ks0, us0, ks1, us1, secs, batch, hist, after, err, unacc, tb, mods, syms, sender

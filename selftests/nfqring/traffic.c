@@ -678,6 +678,24 @@ static int send_one(struct __test_metadata *_metadata, struct tep *ep, int size)
 }
 
 /*
+ * A batch verdict up to @maxid that must release @released packets (to the
+ * receiver) and leave @left queued, with @verdicts counted in all.
+ */
+static void batch_releases(struct __test_metadata *_metadata, FIXTURE_DATA(traffic) *self,
+			   uint32_t maxid, int released, unsigned int left, long long verdicts)
+{
+	unsigned int total = 99;
+
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
+						     0, maxid, NF_ACCEPT)));
+	EXPECT_EQ(released, udp_count(self->rcv, 50));
+	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
+	EXPECT_EQ(left, total);
+	EXPECT_EQ(verdicts, proc_stat("verdicts"));
+	EXPECT_EQ((long long)left, proc_stat("in_flight"));
+}
+
+/*
  * A batch takes what it may around packets left queued: unseen ones (their
  * messages wait in the read() backlog) stay, and a later batch takes them
  * once read.  The kernel moves the packets it takes off the head of its
@@ -688,19 +706,13 @@ TEST_F(traffic, batch_takes_around_unseen)
 {
 	/* 3000 bytes: a COPY frame, the message in the backlog */
 	static const int sizes[] = { 3000, 64, 3000, 64, 64, 3000, 64 };
-	unsigned int total = 99, i;
+	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		ASSERT_EQ(sizes[i] > 64 ? NFQRING_STATUS_COPY : NFQRING_STATUS_VALID,
 			  send_one(_metadata, &self->ep, sizes[i]));
 	/* nothing read: 1, 3 and 6 stay; 2 after the gap at the head */
-	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
-						     0, ID(7), NF_ACCEPT)));
-	EXPECT_EQ(4, udp_count(self->rcv, 50));
-	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
-	EXPECT_EQ(3u, total);
-	EXPECT_EQ(4, proc_stat("verdicts"));
-	EXPECT_EQ(3, proc_stat("in_flight"));
+	batch_releases(_metadata, self, ID(7), 4, 3, 4);
 	/* those released are gone; nothing seen is left for a batch */
 	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
 							   0, ID(2), NF_ACCEPT)));
@@ -712,25 +724,14 @@ TEST_F(traffic, batch_takes_around_unseen)
 	/* 1 read, 3 and 6 not, 8 new: 1 at the head, 8 after the gap */
 	ASSERT_EQ(NFQRING_STATUS_VALID, send_one(_metadata, &self->ep, 64));
 	EXPECT_EQ(ID(1), read_backlog(_metadata, &self->ep, self->buf, sizeof(self->buf)));
-	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
-						     0, ID(8), NF_ACCEPT)));
-	EXPECT_EQ(2, udp_count(self->rcv, 50));
-	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
-	EXPECT_EQ(2u, total);
-	EXPECT_EQ(6, proc_stat("verdicts"));
+	batch_releases(_metadata, self, ID(8), 2, 2, 6);
 	EXPECT_EQ(-ENOENT, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT,
 							   0, ID(8), NF_ACCEPT)));
 
 	/* both read: the whole queue in one cut */
 	EXPECT_EQ(ID(3), read_backlog(_metadata, &self->ep, self->buf, sizeof(self->buf)));
 	EXPECT_EQ(ID(6), read_backlog(_metadata, &self->ep, self->buf, sizeof(self->buf)));
-	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
-						     0, ID(8), NF_ACCEPT)));
-	EXPECT_EQ(2, udp_count(self->rcv, 50));
-	ASSERT_EQ(0, proc_queue(0, &total, NULL, NULL, NULL));
-	EXPECT_EQ(0u, total);
-	EXPECT_EQ(8, proc_stat("verdicts"));
-	EXPECT_EQ(0, proc_stat("in_flight"));
+	batch_releases(_metadata, self, ID(8), 2, 0, 8);
 	/* the queue works on: the list the cut left empty takes packets */
 	ASSERT_EQ(NFQRING_STATUS_VALID, send_one(_metadata, &self->ep, 64));
 	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH,
