@@ -27,8 +27,9 @@
 #   nfqring-ring-spin  the same loop looking at the ring for up to 50 us
 #                before it sleeps in poll() (nfq_sink ring-spin): busy
 #                polling, which a shared ring makes free of system calls
-#   nfqring-ring-wSPIN-NR-DELAY  nfqring-ring with nfqring_set_wait()'s
-#                spin_us, wake_nr and max_delay_us (0: the default;
+#   nfqring-ring-wSPIN-NR-DELAY[-BATCH[-IDLE]]  nfqring-ring with nfqring_set_wait()'s
+#                spin_us, wake_nr and max_delay_us, nfqring_set_batch() and
+#                nfqring_set_idle() (0: the default;
 #                4294967295: no spin): only when BENCH_CONFIGS names it
 #   stock-mnl'   stock again: the A/A pair, the noise floor
 # The cases (BENCH_CASES): FAMILY:SIZE:RANGE[:pair], e.g. 4:64:65535 (IPv4,
@@ -158,13 +159,13 @@ only() {
 	done
 }
 configs=$(only none stock-mnl nfqring-mnl nfqring-ring +nfqring-ring-v1 nfqring-ring-spin stock-mnl-aa)
-# and, when BENCH_CONFIGS names them, nfqring-ring-wSPIN-NR-DELAY: the rings
-# with other wait parameters (nfq_sink's NFQ_SINK_WAIT)
-for c in ${BENCH_CONFIGS:-}; do
-	[[ $c != nfqring-ring-w*-*-* ]] || configs+=" $c"
-done
 # the instruction pass (bench/insn/pass.sh): the version-1 rings too
 insn_configs=$(only none stock-mnl nfqring-mnl nfqring-ring nfqring-ring-v1 nfqring-ring-spin stock-mnl-aa)
+# and, in both, when BENCH_CONFIGS names them, nfqring-ring-wSPIN-NR-DELAY...:
+# the rings with other wait parameters (nfq_sink's NFQ_SINK_WAIT)
+for c in ${BENCH_CONFIGS:-}; do
+	[[ $c != nfqring-ring-w*-*-* ]] || { configs+=" $c"; insn_configs+=" $c"; }
+done
 daemon_configs=$(only nfqringd-ring nfqringd-nl-stock)
 daq_configs=$(only daq-nfq-stock +daq-nfq-nfqring daq-nfqring-ring)
 kernel=$(uname -r)

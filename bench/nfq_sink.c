@@ -20,10 +20,12 @@
  *                               poll() it keeps looking at the ring for up
  *                               to SPIN_US microseconds (a load per look, no
  *                               system call: what only a shared ring allows)
- * In ring mode, NFQ_SINK_WAIT=SPIN:NR:DELAY in the environment sets
- * nfqring_set_wait()'s spin_us, wake_nr and max_delay_us (0: the default):
- * the benchmark's nfqring-ring-wSPIN-NR-DELAY configurations, for choosing
- * the defaults by measurement.
+ * In ring mode, NFQ_SINK_WAIT=SPIN:NR:DELAY[:BATCH[:IDLE]] in the
+ * environment sets nfqring_set_wait()'s spin_us, wake_nr and max_delay_us
+ * (0: the default), nfqring_set_batch() and nfqring_set_idle(): the
+ * benchmark's nfqring-ring-wSPIN-NR-DELAY[-BATCH[-IDLE]] configurations, for
+ * choosing the defaults by measurement, and for the instruction pass, whose
+ * guest runs the kernel's wall-clock timers many times slower than hardware.
  * RANGE 0 means NFQNL_COPY_META; "gso" sets NFQA_CFG_F_GSO (unsegmented GSO
  * packets, up to 64 KiB: the ring then gets 64 KiB frames).  Both
  * count what they did themselves (packets, payload bytes, batches, receive
@@ -240,22 +242,25 @@ static int set_wait(struct nfqring *h)
 {
 	struct nfqring_wait_params w = { 0 };
 	const char *e = getenv("NFQ_SINK_WAIT");
-	uint32_t batch = 0;
+	uint32_t batch = 0, idle = 0;
 	int n;
 
 	if (!e || !*e)
 		return 0;
-	n = sscanf(e, "%u:%u:%u:%u", &w.spin_us, &w.wake_nr, &w.max_delay_us, &batch);
-	if (n != 3 && n != 4) {
-		fprintf(stderr, "nfq_sink: NFQ_SINK_WAIT=%s: SPIN:NR:DELAY[:BATCH]\n", e);
+	n = sscanf(e, "%u:%u:%u:%u:%u", &w.spin_us, &w.wake_nr, &w.max_delay_us, &batch,
+		   &idle);
+	if (n < 3) {
+		fprintf(stderr, "nfq_sink: NFQ_SINK_WAIT=%s: SPIN:NR:DELAY[:BATCH[:IDLE]]\n", e);
 		return -1;
 	}
-	if (nfqring_set_wait(h, &w) < 0 || (n == 4 && nfqring_set_batch(h, &batch) < 0)) {
+	if (nfqring_set_wait(h, &w) < 0 || (n >= 4 && nfqring_set_batch(h, &batch) < 0) ||
+	    (n == 5 && nfqring_set_idle(h, &idle) < 0)) {
 		fprintf(stderr, "nfq_sink: %s\n", nfqring_errmsg(h));
 		return -1;
 	}
 	fprintf(stderr, "nfq_sink: spin %u us, wake_nr %u, watermark %u, max_delay %u us, "
-		"batch %u\n", w.spin_us, w.wake_nr, w.watermark, w.max_delay_us, batch);
+		"batch %u, idle %u us\n", w.spin_us, w.wake_nr, w.watermark, w.max_delay_us,
+		batch, idle);
 	return 0;
 }
 

@@ -100,18 +100,19 @@ WAIT_DELAY = {}    # nfqring-ring-w... -> its max_delay_us (0: the default)
 
 
 def wait_configs(rows):
-    """nfqring-ring-wSPIN-NR-DELAY[-BATCH] (guest.sh: the rings with other
+    """nfqring-ring-wSPIN-NR-DELAY[-BATCH[-IDLE]] (guest.sh: the rings with other
     wait parameters, when BENCH_CONFIGS names them): labelled, measured
     against stock, placed after the rings' own configurations."""
     for c in sorted({r["config"] for r in rows} - set(ORDER)):
         f = c[len("nfqring-ring-w"):].split("-") if c.startswith("nfqring-ring-w") else []
-        if len(f) not in (3, 4):
+        if len(f) not in (3, 4, 5):
             continue
         def v(x, unit, none=None):
             return "default" if x == "0" else none if none and x == str(2**32 - 1) else x + unit
         LABEL[c] = (f"nfqring rings, spin {v(f[0], ' us', 'none')}, wake_nr {v(f[1], '')}, "
                     f"max_delay {v(f[2], ' us')}"
-                    + (f", batch {f[3]}" if len(f) == 4 else ""))
+                    + (f", batch {v(f[3], '')}" if len(f) >= 4 else "")
+                    + (f", idle {v(f[4], ' us', 'off')}" if len(f) == 5 else ""))
         BASE[c] = "stock-mnl"
         WAIT_DELAY[c] = int(f[2])
         ORDER.insert(ORDER.index("stock-mnl-aa"), c)
