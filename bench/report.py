@@ -120,7 +120,8 @@ def wait_configs(rows):
 
 def main(d):
     rows = read(f"{d}/results.csv")
-    wait_configs(rows + read(f"{d}/latency.csv"))
+    wait_configs(rows + read(f"{d}/latency.csv")
+                 + [r for f in glob.glob(f"{d}/vm-*/data/insn.csv") for r in read(f)])
     tp = defaultdict(list)      # (kernel, placement, family, size, range, config) -> pps
     loss = defaultdict(list)
     offered = defaultdict(list)
