@@ -389,7 +389,7 @@ daemon_files() {
 # namespaces, nft rules (nft_rules), and the consumer (its pid in $spid,
 # empty for "none"; gso: NFQA_CFG_F_GSO)
 start_config() {
-	local cfg=$1 placement=$2 range=$3 mode dbackend dmod ddir wait=
+	local cfg=$1 placement=$2 range=$3 mode dbackend dmod ddir wait= scale=
 	spid=
 	case $cfg in
 	none)	# the module of the queue configurations; stock without nfqring
@@ -402,6 +402,8 @@ start_config() {
 	nfqring-ring-spin) backend nfqring; mode=ring-spin ;;
 	nfqring-ring-w*-*-*) # nfqring-ring-wSPIN-NR-DELAY: nfq_sink's NFQ_SINK_WAIT
 		backend nfqring; mode=ring; wait=${cfg#nfqring-ring-w}; wait=${wait//-/:} ;;
+	nfqring-ring-gt*) # the default wait, its timers in guest time: NFQ_SINK_TIME_SCALE
+		backend nfqring; mode=ring; scale=${cfg#nfqring-ring-gt} ;;
 	nfqringd-ring) backend nfqring; mode=daemon; dbackend=ring ;;
 	nfqringd-nl-stock) backend stock; mode=daemon; dbackend=netlink ;;
 	daq-nfq-stock) backend stock; mode=daq; dmod=nfq ;;
@@ -435,7 +437,7 @@ start_config() {
 		await "$out/sink.out" ready 300 || die "$cfg: daq_sink did not start: $(cat "$out/sink.out")"
 	elif [ "$mode" != accept ]; then
 		# nsenter and taskset exec: $! is the sink itself
-		NFQ_SINK_WAIT=$wait nsenter --net=/run/netns/dut taskset -c 1 "$sink" "$mode" 0 "$range" ${5:-} \
+		NFQ_SINK_WAIT=$wait NFQ_SINK_TIME_SCALE=$scale nsenter --net=/run/netns/dut taskset -c 1 "$sink" "$mode" 0 "$range" ${5:-} \
 			>"$out/sink.out" 2>&1 &
 		spid=$!
 		await "$out/sink.out" ready 300 || die "$cfg: the sink did not start: $(cat "$out/sink.out")"

@@ -26,6 +26,9 @@
  * benchmark's nfqring-ring-wSPIN-NR-DELAY[-BATCH[-IDLE]] configurations, for
  * choosing the defaults by measurement, and for the instruction pass, whose
  * guest runs the kernel's wall-clock timers many times slower than hardware.
+ * NFQ_SINK_TIME_SCALE=S (1 to 100) instead sets the default wait with its
+ * timers (max_delay_us, idle_us) S times longer: the defaults in the time of
+ * a guest that runs S times slower than hardware.
  * RANGE 0 means NFQNL_COPY_META; "gso" sets NFQA_CFG_F_GSO (unsegmented GSO
  * packets, up to 64 KiB: the ring then gets 64 KiB frames).  Both
  * count what they did themselves (packets, payload bytes, batches, receive
@@ -237,14 +240,44 @@ static int count_packet(struct nfqring *h, struct nfqring_packet *pkt, void *arg
 	return 0;
 }
 
-/* NFQ_SINK_WAIT=SPIN:NR:DELAY (see the top), when it is set */
+/* NFQ_SINK_TIME_SCALE=S (see the top) */
+static int set_time_scale(struct nfqring *h, const char *e)
+{
+	struct nfqring_wait_params w = { 0 };
+	unsigned int scale;
+	uint32_t idle;
+	char end;
+
+	if (sscanf(e, "%u%c", &scale, &end) != 1 || scale < 1 || scale > 100) {
+		fprintf(stderr, "nfq_sink: NFQ_SINK_TIME_SCALE=%s: 1 to 100\n", e);
+		return -1;
+	}
+	w.max_delay_us = NFQRING_WAKE_DELAY_US * scale;
+	if (w.max_delay_us > NFQRING_WAKE_MAX_DELAY_US)
+		w.max_delay_us = NFQRING_WAKE_MAX_DELAY_US;
+	idle = NFQRING_WAKE_IDLE_US * scale;
+	if (idle > NFQRING_WAKE_MAX_DELAY_US)
+		idle = NFQRING_WAKE_MAX_DELAY_US;
+	if (nfqring_set_wait(h, &w) < 0 || nfqring_set_idle(h, &idle) < 0) {
+		fprintf(stderr, "nfq_sink: %s\n", nfqring_errmsg(h));
+		return -1;
+	}
+	fprintf(stderr, "nfq_sink: the default wait with timers x%u: wake_nr %u, max_delay %u us, "
+		"idle %u us\n", scale, w.wake_nr, w.max_delay_us, idle);
+	return 0;
+}
+
+/* NFQ_SINK_WAIT=SPIN:NR:DELAY[:BATCH[:IDLE]] or NFQ_SINK_TIME_SCALE=S (see
+ * the top), when one is set */
 static int set_wait(struct nfqring *h)
 {
 	struct nfqring_wait_params w = { 0 };
-	const char *e = getenv("NFQ_SINK_WAIT");
+	const char *e = getenv("NFQ_SINK_WAIT"), *scale = getenv("NFQ_SINK_TIME_SCALE");
 	uint32_t batch = 0, idle = 0;
 	int n;
 
+	if (scale && *scale)
+		return set_time_scale(h, scale);
 	if (!e || !*e)
 		return 0;
 	n = sscanf(e, "%u:%u:%u:%u:%u", &w.spin_us, &w.wake_nr, &w.max_delay_us, &batch,

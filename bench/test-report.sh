@@ -342,6 +342,10 @@ w stock-mnl 2 "$st" 21200000 100000 1000000 15100000 2000000 500000 50 100 30000
 w stock-mnl-aa 1 "$st" 21100000 100000 1000000 15050000 2000000 500000 50 100 300000
 w nfqring-ring 1 "$ri" 15500000 100000 0 10000000 1000000 0 50 100 800000
 w nfqring-ring 2 "$ri" 15500000 100000 0 10000000 1000000 0 50 100 800000
+# the rings with their timers in guest time (BENCH_INSN_TIME_SCALE; only in
+# the insn-gt variant's csv): bigger batches, fewer consumer instructions
+w nfqring-ring-gt20 1 "$ri" 15400000 100000 0 7000000 1000000 0 50 100 800000
+w nfqring-ring-gt20 2 "$ri" 15400000 100000 0 7000000 1000000 0 50 100 800000
 win busy-cpu0 "$st" 300000 100000000 0 0 0 0 100 0 0
 win busy-cpu1 "$st" 0 0 0 200000 100000000 0 0 100 0
 {
@@ -434,6 +438,19 @@ check "senders: the UDP socket's rows (and those of a csv without the column) a 
 check "  receivers: on CPU 0 (raw, udp: before 2026-12-06) or apart (+rx2), each a group of its own" \
 	eval "has insn-sender '| $K | split | IPv4 64 B full, receiver on CPU 0 | nfqring rings, libnfqring | 15350 |' &&
 		has insn-sender '| $K | split | IPv4 64 B full, UDP socket sender | nfqring rings, libnfqring | 15350 |'"
+variant insn-gt insn
+{
+	echo "$ihdr"
+	for r in 1 2; do irow stock-mnl $r; irow nfqring-ring $r; irow nfqring-ring-gt20 $r; done
+} >"$tmp/insn-gt/vm-$K-insn/data/insn.csv"
+run insn-gt
+check "timers in guest time: a row of its own, labelled with the scale" \
+	eval "rc_is insn-gt 0 && has insn-gt '| $K | split | IPv4 64 B full | nfqring rings, libnfqring, timers x20 (guest time) | 15250 | 100 | 6800 | 1000 | 15350 | 0.77x | 7800 | 0.48x |'"
+check "  after the rings' own row" \
+	eval "[ \$(grep -n 'timers x20' '$tmp/insn-gt.out' | head -1 | cut -d: -f1) -gt \$(grep -n '| nfqring rings, libnfqring |' '$tmp/insn-gt.out' | head -1 | cut -d: -f1) ]"
+check "  bar lines of their own; the rings' own lines stay" \
+	eval "line insn-gt \"- $K, split, IPv4 64 B full: nfqring rings, libnfqring, timers x20 (guest time), consumer CPU 7800 instructions per packet, 0.48x stock's 16350 (bar 0.5x): met\" &&
+		line insn-gt \"- $K, split, IPv4 64 B full: nfqring rings, libnfqring, consumer CPU 10800 instructions per packet, 0.66x stock's 16350 (bar 0.5x): not met\""
 variant insn-nobusy insn
 rm "$tmp/insn-nobusy/vm-$K-insn/data/insn-busy.csv"
 run insn-nobusy
