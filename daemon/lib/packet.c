@@ -94,8 +94,8 @@ int packet_parse(const void *msg, size_t len, struct nfqring_packet *pkt)
 	size_t off = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*nfg));
 	bool have_hdr = false;
 
-	memset(pkt, 0, sizeof(*pkt));
-	pkt->frame_ = frame;
+	/* an assignment, not memset(): the compiler stores it in place */
+	*pkt = (struct nfqring_packet){ .frame_ = frame };
 	if (!mlen || ((const struct nlmsghdr *)msg)->nlmsg_type != nfq_msg_type(NFQNL_MSG_PACKET) ||
 	    mlen < MNL_NLMSG_HDRLEN + sizeof(*nfg))
 		return -EBADMSG;
