@@ -162,9 +162,13 @@ configs=$(only none stock-mnl nfqring-mnl nfqring-ring +nfqring-ring-v1 nfqring-
 # the instruction pass (bench/insn/pass.sh): the version-1 rings too
 insn_configs=$(only none stock-mnl nfqring-mnl nfqring-ring nfqring-ring-v1 nfqring-ring-spin stock-mnl-aa)
 # and, in both, when BENCH_CONFIGS names them, nfqring-ring-wSPIN-NR-DELAY...:
-# the rings with other wait parameters (nfq_sink's NFQ_SINK_WAIT)
+# the rings with other wait parameters (nfq_sink's NFQ_SINK_WAIT); in the
+# main passes, nfqring-ring-gtS too: the default wait with its timers S
+# times longer (NFQ_SINK_TIME_SCALE; the instruction pass adds its own,
+# BENCH_INSN_TIME_SCALE)
 for c in ${BENCH_CONFIGS:-}; do
 	[[ $c != nfqring-ring-w*-*-* ]] || { configs+=" $c"; insn_configs+=" $c"; }
+	[[ $c != nfqring-ring-gt* ]] || configs+=" $c"
 done
 daemon_configs=$(only nfqringd-ring nfqringd-nl-stock)
 daq_configs=$(only daq-nfq-stock +daq-nfq-nfqring daq-nfqring-ring)

@@ -119,15 +119,17 @@ def wait_configs(rows):
 
 
 def guest_time_configs(rows):
-    """nfqring-ring-gtS (the instruction pass, BENCH_INSN_TIME_SCALE): the
-    rings with the default wait, its timers S times longer; placed after
-    the rings in every table."""
+    """nfqring-ring-gtS (the instruction pass, BENCH_INSN_TIME_SCALE, or
+    BENCH_CONFIGS in the main passes): the rings with the default wait,
+    its timers S times longer; placed after the rings in every table."""
     for c in sorted({r["config"] for r in rows} - set(ORDER)):
         s = c[len("nfqring-ring-gt"):] if c.startswith("nfqring-ring-gt") else ""
         if not s.isdigit():
             continue
         LABEL[c] = f"nfqring rings, libnfqring, timers x{s} (guest time)"
         BASE[c] = "stock-mnl"
+        # its max_delay_us for the latency bar: nfq_sink's, clamped as the kernel does
+        WAIT_DELAY[c] = min((default_delay_us() or 0) * int(s), 100000)
         CONFIGS.insert(CONFIGS.index("nfqring-ring") + 1, c)
         ORDER.insert(ORDER.index("nfqring-ring") + 1, c)
 
@@ -135,7 +137,7 @@ def guest_time_configs(rows):
 def main(d):
     rows = read(f"{d}/results.csv")
     insn_rows = [r for f in glob.glob(f"{d}/vm-*/data/insn.csv") for r in read(f)]
-    guest_time_configs(insn_rows)
+    guest_time_configs(rows + read(f"{d}/latency.csv") + insn_rows)
     wait_configs(rows + read(f"{d}/latency.csv") + insn_rows)
     tp = defaultdict(list)      # (kernel, placement, family, size, range, config) -> pps
     loss = defaultdict(list)

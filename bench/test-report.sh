@@ -274,6 +274,11 @@ sed -i "s/^\($K,split,nfqring-ring-w4294967295-32-1000,64,100000,50000,50,70,\)1
 run latbad
 check "  p99 1301: not met (and no correctness failure: exit 0)" \
 	eval "rc_is latbad 0 && line latbad '- $K, split, 64 B at 100000 pps: nfqring rings, spin none, wake_nr 32, max_delay 1000 us, p99 1301 us (bar: stock'\\''s 300 + max_delay_us 1000): not met'"
+variant latgt full
+echo "$K,split,nfqring-ring-gt20,64,100000,50000,50,70,$((300 + 20 * D)),1400,1500,0" >>"$tmp/latgt/latency.csv"
+run latgt
+check "  the rings with their timers in guest time (x20): labelled, bar at stock's + 20 x max_delay_us" \
+	line latgt "- $K, split, 64 B at 100000 pps: nfqring rings, libnfqring, timers x20 (guest time), p99 $((300 + 20 * D)) us (bar: stock's 300 + max_delay_us $((20 * D))): met"
 variant tcpbad full
 sed -i "s/^\($K,split,nfqring-ring,on,2,.*\),0,0\$/\1,0,4/" "$tmp/tcpbad/tcp.csv"
 run tcpbad
