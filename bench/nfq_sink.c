@@ -252,12 +252,10 @@ static int set_time_scale(struct nfqring *h, const char *e)
 		fprintf(stderr, "nfq_sink: NFQ_SINK_TIME_SCALE=%s: 1 to 100\n", e);
 		return -1;
 	}
+	/* the kernel clamps both to NFQRING_WAKE_MAX_DELAY_US and writes back
+	 * what it uses: printed below */
 	w.max_delay_us = NFQRING_WAKE_DELAY_US * scale;
-	if (w.max_delay_us > NFQRING_WAKE_MAX_DELAY_US)
-		w.max_delay_us = NFQRING_WAKE_MAX_DELAY_US;
 	idle = NFQRING_WAKE_IDLE_US * scale;
-	if (idle > NFQRING_WAKE_MAX_DELAY_US)
-		idle = NFQRING_WAKE_MAX_DELAY_US;
 	if (nfqring_set_wait(h, &w) < 0 || nfqring_set_idle(h, &idle) < 0) {
 		fprintf(stderr, "nfq_sink: %s\n", nfqring_errmsg(h));
 		return -1;

@@ -136,9 +136,11 @@ def guest_time_configs(rows):
 
 def main(d):
     rows = read(f"{d}/results.csv")
-    insn_rows = [r for f in glob.glob(f"{d}/vm-*/data/insn.csv") for r in read(f)]
-    guest_time_configs(rows + read(f"{d}/latency.csv") + insn_rows)
-    wait_configs(rows + read(f"{d}/latency.csv") + insn_rows)
+    # every row that names a configuration, for those named by their parameters
+    named = (rows + read(f"{d}/latency.csv")
+             + [r for f in glob.glob(f"{d}/vm-*/data/insn.csv") for r in read(f)])
+    guest_time_configs(named)
+    wait_configs(named)
     tp = defaultdict(list)      # (kernel, placement, family, size, range, config) -> pps
     loss = defaultdict(list)
     offered = defaultdict(list)

@@ -61,11 +61,14 @@ insn_placements=${BENCH_INSN_PLACEMENTS:-split}
 insn_senders=${BENCH_INSN_SENDERS:-raw}
 insn_receivers=${BENCH_INSN_RECEIVER:-apart}
 insn_time_scale=${BENCH_INSN_TIME_SCALE:-20}
-insn_configs=${insn_configs//$'\n'/ }
-if [ "$insn_time_scale" != 0 ] && [[ " $insn_configs " == *" nfqring-ring "* ]]; then
-	insn_configs=${insn_configs/nfqring-ring /nfqring-ring nfqring-ring-gt$insn_time_scale }
-	[[ " $insn_configs " == *" nfqring-ring-gt$insn_time_scale "* ]] ||
-		insn_configs+=" nfqring-ring-gt$insn_time_scale"
+if [ "$insn_time_scale" != 0 ]; then
+	insn_list=
+	for insn_cfg in $insn_configs; do
+		insn_list+=" $insn_cfg"
+		[ "$insn_cfg" != nfqring-ring ] || insn_list+=" nfqring-ring-gt$insn_time_scale"
+	done
+	insn_configs=$insn_list
+	unset insn_list insn_cfg
 fi
 insn_file=$out/insn-window.txt
 insn_dir=$out/insn
