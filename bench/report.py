@@ -626,26 +626,30 @@ def plots(d, plot, ratios, iplot):
           "set grid ytics", "set xtics rotate by -25"]
     for kp in sorted({g[:2] for g in ratios} | set(plot)):
         tag = f"{kp[0]}-{kp[1]}"
-        cols = ["nfqring-mnl", "nfqring-ring", "nfqring-ring-spin", "stock-mnl-aa", "nfqringd-ring",
-                "daq-nfqring-ring"]
         rs = [(g, ratios[g]) for g in sorted(ratios, key=lambda g: (g[2] == "mix", g[2], g[3], -g[4]))
               if g[:2] == kp]
-        if rs:
+        # the configurations this run measured against a base, in the
+        # report's order (named wait and guest-time rows after the rings)
+        cols = [c for c in ORDER + sorted(LABEL.keys() - set(ORDER))
+                if c not in ("none", "stock-mnl", "nfqringd-nl-stock", "daq-nfq-stock")
+                and any(c in r for _, r in rs)]
+        if rs and cols:
             with open(f"{d}/ratios-{tag}.dat", "w") as f:
-                f.write("case " + " ".join(cols) + "\n")
+                f.write("case bar " + " ".join(cols) + "\n")
                 for g, r in rs:
-                    f.write(f'"{case_name(*g[2:5])}" ' + " ".join(f"{r.get(c, 0):.3f}" for c in cols) + "\n")
-            # reference lines as arrows: functions would stretch the x range
+                    name = case_name(*g[2:5])
+                    bar = DAEMON_BAR if name == "corpus" else RATE_BARS.get((g[1], name), 0)
+                    f.write(f'"{name}" {bar} ' + " ".join(f"{r.get(c, 0):.3f}" for c in cols) + "\n")
+            # the reference line as an arrow: a function would stretch the x range
+            series = ", ".join(f"'' using {i + 3} title '{LABEL[c]}'" for i, c in enumerate(cols))
             gp += [f"set output '{d}/ratios-{tag}.png'",
                    "set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead lc rgb 'black'",
-                   "set arrow 2 from graph 0, first 1.5 to graph 1, first 1.5 nohead lc rgb 'red' dt 2",
                    f"set title 'loss-free rate / the stock backend, {kp[0]}, {kp[1]} (nfqringd: / itself on stock netlink)'",
                    "set style data histograms", "set style histogram clustered gap 1",
-                   f"plot '{d}/ratios-{tag}.dat' using 2:xtic(1) title 'nfqring netlink', "
-                   "'' using 3 title 'nfqring rings', '' using 4 title 'rings, busy poll', "
-                   "'' using 5 title 'stock A/A', '' using 6 title 'nfqringd rings (red: the 1.5x bar)', "
-                   "'' using 7 title 'daq_nfqring / daq_nfq'",
-                   "unset arrow 1", "unset arrow 2"]
+                   "set key below", "set offsets 0, 0, graph 0.05, 0",
+                   f"plot '{d}/ratios-{tag}.dat' using 2:xtic(1) title 'the bar (issue 20)' "
+                   f"fs empty border lc rgb 'red', {series}",
+                   "unset arrow 1", "set key outside right top", "set offsets 0, 0, 0, 0"]
         ps = plot.get(kp)
         if ps:
             with open(f"{d}/rates-{tag}.dat", "w") as f:
