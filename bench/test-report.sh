@@ -144,8 +144,11 @@ check "  no search row, no loss: the loss-free rate is the median offered rate, 
 	line clean "| $K | split | IPv4 1500 B full | nfqring netlink, same client | 150.0k (150.0k-150.0k) | 1.50x | 150.0k (s) | 1.50x | 3 |"
 check "  the rate plot's data: median, min, max" \
 	grep -qE "^[0-9]+ \"IPv4 64 B full: nfqring-ring\" 300000 290000 320000\$" "$tmp/clean/rates-$K-split.dat"
-check "  the ratio plot's data: 1.600 for rings, 1.800 for daq_nfqring (against daq_nfq)" \
-	grep -qFx '"IPv4 64 B full" 0.000 1.600 0.000 0.000 0.000 1.800' "$tmp/clean/ratios-$K-split.dat"
+# all_lines FILE LINE...: every LINE is a whole line of FILE
+all_lines() { local f=$1 l; shift; for l; do grep -qFx -- "$l" "$f" || return 1; done; }
+check "  the ratio plot's data: the columns measured, the bar per case, 1.600 for rings, 1.800 for daq_nfqring (against daq_nfq)" \
+	all_lines "$tmp/clean/ratios-$K-split.dat" "case bar nfqring-mnl nfqring-ring daq-nfq-nfqring daq-nfqring-ring" \
+		'"IPv4 64 B full" 1.6 0.000 1.600 1.200 1.800' '"IPv6 78 B full" 0 0.000 2.000 0.000 0.000'
 
 # The DAQ pass: its configurations are guest.sh's, their rows in the
 # table against daq_nfq on the stock backend, and the DAQ lines
