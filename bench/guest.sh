@@ -800,14 +800,20 @@ run_daemon() {
 # loss_ok LOSS: LOSS (%) is within the loss-free bound
 loss_ok() { awk -v l="$1" -v m="$max_loss" 'BEGIN { exit !(l <= m) }'; }
 
+# case_rows CONFIG PLACEMENT FAMILY SIZE RANGE: this run's rows of one
+# configuration in one case, every pass
+case_rows() {
+	awk -F, -v k="$kernel" -v c="$1" -v p="$2" -v f="$3" -v s="$4" -v r="$5" \
+		'$1 == k && $2 == p && $3 == f && $4 == c && $5 == s && $6 == r' "$csv"
+}
+
 # saturation CONFIG PLACEMENT FAMILY SIZE RANGE: the medians of this run's
 # throughput rows (repetitions 1 on): "VERDICTED OFFERED LOSS" (0 0 100 when
 # there is none)
 saturation() {
 	local col
 	for col in 10 9 11; do
-		awk -F, -v k="$kernel" -v c="$1" -v p="$2" -v f="$3" -v s="$4" -v r="$5" -v col=$col \
-			'$1 == k && $2 == p && $3 == f && $4 == c && $5 == s && $6 == r && $8 == "throughput" && $7 >= 1 { print $col }' "$csv" |
+		case_rows "$@" | awk -F, -v col=$col '$8 == "throughput" && $7 >= 1 { print $col }' |
 			sort -g | awk -v none=$([ $col = 11 ] && echo 100 || echo 0) \
 				'{ v[NR] = $1 } END { printf "%s ", NR ? v[int((NR + 1) / 2)] : none }'
 	done
@@ -840,9 +846,7 @@ counts_rate() {
 # loss_free CONFIG PLACEMENT FAMILY SIZE RANGE: the offered rate of this
 # run's search result, 0 without one
 loss_free() {
-	awk -F, -v k="$kernel" -v c="$1" -v p="$2" -v f="$3" -v s="$4" -v r="$5" \
-		'$1 == k && $2 == p && $3 == f && $4 == c && $5 == s && $6 == r && $8 == "search" { v = $9 }
-		END { printf "%d\n", v + 0 }' "$csv"
+	case_rows "$@" | awk -F, '$8 == "search" { v = $9 } END { printf "%d\n", v + 0 }'
 }
 
 # run_search CONFIG PLACEMENT FAMILY SIZE RANGE: the loss-free rate, by

@@ -628,11 +628,12 @@ def plots(d, plot, ratios, iplot):
         tag = f"{kp[0]}-{kp[1]}"
         rs = [(g, ratios[g]) for g in sorted(ratios, key=lambda g: (g[2] == "mix", g[2], g[3], -g[4]))
               if g[:2] == kp]
-        # the configurations this run measured against a base, in the
-        # report's order (named wait and guest-time rows after the rings)
+        # the configurations this run measured against a base (not the
+        # bases themselves), in the report's order (named wait and
+        # guest-time rows after the rings)
+        bases = {"none"} | set(BASE.values())
         cols = [c for c in ORDER + sorted(LABEL.keys() - set(ORDER))
-                if c not in ("none", "stock-mnl", "nfqringd-nl-stock", "daq-nfq-stock")
-                and any(c in r for _, r in rs)]
+                if c not in bases and any(c in r for _, r in rs)]
         if rs and cols:
             with open(f"{d}/ratios-{tag}.dat", "w") as f:
                 f.write("case bar " + " ".join(cols) + "\n")
