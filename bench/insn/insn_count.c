@@ -281,20 +281,41 @@ static void on_mark(unsigned int vcpu, void *udata)
 	pthread_mutex_unlock(&lock);
 }
 
+/* The bytes of an instruction no longer than a mark (in buf if QEMU copies them) */
+static const void *insn_bytes(const struct qemu_plugin_insn *insn, unsigned char *buf,
+			      size_t size)
+{
+#if NFQR_QEMU_PLUGIN_API >= 3
+	if (size > INSN_MARK_LEN || qemu_plugin_insn_data(insn, buf, size) != size)
+		return NULL;
+	return buf;
+#else
+	(void)buf;
+	(void)size;
+	return qemu_plugin_insn_data(insn);
+#endif
+}
+
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	static const unsigned char pause_insn[2] = { 0xf3, 0x90 };
 	size_t n = qemu_plugin_tb_n_insns(tb);
 	uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
+	unsigned char buf[INSN_MARK_LEN];
 	bool pause = false;
 	void *udata;
 
 	(void)id;
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-		const void *bytes = qemu_plugin_insn_data(insn);
 		size_t size = qemu_plugin_insn_size(insn);
+		const void *bytes;
 
+		if (size != sizeof(pause_insn) && size != INSN_MARK_LEN)
+			continue;
+		bytes = insn_bytes(insn, buf, size);
+		if (!bytes)
+			continue;
 		if (size == sizeof(pause_insn) && !memcmp(bytes, pause_insn, size))
 			pause = true;
 		if (size != INSN_MARK_LEN)

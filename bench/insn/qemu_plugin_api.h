@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The part of QEMU's TCG plugin interface that insn_count.c uses, declared
- * here because Debian's QEMU packages do not install qemu-plugin.h.  Written
- * for QEMU 7.2 (Debian 12), whose interface is version 1: QEMU 7.2 loads a
- * plugin that exports qemu_plugin_version between 0 and 1, calls its
- * qemu_plugin_install() once, and the plugin then calls back into functions
- * the qemu-system binary exports (nm -D shows them).  Later versions
- * differ (version 2 dropped qemu_plugin_n_vcpus(), version 3 made
- * qemu_plugin_insn_data() copy the bytes out): this file is for version 1
- * and nothing else.
+ * here because Debian's QEMU packages do not install qemu-plugin.h.  QEMU
+ * loads a plugin whose exported qemu_plugin_version lies between the oldest
+ * and newest interface it supports, calls its qemu_plugin_install() once,
+ * and the plugin then calls back into functions the qemu-system binary
+ * exports (nm -D shows them).  Two interfaces, chosen when building
+ * (bench/Makefile asks qemu-system-x86_64 --version):
+ *   1  QEMU 7.2 (Debian 12's own), which accepts 0-1
+ *   3  QEMU 9.0 and later (10.0 from bookworm-backports accepts 2-4):
+ *      qemu_plugin_insn_data() copies the bytes out instead of returning
+ *      a pointer to them; nothing else this file declares changed
+ * (version 2, QEMU 8.2, dropped qemu_plugin_n_vcpus(), which we never
+ * call; 8.x is not supported).
  *
  * What each declaration means, in short:
  *   qemu_plugin_install(id, info, argc, argv)  the plugin's entry point; argv
@@ -24,7 +28,7 @@
  *   execution callbacks: called on the vCPU's own host thread each time the
  *       block (or instruction) is about to execute, with the vCPU's index
  *       and the pointer given when attaching it
- *   qemu_plugin_insn_data(insn): the instruction's bytes, valid during the
+ *   qemu_plugin_insn_data(): the instruction's bytes, during the
  *       translation callback only; qemu_plugin_insn_size() their number
  *   qemu_plugin_register_atexit_cb: called once when QEMU exits
  */
@@ -37,8 +41,13 @@
 
 #define NFQR_PLUGIN_EXPORT __attribute__((visibility("default")))
 
-/* the interface version this plugin is written against (QEMU 7.2: 1) */
+/* the interface version this plugin is built for: 1 or 3 (above) */
+#ifndef NFQR_QEMU_PLUGIN_API
 #define NFQR_QEMU_PLUGIN_API 1
+#endif
+#if NFQR_QEMU_PLUGIN_API != 1 && NFQR_QEMU_PLUGIN_API != 3
+#error "NFQR_QEMU_PLUGIN_API: 1 (QEMU 7.2) or 3 (QEMU 9.0 and later)"
+#endif
 
 typedef uint64_t qemu_plugin_id_t;
 
@@ -91,7 +100,11 @@ void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t 
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
+#if NFQR_QEMU_PLUGIN_API >= 3
+size_t qemu_plugin_insn_data(const struct qemu_plugin_insn *insn, void *dest, size_t len);
+#else
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+#endif
 size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 
 #endif
