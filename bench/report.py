@@ -507,38 +507,47 @@ def insn_report(d, bad):
 
 
 def insn_functions(groups, per):
-    """Where the enqueue CPU's kernel instructions go: per function, stock
-    against the rings (and no queue, version 1), medians of the runs."""
+    """Where the kernel instructions go on the enqueue CPU and, where it is
+    another, on the consumer's: per function, stock against the rings (and
+    no queue, version 1), medians of the runs."""
     out = []
-    shown = ("none", "stock-mnl", "nfqring-ring", "nfqring-ring-v1")
     for g in groups:
-        enq = INSN_CPUS.get(g[1], (0, 1))[0]
-        if not per.get(g + ("stock-mnl",)) or not per.get(g + ("nfqring-ring",)):
-            continue
-        cols = [c for c in shown if per.get(g + (c,))]
-        funcs = {}
-        for c in cols:
-            runs = [insn_functions_of(x["row"]) for x in per[g + (c,)]]
-            names = set().union(*runs)
-            funcs[c] = {f: med([w.get(f, [0] * (enq + 1))[enq] for w in runs]) for f in names}
-        names = set().union(*(funcs[c] for c in cols))
-        top = sorted(names, key=lambda f: (-max(funcs["stock-mnl"].get(f, 0),
-                                                funcs["nfqring-ring"].get(f, 0)), f))[:INSN_TOP]
-        out += ["", f"Where the enqueue CPU's kernel instructions go ({g[0]}, {g[1]}, "
-                f"{insn_case(g)}, CPU {enq}): per packet and function (the function "
-                f"a translation block starts in, by the guest's kallsyms), without spinning "
-                f"but with the ticks, the {len(top)} largest of stock or the rings:", "",
-                "| function | " + " | ".join(LABEL[c] for c in cols) + " | rings - stock |",
-                "|---|" + "---|" * (len(cols) + 1)]
-        for f in top + ["(other functions)", "(all functions)"]:
-            if f == "(all functions)":
-                v = {c: sum(funcs[c].values()) for c in cols}
-            elif f == "(other functions)":
-                v = {c: sum(x for k, x in funcs[c].items() if k not in top) for c in cols}
-            else:
-                v = {c: funcs[c].get(f, 0) for c in cols}
-            out.append(f"| {f} | " + " | ".join(f"{v[c]:.0f}" for c in cols) +
-                       f" | {v['nfqring-ring'] - v['stock-mnl']:+.0f} |")
+        enq, con = INSN_CPUS.get(g[1], (0, 1))
+        out += insn_functions_on(g, per, enq, "enqueue")
+        if con != enq:
+            out += insn_functions_on(g, per, con, "consumer")
+    return out
+
+
+def insn_functions_on(g, per, cpu, role):
+    """One group's table for vCPU cpu (the role it plays, in the title)."""
+    shown = ("none", "stock-mnl", "nfqring-ring", "nfqring-ring-v1")
+    if not per.get(g + ("stock-mnl",)) or not per.get(g + ("nfqring-ring",)):
+        return []
+    cols = [c for c in shown if per.get(g + (c,))]
+    funcs = {}
+    for c in cols:
+        runs = [insn_functions_of(x["row"]) for x in per[g + (c,)]]
+        names = set().union(*runs)
+        funcs[c] = {f: med([w.get(f, [0] * (cpu + 1))[cpu] for w in runs]) for f in names}
+    names = set().union(*(funcs[c] for c in cols))
+    top = sorted(names, key=lambda f: (-max(funcs["stock-mnl"].get(f, 0),
+                                            funcs["nfqring-ring"].get(f, 0)), f))[:INSN_TOP]
+    out = ["", f"Where the {role} CPU's kernel instructions go ({g[0]}, {g[1]}, "
+           f"{insn_case(g)}, CPU {cpu}): per packet and function (the function "
+           f"a translation block starts in, by the guest's kallsyms), without spinning "
+           f"but with the ticks, the {len(top)} largest of stock or the rings:", "",
+           "| function | " + " | ".join(LABEL[c] for c in cols) + " | rings - stock |",
+           "|---|" + "---|" * (len(cols) + 1)]
+    for f in top + ["(other functions)", "(all functions)"]:
+        if f == "(all functions)":
+            v = {c: sum(funcs[c].values()) for c in cols}
+        elif f == "(other functions)":
+            v = {c: sum(x for k, x in funcs[c].items() if k not in top) for c in cols}
+        else:
+            v = {c: funcs[c].get(f, 0) for c in cols}
+        out.append(f"| {f} | " + " | ".join(f"{v[c]:.0f}" for c in cols) +
+                   f" | {v['nfqring-ring'] - v['stock-mnl']:+.0f} |")
     return out
 
 

@@ -402,6 +402,17 @@ check "  the boot's stale module symbol never named, the lock slow path at 0 (al
 check "  a block 3 MiB past the last function: '?'" line insn "| ? | 1 | 1 | 1 | +0 |"
 check "  the tick's block and the sum of all" \
 	eval "line insn '| tick_sched_timer | 1 | 1 | 1 | +0 |' && line insn '| (all functions) | 12000 | 20100 | 15500 | -4600 |'"
+check "functions: the consumer CPU's too (CPU 1 in split), per packet, ticks in, spinning out" \
+	eval "has insn \"Where the consumer CPU's kernel instructions go ($K, split, IPv4 64 B full, CPU 1)\" &&
+		line insn '| fast_func | 1100 | 14548 | 9998 | -4550 |' &&
+		line insn '| tick_sched_timer | 0 | 2 | 2 | +0 |' &&
+		line insn '| (all functions) | 1100 | 14550 | 10000 | -4550 |'"
+variant insn-rps insn
+sed -i "s/^\($K\),split,/\1,rps,/" "$tmp/insn-rps/vm-$K-insn/data/insn.csv"
+run insn-rps
+check "  rps (one CPU enqueues and consumes): one table, CPU 1's, the enqueue CPU's" \
+	eval "has insn-rps \"Where the enqueue CPU's kernel instructions go ($K, rps, IPv4 64 B full, CPU 1)\" &&
+		! has insn-rps \"Where the consumer CPU's\" && line insn-rps '| fast_func | 1100 | 14548 | 9998 | -4550 |'"
 variant insn-aa insn
 sed -i "s/^\($K,split,4,stock-mnl-aa,64,65535,1,500,1,1000,1000,1000,\)21100000,/\121700000,/" "$tmp/insn-aa/vm-$K-insn/data/insn.csv"
 run insn-aa
