@@ -57,7 +57,10 @@
 # A latency pass (BENCH_LATENCY=1, separate from the others: its receiver
 # changes what is measured) sends at a fixed moderate rate and delivers to a
 # socket (bench/lat_recv): pktgen's send timestamp to the socket, per
-# configuration, so that the no-queue figure can be subtracted.
+# configuration, so that the no-queue figure can be subtracted; one window
+# per configuration and repetition (BENCH_LAT_REPS, BENCH_REPS by default),
+# the configurations interleaved: under emulation one stall of a vCPU
+# moves a single window's p99.
 #
 # The daemon (BENCH_DAEMON=1): nfqringd serving a realistic rule file
 # (bench/rulegen.py: 1,000 rules, address and port sets, 100 content
@@ -103,6 +106,7 @@
 #   the cases of the rps placement; latency, TCP and the daemon run in the
 #   first placement only),
 #   BENCH_PLACEMENTS ("split rps"), BENCH_LATENCY (1), BENCH_LAT_RATE (5000),
+#   BENCH_LAT_REPS (BENCH_REPS),
 #   BENCH_DAEMON (1), BENCH_SEARCH (1), BENCH_SEARCH_WINDOW (2),
 #   BENCH_SEARCH_STEPS (6), BENCH_CONFIGS (all: a subset of the names above),
 #   BENCH_DAQ (1; 0: no DAQ pass, only: the DAQ pass alone), BENCH_DAQ_CASES,
@@ -125,6 +129,7 @@ count_rate=${BENCH_COUNT_RATE:-20000}
 placements=${BENCH_PLACEMENTS:-split rps}
 latency=${BENCH_LATENCY:-1}
 lat_rate=${BENCH_LAT_RATE:-5000}
+lat_reps=${BENCH_LAT_REPS:-$reps}
 lat_recv=$top/build/bench/lat_recv
 daemon=${BENCH_DAEMON:-1}
 search=${BENCH_SEARCH:-1}
@@ -178,7 +183,7 @@ csv=$out/results.csv
 mkdir -p "$out"
 [ -s "$csv" ] || echo "kernel,placement,family,config,size,range,rep,pass,offered_pps,verdicted_pps,loss_pct,packets,syscalls_per_pkt,wakeups_per_pkt,cswitch_per_pkt,sink_calls_per_pkt,mean_batch,busy_us_per_pkt,queue_total_after,errors,batch_hist,busy0_us_per_pkt,busy1_us_per_pkt,allocs_per_pkt,unaccounted" >"$csv"
 lcsv=$out/latency.csv
-[ -s "$lcsv" ] || echo "kernel,placement,config,size,rate,count,p50_us,p90_us,p99_us,p999_us,max_us,lost" >"$lcsv"
+[ -s "$lcsv" ] || echo "kernel,placement,config,size,rate,rep,count,p50_us,p90_us,p99_us,p999_us,max_us,lost" >"$lcsv"
 tcsv=$out/tcp.csv
 [ -s "$tcsv" ] || echo "kernel,placement,config,gso,rep,goodput_mbps,busy0_us_per_mb,busy1_us_per_mb,packets,bytes_per_pkt,copies,retransmits,queue_total_after,errors" >"$tcsv"
 
@@ -448,9 +453,9 @@ start_config() {
 	fi
 }
 
-# run_latency CONFIG PLACEMENT SIZE: one latency row at $lat_rate pps
+# run_latency CONFIG PLACEMENT SIZE REP: one latency row at $lat_rate pps
 run_latency() {
-	local cfg=$1 placement=$2 size=$3 lpid line s0 s1 c0 c1
+	local cfg=$1 placement=$2 size=$3 rep=$4 lpid line s0 s1 c0 c1
 	start_config "$cfg" "$placement" 65535 deliver
 	nsenter --net=/run/netns/dut taskset -c 1 "$lat_recv" 9 >"$out/lat.out" 2>&1 &
 	lpid=$!
@@ -467,7 +472,7 @@ run_latency() {
 	[ -n "$spid" ] && { kill -TERM "$spid"; wait "$spid"; }
 	line=$(tail -n 1 "$out/lat.out")
 	get() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$line"; }
-	echo "$kernel,$placement,$cfg,$size,$lat_rate,$(get count),$(get p50),$(get p90),$(get p99),$(get p999),$(get max),$((pg_sent - (c1 - c0)))" |
+	echo "$kernel,$placement,$cfg,$size,$lat_rate,$rep,$(get count),$(get p50),$(get p90),$(get p99),$(get p999),$(get max),$((pg_sent - (c1 - c0)))" |
 		tee -a "$lcsv"
 }
 
@@ -1022,12 +1027,13 @@ for placement in $placements; do
 	done
 	# the passes below in the first placement only (time)
 	[ "$placement" = "${placements%% *}" ] || continue
-	if [ "$latency" != 0 ] && unit "$placement latency"; then
+	[ "$latency" = 0 ] || for rep in $(seq 1 "$lat_reps"); do
+		unit "$placement latency $rep" || continue
 		for cfg in $configs; do
-			run_latency "$cfg" "$placement" "$lat_size"
+			run_latency "$cfg" "$placement" "$lat_size" "$rep"
 		done
 		unit_done
-	fi
+	done
 	if [ "$twoq" != 0 ] && unit "$placement twoq"; then
 		for cfg in $(only stock-mnl nfqring-ring); do
 			run_twoq "$cfg" "$placement"

@@ -49,7 +49,7 @@ problem() { grep -E '^- ' "$tmp/$1.out" | grep -F -- "'$2'" | grep -qF -- ": $3"
 # The headers, as guest.sh writes them
 hdr=kernel,placement,family,config,size,range,rep,pass,offered_pps,verdicted_pps,loss_pct,packets,syscalls_per_pkt,wakeups_per_pkt,cswitch_per_pkt,sink_calls_per_pkt,mean_batch,busy_us_per_pkt,queue_total_after,errors,batch_hist,busy0_us_per_pkt,busy1_us_per_pkt,allocs_per_pkt,unaccounted
 thdr=kernel,placement,config,gso,rep,goodput_mbps,busy0_us_per_mb,busy1_us_per_mb,packets,bytes_per_pkt,copies,retransmits,queue_total_after,errors
-lhdr=kernel,placement,config,size,rate,count,p50_us,p90_us,p99_us,p999_us,max_us,lost
+lhdr=kernel,placement,config,size,rate,rep,count,p50_us,p90_us,p99_us,p999_us,max_us,lost
 K=6.12.9-test
 # row FAMILY SIZE CONFIG REP PASS OFFERED VERDICTED LOSS [SYSCALLS WAKEUPS]:
 # a clean results.csv row (queue empty, no errors, every packet accounted)
@@ -244,11 +244,11 @@ $K,split,nfqring-ring,on,3,5000,320.0,220.0,32000,43000,7,14,0,0
 EOF
 cat >"$tmp/full/latency.csv" <<EOF
 $lhdr
-$K,split,none,64,100000,50000,20,30,45,60,80,0
-$K,split,stock-mnl,64,100000,50000,95,150,300,500,900,3
-$K,split,nfqring-ring,64,100000,50000,50,70,120,200,400,0
-$K,split,nfqring-ring,1500,50000,50000,60,80,130,210,420,0
-$K,split,nfqring-ring-w4294967295-32-1000,64,100000,50000,50,70,1300,1400,1500,0
+$K,split,none,64,100000,1,50000,20,30,45,60,80,0
+$K,split,stock-mnl,64,100000,1,50000,95,150,300,500,900,3
+$K,split,nfqring-ring,64,100000,1,50000,50,70,120,200,400,0
+$K,split,nfqring-ring,1500,50000,1,50000,60,80,130,210,420,0
+$K,split,nfqring-ring-w4294967295-32-1000,64,100000,1,50000,50,70,1300,1400,1500,0
 EOF
 run full
 check "with tcp.csv and latency.csv: exit 0, all $((N + 6)) rows (and TCP's) clean" \
@@ -258,30 +258,53 @@ check "  TCP: medians and min-max of the goodput, F_GSO '-' without a queue" \
 check "  TCP: rings with F_GSO on" \
 	line full "| $K | split | nfqring rings, libnfqring | on | 4200 (4000-5000) | 310 | 210 | 31000 | 43000 | 6 | 12 | 3 |"
 check "  latency: no queue, added 0" \
-	line full "| $K | split | 64 B | 100000 | no queue (accept) | 20 | 30 | 45 | 60 | 80 | 0 | 0 | 0 |"
+	line full "| $K | split | 64 B | 100000 | no queue (accept) | 20 | 30 | 45 | 45-45 | 60 | 80 | 0 | 0 | 0 | 1 |"
 check "  latency: stock, added p50 75 and p99 255 (minus no queue's)" \
-	line full "| $K | split | 64 B | 100000 | stock nfnetlink_queue, libmnl client | 95 | 150 | 300 | 500 | 900 | 75 | 255 | 3 |"
+	line full "| $K | split | 64 B | 100000 | stock nfnetlink_queue, libmnl client | 95 | 150 | 300 | 300-300 | 500 | 900 | 75 | 255 | 3 | 1 |"
 check "  latency: rings, added 30 and 75" \
-	line full "| $K | split | 64 B | 100000 | nfqring rings, libnfqring | 50 | 70 | 120 | 200 | 400 | 30 | 75 | 0 |"
+	line full "| $K | split | 64 B | 100000 | nfqring rings, libnfqring | 50 | 70 | 120 | 120-120 | 200 | 400 | 30 | 75 | 0 | 1 |"
 check "  latency: no no-queue row of that size: added '-'" \
-	line full "| $K | split | 1500 B | 50000 | nfqring rings, libnfqring | 60 | 80 | 130 | 210 | 420 | - | - | 0 |"
+	line full "| $K | split | 1500 B | 50000 | nfqring rings, libnfqring | 60 | 80 | 130 | 130-130 | 210 | 420 | - | - | 0 | 1 |"
 # the latency bar: p99 no worse than stock's plus max_delay_us (the tree's
 # default for the rings, the configuration's own for nfqring-ring-w...)
 D=$(awk '$2 == "NFQRING_WAKE_DELAY_US" { sub("U", "", $3); print $3 }' "$here/../include/uapi/linux/nfqring.h")
 check "  latency bar: rings' p99 120 against stock's 300 + the default max_delay_us ($D): met" \
-	line full "- $K, split, 64 B at 100000 pps: nfqring rings, libnfqring, p99 120 us (bar: stock's 300 + max_delay_us $D): met"
+	line full "- $K, split, 64 B at 100000 pps: nfqring rings, libnfqring, p99 120 us (bar: stock's 300 + max_delay_us $D; medians of 1 and 1 windows): met"
 check "  a wait configuration (no spin, wake_nr 32, 1000 us): labelled, p99 1300 = 300 + 1000: met" \
-	line full "- $K, split, 64 B at 100000 pps: nfqring rings, spin none, wake_nr 32, max_delay 1000 us, p99 1300 us (bar: stock's 300 + max_delay_us 1000): met"
+	line full "- $K, split, 64 B at 100000 pps: nfqring rings, spin none, wake_nr 32, max_delay 1000 us, p99 1300 us (bar: stock's 300 + max_delay_us 1000; medians of 1 and 1 windows): met"
 variant latbad full
-sed -i "s/^\($K,split,nfqring-ring-w4294967295-32-1000,64,100000,50000,50,70,\)1300,/\11301,/" "$tmp/latbad/latency.csv"
+sed -i "s/^\($K,split,nfqring-ring-w4294967295-32-1000,64,100000,1,50000,50,70,\)1300,/\11301,/" "$tmp/latbad/latency.csv"
 run latbad
 check "  p99 1301: not met (and no correctness failure: exit 0)" \
-	eval "rc_is latbad 0 && line latbad '- $K, split, 64 B at 100000 pps: nfqring rings, spin none, wake_nr 32, max_delay 1000 us, p99 1301 us (bar: stock'\\''s 300 + max_delay_us 1000): not met'"
+	eval "rc_is latbad 0 && line latbad '- $K, split, 64 B at 100000 pps: nfqring rings, spin none, wake_nr 32, max_delay 1000 us, p99 1301 us (bar: stock'\\''s 300 + max_delay_us 1000; medians of 1 and 1 windows): not met'"
+# repeated windows (BENCH_LAT_REPS): medians per figure, the p99's range,
+# lost summed; one rings window at 5 ms (a stalled vCPU) does not move them
+variant latreps full
+cat >>"$tmp/latreps/latency.csv" <<EOF
+$K,split,none,64,100000,2,50000,20,30,45,60,80,0
+$K,split,stock-mnl,64,100000,2,50000,105,160,900,600,1000,1
+$K,split,nfqring-ring,64,100000,2,50000,55,75,5000,6000,7000,0
+$K,split,nfqring-ring,1500,50000,2,,,,,,,0
+$K,split,none,64,100000,3,50000,20,30,45,60,80,0
+$K,split,stock-mnl,64,100000,3,50000,90,140,200,400,800,0
+$K,split,nfqring-ring,64,100000,3,50000,45,65,130,210,420,0
+EOF
+run latreps
+check "latency in three windows: stock's medians, p99 range 200-900, lost 4 in all, n 3" \
+	line latreps "| $K | split | 64 B | 100000 | stock nfnetlink_queue, libmnl client | 95 | 150 | 300 | 200-900 | 500 | 900 | 75 | 255 | 4 | 3 |"
+check "  the rings' window at 5 ms: the median p99 130, added 85" \
+	line latreps "| $K | split | 64 B | 100000 | nfqring rings, libnfqring | 50 | 70 | 130 | 120-5000 | 210 | 420 | 30 | 85 | 0 | 3 |"
+check "  a window without figures (the receiver said nothing): counted in n, not in the medians" \
+	line latreps "| $K | split | 1500 B | 50000 | nfqring rings, libnfqring | 60 | 80 | 130 | 130-130 | 210 | 420 | - | - | 0 | 2 |"
+check "  the bar on the medians" \
+	line latreps "- $K, split, 64 B at 100000 pps: nfqring rings, libnfqring, p99 130 us (bar: stock's 300 + max_delay_us $D; medians of 3 and 3 windows): met"
+check "  guest.sh runs the latency windows per repetition, interleaved (BENCH_LAT_REPS)" \
+	eval "grep -qF 'lat_reps=\${BENCH_LAT_REPS:-\$reps}' '$here/guest.sh' && grep -qF 'unit \"\$placement latency \$rep\"' '$here/guest.sh'"
 variant latgt full
-echo "$K,split,nfqring-ring-gt20,64,100000,50000,50,70,$((300 + 20 * D)),1400,1500,0" >>"$tmp/latgt/latency.csv"
+echo "$K,split,nfqring-ring-gt20,64,100000,1,50000,50,70,$((300 + 20 * D)),1400,1500,0" >>"$tmp/latgt/latency.csv"
 run latgt
 check "  the rings with their timers in guest time (x20): labelled, bar at stock's + 20 x max_delay_us" \
-	line latgt "- $K, split, 64 B at 100000 pps: nfqring rings, libnfqring, timers x20 (guest time), p99 $((300 + 20 * D)) us (bar: stock's 300 + max_delay_us $((20 * D))): met"
+	line latgt "- $K, split, 64 B at 100000 pps: nfqring rings, libnfqring, timers x20 (guest time), p99 $((300 + 20 * D)) us (bar: stock's 300 + max_delay_us $((20 * D)); medians of 1 and 1 windows): met"
 variant tcpbad full
 sed -i "s/^\($K,split,nfqring-ring,on,2,.*\),0,0\$/\1,0,4/" "$tmp/tcpbad/tcp.csv"
 run tcpbad
