@@ -540,25 +540,28 @@ def insn_functions(groups, per):
     another, on the consumer's: per function, stock against the rings (and
     no queue, version 1), medians of the runs."""
     out = []
+    shown = ("none", "stock-mnl", "nfqring-ring", "nfqring-ring-v1")
     for g in groups:
+        if not per.get(g + ("stock-mnl",)) or not per.get(g + ("nfqring-ring",)):
+            continue
+        # each window's blocks mapped to functions once, for both tables
+        runs = {c: [insn_functions_of(x["row"]) for x in per[g + (c,)]]
+                for c in shown if per.get(g + (c,))}
         enq, con = INSN_CPUS.get(g[1], (0, 1))
-        out += insn_functions_on(g, per, enq, "enqueue")
+        out += insn_functions_on(g, runs, enq, "enqueue")
         if con != enq:
-            out += insn_functions_on(g, per, con, "consumer")
+            out += insn_functions_on(g, runs, con, "consumer")
     return out
 
 
-def insn_functions_on(g, per, cpu, role):
-    """One group's table for vCPU cpu (the role it plays, in the title)."""
-    shown = ("none", "stock-mnl", "nfqring-ring", "nfqring-ring-v1")
-    if not per.get(g + ("stock-mnl",)) or not per.get(g + ("nfqring-ring",)):
-        return []
-    cols = [c for c in shown if per.get(g + (c,))]
+def insn_functions_on(g, runs, cpu, role):
+    """One group's table for vCPU cpu (the role it plays, in the title),
+    from runs: {configuration: its windows' per-function figures}."""
+    cols = list(runs)
     funcs = {}
     for c in cols:
-        runs = [insn_functions_of(x["row"]) for x in per[g + (c,)]]
-        names = set().union(*runs)
-        funcs[c] = {f: med([w.get(f, [0] * (cpu + 1))[cpu] for w in runs]) for f in names}
+        names = set().union(*runs[c])
+        funcs[c] = {f: med([w.get(f, [0] * (cpu + 1))[cpu] for w in runs[c]]) for f in names}
     names = set().union(*(funcs[c] for c in cols))
     top = sorted(names, key=lambda f: (-max(funcs["stock-mnl"].get(f, 0),
                                             funcs["nfqring-ring"].get(f, 0)), f))[:INSN_TOP]
