@@ -109,14 +109,12 @@ def latency_medians(lrows):
         groups[(r["kernel"], r["placement"], r["size"], r["rate"], r["config"])].append(r)
     out = []
     for k, rs in groups.items():
-        m = dict(zip(("kernel", "placement", "size", "rate", "config"), k), n=len(rs))
-        for f in LAT_FIGURES + ("lost",):
-            m[f] = [int(r[f]) for r in rs if (r.get(f) or "").isdigit()]
-        m["p99_min"] = min(m["p99_us"]) if m["p99_us"] else None
-        m["p99_max"] = max(m["p99_us"]) if m["p99_us"] else None
-        m["lost"] = sum(m["lost"])
-        for f in LAT_FIGURES:
-            m[f] = med(m[f])
+        v = {f: [int(r[f]) for r in rs if (r.get(f) or "").isdigit()]
+             for f in LAT_FIGURES + ("lost",)}
+        m = dict(zip(("kernel", "placement", "size", "rate", "config"), k), n=len(rs),
+                 lost=sum(v["lost"]), p99_min=min(v["p99_us"], default=None),
+                 p99_max=max(v["p99_us"], default=None))
+        m.update((f, med(v[f])) for f in LAT_FIGURES)
         out.append(m)
     return out
 
