@@ -288,6 +288,7 @@ struct nlq_pkt {
 	uint32_t mark;
 	uint32_t cap_len;
 	uint32_t skbinfo;
+	struct nfqnl_msg_packet_hw hw;	/* zeros without NFQA_HWADDR */
 	int plen;
 	const unsigned char *payload;
 	const struct nlmsghdr *nlh;
@@ -319,6 +320,8 @@ static inline int nlq_parse(const struct nlmsghdr *nlh, struct nlq_pkt *p)
 		p->cap_len = ntohl(mnl_attr_get_u32(a[NFQA_CAP_LEN]));
 	if (a[NFQA_SKB_INFO])
 		p->skbinfo = ntohl(mnl_attr_get_u32(a[NFQA_SKB_INFO]));
+	if (a[NFQA_HWADDR] && mnl_attr_get_payload_len(a[NFQA_HWADDR]) == sizeof(p->hw))
+		memcpy(&p->hw, mnl_attr_get_payload(a[NFQA_HWADDR]), sizeof(p->hw));
 	p->plen = -1;
 	if (a[NFQA_PAYLOAD]) {
 		p->plen = mnl_attr_get_payload_len(a[NFQA_PAYLOAD]);

@@ -8,6 +8,8 @@
  */
 #include <signal.h>
 #include <sys/wait.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
 #include <stdbool.h>	/* pktbuff.h needs it */
@@ -101,6 +103,79 @@ TEST(packet_attributes)
 	}
 	/* only port 7777 has a sink */
 	EXPECT_EQ(6, udp_count(sink, 300, NULL, 0));
+	nlq_close(&a);
+}
+
+/* The Internet checksum of an IPv4 header. */
+static uint16_t ip_csum(const void *data, int len)
+{
+	const uint16_t *w = data;
+	uint32_t sum = 0;
+
+	for (; len > 1; len -= 2)
+		sum += *w++;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/*
+ * NFQA_HWADDR of a packet that came in over Ethernet: the frame's source
+ * address, 6 bytes, the rest of the field zero.  A veth pair: a frame
+ * written with a chosen source address into v1 comes in on v0.
+ */
+TEST(hwaddr_ethernet_source)
+{
+	static const uint8_t src[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	static const uint8_t dst[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	struct { struct ethhdr eth; struct iphdr ip; struct udphdr udp; char data[8]; }
+		__attribute__((packed)) f = {};
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET };
+	struct nlq_pkt pk;
+	struct nlq a;
+	int fd;
+
+	nlq_netns();
+	sh("ip link add v0 type veth peer name v1 && "
+	   "ip link set v0 address 02:00:00:00:00:01 && "
+	   "ip addr add 10.9.0.1/24 dev v0 && ip link set v0 up && ip link set v1 up");
+	nft("table ip t { chain in { type filter hook input priority 0;\n"
+	    " udp dport 7777 queue num 0; } }\n");
+	nlq_open(&a);
+	nlq_bind(&a, 0, NFQNL_COPY_META);
+
+	memcpy(f.eth.h_dest, dst, 6);
+	memcpy(f.eth.h_source, src, 6);
+	f.eth.h_proto = htons(ETH_P_IP);
+	f.ip.version = 4;
+	f.ip.ihl = 5;
+	f.ip.ttl = 64;
+	f.ip.protocol = IPPROTO_UDP;
+	f.ip.tot_len = htons(sizeof(f) - sizeof(f.eth));
+	f.ip.saddr = inet_addr("10.9.0.2");
+	f.ip.daddr = inet_addr("10.9.0.1");
+	f.ip.check = ip_csum(&f.ip, sizeof(f.ip));
+	f.udp.source = htons(40000);
+	f.udp.dest = htons(7777);
+	f.udp.len = htons(sizeof(f.udp) + sizeof(f.data));	/* no checksum: 0 */
+	memcpy(f.data, "hwaddr!", 8);
+
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	ASSERT_LE(0, fd);
+	ll.sll_ifindex = if_nametoindex("v1");
+	ll.sll_halen = 6;
+	memcpy(ll.sll_addr, dst, 6);
+	ASSERT_NE(0, ll.sll_ifindex);
+	ASSERT_EQ((ssize_t)sizeof(f), sendto(fd, &f, sizeof(f), 0, (void *)&ll, sizeof(ll)));
+	close(fd);
+
+	ASSERT_EQ(1, nlq_next(&a, &pk, 5000));
+	EXPECT_TRUE(pk.attrs & A(NFQA_HWADDR));
+	EXPECT_EQ(6, ntohs(pk.hw.hw_addrlen));
+	EXPECT_EQ(0, memcmp(pk.hw.hw_addr, src, 6));
+	EXPECT_EQ(0, pk.hw.hw_addr[6] | pk.hw.hw_addr[7]);
+	EXPECT_EQ(NF_INET_LOCAL_IN, pk.hook);
+	ASSERT_EQ(0, nlq_verdict(&a, 0, pk.id, NF_ACCEPT, -1, NLQ_ACK));
 	nlq_close(&a);
 }
 
