@@ -86,10 +86,16 @@ noinline struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst)
 
 	lockdep_assert_held(&inst->lock);
 
-	spare = llist_del_first(&inst->pool);
-	if (likely(spare)) {
-		atomic_dec(&inst->pool_nr);
-		return llist_entry(spare, struct nfqr_pkt, spare);
+	/*
+	 * llist_del_first(), without its call: the lock makes us the one
+	 * consumer, so the first node cannot go while we read its next.
+	 */
+	spare = READ_ONCE(inst->pool.first);
+	while (spare) {
+		if (try_cmpxchg(&inst->pool.first, &spare, READ_ONCE(spare->next))) {
+			atomic_dec(&inst->pool_nr);
+			return llist_entry(spare, struct nfqr_pkt, spare);
+		}
 	}
 	/* The binder pays, as for the records it took at bind time. */
 	old = set_active_memcg(inst->memcg);
@@ -535,57 +541,16 @@ static int nfqr_enqueue_segment(struct nfqr_instance *inst, struct sk_buff *seg,
 }
 
 /*
- * The queue handler's outfn.  Runs under rcu_read_lock() only, sometimes
- * from process context with bottom halves enabled: nothing here sleeps.
- * With no instance bound to @queuenum the answer is -ESRCH, the one error
- * that --queue-bypass turns into "continue".
+ * A GSO packet the consumer cannot take whole: queued segment by segment.
+ * Out of line, so that the common packet's path keeps a small frame.
  */
-static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
+static noinline int nfqr_enqueue_gso(struct nfqr_instance *inst,
+				     struct nf_queue_entry *entry,
+				     bool unconfirmed)
 {
-	struct nfqr_stats __percpu *stats;
-	struct nfqr_instance *inst;
-	struct nfqr_net *qn;
 	struct sk_buff *skb = entry->skb, *segs, *next;
-	bool unconfirmed = false;
 	unsigned int queued = 0;
 	int err = 0;
-
-	/*
-	 * Every namespace the handler can see has our per-net data: pernet
-	 * registration waits (pernet_ops_rwsem) for a namespace already being
-	 * dismantled to finish, and the handler comes after it.
-	 */
-	qn = nfqr_pernet_rcu(entry->state.net);
-	inst = __nfqr_instance_lookup(qn, queuenum);
-	if (!inst) {
-		/* NULL once the namespace is on its way out (pre_exit) */
-		stats = READ_ONCE(qn->stats);
-		if (stats)
-			nfqr_stat_inc(stats, NFQR_STAT_NO_LISTENER);
-		return -ESRCH;
-	}
-	if (READ_ONCE(inst->copy_mode) == NFQNL_COPY_NONE) {
-		nfqr_stat_inc(inst->stats, NFQR_STAT_REFUSED_OTHER);
-		return -EINVAL;
-	}
-
-	switch (entry->state.pf) {
-	case NFPROTO_IPV4:
-		skb->protocol = htons(ETH_P_IP);
-		break;
-	case NFPROTO_IPV6:
-		skb->protocol = htons(ETH_P_IPV6);
-		break;
-	}
-
-	if (__nfqr_ct_drop_unconfirmed(entry, &unconfirmed)) {
-		nfqr_stat_inc(inst->stats, NFQR_STAT_REFUSED_OTHER);
-		return -EINVAL;
-	}
-
-	if (!skb_is_gso(skb) ||
-	    ((READ_ONCE(inst->flags) & NFQA_CFG_F_GSO) && !skb_is_gso_sctp(skb)))
-		return nfqr_enqueue_one(inst, entry);
 
 	nfqr_bridge_push_mac(skb);
 	segs = skb_gso_segment(skb, 0);
@@ -620,6 +585,59 @@ static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
 	}
 	nfqr_bridge_pull_mac(skb);
 	return err;
+}
+
+/*
+ * The queue handler's outfn.  Runs under rcu_read_lock() only, sometimes
+ * from process context with bottom halves enabled: nothing here sleeps.
+ * With no instance bound to @queuenum the answer is -ESRCH, the one error
+ * that --queue-bypass turns into "continue".
+ */
+static int nfqr_enqueue(struct nf_queue_entry *entry, unsigned int queuenum)
+{
+	struct nfqr_stats __percpu *stats;
+	struct nfqr_instance *inst;
+	struct sk_buff *skb = entry->skb;
+	bool unconfirmed = false;
+	struct nfqr_net *qn;
+
+	/*
+	 * Every namespace the handler can see has our per-net data: pernet
+	 * registration waits (pernet_ops_rwsem) for a namespace already being
+	 * dismantled to finish, and the handler comes after it.
+	 */
+	qn = nfqr_pernet_rcu(entry->state.net);
+	inst = __nfqr_instance_lookup(qn, queuenum);
+	if (!inst) {
+		/* NULL once the namespace is on its way out (pre_exit) */
+		stats = READ_ONCE(qn->stats);
+		if (stats)
+			nfqr_stat_inc(stats, NFQR_STAT_NO_LISTENER);
+		return -ESRCH;
+	}
+	if (READ_ONCE(inst->copy_mode) == NFQNL_COPY_NONE) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_REFUSED_OTHER);
+		return -EINVAL;
+	}
+
+	switch (entry->state.pf) {
+	case NFPROTO_IPV4:
+		skb->protocol = htons(ETH_P_IP);
+		break;
+	case NFPROTO_IPV6:
+		skb->protocol = htons(ETH_P_IPV6);
+		break;
+	}
+
+	if (__nfqr_ct_drop_unconfirmed(entry, &unconfirmed)) {
+		nfqr_stat_inc(inst->stats, NFQR_STAT_REFUSED_OTHER);
+		return -EINVAL;
+	}
+
+	if (likely(!skb_is_gso(skb)) ||
+	    ((READ_ONCE(inst->flags) & NFQA_CFG_F_GSO) && !skb_is_gso_sctp(skb)))
+		return nfqr_enqueue_one(inst, entry);
+	return nfqr_enqueue_gso(inst, entry, unconfirmed);
 }
 
 /* Runs under rcu_read_lock(); our per-net data exists (see nfqr_enqueue()). */
