@@ -36,8 +36,10 @@
 
 #include "backlog.h"
 #include "endpoint.h"
+#include "msg.h"
 #include "ring.h"
 #include "testing.h"
+#include "wake.h"
 
 static struct nfqr_endpoint *nfqr_ep(struct nfqr_peer *peer)
 {
@@ -242,7 +244,7 @@ int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 	bool fail_open = false, doomed = false, retried = false, copy, bh;
 	enum nfqr_stat why = NFQR_STAT_REFUSED_OTHER;
 	struct nfqr_pkt *pkt = NULL;
-	/* not zeroed (INIT_STACK_ALL_ZERO): nfqr_msg_plan() sets every field */
+	/* not zeroed (INIT_STACK_ALL_ZERO): __nfqr_msg_plan() sets every field */
 	struct nfqr_msg_plan plan __uninitialized;
 	struct nfqr_slot slot;
 	u32 room, len, id;
@@ -259,7 +261,7 @@ int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 		return 0;
 	}
 
-	err = nfqr_msg_plan(inst, entry, &plan);
+	err = __nfqr_msg_plan(inst, entry, &plan);
 	if (err) {
 		nfqr_stat_inc(inst->stats, NFQR_STAT_ALLOC_FAILED);
 		return err;
@@ -340,7 +342,7 @@ int nfqr_ep_enqueue(struct nfqr_instance *inst, struct nf_queue_entry *entry)
 	if (bmsg)
 		len = nfqr_backlog_fill(bmsg, &plan, entry, id);
 	else
-		len = nfqr_msg_write(&plan, entry, id, (void *)slot.hdr + NFQRING_HDRLEN);
+		len = __nfqr_msg_write(&plan, entry, id, (void *)slot.hdr + NFQRING_HDRLEN);
 
 	/*
 	 * No second trip through the instance lock: the state leaves FILLING

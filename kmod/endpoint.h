@@ -145,7 +145,7 @@ enum nfqr_pub {
 	NFQR_PUB_ACK,		/* an acknowledgment */
 };
 
-void nfqr_wake_published(struct nfqr_endpoint *ep, bool frame, bool v2, enum nfqr_pub what);
+/* nfqr_wake_published(): wake.h, inline in the enqueue */
 int nfqr_wake_mmap(struct nfqr_endpoint *ep, struct vm_area_struct *vma);
 __poll_t nfqr_wake_poll(struct nfqr_endpoint *ep);
 void nfqr_wake_stats(struct nfqr_endpoint *ep, struct nfqring_wake_stats *st);
