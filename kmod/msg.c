@@ -77,7 +77,7 @@ noinline u32 nfqr_secctx(struct sk_buff *skb, char **secdata)
  * its locals would cost every packet a stack canary.
  */
 noinline int nfqr_plan_ct(struct nf_queue_entry *entry,
-				 struct nfqr_msg_plan *plan)
+			  struct nfqr_msg_plan *plan)
 {
 	const struct nfnl_ct_hook *nfnl_ct = rcu_dereference(nfnl_ct_hook);
 	enum ip_conntrack_info ctinfo;

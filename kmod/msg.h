@@ -28,7 +28,10 @@ struct nfqr_wbuf {
 	u32	len;
 };
 
-/* msg.c: out of line, rare (see there). */
+/*
+ * msg.c, out of line: rare attributes, and the checksum help that only
+ * locally generated packets copied without F_GSO need.
+ */
 int nfqr_checksum_help(struct sk_buff *skb);
 u32 nfqr_secctx(struct sk_buff *skb, char **secdata);
 u32 nfqr_put_uidgid(struct nfqr_wbuf w, struct sock *sk);

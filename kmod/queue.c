@@ -90,7 +90,7 @@ noinline struct nfqr_pkt *nfqr_pkt_alloc(struct nfqr_instance *inst)
 	 * llist_del_first(), without its call: the lock makes us the one
 	 * consumer, so the first node cannot go while we read its next.
 	 */
-	spare = READ_ONCE(inst->pool.first);
+	spare = smp_load_acquire(&inst->pool.first);
 	while (spare) {
 		if (try_cmpxchg(&inst->pool.first, &spare, READ_ONCE(spare->next))) {
 			atomic_dec(&inst->pool_nr);
