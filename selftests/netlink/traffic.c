@@ -139,8 +139,10 @@ TEST(hwaddr_ethernet_source)
 	sh("ip link add v0 type veth peer name v1 && "
 	   "ip link set v0 address 02:00:00:00:00:01 && "
 	   "ip addr add 10.9.0.1/24 dev v0 && ip link set v0 up && ip link set v1 up");
-	nft("table ip t { chain in { type filter hook input priority 0;\n"
-	    " udp dport 7777 queue num 0; } }\n");
+	nft("table ip t {\n"
+	    " chain in { type filter hook input priority 0;\n"
+	    "  udp dport 7777 queue num 0; }\n"
+	    "}\n");
 	nlq_open(&a);
 	nlq_bind(&a, 0, NFQNL_COPY_META);
 
