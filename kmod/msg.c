@@ -15,16 +15,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/error-injection.h>
-#include <linux/etherdevice.h>
-#include <linux/if_vlan.h>
-#include <linux/math64.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/security.h>
 #include <linux/skbuff.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
-#include <net/cls_cgroup.h>
 #include <net/ip.h>
 #include <net/netlink.h>
 #include <net/sock.h>
