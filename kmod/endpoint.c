@@ -82,6 +82,9 @@ static void nfqr_overrun(struct nfqr_endpoint *ep)
 		wake_up_interruptible_poll(&ep->wq, EPOLLERR);
 }
 
+/* Frames the enqueue reclaims at a time (nfqr_rx_head_free()). */
+#define NFQR_RX_RECLAIM_MAX	64
+
 /*
  * Under ring_lock: moves the tail over frames that userspace released, at
  * most @max of them.  Every walk over the RX ring is bounded by the ring
@@ -125,8 +128,16 @@ static __always_inline struct nl_mmap_hdr *nfqr_rx_head_free(struct nfqr_endpoin
 {
 	struct nl_mmap_hdr *hdr;
 
-	/* A full ring's tail is its head: free it if released. */
-	nfqr_rx_reclaim(ep, ring, 2);
+	/*
+	 * Lazily: a frame released and not yet seen so only counts in rx_used
+	 * until it matters, which is from one below the wake-up watermark on
+	 * (version 2, so that the watermark counts frames really in use) or
+	 * when the ring looks full (a full ring's tail is its head).  Up to
+	 * NFQR_RX_RECLAIM_MAX at a time: more than one a packet, so that the
+	 * count catches up, and few enough for a walk with bottom halves off.
+	 */
+	if (unlikely(ep->rx_used >= ep->rx_reclaim_at))
+		nfqr_rx_reclaim(ep, ring, NFQR_RX_RECLAIM_MAX);
 	/*
 	 * Still full: the tail, which is the head, was not released when
 	 * reclaim looked.  Its status is not read a second time.
@@ -542,6 +553,8 @@ int nfqr_ep_set_ring(struct nfqr_endpoint *ep, bool tx,
 		ep->rx_tail = 0;
 		ep->rx_used = 0;
 		WRITE_ONCE(ep->rx_room, ring ? nfqr_ring_frame_room(ring) : 0);
+		/* Version 1: reclaim when the ring looks full; version 2 below. */
+		ep->rx_reclaim_at = ring ? ring->frame_nr - 1 : 0;
 		nfqr_wake_reset_rx(ep);
 		/*
 		 * Netlink emptied the receive queue when a ring was set: a

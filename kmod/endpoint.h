@@ -85,6 +85,7 @@ struct nfqr_endpoint {
 	u32			rx_head;	/* next frame to take */
 	u32			rx_tail;	/* oldest frame not seen released */
 	u32			rx_used;	/* frames from rx_tail to rx_head */
+	u32			rx_reclaim_at;	/* rx_used from which enqueue reclaims */
 	u32			rx_room;	/* a hint, read without the lock */
 	u32			tx_frame_nr;	/* for poll(), read without the lock */
 	u64			rx_synced_binds; /* peer.binds at the last RX set-up's wait */

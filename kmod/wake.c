@@ -110,6 +110,9 @@ static void nfqr_wake_apply(struct nfqr_endpoint *ep)
 	/* Read by the publish path without a lock. */
 	WRITE_ONCE(w->nr, clamp(w->req.wake_nr ?: NFQRING_WAKE_NR, 1U, frames));
 	WRITE_ONCE(w->watermark, clamp(w->req.watermark ?: max(frames / 2, 1U), 1U, frames));
+	/* rx_used must be exact from one below the watermark (endpoint.c) */
+	if (ep->rx)
+		ep->rx_reclaim_at = w->watermark - 1;
 	WRITE_ONCE(w->delay_us, delay);
 	w->idle_us = w->req.idle_us == NFQRING_WAKE_IDLE_OFF ? NFQRING_WAKE_IDLE_OFF :
 		     min(w->req.idle_us ?: NFQRING_WAKE_IDLE_US, NFQRING_WAKE_MAX_DELAY_US);

@@ -448,6 +448,50 @@ TEST_F(wake, thresholds_wake_at_once)
 }
 
 /*
+ * Frames released count no more toward the watermark, though the enqueue
+ * reclaims them lazily: with a watermark of 4, three frames taken and
+ * released and one new one are one frame in use, no watermark wake-up (the
+ * timer wakes the consumer); three more held make four, which wakes it.
+ */
+TEST_F(wake, released_frames_leave_the_watermark)
+{
+	struct nfqring_wake_stats ws;
+	struct nl_mmap_hdr *h;
+	uint32_t last = 0;
+	int i;
+
+	ASSERT_EQ(0, set_wake(self->ep.fd, 128, 4, NFQRING_WAKE_MAX_DELAY_US, NULL));
+	ASSERT_EQ(0, udp_send(3, 64));
+	usleep(50000);
+	ASSERT_EQ(3, consume(&self->ep, self->ctrl, &last));
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	ASSERT_EQ(0, udp_send(1, 64));
+	usleep(50000);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(0u, ws.watermark_hits);
+	EXPECT_EQ(0u, ws.wakeups);
+	/* the timer (100 ms) wakes it; poll() would not wait: the frame is there */
+	usleep(150000);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.timer_wakeups);
+	EXPECT_EQ(0u, ws.watermark_hits);
+
+	/* held this time: three held and one new reach the watermark */
+	__atomic_store_n(&self->ctrl->flags, 0, __ATOMIC_SEQ_CST);
+	ASSERT_EQ(0, udp_send(2, 64));
+	usleep(50000);
+	for (i = 0; i < 3; i++)
+		ASSERT_NE(0u, tep_rx_next(&self->ep, &h));	/* held, not released */
+	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
+	ASSERT_EQ(0, udp_send(1, 64));
+	usleep(50000);
+	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
+	EXPECT_EQ(1u, ws.watermark_hits);
+}
+
+/*
  * A queue shorter than wake_nr and the watermark: the frame that fills it
  * wakes the sleeping consumer at once.  Before, the timer did (up to
  * max_delay_us later), and the queue refused everything in between.
