@@ -103,6 +103,16 @@ static void nfqr_rx_reclaim(struct nfqr_endpoint *ep, const struct nfqr_ring *ri
 }
 
 /*
+ * Under ring_lock: rx_used exact again, for a lower watermark.  Bounded by
+ * the ring, and each released frame is walked over once.
+ */
+void nfqr_ep_rx_reclaim_all(struct nfqr_endpoint *ep)
+{
+	if (ep->rx)
+		nfqr_rx_reclaim(ep, ep->rx, ep->rx->frame_nr);
+}
+
+/*
  * Under tx_mutex and ring_lock: whether frames are in flight either way, RX
  * frames taken and not yet released or a VALID TX frame the next flush
  * would process.  Sequence numbers started now would be out of step with

@@ -130,6 +130,7 @@ void nfqr_ep_stats(struct nfqr_endpoint *ep, struct nfqring_stats *st);
 
 void nfqr_ep_wake(struct nfqr_endpoint *ep);
 bool nfqr_ep_frames_in_flight(struct nfqr_endpoint *ep);
+void nfqr_ep_rx_reclaim_all(struct nfqr_endpoint *ep);
 
 /* wake.c */
 void nfqr_wake_init(struct nfqr_endpoint *ep);

@@ -102,17 +102,25 @@ static void nfqr_wake_apply(struct nfqr_endpoint *ep)
 {
 	struct nfqr_wake *w = &ep->wake;
 	u32 frames = ep->rx ? ep->rx->frame_nr : NFQRING_MAX_FRAMES;
+	u32 wm = clamp(w->req.watermark ?: max(frames / 2, 1U), 1U, frames);
 
 	u32 delay = min(w->req.max_delay_us ?: NFQRING_WAKE_DELAY_US, NFQRING_WAKE_MAX_DELAY_US);
 
 	if (!w->req.max_delay_us && w->req.wake_nr == 1)
 		delay = 0;
+	/*
+	 * From one below the watermark on, the enqueue reclaims released
+	 * frames (endpoint.c), so that they do not count toward it.  Up to
+	 * 64 a packet: a watermark lowered by more would count released
+	 * frames for a while, hence the reclaim here, before it applies.
+	 */
+	if (ep->rx) {
+		ep->rx_reclaim_at = wm - 1;
+		nfqr_ep_rx_reclaim_all(ep);
+	}
 	/* Read by the publish path without a lock. */
 	WRITE_ONCE(w->nr, clamp(w->req.wake_nr ?: NFQRING_WAKE_NR, 1U, frames));
-	WRITE_ONCE(w->watermark, clamp(w->req.watermark ?: max(frames / 2, 1U), 1U, frames));
-	/* rx_used must be exact from one below the watermark (endpoint.c) */
-	if (ep->rx)
-		ep->rx_reclaim_at = w->watermark - 1;
+	WRITE_ONCE(w->watermark, wm);
 	WRITE_ONCE(w->delay_us, delay);
 	w->idle_us = w->req.idle_us == NFQRING_WAKE_IDLE_OFF ? NFQRING_WAKE_IDLE_OFF :
 		     min(w->req.idle_us ?: NFQRING_WAKE_IDLE_US, NFQRING_WAKE_MAX_DELAY_US);

@@ -410,16 +410,38 @@ TEST_F(wake, lone_frame_wakes_at_once)
 	EXPECT_EQ(3, udp_count(self->rcv, 50));
 }
 
+/*
+ * The consumer runs (no NEED_WAKEUP) while @send datagrams come and holds
+ * @hold frames without releasing them; then it asks to be woken and one
+ * more comes.  The watermark's wake-ups so far, -1 when a step failed.
+ */
+static long hold_then_one(struct tep *ep, struct nfqring_ctrl *c, int send, int hold)
+{
+	struct nfqring_wake_stats ws;
+	struct nl_mmap_hdr *h;
+	int i;
+
+	__atomic_store_n(&c->flags, 0, __ATOMIC_SEQ_CST);
+	if (udp_send(send, 64))
+		return -1;
+	usleep(50000);
+	for (i = 0; i < hold; i++)
+		if (!tep_rx_next(ep, &h))
+			return -1;
+	if (!ask_wakeup(ep, c) || udp_send(1, 64))
+		return -1;
+	usleep(50000);
+	return wake_stats(ep->fd, &ws) ? -1 : (long)ws.watermark_hits;
+}
+
 /* wake_nr frames wake a sleeping consumer at once, the watermark too. */
 TEST_F(wake, thresholds_wake_at_once)
 {
 	struct pollfd pfd = { .fd = self->ep.fd, .events = POLLIN };
 	struct nfqring_wake_stats ws;
-	struct nl_mmap_hdr *h;
 	struct timespec t0;
 	struct later l;
 	uint32_t last = 0;
-	int i;
 
 	ASSERT_EQ(0, set_wake(self->ep.fd, 4, 60, NFQRING_WAKE_MAX_DELAY_US, NULL));
 	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
@@ -434,17 +456,8 @@ TEST_F(wake, thresholds_wake_at_once)
 	EXPECT_EQ(4, consume(&self->ep, self->ctrl, &last));
 
 	/* watermark: frames the consumer holds count */
-	__atomic_store_n(&self->ctrl->flags, 0, __ATOMIC_SEQ_CST);
 	ASSERT_EQ(0, set_wake(self->ep.fd, 128, 4, NFQRING_WAKE_MAX_DELAY_US, NULL));
-	ASSERT_EQ(0, udp_send(4, 64));
-	usleep(50000);
-	for (i = 0; i < 4; i++)
-		ASSERT_NE(0u, tep_rx_next(&self->ep, &h));	/* held, not released */
-	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
-	ASSERT_EQ(0, udp_send(1, 64));
-	usleep(50000);
-	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
-	EXPECT_EQ(1u, ws.watermark_hits);
+	EXPECT_EQ(1, hold_then_one(&self->ep, self->ctrl, 4, 4));
 }
 
 /*
@@ -456,9 +469,7 @@ TEST_F(wake, thresholds_wake_at_once)
 TEST_F(wake, released_frames_leave_the_watermark)
 {
 	struct nfqring_wake_stats ws;
-	struct nl_mmap_hdr *h;
 	uint32_t last = 0;
-	int i;
 
 	ASSERT_EQ(0, set_wake(self->ep.fd, 128, 4, NFQRING_WAKE_MAX_DELAY_US, NULL));
 	ASSERT_EQ(0, udp_send(3, 64));
@@ -478,17 +489,39 @@ TEST_F(wake, released_frames_leave_the_watermark)
 	EXPECT_EQ(1u, ws.timer_wakeups);
 	EXPECT_EQ(0u, ws.watermark_hits);
 
-	/* held this time: three held and one new reach the watermark */
-	__atomic_store_n(&self->ctrl->flags, 0, __ATOMIC_SEQ_CST);
-	ASSERT_EQ(0, udp_send(2, 64));
-	usleep(50000);
-	for (i = 0; i < 3; i++)
-		ASSERT_NE(0u, tep_rx_next(&self->ep, &h));	/* held, not released */
+	/* held this time: the frame from above and two new ones, and one more */
+	EXPECT_EQ(1, hold_then_one(&self->ep, self->ctrl, 2, 3));
+}
+
+/*
+ * A watermark that SET_WAKE lowers does not count frames released under
+ * the higher one: 100 frames taken and released with a watermark of 120
+ * (the enqueue had no reason to reclaim them), then a watermark of 4 and
+ * one frame is one frame in use, no watermark wake-up.
+ */
+TEST_F(wake, lowered_watermark_leaves_released_frames)
+{
+	struct nfqring_wake_stats ws;
+	uint32_t last = 0;
+	int n = 0, i;
+
+	ASSERT_EQ(0, set_wake(self->ep.fd, 128, 120, NFQRING_WAKE_MAX_DELAY_US, NULL));
+	ASSERT_EQ(0, udp_send(100, 64));
+	for (i = 0; i < 300 && n < 100; i++) {
+		n += consume(&self->ep, self->ctrl, &last);
+		if (n < 100)
+			usleep(10000);
+	}
+	ASSERT_EQ(100, n);
+	ASSERT_EQ(0, tep_send(&self->ep, msg_verdict(self->buf, NFQNL_MSG_VERDICT_BATCH, 0,
+						     last, NF_ACCEPT)));
+	ASSERT_EQ(0, set_wake(self->ep.fd, 128, 4, NFQRING_WAKE_MAX_DELAY_US, NULL));
 	ASSERT_TRUE(ask_wakeup(&self->ep, self->ctrl));
 	ASSERT_EQ(0, udp_send(1, 64));
 	usleep(50000);
 	ASSERT_EQ(0, wake_stats(self->ep.fd, &ws));
-	EXPECT_EQ(1u, ws.watermark_hits);
+	EXPECT_EQ(0u, ws.watermark_hits);
+	EXPECT_EQ(100, udp_count(self->rcv, 50));
 }
 
 /*
