@@ -480,7 +480,8 @@ run_latency() {
 # stop the sink ($spid, of queue 0 writing sink.out unless told) and read
 # its last line into $after (queue_total before stopping it), $total,
 # $errors, $hist, $batch (mean), $calls (receive + verdict calls per
-# packet), $bytes, $copies; a queue left non-empty fails the run
+# packet), $bytes, $copies, $kwake (the kernel's wake-ups by reason, ring
+# sinks on version 2, else empty); a queue left non-empty fails the run
 sink_stop() {
 	local line last= b rc vc x
 	local -A kv
@@ -490,7 +491,7 @@ sink_stop() {
 	while read -r line; do last=$line; done <"${2:-$out/sink.out}"
 	for b in $last; do kv[${b%%=*}]=${b#*=}; done
 	total=${kv[packets]:-0} errors=${kv[errors]:-0} hist=${kv[batch_hist]:-}
-	bytes=${kv[bytes]:-0} copies=${kv[copies]:-0}
+	bytes=${kv[bytes]:-0} copies=${kv[copies]:-0} kwake=${kv[kwake]:-}
 	b=${kv[batches]:-0} rc=${kv[recv_calls]:-0} vc=${kv[verdict_calls]:-0}
 	batch=0 calls=0
 	if [ "$b" -gt 0 ]; then

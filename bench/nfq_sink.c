@@ -33,7 +33,9 @@
  * packets, up to 64 KiB: the ring then gets 64 KiB frames).  Both
  * count what they did themselves (packets, payload bytes, batches, receive
  * and verdict calls, COPY fallbacks); system calls and wake-ups are counted
- * from outside (ftrace) by the benchmark script.
+ * from outside (ftrace) by the benchmark script.  On ABI version 2 the line
+ * ends with the kernel's wake-up counts of the whole run,
+ * kwake=ALL:WAKE_NR:WATERMARK:TIMER:IDLE (NFQRING_GET_WAKE_STATS).
  */
 #include <errno.h>
 #include <signal.h>
@@ -45,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
@@ -63,6 +66,8 @@ static volatile sig_atomic_t stop;
 struct figures {
 	uint64_t packets, bytes, batches, recv_calls, verdict_calls, errors, copies;
 	uint64_t batch_hist[8];		/* 1, 2-3, 4-7, ... 128+ */
+	bool kwake;			/* version 2: the kernel's wake-up counts */
+	uint64_t wakeups, wake_nr, watermark, timer, idle;
 };
 
 static void on_signal(int sig)
@@ -385,6 +390,17 @@ static int run_ring(uint16_t queue, uint32_t range, bool gso, bool spin, bool v1
 	nfqring_lib_stats(h, &st);
 	f->errors += st.overruns + st.tx_errors;
 	f->copies = st.copies;
+	/* why the consumer was woken (the instruction pass reports it) */
+	if (nfqring_v2(h)) {
+		struct nfqring_wake_stats k;
+
+		f->kwake = ioctl(nfqring_fd(h), NFQRING_GET_WAKE_STATS, &k) == 0;
+		f->wakeups = k.wakeups;
+		f->wake_nr = k.wake_nr_hits;
+		f->watermark = k.watermark_hits;
+		f->timer = k.timer_wakeups;
+		f->idle = k.idle_wakeups;
+	}
 	nfqring_close(h);
 	return 0;
 }
@@ -426,6 +442,10 @@ int main(int argc, char **argv)
 	       ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec);
 	for (int i = 0; i < 8; i++)
 		printf("%s%llu", i ? ":" : "", (unsigned long long)f.batch_hist[i]);
+	if (f.kwake)
+		printf(" kwake=%llu:%llu:%llu:%llu:%llu", (unsigned long long)f.wakeups,
+		       (unsigned long long)f.wake_nr, (unsigned long long)f.watermark,
+		       (unsigned long long)f.timer, (unsigned long long)f.idle);
 	printf("\n");
 	return 0;
 }

@@ -529,8 +529,31 @@ def insn_report(d, bad):
                     f"{worst[0]:.1f} % (worst: {LABEL[worst[1]]}, {worst[2][0]}, "
                     f"{insn_case(worst[2])}; bar {INSN_AGREE:.0f} %): "
                     f"{'met' if worst[0] <= INSN_AGREE else 'not met'}")
+    out += insn_wakeups(groups, per)
     out += insn_functions(groups, per)
     return out, bars, len(rows), plot
+
+
+def insn_wakeups(groups, per):
+    """Why the kernel woke the rings' consumer (insn.csv's kernel_wakeups,
+    PACKETS:ALL:WAKE_NR:WATERMARK:TIMER:IDLE of the consumer's whole run):
+    wake-ups a burst, medians of the runs."""
+    lines = []
+    for g in groups:
+        for c in CONFIGS:
+            ws = [[int(v) for v in x["row"]["kernel_wakeups"].split(":")]
+                  for x in per.get(g + (c,), []) if x["row"].get("kernel_wakeups")]
+            ws = [w for w in ws if len(w) == 6 and w[0]]
+            if not ws:
+                continue
+            a = [med([w[i] * g[5] / w[0] for w in ws]) for i in range(1, 6)]
+            lines.append(f"- {g[0]}, {g[1]}, {insn_case(g)}: {LABEL[c]}: {a[0]:.2f} (wake_nr "
+                         f"{a[1]:.2f}, watermark {a[2]:.2f}, timer {a[3]:.2f}, idle {a[4]:.2f})")
+    if not lines:
+        return []
+    return ["", "Why the kernel woke the rings' consumer: wake-ups a burst by reason "
+            "(NFQRING_GET_WAKE_STATS over the consumer's whole run, warm-up included; medians "
+            "of the runs; a queue filled up or an acknowledgment counts as the watermark):", ""] + lines
 
 
 def insn_functions(groups, per):

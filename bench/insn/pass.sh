@@ -50,7 +50,9 @@
 # per-function split (report.py): the window file (insn/TAG.tb:
 # instructions per kernel translation block), the module symbols at the
 # time (insn/TAG.mods) and the boot's other kernel symbols
-# (insn/kallsyms-BOOT.txt).
+# (insn/kallsyms-BOOT.txt); last, for a ring consumer on version 2, the
+# kernel's wake-ups by reason over the consumer's whole run, warm-up
+# included (PACKETS:ALL:WAKE_NR:WATERMARK:TIMER:IDLE).
 
 insn_gap=${BENCH_INSN_GAP:-500}
 insn_packets=${BENCH_INSN_PACKETS:-10000}
@@ -78,7 +80,7 @@ insn_busy_turns=${BENCH_INSN_BUSY:-50000000}	# the busy windows' user loop
 icsv=$out/insn.csv
 bcsv=$out/insn-busy.csv
 [ -s "$bcsv" ] || echo "kernel,cpu,turns,seconds,tb_file,modules,symbols" >"$bcsv"
-[ -s "$icsv" ] || echo "kernel,placement,family,config,size,range,rep,gap_us,burst,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols,sender" >"$icsv"
+[ -s "$icsv" ] || echo "kernel,placement,family,config,size,range,rep,gap_us,burst,packets,received,counted,cpu0_kernel,cpu0_user,cpu1_kernel,cpu1_user,cpu0_kernel_spin,cpu0_user_spin,cpu1_kernel_spin,cpu1_user_spin,window_s,mean_batch,batch_hist,queue_total_after,errors,unaccounted,tb_file,modules,symbols,sender,kernel_wakeups" >"$icsv"
 
 # insn_symbols: the kernel's symbols but the modules', once per boot (the
 # addresses change with every boot); sets insn_syms (relative to $out)
@@ -101,7 +103,7 @@ insn_symbols() {
 run_insn() {
 	local cfg=$1 placement=$2 family=$3 size=$4 range=$5 rep=$6 burst=$7 sender=$8 t=$SECONDS
 	# shellcheck disable=SC2034  # sink_stop sets them all
-	local after=0 total=0 errors=0 hist='' batch=0 calls=0 bytes copies
+	local after=0 total=0 errors=0 hist='' batch=0 calls=0 bytes copies kwake=''
 	local label=$sender tag c0 c1 bd0 qd0 line='' w unacc
 	local -a f ik=(0 0) iu=(0 0) iks=(0 0) ius=(0 0) raw=() rx=()
 	local -A res=()
@@ -165,10 +167,10 @@ run_insn() {
 	    -v ks1="${iks[1]}" -v us1="${ius[1]}" -v secs="${res[seconds]:-0}" \
 	    -v batch="$batch" -v hist="$hist" -v after="${after:-0}" -v err="${errors:-0}" \
 	    -v unacc="$unacc" -v tb="insn/$tag.tb" -v mods="insn/$tag.mods" -v syms="$insn_syms" \
-	    -v sender="$label" 'BEGIN {
-		printf "%s,%s,%s,%s,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+	    -v sender="$label" -v kw="${kwake:+$total:$kwake}" 'BEGIN {
+		printf "%s,%s,%s,%s,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
 			k, pl, fam, cfg, size, range, rep, gap, burst, sent, back, c, k0, u0, k1, u1,
-			ks0, us0, ks1, us1, secs, batch, hist, after, err, unacc, tb, mods, syms, sender
+			ks0, us0, ks1, us1, secs, batch, hist, after, err, unacc, tb, mods, syms, sender, kw
 	}' | tee -a "$icsv"
 	echo "# $cfg instructions: $((SECONDS - t)) s"
 }
