@@ -392,7 +392,7 @@ static int run_ring(uint16_t queue, uint32_t range, bool gso, bool spin, bool v1
 	f->copies = st.copies;
 	/* why the consumer was woken (the instruction pass reports it) */
 	if (nfqring_v2(h)) {
-		struct nfqring_wake_stats k;
+		struct nfqring_wake_stats k = { 0 };
 
 		f->kwake = ioctl(nfqring_fd(h), NFQRING_GET_WAKE_STATS, &k) == 0;
 		f->wakeups = k.wakeups;

@@ -111,8 +111,9 @@ static void nfqr_wake_apply(struct nfqr_endpoint *ep)
 	/*
 	 * From one below the watermark on, the enqueue reclaims released
 	 * frames (endpoint.c), so that they do not count toward it.  Up to
-	 * 64 a packet: a watermark lowered by more would count released
-	 * frames for a while, hence the reclaim here, before it applies.
+	 * NFQR_RX_RECLAIM_MAX a packet: a watermark lowered by more would
+	 * count released frames for a while, hence the reclaim here, before
+	 * it applies.
 	 */
 	if (ep->rx) {
 		ep->rx_reclaim_at = wm - 1;

@@ -464,7 +464,8 @@ TEST_F(wake, thresholds_wake_at_once)
  * Frames released count no more toward the watermark, though the enqueue
  * reclaims them lazily: with a watermark of 4, three frames taken and
  * released and one new one are one frame in use, no watermark wake-up (the
- * timer wakes the consumer); three more held make four, which wakes it.
+ * timer wakes the consumer); that one and two more held, and one new, make
+ * four, which wakes it.
  */
 TEST_F(wake, released_frames_leave_the_watermark)
 {
