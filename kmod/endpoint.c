@@ -121,7 +121,7 @@ void nfqr_ep_rx_reclaim_all(struct nfqr_endpoint *ep)
 bool nfqr_ep_frames_in_flight(struct nfqr_endpoint *ep)
 {
 	if (ep->rx) {
-		nfqr_rx_reclaim(ep, ep->rx, ep->rx->frame_nr);
+		nfqr_ep_rx_reclaim_all(ep);
 		if (ep->rx_used)
 			return true;
 	}
@@ -1035,7 +1035,7 @@ static u32 nfqr_rx_in_use(struct nfqr_endpoint *ep, bool *readable)
 	*readable = false;
 	if (!ring)
 		return 0;
-	nfqr_rx_reclaim(ep, ring, ring->frame_nr);
+	nfqr_ep_rx_reclaim_all(ep);
 	for (i = 0, index = ep->rx_tail; i < ep->rx_used;
 	     i++, index = nfqr_ring_next(ring, index)) {
 		u32 status = READ_ONCE(nfqr_ring_frame(ring, index)->nm_status);
