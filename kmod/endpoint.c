@@ -103,11 +103,13 @@ static void nfqr_rx_reclaim(struct nfqr_endpoint *ep, const struct nfqr_ring *ri
 }
 
 /*
- * Under ring_lock: rx_used exact again, for a lower watermark.  Bounded by
- * the ring, and each released frame is walked over once.
+ * Under ring_lock: rx_used exact again, for a lower watermark, poll(), /proc
+ * and SET_VERSION.  Bounded by the ring, and each released frame is walked
+ * over once.
  */
 void nfqr_ep_rx_reclaim_all(struct nfqr_endpoint *ep)
 {
+	lockdep_assert_held(&ep->ring_lock);
 	if (ep->rx)
 		nfqr_rx_reclaim(ep, ep->rx, ep->rx->frame_nr);
 }
